@@ -1,0 +1,87 @@
+import { request } from '../control/control-client.js';
+import type { Response } from '../control/protocol.js';
+import type { StatsReport } from '../daemon/stats-report.js';
+import type { Rule } from '../config/types.js';
+import { parse, parseEndpoint, UsageError } from './args.js';
+
+const CONTROL_DEFAULT = process.env.MCR_CONTROL ?? '/run/mcr/control.sock';
+const common = { control: { type: 'string' }, json: { type: 'boolean' } } as const;
+
+/** Prints the relay's answer and turns it into an exit code: 0 ok, 1 refused. */
+function finish(res: Response, json: boolean | undefined, human: (result: any) => string): number {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(res.ok ? res.result : { error: res.error }, null, 2)}\n`);
+  } else if (res.ok) {
+    process.stdout.write(`${human(res.result)}\n`);
+  }
+  if (!res.ok) {
+    process.stderr.write(`mcr: ${res.error.code}: ${res.error.message}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+export async function pingCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, common);
+  const res = await request(values.control ?? CONTROL_DEFAULT, 'ping');
+  return finish(res, values.json, (r) => `pong from pid ${r.pid} (${r.rules} rules)`);
+}
+
+export async function listCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, common);
+  const res = await request(values.control ?? CONTROL_DEFAULT, 'list');
+  return finish(res, values.json, (r: { rules: Rule[] }) => (r.rules.length === 0 ? 'no rules' : r.rules.map(formatRule).join('\n')));
+}
+
+export async function statsCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, common);
+  const res = await request(values.control ?? CONTROL_DEFAULT, 'stats');
+  return finish(res, values.json, formatStats);
+}
+
+export async function addCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { ...common, id: { type: 'string' }, input: { type: 'string' }, source: { type: 'string' }, output: { type: 'string', multiple: true } });
+  if (!values.input) throw new UsageError('--input IFACE:GROUP:PORT is required');
+  if (!values.output || values.output.length === 0) throw new UsageError('--output IFACE:GROUP:PORT[:TTL] is required (repeatable)');
+  const input = parseEndpoint(values.input, '--input', false);
+  const rule = {
+    ...(values.id ? { id: values.id } : {}),
+    input: { ...input, ...(values.source ? { source: values.source } : {}) },
+    outputs: values.output.map((o) => parseEndpoint(o, '--output', true)),
+  };
+  const res = await request(values.control ?? CONTROL_DEFAULT, 'add', { rule });
+  if (!res.ok && res.error.issues) {
+    for (const issue of res.error.issues) process.stderr.write(`mcr: ${issue.path}: ${issue.message}\n`);
+  }
+  return finish(res, values.json, (r: { rule: Rule }) => `added ${formatRule(r.rule)}`);
+}
+
+export async function removeCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, common, true);
+  if (positionals.length !== 1) throw new UsageError('remove takes exactly one rule ID');
+  const res = await request(values.control ?? CONTROL_DEFAULT, 'remove', { id: positionals[0] });
+  return finish(res, values.json, (r: { rule: Rule }) => `removed ${r.rule.id}`);
+}
+
+function formatRule(r: Rule): string {
+  const i = r.input;
+  const outs = r.outputs.map((o) => `${o.interface}:${o.group}:${o.port}:${o.ttl}`).join(', ');
+  return `${r.id}  ${i.interface}:${i.group}:${i.port}${i.source ? ` from ${i.source}` : ''} -> ${outs}`;
+}
+
+function formatStats(s: StatsReport): string {
+  const lines = [`pid ${s.pid}, up ${s.uptimeSec} s`, '', 'rules:'];
+  for (const r of s.rules) {
+    lines.push(`  ${r.id}  matched ${r.matched}  bytes ${r.bytes}  ` + r.outputs.map((o) => `-> ${o.interface}:${o.group}:${o.port} ${o.packets} pkts ${o.txErrors} txerr`).join('  '));
+  }
+  lines.push('', 'workers:');
+  for (const w of s.workers) {
+    lines.push(
+      `  ${w.interface}#${w.index} pid ${w.pid ?? '-'} ${w.alive ? 'up' : 'DOWN'} restarts ${w.restarts}  frames ${w.framesSeen} matched ${w.matched} forwarded ${w.forwarded} nomatch ${w.noMatch} malformed ${w.malformed} fragments ${w.fragments} txerr ${w.txErrors} kdrops ${w.kernelDrops}`,
+    );
+  }
+  const g = s.igmp;
+  lines.push('', `igmp: attempted ${g.attempted} succeeded ${g.succeeded} failed ${g.failed} left ${g.left}`);
+  for (const m of g.memberships) lines.push(`  ${m.interface} ${m.group} (rules: ${m.rules.join(', ')})`);
+  return lines.join('\n');
+}

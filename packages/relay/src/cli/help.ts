@@ -1,0 +1,57 @@
+export const VERSION = '0.1.0';
+
+export const HELP: Record<string, string> = {
+  main: `mcr ${VERSION}: userspace multicast relay
+
+Usage: mcr <command> [options]
+
+Commands:
+  run       run the relay daemon (data plane workers, IGMP memberships, control socket)
+  add       add a rule to a running relay
+  remove    remove a rule from a running relay
+  list      list the rules of a running relay
+  stats     show counters: per rule, per worker, IGMP
+  ping      check that a relay answers on its control socket
+
+Run 'mcr <command> --help' for the options of a command.
+The control socket defaults to $MCR_CONTROL or /run/mcr/control.sock.
+Exit status: 0 success, 1 the relay refused or failed the request, 2 usage or configuration error.`,
+  run: `Usage: mcr run --config FILE [options]
+
+Starts the relay: for every input interface in use, N worker processes in one PACKET_FANOUT group;
+one IGMP membership owner per interface; a control socket. SIGTERM or SIGINT stops the workers,
+leaves every group, prints final stats and exits 0.
+
+Options:
+  --config FILE          JSON5 config file (required; see the README for the schema)
+  --workers N            workers per input interface (overrides the config's "workers")
+  --control PATH         control socket path (overrides "control.socket")
+  --stats-interval SEC   one-line summary on stderr every SEC seconds; 0 turns it off (default 10)
+  --log-level LEVEL      error | warn | info | debug (default info)
+  -h, --help             this help`,
+  add: `Usage: mcr add --input IFACE:GROUP:PORT --output IFACE:GROUP:PORT[:TTL] [--output ...] [options]
+
+Adds a rule to the running relay. It takes effect at once, without restarting workers.
+
+Options:
+  --id ID                rule id (generated when absent)
+  --input IFACE:GROUP:PORT            the stream to relay
+  --source ADDRESS       only packets from this source address
+  --output IFACE:GROUP:PORT[:TTL]     where to send it (repeatable); GROUP may be unicast
+  --control PATH         control socket
+  --json                 print the relay's answer as JSON
+  -h, --help             this help`,
+  remove: `Usage: mcr remove ID [--control PATH] [--json]
+
+Removes rule ID from the running relay; its group is left when no other rule needs it.`,
+  list: `Usage: mcr list [--control PATH] [--json]
+
+Lists the rules of the running relay.`,
+  stats: `Usage: mcr stats [--control PATH] [--json]
+
+Shows counters: per rule (matched, per output forwarded), per worker (with pid), totals, and the IGMP
+counters and current memberships.`,
+  ping: `Usage: mcr ping [--control PATH] [--json]
+
+Exits 0 when a relay answers on the control socket, 1 otherwise.`,
+};

@@ -1,0 +1,100 @@
+import { ConfigError } from './config-error.js';
+import { FieldReader, join } from './fields.js';
+import { readRule, type RuleCheckOptions } from './rule-schema.js';
+import { DEFAULTS, FANOUT_MODES, LOG_LEVELS, type FanoutMode, type RelayConfig, type Rule } from './types.js';
+import { RuleTable } from '../rules/rule-table.js';
+
+const TOP_LEVEL_KEYS = ['workers', 'fanout', 'igmp', 'control', 'statsInterval', 'logLevel', 'rules'] as const;
+
+/**
+ * normalise -> default -> validate, in one pass that reports every issue with its field path.
+ * Cross-rule checks (duplicate input tuples, duplicate ids, loops) go through the RuleTable, the same
+ * code that guards runtime `add`.
+ */
+export function parseConfig(value: unknown, options: RuleCheckOptions): RelayConfig {
+  const reader = new FieldReader();
+  const obj = reader.object(value, '');
+  if (!obj) throw new ConfigError(reader.issues);
+  reader.onlyKeys(obj, '', TOP_LEVEL_KEYS);
+
+  const workers = obj.workers === undefined ? DEFAULTS.workers : reader.integer(obj.workers, 'workers', 1, DEFAULTS.maxWorkers);
+
+  let fanout: { mode: FanoutMode; id?: number } = { mode: DEFAULTS.fanoutMode };
+  if (obj.fanout !== undefined) {
+    const f = reader.object(obj.fanout, 'fanout');
+    if (f) {
+      reader.onlyKeys(f, 'fanout', ['mode', 'id']);
+      const mode = f.mode === undefined ? DEFAULTS.fanoutMode : reader.oneOf(f.mode, 'fanout.mode', FANOUT_MODES);
+      const id = f.id === undefined ? undefined : reader.integer(f.id, 'fanout.id', 0, 65535);
+      fanout = { mode: mode ?? DEFAULTS.fanoutMode, ...(id === undefined ? {} : { id }) };
+    }
+  }
+
+  let igmpJoin: boolean = DEFAULTS.igmpJoin;
+  if (obj.igmp !== undefined) {
+    const i = reader.object(obj.igmp, 'igmp');
+    if (i) {
+      reader.onlyKeys(i, 'igmp', ['join']);
+      if (i.join !== undefined) igmpJoin = reader.boolean(i.join, 'igmp.join') ?? igmpJoin;
+    }
+  }
+
+  const control: RelayConfig['control'] = { socket: DEFAULTS.controlSocket, mode: DEFAULTS.controlMode };
+  if (obj.control !== undefined) {
+    const c = reader.object(obj.control, 'control');
+    if (c) {
+      reader.onlyKeys(c, 'control', ['socket', 'mode', 'group']);
+      if (c.socket !== undefined) control.socket = reader.string(c.socket, 'control.socket', /^\//, 'an absolute path') ?? control.socket;
+      if (c.mode !== undefined) control.mode = parseMode(reader, c.mode, 'control.mode') ?? control.mode;
+      if (c.group !== undefined) {
+        const g = reader.string(c.group, 'control.group', /^[A-Za-z0-9_.-]+$/, 'a group name or number');
+        if (g !== undefined) control.group = g;
+      }
+    }
+  }
+
+  const statsInterval = obj.statsInterval === undefined ? DEFAULTS.statsInterval : reader.number(obj.statsInterval, 'statsInterval', 0, 86400);
+  const logLevel = obj.logLevel === undefined ? DEFAULTS.logLevel : reader.oneOf(obj.logLevel, 'logLevel', LOG_LEVELS);
+
+  const rawRules = obj.rules === undefined ? [] : reader.array(obj.rules, 'rules') ?? [];
+  const rules: Rule[] = [];
+  const takenIds = new Set(rawRules.map((r) => (r as { id?: unknown } | null)?.id).filter((id) => typeof id === 'string'));
+  rawRules.forEach((r, i) => {
+    const rule = readRule(reader, r, join('rules', i), options);
+    if (rule) rules.push({ ...rule, id: rule.id ?? freshId(i + 1, takenIds) });
+  });
+
+  if (reader.issues.length === 0) {
+    try {
+      RuleTable.from(rules);
+    } catch (err) {
+      if (err instanceof ConfigError) reader.issues.push(...err.issues);
+      else throw err;
+    }
+  }
+  if (reader.issues.length > 0) throw new ConfigError(reader.issues);
+  return {
+    workers: workers!,
+    fanout,
+    igmp: { join: igmpJoin },
+    control,
+    statsInterval: statsInterval!,
+    logLevel: logLevel!,
+    rules,
+  };
+}
+
+/** Ids generated for rules that have none: `rule-N` by position, never one that is taken. */
+function freshId(position: number, taken: Set<unknown>): string {
+  let id = `rule-${position}`;
+  while (taken.has(id)) id = `${id}-auto`;
+  taken.add(id);
+  return id;
+}
+
+function parseMode(reader: FieldReader, value: unknown, path: string): number | undefined {
+  // Modes are written as octal strings ("0660") in JSON, which has no octal literals.
+  if (typeof value === 'string' && /^0?[0-7]{3}$/.test(value)) return parseInt(value, 8);
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0o777) return value;
+  return reader.fail(path, `must be a file mode such as "0600", got ${JSON.stringify(value)}`);
+}

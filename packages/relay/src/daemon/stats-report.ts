@@ -1,0 +1,64 @@
+import type { Rule } from '../config/types.js';
+import type { IgmpCounters, Membership } from '../igmp/igmp-memberships.js';
+import { addCounters, emptyCounters, mergeRules, SCALAR_COUNTERS, type ScalarCounter } from '../workers/counters.js';
+import type { WorkerSnapshot } from '../workers/worker-pool.js';
+
+/** `mcr stats --json`: the shape is part of the control protocol (v1). */
+export interface StatsReport {
+  pid: number;
+  uptimeSec: number;
+  rules: Array<{
+    id: string;
+    input: Rule['input'];
+    matched: number;
+    bytes: number;
+    outputs: Array<Rule['outputs'][number] & { packets: number; bytes: number; txErrors: number }>;
+  }>;
+  workers: Array<{ interface: string; index: number; pid: number | null; alive: boolean; restarts: number } & Record<ScalarCounter, number>>;
+  totals: Record<ScalarCounter, number> & { workers: number; workersAlive: number; workerRestarts: number };
+  igmp: IgmpCounters & { memberships: Membership[] };
+}
+
+export function buildStatsReport(args: {
+  rules: Rule[];
+  workers: WorkerSnapshot[];
+  igmp: IgmpCounters;
+  memberships: Membership[];
+  startedAt: number;
+}): StatsReport {
+  const perRule = new Map(mergeRules(args.workers.flatMap((w) => w.counters.rules)).map((r) => [r.id, r]));
+  const total = args.workers.reduce((sum, w) => addCounters(sum, w.counters), emptyCounters());
+  const scalars = (c: typeof total) => Object.fromEntries(SCALAR_COUNTERS.map((k) => [k, c[k]])) as Record<ScalarCounter, number>;
+  return {
+    pid: process.pid,
+    uptimeSec: Math.round((Date.now() - args.startedAt) / 100) / 10,
+    rules: args.rules.map((rule) => {
+      const c = perRule.get(rule.id);
+      return {
+        id: rule.id,
+        input: rule.input,
+        matched: c?.matched ?? 0,
+        bytes: c?.bytes ?? 0,
+        outputs: rule.outputs.map((out, i) => ({ ...out, packets: c?.outputs[i]?.packets ?? 0, bytes: c?.outputs[i]?.bytes ?? 0, txErrors: c?.outputs[i]?.txErrors ?? 0 })),
+      };
+    }),
+    workers: args.workers.map((w) => ({ interface: w.interface, index: w.index, pid: w.pid, alive: w.alive, restarts: w.restarts, ...scalars(w.counters) })),
+    totals: {
+      ...scalars(total),
+      workers: args.workers.length,
+      workersAlive: args.workers.filter((w) => w.alive).length,
+      workerRestarts: args.workers.reduce((n, w) => n + w.restarts, 0),
+    },
+    igmp: { ...args.igmp, memberships: args.memberships },
+  };
+}
+
+/** The periodic one-line summary on stderr. */
+export function summaryLine(s: StatsReport): string {
+  const t = s.totals;
+  return (
+    `rules=${s.rules.length} workers=${t.workersAlive}/${t.workers} frames=${t.framesSeen} matched=${t.matched} ` +
+    `forwarded=${t.forwarded} nomatch=${t.noMatch} malformed=${t.malformed} fragments=${t.fragments} ` +
+    `txerr=${t.txErrors} kdrops=${t.kernelDrops} groups=${s.igmp.memberships.length} restarts=${t.workerRestarts}`
+  );
+}

@@ -1,0 +1,10 @@
+export { ConfigError, type ConfigIssue } from './config/config-error.js';
+export { parseConfig } from './config/config-schema.js';
+export { loadConfig } from './config/load-config.js';
+export { parseRule } from './config/rule-schema.js';
+export * from './config/types.js';
+export { request, ControlClientError } from './control/control-client.js';
+export * from './control/protocol.js';
+export type { StatsReport } from './daemon/stats-report.js';
+export { IgmpMemberships, type Membership, type IgmpCounters } from './igmp/igmp-memberships.js';
+export { RuleTable } from './rules/rule-table.js';

@@ -1,0 +1,61 @@
+import { DataPlaneWorker } from '@mcr/relay-native';
+import type { FromWorker, ToWorker, WorkerBoot } from './ipc.js';
+
+// A data-plane worker process: one native DataPlaneWorker on one input interface. Packets never touch
+// this process's JavaScript: the native thread forwards; this event loop only swaps rule tables and
+// answers counter requests. A crash here is isolated from the supervisor, which restarts us.
+
+const send = (message: FromWorker) => process.send?.(message);
+
+function main(): void {
+  const boot = JSON.parse(process.argv[2] ?? '{}') as WorkerBoot;
+  let worker: DataPlaneWorker;
+  try {
+    worker = new DataPlaneWorker(boot.options);
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    send({ type: 'fatal', message: e.message, ...(e.code ? { code: e.code } : {}) });
+    process.exitCode = 1;
+    process.disconnect?.();
+    return;
+  }
+  let started = false;
+  let stopping = false;
+
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await worker.stop();
+    process.disconnect?.();
+    process.exit(0);
+  };
+
+  process.on('message', (message: ToWorker) => {
+    switch (message.type) {
+      case 'rules':
+        worker.setRules(message.rules);
+        // The first table arrives right after we report ready: start only then, so nothing read
+        // before it is counted as unmatched.
+        if (!started) {
+          worker.start();
+          started = true;
+        }
+        break;
+      case 'counters':
+        send({ type: 'counters', requestId: message.requestId, counters: worker.counters() });
+        break;
+      case 'stop':
+        void stop();
+        break;
+    }
+  });
+  // The supervisor is gone (crashed or killed): never outlive it as an orphan that forwards.
+  process.on('disconnect', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => {
+    /* the supervisor handles Ctrl-C for the whole process group */
+  });
+  send({ type: 'ready', fanoutId: worker.fanoutId });
+}
+
+main();
