@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Prepares a fresh Debian machine (as root) to build, test and benchmark this repository.
+# Idempotent: installs only the Debian packages that are missing, then the npm dependencies, then
+# builds every package (the native addon and the lab's traffic tools included).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export NX_DAEMON=false NX_NO_CLOUD=true
+
+# iproute2: ip netns/veth/bridge; socat and smcroute: the baselines; build-essential + python3: node-gyp;
+# procps: sysctl; clang: the parser fuzzer (libFuzzer lives in clang's runtime package).
+DEBIAN_PACKAGES=(iproute2 socat smcroute build-essential python3 procps clang libclang-rt-14-dev)
+
+missing=()
+for pkg in "${DEBIAN_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+if ((${#missing[@]} > 0)); then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing Debian packages (${missing[*]}); run this script as root" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+else
+  echo "setup: Debian packages present"
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: Node.js 20 or newer is required (found $(node --version))" >&2
+  exit 1
+fi
+
+# npm ci only when the lock file changed since the last install: keeps a second run quick.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm dependencies"
+  npm ci --no-audit --no-fund
+else
+  echo "setup: npm dependencies up to date"
+fi
+
+echo "setup: building"
+npx nx run-many -t build --outputStyle=static
+echo "setup: done"
