@@ -1,0 +1,23 @@
+{
+  # Two standalone executables (not addons): the lab's traffic tools. node-gyp builds them into
+  # build/Release/mcr-send and build/Release/mcr-recv; they link nothing from Node.
+  "target_defaults": {
+    "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-O3"],
+    "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-fexceptions"],
+    "cflags!": ["-O3"],
+    "cflags": ["-O2"],
+    "include_dirs": ["native"]
+  },
+  "targets": [
+    {
+      "target_name": "mcr-send",
+      "type": "executable",
+      "sources": ["native/mcr_send.cc", "native/payload.cc", "native/cli_util.cc"]
+    },
+    {
+      "target_name": "mcr-recv",
+      "type": "executable",
+      "sources": ["native/mcr_recv.cc", "native/payload.cc", "native/cli_util.cc", "native/stream_stats.cc"]
+    }
+  ]
+}

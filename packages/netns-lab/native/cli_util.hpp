@@ -1,0 +1,39 @@
+// Small helpers shared by mcr-send and mcr-recv: flag value parsing, usage errors, clocks.
+#pragma once
+
+#include <netinet/in.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mcr {
+
+struct StreamSpec {
+  std::string text;  // "GROUP:PORT" as given, echoed in reports
+  std::string group;
+  in_addr addr{};
+  uint16_t port = 0;
+};
+
+// Thrown for a bad command line; main() prints it with the usage and exits 2.
+struct UsageError {
+  std::string message;
+};
+
+[[noreturn]] void usageError(const std::string& message);
+
+StreamSpec parseStream(const std::string& flag, const std::string& value);
+uint64_t parseUint(const std::string& flag, const std::string& value, uint64_t min, uint64_t max);
+double parseSeconds(const std::string& flag, const std::string& value);
+std::vector<uint64_t> parseSeqList(const std::string& flag, const std::string& value);
+
+// Returns the ifindex of name, or throws UsageError naming the flag.
+unsigned interfaceIndex(const std::string& flag, const std::string& name);
+
+uint64_t monotonicNs();
+
+// JSON string escaping for the few strings the tools echo (groups, interface names).
+std::string jsonString(const std::string& s);
+
+}  // namespace mcr

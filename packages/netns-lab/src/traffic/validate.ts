@@ -1,0 +1,47 @@
+// One normalise/validate step for the options both wrappers share. Messages name the option,
+// the expectation and the value received; the native tools re-check, but a TypeError here
+// points at the caller's line instead of at a child process's exit code.
+import { isIPv4 } from 'node:net';
+
+export interface StreamTarget {
+  /** Destination IPv4: a multicast group, or a unicast address. */
+  group: string;
+  /** UDP port, 1..65535. */
+  port: number;
+}
+
+export function checkStreams(name: string, streams: readonly StreamTarget[] | undefined): void {
+  if (!Array.isArray(streams) || streams.length === 0) {
+    throw new TypeError(`${name}: expected a non-empty array of { group, port }, got ${JSON.stringify(streams)}`);
+  }
+  streams.forEach((s, i) => {
+    if (typeof s?.group !== 'string' || !isIPv4(s.group)) {
+      throw new TypeError(`${name}[${i}].group: expected an IPv4 address, got ${JSON.stringify(s?.group)}`);
+    }
+    checkInt(`${name}[${i}].port`, s.port, 1, 65535);
+  });
+}
+
+export function checkInt(name: string, value: unknown, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw new TypeError(`${name}: expected an integer, got ${JSON.stringify(value)}`);
+  }
+  if (value < min || value > max) {
+    throw new RangeError(`${name}: expected ${min}..${max}, got ${value}`);
+  }
+}
+
+export function checkSeconds(name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`${name}: expected a number of seconds > 0, got ${JSON.stringify(value)}`);
+  }
+}
+
+export function checkInterface(name: string, value: unknown): void {
+  if (typeof value !== 'string' || value.length < 1 || value.length > 15) {
+    throw new TypeError(`${name}: expected an interface name of 1..15 characters, got ${JSON.stringify(value)}`);
+  }
+}
+
+export const streamArgs = (streams: readonly StreamTarget[]): string[] =>
+  streams.flatMap((s) => ['--stream', `${s.group}:${s.port}`]);

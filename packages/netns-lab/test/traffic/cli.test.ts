@@ -1,0 +1,61 @@
+// Command-line contract of the native tools (no namespaces needed: they fail before any socket
+// is opened) and the TypeScript validation in front of them.
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { receiverArgs, senderArgs, toolPath } from '../../src/traffic/index.js';
+
+const stream = { group: '239.201.4.1', port: 5300 };
+
+describe('mcr-send / mcr-recv command line', () => {
+  it.each([
+    ['mcr-send', ['--stream', '239.1.1.1:5000', '--bogus'], '--bogus'],
+    ['mcr-send', ['--stream', '239.1.1.1:5000', '--rate', 'fast'], '--rate'],
+    ['mcr-send', ['--stream', '239.1.1.1:5000', '--size', '10'], '--size'],
+    ['mcr-send', ['--stream', '239.1.1.1:5000', '--ttl', '0'], '--ttl'],
+    ['mcr-send', ['--stream', '239.1.1.1'], '--stream'],
+    ['mcr-send', ['--stream', '239.1.1.1:70000'], '--stream'],
+    ['mcr-send', ['--stream', '239.1.1.1:5000', '--count', '3', '--seq-list', '0,1'], '--seq-list'],
+    ['mcr-send', ['--stream', '239.1.1.1:5000', '--seq-list', '0,x'], '--seq-list'],
+    ['mcr-send', ['--stream', '239.1.1.1:5000', '--interface', 'nosuchif0'], '--interface'],
+    ['mcr-send', [], '--stream'],
+    ['mcr-recv', ['--stream', '239.1.1.1:5000', '--interface', 'lo', '--nope'], '--nope'],
+    ['mcr-recv', ['--stream', '239.1.1.1:5000'], '--interface'],
+    ['mcr-recv', ['--stream', '239.1.1.1:5000', '--interface', 'nosuchif0'], '--interface'],
+    ['mcr-recv', ['--stream', '239.1.1.1:5000', '--interface', 'lo', '--idle-ms', '-1'], '--idle-ms'],
+  ] as const)('%s %j exits 2 naming %s', async (tool, args, flag) => {
+    const r = await execa(toolPath(tool), args, { reject: false });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(flag);
+    expect(r.stderr).toContain('usage:');
+    expect(r.stdout).toBe('');
+  });
+
+  it.each(['mcr-send', 'mcr-recv'] as const)('%s --help prints the usage and exits 0', async (tool) => {
+    const r = await execa(toolPath(tool), ['--help']);
+    expect(r.stdout).toContain(`usage: ${tool}`);
+  });
+});
+
+describe('TypeScript option validation', () => {
+  it('builds the documented flags', () => {
+    expect(
+      senderArgs({ streams: [stream], rate: 1000, count: 5, size: 200, ttl: 4, interface: 'veth0', batch: 8, corrupt: [2] }),
+    ).toEqual([
+      '--stream', '239.201.4.1:5300', '--rate', '1000', '--count', '5', '--size', '200', '--ttl', '4',
+      '--interface', 'veth0', '--batch', '8', '--corrupt', '2', '--json',
+    ]);
+    expect(receiverArgs({ streams: [stream, { group: '239.201.4.2', port: 5301 }], interface: 'veth1', expect: 7, idleMs: 100 })).toEqual([
+      '--stream', '239.201.4.1:5300', '--stream', '239.201.4.2:5301', '--interface', 'veth1', '--expect', '7', '--idle-ms', '100', '--json',
+    ]);
+    expect(senderArgs({ streams: [stream], seqList: [0, 1, 1, 2] })).toContain('0,1,1,2');
+  });
+
+  it('names the option, the expectation and the value', () => {
+    expect(() => senderArgs({ streams: [stream], count: 1, size: 10 })).toThrow(/size: expected 64\.\.8972, got 10/);
+    expect(() => senderArgs({ streams: [{ group: 'nope', port: 1 }], count: 1 })).toThrow(/streams\[0\]\.group/);
+    expect(() => senderArgs({ streams: [stream] })).toThrow(/count, durationSec, seqList or signal/);
+    expect(() => senderArgs({ streams: [stream], count: 1, seqList: [0] })).toThrow(/exclusive/);
+    expect(() => receiverArgs({ streams: [stream], interface: 'x'.repeat(16) })).toThrow(/interface/);
+    expect(() => receiverArgs({ streams: [], interface: 'lo' })).toThrow(/streams/);
+  });
+});
