@@ -1,0 +1,213 @@
+// mcr-lab: thin CLI over the library. Commands live in one table (COMMANDS) keyed by their words;
+// `mcr-lab run <scenario>` is meant to be added there as another entry.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { listNamespaces } from './netns/index.js';
+import {
+  BUILDERS,
+  PREFIX_FAMILY,
+  attach,
+  build,
+  clean,
+  listEntries,
+  readEntry,
+  uniquePrefix,
+  up,
+  LabInterrupted,
+  type TopologyKind,
+} from './topology/index.js';
+
+/** A usage error: printed with the command's help, exit status 2. */
+export class UsageError extends Error {
+  constructor(message: string, readonly command?: Command) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+export interface Command {
+  /** Words that select the command, e.g. ['topo', 'up']. */
+  words: string[];
+  usage: string;
+  summary: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  allowPositionals: boolean;
+  run(values: Record<string, string | boolean | undefined>, positionals: string[], io: Io): Promise<number>;
+}
+
+const HELP = { help: { type: 'boolean', short: 'h' } } as const;
+
+function positiveInt(flag: string, value: string | boolean | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || n < 1) throw new UsageError(`--${flag} must be a positive integer, received ${JSON.stringify(value)}`);
+  return n;
+}
+
+const topoUp: Command = {
+  words: ['topo', 'up'],
+  usage: `mcr-lab topo up <${Object.keys(BUILDERS).join('|')}> [--prefix P] [--outputs K] [--sources M]`,
+  summary: 'create a topology in network namespaces and print it as JSON',
+  options: { ...HELP, prefix: { type: 'string' }, outputs: { type: 'string' }, sources: { type: 'string' } },
+  allowPositionals: true,
+  async run(values, positionals, io) {
+    const [kind, ...extra] = positionals;
+    if (!kind) throw new UsageError('missing topology kind', this);
+    if (!(kind in BUILDERS)) throw new UsageError(`unknown topology "${kind}" (expected one of ${Object.keys(BUILDERS).join(', ')})`, this);
+    if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, this);
+    if (values.outputs !== undefined && kind !== 'fanout') throw new UsageError('--outputs applies to fanout only', this);
+    if (values.sources !== undefined && kind !== 'converge') throw new UsageError('--sources applies to converge only', this);
+    const prefix = typeof values.prefix === 'string' ? values.prefix : uniquePrefix();
+    const outputs = positiveInt('outputs', values.outputs);
+    const sources = positiveInt('sources', values.sources);
+    let topo;
+    try {
+      topo = build(kind as TopologyKind, { prefix, ...(outputs ? { outputs } : {}), ...(sources ? { sources } : {}) });
+    } catch (err) {
+      if (err instanceof RangeError) throw new UsageError(err.message.replace(/^option "(\w+)"/, '--$1').replace(/^prefix/, '--prefix'), this);
+      throw err;
+    }
+    if ((await listNamespaces()).some((n) => n.startsWith(`${prefix}-`))) {
+      throw new UsageError(`--prefix ${prefix} is already in use (mcr-lab topo down ${prefix})`, this);
+    }
+    await up(topo);
+    io.out(JSON.stringify(topo, null, 2));
+    return 0;
+  },
+};
+
+const topoDown: Command = {
+  words: ['topo', 'down'],
+  usage: 'mcr-lab topo down <prefix> | --all',
+  summary: 'remove a lab (its namespaces and the processes inside them), or every lab with --all',
+  options: { ...HELP, all: { type: 'boolean' } },
+  allowPositionals: true,
+  async run(values, positionals, io) {
+    if (values.all) {
+      if (positionals.length) throw new UsageError('--all takes no prefix', this);
+      for (const ns of await clean()) io.out(`removed ${ns}`);
+      return 0;
+    }
+    const [prefix, ...extra] = positionals;
+    if (!prefix) throw new UsageError('missing <prefix> (or --all)', this);
+    if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, this);
+    if (!prefix.startsWith(PREFIX_FAMILY)) throw new UsageError(`<prefix> must start with "${PREFIX_FAMILY}", received "${prefix}"`, this);
+    const entry = await readEntry(prefix);
+    // The registry knows the order; without it, clean by prefix.
+    if (entry) await attach(entry.topology).down();
+    const rest = await clean(prefix);
+    if (!entry && rest.length === 0) {
+      io.err(`no lab with prefix ${prefix}`);
+      return 1;
+    }
+    io.out(`removed lab ${prefix}`);
+    return 0;
+  },
+};
+
+const topoList: Command = {
+  words: ['topo', 'list'],
+  usage: 'mcr-lab topo list [--json]',
+  summary: 'list live labs (registry in /run/mcr-lab, checked against ip netns list)',
+  options: { ...HELP, json: { type: 'boolean' } },
+  allowPositionals: false,
+  async run(values, _p, io) {
+    const live = new Set(await listNamespaces());
+    const entries = (await listEntries()).map((e) => ({
+      prefix: e.prefix,
+      kind: e.kind,
+      createdAt: e.createdAt,
+      namespaces: e.topology.namespaces.map((n) => n.name),
+      present: e.topology.namespaces.filter((n) => live.has(n.name)).length,
+    }));
+    // Namespaces of our family that no registry entry explains (e.g. a crash): report them too.
+    const known = new Set(entries.flatMap((e) => e.namespaces));
+    const orphans = [...live].filter((n) => n.startsWith(PREFIX_FAMILY) && !known.has(n));
+    if (values.json) io.out(JSON.stringify({ labs: entries, orphans }, null, 2));
+    else {
+      for (const e of entries) io.out(`${e.prefix}\t${e.kind}\t${e.present}/${e.namespaces.length} namespaces\t${e.createdAt}`);
+      for (const o of orphans) io.out(`orphan namespace ${o} (mcr-lab clean)`);
+      if (!entries.length && !orphans.length) io.out('no labs');
+    }
+    return 0;
+  },
+};
+
+const cleanCmd: Command = {
+  words: ['clean'],
+  usage: 'mcr-lab clean',
+  summary: `remove every namespace whose name starts with "${PREFIX_FAMILY}" (killing its processes by pid) and the registry`,
+  options: { ...HELP },
+  allowPositionals: false,
+  async run(_v, _p, io) {
+    const removed = await clean();
+    for (const ns of removed) io.out(`removed ${ns}`);
+    if (!removed.length) io.out('nothing to clean');
+    return 0;
+  },
+};
+
+/** The command table. Add `run` (scenarios) here. */
+export const COMMANDS: Command[] = [topoUp, topoDown, topoList, cleanCmd];
+
+function helpOf(c: Command): string {
+  return `usage: ${c.usage}\n  ${c.summary}`;
+}
+
+function topHelp(): string {
+  return ['usage: mcr-lab <command> [options]   (--help on any command)', '', ...COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`)].join('\n');
+}
+
+/** Runs the CLI; returns the exit status. */
+export async function main(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+  const command = COMMANDS.filter((c) => c.words.every((w, i) => argv[i] === w)).sort((a, b) => b.words.length - a.words.length)[0];
+  try {
+    if (!command) {
+      if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+        io.out(topHelp());
+        return argv.length === 0 ? 2 : 0;
+      }
+      const group = COMMANDS.filter((c) => c.words[0] === argv[0]);
+      if (group.length && (argv.length === 1 || argv[1] === '--help' || argv[1] === '-h')) {
+        io.out(group.map(helpOf).join('\n'));
+        return argv.length === 1 ? 2 : 0;
+      }
+      throw new UsageError(`unknown command "${argv.slice(0, 2).join(' ')}"`);
+    }
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv.slice(command.words.length), options: command.options, allowPositionals: command.allowPositionals, strict: true });
+    } catch (err) {
+      // parseArgs names the flag ("Unknown option '--x'", "Option '--prefix <value>' argument missing").
+      throw new UsageError((err as Error).message, command);
+    }
+    if (parsed.values.help) {
+      io.out(helpOf(command));
+      return 0;
+    }
+    return await command.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`mcr-lab: ${err.message}`);
+      const about = err.command ?? command;
+      io.err(about ? helpOf(about) : topHelp());
+      return 2;
+    }
+    if (err instanceof LabInterrupted) {
+      io.err(`mcr-lab: ${err.message}`);
+      return 130;
+    }
+    io.err(`mcr-lab: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
+
+// Run when executed directly (bin/mcr-lab.js imports this module and calls main itself).
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.exitCode = await main(process.argv.slice(2));
+}

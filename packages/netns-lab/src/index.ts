@@ -1,0 +1,6 @@
+// Public API of @mcr/netns-lab: namespaces, topologies as data and their realisation, relays under
+// test, and the native traffic tools' wrappers (src/traffic, owned by its own module).
+export * from './netns/index.js';
+export * from './topology/index.js';
+export * from './relays/index.js';
+export * from './traffic/index.js';

@@ -1,0 +1,9 @@
+export { run, inNetns, netnsArgv, CommandError, type RunOptions, type RunResult } from './exec.js';
+export {
+  listNamespaces,
+  namespaceExists,
+  addNamespace,
+  namespacePids,
+  killNamespacePids,
+  deleteNamespace,
+} from './namespaces.js';

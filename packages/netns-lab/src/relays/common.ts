@@ -1,0 +1,117 @@
+// Helpers shared by the relay adapters: resolving streams against the lab, spawning a child in a
+// namespace, stopping it, and reading CPU time from /proc.
+import { readdir, readFile } from 'node:fs/promises';
+import { execa, type ResultPromise } from 'execa';
+import type { Lab, RelayRole } from '../topology/index.js';
+import type { RelayStartOptions, ResolvedStream, StreamSpec } from './types.js';
+
+export function relayRole(lab: Lab, opts: RelayStartOptions = {}): RelayRole {
+  const i = opts.relay ?? 0;
+  const role = lab.topo.relays[i];
+  if (!role) throw new RangeError(`option "relay" must index topo.relays (0..${lab.topo.relays.length - 1}), received ${i}`);
+  return role;
+}
+
+export function resolveStreams(role: RelayRole, streams: StreamSpec[]): ResolvedStream[] {
+  if (streams.length === 0) throw new RangeError('streams must not be empty');
+  return streams.map((s, i) => {
+    const input = role.inputs[s.input ?? 0];
+    if (!input) throw new RangeError(`streams[${i}].input must index the relay's inputs (0..${role.inputs.length - 1}), received ${s.input}`);
+    const outIdx = s.outputs ?? role.outputs.map((_, k) => k);
+    const outs = outIdx.map((k) => {
+      const o = role.outputs[k];
+      if (!o) throw new RangeError(`streams[${i}].outputs must index the relay's outputs (0..${role.outputs.length - 1}), received ${k}`);
+      return { ifname: o.ifname, ip: o.ip };
+    });
+    return { ...s, inIfname: input.ifname, outs };
+  });
+}
+
+export type Child = ResultPromise<{ reject: false; stdin: 'ignore'; buffer: true; all: true }>;
+
+/** Spawns `cmd args` inside `ns`. `ip netns exec` execs the command, so the child's pid is the tool's own. */
+export function spawnInNetns(ns: string, cmd: string, args: string[]): Child {
+  return execa('ip', ['netns', 'exec', ns, cmd, ...args], { reject: false, stdin: 'ignore', buffer: true, all: true });
+}
+
+/** Resolves when `child`'s combined output contains `marker`; rejects if it exits first or after `timeoutMs`. */
+export function waitForOutput(child: Child, marker: string | RegExp, what: string, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      child.all?.off('data', onData);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (typeof marker === 'string' ? seen.includes(marker) : marker.test(seen)) done();
+    };
+    const timer = setTimeout(() => done(new Error(`${what}: not ready after ${timeoutMs} ms; output:\n${seen}`)), timeoutMs);
+    child.all?.on('data', onData);
+    void child.then((r) => done(new Error(`${what} exited (code ${r.exitCode}, signal ${r.signal ?? '-'}) before it was ready:\n${seen}`)));
+  });
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the child has exited. */
+export async function stopChild(child: Child, graceMs = 3000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  child.kill('SIGTERM');
+  await child;
+  clearTimeout(timer);
+}
+
+let clkTck = 100; // sysconf(_SC_CLK_TCK); 100 on every Linux x86_64 build, checked with getconf on this machine
+
+async function statOf(pid: number): Promise<{ ppid: number; ticks: number } | undefined> {
+  try {
+    const text = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Field 2 (comm) may contain spaces and parentheses: split after the last ')'.
+    const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    // rest[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
+    return { ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Tracks CPU ticks of a set of root pids and all their descendants. Keeps the last value seen per
+ * pid, so a process that has exited still counts what it used while it was observed.
+ */
+export class CpuMeter {
+  private readonly last = new Map<number, number>();
+  constructor(private readonly roots: () => number[]) {}
+
+  async seconds(): Promise<number> {
+    const pids = (await readdir('/proc')).filter((n) => /^\d+$/.test(n)).map(Number);
+    const stats = new Map<number, { ppid: number; ticks: number }>();
+    await Promise.all(
+      pids.map(async (p) => {
+        const s = await statOf(p);
+        if (s) stats.set(p, s);
+      }),
+    );
+    const children = new Map<number, number[]>();
+    for (const [pid, s] of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), pid]);
+    const stack = [...this.roots()];
+    const seen = new Set<number>();
+    while (stack.length) {
+      const p = stack.pop()!;
+      if (seen.has(p)) continue;
+      seen.add(p);
+      const s = stats.get(p);
+      if (s) this.last.set(p, Math.max(s.ticks, this.last.get(p) ?? 0));
+      stack.push(...(children.get(p) ?? []));
+    }
+    let ticks = 0;
+    for (const t of this.last.values()) ticks += t;
+    return ticks / clkTck;
+  }
+}
+
+export function setClockTicks(ticks: number): void {
+  clkTck = ticks;
+}

@@ -1,0 +1,125 @@
+// mcr, the relay under development, driven through its CLI only (the lab never imports the relay):
+//   node <@mcr/relay>/bin/mcr.js run --config FILE --control SOCK     (in the relay namespace)
+//   node <@mcr/relay>/bin/mcr.js ping --control SOCK                  (readiness)
+// The config is written as JSON (a subset of the JSON5 mcr accepts) to a private temp dir.
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { inNetns } from '../netns/index.js';
+import type { Lab } from '../topology/index.js';
+import { CpuMeter, relayRole, resolveStreams, spawnInNetns, stopChild, type Child } from './common.js';
+import type { RelayStartOptions, RelayUnderTest, ResolvedStream, StreamSpec } from './types.js';
+
+export interface McrConfig {
+  workers: number;
+  fanout: { mode: 'hash' | 'cpu' | 'lb' | 'off' };
+  igmp: { join: boolean };
+  control: { socket: string };
+  rules: {
+    id: string;
+    input: { interface: string; group: string; port: number };
+    outputs: { interface: string; group: string; port: number; ttl: number }[];
+  }[];
+}
+
+/** mcr's config for the streams. Pure. Rule ids are `s0`, `s1`, ... in stream order. */
+export function mcrConfig(streams: ResolvedStream[], controlSocket: string, opts: RelayStartOptions = {}): McrConfig {
+  const ttl = opts.ttl ?? 8;
+  return {
+    workers: opts.workers ?? 2,
+    fanout: { mode: opts.fanoutMode ?? 'hash' },
+    igmp: { join: opts.igmpJoin ?? true },
+    control: { socket: controlSocket },
+    rules: streams.map((s, i) => ({
+      id: `s${i}`,
+      input: { interface: s.inIfname, group: s.group, port: s.port },
+      outputs: s.outs.map((o) => ({ interface: o.ifname, group: s.outGroup, port: s.outPort, ttl })),
+    })),
+  };
+}
+
+/** Path of the workspace's `mcr` CLI (bin/mcr.js of @mcr/relay), or undefined if the package is absent. */
+export function mcrBin(): string | undefined {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('@mcr/relay/package.json');
+    return join(dirname(pkg), 'bin', 'mcr.js');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why the mcr relay cannot run here, or undefined if it can (bin present and dist built). */
+export function mcrUnavailableReason(): string | undefined {
+  const bin = mcrBin();
+  if (!bin) return '@mcr/relay is not resolvable from @mcr/netns-lab';
+  if (!existsSync(bin)) return `${bin} does not exist`;
+  if (!existsSync(join(dirname(bin), '..', 'dist'))) return '@mcr/relay has no built dist/ (run nx build relay)';
+  return undefined;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class McrRelay implements RelayUnderTest {
+  readonly name = 'mcr' as const;
+  readonly label = 'mcr';
+  private child: Child | undefined;
+  private dir: string | undefined;
+  private readonly meter = new CpuMeter(() => (this.child?.pid ? [this.child.pid] : []));
+
+  /** Control socket of the running instance (for `mcr stats --control`). */
+  controlSocket: string | undefined;
+
+  async start(lab: Lab, streams: StreamSpec[], opts: RelayStartOptions = {}): Promise<void> {
+    if (this.child) throw new Error('mcr relay: already started');
+    const reason = mcrUnavailableReason();
+    if (reason) throw new Error(`mcr relay unavailable: ${reason}`);
+    const bin = mcrBin()!;
+    const role = relayRole(lab, opts);
+    this.dir = await mkdtemp(join(tmpdir(), 'mcr-lab-mcr-'));
+    const sock = join(this.dir, 'control.sock');
+    const cfgFile = join(this.dir, 'mcr.json');
+    await writeFile(cfgFile, JSON.stringify(mcrConfig(resolveStreams(role, streams), sock, opts), null, 2) + '\n');
+    this.controlSocket = sock;
+    const child = spawnInNetns(role.ns, process.execPath, [bin, 'run', '--config', cfgFile, '--control', sock]);
+    this.child = child;
+    try {
+      const deadline = Date.now() + 15_000;
+      let lastErr: unknown;
+      for (;;) {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          const r = await child;
+          throw new Error(`mcr exited (code ${r.exitCode}, signal ${r.signal ?? '-'}) before answering ping:\n${r.all ?? ''}`);
+        }
+        try {
+          await inNetns(role.ns, process.execPath, [bin, 'ping', '--control', sock], { timeout: 5000 });
+          break;
+        } catch (err) {
+          lastErr = err;
+        }
+        if (Date.now() > deadline) throw new Error('mcr: no answer to `mcr ping` after 15 s', { cause: lastErr });
+        await sleep(100);
+      }
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.child) {
+      // Sample once more so the CPU used by the workers is counted before they exit.
+      await this.meter.seconds().catch(() => 0);
+      await stopChild(this.child, 5000);
+    }
+    this.child = undefined;
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+    this.dir = undefined;
+    this.controlSocket = undefined;
+  }
+
+  cpuSeconds(): Promise<number> {
+    return this.meter.seconds();
+  }
+}

@@ -1,0 +1,68 @@
+// socat baseline: one process per (stream, output), each bound to its group (so it receives only
+// that group), joined on the input interface, sending to the output group with the output
+// interface's address as IP_MULTICAST_IF. The command line, checked on this machine:
+//
+//   socat -d -d -b 65536 -u \
+//     UDP4-RECV:5001,bind=239.1.1.1,ip-add-membership=239.1.1.1:in0,reuseaddr \
+//     UDP4-SENDTO:239.9.9.1:6001,ip-multicast-if=10.2.0.1,ip-multicast-ttl=8
+//
+// `-b 65536`: socat's default 8192-byte block would truncate jumbo payloads. `reuseaddr` lets
+// several processes (fanout: one per output) bind the same group:port; each gets a copy.
+// `-d -d` prints "starting data transfer loop" once both addresses are open: the readiness marker.
+//
+// Variant `sharedPort` (negative control `socat-shared-port`): no `bind=GROUP`, so every process is
+// bound to INADDR_ANY:port with IP_MULTICAST_ALL on (the default): with streams on one port each
+// process receives every group joined in the namespace, and the sinks see duplicates.
+import type { Lab } from '../topology/index.js';
+import { CpuMeter, relayRole, resolveStreams, spawnInNetns, stopChild, waitForOutput, type Child } from './common.js';
+import type { RelayStartOptions, RelayUnderTest, ResolvedStream, StreamSpec } from './types.js';
+
+export interface SocatRelayOptions {
+  sharedPort?: boolean;
+}
+
+/** The socat argument vector for one stream and one output. */
+export function socatArgs(s: ResolvedStream, out: { ip: string }, ttl: number, sharedPort = false): string[] {
+  const recv = [`UDP4-RECV:${s.port}`, ...(sharedPort ? [] : [`bind=${s.group}`]), `ip-add-membership=${s.group}:${s.inIfname}`, 'reuseaddr'];
+  const send = [`UDP4-SENDTO:${s.outGroup}:${s.outPort}`, `ip-multicast-if=${out.ip}`, `ip-multicast-ttl=${ttl}`];
+  return ['-d', '-d', '-b', '65536', '-u', recv.join(','), send.join(',')];
+}
+
+export class SocatRelay implements RelayUnderTest {
+  readonly name = 'socat' as const;
+  readonly label: string;
+  private children: Child[] = [];
+  private readonly meter = new CpuMeter(() => this.children.map((c) => c.pid).filter((p): p is number => p !== undefined));
+
+  constructor(private readonly options: SocatRelayOptions = {}) {
+    this.label = options.sharedPort ? 'socat-shared-port' : 'socat';
+  }
+
+  async start(lab: Lab, streams: StreamSpec[], opts: RelayStartOptions = {}): Promise<void> {
+    if (this.children.length) throw new Error(`${this.label}: already started`);
+    const role = relayRole(lab, opts);
+    const ttl = opts.ttl ?? 8;
+    try {
+      for (const s of resolveStreams(role, streams)) {
+        for (const out of s.outs) {
+          const child = spawnInNetns(role.ns, 'socat', socatArgs(s, out, ttl, this.options.sharedPort));
+          this.children.push(child);
+          await waitForOutput(child, 'starting data transfer loop', `socat ${s.group}:${s.port} -> ${s.outGroup}:${s.outPort}`);
+        }
+      }
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    const children = this.children;
+    await Promise.all(children.map((c) => stopChild(c)));
+    this.children = [];
+  }
+
+  cpuSeconds(): Promise<number> {
+    return this.meter.seconds();
+  }
+}

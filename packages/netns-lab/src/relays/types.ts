@@ -1,0 +1,51 @@
+// The contract every relay under test implements, so scenarios and benchmarks can swap the
+// in-kernel reference (smcroute), the naive userspace baseline (socat) and mcr.
+import type { Lab } from '../topology/index.js';
+
+export interface StreamSpec {
+  /** Input multicast group and UDP port, as sent by the source. */
+  group: string;
+  port: number;
+  /** Output group and port the relay sends to (the kernel relay cannot rewrite them: must equal group/port). */
+  outGroup: string;
+  outPort: number;
+  /** Index into `relay.inputs` where the stream arrives; default 0 (converge: source m feeds input m). */
+  input?: number;
+  /** Indexes into `relay.outputs` the stream is sent to; default all of them. */
+  outputs?: number[];
+}
+
+export interface RelayStartOptions {
+  /** Which relay namespace of the topology (`topo.relays[i]`); default 0. */
+  relay?: number;
+  /** TTL of relayed packets; default 8. */
+  ttl?: number;
+  /** mcr only. */
+  workers?: number;
+  fanoutMode?: 'hash' | 'cpu' | 'lb' | 'off';
+  igmpJoin?: boolean;
+}
+
+export type RelayName = 'mcr' | 'socat' | 'kernel';
+
+export interface RelayUnderTest {
+  readonly name: RelayName;
+  /** Name for tables: `mcr`, `socat`, `socat-shared-port`, `kernel`. */
+  readonly label: string;
+  /** Resolves once the relay forwards (joined/bound/configured). */
+  start(lab: Lab, streams: StreamSpec[], opts?: RelayStartOptions): Promise<void>;
+  /** Idempotent; resolves after the relay's processes have exited. */
+  stop(): Promise<void>;
+  /**
+   * CPU seconds (user + system) used so far by the relay's processes and their descendants, from
+   * /proc/<pid>/stat. `null` when the relay does its work in softirq context, which no process
+   * accounts for (the kernel relay).
+   */
+  cpuSeconds(): Promise<number | null>;
+}
+
+/** Resolved stream: the endpoints it uses in the relay namespace. */
+export interface ResolvedStream extends StreamSpec {
+  inIfname: string;
+  outs: { ifname: string; ip: string }[];
+}

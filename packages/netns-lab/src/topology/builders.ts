@@ -1,0 +1,271 @@
+// Pure topology builders. No I/O: each returns a fresh Topology object.
+//
+// Addressing plan (the same for every builder):
+//   - every IP segment s (1-based, in link order) is 10.s.0.0/24; its upstream end (toward the
+//     source) is 10.s.0.1, its downstream end 10.s.0.2;
+//   - in `switch`, segment 1 spans the bridge: source eth0 = 10.1.0.1, relay in0 = 10.1.0.2, and
+//     the bridge ports carry no address.
+// Namespaces: `${prefix}-src` / `-rly` / `-snk` (with an index 0.. when a role has several:
+// fanout sinks `-snk0..`, converge sources `-src0..`, chain3 relays `-rly0..2`), `-sw` for the switch.
+// Interfaces: sources and sinks `eth0`; relays `in0..` (inputs) and `out0..` (outputs); the switch
+// `p-src`, `p-rly` and bridge `br0`.
+import { IFNAMES, checkIfname, checkPrefix, nsName } from './names.js';
+import type {
+  BridgeSpec,
+  Endpoint,
+  LinkSpec,
+  NamespaceSpec,
+  NetemSpec,
+  RelayRole,
+  Role,
+  Topology,
+  TopologyKind,
+} from './types.js';
+
+export interface BaseOptions {
+  prefix: string;
+  /** Impairments keyed by link id (e.g. `{ 'rly-snk': { lossPct: 1 } }`). */
+  netem?: Record<string, NetemSpec>;
+}
+export type ChainOptions = BaseOptions;
+export type SwitchOptions = BaseOptions;
+export type Chain3Options = BaseOptions;
+export interface FanoutOptions extends BaseOptions {
+  /** Number of relay outputs, each to its own sink namespace; 1..64, default 2. */
+  outputs?: number;
+}
+export interface ConvergeOptions extends BaseOptions {
+  /** Number of source namespaces, each on its own relay input; 1..64, default 2. */
+  sources?: number;
+}
+
+const MAX_BRANCHES = 64;
+
+function count(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < 1 || v > MAX_BRANCHES) {
+    throw new RangeError(`option "${name}" must be an integer 1..${MAX_BRANCHES}, received ${String(value)}`);
+  }
+  return v;
+}
+
+const endpoint = (ns: string, ifname: string, address: string): Endpoint => ({
+  ns,
+  ifname,
+  address,
+  ip: address.split('/')[0]!,
+});
+
+/** Accumulates namespaces and links; local state only, so the builders stay pure. */
+class Draft {
+  readonly namespaces: NamespaceSpec[] = [];
+  readonly links: LinkSpec[] = [];
+  readonly bridges: BridgeSpec[] = [];
+  private segment = 0;
+
+  constructor(readonly prefix: string) {}
+
+  ns(name: string, role: Role, mcastRoute?: string): NamespaceSpec {
+    const sysctls: Record<string, string> = {
+      // Multicast from a source the reverse path does not point to would be dropped: the
+      // effective value is max(all, iface), so both must be 0.
+      'net.ipv4.conf.all.rp_filter': '0',
+      'net.ipv4.conf.default.rp_filter': '0',
+    };
+    if (role === 'relay') sysctls['net.ipv4.ip_forward'] = '1';
+    const spec: NamespaceSpec = { name, role, sysctls, ...(mcastRoute ? { mcastRoute } : {}) };
+    this.namespaces.push(spec);
+    return spec;
+  }
+
+  /** A routed point-to-point segment: returns the two endpoints. */
+  link(id: string, aNs: string, aIf: string, bNs: string, bIf: string): [Endpoint, Endpoint] {
+    this.segment += 1;
+    const a = endpoint(aNs, aIf, `10.${this.segment}.0.1/24`);
+    const b = endpoint(bNs, bIf, `10.${this.segment}.0.2/24`);
+    this.rawLink(id, { ns: aNs, ifname: aIf, address: a.address }, { ns: bNs, ifname: bIf, address: b.address });
+    return [a, b];
+  }
+
+  /** Takes the next segment number for a segment made of several links (the switch). */
+  nextSegment(): number {
+    this.segment += 1;
+    return this.segment;
+  }
+
+  rawLink(id: string, a: LinkSpec['a'], b: LinkSpec['b']): void {
+    this.links.push({ id, a, b });
+  }
+
+  finish(kind: TopologyKind, opts: BaseOptions, roles: Pick<Topology, 'sources' | 'relays' | 'sinks' | 'switch'>): Topology {
+    // Per-interface rp_filter, now that every interface is known.
+    for (const link of this.links) {
+      for (const end of [link.a, link.b]) {
+        checkIfname(end.ifname);
+        const spec = this.namespaces.find((n) => n.name === end.ns)!;
+        spec.sysctls[`net.ipv4.conf.${end.ifname}.rp_filter`] = '0';
+      }
+    }
+    for (const b of this.bridges) checkIfname(b.name);
+    for (const [id, netem] of Object.entries(opts.netem ?? {})) {
+      const link = this.links.find((l) => l.id === id);
+      if (!link) {
+        throw new RangeError(`option "netem" names link "${id}", which ${kind} does not have (links: ${this.links.map((l) => l.id).join(', ')})`);
+      }
+      link.netem = { ...netem };
+    }
+    return {
+      kind,
+      name: `${kind}:${this.prefix}`,
+      prefix: this.prefix,
+      namespaces: this.namespaces,
+      links: this.links,
+      bridges: this.bridges,
+      source: roles.sources[0]!,
+      sources: roles.sources,
+      relay: roles.relays[0]!,
+      relays: roles.relays,
+      sinks: roles.sinks,
+      ...(roles.switch ? { switch: roles.switch } : {}),
+    };
+  }
+}
+
+/** src(eth0) -> (in0)rly(out0) -> (eth0)snk. Links `src-rly`, `rly-snk`. */
+export function chain(opts: ChainOptions): Topology {
+  const d = new Draft(checkPrefix(opts.prefix));
+  const src = nsName(d.prefix, 'src');
+  const rly = nsName(d.prefix, 'rly');
+  const snk = nsName(d.prefix, 'snk');
+  d.ns(src, 'source', IFNAMES.source);
+  d.ns(rly, 'relay');
+  d.ns(snk, 'sink', IFNAMES.sink);
+  const [s, rin] = d.link('src-rly', src, IFNAMES.source, rly, IFNAMES.relayInput(0));
+  const [rout, k] = d.link('rly-snk', rly, IFNAMES.relayOutput(0), snk, IFNAMES.sink);
+  return d.finish('chain', opts, { sources: [s], relays: [{ ns: rly, inputs: [rin], outputs: [rout] }], sinks: [k] });
+}
+
+/**
+ * src(eth0) -> (p-src)sw[br0](p-rly) -> (in0)rly(out0) -> (eth0)snk. The bridge snoops IGMP,
+ * is its own querier, and does not flood unknown groups to the relay port: a group reaches the
+ * relay only while something there has joined it. It forwards nothing to that port for ~10 s
+ * after creation (field notes): call `awaitSnooping()` before counting.
+ * Links `src-sw`, `sw-rly`, `rly-snk`.
+ */
+export function switchTopo(opts: SwitchOptions): Topology {
+  const d = new Draft(checkPrefix(opts.prefix));
+  const src = nsName(d.prefix, 'src');
+  const sw = nsName(d.prefix, 'sw');
+  const rly = nsName(d.prefix, 'rly');
+  const snk = nsName(d.prefix, 'snk');
+  d.ns(src, 'source', IFNAMES.source);
+  d.ns(sw, 'switch');
+  d.ns(rly, 'relay');
+  d.ns(snk, 'sink', IFNAMES.sink);
+  const seg = d.nextSegment();
+  const s = endpoint(src, IFNAMES.source, `10.${seg}.0.1/24`);
+  const rin = endpoint(rly, IFNAMES.relayInput(0), `10.${seg}.0.2/24`);
+  d.rawLink('src-sw', { ns: src, ifname: s.ifname, address: s.address }, { ns: sw, ifname: IFNAMES.switchSourcePort });
+  d.rawLink('sw-rly', { ns: sw, ifname: IFNAMES.switchRelayPort }, { ns: rly, ifname: rin.ifname, address: rin.address });
+  d.bridges.push({
+    ns: sw,
+    name: IFNAMES.bridge,
+    ports: [IFNAMES.switchSourcePort, IFNAMES.switchRelayPort],
+    mcastSnooping: true,
+    mcastQuerier: true,
+    noFloodPorts: [IFNAMES.switchRelayPort],
+  });
+  const [rout, k] = d.link('rly-snk', rly, IFNAMES.relayOutput(0), snk, IFNAMES.sink);
+  return d.finish('switch', opts, {
+    sources: [s],
+    relays: [{ ns: rly, inputs: [rin], outputs: [rout] }],
+    sinks: [k],
+    switch: { ns: sw, bridge: IFNAMES.bridge, sourcePort: IFNAMES.switchSourcePort, relayPort: IFNAMES.switchRelayPort },
+  });
+}
+
+/** src -> (in0)rly(out0..outK-1) -> snk0..snkK-1. Links `src-rly`, `rly-snk0..`. */
+export function fanout(opts: FanoutOptions): Topology {
+  const outputs = count('outputs', opts.outputs, 2);
+  const d = new Draft(checkPrefix(opts.prefix));
+  const src = nsName(d.prefix, 'src');
+  const rly = nsName(d.prefix, 'rly');
+  d.ns(src, 'source', IFNAMES.source);
+  d.ns(rly, 'relay');
+  const [s, rin] = d.link('src-rly', src, IFNAMES.source, rly, IFNAMES.relayInput(0));
+  const relay: RelayRole = { ns: rly, inputs: [rin], outputs: [] };
+  const sinks: Endpoint[] = [];
+  for (let k = 0; k < outputs; k++) {
+    const snk = nsName(d.prefix, 'snk', k);
+    d.ns(snk, 'sink', IFNAMES.sink);
+    const [rout, sk] = d.link(`rly-snk${k}`, rly, IFNAMES.relayOutput(k), snk, IFNAMES.sink);
+    relay.outputs.push(rout);
+    sinks.push(sk);
+  }
+  return d.finish('fanout', opts, { sources: [s], relays: [relay], sinks });
+}
+
+/** src -> rly0 -> rly1 -> rly2 -> snk: three relays in series (each in0 -> out0). Links `src-rly0`, `rly0-rly1`, `rly1-rly2`, `rly2-snk`. */
+export function chain3(opts: Chain3Options): Topology {
+  const d = new Draft(checkPrefix(opts.prefix));
+  const src = nsName(d.prefix, 'src');
+  const snk = nsName(d.prefix, 'snk');
+  const rlys = [0, 1, 2].map((i) => nsName(d.prefix, 'rly', i));
+  d.ns(src, 'source', IFNAMES.source);
+  for (const r of rlys) d.ns(r, 'relay');
+  d.ns(snk, 'sink', IFNAMES.sink);
+  const relays: RelayRole[] = rlys.map((ns) => ({ ns, inputs: [], outputs: [] }));
+  const [s, in0] = d.link('src-rly0', src, IFNAMES.source, rlys[0]!, IFNAMES.relayInput(0));
+  relays[0]!.inputs.push(in0);
+  for (let i = 0; i < 2; i++) {
+    const [out, inn] = d.link(`rly${i}-rly${i + 1}`, rlys[i]!, IFNAMES.relayOutput(0), rlys[i + 1]!, IFNAMES.relayInput(0));
+    relays[i]!.outputs.push(out);
+    relays[i + 1]!.inputs.push(inn);
+  }
+  const [out2, k] = d.link('rly2-snk', rlys[2]!, IFNAMES.relayOutput(0), snk, IFNAMES.sink);
+  relays[2]!.outputs.push(out2);
+  return d.finish('chain3', opts, { sources: [s], relays, sinks: [k] });
+}
+
+/** src0..srcM-1 -> (in0..inM-1)rly(out0) -> snk. Links `src0-rly..`, `rly-snk`. */
+export function converge(opts: ConvergeOptions): Topology {
+  const sourcesN = count('sources', opts.sources, 2);
+  const d = new Draft(checkPrefix(opts.prefix));
+  const rly = nsName(d.prefix, 'rly');
+  const snk = nsName(d.prefix, 'snk');
+  const srcNames = Array.from({ length: sourcesN }, (_, m) => nsName(d.prefix, 'src', m));
+  for (const s of srcNames) d.ns(s, 'source', IFNAMES.source);
+  d.ns(rly, 'relay');
+  d.ns(snk, 'sink', IFNAMES.sink);
+  const relay: RelayRole = { ns: rly, inputs: [], outputs: [] };
+  const sources: Endpoint[] = [];
+  srcNames.forEach((s, m) => {
+    const [se, rin] = d.link(`src${m}-rly`, s, IFNAMES.source, rly, IFNAMES.relayInput(m));
+    sources.push(se);
+    relay.inputs.push(rin);
+  });
+  const [rout, k] = d.link('rly-snk', rly, IFNAMES.relayOutput(0), snk, IFNAMES.sink);
+  relay.outputs.push(rout);
+  return d.finish('converge', opts, { sources, relays: [relay], sinks: [k] });
+}
+
+export const BUILDERS = {
+  chain,
+  switch: switchTopo,
+  fanout,
+  chain3,
+  converge,
+} as const satisfies Record<TopologyKind, (o: FanoutOptions & ConvergeOptions) => Topology>;
+
+/** Builds a topology by kind name (the CLI's entry). */
+export function build(kind: TopologyKind, opts: FanoutOptions & ConvergeOptions): Topology {
+  return BUILDERS[kind](opts);
+}
+
+/** Returns a copy of `topo` with link `id` impaired. Pure. */
+export function withNetem(topo: Topology, id: string, netem: NetemSpec): Topology {
+  if (!topo.links.some((l) => l.id === id)) throw new RangeError(`link "${id}" not in ${topo.name}`);
+  const copy = structuredClone(topo);
+  copy.links.find((l) => l.id === id)!.netem = { ...netem };
+  return copy;
+}

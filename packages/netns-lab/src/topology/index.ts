@@ -1,0 +1,22 @@
+export type * from './types.js';
+export { PREFIX_FAMILY, IFNAME_MAX, IFNAMES, checkIfname, checkPrefix, uniquePrefix, nsName } from './names.js';
+export {
+  chain,
+  switchTopo,
+  fanout,
+  chain3,
+  converge,
+  build,
+  withNetem,
+  BUILDERS,
+  type BaseOptions,
+  type ChainOptions,
+  type SwitchOptions,
+  type FanoutOptions,
+  type Chain3Options,
+  type ConvergeOptions,
+} from './builders.js';
+export { up, attach, netemArgs, qdiscArgs, netemSupported, LabInterrupted, type Lab, type UpOptions } from './realise.js';
+export { clean } from './clean.js';
+export { awaitSnooping, type SnoopingProbe } from './snooping.js';
+export { REGISTRY_DIR, register, unregister, readEntry, listEntries, type RegistryEntry } from './registry.js';

@@ -1,0 +1,172 @@
+// Realisation: turns a Topology into namespaces, veth pairs, bridges, sysctls, routes and netem
+// qdiscs, in that order. Any failure (or SIGINT/SIGTERM, or an abort signal) tears down what was
+// created, then rethrows. veth pairs are created directly inside their namespaces, so nothing
+// ever appears in the root namespace.
+import { addNamespace, deleteNamespace, inNetns, listNamespaces, run } from '../netns/index.js';
+import { uniquePrefix } from './names.js';
+import { register, unregister } from './registry.js';
+import type { NetemSpec, Topology } from './types.js';
+
+export interface Lab {
+  readonly topo: Topology;
+  readonly prefix: string;
+  /** Runs a command inside one of the lab's namespaces. */
+  exec(ns: string, cmd: string, args: readonly string[]): ReturnType<typeof inNetns>;
+  /** Kills the processes inside each namespace (by pid) and deletes the namespaces in reverse order. Idempotent. */
+  down(): Promise<void>;
+}
+
+export interface UpOptions {
+  /** Abort realisation (the partial lab is torn down). */
+  signal?: AbortSignal;
+  /** Record the lab in /run/mcr-lab (default true). */
+  register?: boolean;
+}
+
+export class LabInterrupted extends Error {
+  constructor(reason: string) {
+    super(`lab realisation interrupted (${reason}); partial lab torn down`);
+    this.name = 'LabInterrupted';
+  }
+}
+
+/**
+ * Arguments for `tc qdisc add dev IF root ...`: `netem` for loss/delay/jitter (with an optional
+ * rate), `tbf` for a rate limit alone. tbf needs no netem support in the kernel (this project's
+ * machine has CONFIG_NET_SCH_NETEM unset: netem fails with "Specified qdisc kind is unknown").
+ */
+export function qdiscArgs(n: NetemSpec): string[] {
+  if (n.rate !== undefined && n.lossPct === undefined && n.delayMs === undefined && n.jitterMs === undefined) {
+    return ['tbf', 'rate', n.rate, 'burst', '64kbit', 'latency', '50ms'];
+  }
+  return ['netem', ...netemArgs(n)];
+}
+
+/** Whether this kernel has the netem qdisc (tries it on lo in a scratch namespace of our family). */
+export async function netemSupported(): Promise<boolean> {
+  const ns = `${uniquePrefix()}-probe`;
+  await addNamespace(ns);
+  try {
+    await run('tc', ['-n', ns, 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms']);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await deleteNamespace(ns);
+  }
+}
+
+/** Arguments after `netem` for loss/delay/jitter/rate. */
+export function netemArgs(n: NetemSpec): string[] {
+  const args: string[] = [];
+  if (n.delayMs !== undefined) {
+    args.push('delay', `${n.delayMs}ms`);
+    if (n.jitterMs !== undefined) args.push(`${n.jitterMs}ms`);
+  } else if (n.jitterMs !== undefined) {
+    throw new RangeError('netem option "jitterMs" needs "delayMs"');
+  }
+  if (n.lossPct !== undefined) args.push('loss', `${n.lossPct}%`);
+  if (n.rate !== undefined) args.push('rate', n.rate);
+  if (args.length === 0) throw new RangeError('netem needs at least one of lossPct, delayMs, rate');
+  return args;
+}
+
+/** A Lab handle for a topology whose namespaces already exist (e.g. read back from the registry). */
+export function attach(topo: Topology, created: readonly string[] = topo.namespaces.map((n) => n.name)): Lab {
+  let downed: Promise<void> | undefined;
+  return {
+    topo,
+    prefix: topo.prefix,
+    exec: (ns, cmd, args) => inNetns(ns, cmd, args),
+    down() {
+      downed ??= (async () => {
+        const errors: unknown[] = [];
+        for (const ns of [...created].reverse()) {
+          try {
+            await deleteNamespace(ns);
+          } catch (err) {
+            errors.push(err); // keep going: remove everything we can, then report
+          }
+        }
+        await unregister(topo.prefix);
+        if (errors.length) throw new AggregateError(errors, `lab ${topo.prefix}: ${errors.length} namespace(s) not removed`);
+      })();
+      return downed;
+    },
+  };
+}
+
+export async function up(topo: Topology, opts: UpOptions = {}): Promise<Lab> {
+  // A prefix in use belongs to another lab: refuse before touching anything (the teardown below
+  // would otherwise remove that lab's registry entry).
+  const existing = new Set(await listNamespaces());
+  const clash = topo.namespaces.find((n) => existing.has(n.name));
+  if (clash) throw new Error(`lab ${topo.prefix}: namespace ${clash.name} already exists (prefix in use; mcr-lab topo down ${topo.prefix})`);
+  const created: string[] = [];
+  let interrupted: string | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupted = sig;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const check = () => {
+    if (interrupted) throw new LabInterrupted(interrupted);
+    if (opts.signal?.aborted) throw new LabInterrupted('aborted');
+  };
+  const step = async (cmd: string, args: string[]) => {
+    check();
+    await run(cmd, args);
+  };
+  try {
+    // Registered first, so a crash half-way still leaves a trace `topo list` / `clean` can use.
+    if (opts.register !== false) await register(topo);
+
+    for (const ns of topo.namespaces) {
+      check();
+      await addNamespace(ns.name);
+      created.push(ns.name);
+      await step('ip', ['-n', ns.name, 'link', 'set', 'lo', 'up']);
+    }
+
+    for (const link of topo.links) {
+      await step('ip', ['link', 'add', link.a.ifname, 'netns', link.a.ns, 'type', 'veth', 'peer', 'name', link.b.ifname, 'netns', link.b.ns]);
+      for (const end of [link.a, link.b]) {
+        if (end.address) await step('ip', ['-n', end.ns, 'addr', 'add', end.address, 'dev', end.ifname]);
+        await step('ip', ['-n', end.ns, 'link', 'set', end.ifname, 'up']);
+      }
+    }
+
+    for (const br of topo.bridges) {
+      await step('ip', ['-n', br.ns, 'link', 'add', br.name, 'type', 'bridge',
+        'mcast_snooping', br.mcastSnooping ? '1' : '0', 'mcast_querier', br.mcastQuerier ? '1' : '0']);
+      for (const port of br.ports) await step('ip', ['-n', br.ns, 'link', 'set', port, 'master', br.name]);
+      await step('ip', ['-n', br.ns, 'link', 'set', br.name, 'up']);
+      for (const port of br.noFloodPorts) await step('bridge', ['-n', br.ns, 'link', 'set', 'dev', port, 'mcast_flood', 'off']);
+    }
+
+    for (const ns of topo.namespaces) {
+      const kv = Object.entries(ns.sysctls).map(([k, v]) => `${k}=${v}`);
+      if (kv.length) await step('ip', ['netns', 'exec', ns.name, 'sysctl', '-q', '-w', ...kv]);
+      if (ns.mcastRoute) await step('ip', ['-n', ns.name, 'route', 'add', '224.0.0.0/4', 'dev', ns.mcastRoute]);
+    }
+
+    for (const link of topo.links) {
+      if (!link.netem) continue;
+      const on = link.netem.on ?? 'a';
+      const ends = on === 'both' ? [link.a, link.b] : [on === 'a' ? link.a : link.b];
+      for (const end of ends) await step('tc', ['-n', end.ns, 'qdisc', 'add', 'dev', end.ifname, 'root', ...qdiscArgs(link.netem)]);
+    }
+    check();
+    return attach(topo, created);
+  } catch (err) {
+    try {
+      await attach(topo, created).down();
+    } catch (cleanupErr) {
+      throw new AggregateError([err, cleanupErr], `lab ${topo.prefix}: realisation failed and so did the teardown`);
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

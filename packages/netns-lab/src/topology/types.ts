@@ -1,0 +1,96 @@
+// A topology is plain, JSON-serialisable data (Mininet's habit): builders produce it without side
+// effects, `up()` realises it with `ip`, `bridge`, `sysctl` and `tc`, and the same object is what
+// the registry stores so `mcr-lab topo down` can find a lab again from another process.
+
+export type Role = 'source' | 'relay' | 'sink' | 'switch';
+
+export interface NamespaceSpec {
+  name: string;
+  role: Role;
+  /** Applied with `sysctl -w` after the interfaces exist, in insertion order. */
+  sysctls: Record<string, string>;
+  /** Interface that carries the `224.0.0.0/4` route (the one facing the next hop), if any. */
+  mcastRoute?: string;
+}
+
+export interface LinkEnd {
+  ns: string;
+  ifname: string;
+  /** CIDR, e.g. `10.1.0.1/24`; absent on bridge ports. */
+  address?: string;
+}
+
+/**
+ * Impairment applied with `tc qdisc add dev X root netem ...` inside the namespace (or `tbf` when
+ * only `rate` is given: it works on kernels without netem).
+ */
+export interface NetemSpec {
+  lossPct?: number;
+  delayMs?: number;
+  jitterMs?: number;
+  /** e.g. `100mbit`, `1gbit`. */
+  rate?: string;
+  /** Which end's egress is impaired; default `a` (builders put the upstream end at `a`). */
+  on?: 'a' | 'b' | 'both';
+}
+
+export interface LinkSpec {
+  /** Stable id used to address the link in options, e.g. `src-rly`, `rly-snk0`. */
+  id: string;
+  a: LinkEnd;
+  b: LinkEnd;
+  netem?: NetemSpec;
+}
+
+export interface BridgeSpec {
+  ns: string;
+  name: string;
+  ports: string[];
+  mcastSnooping: boolean;
+  mcastQuerier: boolean;
+  /** Ports with `bridge link set dev X mcast_flood off`: they get only groups joined behind them. */
+  noFloodPorts: string[];
+}
+
+/** What a consumer needs to talk to a role: namespace, interface, its address. */
+export interface Endpoint {
+  ns: string;
+  ifname: string;
+  /** CIDR. */
+  address: string;
+  /** The bare IPv4 of `address`. */
+  ip: string;
+}
+
+export interface RelayRole {
+  ns: string;
+  inputs: Endpoint[];
+  outputs: Endpoint[];
+}
+
+export interface SwitchRole {
+  ns: string;
+  bridge: string;
+  /** Bridge port facing the source(s). */
+  sourcePort: string;
+  /** Bridge port facing the relay (mcast_flood off). */
+  relayPort: string;
+}
+
+export type TopologyKind = 'chain' | 'switch' | 'fanout' | 'chain3' | 'converge';
+
+export interface Topology {
+  kind: TopologyKind;
+  name: string;
+  prefix: string;
+  namespaces: NamespaceSpec[];
+  links: LinkSpec[];
+  bridges: BridgeSpec[];
+  /** Convenience views, derived from the above. `source` = `sources[0]`, `relay` = `relays[0]`. */
+  source: Endpoint;
+  sources: Endpoint[];
+  relay: RelayRole;
+  relays: RelayRole[];
+  sinks: Endpoint[];
+  switch?: SwitchRole;
+}

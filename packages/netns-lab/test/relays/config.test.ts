@@ -1,0 +1,57 @@
+// The adapters' pure parts: the exact socat command line, smcroute.conf, and mcr's JSON config.
+import { describe, expect, it } from 'vitest';
+import { mcrConfig, resolveStreams, smcrouteConf, socatArgs } from '../../src/relays/index.js';
+import { fanout } from '../../src/topology/index.js';
+
+const topo = fanout({ prefix: 'mcrlunit', outputs: 2 });
+const streams = resolveStreams(topo.relay, [
+  { group: '239.1.1.1', port: 5001, outGroup: '239.9.9.1', outPort: 6001 },
+  { group: '239.1.1.2', port: 5002, outGroup: '239.9.9.2', outPort: 6002, outputs: [1] },
+]);
+
+describe('relay configs', () => {
+  it('resolves streams to interfaces, all outputs by default', () => {
+    expect(streams[0]!.inIfname).toBe('in0');
+    expect(streams[0]!.outs).toEqual([
+      { ifname: 'out0', ip: '10.2.0.1' },
+      { ifname: 'out1', ip: '10.3.0.1' },
+    ]);
+    expect(streams[1]!.outs).toEqual([{ ifname: 'out1', ip: '10.3.0.1' }]);
+    expect(() => resolveStreams(topo.relay, [{ group: '239.1.1.1', port: 1, outGroup: '239.1.1.1', outPort: 1, input: 3 }])).toThrow(/input must index/);
+  });
+
+  it('socat: bound to the group, or INADDR_ANY for the shared-port control', () => {
+    expect(socatArgs(streams[0]!, streams[0]!.outs[0]!, 8)).toEqual([
+      '-d', '-d', '-b', '65536', '-u',
+      'UDP4-RECV:5001,bind=239.1.1.1,ip-add-membership=239.1.1.1:in0,reuseaddr',
+      'UDP4-SENDTO:239.9.9.1:6001,ip-multicast-if=10.2.0.1,ip-multicast-ttl=8',
+    ]);
+    expect(socatArgs(streams[0]!, streams[0]!.outs[0]!, 8, true)[5]).toBe('UDP4-RECV:5001,ip-add-membership=239.1.1.1:in0,reuseaddr');
+  });
+
+  it('smcroute: phyint lines and one mroute per group; refuses rewrites', () => {
+    const same = resolveStreams(topo.relay, [
+      { group: '239.1.1.1', port: 5001, outGroup: '239.1.1.1', outPort: 5001 },
+      { group: '239.1.1.1', port: 5002, outGroup: '239.1.1.1', outPort: 5002 },
+    ]);
+    expect(smcrouteConf(same)).toBe('phyint in0 enable\nphyint out0 enable\nphyint out1 enable\nmroute from in0 group 239.1.1.1 to out0 out1\n');
+    expect(() => smcrouteConf(streams)).toThrow(/cannot rewrite/);
+  });
+
+  it('mcr: the documented config format', () => {
+    expect(mcrConfig(streams, '/tmp/x.sock', { workers: 1, fanoutMode: 'off', igmpJoin: false })).toEqual({
+      workers: 1,
+      fanout: { mode: 'off' },
+      igmp: { join: false },
+      control: { socket: '/tmp/x.sock' },
+      rules: [
+        { id: 's0', input: { interface: 'in0', group: '239.1.1.1', port: 5001 }, outputs: [
+          { interface: 'out0', group: '239.9.9.1', port: 6001, ttl: 8 },
+          { interface: 'out1', group: '239.9.9.1', port: 6001, ttl: 8 },
+        ] },
+        { id: 's1', input: { interface: 'in0', group: '239.1.1.2', port: 5002 }, outputs: [{ interface: 'out1', group: '239.9.9.2', port: 6002, ttl: 8 }] },
+      ],
+    });
+    expect(mcrConfig(streams, '/s').fanout.mode).toBe('hash');
+  });
+});

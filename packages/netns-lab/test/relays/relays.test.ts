@@ -1,0 +1,94 @@
+// The baselines forward two streams through a chain lab: socat (with group rewrite), socat on a
+// shared port (negative control: duplicates), the kernel (smcroute), and mcr when it is built.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listNamespaces } from '../../src/netns/index.js';
+import { KernelRelay, McrRelay, SocatRelay, mcrUnavailableReason, type RelayUnderTest, type StreamSpec } from '../../src/relays/index.js';
+import { chain, clean, uniquePrefix, up, type Lab } from '../../src/topology/index.js';
+import type { Stream } from '../topology/stand-ins.js';
+import { nativeTools, sendAndCount } from './traffic.js';
+
+const prefix = uniquePrefix();
+let lab: Lab;
+beforeAll(async () => {
+  lab = await up(chain({ prefix }));
+});
+afterAll(async () => {
+  try {
+    await lab?.down();
+  } finally {
+    await clean(prefix);
+  }
+  expect((await listNamespaces()).filter((n) => n.startsWith(`${prefix}-`))).toEqual([]);
+});
+
+const COUNT = 1000;
+
+/** Starts `relay`, sends COUNT packets per stream, returns what the sink received per output stream. */
+async function forward(relay: RelayUnderTest, streams: StreamSpec[]) {
+  const outs: Stream[] = streams.map((s) => ({ group: s.outGroup, port: s.outPort }));
+  const ins: Stream[] = streams.map((s) => ({ group: s.group, port: s.port }));
+  await relay.start(lab, streams);
+  try {
+    const results = await sendAndCount(lab, ins, outs, COUNT);
+    return { results, cpu: await relay.cpuSeconds() };
+  } finally {
+    await relay.stop();
+  }
+}
+
+describe(`relays under test (traffic: ${nativeTools ? 'native mcr-send/mcr-recv' : 'python3 stand-ins'})`, () => {
+  it('socat: one process per stream, group and port rewritten, no duplicates', async () => {
+    const streams: StreamSpec[] = [
+      { group: '239.1.1.1', port: 5001, outGroup: '239.9.9.1', outPort: 6001 },
+      { group: '239.1.1.2', port: 5002, outGroup: '239.9.9.2', outPort: 6002 },
+    ];
+    const { results, cpu } = await forward(new SocatRelay(), streams);
+    for (const r of results) expect(r).toMatchObject({ unique: COUNT, duplicates: 0, foreign: 0 });
+    expect(cpu).toBeGreaterThanOrEqual(0);
+  });
+
+  it('socat-shared-port: every process bound to INADDR_ANY:port receives every group (duplicates)', async () => {
+    // Two input groups on ONE port, rewritten to two output groups: each process also gets the
+    // other stream's packets and sends them to its own output group.
+    const streams: StreamSpec[] = [
+      { group: '239.1.2.1', port: 5003, outGroup: '239.9.8.1', outPort: 6003 },
+      { group: '239.1.2.2', port: 5003, outGroup: '239.9.8.2', outPort: 6004 },
+    ];
+    const relay = new SocatRelay({ sharedPort: true });
+    expect(relay.label).toBe('socat-shared-port');
+    const { results } = await forward(relay, streams);
+    // The receiver stops once each stream has COUNT unique sequence numbers; each output group
+    // carries the other stream's packets as well, which it counts as foreign (wrong stream id).
+    for (const r of results) {
+      expect(r.unique).toBe(COUNT);
+      expect(r.foreign).toBeGreaterThan(0);
+    }
+  });
+
+  it('kernel (smcroute): two streams, output group = input group, cpuSeconds null', async () => {
+    const streams: StreamSpec[] = [
+      { group: '239.1.3.1', port: 5005, outGroup: '239.1.3.1', outPort: 5005 },
+      { group: '239.1.3.2', port: 5006, outGroup: '239.1.3.2', outPort: 5006 },
+    ];
+    const { results, cpu } = await forward(new KernelRelay(), streams);
+    for (const r of results) expect(r).toMatchObject({ unique: COUNT, duplicates: 0, foreign: 0 });
+    expect(cpu).toBeNull();
+  });
+
+  it('kernel refuses a group rewrite with a message naming it', async () => {
+    await expect(new KernelRelay().start(lab, [{ group: '239.1.3.1', port: 5005, outGroup: '239.9.9.9', outPort: 5005 }])).rejects.toThrow(
+      /cannot rewrite group\/port/,
+    );
+  });
+
+  const mcrReason = mcrUnavailableReason();
+  it.skipIf(mcrReason !== undefined)(`mcr: two streams with rewrite${mcrReason ? ` (skipped: ${mcrReason})` : ''}`, async () => {
+    const streams: StreamSpec[] = [
+      { group: '239.1.4.1', port: 5007, outGroup: '239.9.7.1', outPort: 6007 },
+      { group: '239.1.4.2', port: 5008, outGroup: '239.9.7.2', outPort: 6008 },
+    ];
+    const { results, cpu } = await forward(new McrRelay(), streams);
+    for (const r of results) expect(r).toMatchObject({ unique: COUNT, duplicates: 0, foreign: 0 });
+    expect(cpu).toBeGreaterThan(0);
+  });
+});

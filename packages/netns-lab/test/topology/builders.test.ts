@@ -1,0 +1,123 @@
+// The builders are pure: same input, same data; no namespace appears; names and addresses follow the plan.
+import { describe, expect, it } from 'vitest';
+import { listNamespaces } from '../../src/netns/index.js';
+import {
+  BUILDERS,
+  IFNAME_MAX,
+  PREFIX_FAMILY,
+  chain,
+  chain3,
+  converge,
+  fanout,
+  switchTopo,
+  uniquePrefix,
+  withNetem,
+  type Topology,
+} from '../../src/topology/index.js';
+
+const prefix = 'mcrlunit';
+
+function allIfnames(t: Topology): string[] {
+  return [...t.links.flatMap((l) => [l.a.ifname, l.b.ifname]), ...t.bridges.map((b) => b.name)];
+}
+
+describe('topology builders', () => {
+  const topos = [chain({ prefix }), switchTopo({ prefix }), fanout({ prefix, outputs: 12 }), chain3({ prefix }), converge({ prefix, sources: 12 })];
+
+  it('are pure: no namespace is created and the same input gives equal data', async () => {
+    const before = await listNamespaces();
+    for (const [kind, b] of Object.entries(BUILDERS)) {
+      expect(b({ prefix, outputs: 3, sources: 3 })).toEqual(b({ prefix, outputs: 3, sources: 3 }));
+      expect(kind).toBe(b({ prefix }).kind);
+    }
+    expect(await listNamespaces()).toEqual(before);
+  });
+
+  it('keep every interface name within 15 characters and every namespace under the prefix', () => {
+    for (const t of topos) {
+      for (const n of allIfnames(t)) expect(n.length).toBeLessThanOrEqual(IFNAME_MAX);
+      for (const ns of t.namespaces) expect(ns.name.startsWith(`${prefix}-`)).toBe(true);
+      const names = t.namespaces.map((n) => n.name);
+      expect(new Set(names).size).toBe(names.length);
+    }
+  });
+
+  it('chain: names and the addressing plan', () => {
+    const t = chain({ prefix });
+    expect(t.namespaces.map((n) => [n.name, n.role])).toEqual([
+      ['mcrlunit-src', 'source'],
+      ['mcrlunit-rly', 'relay'],
+      ['mcrlunit-snk', 'sink'],
+    ]);
+    expect(t.source).toEqual({ ns: 'mcrlunit-src', ifname: 'eth0', address: '10.1.0.1/24', ip: '10.1.0.1' });
+    expect(t.relay.inputs[0]).toMatchObject({ ifname: 'in0', ip: '10.1.0.2' });
+    expect(t.relay.outputs[0]).toMatchObject({ ifname: 'out0', ip: '10.2.0.1' });
+    expect(t.sinks[0]).toMatchObject({ ns: 'mcrlunit-snk', ifname: 'eth0', ip: '10.2.0.2' });
+    const rly = t.namespaces.find((n) => n.role === 'relay')!;
+    expect(rly.sysctls['net.ipv4.ip_forward']).toBe('1');
+    expect(rly.sysctls['net.ipv4.conf.in0.rp_filter']).toBe('0');
+    expect(rly.sysctls['net.ipv4.conf.all.rp_filter']).toBe('0');
+    expect(t.namespaces.find((n) => n.role === 'source')!.mcastRoute).toBe('eth0');
+    expect(t.namespaces.find((n) => n.role === 'sink')!.mcastRoute).toBe('eth0');
+  });
+
+  it('switch: one L2 segment across the snooping bridge, flood off on the relay port', () => {
+    const t = switchTopo({ prefix });
+    expect(t.switch).toEqual({ ns: 'mcrlunit-sw', bridge: 'br0', sourcePort: 'p-src', relayPort: 'p-rly' });
+    expect(t.bridges[0]).toMatchObject({ mcastSnooping: true, mcastQuerier: true, noFloodPorts: ['p-rly'] });
+    expect(t.source.ip).toBe('10.1.0.1');
+    expect(t.relay.inputs[0]!.ip).toBe('10.1.0.2');
+    expect(t.links.filter((l) => l.a.ns === 'mcrlunit-sw' || l.b.ns === 'mcrlunit-sw').every((l) => [l.a, l.b].some((e) => e.address === undefined))).toBe(true);
+  });
+
+  it('fanout and converge: one subnet per branch', () => {
+    const f = fanout({ prefix, outputs: 3 });
+    expect(f.relay.outputs.map((o) => o.ifname)).toEqual(['out0', 'out1', 'out2']);
+    expect(f.sinks.map((s) => [s.ns, s.ip])).toEqual([
+      ['mcrlunit-snk0', '10.2.0.2'],
+      ['mcrlunit-snk1', '10.3.0.2'],
+      ['mcrlunit-snk2', '10.4.0.2'],
+    ]);
+    const c = converge({ prefix, sources: 3 });
+    expect(c.sources.map((s) => [s.ns, s.ip])).toEqual([
+      ['mcrlunit-src0', '10.1.0.1'],
+      ['mcrlunit-src1', '10.2.0.1'],
+      ['mcrlunit-src2', '10.3.0.1'],
+    ]);
+    expect(c.relay.inputs.map((i) => i.ifname)).toEqual(['in0', 'in1', 'in2']);
+    expect(c.sinks[0]!.ip).toBe('10.4.0.2');
+  });
+
+  it('chain3: three relays in series', () => {
+    const t = chain3({ prefix });
+    expect(t.relays.map((r) => [r.ns, r.inputs[0]!.ip, r.outputs[0]!.ip])).toEqual([
+      ['mcrlunit-rly0', '10.1.0.2', '10.2.0.1'],
+      ['mcrlunit-rly1', '10.2.0.2', '10.3.0.1'],
+      ['mcrlunit-rly2', '10.3.0.2', '10.4.0.1'],
+    ]);
+    expect(t.relay).toBe(t.relays[0]);
+  });
+
+  it('reject bad options with messages naming them', () => {
+    expect(() => chain({ prefix: 'other' })).toThrow(/prefix must start with "mcrl"/);
+    expect(() => fanout({ prefix, outputs: 0 })).toThrow(/option "outputs"/);
+    expect(() => converge({ prefix, sources: 1.5 })).toThrow(/option "sources"/);
+    expect(() => chain({ prefix, netem: { nope: { lossPct: 1 } } })).toThrow(/link "nope"/);
+  });
+
+  it('netem is data on the link; withNetem copies', () => {
+    const t = chain({ prefix, netem: { 'rly-snk': { lossPct: 1, delayMs: 5, jitterMs: 1 } } });
+    expect(t.links.find((l) => l.id === 'rly-snk')!.netem).toEqual({ lossPct: 1, delayMs: 5, jitterMs: 1 });
+    const base = chain({ prefix });
+    const impaired = withNetem(base, 'src-rly', { rate: '100mbit' });
+    expect(base.links[0]!.netem).toBeUndefined();
+    expect(impaired.links[0]!.netem).toEqual({ rate: '100mbit' });
+  });
+
+  it('uniquePrefix is in the family and distinct', () => {
+    const a = uniquePrefix();
+    expect(a.startsWith(PREFIX_FAMILY)).toBe(true);
+    expect(a).not.toBe(uniquePrefix());
+    expect(() => chain({ prefix: a })).not.toThrow();
+  });
+});
