@@ -1,0 +1,27 @@
+{
+  "targets": [
+    {
+      "target_name": "mcr_native",
+      "sources": [
+        "src/addon.cc",
+        "src/data_plane_worker.cc",
+        "src/membership_socket.cc",
+        "src/frame_parser.cc",
+        "src/rule_table.cc",
+        "src/egress.cc",
+        "src/bench_hot_path.cc",
+        "src/util/errors.cc",
+        "src/rule_spec.cc",
+        "src/tx_sockets.cc",
+        "src/packet_ring.cc"
+      ],
+      "include_dirs": ["src", "<!(node -p \"require('node-addon-api').include_dir\")"],
+      "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
+      "cflags!": ["-fno-exceptions", "-O3"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
+      "cflags": ["-O2", "-Wall", "-Wextra"],
+      "cflags_cc": ["-O2", "-std=c++17", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}

@@ -1,0 +1,64 @@
+// Module init. Per-load state (the class constructors) lives in instance data, not globals, so
+// the addon can be loaded in several worker_threads at once.
+#include <napi.h>
+
+#include <arpa/inet.h>
+
+#include <vector>
+
+#include "bench_hot_path.hpp"
+#include "data_plane_worker.hpp"
+#include "frame_parser.hpp"
+#include "membership_socket.hpp"
+
+namespace mcr {
+namespace {
+
+struct AddonData {
+  Napi::FunctionReference dataPlaneWorker;
+  Napi::FunctionReference membershipSocket;
+};
+
+// parseFrame(buffer) -> plain object; addresses as host-order uint32 (TS formats them).
+Napi::Value ParseFrameJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Buffer<uint8_t> frame = info[0].As<Napi::Buffer<uint8_t>>();
+  ParsedFrame parsed;
+  ParseFrame(frame.Data(), frame.Length(), parsed);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("kind", Napi::Number::New(env, static_cast<int>(parsed.kind)));
+  if (parsed.kind == FrameKind::Malformed) out.Set("reason", parsed.reason);
+  if (parsed.kind == FrameKind::Udp) {
+    out.Set("vlan", Napi::Number::New(env, parsed.vlan));
+    out.Set("source", Napi::Number::New(env, ntohl(parsed.source)));
+    out.Set("group", Napi::Number::New(env, ntohl(parsed.group)));
+    out.Set("sourcePort", Napi::Number::New(env, parsed.sourcePort));
+    out.Set("port", Napi::Number::New(env, parsed.port));
+    out.Set("ttl", Napi::Number::New(env, parsed.ttl));
+    out.Set("payloadOffset", Napi::Number::New(env, parsed.payloadOffset));
+    out.Set("payloadLength", Napi::Number::New(env, parsed.payloadLength));
+  }
+  return out;
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();
+  Napi::Function worker = DataPlaneWorker::Define(env);
+  Napi::Function membership = MembershipSocket::Define(env);
+  data->dataPlaneWorker = Napi::Persistent(worker);
+  data->membershipSocket = Napi::Persistent(membership);
+  env.SetInstanceData<AddonData>(data);
+  exports.Set("DataPlaneWorker", worker);
+  exports.Set("MembershipSocket", membership);
+  exports.Set("parseFrame", Napi::Function::New(env, ParseFrameJs, "parseFrame"));
+  exports.Set("benchHotPath", Napi::Function::New(env, BenchHotPath, "benchHotPath"));
+  return exports;
+}
+
+}  // namespace mcr
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return mcr::Init(env, exports); }
+
+NODE_API_MODULE(mcr_native, InitModule)

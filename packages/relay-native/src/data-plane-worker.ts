@@ -1,0 +1,58 @@
+// DataPlaneWorker: the TS face of one native forwarding thread. Validation and defaults here;
+// the native handle stays private.
+import { callNative } from './errors.js';
+import { native, type NativeDataPlaneWorker } from './native.js';
+import type { RuleSpec, WorkerCounters, WorkerOptions } from './types.js';
+import { normalizeRules, normalizeWorkerOptions } from './validate.js';
+
+export class DataPlaneWorker {
+  readonly #native: NativeDataPlaneWorker;
+  readonly #fanoutId: number | null;
+  #stopped: Promise<void> | null = null;
+
+  /** Opens and binds sockets, joins the fanout group; throws NativeError. */
+  constructor(options: WorkerOptions) {
+    const o = normalizeWorkerOptions(options);
+    this.#native = callNative(
+      () => new native.DataPlaneWorker(o.interface, o.ifindex, o.fanoutMode, o.fanoutId, o.receiveBufferBytes, o.batchSize),
+    );
+    this.#fanoutId = this.#native.fanoutId();
+  }
+
+  /** The fanout group id in use (the kernel's pick when options.fanout.id is absent). */
+  get fanoutId(): number | null {
+    return this.#fanoutId;
+  }
+
+  /** Atomic swap of an immutable table; counters persist per rule id. */
+  setRules(rules: RuleSpec[]): void {
+    const compiled = normalizeRules('rules', rules);
+    callNative(() => this.#native.setRules(compiled));
+  }
+
+  /** Starts the native forwarding thread. */
+  start(): void {
+    callNative(() => this.#native.start());
+  }
+
+  /**
+   * Idempotent. The native join returns within one batch (the loop polls an eventfd), so it is
+   * done synchronously and the promise is already settled; sockets are closed.
+   */
+  stop(): Promise<void> {
+    if (this.#stopped === null) {
+      try {
+        callNative(() => this.#native.stop());
+        this.#stopped = Promise.resolve();
+      } catch (error) {
+        this.#stopped = Promise.reject(error);
+      }
+    }
+    return this.#stopped;
+  }
+
+  /** Thread-safe snapshot (relaxed atomics) plus PACKET_STATISTICS accumulated across reads. */
+  counters(): WorkerCounters {
+    return callNative(() => this.#native.counters());
+  }
+}

@@ -1,0 +1,257 @@
+#include "data_plane_worker.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "egress.hpp"
+#include "forward_path.hpp"
+#include "rule_spec.hpp"
+#include "util/errors.hpp"
+
+namespace mcr {
+namespace {
+
+// Upper bound on outputs of one rule (checked in TS) sizes the egress queue: one full batch of
+// frames with a few outputs each fits before a mid-batch flush.
+size_t EgressCapacity(size_t batchSize) { return batchSize * 4 > 256 ? batchSize * 4 : 256; }
+
+// Wake up now and then even when idle, so retired tables can be freed.
+constexpr int kIdlePollMs = 200;
+
+}  // namespace
+
+Napi::Function DataPlaneWorker::Define(Napi::Env env) {
+  return DefineClass(env, "DataPlaneWorker",
+                     {
+                         InstanceMethod<&DataPlaneWorker::FanoutId>("fanoutId"),
+                         InstanceMethod<&DataPlaneWorker::SetRules>("setRules"),
+                         InstanceMethod<&DataPlaneWorker::Start>("start"),
+                         InstanceMethod<&DataPlaneWorker::Stop>("stop"),
+                         InstanceMethod<&DataPlaneWorker::Counters>("counters"),
+                     });
+}
+
+DataPlaneWorker::DataPlaneWorker(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DataPlaneWorker>(info) {
+  Napi::Env env = info.Env();
+  PacketRingOptions options;
+  options.interfaceName = info[0].As<Napi::String>().Utf8Value();
+  options.ifindex = info[1].As<Napi::Number>().Int32Value();
+  options.fanoutMode = info[2].As<Napi::Number>().Int32Value();
+  options.fanoutId = info[3].As<Napi::Number>().Int32Value();
+  options.receiveBufferBytes = static_cast<size_t>(info[4].As<Napi::Number>().Int64Value());
+  batchSize_ = static_cast<size_t>(info[5].As<Napi::Number>().Int64Value());
+  interfaceName_ = options.interfaceName;
+
+  SysError error;
+  if (!ring_.Open(options, error)) {
+    closed_ = true;
+    throw MakeNativeError(env, error.err, error.syscall, interfaceName_);
+  }
+  eventFd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (eventFd_ < 0) {
+    const int err = errno;
+    ring_.Close();
+    closed_ = true;
+    throw MakeNativeError(env, err, "eventfd", interfaceName_);
+  }
+  env_ = env;
+  if (napi_add_env_cleanup_hook(env, &DataPlaneWorker::CleanupHook, this) == napi_ok) hookRegistered_ = true;
+}
+
+DataPlaneWorker::~DataPlaneWorker() {
+  StopAndClose();
+  if (hookRegistered_) napi_remove_env_cleanup_hook(env_, &DataPlaneWorker::CleanupHook, this);
+}
+
+void DataPlaneWorker::CleanupHook(void* self) {
+  auto* worker = static_cast<DataPlaneWorker*>(self);
+  worker->hookRegistered_ = false;  // the runtime drops the hook after calling it
+  worker->StopAndClose();
+}
+
+Napi::Value DataPlaneWorker::FanoutId(const Napi::CallbackInfo& info) {
+  if (ring_.fanoutId() < 0) return info.Env().Null();
+  return Napi::Number::New(info.Env(), ring_.fanoutId());
+}
+
+void DataPlaneWorker::SetRules(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (closed_) throw MakeNativeError(env, EBADF, "setRules", interfaceName_);
+  std::vector<CompiledRule> rules = ReadRuleSpecs(info[0].As<Napi::Array>());
+  auto table = std::make_unique<RuleTable>(std::move(rules), nextGeneration_++);
+  // Counters and sockets are attached after the table owns its rules, so the pointers stored in
+  // each output (sockaddr, counter block) refer to storage that outlives the table.
+  for (CompiledRule& rule : table->mutableRules()) {
+    auto& ruleBlock = ruleCounters_[rule.id];
+    if (!ruleBlock) ruleBlock = std::make_unique<RuleCounterBlock>();
+    rule.counters = ruleBlock.get();
+    for (size_t k = 0; k < rule.outputs.size(); ++k) {
+      CompiledOutput& output = rule.outputs[k];
+      auto& outputBlock = outputCounters_[rule.id + "\n" + std::to_string(k)];
+      if (!outputBlock) outputBlock = std::make_unique<OutputCounterBlock>();
+      output.counters = outputBlock.get();
+      SysError error;
+      if (!txSockets_.Attach(output, error)) {
+        throw MakeNativeError(env, error.err, error.syscall, output.interfaceName);
+      }
+    }
+  }
+  table_.store(table.get(), std::memory_order_seq_cst);
+  tables_.push_back(std::move(table));
+  FreeRetiredTables();
+}
+
+void DataPlaneWorker::FreeRetiredTables() {
+  if (tables_.size() <= 1) return;
+  // Without a running thread nothing references old tables; with one, only tables at least as
+  // new as the generation it last loaded may still be in use.
+  const bool running = started_ && !closed_;
+  const uint64_t seen = running ? seenGeneration_.load(std::memory_order_seq_cst) : UINT64_MAX;
+  std::vector<std::unique_ptr<RuleTable>> kept;
+  for (size_t i = 0; i + 1 < tables_.size(); ++i) {
+    if (tables_[i]->generation() >= seen) kept.push_back(std::move(tables_[i]));
+  }
+  kept.push_back(std::move(tables_.back()));
+  tables_ = std::move(kept);
+}
+
+void DataPlaneWorker::Start(const Napi::CallbackInfo& info) {
+  if (closed_) throw MakeNativeError(info.Env(), EBADF, "start", interfaceName_);
+  if (started_) return;
+  started_ = true;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void DataPlaneWorker::Stop(const Napi::CallbackInfo& info) { StopAndClose(); }
+
+void DataPlaneWorker::StopAndClose() noexcept {
+  if (closed_) return;
+  closed_ = true;
+  if (thread_.joinable()) {
+    const uint64_t one = 1;
+    ssize_t written = write(eventFd_, &one, sizeof one);
+    (void)written;
+    // The loop checks the eventfd at least once per batch: the join returns within a batch.
+    thread_.join();
+  }
+  AccumulateKernelStatistics();
+  ring_.Close();
+  txSockets_.Close();
+  if (eventFd_ >= 0) close(eventFd_);
+  eventFd_ = -1;
+}
+
+void DataPlaneWorker::AccumulateKernelStatistics() {
+  uint64_t packets = 0;
+  uint64_t drops = 0;
+  if (ring_.ReadStatistics(packets, drops)) {
+    kernelPackets_ += packets;
+    kernelDrops_ += drops;
+  }
+}
+
+Napi::Value DataPlaneWorker::Counters(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!closed_) AccumulateKernelStatistics();
+  FreeRetiredTables();
+  auto number = [&](const std::atomic<uint64_t>& v) {
+    return Napi::Number::New(env, static_cast<double>(v.load(std::memory_order_relaxed)));
+  };
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("framesSeen", number(counters_.framesSeen));
+  out.Set("matched", number(counters_.matched));
+  out.Set("noMatch", number(counters_.noMatch));
+  out.Set("malformed", number(counters_.malformed));
+  out.Set("fragments", number(counters_.fragments));
+  out.Set("forwarded", number(counters_.forwarded));
+  out.Set("txErrors", number(counters_.txErrors));
+  out.Set("kernelPackets", Napi::Number::New(env, static_cast<double>(kernelPackets_)));
+  out.Set("kernelDrops", Napi::Number::New(env, static_cast<double>(kernelDrops_)));
+  // Rules of the current table, in their configured order.
+  Napi::Array rules = Napi::Array::New(env);
+  if (!tables_.empty()) {
+    const auto& current = tables_.back()->rules();
+    for (uint32_t i = 0; i < current.size(); ++i) {
+      const CompiledRule& rule = current[i];
+      Napi::Object r = Napi::Object::New(env);
+      r.Set("id", rule.id);
+      r.Set("matched", number(rule.counters->matched));
+      r.Set("bytes", number(rule.counters->bytes));
+      Napi::Array outputs = Napi::Array::New(env, rule.outputs.size());
+      for (uint32_t k = 0; k < rule.outputs.size(); ++k) {
+        const OutputCounterBlock* oc = rule.outputs[k].counters;
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("packets", number(oc->packets));
+        o.Set("bytes", number(oc->bytes));
+        o.Set("txErrors", number(oc->txErrors));
+        outputs.Set(k, o);
+      }
+      r.Set("outputs", outputs);
+      rules.Set(i, r);
+    }
+  }
+  out.Set("rules", rules);
+  return out;
+}
+
+void DataPlaneWorker::Run() noexcept {
+  const size_t capacity = EgressCapacity(batchSize_);
+  EgressBatch egress(capacity);  // allocated once, before the first packet
+  std::vector<size_t> held(batchSize_);
+  pollfd fds[2] = {{ring_.fd(), POLLIN, 0}, {eventFd_, POLLIN, 0}};
+  const size_t frameCount = ring_.frameCount();
+  size_t head = 0;
+  ParsedFrame parsed;
+
+  for (;;) {
+    const RuleTable* table = table_.load(std::memory_order_acquire);
+    if (table != nullptr) seenGeneration_.store(table->generation(), std::memory_order_seq_cst);
+
+    // Drain what is ready, batch by batch, before sleeping again.
+    size_t taken = 0;
+    BatchTally tally;
+    while (taken < batchSize_) {
+      tpacket2_hdr* hdr = ring_.Frame(head);
+      if ((__atomic_load_n(&hdr->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) == 0) break;
+      const uint8_t* data = reinterpret_cast<const uint8_t*>(hdr) + hdr->tp_mac;
+      if (hdr->tp_snaplen < hdr->tp_len) {
+        // Larger than a ring slot (e.g. a GRO superpacket): never relay a truncated copy.
+        ++tally.framesSeen;
+        ++tally.malformed;
+      } else if (!HandleFrame(table, data, hdr->tp_snaplen, parsed, egress, capacity, tally)) {
+        egress.Flush(counters_);
+        HandleFrame(table, data, hdr->tp_snaplen, parsed, egress, capacity, tally);
+      }
+      held[taken++] = head;
+      head = (head + 1) % frameCount;
+    }
+    if (taken != 0) {
+      // Payloads point into the ring: send first, then hand the frames back to the kernel.
+      egress.Flush(counters_);
+      for (size_t i = 0; i < taken; ++i) {
+        __atomic_store_n(&ring_.Frame(held[i])->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+      }
+      tally.FoldInto(counters_);
+    }
+
+    fds[0].revents = 0;
+    fds[1].revents = 0;
+    // A full batch means more may be waiting: only check for stop, do not sleep.
+    const int ready = poll(fds, 2, taken == batchSize_ ? 0 : kIdlePollMs);
+    if (ready < 0 && errno != EINTR) return;
+    if (ready > 0 && (fds[1].revents & POLLIN) != 0) return;
+    if (ready > 0 && (fds[0].revents & POLLNVAL) != 0) return;
+    if (ready > 0 && (fds[0].revents & POLLERR) != 0) {
+      // e.g. ENETDOWN while the link flaps: clear it and keep serving the ring.
+      int soError = 0;
+      socklen_t length = sizeof soError;
+      getsockopt(ring_.fd(), SOL_SOCKET, SO_ERROR, &soError, &length);
+    }
+  }
+}
+
+}  // namespace mcr

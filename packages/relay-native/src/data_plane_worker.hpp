@@ -1,0 +1,70 @@
+// DataPlaneWorker: one ingress ring, one forwarding std::thread, egress sockets, counters.
+// The JS thread owns configuration (rules, sockets, tables); the worker thread only reads the
+// published table and writes counters. The thread never touches Napi.
+#pragma once
+
+#include <napi.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "counters.hpp"
+#include "packet_ring.hpp"
+#include "rule_table.hpp"
+#include "tx_sockets.hpp"
+
+namespace mcr {
+
+class DataPlaneWorker : public Napi::ObjectWrap<DataPlaneWorker> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+
+  // (interfaceName, ifindex, fanoutMode -1|0|1|2, fanoutId -1|0..65535, receiveBufferBytes, batchSize)
+  explicit DataPlaneWorker(const Napi::CallbackInfo& info);
+  ~DataPlaneWorker() override;
+
+ private:
+  Napi::Value FanoutId(const Napi::CallbackInfo& info);
+  void SetRules(const Napi::CallbackInfo& info);
+  void Start(const Napi::CallbackInfo& info);
+  void Stop(const Napi::CallbackInfo& info);
+  Napi::Value Counters(const Napi::CallbackInfo& info);
+
+  void Run() noexcept;            // the worker thread's loop
+  void StopAndClose() noexcept;   // idempotent; joins the thread, closes every socket
+  void FreeRetiredTables();       // JS thread
+  void AccumulateKernelStatistics();
+
+  std::string interfaceName_;
+  size_t batchSize_ = 64;
+  PacketRing ring_;
+  int eventFd_ = -1;
+  std::thread thread_;
+  bool started_ = false;
+  bool closed_ = false;
+
+  // Table publication: the loop loads `table_` once per batch and records the generation it
+  // uses in `seenGeneration_`; tables older than that are no longer referenced by the loop.
+  std::atomic<RuleTable*> table_{nullptr};
+  std::atomic<uint64_t> seenGeneration_{0};
+  uint64_t nextGeneration_ = 1;
+  std::vector<std::unique_ptr<RuleTable>> tables_;  // JS thread only; back() is current
+
+  WorkerCounterBlock counters_;
+  std::map<std::string, std::unique_ptr<RuleCounterBlock>> ruleCounters_;
+  std::map<std::string, std::unique_ptr<OutputCounterBlock>> outputCounters_;  // "id\n<index>"
+  TxSockets txSockets_;
+  uint64_t kernelPackets_ = 0;
+  uint64_t kernelDrops_ = 0;
+
+  // Backstop for an environment torn down before stop(): the thread must not outlive it.
+  static void CleanupHook(void* self);
+  napi_env env_ = nullptr;
+  bool hookRegistered_ = false;
+};
+
+}  // namespace mcr

@@ -1,0 +1,132 @@
+#include "egress.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+namespace mcr {
+
+void RewriteHeader(const CompiledOutput& output, const ParsedFrame& parsed, const uint8_t* frame,
+                   uint8_t* header) noexcept {
+  std::memcpy(header, output.headerTemplate, kHeaderBytes);
+  uint8_t* ip = header + 14;
+  uint8_t* udp = ip + 20;
+  const uint32_t total = 28 + parsed.payloadLength;
+  ip[1] = parsed.tos;
+  ip[2] = static_cast<uint8_t>(total >> 8);
+  ip[3] = static_cast<uint8_t>(total);
+  std::memcpy(ip + 4, &parsed.ipId, 2);
+  ip[6] = parsed.dontFragment ? 0x40 : 0x00;
+  ip[7] = 0;
+  // Complete the checksum from the template's constant part and the per-packet words.
+  uint32_t sum = output.checksumBase + parsed.tos + total + ((static_cast<uint32_t>(ip[4]) << 8) | ip[5]) +
+                 (static_cast<uint32_t>(ip[6]) << 8);
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  const uint16_t checksum = static_cast<uint16_t>(~sum);
+  ip[10] = static_cast<uint8_t>(checksum >> 8);
+  ip[11] = static_cast<uint8_t>(checksum);
+  // UDP: source port kept, destination port from the template, checksum 0 (optional in IPv4;
+  // the input's may not even be filled in: CHECKSUM_PARTIAL on veth).
+  const uint32_t udpLength = 8 + parsed.payloadLength;
+  udp[0] = static_cast<uint8_t>(parsed.sourcePort >> 8);
+  udp[1] = static_cast<uint8_t>(parsed.sourcePort);
+  udp[4] = static_cast<uint8_t>(udpLength >> 8);
+  udp[5] = static_cast<uint8_t>(udpLength);
+  udp[6] = 0;
+  udp[7] = 0;
+  (void)frame;
+}
+
+EgressBatch::EgressBatch(size_t capacity)
+    : capacity_(capacity),
+      headers_(capacity),
+      iov_(capacity * 2),
+      messages_(capacity),
+      fds_(capacity, -1),
+      outputCounters_(capacity, nullptr),
+      done_(capacity, 0),
+      run_(capacity),
+      runSlots_(capacity, 0) {
+  std::memset(messages_.data(), 0, sizeof(mmsghdr) * capacity);
+}
+
+void EgressBatch::Queue(const CompiledOutput& output, const ParsedFrame& parsed,
+                        const uint8_t* frame) noexcept {
+  const size_t slot = count_++;
+  msghdr& msg = messages_[slot].msg_hdr;
+  iovec* iov = &iov_[slot * 2];
+  uint8_t* payload = const_cast<uint8_t*>(frame) + parsed.payloadOffset;
+  if (output.multicast) {
+    RewriteHeader(output, parsed, frame, headers_[slot].bytes);
+    iov[0].iov_base = headers_[slot].bytes;
+    iov[0].iov_len = kHeaderBytes;
+    iov[1].iov_base = payload;
+    iov[1].iov_len = parsed.payloadLength;
+    msg.msg_iovlen = 2;
+  } else {
+    // Unicast: the kernel's UDP path builds the headers; only the payload is handed over.
+    iov[0].iov_base = payload;
+    iov[0].iov_len = parsed.payloadLength;
+    msg.msg_iovlen = 1;
+  }
+  msg.msg_iov = iov;
+  msg.msg_name = const_cast<sockaddr*>(output.address);
+  msg.msg_namelen = output.addressLength;
+  fds_[slot] = output.fd;
+  outputCounters_[slot] = output.counters;
+  done_[slot] = 0;
+}
+
+void EgressBatch::Flush(WorkerCounterBlock& counters) noexcept {
+  for (size_t first = 0; first < count_; ++first) {
+    if (done_[first]) continue;
+    // Gather every queued message for this socket (a handful of sockets per batch at most).
+    const int fd = fds_[first];
+    size_t n = 0;
+    for (size_t slot = first; slot < count_; ++slot) {
+      if (done_[slot] || fds_[slot] != fd) continue;
+      done_[slot] = 1;
+      run_[n] = messages_[slot];
+      runSlots_[n] = static_cast<uint32_t>(slot);
+      ++n;
+    }
+    SendRun(fd, n, counters);
+  }
+  count_ = 0;
+}
+
+void EgressBatch::SendRun(int fd, size_t n, WorkerCounterBlock& counters) noexcept {
+  size_t offset = 0;
+  uint64_t forwarded = 0;
+  uint64_t errors = 0;
+  while (offset < n) {
+    const int sent = sendmmsg(fd, &run_[offset], static_cast<unsigned>(n - offset), MSG_DONTWAIT);
+    if (sent < 0) {
+      if (errno == EINTR) continue;
+      // A full queue drops the rest of this run; any other error drops just this message.
+      const size_t dropped = (errno == EAGAIN || errno == ENOBUFS) ? n - offset : 1;
+      for (size_t k = offset; k < offset + dropped; ++k) {
+        OutputCounterBlock* oc = outputCounters_[runSlots_[k]];
+        if (oc != nullptr) Bump(oc->txErrors, 1);
+      }
+      errors += dropped;
+      offset += dropped;
+      continue;
+    }
+    for (size_t k = offset; k < offset + static_cast<size_t>(sent); ++k) {
+      OutputCounterBlock* oc = outputCounters_[runSlots_[k]];
+      if (oc == nullptr) continue;
+      Bump(oc->packets, 1);
+      size_t bytes = 0;
+      const msghdr& msg = run_[k].msg_hdr;
+      for (size_t v = 0; v < msg.msg_iovlen; ++v) bytes += msg.msg_iov[v].iov_len;
+      Bump(oc->bytes, bytes);
+    }
+    forwarded += static_cast<uint64_t>(sent);
+    offset += static_cast<size_t>(sent);
+  }
+  if (forwarded != 0) Bump(counters.forwarded, forwarded);
+  if (errors != 0) Bump(counters.txErrors, errors);
+}
+
+}  // namespace mcr

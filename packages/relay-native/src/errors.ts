@@ -1,0 +1,57 @@
+// One error class for every native failure: code is the errno name ('ENOBUFS'), syscall the
+// failing call, interface/group the context the caller passed in.
+
+export class NativeError extends Error {
+  code: string;
+  errno: number;
+  syscall: string;
+  interface?: string;
+  group?: string;
+
+  constructor(
+    message: string,
+    details: { code: string; errno: number; syscall: string; interface?: string; group?: string },
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'NativeError';
+    this.code = details.code;
+    this.errno = details.errno;
+    this.syscall = details.syscall;
+    if (details.interface !== undefined) this.interface = details.interface;
+    if (details.group !== undefined) this.group = details.group;
+  }
+}
+
+interface RawNativeError extends Error {
+  mcrNative: true;
+  code: string;
+  errno: number;
+  syscall: string;
+  interface?: string;
+  group?: string;
+}
+
+function isRawNativeError(error: unknown): error is RawNativeError {
+  return error instanceof Error && (error as Partial<RawNativeError>).mcrNative === true;
+}
+
+/** Runs a native call, turning the addon's marked errors into NativeError (others pass through). */
+export function callNative<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    if (!isRawNativeError(error)) throw error;
+    throw new NativeError(
+      error.message,
+      {
+        code: error.code,
+        errno: error.errno,
+        syscall: error.syscall,
+        ...(error.interface === undefined ? {} : { interface: error.interface }),
+        ...(error.group === undefined ? {} : { group: error.group }),
+      },
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,18 @@
+// @mcr/relay-native: the relay's data plane. Thin entry point: re-exports only.
+export type {
+  BenchHotPathOptions,
+  BenchHotPathResult,
+  FanoutMode,
+  OutputCounters,
+  OutputSpec,
+  ParsedFrame,
+  RuleCounters,
+  RuleSpec,
+  WorkerCounters,
+  WorkerOptions,
+} from './types.js';
+export { NativeError } from './errors.js';
+export { DataPlaneWorker } from './data-plane-worker.js';
+export { MembershipSocket } from './membership-socket.js';
+export { parseFrame } from './parse-frame.js';
+export { benchHotPath } from './bench-hot-path.js';

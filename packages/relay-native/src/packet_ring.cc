@@ -1,0 +1,115 @@
+#include "packet_ring.hpp"
+
+#include <linux/if_ether.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace mcr {
+namespace {
+
+constexpr int kPacketIgnoreOutgoing = 23;  // PACKET_IGNORE_OUTGOING (not in older headers)
+constexpr int kFanoutFlagUniqueId = 0x2000;
+constexpr size_t kBlockBytes = 1u << 16;
+
+int InterfaceMtu(const std::string& name) {
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return 1500;
+  ifreq request{};
+  std::strncpy(request.ifr_name, name.c_str(), IFNAMSIZ - 1);
+  const int mtu = ioctl(fd, SIOCGIFMTU, &request) == 0 ? request.ifr_mtu : 1500;
+  close(fd);
+  return mtu;
+}
+
+}  // namespace
+
+bool PacketRing::Open(const PacketRingOptions& options, SysError& error) {
+  auto fail = [&](const char* syscall) {
+    error.err = errno;
+    error.syscall = syscall;
+    Close();
+    return false;
+  };
+  // Protocol 0 at creation: nothing is queued before the ring exists and the bind names the
+  // interface (ETH_P_ALL at socket() would start capturing on every interface at once).
+  fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) return fail("socket");
+
+  const int version = TPACKET_V2;
+  if (setsockopt(fd_, SOL_PACKET, PACKET_VERSION, &version, sizeof version) != 0) return fail("setsockopt");
+  const int one = 1;
+  if (setsockopt(fd_, SOL_PACKET, kPacketIgnoreOutgoing, &one, sizeof one) != 0) return fail("setsockopt");
+  const int rcvbuf = static_cast<int>(options.receiveBufferBytes);
+  if (setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0) return fail("setsockopt");
+
+  // One frame slot holds the V2 header, the MAC header (+VLAN) and an MTU-sized packet.
+  const size_t needed = TPACKET_ALIGN(sizeof(tpacket2_hdr)) + 16 + 18 + static_cast<size_t>(InterfaceMtu(options.interfaceName));
+  frameSize_ = TPACKET_ALIGNMENT;
+  while (frameSize_ < needed) frameSize_ <<= 1;
+  const size_t blockBytes = frameSize_ > kBlockBytes ? frameSize_ : kBlockBytes;
+  size_t blocks = options.receiveBufferBytes / blockBytes;
+  if (blocks < 4) blocks = 4;
+  tpacket_req request{};
+  request.tp_block_size = static_cast<unsigned>(blockBytes);
+  request.tp_block_nr = static_cast<unsigned>(blocks);
+  request.tp_frame_size = static_cast<unsigned>(frameSize_);
+  request.tp_frame_nr = static_cast<unsigned>(blockBytes / frameSize_ * blocks);
+  if (setsockopt(fd_, SOL_PACKET, PACKET_RX_RING, &request, sizeof request) != 0) return fail("setsockopt");
+  frameCount_ = request.tp_frame_nr;
+  ringBytes_ = blockBytes * blocks;
+  void* ring = mmap(nullptr, ringBytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, fd_, 0);
+  if (ring == MAP_FAILED) {
+    // MAP_LOCKED can fail under RLIMIT_MEMLOCK; the ring works unlocked too.
+    ring = mmap(nullptr, ringBytes_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+    if (ring == MAP_FAILED) return fail("mmap");
+  }
+  ring_ = static_cast<uint8_t*>(ring);
+
+  sockaddr_ll address{};
+  address.sll_family = AF_PACKET;
+  address.sll_protocol = htons(ETH_P_ALL);
+  address.sll_ifindex = options.ifindex;
+  if (bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return fail("bind");
+
+  if (options.fanoutMode >= 0) {
+    int arg;
+    if (options.fanoutId >= 0) {
+      arg = options.fanoutId | (options.fanoutMode << 16);
+    } else {
+      arg = (options.fanoutMode | kFanoutFlagUniqueId) << 16;
+    }
+    if (setsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) return fail("setsockopt");
+    int value = 0;
+    socklen_t length = sizeof value;
+    if (getsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &value, &length) != 0) return fail("getsockopt");
+    fanoutId_ = value & 0xffff;
+  }
+  return true;
+}
+
+bool PacketRing::ReadStatistics(uint64_t& packets, uint64_t& drops) const {
+  tpacket_stats stats{};
+  socklen_t length = sizeof stats;
+  if (fd_ < 0 || getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &stats, &length) != 0) return false;
+  // The kernel's tp_packets already includes tp_drops.
+  packets = stats.tp_packets;
+  drops = stats.tp_drops;
+  return true;
+}
+
+void PacketRing::Close() {
+  if (ring_ != nullptr) munmap(ring_, ringBytes_);
+  ring_ = nullptr;
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+}
+
+}  // namespace mcr

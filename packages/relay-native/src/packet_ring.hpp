@@ -1,0 +1,52 @@
+// Ingress socket: AF_PACKET SOCK_RAW with a TPACKET_V2 RX ring (each frame handed over at once,
+// no block-retire delay as with V3), bound to one ifindex, optionally in a fanout group.
+// Pure C++: failures come back as SysError.
+#pragma once
+
+#include <linux/if_packet.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "util/errors.hpp"
+
+namespace mcr {
+
+struct PacketRingOptions {
+  std::string interfaceName;
+  int ifindex = 0;
+  int fanoutMode = -1;       // -1: no fanout; else PACKET_FANOUT_HASH(0) / LB(1) / CPU(2)
+  int fanoutId = -1;         // -1: let the kernel pick (PACKET_FANOUT_FLAG_UNIQUEID)
+  size_t receiveBufferBytes = 8u << 20;
+};
+
+class PacketRing {
+ public:
+  PacketRing() = default;
+  PacketRing(const PacketRing&) = delete;
+  PacketRing& operator=(const PacketRing&) = delete;
+  ~PacketRing() { Close(); }
+
+  bool Open(const PacketRingOptions& options, SysError& error);
+  void Close();
+
+  int fd() const { return fd_; }
+  int fanoutId() const { return fanoutId_; }  // -1 without fanout
+  size_t frameCount() const { return frameCount_; }
+  tpacket2_hdr* Frame(size_t index) const {
+    return reinterpret_cast<tpacket2_hdr*>(ring_ + index * frameSize_);
+  }
+  // PACKET_STATISTICS since the previous call (the kernel resets them on read).
+  bool ReadStatistics(uint64_t& packets, uint64_t& drops) const;
+
+ private:
+  int fd_ = -1;
+  uint8_t* ring_ = nullptr;
+  size_t ringBytes_ = 0;
+  size_t frameSize_ = 0;
+  size_t frameCount_ = 0;
+  int fanoutId_ = -1;
+};
+
+}  // namespace mcr

@@ -1,0 +1,49 @@
+#include "rule_spec.hpp"
+
+#include <arpa/inet.h>
+
+#include <cstring>
+
+namespace mcr {
+namespace {
+
+uint32_t U32(const Napi::Object& o, const char* key) {
+  return static_cast<uint32_t>(o.Get(key).As<Napi::Number>().Int64Value());
+}
+
+}  // namespace
+
+std::vector<CompiledRule> ReadRuleSpecs(const Napi::Array& specs) {
+  std::vector<CompiledRule> rules;
+  rules.reserve(specs.Length());
+  for (uint32_t i = 0; i < specs.Length(); ++i) {
+    Napi::Object spec = specs.Get(i).As<Napi::Object>();
+    CompiledRule rule;
+    rule.id = spec.Get("id").As<Napi::String>().Utf8Value();
+    rule.group = htonl(U32(spec, "group"));
+    rule.port = static_cast<uint16_t>(U32(spec, "port"));
+    rule.hasSource = spec.Get("hasSource").As<Napi::Boolean>().Value();
+    rule.source = htonl(U32(spec, "source"));
+    Napi::Array outputs = spec.Get("outputs").As<Napi::Array>();
+    rule.outputs.resize(outputs.Length());
+    for (uint32_t k = 0; k < outputs.Length(); ++k) {
+      Napi::Object o = outputs.Get(k).As<Napi::Object>();
+      CompiledOutput& out = rule.outputs[k];
+      out.interfaceName = o.Get("interface").As<Napi::String>().Utf8Value();
+      out.ifindex = static_cast<int>(U32(o, "ifindex"));
+      const uint32_t group = U32(o, "group");
+      out.group = htonl(group);
+      out.multicast = (group >> 28) == 0xe;
+      out.port = static_cast<uint16_t>(U32(o, "port"));
+      out.ttl = static_cast<uint8_t>(U32(o, "ttl"));
+      out.sourceAddress = htonl(U32(o, "sourceAddress"));
+      Napi::Buffer<uint8_t> mac = o.Get("sourceMac").As<Napi::Buffer<uint8_t>>();
+      std::memcpy(out.sourceMac, mac.Data(), mac.Length() < 6 ? mac.Length() : 6);
+      PrepareOutputTemplate(out);
+    }
+    rules.push_back(std::move(rule));
+  }
+  return rules;
+}
+
+}  // namespace mcr

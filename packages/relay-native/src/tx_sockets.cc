@@ -1,0 +1,94 @@
+#include "tx_sockets.hpp"
+
+#include <linux/if_ether.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace mcr {
+namespace {
+
+constexpr int kPacketQdiscBypass = 20;  // PACKET_QDISC_BYPASS
+
+bool Fail(SysError& error, const char* syscall, int fd) {
+  error.err = errno;
+  error.syscall = syscall;
+  if (fd >= 0) close(fd);
+  return false;
+}
+
+}  // namespace
+
+bool TxSockets::Attach(CompiledOutput& output, SysError& error) {
+  if (output.multicast) {
+    auto it = packet_.find(output.ifindex);
+    if (it == packet_.end()) {
+      // Protocol 0: this socket never receives, so it costs nothing on the receive path.
+      const int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+      if (fd < 0) return Fail(error, "socket", -1);
+      const int one = 1;
+      if (setsockopt(fd, SOL_PACKET, kPacketQdiscBypass, &one, sizeof one) != 0) {
+        return Fail(error, "setsockopt", fd);
+      }
+      auto tx = std::make_unique<PacketTx>();
+      tx->address.sll_family = AF_PACKET;
+      tx->address.sll_protocol = 0;
+      tx->address.sll_ifindex = output.ifindex;
+      if (bind(fd, reinterpret_cast<sockaddr*>(&tx->address), sizeof tx->address) != 0) {
+        return Fail(error, "bind", fd);
+      }
+      // Each message names ETH_P_IP so skb->protocol is right on the way out.
+      tx->address.sll_protocol = htons(ETH_P_IP);
+      tx->fd = fd;
+      it = packet_.emplace(output.ifindex, std::move(tx)).first;
+    }
+    output.fd = it->second->fd;
+    output.address = reinterpret_cast<const sockaddr*>(&it->second->address);
+    output.addressLength = sizeof(sockaddr_ll);
+    return true;
+  }
+
+  const auto key = std::make_pair(output.ifindex, static_cast<int>(output.ttl));
+  auto it = udp_.find(key);
+  if (it == udp_.end()) {
+    const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return Fail(error, "socket", -1);
+    if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, output.interfaceName.c_str(),
+                   static_cast<socklen_t>(output.interfaceName.size())) != 0) {
+      return Fail(error, "setsockopt", fd);
+    }
+    const int ttl = output.ttl;
+    if (setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof ttl) != 0) return Fail(error, "setsockopt", fd);
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    local.sin_addr.s_addr = output.sourceAddress;
+    if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) return Fail(error, "bind", fd);
+    auto tx = std::make_unique<UdpTx>();
+    tx->fd = fd;
+    it = udp_.emplace(key, std::move(tx)).first;
+  }
+  auto& address = unicastAddresses_[std::make_pair(output.group, output.port)];
+  if (!address) {
+    address = std::make_unique<sockaddr_in>();
+    address->sin_family = AF_INET;
+    address->sin_port = htons(output.port);
+    address->sin_addr.s_addr = output.group;
+  }
+  output.fd = it->second->fd;
+  output.address = reinterpret_cast<const sockaddr*>(address.get());
+  output.addressLength = sizeof(sockaddr_in);
+  return true;
+}
+
+void TxSockets::Close() {
+  for (auto& entry : packet_) close(entry.second->fd);
+  for (auto& entry : udp_) close(entry.second->fd);
+  packet_.clear();
+  udp_.clear();
+  unicastAddresses_.clear();
+}
+
+}  // namespace mcr

@@ -1,0 +1,46 @@
+// Egress sockets of one worker, opened on the JS thread when a rule table first references an
+// output (never in the loop) and closed after the thread is joined. Addresses handed to the loop
+// stay valid until Close(): each socket lives in its own heap block that is never moved.
+#pragma once
+
+#include <linux/if_packet.h>
+#include <netinet/in.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <utility>
+
+#include "rule_table.hpp"
+#include "util/errors.hpp"
+
+namespace mcr {
+
+class TxSockets {
+ public:
+  TxSockets() = default;
+  TxSockets(const TxSockets&) = delete;
+  TxSockets& operator=(const TxSockets&) = delete;
+  ~TxSockets() { Close(); }
+
+  // Opens (or reuses) the socket for `output` and fills output.fd/address. Returns false with
+  // `error` set on failure.
+  bool Attach(CompiledOutput& output, SysError& error);
+  void Close();
+
+ private:
+  struct PacketTx {  // AF_PACKET SOCK_RAW + PACKET_QDISC_BYPASS, per output ifindex
+    int fd = -1;
+    sockaddr_ll address{};
+  };
+  struct UdpTx {  // unicast outputs: UDP socket bound to the device, per (ifindex, ttl)
+    int fd = -1;
+  };
+  std::map<int, std::unique_ptr<PacketTx>> packet_;
+  std::map<std::pair<int, int>, std::unique_ptr<UdpTx>> udp_;
+  // One destination address per distinct (group, port), kept alive as long as the sockets, so a
+  // table swap never invalidates what the loop may still be sending to; repeated swaps reuse them.
+  std::map<std::pair<uint32_t, uint16_t>, std::unique_ptr<sockaddr_in>> unicastAddresses_;
+};
+
+}  // namespace mcr

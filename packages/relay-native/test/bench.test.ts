@@ -1,0 +1,31 @@
+// The bench entry runs the hot path (parse, match, rewrite) without sockets.
+import { describe, expect, it } from 'vitest';
+
+import { benchHotPath, type RuleSpec } from '../src/index.js';
+import { udpFrame } from './helpers/frames.js';
+
+describe('benchHotPath', () => {
+  it('matches what the rules say and reports a per-packet cost', () => {
+    const rules: RuleSpec[] = [
+      {
+        id: 'r',
+        group: '239.1.1.1',
+        port: 5001,
+        outputs: [
+          { interface: 'x', ifindex: 0, group: '239.9.9.1', port: 6001, ttl: 8, sourceAddress: '10.0.0.1', sourceMac: '02:00:00:00:00:01' },
+        ],
+      },
+      { id: 's', group: '239.1.1.2', port: 5001, source: '10.0.0.9', outputs: [] },
+    ];
+    const frames = [
+      udpFrame({ group: '239.1.1.1', port: 5001, payload: Buffer.alloc(1000) }),
+      udpFrame({ group: '239.1.1.2', port: 5001, source: '10.0.0.8' }), // source mismatch
+      udpFrame({ group: '239.1.1.2', port: 5001, source: '10.0.0.9' }),
+      udpFrame({ group: '239.1.1.1', port: 5002 }),
+    ];
+    const result = benchHotPath({ frames, rules, iterations: 1000 });
+    expect(result.matched).toBe(2000);
+    expect(result.nsPerPacket).toBeGreaterThan(0);
+    console.log(`benchHotPath: ${result.nsPerPacket.toFixed(1)} ns per packet`);
+  });
+});
