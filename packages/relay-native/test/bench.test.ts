@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { benchHotPath, type RuleSpec } from '../src/index.js';
-import { udpFrame } from './helpers/frames.js';
+import { udpFrame } from '@mcr/netns-lab';
 
 describe('benchHotPath', () => {
   it('matches what the rules say and reports a per-packet cost', () => {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 
 import { parseFrame } from '../src/index.js';
-import { ipOffset, udpFrame } from './helpers/frames.js';
+import { ipOffset, udpFrame } from '@mcr/netns-lab';
 
 describe('parseFrame', () => {
   it('parses a valid UDP frame', () => {

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import type { RuleSpec, WorkerCounters, WorkerOptions } from '../src/index.js';
 import { AgentCallError, NamespaceAgent } from './helpers/agent.js';
-import { udpFrame } from './helpers/frames.js';
+import { udpFrame } from '@mcr/netns-lab';
 import { linkInfo, NamespaceSet, nsRun, run, uniquePrefix, waitFor } from './helpers/netns.js';
 import { send, sendRawFrame, Sink } from './helpers/traffic.js';
 

@@ -14,3 +14,4 @@ export {
   type LatencyUs,
 } from './receiver.js';
 export type { StreamTarget } from './validate.js';
+export { udpFrame, ipOffset, malformedFrames, injectFrames, type FrameOptions } from './raw-frames.js';

@@ -2,6 +2,7 @@
 // numbers, and a one-shot raw frame writer.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { injectFrames } from '@mcr/netns-lab';
 
 import { fixture } from './agent.js';
 import { nsRun } from './netns.js';
@@ -51,5 +52,5 @@ export async function send(ns: string, localAddress: string, group: string, port
 }
 
 export async function sendRawFrame(ns: string, device: string, frame: Buffer): Promise<void> {
-  await nsRun(ns, 'python3', [fixture('raw-frame.py'), device, frame.toString('hex')]);
+  await injectFrames(ns, device, [frame]);
 }

@@ -9,9 +9,10 @@ export class UsageError extends Error {
 }
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
+type Parsed<T extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>>;
 
 /** node:util parseArgs, with its errors turned into UsageErrors that name the flag. */
-export function parse<T extends Options>(args: string[], options: T, allowPositionals = false) {
+export function parse<T extends Options>(args: string[], options: T, allowPositionals = false): Parsed<T> {
   try {
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (err) {

@@ -50,9 +50,6 @@ export async function addCommand(argv: string[]): Promise<number> {
     outputs: values.output.map((o) => parseEndpoint(o, '--output', true)),
   };
   const res = await request(values.control ?? CONTROL_DEFAULT, 'add', { rule });
-  if (!res.ok && res.error.issues) {
-    for (const issue of res.error.issues) process.stderr.write(`mcr: ${issue.path}: ${issue.message}\n`);
-  }
   return finish(res, values.json, (r: { rule: Rule }) => `added ${formatRule(r.rule)}`);
 }
 

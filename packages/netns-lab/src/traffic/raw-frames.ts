@@ -1,4 +1,8 @@
-// Crafted Ethernet/IPv4/UDP frames for parser and data-plane tests.
+import { fileURLToPath } from 'node:url';
+import { inNetns } from '../netns/index.js';
+
+// Crafted Ethernet/IPv4/UDP frames: for parser and data-plane tests, the bench's hot-path entry, and
+// injecting what no ordinary socket sends (malformed headers, fragments) into a running relay.
 
 export interface FrameOptions {
   source?: string;
@@ -56,4 +60,33 @@ export function udpFrame(o: FrameOptions = {}): Buffer {
 /** Offset of the IPv4 header in a frame built by udpFrame. */
 export function ipOffset(frame: Buffer): number {
   return frame.readUInt16BE(12) === 0x8100 ? 18 : 14;
+}
+
+/** The malformed and unforwardable frames a relay must count and drop, by name. */
+export function malformedFrames(o: FrameOptions = {}): Record<string, Buffer> {
+  const valid = udpFrame(o);
+  const ip = ipOffset(valid);
+  const truncatedIp = valid.subarray(0, ip + 12);
+  const badIhl = Buffer.from(valid);
+  badIhl[ip] = 0x43; // IHL 3: shorter than the fixed header
+  const ihlPastFrame = Buffer.from(valid.subarray(0, ip + 24));
+  ihlPastFrame[ip] = 0x4f; // IHL 15 = 60 bytes, more than the frame holds
+  const udpLengthPastFrame = Buffer.from(valid);
+  udpLengthPastFrame.writeUInt16BE(4000, ip + 20 + 4);
+  return {
+    'truncated-ip': truncatedIp,
+    'bad-ihl': badIhl,
+    'ihl-past-frame': ihlPastFrame,
+    'udp-length-past-frame': udpLengthPastFrame,
+    'fragment-first': udpFrame({ ...o, fragment: { moreFragments: true, offset: 0 } }),
+    'fragment-later': udpFrame({ ...o, fragment: { moreFragments: false, offset: 100 } }),
+    'non-udp': udpFrame({ ...o, protocol: 1 }),
+  };
+}
+
+const RAW_FRAMES_SCRIPT = fileURLToPath(new URL('../../tools/raw-frames.py', import.meta.url));
+
+/** Writes frames as they are on `ifname` in namespace `ns` (AF_PACKET, through python3). */
+export async function injectFrames(ns: string, ifname: string, frames: Buffer[]): Promise<void> {
+  await inNetns(ns, 'python3', [RAW_FRAMES_SCRIPT, ifname, ...frames.map((f) => f.toString('hex'))]);
 }
