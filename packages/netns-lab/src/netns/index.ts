@@ -7,3 +7,4 @@ export {
   killNamespacePids,
   deleteNamespace,
 } from './namespaces.js';
+export { igmpMemberships, parseProcNetIgmp } from './igmp.js';

@@ -1,0 +1,133 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chain, runSender, startReceiver, uniquePrefix, up, type Lab, type ReceiverResult, type SenderResult } from '@mcr/netns-lab';
+import { request } from '../../src/control/control-client.js';
+import type { Command, Response } from '../../src/control/protocol.js';
+
+// The relay under test runs as users run it: `mcr run` in the relay namespace, driven through its
+// control socket. Traffic comes from the lab's native sender and receiver.
+
+export const MCR_BIN = fileURLToPath(new URL('../../bin/mcr.js', import.meta.url));
+
+export interface Stream {
+  id: string;
+  group: string;
+  port: number;
+  outGroup: string;
+  outPort: number;
+}
+
+/** Stream n: 239.1.x.y:5001+n in, 239.9.x.y:6001+n out. */
+export function streamPlan(count: number, first = 0): Stream[] {
+  return Array.from({ length: count }, (_, i) => {
+    const n = first + i;
+    const host = `${Math.floor(n / 250)}.${(n % 250) + 1}`;
+    return { id: `s${n}`, group: `239.1.${host}`, port: 5001 + n, outGroup: `239.9.${host}`, outPort: 6001 + n };
+  });
+}
+
+export function ruleFor(s: Stream, lab: Lab) {
+  return {
+    id: s.id,
+    input: { interface: lab.topo.relay.inputs[0]!.ifname, group: s.group, port: s.port },
+    outputs: [{ interface: lab.topo.relay.outputs[0]!.ifname, group: s.outGroup, port: s.outPort, ttl: 8 }],
+  };
+}
+
+export async function chainLab(): Promise<Lab> {
+  return up(chain({ prefix: uniquePrefix() }));
+}
+
+export class RelayProcess {
+  stderr = '';
+  private constructor(
+    readonly child: ChildProcess,
+    readonly control: string,
+    private readonly dir: string,
+    readonly exited: Promise<number | null>,
+  ) {}
+
+  /** Starts `mcr run` with `config` in namespace `ns`; resolves once it answers ping. */
+  static async start(ns: string, config: Record<string, unknown>, extraArgs: string[] = []): Promise<RelayProcess> {
+    const dir = mkdtempSync(join(tmpdir(), 'mcr-e2e-'));
+    const control = join(dir, 'control.sock');
+    const file = join(dir, 'relay.json5');
+    writeFileSync(file, JSON.stringify({ control: { socket: control }, ...config }));
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, MCR_BIN, 'run', '--config', file, '--stats-interval', '0', ...extraArgs], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const relay = new RelayProcess(child, control, dir, exited);
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (relay.stderr += d));
+    for (let i = 0; ; i++) {
+      const state = await Promise.race([exited.then(() => 'exited' as const), request(control, 'ping', {}, 1000).then(() => 'up' as const, () => 'down' as const)]);
+      if (state === 'up') return relay;
+      if (state === 'exited' || i > 100) {
+        await relay.stop();
+        throw new Error(`mcr did not come up: ${relay.stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async call(cmd: Command, args: Record<string, unknown> = {}): Promise<Response> {
+    return request(this.control, cmd, args);
+  }
+
+  /** Asks and insists: the result of a command that must succeed. */
+  async result<T = any>(cmd: Command, args: Record<string, unknown> = {}): Promise<T> {
+    const res = await this.call(cmd, args);
+    if (!res.ok) throw new Error(`${cmd} failed: ${res.error.code} ${res.error.message}`);
+    return res.result as T;
+  }
+
+  /** SIGTERM, then the exit code (SIGKILL after 5 s, which the test then sees as null). */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+    return this.exited;
+  }
+}
+
+export interface TrafficResult {
+  sent: SenderResult;
+  received: ReceiverResult;
+}
+
+/**
+ * Sends `count` sequence-numbered packets per stream from the source namespace and counts what reaches
+ * the sink on the streams' output groups.
+ */
+export async function pushTraffic(lab: Lab, streams: Stream[], opts: { rate: number; count: number; size?: number }): Promise<TrafficResult> {
+  const sink = lab.topo.sinks[0]!;
+  const receiver = await startReceiver({
+    netns: sink.ns,
+    interface: sink.ifname,
+    streams: streams.map((s) => ({ group: s.outGroup, port: s.outPort })),
+    expect: opts.count,
+  });
+  try {
+    const sent = await runSender({
+      netns: lab.topo.source.ns,
+      interface: lab.topo.source.ifname,
+      streams: streams.map((s) => ({ group: s.group, port: s.port })),
+      rate: opts.rate,
+      count: opts.count,
+      size: opts.size ?? 1000,
+      ttl: 8,
+    });
+    await new Promise((r) => setTimeout(r, 500)); // let the last packets cross the relay
+    return { sent, received: await receiver.stop() };
+  } catch (err) {
+    await receiver.stop().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { igmpMemberships, type Lab } from '@mcr/netns-lab';
+import { chainLab, RelayProcess, ruleFor, streamPlan } from './harness.js';
+
+// The kernel's own view of memberships (/proc/net/igmp in the relay namespace) must match the rules:
+// one membership per (interface, group) however many rules need it, gone when the last rule goes.
+
+describe('IGMP memberships', () => {
+  let lab: Lab;
+  let input: string;
+  const joined = async () => (await igmpMemberships(lab.topo.relay.ns)).get(input)!.slice().sort();
+
+  beforeAll(async () => {
+    lab = await chainLab();
+    input = lab.topo.relay.inputs[0]!.ifname;
+  });
+  afterAll(async () => {
+    await lab?.down();
+  });
+
+  it('lists exactly the rule groups; removing a rule leaves its group; a shared group stays until both rules go; shutdown leaves all', async () => {
+    const [a, b, c] = streamPlan(3);
+    const shared = { ...c!, id: 'shared', port: c!.port + 100, outPort: c!.outPort + 100 }; // same group as c, other port
+    const relay = await RelayProcess.start(lab.topo.relay.ns, { rules: [a!, b!, c!, shared].map((s) => ruleFor(s, lab)) });
+    try {
+      expect(await joined()).toEqual([a!.group, b!.group, c!.group].sort());
+      const stats = await relay.result('stats');
+      expect(stats.igmp).toMatchObject({ attempted: 3, succeeded: 3, failed: 0 });
+      expect(stats.igmp.memberships.find((m: { group: string }) => m.group === c!.group).rules).toEqual(['s2', 'shared']);
+
+      await relay.result('remove', { id: a!.id });
+      expect(await joined()).toEqual([b!.group, c!.group].sort());
+
+      await relay.result('remove', { id: c!.id });
+      expect(await joined()).toEqual([b!.group, c!.group].sort()); // "shared" still needs it
+      await relay.result('remove', { id: 'shared' });
+      expect(await joined()).toEqual([b!.group]);
+
+      await relay.result('add', { rule: ruleFor(a!, lab) });
+      expect(await joined()).toEqual([a!.group, b!.group].sort());
+    } finally {
+      expect(await relay.stop()).toBe(0);
+    }
+    expect(await joined()).toEqual([]);
+    expect(relay.stderr).toMatch(/mcr final: rules=2 .*groups=2/);
+  });
+
+  it('200 rules on one interface: all 200 joined, past the per-socket limit, without touching sysctls', async () => {
+    const streams = streamPlan(200);
+    const relay = await RelayProcess.start(lab.topo.relay.ns, { rules: streams.map((s) => ruleFor(s, lab)) });
+    try {
+      expect(await joined()).toEqual(streams.map((s) => s.group).sort());
+      const stats = await relay.result('stats');
+      expect(stats.igmp).toMatchObject({ attempted: 200, succeeded: 200, failed: 0 });
+    } finally {
+      expect(await relay.stop()).toBe(0);
+    }
+    expect(await joined()).toEqual([]);
+  });
+
+  it('igmp.join false joins nothing (passive mode, the lab negative control)', async () => {
+    const streams = streamPlan(3);
+    const relay = await RelayProcess.start(lab.topo.relay.ns, { igmp: { join: false }, rules: streams.map((s) => ruleFor(s, lab)) });
+    try {
+      expect(await joined()).toEqual([]);
+    } finally {
+      await relay.stop();
+    }
+  });
+});
