@@ -7,4 +7,4 @@ export {
   killNamespacePids,
   deleteNamespace,
 } from './namespaces.js';
-export { igmpMemberships, parseProcNetIgmp } from './igmp.js';
+export { igmpMemberships } from './igmp.js';

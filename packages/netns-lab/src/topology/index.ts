@@ -16,7 +16,7 @@ export {
   type Chain3Options,
   type ConvergeOptions,
 } from './builders.js';
-export { up, attach, netemArgs, qdiscArgs, netemSupported, LabInterrupted, type Lab, type UpOptions } from './realise.js';
+export { up, relink, attach, netemArgs, qdiscArgs, netemSupported, LabInterrupted, type Lab, type UpOptions } from './realise.js';
 export { clean } from './clean.js';
 export { awaitSnooping, type SnoopingProbe } from './snooping.js';
 export { REGISTRY_DIR, register, unregister, readEntry, listEntries, type RegistryEntry } from './registry.js';

@@ -5,7 +5,7 @@
 import { addNamespace, deleteNamespace, inNetns, listNamespaces, run } from '../netns/index.js';
 import { uniquePrefix } from './names.js';
 import { register, unregister } from './registry.js';
-import type { NetemSpec, Topology } from './types.js';
+import type { LinkSpec, NetemSpec, Topology } from './types.js';
 
 export interface Lab {
   readonly topo: Topology;
@@ -96,6 +96,34 @@ export function attach(topo: Topology, created: readonly string[] = topo.namespa
   };
 }
 
+type Step = (cmd: string, args: string[]) => Promise<unknown>;
+
+async function addLink(link: LinkSpec, step: Step): Promise<void> {
+  await step('ip', ['link', 'add', link.a.ifname, 'netns', link.a.ns, 'type', 'veth', 'peer', 'name', link.b.ifname, 'netns', link.b.ns]);
+  for (const end of [link.a, link.b]) {
+    if (end.address) await step('ip', ['-n', end.ns, 'addr', 'add', end.address, 'dev', end.ifname]);
+    await step('ip', ['-n', end.ns, 'link', 'set', end.ifname, 'up']);
+  }
+}
+
+/**
+ * Re-creates one link of a realised topology from its spec, with its addresses, per-interface sysctls
+ * and multicast routes: for fault tests that deleted it to see the relay recover.
+ */
+export async function relink(topo: Topology, linkId: string): Promise<void> {
+  const link = topo.links.find((l) => l.id === linkId);
+  if (!link) throw new Error(`lab ${topo.prefix}: no link "${linkId}" (links: ${topo.links.map((l) => l.id).join(', ')})`);
+  await addLink(link, run);
+  for (const end of [link.a, link.b]) {
+    const ns = topo.namespaces.find((n) => n.name === end.ns)!;
+    const kv = Object.entries(ns.sysctls)
+      .filter(([k]) => k.includes(`.${end.ifname}.`))
+      .map(([k, v]) => `${k}=${v}`);
+    if (kv.length) await run('ip', ['netns', 'exec', ns.name, 'sysctl', '-q', '-w', ...kv]);
+    if (ns.mcastRoute === end.ifname) await run('ip', ['-n', ns.name, 'route', 'add', '224.0.0.0/4', 'dev', end.ifname]);
+  }
+}
+
 export async function up(topo: Topology, opts: UpOptions = {}): Promise<Lab> {
   // A prefix in use belongs to another lab: refuse before touching anything (the teardown below
   // would otherwise remove that lab's registry entry).
@@ -128,13 +156,7 @@ export async function up(topo: Topology, opts: UpOptions = {}): Promise<Lab> {
       await step('ip', ['-n', ns.name, 'link', 'set', 'lo', 'up']);
     }
 
-    for (const link of topo.links) {
-      await step('ip', ['link', 'add', link.a.ifname, 'netns', link.a.ns, 'type', 'veth', 'peer', 'name', link.b.ifname, 'netns', link.b.ns]);
-      for (const end of [link.a, link.b]) {
-        if (end.address) await step('ip', ['-n', end.ns, 'addr', 'add', end.address, 'dev', end.ifname]);
-        await step('ip', ['-n', end.ns, 'link', 'set', end.ifname, 'up']);
-      }
-    }
+    for (const link of topo.links) await addLink(link, step);
 
     for (const br of topo.bridges) {
       await step('ip', ['-n', br.ns, 'link', 'add', br.name, 'type', 'bridge',

@@ -7,6 +7,7 @@ import { failure, ok, ProtocolError, type Request, type Response } from '../cont
 import { IgmpMemberships } from '../igmp/igmp-memberships.js';
 import type { Logger } from '../log.js';
 import { interfaceExists, interfaceInfo } from '../net/interfaces.js';
+import { InterfaceWatcher, type InterfaceChange } from '../net/interface-watcher.js';
 import { RuleTable } from '../rules/rule-table.js';
 import { WorkerPool } from '../workers/worker-pool.js';
 import { nativeRulesFor } from './native-rules.js';
@@ -32,6 +33,14 @@ export class Relay {
   private control: ControlServer | undefined;
   private changes: Promise<unknown> = Promise.resolve();
   private readonly startedAt = Date.now();
+  /** Input interfaces whose workers were stopped because the interface disappeared. */
+  private readonly missing = new Set<string>();
+  private readonly interfaceEvents = { down: 0, up: 0, gone: 0, back: 0 };
+  private readonly watcher = new InterfaceWatcher(
+    () => this.interfacesInUse(),
+    (change) => void this.serialise(() => this.onInterfaceChange(change)).catch((err) => this.log.error(`interface ${change.name}: ${(err as Error).message}`)),
+  );
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: RelayConfig,
@@ -45,6 +54,7 @@ export class Relay {
       this.handle(req),
     );
     await this.control.listen();
+    this.watcher.start();
     this.log.info(`control socket ${this.config.control.socket}; ${this.table.size} rule(s), ${this.config.workers} worker(s) per input interface, fanout ${this.config.fanout.mode}`);
   }
 
@@ -77,11 +87,20 @@ export class Relay {
 
   async stats(): Promise<StatsReport> {
     const workers = (await Promise.all([...this.pools.values()].map((p) => p.snapshot()))).flat();
-    return buildStatsReport({ rules: this.table.list(), workers, igmp: { ...this.igmp.counters }, memberships: this.igmp.list(), startedAt: this.startedAt });
+    return buildStatsReport({
+      rules: this.table.list(),
+      workers,
+      igmp: { ...this.igmp.counters },
+      memberships: this.igmp.list(),
+      interfaces: { states: this.watcher.states(), events: { ...this.interfaceEvents } },
+      startedAt: this.startedAt,
+    });
   }
 
   /** Stops taking requests, stops the workers, leaves every group. Returns the final stats. */
   async shutdown(): Promise<StatsReport> {
+    this.watcher.stop();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.control?.close();
     await this.changes.catch(() => undefined);
     const final = await this.stats();
@@ -105,7 +124,12 @@ export class Relay {
 
   /** Moves the relay from the current table to `next`, or leaves everything as it was and throws. */
   private async apply(next: RuleTable): Promise<void> {
-    const nativeTables = new Map(next.inputInterfaces().map((iface) => [iface, nativeRulesFor(next.rulesOn(iface), interfaceInfo)]));
+    const nativeTables = new Map(
+      next
+        .inputInterfaces()
+        .filter((iface) => !this.missing.has(iface))
+        .map((iface) => [iface, nativeRulesFor(next.rulesOn(iface), interfaceInfo)]),
+    );
 
     const before = new Set(membershipsOf(this.table).map(key));
     const after = membershipsOf(next);
@@ -149,7 +173,66 @@ export class Relay {
       this.pools.delete(iface);
       await pool.stop(); // no rule reads this interface any more
     }
+    for (const iface of this.missing) if (next.rulesOn(iface).length === 0) this.missing.delete(iface);
     this.table = next;
+  }
+
+  private interfacesInUse(): string[] {
+    const names = new Set<string>();
+    for (const rule of this.table.list()) {
+      names.add(rule.input.interface);
+      for (const out of rule.outputs) names.add(out.interface);
+    }
+    return [...names];
+  }
+
+  /**
+   * An interface went down, disappeared, or came back. Down and up need nothing from us: sockets and
+   * memberships survive. Gone stops that interface's workers (their sockets are bound to a dead
+   * ifindex); back (a new ifindex) re-joins its groups and rebinds workers and output sockets.
+   */
+  private async onInterfaceChange({ name, before, after }: InterfaceChange): Promise<void> {
+    if (after.ifindex === null) {
+      this.interfaceEvents.gone++;
+      this.log.warn(`interface ${name} disappeared: forwarding through it stops until it is back`);
+      const pool = this.pools.get(name);
+      if (pool) {
+        this.pools.delete(name);
+        this.missing.add(name);
+        await pool.stop();
+      }
+      return;
+    }
+    if (before.ifindex !== after.ifindex) {
+      this.interfaceEvents.back++;
+      this.log.info(`interface ${name} is back (ifindex ${after.ifindex}): re-joining and rebinding`);
+      if (this.config.igmp.join) this.igmp.rejoin(name);
+      await this.rebind();
+      return;
+    }
+    if (after.up) this.interfaceEvents.up++;
+    else this.interfaceEvents.down++;
+    this.log[after.up ? 'info' : 'warn'](`interface ${name} is ${after.up ? 'up' : 'down'}`);
+  }
+
+  /** Refreshes every worker's table (ifindexes, addresses) and restarts workers of interfaces that are back. */
+  private async rebind(): Promise<void> {
+    try {
+      for (const iface of this.table.inputInterfaces()) {
+        const rules = nativeRulesFor(this.table.rulesOn(iface), interfaceInfo);
+        const pool = this.pools.get(iface);
+        if (pool) pool.setRules(rules);
+        else if (this.missing.has(iface) && interfaceExists(iface)) {
+          await this.startPool(iface, rules);
+          this.missing.delete(iface);
+        }
+      }
+    } catch (err) {
+      // An interface that just came back may not have its address yet: try again shortly.
+      this.log.warn(`rebinding after an interface change: ${(err as Error).message}; retrying in 1 s`);
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => void this.serialise(() => this.rebind()), 1000);
+    }
   }
 
   private async startPool(iface: string, rules: ReturnType<typeof nativeRulesFor>): Promise<void> {

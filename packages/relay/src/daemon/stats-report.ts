@@ -17,6 +17,12 @@ export interface StatsReport {
   workers: Array<{ interface: string; index: number; pid: number | null; alive: boolean; restarts: number } & Record<ScalarCounter, number>>;
   totals: Record<ScalarCounter, number> & { workers: number; workersAlive: number; workerRestarts: number };
   igmp: IgmpCounters & { memberships: Membership[] };
+  interfaces: InterfacesReport;
+}
+
+export interface InterfacesReport {
+  states: Array<{ name: string; ifindex: number | null; up: boolean }>;
+  events: { down: number; up: number; gone: number; back: number };
 }
 
 export function buildStatsReport(args: {
@@ -24,6 +30,7 @@ export function buildStatsReport(args: {
   workers: WorkerSnapshot[];
   igmp: IgmpCounters;
   memberships: Membership[];
+  interfaces: InterfacesReport;
   startedAt: number;
 }): StatsReport {
   const perRule = new Map(mergeRules(args.workers.flatMap((w) => w.counters.rules)).map((r) => [r.id, r]));
@@ -50,6 +57,7 @@ export function buildStatsReport(args: {
       workerRestarts: args.workers.reduce((n, w) => n + w.restarts, 0),
     },
     igmp: { ...args.igmp, memberships: args.memberships },
+    interfaces: args.interfaces,
   };
 }
 

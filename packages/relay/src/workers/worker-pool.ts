@@ -58,7 +58,8 @@ export class WorkerPool {
   private stopping = false;
   private started = false;
   private nextRequest = 1;
-  private readonly pending = new Map<number, (c: WorkerCounters | null) => void>();
+  /** Counter requests in flight, by request id, with the slot they went to. */
+  private readonly pending = new Map<number, { slot: Slot; answer: (c: WorkerCounters | null) => void }>();
   restartsTotal = 0;
 
   constructor(private readonly options: WorkerPoolOptions) {
@@ -161,12 +162,13 @@ export class WorkerPool {
             settle();
             break;
           case 'counters':
-            this.pending.get(message.requestId)?.(message.counters);
-            this.pending.delete(message.requestId);
+            this.pending.get(message.requestId)?.answer(message.counters);
             break;
         }
       });
       child.on('exit', (code, signal) => {
+        // A dead worker answers nothing: settle its requests now rather than at their timeout.
+        for (const p of [...this.pending.values()]) if (p.slot === slot) p.answer(null);
         const wasReady = slot.ready;
         slot.ready = false;
         slot.child = null;
@@ -201,9 +203,13 @@ export class WorkerPool {
         this.pending.delete(requestId);
         resolve(null);
       }, COUNTERS_TIMEOUT_MS);
-      this.pending.set(requestId, (c) => {
-        clearTimeout(timer);
-        resolve(c);
+      this.pending.set(requestId, {
+        slot,
+        answer: (c) => {
+          clearTimeout(timer);
+          this.pending.delete(requestId);
+          resolve(c);
+        },
       });
       this.post(slot, { type: 'counters', requestId });
     });

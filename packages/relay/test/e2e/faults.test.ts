@@ -1,0 +1,138 @@
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { igmpMemberships, relink, run, runSender, startReceiver, type Lab } from '@mcr/netns-lab';
+import { chainLab, pushTraffic, RelayProcess, ruleFor, streamPlan, type Stream } from './harness.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` every 20 ms until it holds; returns the milliseconds it took (or throws after limitMs). */
+async function waitFor(what: string, probe: () => Promise<boolean>, limitMs = 10_000): Promise<number> {
+  const start = Date.now();
+  while (!(await probe())) {
+    if (Date.now() - start > limitMs) throw new Error(`${what}: not after ${limitMs} ms`);
+    await sleep(20);
+  }
+  return Date.now() - start;
+}
+
+describe('faults', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await chainLab();
+  });
+  afterAll(async () => {
+    await lab?.down();
+  });
+
+  const startRelay = (streams: Stream[], workers = 1) => RelayProcess.start(lab.topo.relay.ns, { workers, rules: streams.map((s) => ruleFor(s, lab)) });
+
+  it('a worker killed with SIGKILL under traffic is restarted; no duplicate, loss bounded to the outage', async () => {
+    const [s] = streamPlan(1);
+    const relay = await startRelay([s!]);
+    const sink = lab.topo.sinks[0]!;
+    const rate = 5000;
+    const receiver = await startReceiver({ netns: sink.ns, interface: sink.ifname, streams: [{ group: s!.outGroup, port: s!.outPort }], expect: 20_000 });
+    try {
+      const sending = runSender({ netns: lab.topo.source.ns, interface: lab.topo.source.ifname, streams: [{ group: s!.group, port: s!.port }], rate, count: 20_000, ttl: 8 });
+      await sleep(1000);
+      const victim = (await relay.result('stats')).workers[0].pid as number;
+      process.kill(victim, 'SIGKILL');
+      const outageMs = await waitFor('worker restarted', async () => {
+        const w = (await relay.result('stats')).workers[0];
+        return w.alive && w.pid !== victim;
+      });
+      await sending;
+      await sleep(300);
+      const got = await receiver.stop();
+      const stats = await relay.result('stats');
+      console.info(`worker SIGKILL: back after ${outageMs} ms; ${got.totals.missing} of 20000 lost at ${rate} pps`);
+      expect(stats.workers[0].restarts).toBe(1);
+      expect(outageMs).toBeLessThan(1000);
+      expect(got.totals.duplicates).toBe(0);
+      // Nothing is lost but what arrived while no worker was reading (plus one poll interval of slack).
+      expect(got.totals.missing).toBeLessThanOrEqual(Math.ceil((rate * (outageMs + 100)) / 1000));
+      expect(relay.stderr).toMatch(/worker in0#0 pid \d+ died \(SIGKILL\); restart #1/);
+    } finally {
+      await receiver.stop().catch(() => undefined);
+      expect(await relay.stop()).toBe(0);
+    }
+  });
+
+  it('SIGTERM under load exits 0 within 2 s, having left every group', async () => {
+    const streams = streamPlan(4);
+    const relay = await startRelay(streams, 2);
+    const sending = runSender({
+      netns: lab.topo.source.ns,
+      interface: lab.topo.source.ifname,
+      streams: streams.map((s) => ({ group: s.group, port: s.port })),
+      rate: 100_000,
+      durationSec: 3,
+      ttl: 8,
+    });
+    await sleep(1000);
+    const t0 = Date.now();
+    const code = await relay.stop();
+    const stopMs = Date.now() - t0;
+    await sending;
+    expect(code).toBe(0);
+    expect(stopMs).toBeLessThan(2000);
+    expect((await igmpMemberships(lab.topo.relay.ns)).get('in0')).toEqual([]);
+    expect(relay.stderr).toMatch(/mcr final: /);
+  });
+
+  it('an input interface that goes down, disappears and comes back is reported, and forwarding resumes without a restart', async () => {
+    const streams = streamPlan(2);
+    const relay = await startRelay(streams, 2);
+    const rly = lab.topo.relay.ns;
+    try {
+      expect((await pushTraffic(lab, streams, { rate: 5000, count: 500 })).received.totals.unique).toBe(1000);
+
+      await run('ip', ['-n', rly, 'link', 'set', 'in0', 'down']);
+      await waitFor('down reported', async () => (await relay.result('stats')).interfaces.events.down === 1);
+      await run('ip', ['-n', rly, 'link', 'set', 'in0', 'up']);
+      await waitFor('up reported', async () => (await relay.result('stats')).interfaces.events.up === 1);
+      expect((await pushTraffic(lab, streams, { rate: 5000, count: 500 })).received.totals.unique).toBe(1000);
+
+      await run('ip', ['-n', rly, 'link', 'del', 'in0']); // takes the source's end with it
+      await waitFor('gone reported', async () => (await relay.result('stats')).interfaces.events.gone === 1);
+      await relink(lab.topo, 'src-rly');
+      await waitFor('back, rebound and re-joined', async () => {
+        const s = await relay.result('stats');
+        return s.interfaces.events.back === 1 && s.totals.workersAlive === 2;
+      });
+      expect((await igmpMemberships(rly)).get('in0')!.sort()).toEqual(streams.map((s) => s.group).sort());
+      const after = await pushTraffic(lab, streams, { rate: 5000, count: 500 });
+      expect(after.received.totals).toMatchObject({ unique: 1000, duplicates: 0 });
+      expect(relay.stderr).toMatch(/interface in0 disappeared/);
+      expect(relay.stderr).toMatch(/interface in0 is back/);
+    } finally {
+      expect(await relay.stop()).toBe(0);
+    }
+  });
+
+  it('an output interface that disappears and comes back: forwarding resumes without a restart', async () => {
+    const streams = streamPlan(2);
+    const relay = await startRelay(streams);
+    try {
+      await run('ip', ['-n', lab.topo.relay.ns, 'link', 'del', 'out0']);
+      await waitFor('gone reported', async () => (await relay.result('stats')).interfaces.events.gone === 1);
+      await relink(lab.topo, 'rly-snk');
+      await waitFor('back reported', async () => (await relay.result('stats')).interfaces.events.back === 1);
+      await sleep(200);
+      const after = await pushTraffic(lab, streams, { rate: 5000, count: 500 });
+      expect(after.received.totals).toMatchObject({ unique: 1000, duplicates: 0 });
+    } finally {
+      expect(await relay.stop()).toBe(0);
+    }
+  });
+
+  it('a missing interface at start is a clear error', () => {
+    const r = spawnSync('ip', ['netns', 'exec', lab.topo.relay.ns, process.execPath, MCR_BIN_PATH(), 'add', '--control', '/nonexistent/sock', '--input', 'x:239.1.1.1:1', '--output', 'y:239.2.2.2:2'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/cannot reach the relay at \/nonexistent\/sock: ENOENT/);
+  });
+});
+
+function MCR_BIN_PATH() {
+  return new URL('../../bin/mcr.js', import.meta.url).pathname;
+}
