@@ -7,6 +7,8 @@ import { createLogger } from '../log.js';
 import { interfaceExists } from '../net/interfaces.js';
 import { integerFlag, numberFlag, parse, UsageError } from './args.js';
 
+const SHUTDOWN_DEADLINE_MS = 5000;
+
 /** `mcr run`: resolves when the relay has stopped; the exit code is the caller's to set. */
 export async function runCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
@@ -67,6 +69,12 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   await stopped;
   if (timer) clearInterval(timer);
+  // A last resort, never the plan: if shutdown ever hangs, exit anyway. The kernel drops the memberships
+  // with our sockets, and workers exit when their IPC channel to us closes.
+  setTimeout(() => {
+    log.error(`shutdown did not finish within ${SHUTDOWN_DEADLINE_MS} ms; exiting`);
+    process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS).unref();
   const final = await relay.shutdown();
   process.stderr.write(`${new Date().toISOString()} mcr final: ${summaryLine(final)}\n`);
   return 0;

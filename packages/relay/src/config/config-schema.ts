@@ -39,11 +39,18 @@ export function parseConfig(value: unknown, options: RuleCheckOptions): RelayCon
     }
   }
 
-  const control: RelayConfig['control'] = { socket: DEFAULTS.controlSocket, mode: DEFAULTS.controlMode };
+  const control: RelayConfig['control'] = {
+    socket: DEFAULTS.controlSocket,
+    mode: DEFAULTS.controlMode,
+    idleTimeout: DEFAULTS.controlIdleTimeout,
+    maxClients: DEFAULTS.controlMaxClients,
+  };
   if (obj.control !== undefined) {
     const c = reader.object(obj.control, 'control');
     if (c) {
-      reader.onlyKeys(c, 'control', ['socket', 'mode', 'group']);
+      reader.onlyKeys(c, 'control', ['socket', 'mode', 'group', 'idleTimeout', 'maxClients']);
+      if (c.idleTimeout !== undefined) control.idleTimeout = reader.number(c.idleTimeout, 'control.idleTimeout', 0.1, 3600) ?? control.idleTimeout;
+      if (c.maxClients !== undefined) control.maxClients = reader.integer(c.maxClients, 'control.maxClients', 1, 4096) ?? control.maxClients;
       if (c.socket !== undefined) control.socket = reader.string(c.socket, 'control.socket', /^\//, 'an absolute path') ?? control.socket;
       if (c.mode !== undefined) control.mode = parseMode(reader, c.mode, 'control.mode') ?? control.mode;
       if (c.group !== undefined) {

@@ -29,7 +29,7 @@ export interface RelayConfig {
   workers: number;
   fanout: { mode: FanoutMode; id?: number };
   igmp: { join: boolean };
-  control: { socket: string; mode: number; group?: string };
+  control: { socket: string; mode: number; group?: string; idleTimeout: number; maxClients: number };
   statsInterval: number;
   logLevel: LogLevel;
   rules: Rule[];
@@ -41,6 +41,8 @@ export const DEFAULTS = {
   igmpJoin: true,
   controlSocket: '/run/mcr/control.sock',
   controlMode: 0o600,
+  controlIdleTimeout: 10,
+  controlMaxClients: 128,
   statsInterval: 10,
   logLevel: 'info' as LogLevel,
   ttl: 16,

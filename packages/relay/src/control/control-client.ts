@@ -37,6 +37,15 @@ export function request(path: string, cmd: Command, args: Record<string, unknown
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
+      // The relay may answer and close before our request is fully written (EBUSY): its answer counts.
+      const newline = buffered.indexOf('\n');
+      if (newline >= 0) {
+        try {
+          return resolve(JSON.parse(buffered.slice(0, newline)) as Response);
+        } catch {
+          // fall through to the connection error
+        }
+      }
       const hint = err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? ' (is the relay running? is --control right?)' : '';
       reject(new ControlClientError(`cannot reach the relay at ${path}: ${err.code ?? err.message}${hint}`, err.code ?? 'EIO', { cause: err }));
     });

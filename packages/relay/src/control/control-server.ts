@@ -34,8 +34,9 @@ export class ControlServer {
     const { path } = this.options;
     mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
     await removeStaleSocket(path);
-    const server = createServer((socket) => this.accept(socket));
-    server.maxConnections = this.options.maxClients ?? 128;
+    // Half-open allowed: a client may send its requests and close its side at once (`printf ... | socat`);
+    // it still gets every answer, and we close our side after the last one.
+    const server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
     // The socket file is created with the umask's permissions: narrow it before listen() so the
     // socket is never, even briefly, reachable with wider permissions than configured.
     const previous = process.umask(0o777 & ~this.options.mode);
@@ -69,6 +70,12 @@ export class ControlServer {
   }
 
   private accept(socket: Socket): void {
+    if (this.clients.size >= (this.options.maxClients ?? 128)) {
+      // Refused with a reason rather than a silent close; the silent clients holding the slots time out.
+      socket.on('error', () => socket.destroy());
+      sayAndClose(socket, failure('EBUSY', 'too many control connections; try again'));
+      return;
+    }
     this.clients.add(socket);
     socket.on('close', () => this.clients.delete(socket));
     socket.on('error', () => socket.destroy());
@@ -89,6 +96,11 @@ export class ControlServer {
         queue = queue.then(() => this.answer(socket, line));
       }
       if (Buffer.byteLength(buffered) > MAX_MESSAGE_BYTES) this.tooBig(socket);
+    });
+    socket.on('end', () => {
+      queue = queue.then(() => {
+        if (!socket.destroyed) socket.end();
+      });
     });
   }
 
@@ -116,10 +128,25 @@ export class ControlServer {
       socket.destroy(); // a client that does not read must not make us buffer without bound
       return;
     }
-    socket.write(`${JSON.stringify(response)}\n`);
-    if (thenClose) socket.end();
+    if (thenClose) sayAndClose(socket, response);
+    else socket.write(`${JSON.stringify(response)}\n`);
   }
 }
+
+/**
+ * Sends a last answer and closes our side. The socket is read until the client's EOF (a socket nobody
+ * reads never sees it, and would keep server.close() waiting forever), and destroyed after a grace period
+ * if the client never closes: it must not hold a slot.
+ */
+function sayAndClose(socket: Socket, response: Response): void {
+  socket.removeAllListeners('data');
+  socket.resume(); // read and discard until the client's EOF, so that its close is seen
+  socket.end(`${JSON.stringify(response)}\n`);
+  setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+}
+
+/** How long a client may keep its side open after our last answer. */
+const CLOSE_GRACE_MS = 1000;
 
 /**
  * A socket file left by a crashed relay is removed; one that still answers belongs to a running relay and

@@ -50,8 +50,10 @@ export class Relay {
   /** Starts workers for the configured rules, joins their groups, then opens the control socket. */
   async start(): Promise<void> {
     await this.apply(RuleTable.from(this.config.rules));
-    this.control = new ControlServer({ path: this.config.control.socket, mode: this.config.control.mode, ...(this.config.control.group ? { group: this.config.control.group } : {}) }, (req) =>
-      this.handle(req),
+    const c = this.config.control;
+    this.control = new ControlServer(
+      { path: c.socket, mode: c.mode, idleTimeoutMs: c.idleTimeout * 1000, maxClients: c.maxClients, ...(c.group ? { group: c.group } : {}) },
+      (req) => this.handle(req),
     );
     await this.control.listen();
     this.watcher.start();
@@ -102,9 +104,12 @@ export class Relay {
     this.watcher.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.control?.close();
+    this.log.debug('shutdown: control socket closed');
     await this.changes.catch(() => undefined);
     const final = await this.stats();
+    this.log.debug('shutdown: final stats taken');
     await Promise.all([...this.pools.values()].map((p) => p.stop()));
+    this.log.debug('shutdown: workers stopped');
     this.pools.clear();
     this.igmp.close();
     return final;

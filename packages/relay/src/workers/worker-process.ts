@@ -16,7 +16,7 @@ function main(): void {
     const e = err as Error & { code?: string };
     send({ type: 'fatal', message: e.message, ...(e.code ? { code: e.code } : {}) });
     process.exitCode = 1;
-    process.disconnect?.();
+    if (process.connected) process.disconnect();
     return;
   }
   let started = false;
@@ -26,7 +26,7 @@ function main(): void {
     if (stopping) return;
     stopping = true;
     await worker.stop();
-    process.disconnect?.();
+    if (process.connected) process.disconnect();
     process.exit(0);
   };
 

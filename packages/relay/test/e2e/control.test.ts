@@ -49,7 +49,7 @@ describe('bad input changes nothing', () => {
     expect(existsSync(control)).toBe(false);
   });
 
-  it('malformed, unknown and oversized control requests is answered with an error; rules stay as they were', async () => {
+  it('malformed, unknown and oversized control requests are answered with an error; rules stay as they were', async () => {
     const streams = streamPlan(3);
     const relay = await RelayProcess.start(lab.topo.relay.ns, { rules: streams.map((s) => ruleFor(s, lab)) });
     try {

@@ -53,9 +53,10 @@ export class RelayProcess {
   /** Starts `mcr run` with `config` in namespace `ns`; resolves once it answers ping. */
   static async start(ns: string, config: Record<string, unknown>, extraArgs: string[] = []): Promise<RelayProcess> {
     const dir = mkdtempSync(join(tmpdir(), 'mcr-e2e-'));
-    const control = join(dir, 'control.sock');
+    const controlConfig = { socket: join(dir, 'control.sock'), ...(config.control as Record<string, unknown> | undefined) };
+    const control = controlConfig.socket as string;
     const file = join(dir, 'relay.json5');
-    writeFileSync(file, JSON.stringify({ control: { socket: control }, ...config }));
+    writeFileSync(file, JSON.stringify({ ...config, control: controlConfig }));
     const child = spawn('ip', ['netns', 'exec', ns, process.execPath, MCR_BIN, 'run', '--config', file, '--stats-interval', '0', ...extraArgs], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
