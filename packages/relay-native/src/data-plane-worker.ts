@@ -51,6 +51,14 @@ export class DataPlaneWorker {
     return this.#stopped;
   }
 
+  /**
+   * Throws a NativeError if the forwarding thread ended by itself (a failed poll on its socket):
+   * the owner polls this and replaces the worker, rather than keep one that reads nothing.
+   */
+  checkHealth(): void {
+    callNative(() => this.#native.checkHealth());
+  }
+
   /** Thread-safe snapshot (relaxed atomics) plus PACKET_STATISTICS accumulated across reads. */
   counters(): WorkerCounters {
     return callNative(() => this.#native.counters());

@@ -32,6 +32,7 @@ Napi::Function DataPlaneWorker::Define(Napi::Env env) {
                          InstanceMethod<&DataPlaneWorker::Start>("start"),
                          InstanceMethod<&DataPlaneWorker::Stop>("stop"),
                          InstanceMethod<&DataPlaneWorker::Counters>("counters"),
+                         InstanceMethod<&DataPlaneWorker::CheckHealth>("checkHealth"),
                      });
 }
 
@@ -198,6 +199,16 @@ Napi::Value DataPlaneWorker::Counters(const Napi::CallbackInfo& info) {
   return out;
 }
 
+void DataPlaneWorker::LoopFailed(int err, const char* syscall) noexcept {
+  loopSyscall_.store(syscall, std::memory_order_relaxed);
+  loopErrno_.store(err, std::memory_order_release);
+}
+
+void DataPlaneWorker::CheckHealth(const Napi::CallbackInfo& info) {
+  const int err = loopErrno_.load(std::memory_order_acquire);
+  if (err != 0) throw MakeNativeError(info.Env(), err, loopSyscall_.load(std::memory_order_relaxed), interfaceName_);
+}
+
 void DataPlaneWorker::Run() noexcept {
   const size_t capacity = EgressCapacity(batchSize_);
   EgressBatch egress(capacity);  // allocated once, before the first packet
@@ -242,9 +253,11 @@ void DataPlaneWorker::Run() noexcept {
     fds[1].revents = 0;
     // A full batch means more may be waiting: only check for stop, do not sleep.
     const int ready = poll(fds, 2, taken == batchSize_ ? 0 : kIdlePollMs);
-    if (ready < 0 && errno != EINTR) return;
-    if (ready > 0 && (fds[1].revents & POLLIN) != 0) return;
-    if (ready > 0 && (fds[0].revents & POLLNVAL) != 0) return;
+    if (ready > 0 && (fds[1].revents & POLLIN) != 0) return;  // stop()
+    // Anything else that ends the loop is a failure the worker's owner must hear of (CheckHealth),
+    // or it would sit there alive and deaf.
+    if (ready < 0 && errno != EINTR) return LoopFailed(errno, "poll");
+    if (ready > 0 && (fds[0].revents & POLLNVAL) != 0) return LoopFailed(EBADF, "poll");
     if (ready > 0 && (fds[0].revents & POLLERR) != 0) {
       // e.g. ENETDOWN while the link flaps: clear it and keep serving the ring.
       int soError = 0;

@@ -33,8 +33,10 @@ class DataPlaneWorker : public Napi::ObjectWrap<DataPlaneWorker> {
   void Start(const Napi::CallbackInfo& info);
   void Stop(const Napi::CallbackInfo& info);
   Napi::Value Counters(const Napi::CallbackInfo& info);
+  void CheckHealth(const Napi::CallbackInfo& info);
 
   void Run() noexcept;            // the worker thread's loop
+  void LoopFailed(int err, const char* syscall) noexcept;  // worker thread: record why it ended
   void StopAndClose() noexcept;   // idempotent; joins the thread, closes every socket
   void FreeRetiredTables();       // JS thread
   void AccumulateKernelStatistics();
@@ -51,6 +53,11 @@ class DataPlaneWorker : public Napi::ObjectWrap<DataPlaneWorker> {
   // uses in `seenGeneration_`; tables older than that are no longer referenced by the loop.
   std::atomic<RuleTable*> table_{nullptr};
   std::atomic<uint64_t> seenGeneration_{0};
+
+  // Set by the loop when it ends on its own (not through stop()): errno and the call that failed.
+  // Written once by the worker thread, read by the JS thread in CheckHealth().
+  std::atomic<int> loopErrno_{0};
+  std::atomic<const char*> loopSyscall_{nullptr};
   uint64_t nextGeneration_ = 1;
   std::vector<std::unique_ptr<RuleTable>> tables_;  // JS thread only; back() is current
 

@@ -29,6 +29,7 @@ export interface NativeDataPlaneWorker {
   start(): void;
   stop(): void;
   counters(): WorkerCounters;
+  checkHealth(): void;
 }
 export interface NativeMembershipSocket {
   join(ifindex: number, group: number, interfaceName: string, groupText: string): void;

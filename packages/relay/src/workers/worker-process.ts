@@ -6,6 +6,7 @@ import type { FromWorker, ToWorker, WorkerBoot } from './ipc.js';
 // answers counter requests. A crash here is isolated from the supervisor, which restarts us.
 
 const send = (message: FromWorker) => process.send?.(message);
+const HEALTH_CHECK_MS = 500;
 
 function main(): void {
   const boot = JSON.parse(process.argv[2] ?? '{}') as WorkerBoot;
@@ -27,7 +28,7 @@ function main(): void {
     stopping = true;
     await worker.stop();
     if (process.connected) process.disconnect();
-    process.exit(0);
+    process.exit(process.exitCode ?? 0);
   };
 
   process.on('message', (message: ToWorker) => {
@@ -55,6 +56,20 @@ function main(): void {
   process.on('SIGINT', () => {
     /* the supervisor handles Ctrl-C for the whole process group */
   });
+  // The forwarding thread can die on its own (its socket failed); then this process is useless:
+  // say why and exit, and the supervisor starts a fresh one.
+  const health = setInterval(() => {
+    try {
+      worker.checkHealth();
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      clearInterval(health);
+      send({ type: 'fatal', message: `forwarding thread ended: ${e.message}`, ...(e.code ? { code: e.code } : {}) });
+      process.exitCode = 1;
+      void stop();
+    }
+  }, HEALTH_CHECK_MS);
+  health.unref();
   send({ type: 'ready', fanoutId: worker.fanoutId });
 }
 
