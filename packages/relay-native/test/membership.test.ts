@@ -1,49 +1,34 @@
+// MembershipSocket in the relay namespace of a lab chain, on its input in0: the kernel's view of the
+// memberships comes from /proc/net/igmp (the lab's igmpMemberships).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chain, igmpMemberships, uniquePrefix, up, type Lab } from '@mcr/netns-lab';
 
 import { AgentCallError, NamespaceAgent } from './helpers/agent.js';
-import { linkInfo, NamespaceSet, nsRun, uniquePrefix } from './helpers/netns.js';
+import { linkInfo } from './helpers/lab.js';
 
-/** Groups in /proc/net/igmp for one device; the kernel prints them as little-endian hex. */
+/** Groups joined on one device (224.0.0.1, which every interface joins, left out). */
 async function igmpGroups(ns: string, device: string): Promise<string[]> {
-  const text = await nsRun(ns, 'cat', ['/proc/net/igmp']);
-  const groups: string[] = [];
-  let current = '';
-  for (const line of text.split('\n').slice(1)) {
-    const header = /^\d+\s+(\S+)\s*:/.exec(line);
-    if (header) {
-      current = header[1]!;
-      continue;
-    }
-    const entry = /^\s+([0-9A-Fa-f]{8})\s/.exec(line);
-    if (entry && current === device) {
-      const le = Buffer.from(entry[1]!, 'hex');
-      groups.push([le[3], le[2], le[1], le[0]].join('.'));
-    }
-  }
-  return groups;
+  return (await igmpMemberships(ns)).get(device) ?? [];
 }
 
 describe('MembershipSocket (in a fresh namespace)', () => {
-  const namespaces = new NamespaceSet();
-  const prefix = uniquePrefix();
-  const ns = `${prefix}-m`;
-  const device = `${prefix}-d0`;
+  let lab: Lab;
+  let ns = '';
+  let device = '';
   let ifindex = 0;
   let agent: NamespaceAgent | undefined;
 
   beforeAll(async () => {
-    await namespaces.add(ns);
-    await nsRun(ns, 'ip', ['link', 'add', device, 'type', 'veth', 'peer', 'name', `${prefix}-d1`]);
-    await nsRun(ns, 'ip', ['link', 'set', device, 'up']);
-    await nsRun(ns, 'ip', ['link', 'set', `${prefix}-d1`, 'up']);
-    await nsRun(ns, 'ip', ['addr', 'add', '10.77.0.1/24', 'dev', device]);
+    lab = await up(chain({ prefix: uniquePrefix() }));
+    ns = lab.topo.relay.ns;
+    device = lab.topo.relay.inputs[0]!.ifname;
     ifindex = (await linkInfo(ns, device)).ifindex;
     agent = new NamespaceAgent(ns);
   });
 
   afterAll(async () => {
     await agent?.close();
-    await namespaces.cleanup();
+    await lab?.down();
   });
 
   it('joins, lists in /proc/net/igmp, leaves, and reports EADDRINUSE and ENOBUFS', async () => {

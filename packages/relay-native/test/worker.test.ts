@@ -1,47 +1,55 @@
-// src ns -> relay ns (DataPlaneWorker) -> sink ns over two veth pairs, real kernel throughout.
+// src ns -> relay ns (DataPlaneWorker) -> sink ns: the lab's chain, real kernel throughout. Traffic is
+// the lab's: native mcr-send from the source, mcr-recv in the sink counting unique / duplicates /
+// missing by sequence number; malformed frames are injected raw with the lab's injectFrames.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  chain,
+  injectFrames,
+  runSender,
+  startReceiver,
+  udpFrame,
+  uniquePrefix,
+  up,
+  type Lab,
+  type ReceiverHandle,
+  type ReceiverResult,
+  type StreamReport,
+} from '@mcr/netns-lab';
 
 import type { RuleSpec, WorkerCounters, WorkerOptions } from '../src/index.js';
 import { AgentCallError, NamespaceAgent } from './helpers/agent.js';
-import { udpFrame } from '@mcr/netns-lab';
-import { linkInfo, NamespaceSet, nsRun, run, uniquePrefix, waitFor } from './helpers/netns.js';
-import { send, sendRawFrame, Sink } from './helpers/traffic.js';
+import { linkInfo, waitFor } from './helpers/lab.js';
 
 const N = 1000;
 const IN_GROUP = '239.1.1.1';
 const IN_PORT = 5001;
 const OUT_GROUP = '239.9.9.1';
 const OUT_PORT = 6001;
+const PAYLOAD = 64; // bytes of UDP payload per packet (mcr-send's minimum): the byte counters below use it
+/** A sink ends once it has seen no packet for this long (after the first): traffic is over. */
+const IDLE_MS = 1500;
 
 describe('DataPlaneWorker (src -> relay -> sink namespaces)', () => {
-  const namespaces = new NamespaceSet();
-  const p = uniquePrefix();
-  const ns = { src: `${p}-src`, relay: `${p}-rly`, sink: `${p}-snk` };
-  const dev = { src: `${p}-s0`, relayIn: `${p}-r0`, relayOut: `${p}-r1`, sink: `${p}-k0` };
-  const addr = { src: '10.61.1.1', relayIn: '10.61.1.2', relayOut: '10.61.2.1', sink: '10.61.2.2' };
+  let lab: Lab;
   let inIfindex = 0;
   let rule: RuleSpec;
-  const cleanups: Array<() => Promise<void>> = [];
+  const cleanups: Array<() => Promise<unknown>> = [];
+
+  // Filled in beforeAll from the lab's topology (chain: src eth0 10.1.0.1 -> rly in0 10.1.0.2 /
+  // out0 10.2.0.1 -> snk eth0 10.2.0.2).
+  const ns = { src: '', relay: '', sink: '' };
+  const dev = { src: '', relayIn: '', relayOut: '', sink: '' };
+  const addr = { relayOut: '', sink: '' };
 
   beforeAll(async () => {
-    for (const name of Object.values(ns)) await namespaces.add(name);
-    // veth ends created directly in their namespaces.
-    await run('ip', ['link', 'add', dev.src, 'netns', ns.src, 'type', 'veth', 'peer', 'name', dev.relayIn, 'netns', ns.relay]);
-    await run('ip', ['link', 'add', dev.relayOut, 'netns', ns.relay, 'type', 'veth', 'peer', 'name', dev.sink, 'netns', ns.sink]);
-    const plan: Array<[string, string, string]> = [
-      [ns.src, dev.src, addr.src],
-      [ns.relay, dev.relayIn, addr.relayIn],
-      [ns.relay, dev.relayOut, addr.relayOut],
-      [ns.sink, dev.sink, addr.sink],
-    ];
-    for (const [n, d, a] of plan) {
-      await nsRun(n, 'ip', ['addr', 'add', `${a}/24`, 'dev', d]);
-      await nsRun(n, 'ip', ['link', 'set', d, 'up']);
-      await nsRun(n, 'sysctl', ['-q', '-w', `net.ipv4.conf.${d}.rp_filter=0`]);
-    }
-    await nsRun(ns.src, 'ip', ['route', 'add', '224.0.0.0/4', 'dev', dev.src]);
-    await nsRun(ns.relay, 'ip', ['route', 'add', '224.0.0.0/4', 'dev', dev.relayOut]);
-    await nsRun(ns.sink, 'ip', ['route', 'add', '224.0.0.0/4', 'dev', dev.sink]);
+    lab = await up(chain({ prefix: uniquePrefix() }));
+    const { source, relay, sinks } = lab.topo;
+    const input = relay.inputs[0]!;
+    const output = relay.outputs[0]!;
+    const sink = sinks[0]!;
+    Object.assign(ns, { src: source.ns, relay: relay.ns, sink: sink.ns });
+    Object.assign(dev, { src: source.ifname, relayIn: input.ifname, relayOut: output.ifname, sink: sink.ifname });
+    Object.assign(addr, { relayOut: output.ip, sink: sink.ip });
     inIfindex = (await linkInfo(ns.relay, dev.relayIn)).ifindex;
     const out = await linkInfo(ns.relay, dev.relayOut);
     rule = {
@@ -67,14 +75,38 @@ describe('DataPlaneWorker (src -> relay -> sink namespaces)', () => {
   });
 
   afterAll(async () => {
-    await namespaces.cleanup();
+    await lab?.down();
   });
 
-  async function startSink(group = OUT_GROUP, port = OUT_PORT): Promise<Sink> {
-    const sink = new Sink(ns.sink, addr.sink, group, port);
-    cleanups.push(() => sink.close());
-    await sink.ready;
+  /**
+   * mcr-recv in the sink namespace on GROUP:PORT (a unicast address: bound, nothing joined), expecting
+   * N packets. It exits `idleMs` after the last packet (traffic over), or at stop(); null: only at stop().
+   */
+  async function startSink(group = OUT_GROUP, port = OUT_PORT, idleMs: number | null = IDLE_MS): Promise<ReceiverHandle> {
+    const sink = await startReceiver({
+      netns: ns.sink,
+      interface: dev.sink,
+      streams: [{ group, port }],
+      expect: N,
+      ...(idleMs === null ? {} : { idleMs }),
+      durationSec: 60,
+    });
+    cleanups.push(() => sink.stop());
     return sink;
+  }
+
+  /** N packets (seq 0..N-1, PAYLOAD bytes, TTL 8) from the source to IN_GROUP:IN_PORT. */
+  async function send(): Promise<void> {
+    const sent = await runSender({
+      netns: ns.src,
+      interface: dev.src,
+      streams: [{ group: IN_GROUP, port: IN_PORT }],
+      count: N,
+      size: PAYLOAD,
+      ttl: 8,
+      rate: 10_000,
+    });
+    expect(sent.sent).toBe(N);
   }
 
   function startAgent(): NamespaceAgent {
@@ -93,28 +125,19 @@ describe('DataPlaneWorker (src -> relay -> sink namespaces)', () => {
 
   const counters = (agent: NamespaceAgent, id: string) => agent.call<WorkerCounters>('worker.counters', { id });
 
-  /** Waits until the sink has `expected` packets (or stops changing), then reports. */
-  async function settle(sink: Sink, expected: number) {
-    let last = -1;
-    let stable = 0;
-    return waitFor(
-      () => sink.report(),
-      (r) => {
-        stable = r.received === last ? stable + 1 : 0;
-        last = r.received;
-        return r.received >= expected || stable >= 40;
-      },
-      20_000,
-    );
+  /** Waits until the sink has ended (idle after the traffic) and returns its one stream's counts. */
+  async function settle(sink: ReceiverHandle): Promise<StreamReport> {
+    const report: ReceiverResult = await sink.result;
+    return report.streams[0]!;
   }
 
   it('forwards every packet exactly once and counts it', async () => {
     const sink = await startSink();
     const agent = startAgent();
     await startWorker(agent, 'w', { mode: 'hash' });
-    await send(ns.src, addr.src, IN_GROUP, IN_PORT, N);
-    const report = await settle(sink, N);
-    expect(report).toMatchObject({ received: N, unique: N, duplicates: 0, foreign: 0 });
+    await send();
+    const report = await settle(sink);
+    expect(report).toMatchObject({ received: N, unique: N, duplicates: 0, missing: 0, corrupt: 0, foreign: 0 });
     const c = await waitFor(() => counters(agent, 'w'), (v) => v.matched >= N);
     expect(c.matched).toBe(N);
     expect(c.forwarded).toBe(N);
@@ -123,7 +146,7 @@ describe('DataPlaneWorker (src -> relay -> sink namespaces)', () => {
     expect(c.framesSeen).toBe(c.matched + c.noMatch + c.malformed + c.fragments);
     expect(c.kernelPackets).toBeGreaterThanOrEqual(N);
     expect(c.kernelDrops).toBe(0);
-    expect(c.rules).toEqual([{ id: 'r1', matched: N, bytes: N * 64, outputs: [{ packets: N, bytes: N * (42 + 64), txErrors: 0 }] }]);
+    expect(c.rules).toEqual([{ id: 'r1', matched: N, bytes: N * PAYLOAD, outputs: [{ packets: N, bytes: N * (42 + PAYLOAD), txErrors: 0 }] }]);
     await agent.call('worker.stop', { id: 'w' }); // settles, twice
   });
 
@@ -134,9 +157,9 @@ describe('DataPlaneWorker (src -> relay -> sink namespaces)', () => {
     expect(first).toEqual(expect.any(Number));
     const second = await startWorker(agent, 'b', { mode: 'hash', id: first! });
     expect(second).toBe(first);
-    await send(ns.src, addr.src, IN_GROUP, IN_PORT, N);
-    const report = await settle(sink, N);
-    expect(report).toMatchObject({ received: N, unique: N, duplicates: 0 });
+    await send();
+    const report = await settle(sink);
+    expect(report).toMatchObject({ received: N, unique: N, duplicates: 0, missing: 0, corrupt: 0, foreign: 0 });
     const [a, b] = [await counters(agent, 'a'), await counters(agent, 'b')];
     expect(a.matched + b.matched).toBe(N);
     expect(a.forwarded + b.forwarded).toBe(N);
@@ -147,9 +170,9 @@ describe('DataPlaneWorker (src -> relay -> sink namespaces)', () => {
     const agent = startAgent();
     expect(await startWorker(agent, 'a', null)).toBeNull();
     expect(await startWorker(agent, 'b', null)).toBeNull();
-    await send(ns.src, addr.src, IN_GROUP, IN_PORT, N);
-    const report = await settle(sink, 2 * N);
-    expect(report).toMatchObject({ received: 2 * N, unique: N, duplicates: N });
+    await send();
+    const report = await settle(sink);
+    expect(report).toMatchObject({ received: 2 * N, unique: N, duplicates: N, missing: 0, corrupt: 0, foreign: 0 });
     const [a, b] = [await counters(agent, 'a'), await counters(agent, 'b')];
     expect(a.matched + b.matched).toBe(2 * N);
   });
@@ -159,8 +182,8 @@ describe('DataPlaneWorker (src -> relay -> sink namespaces)', () => {
     await startWorker(agent, 'w', { mode: 'lb' });
     const bad = udpFrame({ group: IN_GROUP, port: IN_PORT });
     bad[14] = 0x43; // IHL 3
-    await sendRawFrame(ns.src, dev.src, bad);
-    await sendRawFrame(ns.src, dev.src, udpFrame({ group: IN_GROUP, port: IN_PORT, fragment: { moreFragments: true, offset: 0 } }));
+    await injectFrames(ns.src, dev.src, [bad]);
+    await injectFrames(ns.src, dev.src, [udpFrame({ group: IN_GROUP, port: IN_PORT, fragment: { moreFragments: true, offset: 0 } })]);
     const c = await waitFor(() => counters(agent, 'w'), (v) => v.malformed >= 1 && v.fragments >= 1);
     expect(c.malformed).toBe(1);
     expect(c.fragments).toBe(1);
@@ -169,12 +192,15 @@ describe('DataPlaneWorker (src -> relay -> sink namespaces)', () => {
   });
 
   it('swaps rules while running: counters persist per id, a new output gets its own socket', async () => {
-    const sink = await startSink();
+    // The multicast sink spans both sends, so it must not end on the pause between them: it has no
+    // idle limit and is stopped below, once the unicast sink (same egress pass) has gone idle.
+    const sink = await startSink(OUT_GROUP, OUT_PORT, null);
     const unicastSink = await startSink(addr.sink, OUT_PORT + 1);
     const agent = startAgent();
     await startWorker(agent, 'w', { mode: 'hash' });
-    await send(ns.src, addr.src, IN_GROUP, IN_PORT, N);
-    await settle(sink, N);
+    await send();
+    // Every packet of the first send handled under the first table before the swap.
+    expect((await waitFor(() => counters(agent, 'w'), (v) => v.forwarded >= N)).forwarded).toBe(N);
     // Same rule id, plus a unicast output (UDP socket path); plus a rule that matches nothing.
     const unicastOutput = { ...rule.outputs[0]!, group: addr.sink, port: OUT_PORT + 1 };
     const swapped: RuleSpec[] = [
@@ -182,10 +208,11 @@ describe('DataPlaneWorker (src -> relay -> sink namespaces)', () => {
       { ...rule, id: 'r2', group: '239.1.1.2' },
     ];
     await agent.call('worker.setRules', { id: 'w', rules: swapped });
-    await send(ns.src, addr.src, IN_GROUP, IN_PORT, N);
-    expect(await settle(sink, 2 * N)).toMatchObject({ received: 2 * N, unique: N, duplicates: N });
-    expect(await settle(unicastSink, N)).toMatchObject({ received: N, unique: N, duplicates: 0 });
+    await send();
     const c = await waitFor(() => counters(agent, 'w'), (v) => v.forwarded >= 3 * N);
+    expect(await settle(unicastSink)).toMatchObject({ received: N, unique: N, duplicates: 0, missing: 0, corrupt: 0, foreign: 0 });
+    const both = (await sink.stop()).streams[0]!;
+    expect(both).toMatchObject({ received: 2 * N, unique: N, duplicates: N, missing: 0, corrupt: 0, foreign: 0 });
     expect(c.matched).toBe(2 * N);
     expect(c.forwarded).toBe(3 * N);
     expect(c.rules.map((r) => [r.id, r.matched, r.outputs.map((o) => o.packets)])).toEqual([

@@ -2,24 +2,24 @@
 // computed by hand below and asserted exactly.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSender, startReceiver, type ReceiverOptions, type SenderOptions, type StreamReport } from '../../src/traffic/index.js';
-import { createVethPair, namespacesWithPrefix, type VethPair } from './veth-pair.js';
+import { namespacesOf, openLabPair, type LabPair } from './lab-pair.js';
 
 const stream = { group: '239.201.2.1', port: 5100 };
 
 describe('crafted sequences and corruption', () => {
-  let pair: VethPair;
+  let pair: LabPair;
   beforeAll(async () => {
-    pair = await createVethPair('10.201.2');
+    pair = await openLabPair();
   });
   afterAll(async () => {
-    await pair?.destroy();
-    if (pair) expect(await namespacesWithPrefix(pair.prefix)).toEqual([]);
+    await pair?.lab.down();
+    if (pair) expect(await namespacesOf(pair.prefix)).toEqual([]);
   });
 
   async function exchange(send: Partial<SenderOptions>, recv: Partial<ReceiverOptions> = {}): Promise<StreamReport> {
-    const receiver = await startReceiver({ netns: pair.b.netns, interface: pair.b.ifname, streams: [stream], idleMs: 300, durationSec: 60, ...recv });
+    const receiver = await startReceiver({ netns: pair.receiver.ns, interface: pair.receiver.ifname, streams: [stream], idleMs: 300, durationSec: 60, ...recv });
     try {
-      await runSender({ netns: pair.a.netns, interface: pair.a.ifname, streams: [stream], ...send });
+      await runSender({ netns: pair.sender.ns, interface: pair.sender.ifname, streams: [stream], ...send });
       const report = await receiver.result;
       return report.streams[0]!;
     } finally {

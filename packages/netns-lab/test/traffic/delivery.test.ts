@@ -2,7 +2,7 @@
 // unique and on their own stream, with latency figures.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSender, startReceiver } from '../../src/traffic/index.js';
-import { createVethPair, namespacesWithPrefix, type VethPair } from './veth-pair.js';
+import { namespacesOf, openLabPair, type LabPair } from './lab-pair.js';
 
 const streams = [
   { group: '239.201.1.1', port: 5001 },
@@ -10,21 +10,21 @@ const streams = [
   { group: '239.201.1.3', port: 5002 },
 ];
 
-describe('mcr-send -> mcr-recv across a veth pair', () => {
-  let pair: VethPair;
+describe('mcr-send -> mcr-recv across the lab chain (src -> rly in0)', () => {
+  let pair: LabPair;
   beforeAll(async () => {
-    pair = await createVethPair('10.201.1');
+    pair = await openLabPair();
   });
   afterAll(async () => {
-    await pair?.destroy();
-    if (pair) expect(await namespacesWithPrefix(pair.prefix)).toEqual([]);
+    await pair?.lab.down();
+    if (pair) expect(await namespacesOf(pair.prefix)).toEqual([]);
   });
 
   it('delivers 3 streams x 1000 packets at 20 kpps complete, unique, in order, no cross-talk', async () => {
     // idleMs ends the run once traffic stops; durationSec bounds it if nothing ever arrives.
-    const receiver = await startReceiver({ netns: pair.b.netns, interface: pair.b.ifname, streams, expect: 1000, idleMs: 500, durationSec: 60 });
+    const receiver = await startReceiver({ netns: pair.receiver.ns, interface: pair.receiver.ifname, streams, expect: 1000, idleMs: 500, durationSec: 60 });
     try {
-      const sent = await runSender({ netns: pair.a.netns, interface: pair.a.ifname, streams, rate: 20_000, count: 1000 });
+      const sent = await runSender({ netns: pair.sender.ns, interface: pair.sender.ifname, streams, rate: 20_000, count: 1000 });
       expect(sent).toMatchObject({ sent: 3000, perStream: [1000, 1000, 1000], offeredPps: 20_000, errors: 0 });
       expect(sent.achievedPps).toBeGreaterThan(0);
 
@@ -57,7 +57,7 @@ describe('mcr-send -> mcr-recv across a veth pair', () => {
   });
 
   it('stop() returns the report of a receiver that is still running, with null latency when nothing arrived', async () => {
-    const receiver = await startReceiver({ netns: pair.b.netns, interface: pair.b.ifname, streams: [{ group: '239.201.1.9', port: 5009 }] });
+    const receiver = await startReceiver({ netns: pair.receiver.ns, interface: pair.receiver.ifname, streams: [{ group: '239.201.1.9', port: 5009 }] });
     const report = await receiver.stop();
     expect(report.totals).toMatchObject({ received: 0, unique: 0, missing: 0 });
     expect(report.streams[0]!.latencyUs).toEqual({ p50: null, p99: null, max: null });
@@ -66,7 +66,7 @@ describe('mcr-send -> mcr-recv across a veth pair', () => {
 
   it('an aborted sender without count reports what it sent', async () => {
     const controller = new AbortController();
-    const run = runSender({ netns: pair.a.netns, interface: pair.a.ifname, streams, rate: 1000, signal: controller.signal });
+    const run = runSender({ netns: pair.sender.ns, interface: pair.sender.ifname, streams, rate: 1000, signal: controller.signal });
     setTimeout(() => controller.abort(), 200);
     const sent = await run;
     expect(sent.sent).toBeGreaterThan(0);
