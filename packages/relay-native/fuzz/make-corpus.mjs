@@ -1,0 +1,74 @@
+// Regenerates the seed corpus in fuzz/corpus/ (node fuzz/make-corpus.mjs). No dependencies.
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const dir = join(dirname(fileURLToPath(import.meta.url)), 'corpus');
+
+const ip = (s) => Buffer.from(s.split('.').map(Number));
+const u16 = (n) => Buffer.from([(n >> 8) & 0xff, n & 0xff]);
+
+function checksum(h) {
+  let sum = 0;
+  for (let i = 0; i < h.length; i += 2) sum += (h[i] << 8) | h[i + 1];
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return ~sum & 0xffff;
+}
+
+function frame({
+  source = '10.1.2.3', group = '239.1.1.1', sourcePort = 4000, port = 5001, ttl = 8, tos = 0,
+  payload = Buffer.from('hello'), vlan = null, ipOptions = Buffer.alloc(0), flags = 0x4000,
+  proto = 17, padding = 0, ethType = 0x0800,
+} = {}) {
+  const mac = Buffer.from([0x01, 0x00, 0x5e, 0x01, 0x01, 0x01, 0x02, 0, 0, 0, 0, 0x02]);
+  const eth = vlan === null
+    ? Buffer.concat([mac, u16(ethType)])
+    : Buffer.concat([mac, u16(0x8100), u16(vlan), u16(ethType)]);
+  const udp = Buffer.concat([u16(sourcePort), u16(port), u16(8 + payload.length), u16(0), payload]);
+  const ihl = 20 + ipOptions.length;
+  const h = Buffer.concat([
+    Buffer.from([0x40 | (ihl / 4), tos]), u16(ihl + udp.length), u16(0x1234), u16(flags),
+    Buffer.from([ttl, proto, 0, 0]), ip(source), ip(group), ipOptions,
+  ]);
+  h.writeUInt16BE(checksum(h), 10);
+  return Buffer.concat([eth, h, udp, Buffer.alloc(padding)]);
+}
+
+const seeds = {
+  'udp-basic': frame(),
+  'udp-empty-payload': frame({ payload: Buffer.alloc(0) }),
+  'udp-padded': frame({ payload: Buffer.alloc(2), padding: 16 }),
+  'udp-ssm-source': frame({ source: '10.1.2.3', group: '239.1.1.1', port: 5001 }),
+  'udp-other-source': frame({ source: '10.7.7.7' }),
+  'udp-ssm-only': frame({ source: '192.168.0.1', group: '232.0.0.1', port: 1234 }),
+  'udp-wide-rule': frame({ group: '239.255.255.250', port: 1900, payload: Buffer.from('M-SEARCH') }),
+  'udp-no-match': frame({ group: '239.9.9.9', port: 9 }),
+  'udp-zero-key': frame({ group: '0.0.0.0', port: 0 }),
+  'udp-max-key': frame({ group: '255.255.255.255', port: 65535, tos: 0xb8, flags: 0 }),
+  'vlan-udp': frame({ vlan: 42 }),
+  'vlan-max-id-prio': frame({ vlan: 0xefff }),
+  'vlan-qinq': frame({ vlan: 7, ethType: 0x8100 }),
+  'ip-options': frame({ ipOptions: Buffer.from([1, 1, 1, 0, 1, 1, 1, 0]) }),
+  'ip-options-max': frame({ ipOptions: Buffer.alloc(40, 1), vlan: 3 }),
+  'fragment-first': frame({ flags: 0x2000 }),
+  'fragment-later': frame({ flags: 0x00b9 }),
+  'not-udp-igmp': frame({ proto: 2, payload: Buffer.alloc(0) }),
+  'not-ipv4-arp': frame({ ethType: 0x0806 }),
+  'truncated-eth': frame().subarray(0, 13),
+  'truncated-vlan': frame({ vlan: 5 }).subarray(0, 17),
+  'truncated-ip': frame().subarray(0, 14 + 19),
+  'truncated-udp': frame().subarray(0, 14 + 20 + 7),
+  'truncated-payload': frame({ payload: Buffer.alloc(64, 0x55) }).subarray(0, 80),
+};
+// Headers that lie about their lengths.
+const badIhl = frame(); badIhl[14] = 0x44; seeds['bad-ihl-small'] = badIhl;
+const bigIhl = frame(); bigIhl[14] = 0x4f; seeds['bad-ihl-past-end'] = bigIhl;
+const badTotal = frame(); badTotal.writeUInt16BE(0xffff, 16); seeds['bad-total-length'] = badTotal;
+const badUdpLen = frame(); badUdpLen.writeUInt16BE(4, 14 + 20 + 4); seeds['bad-udp-length-small'] = badUdpLen;
+const longUdpLen = frame(); longUdpLen.writeUInt16BE(200, 14 + 20 + 4); seeds['bad-udp-length-past-ip'] = longUdpLen;
+const v6 = frame(); v6[14] = 0x65; seeds['bad-version'] = v6;
+
+mkdirSync(dir, { recursive: true });
+for (const f of readdirSync(dir)) rmSync(join(dir, f));
+for (const [name, bytes] of Object.entries(seeds)) writeFileSync(join(dir, name), bytes);
+console.log(`${Object.keys(seeds).length} seeds in ${dir}`);
