@@ -2,7 +2,19 @@
 // `mcr-lab run <scenario>` is meant to be added there as another entry.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import { writeFile } from 'node:fs/promises';
+import { closeAllBeds } from './bed/index.js';
 import { listNamespaces } from './netns/index.js';
+import {
+  BUGS_FOR,
+  INJECTED_BUGS,
+  SCENARIOS,
+  SCENARIO_NAMES,
+  ScenarioUsageError,
+  normaliseScenarioOptions,
+  renderReport,
+  type ScenarioInput,
+} from './scenarios/index.js';
 import {
   BUILDERS,
   PREFIX_FAMILY,
@@ -152,8 +164,104 @@ const cleanCmd: Command = {
   },
 };
 
-/** The command table. Add `run` (scenarios) here. */
-export const COMMANDS: Command[] = [topoUp, topoDown, topoList, cleanCmd];
+
+const RUN_OPTIONS = `options:
+  --relay mcr|socat|kernel   relay under test (default mcr; compare runs all three)
+  --streams N                streams (scaling: a list, default 1,2,5,10)
+  --workers N                mcr workers (default 1; duplication 2)
+  --fanout-mode hash|cpu|lb|off   mcr PACKET_FANOUT mode (default hash)
+  --rate PPS                 aggregate offered rate, 0 = unthrottled (default 10000)
+  --count N                  packets per stream (default 2000; churn: enough for ~4 s)
+  --size BYTES               UDP payload, 64..8972 (default 1000)
+  --max-loss PCT             highest loss per stream (default 1)
+  --max-dup N                highest duplicates per stream (default 0)
+  --inject-bug NAME          negative control: ${INJECTED_BUGS.join(' | ')}
+  --json FILE                also write the report as JSON
+scenarios:
+${SCENARIO_NAMES.map((n) => `  ${n.padEnd(13)} ${SCENARIOS[n].summary}${BUGS_FOR[n].length ? ` [inject-bug: ${BUGS_FOR[n].join(', ')}]` : ''}`).join('\n')}
+exit status: 0 every threshold holds, 1 a threshold is violated, 2 usage or setup error`;
+
+const runCmd: Command = {
+  words: ['run'],
+  usage: `mcr-lab run <${SCENARIO_NAMES.join('|')}> [options]\n${RUN_OPTIONS}`,
+  summary: 'run a scenario against a relay; prints a table, exits 1 when a threshold is violated',
+  options: {
+    ...HELP,
+    relay: { type: 'string' },
+    streams: { type: 'string' },
+    workers: { type: 'string' },
+    'fanout-mode': { type: 'string' },
+    rate: { type: 'string' },
+    count: { type: 'string' },
+    size: { type: 'string' },
+    'max-loss': { type: 'string' },
+    'max-dup': { type: 'string' },
+    'inject-bug': { type: 'string' },
+    json: { type: 'string' },
+  },
+  allowPositionals: true,
+  async run(values, positionals, io) {
+    const [scenario, ...extra] = positionals;
+    if (!scenario) throw new UsageError('missing <scenario>', this);
+    if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, this);
+    const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+    const input: Record<string, unknown> = {
+      relay: str('relay'),
+      streams: str('streams'),
+      workers: str('workers'),
+      fanoutMode: str('fanout-mode'),
+      rate: str('rate'),
+      count: str('count'),
+      size: str('size'),
+      maxLoss: str('max-loss'),
+      maxDup: str('max-dup'),
+      injectBug: str('inject-bug'),
+      json: str('json'),
+      onProgress: (line: string) => io.err(`mcr-lab: ${line}`),
+    };
+    for (const k of Object.keys(input)) if (input[k] === undefined) delete input[k];
+    let options;
+    try {
+      options = normaliseScenarioOptions(scenario, input as ScenarioInput);
+    } catch (err) {
+      if (err instanceof ScenarioUsageError) throw new UsageError(err.message, this);
+      throw err;
+    }
+    // Ctrl-C / SIGTERM: tear the beds down (relays, namespaces); the scenario then fails on its
+    // missing lab and run() returns 130. A backstop exits if something hangs.
+    let interrupted = false;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (interrupted) return;
+      interrupted = true;
+      io.err(`mcr-lab: ${sig}: tearing down`);
+      void closeAllBeds();
+      setTimeout(() => process.exit(130), 20_000).unref();
+    };
+    // `on`, not `once`: execa's signal-exit re-raises a signal when it is the only listener left.
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      const report = await SCENARIOS[options.scenario].run(options);
+      io.out(renderReport(report));
+      if (options.json) await writeFile(options.json, JSON.stringify(report, null, 2) + '\n');
+      return report.passed ? 0 : 1;
+    } catch (err) {
+      if (interrupted || err instanceof LabInterrupted) {
+        await closeAllBeds();
+        io.err(`mcr-lab: ${scenario}: interrupted`);
+        return 130;
+      }
+      io.err(`mcr-lab: ${scenario}: setup failed: ${err instanceof Error ? err.message : String(err)}`);
+      return 2;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  },
+};
+
+/** The command table. */
+export const COMMANDS: Command[] = [topoUp, topoDown, topoList, cleanCmd, runCmd];
 
 function helpOf(c: Command): string {
   return `usage: ${c.usage}\n  ${c.summary}`;

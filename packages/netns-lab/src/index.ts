@@ -4,3 +4,5 @@ export * from './netns/index.js';
 export * from './topology/index.js';
 export * from './relays/index.js';
 export * from './traffic/index.js';
+export * from './bed/index.js';
+export * from './scenarios/index.js';

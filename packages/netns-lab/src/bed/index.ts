@@ -1,0 +1,17 @@
+// Test beds and trials (docs/architecture.md, "netns-lab: test beds and trials").
+export {
+  openBed,
+  closeAllBeds,
+  bedPrefixes,
+  liveBeds,
+  normaliseBedOptions,
+  type Bed,
+  type BedOptions,
+  type TrialOptions,
+  type TrialResult,
+  type BedStreamReport,
+  type RelayName,
+} from './bed.js';
+export { planStreams, inputGroup, outputGroup, inputPort, outputPort, MAX_STREAMS, type PlanOptions } from './streams.js';
+export { McrControl, type McrStats } from './mcr-control.js';
+export { joinedGroups, rxPackets } from './procfs.js';

@@ -1,0 +1,29 @@
+// Helpers the scenarios share: bed options from scenario options, and a bed that always closes.
+import { openBed, type Bed, type BedOptions } from '../bed/index.js';
+import type { RelayName } from '../relays/index.js';
+import type { ScenarioOptions } from './options.js';
+
+/** Bed options for `relay` with the scenario's mcr settings and negative control. */
+export function bedOptions(o: ScenarioOptions, streams: number, relay: RelayName = o.relay, extra: Partial<BedOptions> = {}): BedOptions {
+  return {
+    relay,
+    streams,
+    ...(relay === 'mcr' ? { workers: o.workers, fanoutMode: o.fanoutMode, igmpJoin: o.injectBug !== 'no-igmp' } : {}),
+    ...(relay === 'socat' && o.injectBug === 'socat-shared-port' ? { socatSharedPort: true } : {}),
+    onProgress: o.onProgress,
+    ...extra,
+  };
+}
+
+export async function withBed<T>(opts: BedOptions, fn: (bed: Bed) => Promise<T>): Promise<T> {
+  const bed = await openBed(opts);
+  try {
+    return await fn(bed);
+  } finally {
+    await bed.close();
+  }
+}
+
+export const trialOptions = (o: ScenarioOptions) => ({ rate: o.rate, count: o.count, size: o.size });
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,45 @@
+// compare: the same traffic through mcr, socat and the kernel in one run: one bed each, opened
+// together, trials interleaved (mcr, socat, kernel); one table. Thresholds hold for every relay.
+import type { Bed, TrialResult } from '../bed/index.js';
+import type { RelayName } from '../relays/index.js';
+import type { ScenarioOptions } from './options.js';
+import { checkTrial, makeReport, trialRow, TRIAL_COLUMNS, type Row, type ScenarioReport, type Violation } from './report.js';
+import { bedOptions, trialOptions } from './common.js';
+import { openBed } from '../bed/index.js';
+
+const RELAYS: RelayName[] = ['mcr', 'socat', 'kernel'];
+
+export async function compare(o: ScenarioOptions): Promise<ScenarioReport> {
+  const n = o.streams[0]!;
+  const beds: Bed[] = [];
+  try {
+    for (const relay of RELAYS) {
+      o.onProgress(`compare: opening the ${relay} bed (${n} streams)`);
+      beds.push(await openBed(bedOptions(o, n, relay)));
+    }
+    const rows: Row[] = [];
+    const violations: Violation[] = [];
+    const trials: Omit<TrialResult, 'perStream'>[] = [];
+    let kernel: TrialResult | undefined;
+    const results: TrialResult[] = [];
+    for (const bed of beds) {
+      o.onProgress(`compare: trial on ${bed.relay.label}`);
+      const r = await bed.trial(trialOptions(o));
+      results.push(r);
+      if (bed.options.relay === 'kernel') kernel = r;
+      violations.push(...checkTrial(r, o, bed.relay.label));
+      const { perStream: _ps, ...totals } = r;
+      trials.push(totals);
+    }
+    for (const [i, r] of results.entries()) rows.push(trialRow(r, { relay: beds[i]!.relay.label }));
+    const summary = [`${n} streams, ${o.rate} pps aggregate, ${o.count} packets per stream, ${o.size} B; one trial each, interleaved`];
+    if (kernel) {
+      for (const r of results) {
+        if (r.relay !== 'kernel') summary.push(`${r.relay}: p99 latency ${(r.latencyUs.p99 / Math.max(kernel.latencyUs.p99, 1e-9)).toFixed(1)}x the kernel's`);
+      }
+    }
+    return makeReport(o, { violations, columns: ['relay', ...TRIAL_COLUMNS], rows, summary, details: { trials } });
+  } finally {
+    await Promise.allSettled(beds.map((b) => b.close()));
+  }
+}

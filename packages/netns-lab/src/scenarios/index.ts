@@ -1,0 +1,40 @@
+// Scenarios: each takes normalised options and returns a ScenarioReport (passed, violations,
+// table rows, details); renderReport turns it into text. `runScenario` does both steps.
+import { churn } from './churn.js';
+import { compare } from './compare.js';
+import { duplication } from './duplication.js';
+import { igmp } from './igmp.js';
+import { multiStream } from './multi-stream.js';
+import { normaliseScenarioOptions, type ScenarioInput, type ScenarioName, type ScenarioOptions } from './options.js';
+import type { ScenarioReport } from './report.js';
+import { scaling } from './scaling.js';
+
+export const SCENARIOS: Record<ScenarioName, { summary: string; run: (o: ScenarioOptions) => Promise<ScenarioReport> }> = {
+  'multi-stream': { summary: 'N streams through one relay: loss, duplicates, cross-talk per stream', run: multiStream },
+  scaling: { summary: 'multi-stream for each count in --streams 1,2,5,10; one table', run: scaling },
+  duplication: { summary: 'mcr with N workers: delivered <= sent, no duplicate, every worker forwards', run: duplication },
+  igmp: { summary: 'mcr behind a snooping bridge: delivery, /proc/net/igmp, leave and join delays', run: igmp },
+  churn: { summary: 'mcr add/remove on extra groups under traffic: the other streams lose nothing', run: churn },
+  compare: { summary: 'the same traffic through mcr, socat and kernel, one table', run: compare },
+};
+
+/** Normalises `input` (ScenarioUsageError on a bad option) and runs the scenario. */
+export function runScenario(name: string, input: ScenarioInput = {}): Promise<ScenarioReport> {
+  const o = normaliseScenarioOptions(name, input);
+  return SCENARIOS[o.scenario].run(o);
+}
+
+export { multiStream, scaling, duplication, igmp, churn, compare };
+export {
+  normaliseScenarioOptions,
+  ScenarioUsageError,
+  SCENARIO_NAMES,
+  INJECTED_BUGS,
+  BUGS_FOR,
+  type ScenarioInput,
+  type ScenarioOptions,
+  type ScenarioName,
+  type InjectedBug,
+  type FanoutMode,
+} from './options.js';
+export { renderReport, checkTrial, makeReport, type ScenarioReport, type Violation, type Row } from './report.js';

@@ -1,0 +1,155 @@
+// Scenario options: one normalise -> default -> validate step shared by the CLI and the TS API.
+// Errors are ScenarioUsageError (the CLI exits 2) naming the option, the expectation and the value.
+import type { RelayName } from '../relays/index.js';
+import { MAX_STREAMS } from '../bed/index.js';
+
+export const SCENARIO_NAMES = ['multi-stream', 'scaling', 'duplication', 'igmp', 'churn', 'compare'] as const;
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+export const INJECTED_BUGS = ['fanout-off', 'no-igmp', 'socat-shared-port'] as const;
+export type InjectedBug = (typeof INJECTED_BUGS)[number];
+
+export type FanoutMode = 'hash' | 'cpu' | 'lb' | 'off';
+
+/** What callers pass (CLI flags map 1:1: --relay, --streams, --workers, --fanout-mode, ...). */
+export interface ScenarioInput {
+  relay?: RelayName;
+  /** Number of streams; scaling: a list (or "1,2,5,10"). */
+  streams?: number | number[] | string;
+  workers?: number;
+  fanoutMode?: FanoutMode;
+  /** Aggregate offered pps (0 = unthrottled). */
+  rate?: number;
+  /** Packets per stream. */
+  count?: number;
+  size?: number;
+  /** Highest loss per stream, percent. */
+  maxLoss?: number;
+  /** Highest duplicates per stream. */
+  maxDup?: number;
+  injectBug?: InjectedBug;
+  /** Write the report as JSON here (the CLI does it; runScenario ignores it). */
+  json?: string;
+  /** Progress lines for long runs (the CLI prints them on stderr). */
+  onProgress?: (line: string) => void;
+}
+
+export interface ScenarioOptions {
+  scenario: ScenarioName;
+  relay: RelayName;
+  /** One entry for every scenario but scaling. */
+  streams: number[];
+  workers: number;
+  fanoutMode: FanoutMode;
+  rate: number;
+  count: number;
+  /** True when --count was given (churn lengthens the default count to last ~4 s). */
+  countGiven: boolean;
+  size: number;
+  maxLoss: number;
+  maxDup: number;
+  injectBug: InjectedBug | undefined;
+  json: string | undefined;
+  onProgress: (line: string) => void;
+}
+
+export class ScenarioUsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScenarioUsageError';
+  }
+}
+
+const DEFAULT_STREAMS: Record<ScenarioName, number[]> = {
+  'multi-stream': [4],
+  scaling: [1, 2, 5, 10],
+  duplication: [16], // enough flows that hash fanout puts some on every worker
+  igmp: [4],
+  churn: [4],
+  compare: [4],
+};
+
+/** Which negative controls each scenario accepts. */
+export const BUGS_FOR: Record<ScenarioName, readonly InjectedBug[]> = {
+  'multi-stream': ['fanout-off', 'socat-shared-port'],
+  scaling: ['fanout-off', 'socat-shared-port'],
+  duplication: ['fanout-off'],
+  igmp: ['no-igmp'],
+  churn: ['fanout-off'],
+  compare: [],
+};
+
+/** Scenarios that drive mcr's control socket: mcr only. */
+const MCR_ONLY: readonly ScenarioName[] = ['duplication', 'igmp', 'churn'];
+
+function fail(msg: string): never {
+  throw new ScenarioUsageError(msg);
+}
+
+function int(flag: string, v: unknown, min: number, max: number): number {
+  const n = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min || n > max) fail(`--${flag} must be an integer in ${min}..${max}, received ${JSON.stringify(v)}`);
+  return n;
+}
+
+function num(flag: string, v: unknown, min: number, max: number): number {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > max) fail(`--${flag} must be a number in ${min}..${max}, received ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function normaliseScenarioOptions(scenario: string, input: ScenarioInput = {}): ScenarioOptions {
+  if (!(SCENARIO_NAMES as readonly string[]).includes(scenario)) fail(`unknown scenario "${scenario}" (expected one of ${SCENARIO_NAMES.join(', ')})`);
+  const name = scenario as ScenarioName;
+  const bug = input.injectBug;
+  if (bug !== undefined) {
+    if (!(INJECTED_BUGS as readonly string[]).includes(bug)) fail(`--inject-bug must be one of ${INJECTED_BUGS.join(', ')}, received ${JSON.stringify(bug)}`);
+    if (!BUGS_FOR[name].includes(bug)) fail(`--inject-bug ${bug} does not apply to ${name} (it accepts: ${BUGS_FOR[name].join(', ') || 'none'})`);
+  }
+  // The relay: an injected bug implies one; compare runs all three.
+  const implied: RelayName | undefined = bug === 'socat-shared-port' ? 'socat' : bug ? 'mcr' : undefined;
+  if (input.relay !== undefined && !['mcr', 'socat', 'kernel'].includes(input.relay)) fail(`--relay must be mcr|socat|kernel, received ${JSON.stringify(input.relay)}`);
+  if (name === 'compare' && input.relay !== undefined) fail('--relay does not apply to compare (it runs mcr, socat and kernel)');
+  if (implied && input.relay && input.relay !== implied) fail(`--inject-bug ${bug} needs --relay ${implied}, received --relay ${input.relay}`);
+  const relay: RelayName = implied ?? input.relay ?? 'mcr';
+  if (MCR_ONLY.includes(name) && relay !== 'mcr') fail(`${name} drives mcr's control socket: --relay must be mcr, received ${relay}`);
+
+  let streams: number[];
+  if (input.streams === undefined) streams = DEFAULT_STREAMS[name];
+  else {
+    const list = Array.isArray(input.streams) ? input.streams : typeof input.streams === 'string' ? input.streams.split(',') : [input.streams];
+    if (list.length === 0) fail('--streams must not be empty');
+    if (list.length > 1 && name !== 'scaling') fail(`--streams takes a list for scaling only, received ${JSON.stringify(input.streams)}`);
+    streams = list.map((s) => int('streams', typeof s === 'string' ? s.trim() : s, 1, MAX_STREAMS));
+  }
+  if (bug === 'socat-shared-port' && streams.some((n) => n < 2)) fail('--inject-bug socat-shared-port needs --streams >= 2 (processes must share a port)');
+
+  if (relay !== 'mcr' && (input.workers !== undefined || input.fanoutMode !== undefined)) fail(`--workers and --fanout-mode apply to --relay mcr only (relay is ${relay})`);
+  let workers = input.workers === undefined ? (name === 'duplication' ? 2 : 1) : int('workers', input.workers, 1, 64);
+  let fanoutMode: FanoutMode = input.fanoutMode ?? 'hash';
+  if (!['hash', 'cpu', 'lb', 'off'].includes(fanoutMode)) fail(`--fanout-mode must be hash|cpu|lb|off, received ${JSON.stringify(input.fanoutMode)}`);
+  if (bug === 'fanout-off') {
+    if (input.fanoutMode !== undefined && input.fanoutMode !== 'off') fail(`--inject-bug fanout-off contradicts --fanout-mode ${input.fanoutMode}`);
+    fanoutMode = 'off';
+    workers = Math.max(2, workers);
+  }
+  if (name === 'duplication' && workers < 2) fail('duplication needs --workers >= 2');
+
+  const count = input.count === undefined ? 2000 : int('count', input.count, 1, 100_000_000);
+  return {
+    scenario: name,
+    relay,
+    streams,
+    workers,
+    fanoutMode,
+    rate: input.rate === undefined ? 10_000 : int('rate', input.rate, 0, 10_000_000),
+    count,
+    countGiven: input.count !== undefined,
+    size: input.size === undefined ? 1000 : int('size', input.size, 64, 8972),
+    maxLoss: input.maxLoss === undefined ? 1 : num('max-loss', input.maxLoss, 0, 100),
+    maxDup: input.maxDup === undefined ? 0 : int('max-dup', input.maxDup, 0, Number.MAX_SAFE_INTEGER),
+    injectBug: bug,
+    json: input.json,
+    onProgress: input.onProgress ?? (() => {}),
+  };
+}

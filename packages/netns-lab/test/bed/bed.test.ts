@@ -1,0 +1,102 @@
+// Test beds: the stream plan (pure), option validation, and trials through socat, the kernel and
+// mcr on chain, fanout and converge. Correctness only (loss/dup/foreign), never timing.
+import { afterAll, describe, expect, it } from 'vitest';
+import { bedPrefixes, liveBeds, normaliseBedOptions, openBed, planStreams, type Bed } from '../../src/bed/index.js';
+import { listNamespaces } from '../../src/netns/index.js';
+import { mcrUnavailableReason } from '../../src/relays/index.js';
+import { clean } from '../../src/topology/index.js';
+
+afterAll(async () => {
+  const prefixes = bedPrefixes();
+  for (const p of prefixes) await clean(p);
+  const left = (await listNamespaces()).filter((n) => prefixes.some((p) => n.startsWith(`${p}-`)));
+  expect(left).toEqual([]);
+  expect(liveBeds()).toEqual([]);
+});
+
+async function withBed<T>(bed: Bed, fn: (b: Bed) => Promise<T>): Promise<T> {
+  try {
+    return await fn(bed);
+  } finally {
+    await bed.close();
+  }
+}
+
+describe('stream plan and options (pure)', () => {
+  it('plans groups and ports per the contract', () => {
+    const s = planStreams(252, { relay: 'mcr' });
+    expect(s[0]).toEqual({ group: '239.1.0.1', port: 5001, outGroup: '239.9.0.1', outPort: 6001 });
+    expect(s[249]).toMatchObject({ group: '239.1.0.250', port: 5250, outGroup: '239.9.0.250', outPort: 6250 });
+    expect(s[250]).toMatchObject({ group: '239.1.1.1', port: 5251, outGroup: '239.9.1.1', outPort: 6251 });
+    expect(planStreams(2, { relay: 'kernel' })[1]).toEqual({ group: '239.1.0.2', port: 5002, outGroup: '239.1.0.2', outPort: 5002 });
+    expect(planStreams(3, { relay: 'socat', socatSharedPort: true }).map((x) => x.port)).toEqual([5001, 5001, 5001]);
+    expect(planStreams(3, { relay: 'kernel', sources: 2 }).map((x) => x.input)).toEqual([0, 1, 0]);
+  });
+
+  it('validates bed options, naming the option', () => {
+    expect(normaliseBedOptions({ relay: 'mcr', streams: 1 })).toMatchObject({ topology: 'chain', workers: 1, fanoutMode: 'hash', igmpJoin: true });
+    expect(() => normaliseBedOptions({ relay: 'nope' as 'mcr', streams: 1 })).toThrow(/"relay"/);
+    expect(() => normaliseBedOptions({ relay: 'mcr', streams: 0 })).toThrow(/"streams"/);
+    expect(() => normaliseBedOptions({ relay: 'socat', streams: 1, workers: 2 })).toThrow(/"workers" applies to relay mcr/);
+    expect(() => normaliseBedOptions({ relay: 'mcr', streams: 1, socatSharedPort: true })).toThrow(/socatSharedPort/);
+    expect(() => normaliseBedOptions({ relay: 'mcr', streams: 1, outputs: 2 })).toThrow(/"outputs"/);
+    expect(normaliseBedOptions({ relay: 'socat', streams: 1, topology: 'fanout' }).outputs).toBe(2);
+  });
+});
+
+describe('trials', () => {
+  const trial = { rate: 4000, count: 500 };
+
+  it('socat on chain: every packet once, exact counts, CPU measured', async () => {
+    const r = await withBed(await openBed({ relay: 'socat', streams: 2 }), (b) => b.trial(trial));
+    expect(r).toMatchObject({ relay: 'socat', streams: 2, size: 1000, sent: 1000, duplicates: 0, foreign: 0, corrupt: 0, offeredPps: 4000 });
+    expect(r.lossPct).toBeLessThanOrEqual(1);
+    expect(r.perStream.map((s) => [s.stream, s.sink, s.group, s.sent])).toEqual([[0, 0, '239.9.0.1', 500], [1, 0, '239.9.0.2', 500]]);
+    expect(r.relayCpuSeconds).not.toBeNull();
+  });
+
+  it('kernel on chain (no rewrite), trials repeat on one bed, duration mode', async () => {
+    await withBed(await openBed({ relay: 'kernel', streams: 3 }), async (b) => {
+      const a = await b.trial(trial);
+      expect(a).toMatchObject({ sent: 1500, unique: 1500, missing: 0, duplicates: 0, relayCpuSeconds: null, cpuPerPacketUs: null });
+      const d = await b.trial({ rate: 3000, durationSec: 0.5, size: 200 });
+      expect(d.size).toBe(200);
+      expect(d.sent).toBeGreaterThan(0);
+      expect(d.duplicates).toBe(0);
+      expect(d.missing).toBe(d.sent - d.unique);
+    });
+  });
+
+  it('fanout: one receiver per sink, every sink gets every stream', async () => {
+    const r = await withBed(await openBed({ relay: 'socat', topology: 'fanout', outputs: 2, streams: 2 }), (b) => b.trial(trial));
+    expect(r.perStream.map((s) => `${s.stream}/${s.sink}`)).toEqual(['0/0', '0/1', '1/0', '1/1']);
+    expect(r.sent).toBe(1000);
+    expect(r.duplicates + r.foreign).toBe(0);
+    expect(r.lossPct).toBeLessThanOrEqual(1);
+  });
+
+  it('converge: several senders, stream ids stay global', async () => {
+    const r = await withBed(await openBed({ relay: 'kernel', topology: 'converge', sources: 2, streams: 3 }), (b) => b.trial(trial));
+    expect(r.sent).toBe(1500);
+    expect(r.perStream.map((s) => s.stream)).toEqual([0, 1, 2]);
+    expect(r).toMatchObject({ unique: 1500, duplicates: 0, foreign: 0 });
+  });
+
+  it('the socat-shared-port control shows cross-talk', async () => {
+    const r = await withBed(await openBed({ relay: 'socat', socatSharedPort: true, streams: 2 }), (b) => b.trial(trial));
+    expect(r.foreign).toBeGreaterThan(0);
+  });
+
+  const mcrReason = mcrUnavailableReason();
+  it.skipIf(mcrReason !== undefined)(`mcr with 2 workers: no duplicates, stats through the control socket${mcrReason ? ` (skipped: ${mcrReason})` : ''}`, async () => {
+    await withBed(await openBed({ relay: 'mcr', streams: 4, workers: 2 }), async (b) => {
+      const r = await b.trial(trial);
+      expect(r).toMatchObject({ sent: 2000, duplicates: 0, foreign: 0 });
+      expect(r.lossPct).toBeLessThanOrEqual(1);
+      expect(r.relayCpuSeconds).not.toBeNull();
+      const stats = await b.mcr!.stats();
+      expect(stats.workers).toHaveLength(2);
+      expect(stats.totals.forwarded).toBeGreaterThanOrEqual(2000);
+    });
+  });
+});
