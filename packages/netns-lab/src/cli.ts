@@ -176,6 +176,7 @@ const RUN_OPTIONS = `options:
   --max-loss PCT             highest loss per stream (default 1)
   --max-dup N                highest duplicates per stream (default 0)
   --inject-bug NAME          negative control: ${INJECTED_BUGS.join(' | ')}
+  --duration SEC             soak: seconds of traffic (default 600)
   --json FILE                also write the report as JSON
 scenarios:
 ${SCENARIO_NAMES.map((n) => `  ${n.padEnd(13)} ${SCENARIOS[n].summary}${BUGS_FOR[n].length ? ` [inject-bug: ${BUGS_FOR[n].join(', ')}]` : ''}`).join('\n')}
@@ -197,6 +198,7 @@ const runCmd: Command = {
     'max-loss': { type: 'string' },
     'max-dup': { type: 'string' },
     'inject-bug': { type: 'string' },
+    duration: { type: 'string' },
     json: { type: 'string' },
   },
   allowPositionals: true,
@@ -216,6 +218,7 @@ const runCmd: Command = {
       maxLoss: str('max-loss'),
       maxDup: str('max-dup'),
       injectBug: str('inject-bug'),
+      duration: str('duration'),
       json: str('json'),
       onProgress: (line: string) => io.err(`mcr-lab: ${line}`),
     };

@@ -8,7 +8,7 @@ export interface McrStats {
   pid: number;
   rules: { id: string; input: { interface: string; group: string; port: number }; matched: number; outputs: { packets: number }[] }[];
   workers: { interface: string; index: number; pid: number | null; alive: boolean; restarts: number; forwarded: number; matched: number; framesSeen: number; noMatch: number }[];
-  totals: { forwarded: number; matched: number; framesSeen: number; noMatch: number; workers: number; workersAlive: number };
+  totals: { forwarded: number; matched: number; framesSeen: number; noMatch: number; workers: number; workersAlive: number; workerRestarts: number };
   igmp: { memberships: { interface: string; group: string }[] } & Record<string, unknown>;
 }
 

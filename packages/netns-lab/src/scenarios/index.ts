@@ -8,6 +8,7 @@ import { multiStream } from './multi-stream.js';
 import { normaliseScenarioOptions, type ScenarioInput, type ScenarioName, type ScenarioOptions } from './options.js';
 import type { ScenarioReport } from './report.js';
 import { scaling } from './scaling.js';
+import { soak } from './soak.js';
 
 export const SCENARIOS: Record<ScenarioName, { summary: string; run: (o: ScenarioOptions) => Promise<ScenarioReport> }> = {
   'multi-stream': { summary: 'N streams through one relay: loss, duplicates, cross-talk per stream', run: multiStream },
@@ -16,6 +17,7 @@ export const SCENARIOS: Record<ScenarioName, { summary: string; run: (o: Scenari
   igmp: { summary: 'mcr behind a snooping bridge: delivery, /proc/net/igmp, leave and join delays', run: igmp },
   churn: { summary: 'mcr add/remove on extra groups under traffic: the other streams lose nothing', run: churn },
   compare: { summary: 'the same traffic through mcr, socat and kernel, one table', run: compare },
+  soak: { summary: 'mcr for --duration s with a rule added or removed every second: memory, fds, loss', run: soak },
 };
 
 /** Normalises `input` (ScenarioUsageError on a bad option) and runs the scenario. */
@@ -24,7 +26,7 @@ export function runScenario(name: string, input: ScenarioInput = {}): Promise<Sc
   return SCENARIOS[o.scenario].run(o);
 }
 
-export { multiStream, scaling, duplication, igmp, churn, compare };
+export { multiStream, scaling, duplication, igmp, churn, compare, soak };
 export {
   normaliseScenarioOptions,
   ScenarioUsageError,

@@ -3,7 +3,7 @@
 import type { RelayName } from '../relays/index.js';
 import { MAX_STREAMS } from '../bed/index.js';
 
-export const SCENARIO_NAMES = ['multi-stream', 'scaling', 'duplication', 'igmp', 'churn', 'compare'] as const;
+export const SCENARIO_NAMES = ['multi-stream', 'scaling', 'duplication', 'igmp', 'churn', 'compare', 'soak'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export const INJECTED_BUGS = ['fanout-off', 'no-igmp', 'socat-shared-port'] as const;
@@ -28,6 +28,8 @@ export interface ScenarioInput {
   /** Highest duplicates per stream. */
   maxDup?: number;
   injectBug?: InjectedBug;
+  /** soak: how long to run, seconds (default 600). */
+  duration?: number | string;
   /** Write the report as JSON here (the CLI does it; runScenario ignores it). */
   json?: string;
   /** Progress lines for long runs (the CLI prints them on stderr). */
@@ -45,6 +47,8 @@ export interface ScenarioOptions {
   count: number;
   /** True when --count was given (churn lengthens the default count to last ~4 s). */
   countGiven: boolean;
+  /** soak only: seconds of traffic. */
+  durationSec: number;
   size: number;
   maxLoss: number;
   maxDup: number;
@@ -67,6 +71,7 @@ const DEFAULT_STREAMS: Record<ScenarioName, number[]> = {
   igmp: [4],
   churn: [4],
   compare: [4],
+  soak: [4],
 };
 
 /** Which negative controls each scenario accepts. */
@@ -77,10 +82,11 @@ export const BUGS_FOR: Record<ScenarioName, readonly InjectedBug[]> = {
   igmp: ['no-igmp'],
   churn: ['fanout-off'],
   compare: [],
+  soak: ['fanout-off'],
 };
 
 /** Scenarios that drive mcr's control socket: mcr only. */
-const MCR_ONLY: readonly ScenarioName[] = ['duplication', 'igmp', 'churn'];
+const MCR_ONLY: readonly ScenarioName[] = ['duplication', 'igmp', 'churn', 'soak'];
 
 function fail(msg: string): never {
   throw new ScenarioUsageError(msg);
@@ -134,6 +140,7 @@ export function normaliseScenarioOptions(scenario: string, input: ScenarioInput 
     workers = Math.max(2, workers);
   }
   if (name === 'duplication' && workers < 2) fail('duplication needs --workers >= 2');
+  if (input.duration !== undefined && name !== 'soak') fail(`--duration applies to soak only (scenario is ${name}); the others take --count`);
 
   const count = input.count === undefined ? 2000 : int('count', input.count, 1, 100_000_000);
   return {
@@ -145,8 +152,10 @@ export function normaliseScenarioOptions(scenario: string, input: ScenarioInput 
     rate: input.rate === undefined ? 10_000 : int('rate', input.rate, 0, 10_000_000),
     count,
     countGiven: input.count !== undefined,
+    durationSec: input.duration === undefined ? 600 : num('duration', input.duration, 1, 7 * 86400),
     size: input.size === undefined ? 1000 : int('size', input.size, 64, 8972),
-    maxLoss: input.maxLoss === undefined ? 1 : num('max-loss', input.maxLoss, 0, 100),
+    // A soak holds the relay to production standards: 0.01 % over the whole run.
+    maxLoss: input.maxLoss === undefined ? (name === 'soak' ? 0.01 : 1) : num('max-loss', input.maxLoss, 0, 100),
     maxDup: input.maxDup === undefined ? 0 : int('max-dup', input.maxDup, 0, Number.MAX_SAFE_INTEGER),
     injectBug: bug,
     json: input.json,
