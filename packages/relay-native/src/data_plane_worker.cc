@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <set>
 
 #include "egress.hpp"
 #include "forward_path.hpp"
@@ -118,6 +119,25 @@ void DataPlaneWorker::FreeRetiredTables() {
   }
   kept.push_back(std::move(tables_.back()));
   tables_ = std::move(kept);
+  PruneCounterBlocks();
+}
+
+void DataPlaneWorker::PruneCounterBlocks() {
+  // A relay whose rules come and go for months (fresh ids from an operator's tooling) must not keep a
+  // counter block for every id it ever saw. A block is freed once no table still held here (the
+  // current one, and retired ones the loop may still be reading) refers to its rule.
+  std::set<std::string> live;
+  for (const auto& table : tables_) {
+    for (const CompiledRule& rule : table->rules()) live.insert(rule.id);
+  }
+  if (live.size() == ruleCounters_.size()) return;
+  for (auto it = ruleCounters_.begin(); it != ruleCounters_.end();) {
+    it = live.count(it->first) ? std::next(it) : ruleCounters_.erase(it);
+  }
+  for (auto it = outputCounters_.begin(); it != outputCounters_.end();) {
+    const std::string id = it->first.substr(0, it->first.find('\n'));
+    it = live.count(id) ? std::next(it) : outputCounters_.erase(it);
+  }
 }
 
 void DataPlaneWorker::Start(const Napi::CallbackInfo& info) {

@@ -39,6 +39,7 @@ class DataPlaneWorker : public Napi::ObjectWrap<DataPlaneWorker> {
   void LoopFailed(int err, const char* syscall) noexcept;  // worker thread: record why it ended
   void StopAndClose() noexcept;   // idempotent; joins the thread, closes every socket
   void FreeRetiredTables();       // JS thread
+  void PruneCounterBlocks();      // JS thread, after FreeRetiredTables
   void AccumulateKernelStatistics();
 
   std::string interfaceName_;
