@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+// Entry: node dist/cli.js <target> [flags]. Thin: parse, normalise, dispatch.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { normalizeSettings, TARGETS, UsageError, type RawFlags, type Settings } from './settings.js';
+
+export const HELP = `usage: node dist/cli.js <target> [options]      (or: npx nx run bench:<target> [options])
+
+targets:
+  multi-stream   NDR/PDR search per relay on N streams, side by side (default 10 streams, ~2-3 min)
+  scaling        throughput vs stream count, 1..--streams (doubling)
+  fanout         1 stream -> K outputs, K = 1..--outputs (doubling)
+  workers        mcr with 1..--workers workers (doubling); fails on any duplicate
+  join-leave     IGMP join and leave delay through the snooping switch (RFC 3918)
+  micro          tinybench of the native hot path (parse + match + enqueue; 10 and 1000 rules)
+  gate           short comparison checked against results/baseline.json (exit 1 on regression)
+  soak           mcr at half its measured NDR for --duration s, a rule added/removed every second
+
+options:
+  --streams N          streams (groups); scaling: the largest count          (default 10; gate 4)
+  --workers N          mcr workers; workers target: the largest count        (default 1; workers 2)
+  --outputs K          fanout: the largest number of outputs                 (default 4)
+  --size B             UDP payload bytes, 64..8972                           (default 1000)
+  --trial-seconds S    seconds per trial                                     (default 2; --long 60)
+  --relays LIST        some of mcr,socat,kernel                              (default all three)
+  --max-loss PCT       PDR loss threshold, percent                           (default 0.1)
+  --rungs N            trials per relay at most                              (default 8; --long 10)
+  --floor PPS          lowest aggregate rate searched                        (default 5000)
+  --ceiling PPS        highest aggregate rate searched                       (default 600000)
+  --no-prime           do not prime the path before counting (not RFC 3918)
+  --long               RFC 2544 trial length (60 s) and finer search
+  --rounds N           join-leave rounds                                     (default 5)
+  --tolerance PCT      gate: allowed drop of a speed ratio                   (default: the baseline's; new: 40)
+  --repeat N           gate: searches in a row, speed judged on the best     (default 2)
+  --update-baseline    gate: write this run as results/baseline.json
+  --duration S         soak: seconds of traffic                             (default 600)
+  --rate PPS           soak: aggregate rate (default: half of mcr's NDR in results/latest-multi-stream.json)
+  --out DIR            results directory                                     (default <workspace>/results)
+  --json               print the result JSON on stdout (report on stderr)
+  --help               this text
+
+exit status: 0 done (gate: pass), 1 failure (gate: regression; lab unavailable), 2 usage error.
+`;
+
+const OPTIONS = {
+  streams: { type: 'string' },
+  workers: { type: 'string' },
+  outputs: { type: 'string' },
+  size: { type: 'string' },
+  'trial-seconds': { type: 'string' },
+  relays: { type: 'string' },
+  'max-loss': { type: 'string' },
+  rungs: { type: 'string' },
+  floor: { type: 'string' },
+  ceiling: { type: 'string' },
+  'no-prime': { type: 'boolean' },
+  long: { type: 'boolean' },
+  rounds: { type: 'string' },
+  tolerance: { type: 'string' },
+  repeat: { type: 'string' },
+  'update-baseline': { type: 'boolean' },
+  duration: { type: 'string' },
+  rate: { type: 'string' },
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export function parseCli(argv: string[], cwd = process.cwd()): Settings | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    // node's messages name the flag: "Unknown option '--foo'", "Option '--streams <value>' argument missing".
+    throw new UsageError((err as Error).message);
+  }
+  if (parsed.values.help) return 'help';
+  const [target, ...extra] = parsed.positionals;
+  if (!target) throw new UsageError(`target: missing (expected one of ${TARGETS.join(', ')})`);
+  if (extra.length) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  return normalizeSettings(target, parsed.values as RawFlags, cwd);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let settings: Settings | 'help';
+  try {
+    settings = parseCli(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`bench: ${err.message}\nrun with --help for usage\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (settings === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const cwd = process.cwd();
+  switch (settings.target) {
+    case 'micro':
+      return (await import('./targets/micro.js')).runMicroTarget(settings, cwd);
+    case 'join-leave':
+      return (await import('./targets/join-leave.js')).runJoinLeave(settings, cwd);
+    case 'gate':
+      return (await import('./targets/gate.js')).runGate(settings, cwd);
+    case 'soak':
+      return (await import('./targets/soak.js')).runSoak(settings, cwd);
+    default:
+      return (await import('./targets/search-targets.js')).runSearchTarget(settings, cwd);
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

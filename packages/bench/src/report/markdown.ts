@@ -1,0 +1,113 @@
+// The Markdown summary of a run, with the SVG charts it links (written beside it). Pure.
+import type { BenchResult, RunPoint } from '../results/schema.js';
+import { deliveredVsOffered, sweep, type Series } from './series.js';
+import { lineChartSvg } from './svg.js';
+import { COLUMNS, markdownTable, ratioLines, sweepRows, tableRow } from './table.js';
+
+export interface Chart {
+  file: string;
+  svg: string;
+  title: string;
+}
+
+export function sweepParam(target: string): 'streams' | 'outputs' | 'workers' | null {
+  return target === 'scaling' ? 'streams' : target === 'fanout' ? 'outputs' : target === 'workers' ? 'workers' : null;
+}
+
+export function charts(result: BenchResult, stem: string): Chart[] {
+  const out: Chart[] = [];
+  const param = sweepParam(result.target);
+  if (param && result.points.length > 0) {
+    const title = `Throughput (PDR) vs ${param}`;
+    out.push({ file: `${stem}-sweep.svg`, title, svg: lineChartSvg(sweep(result.points, param), { title, xLabel: param, yLabel: 'PDR, kpps aggregate' }) });
+  }
+  result.points.forEach((p, i) => {
+    const series: Series[] = deliveredVsOffered(p);
+    if (series.every((s) => s.points.length === 0)) return;
+    const title = `Delivered vs offered, ${p.label}`;
+    out.push({
+      file: `${stem}-delivered-${i}.svg`,
+      title,
+      svg: lineChartSvg(series, { title, xLabel: 'offered, kpps (achieved by the sender)', yLabel: 'delivered, kpps', diagonal: true }),
+    });
+  });
+  return out;
+}
+
+function pointSection(p: RunPoint, floorPps: number): string {
+  const rows = p.relays.map((r) => tableRow(r, floorPps));
+  let s = `### ${p.label}\n\n${markdownTable(COLUMNS, rows)}\n`;
+  const ratios = ratioLines(p);
+  if (ratios.length) s += ratios.map((r) => `- ${r}`).join('\n') + '\n\n';
+  const trialRows = p.relays.flatMap((r) =>
+    r.trials.map((t) => [
+      String(t.rung), r.relay, String(t.targetPps), t.achievedPps.toFixed(0), t.lossPct.toFixed(3), String(t.duplicates),
+      String(t.reordered), t.latencyUs.p99 === null ? '-' : t.latencyUs.p99.toFixed(0),
+      t.cpuPerPacketUs === null ? '-' : t.cpuPerPacketUs.toFixed(2),
+      [t.verdict.ndrPass ? 'NDR' : '', t.verdict.pdrPass ? 'PDR' : 'fail', t.verdict.senderBound ? 'sender-bound' : ''].filter(Boolean).join(' '),
+    ]),
+  );
+  if (trialRows.length) {
+    s += `<details><summary>Trials (${trialRows.length})</summary>\n\n`;
+    s += markdownTable(['rung', 'relay', 'offered pps', 'achieved pps', 'loss %', 'dups', 'reordered', 'p99 us', 'CPU/pkt us', 'verdict'], trialRows);
+    s += '\n</details>\n\n';
+  }
+  return s;
+}
+
+export function renderMarkdown(result: BenchResult, stem: string): { text: string; charts: { file: string; svg: string }[] } {
+  const e = result.environment;
+  const s = result.settings;
+  const cs = charts(result, stem);
+  let md = `# Bench run: ${result.target} (${result.startedAt})\n\n`;
+  md += `Machine: ${e.hostname}, ${e.cpuModel} x ${e.cpuCount}, kernel ${e.kernel}, Node ${e.node}, `;
+  md += `commit ${e.gitCommit ?? 'unknown'}${e.gitDirty ? ' (dirty)' : ''}. Duration ${result.durationSec.toFixed(0)} s.\n\n`;
+  if (result.points.length > 0) {
+  md += `Settings: streams ${s.streams}, workers ${s.workers}, payload ${s.size} B, trials ${s.trialSeconds} s`;
+  md += `${s.prime ? ' after priming (RFC 3918)' : ''}, relays ${s.relays.join(', ')}, PDR loss <= ${s.maxLossPct} %, `;
+  md += `rungs ${s.rungs} between ${s.floorPps} and ${s.ceilingPps} pps${s.long ? ' (long mode, RFC 2544 trial length)' : ''}.\n\n`;
+  md += 'NDR: highest rate with zero loss and no duplicate; PDR: highest with loss within the threshold and no duplicate. ';
+  md += 'Rates are aggregate packets per second the sender achieved; ">= X (sender-bound)" means the sender could not offer more, ';
+  md += 'so X is not the relay\'s limit. Relays were interleaved rung by rung in one run; compare ratios, not absolute numbers across runs.\n\n';
+  }
+  const param = sweepParam(result.target);
+  if (param && result.points.length > 1) {
+    const { header, rows } = sweepRows(result.points);
+    md += `## Sweep\n\n${markdownTable(header, rows)}\n`;
+  }
+  if (result.points.length) md += '## Results\n\n' + result.points.map((p) => pointSection(p, s.floorPps)).join('');
+  if (result.soak) {
+    const k = result.soak;
+    md += `## Soak: ${k.passed ? 'PASS' : 'FAIL'}\n\n${k.durationSec} s at ${k.ratePps} pps (${k.rateSource}), a rule added or removed every second.\n\n`;
+    md += k.summary.map((line) => `- ${line}`).join('\n') + '\n\n';
+    if (k.violations.length) md += k.violations.map((v) => `- **${v.metric}**: ${v.message}`).join('\n') + '\n\n';
+  }
+  if (result.joinLeave) {
+    const j = result.joinLeave;
+    md += `## Join and leave delay through the snooping switch\n\nGroup ${j.group}, ${j.ratePps} pps offered, method: ${j.method}.\n\n`;
+    md += `Join: median ${j.joinMs.median ?? '-'} ms, max ${j.joinMs.max ?? '-'} ms. Leave: median ${j.leaveMs.median ?? '-'} ms, max ${j.leaveMs.max ?? '-'} ms.\n\n`;
+    md += markdownTable(['round', 'join ms', 'leave ms'], j.rounds.map((r) => [String(r.round), r.joinMs?.toFixed(1) ?? '-', r.leaveMs?.toFixed(1) ?? '-'])) + '\n';
+  }
+  if (result.micro) {
+    md += '## Native hot path (tinybench)\n\n';
+    if (result.micro.skipped) md += `Skipped: ${result.micro.skipped}\n\n`;
+    else
+      md += markdownTable(
+        ['task', 'rules', 'frames/call', 'ns/packet (native clock)', 'call mean ms', 'call p99 ms', 'samples'],
+        result.micro.tasks.map((t) => [t.name, String(t.rules), String(t.frames), t.nsPerPacket.toFixed(1), t.callMeanMs.toFixed(4), t.callP99Ms.toFixed(4), String(t.samples)]),
+      ) + '\n';
+  }
+  if (result.gate?.outcome) {
+    const g = result.gate.outcome;
+    md += `## Gate: ${g.pass ? 'PASS' : 'FAIL'} (against ${g.baselineFile})\n\n`;
+    md += markdownTable(['check', 'kind', 'result', 'baseline', 'current', 'change', 'detail'], g.checks.map((c) => [
+      c.metric, c.kind, c.pass ? 'pass' : 'FAIL', c.baseline === null ? '-' : String(round(c.baseline)), c.current === null ? '-' : String(round(c.current)),
+      c.change === null ? '-' : String(round(c.change)), c.message,
+    ])) + '\n';
+  }
+  if (cs.length) md += '## Charts\n\n' + cs.map((c) => `![${c.title}](${c.file})\n`).join('\n') + '\n';
+  if (result.notes.length) md += '## Notes\n\n' + result.notes.map((n) => `- ${n}`).join('\n') + '\n';
+  return { text: md, charts: cs.map(({ file, svg }) => ({ file, svg })) };
+}
+
+const round = (v: number): number => Math.round(v * 1000) / 1000;

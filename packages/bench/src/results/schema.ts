@@ -1,0 +1,144 @@
+// The one result schema every bench run writes (documented in results/README.md).
+import type { RelayName } from '../lab.js';
+import type { Ratio } from '../search/ratios.js';
+import type { RelaySearch } from '../search/search.js';
+import type { Settings, Target } from '../settings.js';
+
+export const SCHEMA = 'mcr-bench-result/v1';
+
+export interface Environment {
+  hostname: string;
+  /** `uname -r`. */
+  kernel: string;
+  os: string;
+  cpuModel: string;
+  cpuCount: number;
+  memoryBytes: number;
+  node: string;
+  gitCommit: string | null;
+  /** Uncommitted changes in the work tree when the run started. */
+  gitDirty: boolean | null;
+}
+
+/** One search (one point of a sweep): the parameters that vary, and every relay's figures. */
+export interface RunPoint {
+  /** e.g. `streams=10`, `outputs=4`, `workers=2`. */
+  label: string;
+  params: { streams: number; workers?: number; outputs?: number };
+  relays: RelaySearch<RelayName>[];
+  ratios: Ratio[];
+}
+
+export interface JoinLeaveRound {
+  round: number;
+  joinMs: number | null;
+  leaveMs: number | null;
+}
+
+export interface JoinLeaveResult {
+  group: string;
+  ratePps: number;
+  method: string;
+  rounds: JoinLeaveRound[];
+  joinMs: { median: number | null; max: number | null };
+  leaveMs: { median: number | null; max: number | null };
+}
+
+export interface MicroTask {
+  name: string;
+  rules: number;
+  frames: number;
+  /** Native time per packet, from the bench entry's own clock. */
+  nsPerPacket: number;
+  /** tinybench: mean and p99 of one call (iterations x frames packets), ms. */
+  callMeanMs: number;
+  callP99Ms: number;
+  samples: number;
+}
+
+export interface GateCheck {
+  metric: string;
+  kind: 'correctness' | 'speed';
+  pass: boolean;
+  baseline: number | null;
+  current: number | null;
+  /** Relative change, percent (speed), or the absolute value (correctness). */
+  change: number | null;
+  message: string;
+}
+
+export interface GateSettings {
+  /** Rate of the gated correctness trial, pps aggregate. */
+  gatedRatePps: number;
+  maxLossPct: number;
+  /** Allowed relative drop of a speed ratio, percent. */
+  tolerancePct: number;
+}
+
+export interface GateOutcome {
+  pass: boolean;
+  baselineFile: string;
+  checks: GateCheck[];
+}
+
+export interface BenchResult {
+  schema: typeof SCHEMA;
+  target: Target;
+  startedAt: string;
+  finishedAt: string;
+  durationSec: number;
+  environment: Environment;
+  settings: Omit<Settings, 'outDir' | 'json' | 'updateBaseline'>;
+  /** Rate searches: one point for multi-stream and gate, one per count for the sweeps. */
+  points: RunPoint[];
+  joinLeave?: JoinLeaveResult;
+  micro?: { tasks: MicroTask[]; skipped?: string };
+  /** gate runs: the settings the gate used, the confirmation trial and the outcome. */
+  gate?: { settings: GateSettings; confirm: RelaySearch<RelayName> | null; outcome?: GateOutcome };
+  /** soak runs: the rate and where it came from, and the lab's soak report. */
+  soak?: SoakResult;
+  /** Anything a reader must know: skipped relays, errors. */
+  notes: string[];
+}
+
+export interface SoakResult {
+  ratePps: number;
+  rateSource: string;
+  durationSec: number;
+  passed: boolean;
+  violations: Array<{ metric: string; value: number; threshold: number; message: string }>;
+  summary: string[];
+  details: unknown;
+}
+
+/** Structural check of a parsed result file; returns the problems (empty when valid). */
+export function validateResult(x: unknown): string[] {
+  const problems: string[] = [];
+  const o = x as Record<string, unknown>;
+  if (typeof x !== 'object' || x === null) return ['result: expected an object'];
+  if (o.schema !== SCHEMA) problems.push(`schema: expected ${JSON.stringify(SCHEMA)}, got ${JSON.stringify(o.schema)}`);
+  for (const k of ['target', 'startedAt', 'finishedAt']) if (typeof o[k] !== 'string') problems.push(`${k}: expected a string`);
+  if (typeof o.environment !== 'object' || o.environment === null) problems.push('environment: expected an object');
+  if (typeof o.settings !== 'object' || o.settings === null) problems.push('settings: expected an object');
+  if (!Array.isArray(o.points)) problems.push('points: expected an array');
+  else
+    o.points.forEach((p: unknown, i: number) => {
+      const pp = p as Record<string, unknown>;
+      if (typeof pp?.label !== 'string') problems.push(`points[${i}].label: expected a string`);
+      if (!Array.isArray(pp?.relays)) problems.push(`points[${i}].relays: expected an array`);
+    });
+  if (!Array.isArray(o.notes)) problems.push('notes: expected an array');
+  return problems;
+}
+
+export function parseResult(text: string, source = 'result'): BenchResult {
+  let x: unknown;
+  try {
+    x = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${source}: not JSON (${(err as Error).message})`, { cause: err });
+  }
+  const problems = validateResult(x);
+  if (problems.length > 0) throw new Error(`${source}: not a ${SCHEMA} file:\n  ${problems.join('\n  ')}`);
+  return x as BenchResult;
+}

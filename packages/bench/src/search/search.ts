@@ -1,0 +1,243 @@
+// NDR/PDR rate search, interleaved rung by rung over relays (field notes: drift hits all alike).
+//
+// Each relay keeps two brackets, one per criterion: PDR (loss <= max-loss, no duplicate) and NDR
+// (zero loss, no duplicate); `lo` = highest rate that passed, `hi` = lowest that failed. Every
+// trial updates both. The next rate serves the PDR bracket until it is done, then the NDR one:
+// the first trial runs at the start rate (geometric middle of floor and ceiling); without a
+// failure the rate climbs by `step` (to the ceiling), without a pass it descends by `step` (to the
+// floor), and once bracketed it bisects (geometric mean). A bracket is done within `resolution`,
+// at the ceiling, at the floor, or when the sender is saturated: a passing trial was sender-bound
+// and asking for more no longer got more (the figure is then a lower bound, never the relay's
+// limit). In every rung each relay still
+// searching runs one trial; the order rotates per rung. Rates are the rate the relay was really
+// offered, min(offered, achieved).
+import { verdict, type TrialFigures, type Verdict } from './verdict.js';
+
+export interface SearchConfig {
+  floorPps: number;
+  ceilingPps: number;
+  rungs: number;
+  /** Done when hi / lo <= resolution, e.g. 1.1. */
+  resolution: number;
+  maxLossPct: number;
+  senderBoundRatio: number;
+  /** Multiplier while climbing or descending before the first bracket; default 3. */
+  step?: number;
+  /** First rate; default sqrt(floor x ceiling). */
+  startPps?: number;
+}
+
+export type StopReason = 'resolved' | 'ceiling' | 'floor' | 'sender-bound' | 'rungs' | 'error';
+
+export interface TrialRecord extends TrialFigures {
+  rung: number;
+  /** The rate the search asked for. */
+  targetPps: number;
+  verdict: Verdict;
+}
+
+export interface RateFigure {
+  /** The rate (min of offered and achieved). With `senderBound` or `atCeiling` it is a lower bound. */
+  pps: number;
+  offeredPps: number;
+  achievedPps: number;
+  senderBound: boolean;
+  atCeiling: boolean;
+  lossPct: number;
+  duplicates: number;
+  reordered: number;
+  p99Us: number | null;
+  cpuPerPacketUs: number | null;
+}
+
+export interface RelaySearch<R extends string = string> {
+  relay: R;
+  ndr: RateFigure | null;
+  pdr: RateFigure | null;
+  /** Why the PDR search stopped (the headline figure). */
+  stop: StopReason;
+  /** Why the NDR search stopped. */
+  ndrStop: StopReason;
+  /** Duplicates (plus corrupt and foreign) summed over every trial: must be 0. */
+  duplicatesTotal: number;
+  trials: TrialRecord[];
+  error?: string;
+}
+
+export interface ProgressEvent<R extends string = string> {
+  rung: number;
+  rungs: number;
+  relay: R;
+  targetPps: number;
+  record?: TrialRecord;
+  phase: 'start' | 'done' | 'error';
+  error?: string;
+}
+
+export type TrialFn<R extends string> = (relay: R, ratePps: number, rung: number) => Promise<TrialFigures>;
+
+/** One criterion's bracket: `lo` highest passing rate, `hi` lowest failing rate. */
+interface Bracket {
+  lo: number | null;
+  hi: number | null;
+  done: StopReason | null;
+  /** Highest rate achieved by a sender-bound passing trial. */
+  senderMax: number | null;
+}
+
+interface State<R extends string> {
+  out: RelaySearch<R>;
+  next: number;
+  pdr: Bracket;
+  ndr: Bracket;
+  done: boolean;
+}
+
+const roundRate = (pps: number): number => (pps >= 10_000 ? Math.round(pps / 1000) * 1000 : Math.max(1, Math.round(pps / 100) * 100));
+
+function figure(rec: TrialRecord, ceiling: number): RateFigure {
+  return {
+    pps: rec.verdict.effectivePps,
+    offeredPps: rec.offeredPps,
+    achievedPps: rec.achievedPps,
+    senderBound: rec.verdict.senderBound,
+    atCeiling: rec.targetPps >= ceiling,
+    lossPct: rec.lossPct,
+    duplicates: rec.duplicates,
+    reordered: rec.reordered,
+    p99Us: rec.latencyUs.p99,
+    cpuPerPacketUs: rec.cpuPerPacketUs,
+  };
+}
+
+function update(b: Bracket, pass: boolean, rec: TrialRecord, cfg: SearchConfig): void {
+  if (b.done) return;
+  const r = rec.targetPps;
+  if (pass) {
+    const eff = rec.verdict.effectivePps;
+    b.lo = Math.max(b.lo ?? 0, eff);
+    if (rec.verdict.senderBound) {
+      // The sender fell short. Climb on while asking for more still gets more (a short fall can be
+      // contention); stop once it no longer does: the sender is saturated, not the relay.
+      if (b.senderMax !== null && eff <= b.senderMax * 1.03) b.done = 'sender-bound';
+      else if (r >= cfg.ceilingPps) b.done = 'sender-bound';
+      b.senderMax = Math.max(b.senderMax ?? 0, eff);
+    } else if (r >= cfg.ceilingPps) b.done = 'ceiling';
+  } else {
+    // A failure counts at the rate the relay was really offered (a sender-bound trial offered less).
+    b.hi = Math.min(b.hi ?? Infinity, r, rec.verdict.effectivePps);
+    if (r <= cfg.floorPps) b.done = 'floor';
+  }
+  // Bracketed within the resolution (or inverted by noise: a pass above a failure).
+  if (!b.done && b.lo !== null && b.hi !== null && b.hi / b.lo <= cfg.resolution) b.done = 'resolved';
+}
+
+function proposal(b: Bracket, cfg: SearchConfig): number {
+  const step = cfg.step ?? 3;
+  if (b.hi === null) return Math.min(cfg.ceilingPps, b.lo! * step);
+  if (b.lo === null) return Math.max(cfg.floorPps, b.hi / step);
+  return Math.sqrt(b.lo * b.hi);
+}
+
+/**
+ * Folds one trial into a relay's state and picks its next rate: the PDR bracket first, then the
+ * NDR bracket (which the PDR trials have already narrowed). Exported for tests.
+ */
+export function advance<R extends string>(s: State<R>, rec: TrialRecord, cfg: SearchConfig): void {
+  const v = rec.verdict;
+  s.out.trials.push(rec);
+  s.out.duplicatesTotal += rec.duplicates + rec.corrupt + rec.foreign;
+  if (v.ndrPass && (s.out.ndr === null || v.effectivePps > s.out.ndr.pps)) s.out.ndr = figure(rec, cfg.ceilingPps);
+  if (v.pdrPass && (s.out.pdr === null || v.effectivePps > s.out.pdr.pps)) s.out.pdr = figure(rec, cfg.ceilingPps);
+  update(s.pdr, v.pdrPass, rec, cfg);
+  update(s.ndr, v.ndrPass, rec, cfg);
+  const tried = new Set(s.out.trials.map((t) => t.targetPps));
+  for (const b of [s.pdr, s.ndr]) {
+    if (b.done) continue;
+    const next = roundRate(proposal(b, cfg));
+    if (tried.has(next)) {
+      b.done = 'resolved';
+      continue;
+    }
+    s.next = next;
+    break;
+  }
+  s.out.stop = s.pdr.done ?? 'rungs';
+  s.out.ndrStop = s.ndr.done ?? 'rungs';
+  if (s.pdr.done && s.ndr.done) s.done = true;
+}
+
+export async function searchRates<R extends string>(
+  relays: readonly R[],
+  trial: TrialFn<R>,
+  cfg: SearchConfig,
+  onProgress?: (e: ProgressEvent<R>) => void,
+): Promise<RelaySearch<R>[]> {
+  const start = roundRate(cfg.startPps ?? Math.sqrt(cfg.floorPps * cfg.ceilingPps));
+  const states: State<R>[] = relays.map((relay) => ({
+    out: { relay, ndr: null, pdr: null, stop: 'rungs', ndrStop: 'rungs', duplicatesTotal: 0, trials: [] },
+    next: start,
+    pdr: { lo: null, hi: null, done: null, senderMax: null },
+    ndr: { lo: null, hi: null, done: null, senderMax: null },
+    done: false,
+  }));
+  for (let rung = 1; rung <= cfg.rungs; rung++) {
+    const active = states.filter((s) => !s.done);
+    if (active.length === 0) break;
+    const shift = (rung - 1) % active.length;
+    const order = [...active.slice(shift), ...active.slice(0, shift)];
+    for (const s of order) {
+      const targetPps = s.next;
+      onProgress?.({ rung, rungs: cfg.rungs, relay: s.out.relay, targetPps, phase: 'start' });
+      let figures: TrialFigures;
+      try {
+        figures = await trial(s.out.relay, targetPps, rung);
+      } catch (err) {
+        s.out.error = (err as Error).message;
+        s.out.stop = s.out.ndrStop = 'error';
+        s.done = true;
+        onProgress?.({ rung, rungs: cfg.rungs, relay: s.out.relay, targetPps, phase: 'error', error: s.out.error });
+        continue;
+      }
+      const rec: TrialRecord = {
+        ...pickFigures(figures),
+        rung,
+        targetPps,
+        verdict: verdict(figures, cfg.maxLossPct, cfg.senderBoundRatio),
+      };
+      advance(s, rec, cfg);
+      onProgress?.({ rung, rungs: cfg.rungs, relay: s.out.relay, targetPps, phase: 'done', record: rec });
+    }
+  }
+  return states.map((s) => s.out);
+}
+
+/** Copies exactly the searched fields (drops perStream and anything else a real TrialResult carries). */
+export function pickFigures(t: TrialFigures): TrialFigures {
+  return {
+    offeredPps: t.offeredPps,
+    achievedPps: t.achievedPps,
+    senderBound: t.senderBound,
+    sent: t.sent,
+    unique: t.unique,
+    duplicates: t.duplicates,
+    missing: t.missing,
+    reordered: t.reordered,
+    corrupt: t.corrupt,
+    foreign: t.foreign,
+    lossPct: t.lossPct,
+    latencyUs: { p50: t.latencyUs.p50 ?? null, p99: t.latencyUs.p99 ?? null, max: t.latencyUs.max ?? null },
+    relayCpuSeconds: t.relayCpuSeconds,
+    cpuPerPacketUs: t.cpuPerPacketUs,
+  };
+}
+
+/** How a figure reads in a table: `123.0 kpps`, `>= 300.0 kpps (sender-bound)`, `>= 600.0 kpps (ceiling)`. */
+export function describeFigure(f: RateFigure | null, floorPps?: number): string {
+  if (f === null) return floorPps === undefined ? 'none' : `< ${kpps(floorPps)}`;
+  if (f.senderBound) return `>= ${kpps(f.pps)} (sender-bound)`;
+  if (f.atCeiling) return `>= ${kpps(f.pps)} (ceiling)`;
+  return kpps(f.pps);
+}
+
+export const kpps = (pps: number): string => `${(pps / 1000).toFixed(1)} kpps`;

@@ -1,0 +1,174 @@
+// Settings of a bench run: one normalise -> default -> validate step (house style 9).
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { RelayName } from './lab.js';
+
+export const TARGETS = ['multi-stream', 'scaling', 'fanout', 'workers', 'join-leave', 'micro', 'gate', 'soak'] as const;
+export type Target = (typeof TARGETS)[number];
+export const RELAYS: readonly RelayName[] = ['mcr', 'socat', 'kernel'];
+
+export interface Settings {
+  target: Target;
+  /** Streams (groups) offered; scaling: the largest count. */
+  streams: number;
+  /** mcr worker processes; workers target: the largest count. */
+  workers: number;
+  /** fanout: the largest number of outputs. */
+  outputs: number;
+  /** UDP payload bytes. */
+  size: number;
+  trialSeconds: number;
+  relays: RelayName[];
+  /** PDR threshold, percent. */
+  maxLossPct: number;
+  long: boolean;
+  /** Rungs per search (trials per relay at most). */
+  rungs: number;
+  floorPps: number;
+  ceilingPps: number;
+  /** Stop refining when highest pass / lowest fail is within this ratio. */
+  resolution: number;
+  /** A trial whose achieved rate is below this fraction of the offered rate is sender-bound. */
+  senderBoundRatio: number;
+  prime: boolean;
+  outDir: string;
+  json: boolean;
+  /** gate only: write the run as the new results/baseline.json. */
+  updateBaseline: boolean;
+  /** gate only: relative tolerance on the ratios, percent; null = the baseline's (25 for a new one). */
+  tolerancePct: number | null;
+  /** join-leave: rounds. */
+  rounds: number;
+  /** gate: interleaved searches in a row; speed is judged on the best of them. */
+  repeat: number;
+  /** soak: seconds of traffic. */
+  durationSec: number;
+  /** soak: aggregate rate; null = half of mcr's NDR in results/latest-multi-stream.json. */
+  ratePps: number | null;
+}
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export type RawFlags = Record<string, string | boolean | undefined>;
+
+function num(flag: string, raw: string | boolean | undefined, min: number, max: number, integer: boolean): number | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || raw.trim() === '') throw new UsageError(`--${flag}: expected a number, got ${JSON.stringify(raw)}`);
+  const v = Number(raw);
+  if (!Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
+    throw new UsageError(`--${flag}: expected ${integer ? 'an integer' : 'a number'} in ${min}..${max}, got ${JSON.stringify(raw)}`);
+  }
+  return v;
+}
+
+function relays(raw: string | boolean | undefined): RelayName[] | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || raw.trim() === '') throw new UsageError('--relays: expected a list such as mcr,socat,kernel');
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const r of list) {
+    if (!(RELAYS as readonly string[]).includes(r)) {
+      throw new UsageError(`--relays: unknown relay ${JSON.stringify(r)} (expected some of ${RELAYS.join(',')})`);
+    }
+  }
+  return [...new Set(list)] as RelayName[];
+}
+
+/** Per-target defaults before flags: the defaults fit in 3 minutes on 2 cores; --long uses RFC 2544 60 s trials. */
+function defaults(target: Target, long: boolean): Omit<Settings, 'target' | 'outDir' | 'json' | 'updateBaseline'> {
+  const base = {
+    streams: 10,
+    workers: 1,
+    outputs: 4,
+    size: 1000,
+    trialSeconds: long ? 60 : 2,
+    relays: [...RELAYS],
+    maxLossPct: 0.1,
+    long,
+    rungs: long ? 10 : 8,
+    floorPps: 5_000,
+    ceilingPps: 600_000,
+    resolution: long ? 1.05 : 1.1,
+    senderBoundRatio: 0.97,
+    prime: true,
+    tolerancePct: null as number | null,
+    rounds: 5,
+    repeat: 1,
+    durationSec: 600,
+    ratePps: null as number | null,
+  };
+  switch (target) {
+    case 'scaling':
+      return { ...base, streams: 10, rungs: long ? 8 : 4, trialSeconds: long ? 60 : 1 };
+    case 'fanout':
+      return { ...base, streams: 1, rungs: long ? 8 : 4, trialSeconds: long ? 60 : 1 };
+    case 'workers':
+      return { ...base, relays: ['mcr'], workers: 2, rungs: long ? 8 : 5, trialSeconds: long ? 60 : 1.5 };
+    case 'gate':
+      return { ...base, streams: 4, rungs: 8, trialSeconds: 1, repeat: 2 };
+    case 'soak':
+      return { ...base, relays: ['mcr'] };
+    default:
+      return base;
+  }
+}
+
+export function normalizeSettings(target: string, flags: RawFlags, cwd = process.cwd()): Settings {
+  if (!(TARGETS as readonly string[]).includes(target)) {
+    throw new UsageError(`target: expected one of ${TARGETS.join(', ')}, got ${JSON.stringify(target)}`);
+  }
+  const t = target as Target;
+  const long = flags.long === true;
+  const d = defaults(t, long);
+  const s: Settings = {
+    target: t,
+    streams: num('streams', flags.streams, 1, 1000, true) ?? d.streams,
+    workers: num('workers', flags.workers, 1, 64, true) ?? d.workers,
+    outputs: num('outputs', flags.outputs, 1, 32, true) ?? d.outputs,
+    size: num('size', flags.size, 64, 8972, true) ?? d.size,
+    trialSeconds: num('trial-seconds', flags['trial-seconds'], 0.2, 3600, false) ?? d.trialSeconds,
+    relays: relays(flags.relays) ?? d.relays,
+    maxLossPct: num('max-loss', flags['max-loss'], 0, 100, false) ?? d.maxLossPct,
+    long,
+    rungs: num('rungs', flags.rungs, 1, 50, true) ?? d.rungs,
+    floorPps: num('floor', flags.floor, 1, 10_000_000, true) ?? d.floorPps,
+    ceilingPps: num('ceiling', flags.ceiling, 1, 10_000_000, true) ?? d.ceilingPps,
+    resolution: d.resolution,
+    senderBoundRatio: d.senderBoundRatio,
+    prime: flags['no-prime'] !== true,
+    outDir: typeof flags.out === 'string' ? flags.out : defaultOutDir(cwd),
+    json: flags.json === true,
+    updateBaseline: flags['update-baseline'] === true,
+    tolerancePct: num('tolerance', flags.tolerance, 0, 100, false) ?? d.tolerancePct,
+    rounds: num('rounds', flags.rounds, 1, 100, true) ?? d.rounds,
+    repeat: num('repeat', flags.repeat, 1, 10, true) ?? d.repeat,
+    durationSec: num('duration', flags.duration, 1, 7 * 86400, false) ?? d.durationSec,
+    ratePps: num('rate', flags.rate, 1, 10_000_000, true) ?? d.ratePps,
+  };
+  if (t !== 'soak' && (flags.duration !== undefined || flags.rate !== undefined)) {
+    throw new UsageError(`--duration and --rate apply to the soak target only (target is ${t})`);
+  }
+  if (flags.out === true) throw new UsageError('--out: expected a directory');
+  if (s.floorPps >= s.ceilingPps) throw new UsageError(`--floor: must be below --ceiling (${s.ceilingPps}), got ${s.floorPps}`);
+  if (s.relays.length === 0) throw new UsageError('--relays: expected at least one relay');
+  return s;
+}
+
+/** `results/` at the workspace root: found by walking up to the directory that holds nx.json. */
+export function defaultOutDir(cwd: string): string {
+  return `${workspaceRoot(cwd)}/results`;
+}
+
+export function workspaceRoot(cwd: string): string {
+  let dir = resolve(cwd);
+  for (;;) {
+    if (existsSync(join(dir, 'nx.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return resolve(cwd);
+    dir = up;
+  }
+}

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { parseCli } from '../src/cli.js';
+import { UsageError } from '../src/settings.js';
+
+describe('cli', () => {
+  it('parses the issue flags', () => {
+    const s = parseCli(['multi-stream', '--streams=10', '--workers', '2', '--size', '512', '--trial-seconds', '1.5', '--relays', 'mcr,kernel', '--max-loss', '0.5'], '/work/main');
+    expect(s).toMatchObject({ target: 'multi-stream', streams: 10, workers: 2, size: 512, trialSeconds: 1.5, relays: ['mcr', 'kernel'], maxLossPct: 0.5, prime: true });
+  });
+
+  it('uses RFC-length trials with --long', () => {
+    expect(parseCli(['multi-stream', '--long'])).toMatchObject({ trialSeconds: 60, long: true });
+  });
+
+  it('rejects bad input, naming the flag', () => {
+    expect(() => parseCli(['multi-stream', '--streams', 'x'])).toThrow(/^--streams: expected an integer/);
+    expect(() => parseCli(['multi-stream', '--relays', 'mcr,vpp'])).toThrow(/^--relays: unknown relay "vpp"/);
+    expect(() => parseCli(['multi-stream', '--bogus'])).toThrow(/--bogus/);
+    expect(() => parseCli(['nope'])).toThrow(UsageError);
+    expect(() => parseCli([])).toThrow(/^target: missing/);
+    expect(parseCli(['--help'])).toBe('help');
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { asciiChart } from '../../src/report/ascii.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { deliveredVsOffered, interpolate, sweep } from '../../src/report/series.js';
+import { lineChartSvg, ticks } from '../../src/report/svg.js';
+import { renderPointText } from '../../src/report/table.js';
+import { NORMAL, point, result } from '../fixtures.js';
+
+describe('report', () => {
+  it('prints one side-by-side table with ratios', async () => {
+    const text = renderPointText(await point(NORMAL), 5_000);
+    const lines = text.split('\n');
+    expect(lines[1]).toMatch(/^relay\s+NDR\s+PDR\s+loss @PDR\s+duplicates\s+reordered @PDR\s+p99 @PDR\s+CPU\/pkt @PDR\s+stop$/);
+    expect(lines.filter((l) => /^(mcr|socat|kernel)\s/.test(l))).toHaveLength(3);
+    expect(text).toMatch(/mcr\/socat PDR: \d+\.\d\dx/);
+    expect(text).toMatch(/mcr\/kernel PDR: 0\.\d\dx/);
+  });
+
+  it('marks sender-bound figures', async () => {
+    const text = renderPointText(await point({ mcr: { ndr: 1e7, pdr: 2e7, senderMax: 300_000 } }));
+    expect(text).toContain('>= 300.0 kpps (sender-bound)');
+  });
+
+  it('draws terminal and SVG charts', async () => {
+    const p = await point(NORMAL);
+    const series = deliveredVsOffered(p);
+    expect(series.map((s) => s.name)).toEqual(['mcr', 'socat', 'kernel']);
+    const ascii = asciiChart(series, { title: 'Delivered vs offered', xLabel: 'offered kpps', yLabel: 'kpps' });
+    expect(ascii.split('\n').length).toBeGreaterThan(12);
+    const svg = lineChartSvg(series, { title: 'T <&>', xLabel: 'x', yLabel: 'y', diagonal: true });
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg).toContain('T &lt;&amp;&gt;');
+    expect(svg.match(/<polyline/g)).toHaveLength(3);
+    expect(ticks(237)).toEqual([0, 50, 100, 150, 200, 250]);
+    expect(interpolate([[10, 10], [20, 30]], 15)).toBe(20);
+    expect(interpolate([[10, 10]], 5)).toBe(5);
+  });
+
+  it('writes a Markdown summary that links its SVG charts, with a sweep for scaling', async () => {
+    const pts = [await point(NORMAL, 'streams=1', { streams: 1 }), await point(NORMAL, 'streams=2', { streams: 2 })];
+    const r = result(pts, 'scaling');
+    expect(sweep(pts, 'streams')[0]!.points.map((p) => p[0])).toEqual([1, 2]);
+    const md = renderMarkdown(r, 'stem');
+    expect(md.text).toContain('# Bench run: scaling');
+    expect(md.text).toContain('## Sweep');
+    expect(md.text).toContain('![Throughput (PDR) vs streams](stem-sweep.svg)');
+    expect(md.charts.map((c) => c.file)).toEqual(['stem-sweep.svg', 'stem-delivered-0.svg', 'stem-delivered-1.svg']);
+  });
+});

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { gatedRateFor } from '../src/targets/gate.js';
+import { median, summarise } from '../src/targets/join-leave.js';
+import { doublings, pointSpecs } from '../src/targets/search-targets.js';
+import { normalizeSettings } from '../src/settings.js';
+
+describe('targets', () => {
+  it('sweeps by doubling up to the maximum', () => {
+    expect(doublings(10)).toEqual([1, 2, 4, 8, 10]);
+    expect(doublings(1)).toEqual([1]);
+    const specs = pointSpecs(normalizeSettings('fanout', { outputs: '4' }, '/tmp'));
+    expect(specs.map((s) => s.label)).toEqual(['outputs=1', 'outputs=2', 'outputs=4']);
+    expect(specs[2]!.bedOptions('socat')).toEqual({ relay: 'socat', streams: 1, topology: 'fanout', outputs: 4 });
+    const w = pointSpecs(normalizeSettings('workers', {}, '/tmp'));
+    expect(w.map((s) => s.bedOptions('mcr').workers)).toEqual([1, 2]);
+  });
+
+  it('gates at half of the lowest mcr PDR, never below the floor', () => {
+    expect(gatedRateFor(228_000, 5_000)).toBe(114_000);
+    expect(gatedRateFor(null, 5_000)).toBe(5_000);
+  });
+
+  it('summarises join and leave delays', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([])).toBeNull();
+    const j = summarise('239.1.0.1', 5000, 'm', [{ round: 1, joinMs: 10, leaveMs: 2000 }, { round: 2, joinMs: 12, leaveMs: null }]);
+    expect(j.joinMs).toEqual({ median: 11, max: 12 });
+    expect(j.leaveMs).toEqual({ median: 2000, max: 2000 });
+  });
+});
