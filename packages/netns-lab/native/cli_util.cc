@@ -13,6 +13,25 @@ namespace mcr {
 
 void usageError(const std::string& message) { throw UsageError{message}; }
 
+bool FlagReader::next(std::string& flag) {
+  if (++i_ >= argc_) return false;
+  flag_ = argv_[i_];
+  hasInline_ = false;
+  if (const auto eq = flag_.find('='); flag_.rfind("--", 0) == 0 && eq != std::string::npos) {
+    inline_ = flag_.substr(eq + 1);
+    flag_ = flag_.substr(0, eq);
+    hasInline_ = true;
+  }
+  flag = flag_;
+  return true;
+}
+
+std::string FlagReader::value() {
+  if (hasInline_) return inline_;
+  if (i_ + 1 >= argc_) usageError(flag_ + " needs a value");
+  return argv_[++i_];
+}
+
 StreamSpec parseStream(const std::string& flag, const std::string& value) {
   const auto colon = value.rfind(':');
   if (colon == std::string::npos || colon == 0) {

@@ -23,6 +23,26 @@ struct UsageError {
 
 [[noreturn]] void usageError(const std::string& message);
 
+// Walks a command line of `--flag VALUE` and `--flag=VALUE` items, the way both tools take them.
+class FlagReader {
+ public:
+  FlagReader(int argc, char** argv) : argc_(argc), argv_(argv) {}
+  // The next flag (without any "=VALUE"), or false at the end.
+  bool next(std::string& flag);
+  // The current flag's value: the inline "=VALUE", else the next argument; a usage error if none.
+  std::string value();
+  // Whether the current flag came as "--flag=VALUE" (for flags that take no value).
+  bool hasInlineValue() const { return hasInline_; }
+
+ private:
+  int argc_;
+  char** argv_;
+  int i_ = 0;
+  std::string flag_;
+  std::string inline_;
+  bool hasInline_ = false;
+};
+
 StreamSpec parseStream(const std::string& flag, const std::string& value);
 uint64_t parseUint(const std::string& flag, const std::string& value, uint64_t min, uint64_t max);
 double parseSeconds(const std::string& flag, const std::string& value);

@@ -68,20 +68,10 @@ void onSignal(int) { gStop = 1; }
 
 Options parseArgs(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string flag = argv[i];
-    std::string value;
-    bool inlineValue = false;
-    if (const auto eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-      inlineValue = true;
-    }
-    auto next = [&]() -> std::string {
-      if (inlineValue) return value;
-      if (i + 1 >= argc) usageError(flag + " needs a value");
-      return argv[++i];
-    };
+  FlagReader flags(argc, argv);
+  std::string flag;
+  while (flags.next(flag)) {
+    auto next = [&] { return flags.value(); };
     if (flag == "--help" || flag == "-h") {
       std::fputs(kUsage, stdout);
       std::exit(0);
@@ -111,7 +101,7 @@ Options parseArgs(int argc, char** argv) {
     } else if (flag == "--corrupt") {
       o.corrupt.insert(parseUint(flag, next(), 0, UINT64_MAX));
     } else if (flag == "--json") {
-      if (inlineValue) usageError("--json takes no value");
+      if (flags.hasInlineValue()) usageError("--json takes no value");
       o.json = true;
     } else {
       usageError("unknown flag '" + flag + "'");
