@@ -30,13 +30,15 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: mcr-recv --stream GROUP:PORT [--stream ...] --interface IFNAME [--expect N]\n"
-    "                [--duration SEC] [--idle-ms MS] [--json]\n"
+    "                [--duration SEC] [--idle-ms MS] [--rcvbuf BYTES] [--json]\n"
     "  --stream      group and port to receive; stream id = 0-based order (repeatable)\n"
     "  --interface   interface to join the groups on (ip_mreqn.imr_ifindex)\n"
     "  --expect      packets expected per stream: missing = expect - unique\n"
     "                (without it: highest seq + 1 - unique)\n"
     "  --duration    stop after this many seconds\n"
     "  --idle-ms     stop after this long without packets, once one has arrived\n"
+    "  --rcvbuf      socket receive buffer per stream (default 32 MiB); 0 keeps the kernel's\n"
+    "                default, as an ordinary receiver has (net.core.rmem_default)\n"
     "  --json        print { streams: [...], totals: {...} } on stdout\n"
     "Prints 'ready' on stderr once joined; SIGINT/SIGTERM print the report and exit 0.\n";
 
@@ -50,6 +52,7 @@ struct Options {
   uint64_t expect = 0;
   double durationSec = 0;
   uint64_t idleMs = 0;
+  int64_t rcvbuf = kRcvBuf;  // 0: the kernel's default
   bool json = false;
 };
 
@@ -75,6 +78,8 @@ Options parseArgs(int argc, char** argv) {
       o.durationSec = parseSeconds(flag, next());
     } else if (flag == "--idle-ms") {
       o.idleMs = parseUint(flag, next(), 1, 86400000);
+    } else if (flag == "--rcvbuf") {
+      o.rcvbuf = static_cast<int64_t>(parseUint(flag, next(), 0, 1u << 30));
     } else if (flag == "--json") {
       if (flags.hasInlineValue()) usageError("--json takes no value");
       o.json = true;
@@ -93,15 +98,16 @@ Options parseArgs(int argc, char** argv) {
   std::exit(1);
 }
 
-int openStreamSocket(const StreamSpec& s, unsigned ifindex) {
+int openStreamSocket(const StreamSpec& s, unsigned ifindex, int rcvbuf) {
   const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) fail("socket", &s);
   const int one = 1, zero = 0;
   if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) fail("setsockopt(SO_REUSEADDR)", &s);
-  // 32 MiB: absorbs the bursts a batching relay produces (field notes: TPACKET_V3 at 20 kpps
-  // overflowed a 208 KB buffer). FORCE ignores rmem_max; fall back for unprivileged runs.
-  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &kRcvBuf, sizeof kRcvBuf) != 0) {
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &kRcvBuf, sizeof kRcvBuf);
+  // 32 MiB by default: absorbs the bursts a batching relay produces (field notes: TPACKET_V3 at
+  // 20 kpps overflowed a 208 KB buffer). 0 keeps the kernel's default, to measure exactly that.
+  // FORCE ignores rmem_max; fall back for unprivileged runs.
+  if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0) {
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   }
   const bool multicast = IN_MULTICAST(ntohl(s.addr.s_addr));
   if (multicast && setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &zero, sizeof zero) != 0) {
@@ -254,7 +260,7 @@ int main(int argc, char** argv) {
   std::vector<int> fds;
   std::vector<StreamStats> stats(o.streams.size());
   for (size_t i = 0; i < o.streams.size(); ++i) {
-    fds.push_back(openStreamSocket(o.streams[i], ifindex));
+    fds.push_back(openStreamSocket(o.streams[i], ifindex, static_cast<int>(o.rcvbuf)));
     ev.events = EPOLLIN;
     ev.data.u64 = i;
     if (epoll_ctl(ep, EPOLL_CTL_ADD, fds.back(), &ev) != 0) fail("epoll_ctl", &o.streams[i]);

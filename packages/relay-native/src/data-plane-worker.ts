@@ -14,7 +14,7 @@ export class DataPlaneWorker {
   constructor(options: WorkerOptions) {
     const o = normalizeWorkerOptions(options);
     this.#native = callNative(
-      () => new native.DataPlaneWorker(o.interface, o.ifindex, o.fanoutMode, o.fanoutId, o.receiveBufferBytes, o.batchSize),
+      () => new native.DataPlaneWorker(o.interface, o.ifindex, o.fanoutMode, o.fanoutId, o.receiveBufferBytes, o.batchSize, o.coalesceMicros),
     );
     this.#fanoutId = this.#native.fanoutId();
   }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <ctime>
 #include <set>
 
 #include "egress.hpp"
@@ -46,6 +47,7 @@ DataPlaneWorker::DataPlaneWorker(const Napi::CallbackInfo& info) : Napi::ObjectW
   options.fanoutId = info[3].As<Napi::Number>().Int32Value();
   options.receiveBufferBytes = static_cast<size_t>(info[4].As<Napi::Number>().Int64Value());
   batchSize_ = static_cast<size_t>(info[5].As<Napi::Number>().Int64Value());
+  coalesceNs_ = info[6].As<Napi::Number>().Int64Value() * 1000;
   interfaceName_ = options.interfaceName;
 
   SysError error;
@@ -271,8 +273,16 @@ void DataPlaneWorker::Run() noexcept {
 
     fds[0].revents = 0;
     fds[1].revents = 0;
-    // A full batch means more may be waiting: only check for stop, do not sleep.
-    const int ready = poll(fds, 2, taken == batchSize_ ? 0 : kIdlePollMs);
+    // A partial batch at a moderate rate would otherwise cost a wakeup, a poll and a send per frame:
+    // wait a bounded moment so the next drain finds several. The first frame after a quiet spell is
+    // still handled at once (the poll below wakes for it), so the added latency is at most one wait.
+    if (taken != 0 && taken < batchSize_ && coalesceNs_ != 0) {
+      const timespec pause{0, static_cast<long>(coalesceNs_)};
+      nanosleep(&pause, nullptr);
+    }
+    // After a full batch or a pause more may be waiting: only check for stop, do not sleep.
+    const bool maybeMore = taken == batchSize_ || (taken != 0 && coalesceNs_ != 0);
+    const int ready = poll(fds, 2, maybeMore ? 0 : kIdlePollMs);
     if (ready > 0 && (fds[1].revents & POLLIN) != 0) return;  // stop()
     // Anything else that ends the loop is a failure the worker's owner must hear of (CheckHealth),
     // or it would sit there alive and deaf.

@@ -23,7 +23,8 @@ class DataPlaneWorker : public Napi::ObjectWrap<DataPlaneWorker> {
  public:
   static Napi::Function Define(Napi::Env env);
 
-  // (interfaceName, ifindex, fanoutMode -1|0|1|2, fanoutId -1|0..65535, receiveBufferBytes, batchSize)
+  // (interfaceName, ifindex, fanoutMode -1|0|1|2, fanoutId -1|0..65535, receiveBufferBytes, batchSize,
+  //  coalesceMicros)
   explicit DataPlaneWorker(const Napi::CallbackInfo& info);
   ~DataPlaneWorker() override;
 
@@ -44,6 +45,7 @@ class DataPlaneWorker : public Napi::ObjectWrap<DataPlaneWorker> {
 
   std::string interfaceName_;
   size_t batchSize_ = 64;
+  int64_t coalesceNs_ = 0;  // pause after a partial batch (see Run)
   PacketRing ring_;
   int eventFd_ = -1;
   std::thread thread_;

@@ -58,6 +58,7 @@ export interface NativeBinding {
     fanoutId: number,
     receiveBufferBytes: number,
     batchSize: number,
+    coalesceMicros: number,
   ) => NativeDataPlaneWorker;
   MembershipSocket: new () => NativeMembershipSocket;
   parseFrame(frame: Buffer): NativeParsedFrame;

@@ -26,6 +26,11 @@ export interface WorkerOptions {
   fanout: { mode: FanoutMode; id?: number } | null; // null: no fanout group (diagnosis, negative control)
   receiveBufferBytes?: number; // default 8 MiB, SO_RCVBUFFORCE
   batchSize?: number; // default 64
+  /**
+   * After a partial batch, wait this long (µs) for more frames before draining again, so that one
+   * wakeup serves several frames at moderate rates; it bounds the latency it adds. Default 0 (no wait).
+   */
+  coalesceMicros?: number;
 }
 
 export interface OutputCounters {

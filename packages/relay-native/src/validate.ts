@@ -67,6 +67,7 @@ export interface NormalizedWorkerOptions {
   fanoutId: number; // -1: kernel picks
   receiveBufferBytes: number;
   batchSize: number;
+  coalesceMicros: number;
 }
 
 const FANOUT_MODES: Record<FanoutMode, number> = { hash: 0, lb: 1, cpu: 2 };
@@ -81,6 +82,7 @@ export function normalizeWorkerOptions(options: unknown): NormalizedWorkerOption
     fanoutId: -1,
     receiveBufferBytes: integer('options.receiveBufferBytes', o.receiveBufferBytes ?? 8 * 1024 * 1024, 256 * 1024, 1024 * 1024 * 1024),
     batchSize: integer('options.batchSize', o.batchSize ?? 64, 1, 1024),
+    coalesceMicros: integer('options.coalesceMicros', o.coalesceMicros ?? 0, 0, 1000),
   };
   if (o.fanout === undefined) {
     throw new TypeError('options.fanout must be { mode, id? } or null (null: no fanout group), received undefined');

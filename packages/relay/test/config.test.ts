@@ -29,7 +29,7 @@ function issuesOf(value: unknown): string[] {
 describe('config', () => {
   it('fills in defaults', () => {
     const c = parseConfig({ rules: [rule()] }, options);
-    expect(c).toMatchObject({ workers: 1, fanout: { mode: 'hash' }, igmp: { join: true }, control: { socket: '/run/mcr/control.sock', mode: 0o600 } });
+    expect(c).toMatchObject({ workers: 1, dataPlane: { batchSize: 64, coalesceMicros: 300 }, fanout: { mode: 'hash' }, igmp: { join: true }, control: { socket: '/run/mcr/control.sock', mode: 0o600 } });
     expect(c.rules[0]!.outputs[0]!.ttl).toBe(8);
   });
 
@@ -52,6 +52,7 @@ describe('config', () => {
     expect(issues).toContain('workers: must be 1..64, got 0');
     expect(issues).toContain('fanout.mode: must be one of hash | cpu | lb | off, got "round-robin"');
     expect(issues).toContain('rules[3].outputs[0].port: must be 1..65535, got 70000');
+    expect(issuesOf({ dataPlane: { coalesceMicros: 5000 } })).toContain('dataPlane.coalesceMicros: must be 0..1000, got 5000');
   });
 
   it('rejects an unknown interface, a unicast input group, a duplicate input and a loop', () => {

@@ -17,6 +17,8 @@ export interface ReceiverOptions {
   durationSec?: number;
   /** Stop after this long without packets, once one has arrived. */
   idleMs?: number;
+  /** Receive buffer per stream socket (default 32 MiB); 0 = the kernel's default, as an ordinary receiver has. */
+  receiveBufferBytes?: number;
   /** How long to wait for `ready` before giving up; default 10 s. */
   readyTimeoutMs?: number;
 }
@@ -79,6 +81,10 @@ export function receiverArgs(opts: ReceiverOptions): string[] {
   if (opts.idleMs !== undefined) {
     checkInt('idleMs', opts.idleMs, 1, 86_400_000);
     args.push('--idle-ms', String(opts.idleMs));
+  }
+  if (opts.receiveBufferBytes !== undefined) {
+    checkInt('receiveBufferBytes', opts.receiveBufferBytes, 0, 2 ** 30);
+    args.push('--rcvbuf', String(opts.receiveBufferBytes));
   }
   args.push('--json');
   return args;

@@ -22,6 +22,7 @@ describe('mcr-send / mcr-recv command line', () => {
     ['mcr-recv', ['--stream', '239.1.1.1:5000'], '--interface'],
     ['mcr-recv', ['--stream', '239.1.1.1:5000', '--interface', 'nosuchif0'], '--interface'],
     ['mcr-recv', ['--stream', '239.1.1.1:5000', '--interface', 'lo', '--idle-ms', '-1'], '--idle-ms'],
+    ['mcr-recv', ['--stream', '239.1.1.1:5000', '--interface', 'lo', '--rcvbuf', 'big'], '--rcvbuf'],
   ] as const)('%s %j exits 2 naming %s', async (tool, args, flag) => {
     const r = await execa(toolPath(tool), args, { reject: false });
     expect(r.exitCode).toBe(2);
@@ -47,6 +48,7 @@ describe('TypeScript option validation', () => {
     expect(receiverArgs({ streams: [stream, { group: '239.201.4.2', port: 5301 }], interface: 'veth1', expect: 7, idleMs: 100 })).toEqual([
       '--stream', '239.201.4.1:5300', '--stream', '239.201.4.2:5301', '--interface', 'veth1', '--expect', '7', '--idle-ms', '100', '--json',
     ]);
+    expect(receiverArgs({ streams: [stream], interface: 'veth1', receiveBufferBytes: 0 })).toEqual(['--stream', '239.201.4.1:5300', '--interface', 'veth1', '--rcvbuf', '0', '--json']);
     expect(senderArgs({ streams: [stream], seqList: [0, 1, 1, 2] })).toContain('0,1,1,2');
   });
 

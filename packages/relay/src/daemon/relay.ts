@@ -247,6 +247,7 @@ export class Relay {
       ifindex: interfaceInfo(iface).ifindex,
       workers: this.config.workers,
       fanout: this.config.fanout,
+      dataPlane: this.config.dataPlane,
       log: this.log,
       onFatal: (message) => {
         startError = message;

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FanoutMode as NativeFanoutMode, RuleSpec, WorkerCounters, WorkerOptions } from '@mcr/relay-native';
-import type { FanoutMode } from '../config/types.js';
+import type { DataPlaneSettings, FanoutMode } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { FromWorker, ToWorker, WorkerBoot } from './ipc.js';
 import { addCounters, emptyCounters } from './counters.js';
@@ -18,6 +18,7 @@ export interface WorkerPoolOptions {
   ifindex: number;
   workers: number;
   fanout: { mode: FanoutMode; id?: number };
+  dataPlane: DataPlaneSettings;
   log: Logger;
   /** Called when a worker cannot start at all (bad interface, no permission): the pool gives up. */
   onFatal?: (message: string) => void;
@@ -127,7 +128,13 @@ export class WorkerPool {
   private spawn(slot: Slot): Promise<void> {
     const boot: WorkerBoot = {
       index: slot.index,
-      options: { interface: this.options.interface, ifindex: this.options.ifindex, fanout: this.nativeFanout() },
+      options: {
+        interface: this.options.interface,
+        ifindex: this.options.ifindex,
+        fanout: this.nativeFanout(),
+        batchSize: this.options.dataPlane.batchSize,
+        coalesceMicros: this.options.dataPlane.coalesceMicros,
+      },
     };
     const child = fork(WORKER_ENTRY, [JSON.stringify(boot)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     slot.child = child;
