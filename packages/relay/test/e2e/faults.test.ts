@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { igmpMemberships, relink, run, runSender, startReceiver, type Lab } from '@mcr/netns-lab';
-import { chainLab, pushTraffic, RelayProcess, ruleFor, streamPlan, type Stream } from './harness.js';
+import { chainLab, MCR_BIN, pushTraffic, RelayProcess, ruleFor, streamPlan, type Stream } from './harness.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -126,13 +129,15 @@ describe('faults', () => {
     }
   });
 
-  it('a missing interface at start is a clear error', () => {
-    const r = spawnSync('ip', ['netns', 'exec', lab.topo.relay.ns, process.execPath, MCR_BIN_PATH(), 'add', '--control', '/nonexistent/sock', '--input', 'x:239.1.1.1:1', '--output', 'y:239.2.2.2:2'], { encoding: 'utf8' });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/cannot reach the relay at \/nonexistent\/sock: ENOENT/);
+  it('a missing interface at start is a clear error, and nothing is started', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcr-missing-'));
+    const control = join(dir, 'control.sock');
+    const [s] = streamPlan(1);
+    const rule = ruleFor(s!, lab);
+    writeFileSync(join(dir, 'c.json'), JSON.stringify({ control: { socket: control }, rules: [{ ...rule, outputs: [{ ...rule.outputs[0], interface: 'gone0' }] }] }));
+    const r = spawnSync('ip', ['netns', 'exec', lab.topo.relay.ns, process.execPath, MCR_BIN, 'run', '--config', join(dir, 'c.json')], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('rules[0].outputs[0].interface: unknown interface "gone0"');
+    expect(existsSync(control)).toBe(false);
   });
 });
-
-function MCR_BIN_PATH() {
-  return new URL('../../bin/mcr.js', import.meta.url).pathname;
-}
