@@ -1,25 +1,18 @@
 // Crafted sequences (--seq-list) and corrupted payloads (--corrupt): the receiver's counts are
 // computed by hand below and asserted exactly.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runSender, startReceiver, type ReceiverOptions, type SenderOptions, type StreamReport } from '../../src/traffic/index.js';
-import { namespacesOf, openLabPair, type LabPair } from './lab-pair.js';
+import { useLabPair } from './lab-pair.js';
 
 const stream = { group: '239.201.2.1', port: 5100 };
 
 describe('crafted sequences and corruption', () => {
-  let pair: LabPair;
-  beforeAll(async () => {
-    pair = await openLabPair();
-  });
-  afterAll(async () => {
-    await pair?.lab.down();
-    if (pair) expect(await namespacesOf(pair.prefix)).toEqual([]);
-  });
+  const lab = useLabPair();
 
   async function exchange(send: Partial<SenderOptions>, recv: Partial<ReceiverOptions> = {}): Promise<StreamReport> {
-    const receiver = await startReceiver({ netns: pair.receiver.ns, interface: pair.receiver.ifname, streams: [stream], idleMs: 300, durationSec: 60, ...recv });
+    const receiver = await startReceiver({ netns: lab().receiver.ns, interface: lab().receiver.ifname, streams: [stream], idleMs: 300, durationSec: 60, ...recv });
     try {
-      await runSender({ netns: pair.sender.ns, interface: pair.sender.ifname, streams: [stream], ...send });
+      await runSender({ netns: lab().sender.ns, interface: lab().sender.ifname, streams: [stream], ...send });
       const report = await receiver.result;
       return report.streams[0]!;
     } finally {

@@ -1,8 +1,8 @@
 // Real traffic between two namespaces: 3 streams x 1000 packets at 20 kpps arrive complete,
 // unique and on their own stream, with latency figures.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runSender, startReceiver } from '../../src/traffic/index.js';
-import { namespacesOf, openLabPair, type LabPair } from './lab-pair.js';
+import { useLabPair } from './lab-pair.js';
 
 const streams = [
   { group: '239.201.1.1', port: 5001 },
@@ -11,20 +11,13 @@ const streams = [
 ];
 
 describe('mcr-send -> mcr-recv across the lab chain (src -> rly in0)', () => {
-  let pair: LabPair;
-  beforeAll(async () => {
-    pair = await openLabPair();
-  });
-  afterAll(async () => {
-    await pair?.lab.down();
-    if (pair) expect(await namespacesOf(pair.prefix)).toEqual([]);
-  });
+  const lab = useLabPair();
 
   it('delivers 3 streams x 1000 packets at 20 kpps complete, unique, in order, no cross-talk', async () => {
     // idleMs ends the run once traffic stops; durationSec bounds it if nothing ever arrives.
-    const receiver = await startReceiver({ netns: pair.receiver.ns, interface: pair.receiver.ifname, streams, expect: 1000, idleMs: 500, durationSec: 60 });
+    const receiver = await startReceiver({ netns: lab().receiver.ns, interface: lab().receiver.ifname, streams, expect: 1000, idleMs: 500, durationSec: 60 });
     try {
-      const sent = await runSender({ netns: pair.sender.ns, interface: pair.sender.ifname, streams, rate: 20_000, count: 1000 });
+      const sent = await runSender({ netns: lab().sender.ns, interface: lab().sender.ifname, streams, rate: 20_000, count: 1000 });
       expect(sent).toMatchObject({ sent: 3000, perStream: [1000, 1000, 1000], offeredPps: 20_000, errors: 0 });
       expect(sent.achievedPps).toBeGreaterThan(0);
 
@@ -57,7 +50,7 @@ describe('mcr-send -> mcr-recv across the lab chain (src -> rly in0)', () => {
   });
 
   it('stop() returns the report of a receiver that is still running, with null latency when nothing arrived', async () => {
-    const receiver = await startReceiver({ netns: pair.receiver.ns, interface: pair.receiver.ifname, streams: [{ group: '239.201.1.9', port: 5009 }] });
+    const receiver = await startReceiver({ netns: lab().receiver.ns, interface: lab().receiver.ifname, streams: [{ group: '239.201.1.9', port: 5009 }] });
     const report = await receiver.stop();
     expect(report.totals).toMatchObject({ received: 0, unique: 0, missing: 0 });
     expect(report.streams[0]!.latencyUs).toEqual({ p50: null, p99: null, max: null });
@@ -66,7 +59,7 @@ describe('mcr-send -> mcr-recv across the lab chain (src -> rly in0)', () => {
 
   it('an aborted sender without count reports what it sent', async () => {
     const controller = new AbortController();
-    const run = runSender({ netns: pair.sender.ns, interface: pair.sender.ifname, streams, rate: 1000, signal: controller.signal });
+    const run = runSender({ netns: lab().sender.ns, interface: lab().sender.ifname, streams, rate: 1000, signal: controller.signal });
     setTimeout(() => controller.abort(), 200);
     const sent = await run;
     expect(sent.sent).toBeGreaterThan(0);

@@ -1,9 +1,9 @@
 // The TypeScript mirror of the payload layout reads what the native sender really sends:
 // packets captured by a plain UDP socket (python3, stdlib) on loopback inside a namespace.
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HEADER_SIZE, PAYLOAD_MAGIC, fnv1a32, isValidPayload, readHeader, runSender } from '../../src/traffic/index.js';
-import { namespacesOf, openLabPair, type LabPair } from './lab-pair.js';
+import { useLabPair } from './lab-pair.js';
 
 const CAPTURE = String.raw`
 import socket, sys
@@ -16,24 +16,17 @@ for _ in range(n):
 `;
 
 describe('payload layout (TS mirror vs native sender)', () => {
-  let pair: LabPair;
-  beforeAll(async () => {
-    pair = await openLabPair();
-  });
-  afterAll(async () => {
-    await pair?.lab.down();
-    if (pair) expect(await namespacesOf(pair.prefix)).toEqual([]);
-  });
+  const lab = useLabPair();
 
   it('header fields, length and FNV-1a checksum match; --corrupt breaks only the checksum', async () => {
-    const capture = execa('ip', ['netns', 'exec', pair.sender.ns, 'python3', '-c', CAPTURE, '4'], { timeout: 30_000 });
+    const capture = execa('ip', ['netns', 'exec', lab().sender.ns, 'python3', '-c', CAPTURE, '4'], { timeout: 30_000 });
     await new Promise<void>((resolve, reject) => {
       capture.stderr?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
       capture.catch(reject);
     });
     // Unicast to loopback, in the namespace: two streams to the same socket, seqs 7 and 9.
     const before = process.hrtime.bigint();
-    await runSender({ netns: pair.sender.ns, streams: [{ group: '127.0.0.1', port: 5400 }, { group: '127.0.0.1', port: 5400 }], seqList: [7, 9], size: 300, corrupt: [9] });
+    await runSender({ netns: lab().sender.ns, streams: [{ group: '127.0.0.1', port: 5400 }, { group: '127.0.0.1', port: 5400 }], seqList: [7, 9], size: 300, corrupt: [9] });
     const packets = (await capture).stdout.split('\n').map((hex) => Buffer.from(hex, 'hex'));
     expect(packets).toHaveLength(4);
 
