@@ -76,6 +76,7 @@ export class WorkerPool {
       // The first worker creates the fanout group (the kernel picks a free id unless the config set one);
       // the others join that id, so they must wait for it.
       await this.spawn(slot);
+      if (this.stopping) return; // the first failure says it all: the others would fail the same way
     }
     this.started = true;
   }
