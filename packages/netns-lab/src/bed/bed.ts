@@ -4,7 +4,7 @@
 // receivers to go idle and folds the reports into one TrialResult.
 import { KernelRelay, McrRelay, SocatRelay, type RelayName, type RelayUnderTest, type StreamSpec } from '../relays/index.js';
 import { awaitSnooping, build, uniquePrefix, up, type Lab, type TopologyKind } from '../topology/index.js';
-import { runSender, startReceiver, type ReceiverResult, type SenderResult, type StreamReport, type StreamTarget } from '../traffic/index.js';
+import { runSender, startReceiver, type ReceiverResult, type SenderResult, type StreamCounts, type StreamReport, type StreamTarget } from '../traffic/index.js';
 import { McrControl } from './mcr-control.js';
 import { MAX_STREAMS, planStreams } from './streams.js';
 
@@ -62,7 +62,8 @@ export interface BedStreamReport extends StreamReport {
   lossPct: number;
 }
 
-export interface TrialResult {
+/** The receivers' counts summed over streams and sinks (StreamCounts), plus what the trial adds. */
+export interface TrialResult extends Omit<StreamCounts, 'latencyUs'> {
   relay: RelayName;
   streams: number;
   size: number;
@@ -72,13 +73,6 @@ export interface TrialResult {
   senderBound: boolean;
   /** Packets sent by the source(s). Every sink expects all of them (fanout: sent x sinks deliveries). */
   sent: number;
-  received: number;
-  unique: number;
-  duplicates: number;
-  missing: number;
-  reordered: number;
-  corrupt: number;
-  foreign: number;
   /** missing / (sent x sinks) x 100. */
   lossPct: number;
   /** Worst receiver's figures; 0 when nothing arrived. */
