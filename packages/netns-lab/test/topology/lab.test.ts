@@ -17,7 +17,7 @@ import {
   type Lab,
   type Topology,
 } from '../../src/topology/index.js';
-import { send, startReceiver } from './stand-ins.js';
+import { prime, receive, send } from '../lab-traffic.js';
 
 const used: string[] = [];
 function prefix(): string {
@@ -63,9 +63,10 @@ describe('topologies, realised', () => {
       const relay = new KernelRelay();
       await relay.start(lab, streams.map((s) => ({ ...s, outGroup: s.group, outPort: s.port })));
       try {
-        const rx = await startReceiver(topo.sinks[0]!.ns, topo.sinks[0]!.ifname, streams, COUNT);
-        await send(topo.source.ns, topo.source.ip, streams, { count: COUNT, prime: 3 });
-        const [r] = await rx.result();
+        await prime(topo.source, streams);
+        const rx = await receive(topo.sinks[0]!, streams, COUNT);
+        await send(topo.source, streams, COUNT);
+        const [r] = (await rx.result).streams;
         expect(r).toMatchObject({ unique: COUNT, duplicates: 0, foreign: 0 });
         expect(await relay.cpuSeconds()).toBeNull();
       } finally {
@@ -81,9 +82,10 @@ describe('topologies, realised', () => {
       const relay = new KernelRelay();
       await relay.start(lab, streams.map((s) => ({ ...s, outGroup: s.group, outPort: s.port })));
       try {
-        const rxs = await Promise.all(topo.sinks.map((s) => startReceiver(s.ns, s.ifname, streams, COUNT)));
-        await send(topo.source.ns, topo.source.ip, streams, { count: COUNT, prime: 3 });
-        for (const rx of rxs) expect((await rx.result())[0]).toMatchObject({ unique: COUNT, duplicates: 0 });
+        await prime(topo.source, streams);
+        const rxs = await Promise.all(topo.sinks.map((s) => receive(s, streams, COUNT)));
+        await send(topo.source, streams, COUNT);
+        for (const rx of rxs) expect((await rx.result).streams[0]).toMatchObject({ unique: COUNT, duplicates: 0 });
       } finally {
         await relay.stop();
       }
@@ -97,9 +99,10 @@ describe('topologies, realised', () => {
       const relays = topo.relays.map(() => new KernelRelay());
       try {
         for (const [i, r] of relays.entries()) await r.start(lab, streams.map((s) => ({ ...s, outGroup: s.group, outPort: s.port })), { relay: i });
-        const rx = await startReceiver(topo.sinks[0]!.ns, topo.sinks[0]!.ifname, streams, COUNT);
-        await send(topo.source.ns, topo.source.ip, streams, { count: COUNT, prime: 3 });
-        expect((await rx.result())[0]).toMatchObject({ unique: COUNT, duplicates: 0 });
+        await prime(topo.source, streams);
+        const rx = await receive(topo.sinks[0]!, streams, COUNT);
+        await send(topo.source, streams, COUNT);
+        expect((await rx.result).streams[0]).toMatchObject({ unique: COUNT, duplicates: 0 });
       } finally {
         for (const r of relays) await r.stop();
       }
@@ -116,13 +119,14 @@ describe('topologies, realised', () => {
       const relay = new KernelRelay();
       await relay.start(lab, streams.map((s) => ({ ...s, outGroup: s.group, outPort: s.port })));
       try {
-        const rx = await startReceiver(topo.sinks[0]!.ns, topo.sinks[0]!.ifname, streams, COUNT);
-        // Each source sends its own stream, labelled with its index in the receiver's list.
-        await Promise.all([
-          send(topo.sources[0]!.ns, topo.sources[0]!.ip, [streams[0]!], { count: COUNT, prime: 3, firstId: 0 }),
-          send(topo.sources[1]!.ns, topo.sources[1]!.ip, [streams[1]!], { count: COUNT, prime: 3, firstId: 1 }),
-        ]);
-        for (const r of await rx.result()) expect(r).toMatchObject({ unique: COUNT, duplicates: 0, foreign: 0 });
+        // Each source sends its own stream; mcr-send numbers a sender's streams from 0, so both
+        // carry stream id 0. One receiver per stream (each socket bound to its group, multicast_all
+        // off): a packet of the other group landing on a socket would carry the same id and the
+        // same sequence numbers, so it shows up there as a duplicate (not foreign) and fails the check.
+        await Promise.all(streams.map((s, i) => prime(topo.sources[i]!, [s])));
+        const rxs = await Promise.all(streams.map((s) => receive(topo.sinks[0]!, [s], COUNT)));
+        await Promise.all(streams.map((s, i) => send(topo.sources[i]!, [s], COUNT)));
+        for (const rx of rxs) expect((await rx.result).streams[0]).toMatchObject({ unique: COUNT, duplicates: 0, foreign: 0 });
       } finally {
         await relay.stop();
       }

@@ -3,7 +3,7 @@
 import { afterAll, expect, it } from 'vitest';
 import { listNamespaces, run } from '../../src/netns/index.js';
 import { awaitSnooping, clean, switchTopo, uniquePrefix, up } from '../../src/topology/index.js';
-import { send, startReceiver } from './stand-ins.js';
+import { receive, send } from '../lab-traffic.js';
 
 const prefix = uniquePrefix();
 afterAll(async () => {
@@ -26,14 +26,16 @@ it('switch: after awaitSnooping, a joined group passes the bridge and an unjoine
     const joined = { group: '239.2.2.1', port: 5010 };
     const unjoined = { group: '239.2.2.2', port: 5010 };
     const COUNT = 200;
-    // Only `joined` is joined behind the relay port. Any socket for `unjoined` would join it, so that
-    // group is checked on the relay input's receive counter: it must not grow by its packets.
-    const rx = await startReceiver(topo.relay.ns, topo.relay.inputs[0]!.ifname, [joined], COUNT);
+    // Only `joined` is joined behind the relay port. mcr-recv joins every group it is given, so a
+    // receiver cannot watch `unjoined` without joining it (and so letting it through the switch):
+    // that group is checked on the relay input's receive counter instead: it must not grow by its packets.
+    const rx = await receive(topo.relay.inputs[0]!, [joined], COUNT);
     const before = await rxPackets(topo.relay.ns, 'in0');
-    await send(topo.source.ns, topo.source.ip, [unjoined], { count: COUNT });
+    const probe = await send(topo.source, [unjoined], COUNT);
+    expect(probe.perStream).toEqual([COUNT]); // the probe did leave the source
     const afterUnjoined = await rxPackets(topo.relay.ns, 'in0');
-    await send(topo.source.ns, topo.source.ip, [joined], { count: COUNT });
-    const [r] = await rx.result();
+    await send(topo.source, [joined], COUNT);
+    const [r] = (await rx.result).streams;
     expect(r).toMatchObject({ unique: COUNT, duplicates: 0, foreign: 0 });
     // IGMP queries from the bridge may arrive meanwhile: allow a handful of frames, not 200.
     expect(afterUnjoined - before).toBeLessThan(10);
