@@ -3,7 +3,7 @@
 // --max-loss and see no duplicates, every add/remove succeeds, and only the bed's rules remain.
 import { runSender } from '../traffic/index.js';
 import type { ScenarioOptions } from './options.js';
-import { checkTrial, makeReport, streamRows, STREAM_COLUMNS, type ScenarioReport, type Violation } from './report.js';
+import { checkTrial, makeReport, trialTotals, streamRows, STREAM_COLUMNS, type ScenarioReport, type Violation } from './report.js';
 import { bedOptions, withBed } from './common.js';
 
 /** Extra groups churned: input 239.2.0.<k+1>:7001+k -> output 239.8.0.<k+1>:8001+k. */
@@ -70,7 +70,7 @@ export async function churn(o: ScenarioOptions): Promise<ScenarioReport> {
       violations.push({ metric: 'rules', value: leftover.length + lost.length, threshold: 0,
         message: `after churn mcr list shows ${ids.join(', ')}: ${leftover.length ? `left over ${leftover.join(', ')}` : ''}${lost.length ? ` lost ${lost.join(', ')}` : ''}` });
     }
-    const { perStream: _ps, ...totals } = r;
+    const totals = trialTotals(r);
     return makeReport(o, {
       violations,
       columns: STREAM_COLUMNS,

@@ -3,7 +3,7 @@
 import type { Bed, TrialResult } from '../bed/index.js';
 import type { RelayName } from '../relays/index.js';
 import type { ScenarioOptions } from './options.js';
-import { checkTrial, makeReport, trialRow, TRIAL_COLUMNS, type Row, type ScenarioReport, type Violation } from './report.js';
+import { checkTrial, makeReport, trialTotals, trialRow, TRIAL_COLUMNS, type Row, type ScenarioReport, type Violation } from './report.js';
 import { bedOptions, trialOptions } from './common.js';
 import { openBed } from '../bed/index.js';
 
@@ -28,7 +28,7 @@ export async function compare(o: ScenarioOptions): Promise<ScenarioReport> {
       results.push(r);
       if (bed.options.relay === 'kernel') kernel = r;
       violations.push(...checkTrial(r, o, bed.relay.label));
-      const { perStream: _ps, ...totals } = r;
+      const totals = trialTotals(r);
       trials.push(totals);
     }
     for (const [i, r] of results.entries()) rows.push(trialRow(r, { relay: beds[i]!.relay.label }));

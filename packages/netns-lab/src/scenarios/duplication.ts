@@ -2,7 +2,7 @@
 // once (total delivered <= sent, no duplicates), and the load is spread: every worker forwarded
 // something (`mcr stats --json`: workers[].forwarded).
 import type { ScenarioOptions } from './options.js';
-import { checkTrial, makeReport, type Row, type ScenarioReport, type Violation } from './report.js';
+import { checkTrial, makeReport, trialTotals, type Row, type ScenarioReport, type Violation } from './report.js';
 import { bedOptions, trialOptions, withBed } from './common.js';
 
 export async function duplication(o: ScenarioOptions): Promise<ScenarioReport> {
@@ -29,7 +29,7 @@ export async function duplication(o: ScenarioOptions): Promise<ScenarioReport> {
           message: `worker ${w.index} (pid ${w.pid}) forwarded nothing: the load is not spread over the workers` });
       }
     }
-    const { perStream: _ps, ...totals } = r;
+    const totals = trialTotals(r);
     return makeReport(o, {
       violations,
       columns: ['worker', 'interface', 'pid', 'alive', 'framesSeen', 'matched', 'forwarded'],

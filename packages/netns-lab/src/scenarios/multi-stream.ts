@@ -1,6 +1,6 @@
 // multi-stream: N streams through one bed; loss, duplicates, cross-talk and corruption per stream.
 import type { ScenarioOptions } from './options.js';
-import { checkTrial, makeReport, streamRows, STREAM_COLUMNS, type ScenarioReport } from './report.js';
+import { checkTrial, makeReport, trialTotals, streamRows, STREAM_COLUMNS, type ScenarioReport } from './report.js';
 import { bedOptions, trialOptions, withBed } from './common.js';
 
 export async function multiStream(o: ScenarioOptions): Promise<ScenarioReport> {
@@ -8,7 +8,7 @@ export async function multiStream(o: ScenarioOptions): Promise<ScenarioReport> {
   o.onProgress(`multi-stream: ${o.relay}, ${n} streams, ${o.rate} pps aggregate, ${o.count} packets per stream`);
   return withBed(bedOptions(o, n), async (bed) => {
     const r = await bed.trial(trialOptions(o));
-    const { perStream: _ps, ...totals } = r;
+    const totals = trialTotals(r);
     return makeReport(o, {
       violations: checkTrial(r, o, bed.relay.label),
       columns: STREAM_COLUMNS,

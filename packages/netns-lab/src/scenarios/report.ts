@@ -32,6 +32,12 @@ export function makeReport(o: ScenarioOptions, parts: Pick<ScenarioReport, 'viol
   return { scenario: o.scenario, passed: parts.violations.length === 0, options, ...parts };
 }
 
+/** A trial's summed figures without the per-stream rows (those go in the report's table). */
+export function trialTotals(r: TrialResult): Omit<TrialResult, 'perStream'> {
+  const { perStream: _rows, ...totals } = r;
+  return totals;
+}
+
 const pct = (x: number) => `${x.toFixed(x !== 0 && x < 0.01 ? 4 : 2)} %`;
 
 /**

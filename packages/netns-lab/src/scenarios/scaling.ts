@@ -1,7 +1,7 @@
 // scaling: multi-stream for each stream count in the list; one table, one row per count.
 import type { TrialResult } from '../bed/index.js';
 import type { ScenarioOptions } from './options.js';
-import { checkTrial, makeReport, trialRow, TRIAL_COLUMNS, type Row, type ScenarioReport, type Violation } from './report.js';
+import { checkTrial, makeReport, trialTotals, trialRow, TRIAL_COLUMNS, type Row, type ScenarioReport, type Violation } from './report.js';
 import { bedOptions, trialOptions, withBed } from './common.js';
 
 export async function scaling(o: ScenarioOptions): Promise<ScenarioReport> {
@@ -12,7 +12,7 @@ export async function scaling(o: ScenarioOptions): Promise<ScenarioReport> {
     o.onProgress(`scaling: ${o.relay}, ${n} streams`);
     await withBed(bedOptions(o, n), async (bed) => {
       const r = await bed.trial(trialOptions(o));
-      const { perStream: _ps, ...totals } = r;
+      const totals = trialTotals(r);
       trials.push(totals);
       const v = checkTrial(r, o, `${bed.relay.label}, ${n} streams`);
       violations.push(...v);

@@ -4,7 +4,7 @@
 // Memory and descriptors are read from /proc for the supervisor and every worker (pids from mcr stats).
 import { readdir, readFile } from 'node:fs/promises';
 import type { ScenarioOptions } from './options.js';
-import { checkTrial, makeReport, streamRows, STREAM_COLUMNS, type ScenarioReport, type Violation } from './report.js';
+import { checkTrial, makeReport, trialTotals, streamRows, STREAM_COLUMNS, type ScenarioReport, type Violation } from './report.js';
 import { bedOptions, sleep, withBed } from './common.js';
 
 const SAMPLE_EVERY_MS = 5000;
@@ -115,7 +115,7 @@ export async function soak(o: ScenarioOptions): Promise<ScenarioReport> {
     }
     if (restarts > 0) violations.push({ metric: 'workerRestarts', value: restarts, threshold: 0, message: `${restarts} worker restart(s) during the soak` });
 
-    const { perStream: _ps, ...totals } = r;
+    const totals = trialTotals(r);
     return makeReport(o, {
       violations,
       columns: STREAM_COLUMNS,
