@@ -1,18 +1,11 @@
 // Test beds: the stream plan (pure), option validation, and trials through socat, the kernel and
 // mcr on chain, fanout and converge. Correctness only (loss/dup/foreign), never timing.
-import { afterAll, describe, expect, it } from 'vitest';
-import { bedPrefixes, liveBeds, normaliseBedOptions, openBed, planStreams, type Bed } from '../../src/bed/index.js';
-import { listNamespaces } from '../../src/netns/index.js';
+import { describe, expect, it } from 'vitest';
+import { normaliseBedOptions, openBed, planStreams, type Bed } from '../../src/bed/index.js';
 import { mcrUnavailableReason } from '../../src/relays/index.js';
-import { clean } from '../../src/topology/index.js';
+import { expectBedsClosedAfterAll } from '../beds-closed.js';
 
-afterAll(async () => {
-  const prefixes = bedPrefixes();
-  for (const p of prefixes) await clean(p);
-  const left = (await listNamespaces()).filter((n) => prefixes.some((p) => n.startsWith(`${p}-`)));
-  expect(left).toEqual([]);
-  expect(liveBeds()).toEqual([]);
-});
+expectBedsClosedAfterAll();
 
 async function withBed<T>(bed: Bed, fn: (b: Bed) => Promise<T>): Promise<T> {
   try {

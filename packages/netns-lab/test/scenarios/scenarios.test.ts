@@ -4,21 +4,13 @@
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { bedPrefixes, liveBeds } from '../../src/bed/index.js';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import { listNamespaces } from '../../src/netns/index.js';
 import { mcrUnavailableReason } from '../../src/relays/index.js';
 import { normaliseScenarioOptions, renderReport, runScenario, ScenarioUsageError, type ScenarioReport } from '../../src/scenarios/index.js';
-import { clean } from '../../src/topology/index.js';
+import { expectBedsClosedAfterAll } from '../beds-closed.js';
 
-afterAll(async () => {
-  const prefixes = bedPrefixes();
-  for (const p of prefixes) await clean(p);
-  const left = (await listNamespaces()).filter((n) => prefixes.some((p) => n.startsWith(`${p}-`)));
-  expect(left).toEqual([]);
-  expect(liveBeds()).toEqual([]);
-});
+expectBedsClosedAfterAll();
 
 async function cli(...argv: string[]) {
   const out: string[] = [];

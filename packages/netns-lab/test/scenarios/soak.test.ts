@@ -1,18 +1,11 @@
 // The soak scenario, shortened to seconds: it passes against mcr, and its duplicate check is proved
 // able to fail (fanout-off). The full 10-minute soak is a bench target (bench:soak), not part of CI.
-import { afterAll, describe, expect, it } from 'vitest';
-import { bedPrefixes, liveBeds } from '../../src/bed/index.js';
-import { listNamespaces } from '../../src/netns/index.js';
+import { describe, expect, it } from 'vitest';
 import { mcrUnavailableReason } from '../../src/relays/index.js';
 import { normaliseScenarioOptions, renderReport, runScenario, ScenarioUsageError } from '../../src/scenarios/index.js';
-import { clean } from '../../src/topology/index.js';
+import { expectBedsClosedAfterAll } from '../beds-closed.js';
 
-afterAll(async () => {
-  const prefixes = bedPrefixes();
-  for (const p of prefixes) await clean(p);
-  expect((await listNamespaces()).filter((n) => prefixes.some((p) => n.startsWith(`${p}-`)))).toEqual([]);
-  expect(liveBeds()).toEqual([]);
-});
+expectBedsClosedAfterAll();
 
 describe('soak (short)', () => {
   it('options: --duration is for soak only, and soak defaults to 0.01 % loss', () => {
