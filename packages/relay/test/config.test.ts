@@ -1,18 +1,22 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config/config-error.js';
 import { parseConfig } from '../src/config/config-schema.js';
 import { loadConfig } from '../src/config/load-config.js';
-import { interfaceExists } from '../src/net/interfaces.js';
+import { NATIVE_LIMITS } from '../src/config/limits.js';
+import { interfaceExists, isEthernetInterface } from '../src/net/interfaces.js';
 
-// Real sysfs: "lo" exists in every namespace, "nosuch0" in none.
+// Real sysfs: "lo" exists in every namespace (and has no Ethernet MAC), "nosuch0" in none; outputs
+// need an Ethernet interface, which the host running the tests has.
 const options = { interfaceExists };
+const ether = readdirSync('/sys/class/net').find(isEthernetInterface);
+const out = (over: Record<string, unknown> = {}) => ({ interface: ether, group: '239.9.9.1', port: 6001, ttl: 8, ...over });
 const rule = (over: Record<string, unknown> = {}) => ({
   id: 's1',
   input: { interface: 'lo', group: '239.1.1.1', port: 5001 },
-  outputs: [{ interface: 'lo', group: '239.9.9.1', port: 6001, ttl: 8 }],
+  outputs: [out()],
   ...over,
 });
 
@@ -26,7 +30,7 @@ function issuesOf(value: unknown): string[] {
   throw new Error('expected a ConfigError');
 }
 
-describe('config', () => {
+describe.skipIf(ether === undefined)('config', () => {
   it('fills in defaults', () => {
     const c = parseConfig({ rules: [rule()] }, options);
     expect(c).toMatchObject({ workers: 1, dataPlane: { batchSize: 64, coalesceMicros: 300 }, fanout: { mode: 'hash' }, igmp: { join: true }, control: { socket: '/run/mcr/control.sock', mode: 0o600 } });
@@ -46,7 +50,7 @@ describe('config', () => {
         rule(),
         rule(),
         rule(),
-        rule({ id: 'x', input: { interface: 'lo', group: '239.1.1.3', port: 5001 }, outputs: [{ interface: 'lo', group: '239.9.9.9', port: 70000 }] }),
+        rule({ id: 'x', input: { interface: 'lo', group: '239.1.1.3', port: 5001 }, outputs: [out({ group: '239.9.9.9', port: 70000 })] }),
       ],
     });
     expect(issues).toContain('workers: must be 1..64, got 0');
@@ -59,19 +63,51 @@ describe('config', () => {
     expect(issuesOf({ rules: [rule({ input: { interface: 'nosuch0', group: '239.1.1.1', port: 1 } })] })).toContain('rules[0].input.interface: unknown interface "nosuch0"');
     expect(issuesOf({ rules: [rule({ input: { interface: 'lo', group: '10.1.1.1', port: 1 } })] })[0]).toMatch(/^rules\[0\]\.input\.group: must be an IPv4 multicast group/);
     expect(issuesOf({ rules: [rule(), rule({ id: 's2' })] })[0]).toMatch(/^rules\[1\]\.input: duplicate input: rule "s1"/);
-    expect(issuesOf({ rules: [rule({ outputs: [{ interface: 'lo', group: '239.1.1.1', port: 5001 }] })] })[0]).toMatch(/^rules\[0\]\.outputs\[0\]: .*loop/);
+    expect(issuesOf({ rules: [rule({ input: { interface: ether, group: '239.1.1.1', port: 5001 }, outputs: [out({ group: '239.1.1.1', port: 5001 })] })] })[0]).toMatch(/^rules\[0\]\.outputs\[0\]: .*loop/);
     expect(issuesOf({ rules: [rule(), rule()] })).toContain('rules[1].id: duplicate rule id "s1"');
   });
 
   it('rejects unknown fields, so a typo is not silently a default', () => {
     expect(issuesOf({ worker: 2 })[0]).toMatch(/^worker: unknown field/);
-    expect(issuesOf({ rules: [rule({ outputs: [{ interface: 'lo', group: '239.9.9.1', port: 1, tll: 3 }] })] })[0]).toMatch(/^rules\[0\]\.outputs\[0\]\.tll: unknown field/);
+    expect(issuesOf({ rules: [rule({ outputs: [{ interface: ether, group: '239.9.9.1', port: 1, tll: 3 }] })] })[0]).toMatch(/^rules\[0\]\.outputs\[0\]\.tll: unknown field/);
+  });
+
+  it('fills in the new fields\' defaults and keeps the ones given', () => {
+    const c = parseConfig({ rules: [rule({ maxPps: 1000, input: { interface: 'lo', group: '239.1.1.1', port: 5001, vlan: 10 }, outputs: [out({ ttlMode: 'set' }), out({ port: 6002 })] })] }, options);
+    expect(c.testOnly).toEqual({ disableLoopGuard: false, injectedWorkNanos: 0 });
+    expect(c.rules[0]).toMatchObject({ maxPps: 1000, input: { vlan: 10 } });
+    expect(c.rules[0]!.outputs.map((o) => o.ttlMode)).toEqual(['set', 'decrement']);
+    expect(parseConfig({ testOnly: { disableLoopGuard: true, injectedWorkNanos: 500 } }, options).testOnly).toEqual({ disableLoopGuard: true, injectedWorkNanos: 500 });
+  });
+
+  it('refuses, with the field path, every output the data plane could not send', () => {
+    const outputs = (n: number) => Array.from({ length: n }, (_, i) => out({ port: 6001 + i }));
+    expect(parseConfig({ rules: [rule({ outputs: outputs(NATIVE_LIMITS.maxOutputsPerRule) })] }, options).rules[0]!.outputs).toHaveLength(64);
+    expect(issuesOf({ rules: [rule({ outputs: outputs(NATIVE_LIMITS.maxOutputsPerRule + 1) })] })).toEqual([
+      "rules[0].outputs: at most 64 outputs per rule (the data plane's limit), got 65",
+    ]);
+    expect(issuesOf({ rules: [rule({ outputs: [out({ interface: 'lo' })] })] })[0]).toMatch(/^rules\[0\]\.outputs\[0\]\.interface: lo has no Ethernet MAC address/);
+    expect(issuesOf({ rules: [rule({ outputs: [out(), out({ ttl: 3 })] })] })[0]).toMatch(/^rules\[0\]\.outputs\[1\]: duplicate output: rules\[0\]\.outputs\[0\] already sends to 239\.9\.9\.1:6001/);
+    expect(issuesOf({ rules: [rule({ outputs: [out({ group: '224.0.0.251' })] })] })[0]).toMatch(/^rules\[0\]\.outputs\[0\]\.group: 224\.0\.0\.0\/24 is link-local .* linkLocal: true/);
+    expect(parseConfig({ rules: [rule({ linkLocal: true, outputs: [out({ group: '224.0.0.251' })] })] }, options).rules[0]!.linkLocal).toBe(true);
+    for (const [address, why] of [['0.0.0.0', 'unspecified'], ['255.255.255.255', 'broadcast'], ['127.0.0.1', 'loopback'], ['240.1.2.3', 'reserved']]) {
+      expect(issuesOf({ rules: [rule({ outputs: [out({ group: address })] })] })[0]).toMatch(new RegExp(`^rules\\[0\\]\\.outputs\\[0\\]\\.group: cannot send to .*${why}`));
+    }
+    expect(issuesOf({ rules: [rule({ outputs: [out({ ttlMode: 'copy' })] })] })).toContain('rules[0].outputs[0].ttlMode: must be one of decrement | set, got "copy"');
+    expect(issuesOf({ rules: [rule({ maxPps: 0 })] })).toContain(`rules[0].maxPps: must be 1..${NATIVE_LIMITS.maxPps}, got 0`);
+    expect(issuesOf({ rules: [rule({ input: { interface: 'lo', group: '239.1.1.1', port: 1, vlan: 4096 } })] })).toContain('rules[0].input.vlan: must be 0..4095, got 4096');
+  });
+
+  it('refuses a control socket mode that lets others in', () => {
+    expect(parseConfig({ control: { mode: '0660' } }, options).control.mode).toBe(0o660);
+    expect(issuesOf({ control: { mode: '0666' } })).toEqual(['control.mode: must not give others access (no bits in 0007), got "0666"']);
+    expect(issuesOf({ control: { mode: 0o601 } })).toEqual(['control.mode: must not give others access (no bits in 0007), got "0601"']);
   });
 
   it('reads JSON5 and reports syntax errors with the file name', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mcr-config-'));
     const good = join(dir, 'good.json5');
-    writeFileSync(good, `{ workers: 2, // comment\n rules: [ { input: { interface: "lo", group: "239.1.1.1", port: 5001 }, outputs: [ { interface: "lo", group: "239.9.9.1", port: 6001 } ] } ] }`);
+    writeFileSync(good, `{ workers: 2, // comment\n rules: [ { input: { interface: "lo", group: "239.1.1.1", port: 5001 }, outputs: [ { interface: "${ether}", group: "239.9.9.1", port: 6001 } ] } ] }`);
     expect(loadConfig(good, options).workers).toBe(2);
     const bad = join(dir, 'bad.json5');
     writeFileSync(bad, '{ workers: ');

@@ -1,10 +1,11 @@
 import { ConfigError } from './config-error.js';
 import { FieldReader, join } from './fields.js';
 import { readRule, type RuleCheckOptions } from './rule-schema.js';
-import { DEFAULTS, FANOUT_MODES, LOG_LEVELS, type FanoutMode, type RelayConfig, type Rule } from './types.js';
+import { CONTROL_MODE_OTHERS, NATIVE_LIMITS, RELAY_LIMITS } from './limits.js';
+import { DEFAULTS, FANOUT_MODES, LOG_LEVELS, type FanoutMode, type RelayConfig, type Rule, type TestOnlySettings } from './types.js';
 import { RuleTable } from '../rules/rule-table.js';
 
-const TOP_LEVEL_KEYS = ['workers', 'dataPlane', 'fanout', 'igmp', 'control', 'statsInterval', 'logLevel', 'rules'] as const;
+const TOP_LEVEL_KEYS = ['workers', 'dataPlane', 'fanout', 'igmp', 'control', 'statsInterval', 'logLevel', 'rules', 'testOnly'] as const;
 
 /**
  * normalise -> default -> validate, in one pass that reports every issue with its field path.
@@ -24,8 +25,8 @@ export function parseConfig(value: unknown, options: RuleCheckOptions): RelayCon
     const d = reader.object(obj.dataPlane, 'dataPlane');
     if (d) {
       reader.onlyKeys(d, 'dataPlane', ['batchSize', 'coalesceMicros']);
-      if (d.batchSize !== undefined) dataPlane.batchSize = reader.integer(d.batchSize, 'dataPlane.batchSize', 1, 1024) ?? dataPlane.batchSize;
-      if (d.coalesceMicros !== undefined) dataPlane.coalesceMicros = reader.integer(d.coalesceMicros, 'dataPlane.coalesceMicros', 0, 1000) ?? dataPlane.coalesceMicros;
+      if (d.batchSize !== undefined) dataPlane.batchSize = reader.integer(d.batchSize, 'dataPlane.batchSize', 1, NATIVE_LIMITS.maxBatchSize) ?? dataPlane.batchSize;
+      if (d.coalesceMicros !== undefined) dataPlane.coalesceMicros = reader.integer(d.coalesceMicros, 'dataPlane.coalesceMicros', 0, NATIVE_LIMITS.maxCoalesceMicros) ?? dataPlane.coalesceMicros;
     }
   }
 
@@ -70,6 +71,18 @@ export function parseConfig(value: unknown, options: RuleCheckOptions): RelayCon
     }
   }
 
+  const testOnly: TestOnlySettings = { disableLoopGuard: false, injectedWorkNanos: 0 };
+  if (obj.testOnly !== undefined) {
+    const t = reader.object(obj.testOnly, 'testOnly');
+    if (t) {
+      reader.onlyKeys(t, 'testOnly', ['disableLoopGuard', 'injectedWorkNanos']);
+      if (t.disableLoopGuard !== undefined) testOnly.disableLoopGuard = reader.boolean(t.disableLoopGuard, 'testOnly.disableLoopGuard') ?? false;
+      if (t.injectedWorkNanos !== undefined) {
+        testOnly.injectedWorkNanos = reader.integer(t.injectedWorkNanos, 'testOnly.injectedWorkNanos', 0, RELAY_LIMITS.maxInjectedWorkNanos) ?? 0;
+      }
+    }
+  }
+
   const statsInterval = obj.statsInterval === undefined ? DEFAULTS.statsInterval : reader.number(obj.statsInterval, 'statsInterval', 0, 86400);
   const logLevel = obj.logLevel === undefined ? DEFAULTS.logLevel : reader.oneOf(obj.logLevel, 'logLevel', LOG_LEVELS);
 
@@ -99,6 +112,7 @@ export function parseConfig(value: unknown, options: RuleCheckOptions): RelayCon
     statsInterval: statsInterval!,
     logLevel: logLevel!,
     rules,
+    testOnly,
   };
 }
 
@@ -112,7 +126,13 @@ function freshId(position: number, taken: Set<unknown>): string {
 
 function parseMode(reader: FieldReader, value: unknown, path: string): number | undefined {
   // Modes are written as octal strings ("0660") in JSON, which has no octal literals.
-  if (typeof value === 'string' && /^0?[0-7]{3}$/.test(value)) return parseInt(value, 8);
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0o777) return value;
-  return reader.fail(path, `must be a file mode such as "0600", got ${JSON.stringify(value)}`);
+  let mode: number | undefined;
+  if (typeof value === 'string' && /^0?[0-7]{3}$/.test(value)) mode = parseInt(value, 8);
+  else if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0o777) mode = value;
+  if (mode === undefined) return reader.fail(path, `must be a file mode such as "0600", got ${JSON.stringify(value)}`);
+  // Whoever can connect can add and remove rules: only the owner and the configured group may.
+  if ((mode & CONTROL_MODE_OTHERS) !== 0) {
+    return reader.fail(path, `must not give others access (no bits in 0${CONTROL_MODE_OTHERS.toString(8).padStart(3, '0')}), got "0${mode.toString(8).padStart(3, '0')}"`);
+  }
+  return mode;
 }

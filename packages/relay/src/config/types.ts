@@ -9,7 +9,15 @@ export interface InputSpec {
   group: string;
   port: number;
   source?: string;
+  /** 802.1Q VLAN id: only frames tagged with it match. Absent: untagged frames only. */
+  vlan?: number;
 }
+
+/**
+ * decrement (default): out TTL = min(ttl, input TTL - 1), and inputs with TTL <= 1 are not sent, so a
+ * loop dies within the TTL. set: out TTL = ttl whatever came in (loop-unsafe; for TTL-1 sources).
+ */
+export type TtlMode = 'decrement' | 'set';
 
 export interface OutputSpec {
   interface: string;
@@ -17,12 +25,25 @@ export interface OutputSpec {
   group: string;
   port: number;
   ttl: number;
+  ttlMode: TtlMode;
 }
 
 export interface Rule {
   id: string;
   input: InputSpec;
   outputs: OutputSpec[];
+  /** Frames per second this rule may forward (per worker); absent: unlimited. */
+  maxPps?: number;
+  /** true: outputs may use 224.0.0.0/24 (link-local control groups), which is refused otherwise. */
+  linkLocal?: boolean;
+}
+
+/** TEST-ONLY switches, logged loudly at start: they exist so the lab can prove its checks can fail. */
+export interface TestOnlySettings {
+  /** No own-MAC check and TTL "set" on every output: the loop guard off (the negative control). */
+  disableLoopGuard: boolean;
+  /** Busy work per frame read in the data plane, so a gate can prove it catches a slowdown. */
+  injectedWorkNanos: number;
 }
 
 export interface DataPlaneSettings {
@@ -44,6 +65,7 @@ export interface RelayConfig {
   statsInterval: number;
   logLevel: LogLevel;
   rules: Rule[];
+  testOnly: TestOnlySettings;
 }
 
 export const DEFAULTS = {
@@ -57,6 +79,7 @@ export const DEFAULTS = {
   statsInterval: 10,
   logLevel: 'info' as LogLevel,
   ttl: 16,
+  ttlMode: 'decrement' as TtlMode,
   maxWorkers: 64,
   batchSize: 64,
   // Measured at 50 kpps on the reference machine: 0 µs -> 5.9 µs CPU/packet, p50 22 µs; 300 µs ->
@@ -65,4 +88,5 @@ export const DEFAULTS = {
 } as const;
 
 export const FANOUT_MODES: readonly FanoutMode[] = ['hash', 'cpu', 'lb', 'off'];
+export const TTL_MODES: readonly TtlMode[] = ['decrement', 'set'];
 export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];

@@ -30,6 +30,19 @@ export function interfaceExists(name: string): boolean {
   return isValidInterfaceName(name) && existsSync(`/sys/class/net/${name}`);
 }
 
+const ARPHRD_ETHER = 1;
+
+/** Whether the interface carries Ethernet frames with a 6-byte MAC (sysfs `type` 1, `addr_len` 6). */
+export function isEthernetInterface(name: string): boolean {
+  if (!interfaceExists(name)) return false;
+  try {
+    const sys = `/sys/class/net/${name}`;
+    return Number(readFileSync(`${sys}/type`, 'utf8').trim()) === ARPHRD_ETHER && Number(readFileSync(`${sys}/addr_len`, 'utf8').trim()) === 6;
+  } catch {
+    return false; // removed between the reads
+  }
+}
+
 /** Reads the interface from sysfs of the current network namespace. */
 export function interfaceInfo(name: string): InterfaceInfo {
   if (!interfaceExists(name)) {

@@ -32,3 +32,18 @@ export function isLinkLocalMulticast(text: string): boolean {
   const v = parseIpv4(text);
   return v !== null && v >>> 8 === 0xe00000;
 }
+
+/**
+ * Why a unicast output address can never be a destination (a reason to print), or null when it can:
+ * 0.0.0.0 (unspecified), 127/8 (loopback: never leaves the host), 240/4 (reserved, and the limited
+ * broadcast 255.255.255.255).
+ */
+export function unsendableUnicast(text: string): string | null {
+  const v = parseIpv4(text);
+  if (v === null) return null;
+  if (v === 0) return 'the unspecified address 0.0.0.0';
+  if (v === 0xffffffff) return 'the limited broadcast address 255.255.255.255';
+  if (v >>> 24 === 127) return 'a loopback address (127.0.0.0/8)';
+  if (v >>> 28 === 0xf) return 'a reserved address (240.0.0.0/4)';
+  return null;
+}

@@ -1,0 +1,35 @@
+import { NATIVE_LIMITS } from '@mcr/relay-native';
+
+// Every maximum the relay enforces, stated once. The schema (config files and `mcr add`), the rule
+// table and the README quote these names; whatever the data plane would refuse comes from
+// NATIVE_LIMITS, so the schema refuses it first, with a field path, before any worker sees it.
+
+export { NATIVE_LIMITS };
+
+export const RELAY_LIMITS = {
+  /**
+   * Rules in the whole relay. All rules of one input interface form one native table, so no interface
+   * may hold more than NATIVE_LIMITS.maxRulesPerTable; the same figure for the whole relay bounds what
+   * a rule change, `mcr list` and `mcr stats` have to walk and answer (a stats line per rule).
+   */
+  maxRules: NATIVE_LIMITS.maxRulesPerTable,
+  /**
+   * Distinct input groups per input interface: each is an IGMP membership. The kernel holds
+   * net.ipv4.igmp_max_memberships (20) per socket, so 1024 groups already take 52 membership sockets,
+   * and every group is one more entry in the interface's multicast filter, which NICs overflow into
+   * "all multicast" long before this.
+   */
+  maxGroupsPerInterface: 1024,
+  /**
+   * Input interfaces: each one runs `workers` processes (up to DEFAULTS.maxWorkers). 64 interfaces at
+   * one worker each is already more processes than the cores of any host this relay is meant for.
+   */
+  maxInputInterfaces: 64,
+  /** RuleSpec.vlan: a 12-bit 802.1Q VLAN id (the data plane's range). */
+  maxVlan: 4095,
+  /** testOnly.injectedWorkNanos: the data plane's range for its test-only busy work per frame. */
+  maxInjectedWorkNanos: 100_000,
+} as const;
+
+/** control.mode bits that would give users other than the owner and the group access to the relay. */
+export const CONTROL_MODE_OTHERS = 0o007;
