@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'ETIMEDOUT'
   | 'EBUSY'
   | 'EJOIN' // an IGMP join failed
+  | 'EAPPLY' // a worker refused the new rule table: the change was rolled back everywhere
   | 'EINTERNAL';
 
 export interface ErrorBody {

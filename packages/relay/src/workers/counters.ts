@@ -1,16 +1,34 @@
-import type { RuleCounters, WorkerCounters } from '@mcr/relay-native';
+import type { RuleCounters, WorkerCounters } from './native-api.js';
 
-const SCALARS = ['framesSeen', 'matched', 'noMatch', 'malformed', 'fragments', 'forwarded', 'txErrors', 'kernelPackets', 'kernelDrops'] as const;
+const SCALARS = [
+  'framesSeen',
+  'matched',
+  'noMatch',
+  'malformed',
+  'fragments',
+  'forwarded',
+  'txErrors',
+  'kernelPackets',
+  'kernelDrops',
+  'ownFrames',
+  'badChecksum',
+  'ttlExpired',
+  'rateLimited',
+  'outputAbsent',
+] as const;
 export type ScalarCounter = (typeof SCALARS)[number];
 
 export function emptyCounters(): WorkerCounters {
-  return { framesSeen: 0, matched: 0, noMatch: 0, malformed: 0, fragments: 0, forwarded: 0, txErrors: 0, kernelPackets: 0, kernelDrops: 0, rules: [] };
+  const c = Object.fromEntries(SCALARS.map((k) => [k, 0])) as Record<ScalarCounter, number>;
+  return { ...c, rules: [] };
 }
+
+// `?? 0`: a data plane built before a counter existed does not report it; a sum must stay a number.
 
 /** Sums worker counters; per-rule counters are summed by rule id, outputs by position. */
 export function addCounters(a: WorkerCounters, b: WorkerCounters): WorkerCounters {
   const out = emptyCounters();
-  for (const key of SCALARS) out[key] = a[key] + b[key];
+  for (const key of SCALARS) out[key] = (a[key] ?? 0) + (b[key] ?? 0);
   out.rules = mergeRules([...a.rules, ...b.rules]);
   return out;
 }
@@ -20,11 +38,12 @@ export function mergeRules(rules: RuleCounters[]): RuleCounters[] {
   for (const r of rules) {
     const sum = byId.get(r.id);
     if (!sum) {
-      byId.set(r.id, { id: r.id, matched: r.matched, bytes: r.bytes, outputs: r.outputs.map((o) => ({ ...o })) });
+      byId.set(r.id, { id: r.id, matched: r.matched, bytes: r.bytes, rateLimited: r.rateLimited ?? 0, outputs: r.outputs.map((o) => ({ ...o })) });
       continue;
     }
     sum.matched += r.matched;
     sum.bytes += r.bytes;
+    sum.rateLimited += r.rateLimited ?? 0;
     r.outputs.forEach((o, i) => {
       const s = sum.outputs[i];
       if (s) {

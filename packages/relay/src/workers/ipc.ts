@@ -1,18 +1,27 @@
-import type { RuleSpec, WorkerCounters, WorkerOptions } from '@mcr/relay-native';
+import type { RuleSpec, TableContext, WorkerCounters, WorkerOptions } from './native-api.js';
 
-// Messages between the supervisor and a data-plane worker process (Node IPC channel).
+// Messages between the supervisor and a data-plane worker process (Node IPC channel). Every change
+// is a request with an answer: a table is `applied` or `refused` (with the reason), never silently
+// dropped and never a reason for the worker to die.
 
 export interface WorkerBoot {
   index: number;
   options: WorkerOptions;
 }
 
+export interface RuleTableMessage {
+  rules: RuleSpec[];
+  context: TableContext;
+}
+
 export type ToWorker =
-  | { type: 'rules'; rules: RuleSpec[] }
+  | ({ type: 'rules'; requestId: number } & RuleTableMessage)
   | { type: 'counters'; requestId: number }
   | { type: 'stop' };
 
 export type FromWorker =
   | { type: 'ready'; fanoutId: number | null }
   | { type: 'fatal'; message: string; code?: string }
+  | { type: 'applied'; requestId: number }
+  | { type: 'refused'; requestId: number; message: string }
   | { type: 'counters'; requestId: number; counters: WorkerCounters };

@@ -1,17 +1,27 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { FanoutMode as NativeFanoutMode, RuleSpec, WorkerCounters, WorkerOptions } from '@mcr/relay-native';
 import type { DataPlaneSettings, FanoutMode } from '../config/types.js';
 import type { Logger } from '../log.js';
-import type { FromWorker, ToWorker, WorkerBoot } from './ipc.js';
+import type { FromWorker, RuleTableMessage, ToWorker, WorkerBoot } from './ipc.js';
 import { addCounters, emptyCounters } from './counters.js';
+import type { FanoutMode as NativeFanoutMode, WorkerCounters, WorkerOptions } from './native-api.js';
 
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-process.js', import.meta.url));
 const RESTART_DELAY_MS = 100;
 const MAX_RESTART_DELAY_MS = 5000;
 const COUNTERS_TIMEOUT_MS = 1000;
+/** A worker swaps a table in microseconds; one that has not answered in this long is treated as refusing. */
+const TABLE_ANSWER_TIMEOUT_MS = 2000;
 const STOP_GRACE_MS = 1500;
 const STABLE_AFTER_MS = 10_000;
+/**
+ * A slot whose process died this many times within CRASH_LOOP_WINDOW_MS is "failing": restarting it
+ * at the usual pace would only burn CPU the other interfaces need, so it is retried every
+ * FAILING_RETRY_MS until a process stays up.
+ */
+export const CRASH_LOOP = { deaths: 5, windowMs: 60_000, retryMs: 30_000 } as const;
+
+export type WorkerState = 'running' | 'restarting' | 'failing';
 
 export interface WorkerPoolOptions {
   interface: string;
@@ -19,6 +29,8 @@ export interface WorkerPoolOptions {
   workers: number;
   fanout: { mode: FanoutMode; id?: number };
   dataPlane: DataPlaneSettings;
+  /** Passed to every worker's data plane as they are (allMulticast, injectedWorkNanos). */
+  extraWorkerOptions?: Pick<WorkerOptions, 'allMulticast' | 'injectedWorkNanos'>;
   log: Logger;
   /** Called when a worker cannot start at all (bad interface, no permission): the pool gives up. */
   onFatal?: (message: string) => void;
@@ -29,15 +41,31 @@ export interface WorkerSnapshot {
   index: number;
   pid: number | null;
   alive: boolean;
+  state: WorkerState;
   restarts: number;
+  lastError: string | null;
   counters: WorkerCounters;
+}
+
+/** A worker did not take a rule table: `worker` is `<interface>#<index>`. */
+export class TableRefused extends Error {
+  constructor(
+    readonly worker: string,
+    readonly reason: string,
+  ) {
+    super(`worker ${worker}: ${reason}`);
+    this.name = 'TableRefused';
+  }
 }
 
 /** One worker slot: the process in it changes on restart, the slot's counters carry over. */
 interface Slot {
   index: number;
   child: ChildProcess | null;
+  /** The process is up and takes tables. */
   ready: boolean;
+  /** The process has a table and forwards. */
+  applied: boolean;
   restarts: number;
   /** Counters of the slot's earlier (dead) processes, so totals never go backwards. */
   retired: WorkerCounters;
@@ -45,7 +73,14 @@ interface Slot {
   restartTimer: NodeJS.Timeout | null;
   /** Restarts in a row whose process died soon after starting. */
   quickDeaths: number;
+  /** When the slot's processes died, within CRASH_LOOP.windowMs. */
+  deaths: number[];
+  /** In a crash loop, or its process refused the table it started with. */
+  failing: boolean;
+  lastError: string | null;
 }
+
+type TableAnswer = { ok: true } | { ok: false; reason: string };
 
 /**
  * The worker processes of one input interface, all in one PACKET_FANOUT group so that each frame goes
@@ -54,37 +89,76 @@ interface Slot {
  */
 export class WorkerPool {
   private readonly slots: Slot[] = [];
-  private rules: RuleSpec[] = [];
+  private table: RuleTableMessage = { rules: [], context: { ownMacs: [] } };
   private fanoutId: number | null;
   private stopping = false;
   private started = false;
   private nextRequest = 1;
-  /** Counter requests in flight, by request id, with the slot they went to. */
-  private readonly pending = new Map<number, { slot: Slot; answer: (c: WorkerCounters | null) => void }>();
-  restartsTotal = 0;
+  /** Requests in flight, by request id, with the slot they went to; a null answer: no answer. */
+  private readonly pending = new Map<number, { slot: Slot; answer: (m: FromWorker | null) => void }>();
+  /** Refusals of a first table during start(), which then fails. */
+  private startRefusal: TableRefused | null = null;
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.fanoutId = options.fanout.id ?? null;
   }
 
-  /** Starts every worker and resolves once all of them read frames. */
-  async start(rules: RuleSpec[]): Promise<void> {
-    this.rules = rules;
+  get interfaceName(): string {
+    return this.options.interface;
+  }
+
+  /**
+   * Starts every worker and resolves once all of them forward with `table`. Rejects with TableRefused
+   * when a worker refuses it (the caller stops the pool); a worker that cannot start at all is
+   * reported through onFatal.
+   */
+  async start(table: RuleTableMessage): Promise<void> {
+    this.table = table;
     for (let i = 0; i < this.options.workers; i++) {
-      const slot: Slot = { index: i, child: null, ready: false, restarts: 0, retired: emptyCounters(), last: emptyCounters(), restartTimer: null, quickDeaths: 0 };
+      const slot: Slot = {
+        index: i,
+        child: null,
+        ready: false,
+        applied: false,
+        restarts: 0,
+        retired: emptyCounters(),
+        last: emptyCounters(),
+        restartTimer: null,
+        quickDeaths: 0,
+        deaths: [],
+        failing: false,
+        lastError: null,
+      };
       this.slots.push(slot);
       // The first worker creates the fanout group (the kernel picks a free id unless the config set one);
       // the others join that id, so they must wait for it.
       await this.spawn(slot);
+      if (this.startRefusal) throw this.startRefusal;
       if (this.stopping) return; // the first failure says it all: the others would fail the same way
     }
     this.started = true;
   }
 
-  /** Replaces the rule table in every worker; the native swap is atomic, nothing restarts. */
-  setRules(rules: RuleSpec[]): void {
-    this.rules = rules;
-    for (const slot of this.slots) if (slot.ready) this.post(slot, { type: 'rules', rules });
+  /**
+   * Sends `table` to every live worker; resolves when each has applied it, rejects with TableRefused
+   * naming the first that refused or did not answer. The pool keeps `table` as its current one either
+   * way (a worker that restarts gets it): after a refusal the caller sends the previous table back.
+   */
+  async setRules(table: RuleTableMessage): Promise<void> {
+    this.table = table;
+    const live = this.slots.filter((s) => s.ready);
+    const answers = await Promise.all(live.map(async (slot) => [slot, await this.requestTable(slot, table)] as const));
+    let refused: TableRefused | null = null;
+    for (const [slot, answer] of answers) {
+      if (answer.ok) {
+        slot.applied = true;
+        slot.failing = false;
+        continue;
+      }
+      slot.lastError = `table refused: ${answer.reason}`;
+      refused ??= new TableRefused(this.workerName(slot), answer.reason);
+    }
+    if (refused) throw refused;
   }
 
   async snapshot(): Promise<WorkerSnapshot[]> {
@@ -97,7 +171,9 @@ export class WorkerPool {
           index: slot.index,
           pid: slot.child?.pid ?? null,
           alive: slot.ready,
+          state: stateOf(slot),
           restarts: slot.restarts,
+          lastError: slot.lastError,
           counters: addCounters(slot.retired, slot.last),
         };
       }),
@@ -110,7 +186,7 @@ export class WorkerPool {
       this.slots.map(async (slot) => {
         if (slot.restartTimer) clearTimeout(slot.restartTimer);
         const child = slot.child;
-        if (!child || child.exitCode !== null || child.signalCode !== null) return;
+        if (!child || child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
         const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
         this.post(slot, { type: 'stop' });
         const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
@@ -120,12 +196,17 @@ export class WorkerPool {
     );
   }
 
+  private workerName(slot: Slot): string {
+    return `${this.options.interface}#${slot.index}`;
+  }
+
   private nativeFanout(): WorkerOptions['fanout'] {
     const { mode } = this.options.fanout;
     if (mode === 'off') return null;
     return this.fanoutId === null ? { mode: mode as NativeFanoutMode } : { mode: mode as NativeFanoutMode, id: this.fanoutId };
   }
 
+  /** Starts a process in `slot`; resolves once it forwards with the current table, or failed to. */
   private spawn(slot: Slot): Promise<void> {
     const boot: WorkerBoot = {
       index: slot.index,
@@ -135,13 +216,23 @@ export class WorkerPool {
         fanout: this.nativeFanout(),
         batchSize: this.options.dataPlane.batchSize,
         coalesceMicros: this.options.dataPlane.coalesceMicros,
+        ...this.options.extraWorkerOptions,
       },
     };
-    const child = fork(WORKER_ENTRY, [JSON.stringify(boot)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
-    slot.child = child;
-    slot.ready = false;
-    const startedAt = Date.now();
     const { log } = this.options;
+    const name = this.workerName(slot);
+    slot.ready = false;
+    slot.applied = false;
+    const startedAt = Date.now();
+    let child: ChildProcess;
+    try {
+      child = fork(WORKER_ENTRY, [JSON.stringify(boot)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    } catch (err) {
+      // Out of processes or memory: a fault of the moment, not of this worker. Retry like a death.
+      this.ended(slot, null, startedAt, false, `cannot fork a worker: ${(err as Error).message}`);
+      return Promise.resolve();
+    }
+    slot.child = child;
     return new Promise<void>((resolve) => {
       let settled = false;
       const settle = () => {
@@ -150,17 +241,33 @@ export class WorkerPool {
           resolve();
         }
       };
+      let ended = false;
+      const end = (why: string) => {
+        if (ended) return;
+        ended = true;
+        const wasReady = slot.ready;
+        this.ended(slot, child, startedAt, wasReady, why);
+        settle();
+      };
       child.on('message', (message: FromWorker) => {
         switch (message.type) {
           case 'ready':
             if (this.fanoutId === null && message.fanoutId !== null) this.fanoutId = message.fanoutId;
             slot.ready = true;
-            this.post(slot, { type: 'rules', rules: this.rules });
-            log.debug(`worker ${this.options.interface}#${slot.index} pid ${child.pid} ready (fanout ${message.fanoutId ?? 'off'})`);
-            settle();
+            log.debug(`worker ${name} pid ${child.pid} ready (fanout ${message.fanoutId ?? 'off'})`);
+            void this.requestTable(slot, this.table).then((answer) => {
+              if (answer.ok) {
+                slot.applied = true;
+                slot.failing = false;
+              } else if (slot.child === child) {
+                this.firstTableRefused(slot, answer.reason);
+              }
+              settle();
+            });
             break;
           case 'fatal':
-            log.error(`worker ${this.options.interface}#${slot.index} cannot start: ${message.message}`);
+            slot.lastError = message.message;
+            log.error(`worker ${name} cannot start: ${message.message}`);
             if (!this.started) {
               // At start-up this is a configuration problem (no such interface, no permission): say so
               // and give up. Later it is a fault (the interface went away): keep restarting, with backoff.
@@ -169,34 +276,68 @@ export class WorkerPool {
             }
             settle();
             break;
+          case 'applied':
+          case 'refused':
           case 'counters':
-            this.pending.get(message.requestId)?.answer(message.counters);
+            this.pending.get(message.requestId)?.answer(message);
             break;
         }
       });
-      child.on('exit', (code, signal) => {
-        // A dead worker answers nothing: settle its requests now rather than at their timeout.
-        for (const p of [...this.pending.values()]) if (p.slot === slot) p.answer(null);
-        const wasReady = slot.ready;
-        slot.ready = false;
-        slot.child = null;
-        slot.retired = addCounters(slot.retired, slot.last);
-        slot.last = emptyCounters();
-        settle();
-        if (this.stopping) return;
-        slot.restarts++;
-        this.restartsTotal++;
-        // Restart at once after a crash; back off only while restarts keep failing quickly (the interface is
-        // gone, say), so that a worker in a crash loop does not spin.
-        slot.quickDeaths = wasReady && Date.now() - startedAt > STABLE_AFTER_MS ? 0 : slot.quickDeaths + 1;
-        const delay = Math.min(MAX_RESTART_DELAY_MS, RESTART_DELAY_MS * 2 ** Math.max(0, slot.quickDeaths - 1));
-        log.warn(`worker ${this.options.interface}#${slot.index} pid ${child.pid} died (${signal ?? `exit ${code}`}); restart #${slot.restarts} in ${delay} ms`);
-        slot.restartTimer = setTimeout(() => {
-          slot.restartTimer = null;
-          if (!this.stopping) void this.spawn(slot);
-        }, delay);
+      child.on('error', (err) => {
+        // Emitted when the process could not be spawned (then 'exit' may never come) or an IPC send
+        // failed (the process is still there, and its 'exit' will follow if it dies).
+        if (child.pid === undefined) end(`cannot fork a worker: ${err.message}`);
+        else log.debug(`worker ${name}: ${err.message}`);
       });
+      child.on('exit', (code, signal) => end(`pid ${child.pid} died (${signal ?? `exit ${code}`})`));
     });
+  }
+
+  /** A restarted process refused the table its siblings run: keep it (idle) and say so; no restart. */
+  private firstTableRefused(slot: Slot, reason: string): void {
+    slot.lastError = `table refused: ${reason}`;
+    if (!this.started) {
+      this.startRefusal ??= new TableRefused(this.workerName(slot), reason);
+      return;
+    }
+    slot.failing = true;
+    this.options.log.error(`worker ${this.workerName(slot)} refused the current rule table and does not forward: ${reason}`);
+  }
+
+  /** A slot's process is gone (or never came): settle its requests and schedule the next attempt. */
+  private ended(slot: Slot, child: ChildProcess | null, startedAt: number, wasReady: boolean, why: string): void {
+    const { log } = this.options;
+    // A dead worker answers nothing: settle its requests now rather than at their timeout.
+    for (const p of [...this.pending.values()]) if (p.slot === slot) p.answer(null);
+    slot.ready = false;
+    slot.applied = false;
+    if (slot.child === child) slot.child = null;
+    slot.retired = addCounters(slot.retired, slot.last);
+    slot.last = emptyCounters();
+    if (this.stopping) return;
+    slot.restarts++;
+    slot.lastError = why;
+    const now = Date.now();
+    slot.deaths = [...slot.deaths.filter((t) => now - t < CRASH_LOOP.windowMs), now];
+    let delay: number;
+    slot.failing = slot.deaths.length >= CRASH_LOOP.deaths;
+    if (slot.failing) {
+      delay = CRASH_LOOP.retryMs;
+      log.error(
+        `worker ${this.workerName(slot)} ${why}: ${slot.deaths.length} deaths within ${CRASH_LOOP.windowMs / 1000} s, ` +
+          `failing; next attempt in ${delay / 1000} s (restart #${slot.restarts}). Other interfaces are not affected.`,
+      );
+    } else {
+      // Restart at once after a crash; back off only while restarts keep failing quickly (the interface
+      // is gone, say), so that a worker in a crash loop does not spin.
+      slot.quickDeaths = wasReady && now - startedAt > STABLE_AFTER_MS ? 0 : slot.quickDeaths + 1;
+      delay = Math.min(MAX_RESTART_DELAY_MS, RESTART_DELAY_MS * 2 ** Math.max(0, slot.quickDeaths - 1));
+      log.warn(`worker ${this.workerName(slot)} ${why}; restart #${slot.restarts} in ${delay} ms`);
+    }
+    slot.restartTimer = setTimeout(() => {
+      slot.restartTimer = null;
+      if (!this.stopping) void this.spawn(slot);
+    }, delay);
   }
 
   private post(slot: Slot, message: ToWorker): void {
@@ -204,22 +345,40 @@ export class WorkerPool {
     if (child?.connected) child.send(message, (err) => err && this.options.log.debug(`ipc to worker ${slot.index}: ${err.message}`));
   }
 
-  private requestCounters(slot: Slot): Promise<WorkerCounters | null> {
-    const requestId = this.nextRequest++;
+  /** One request to one worker; null when it died or did not answer within `timeoutMs`. */
+  private request(slot: Slot, message: ToWorker & { requestId: number }, timeoutMs: number): Promise<FromWorker | null> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.pending.delete(requestId);
+        this.pending.delete(message.requestId);
         resolve(null);
-      }, COUNTERS_TIMEOUT_MS);
-      this.pending.set(requestId, {
+      }, timeoutMs);
+      this.pending.set(message.requestId, {
         slot,
-        answer: (c) => {
+        answer: (m) => {
           clearTimeout(timer);
-          this.pending.delete(requestId);
-          resolve(c);
+          this.pending.delete(message.requestId);
+          resolve(m);
         },
       });
-      this.post(slot, { type: 'counters', requestId });
+      this.post(slot, message);
     });
   }
+
+  private async requestTable(slot: Slot, table: RuleTableMessage): Promise<TableAnswer> {
+    const child = slot.child;
+    const answer = await this.request(slot, { type: 'rules', requestId: this.nextRequest++, ...table }, TABLE_ANSWER_TIMEOUT_MS);
+    if (answer?.type === 'applied') return { ok: true };
+    if (answer?.type === 'refused') return { ok: false, reason: answer.message };
+    return { ok: false, reason: slot.child === child && child !== null ? `no answer within ${TABLE_ANSWER_TIMEOUT_MS} ms` : 'the worker died before answering' };
+  }
+
+  private async requestCounters(slot: Slot): Promise<WorkerCounters | null> {
+    const answer = await this.request(slot, { type: 'counters', requestId: this.nextRequest++ }, COUNTERS_TIMEOUT_MS);
+    return answer?.type === 'counters' ? answer.counters : null;
+  }
+}
+
+function stateOf(slot: Slot): WorkerState {
+  if (slot.ready && slot.applied) return 'running';
+  return slot.failing ? 'failing' : 'restarting';
 }

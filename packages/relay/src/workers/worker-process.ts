@@ -1,5 +1,6 @@
 import { DataPlaneWorker } from '@mcr/relay-native';
-import type { FromWorker, ToWorker, WorkerBoot } from './ipc.js';
+import type { FromWorker, RuleTableMessage, ToWorker, WorkerBoot } from './ipc.js';
+import type { WorkerCounters } from './native-api.js';
 
 // A data-plane worker process: one native DataPlaneWorker on one input interface. Packets never touch
 // this process's JavaScript: the native thread forwards; this event loop only swaps rule tables and
@@ -12,7 +13,9 @@ function main(): void {
   const boot = JSON.parse(process.argv[2] ?? '{}') as WorkerBoot;
   let worker: DataPlaneWorker;
   try {
-    worker = new DataPlaneWorker(boot.options);
+    // The options carry the contract's additions (allMulticast, injectedWorkNanos); a data plane that
+    // predates them ignores them.
+    worker = new DataPlaneWorker(boot.options as ConstructorParameters<typeof DataPlaneWorker>[0]);
   } catch (err) {
     const e = err as Error & { code?: string };
     send({ type: 'fatal', message: e.message, ...(e.code ? { code: e.code } : {}) });
@@ -31,19 +34,38 @@ function main(): void {
     process.exit(process.exitCode ?? 0);
   };
 
+  /**
+   * A table the data plane refuses leaves the one in force (or none yet) untouched: the supervisor
+   * hears why and rolls the change back. A refusal is an answer, never a reason to die.
+   */
+  const applyTable = (table: RuleTableMessage): string | null => {
+    try {
+      (worker.setRules as (rules: RuleTableMessage['rules'], context: RuleTableMessage['context']) => void)(table.rules, table.context);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    // The first table arrives right after we report ready: start only then, so nothing read before
+    // it is counted as unmatched.
+    if (!started) {
+      try {
+        worker.start();
+      } catch (err) {
+        return `cannot start forwarding: ${(err as Error).message}`;
+      }
+      started = true;
+    }
+    return null;
+  };
+
   process.on('message', (message: ToWorker) => {
     switch (message.type) {
-      case 'rules':
-        worker.setRules(message.rules);
-        // The first table arrives right after we report ready: start only then, so nothing read
-        // before it is counted as unmatched.
-        if (!started) {
-          worker.start();
-          started = true;
-        }
+      case 'rules': {
+        const refusal = applyTable(message);
+        send(refusal === null ? { type: 'applied', requestId: message.requestId } : { type: 'refused', requestId: message.requestId, message: refusal });
         break;
+      }
       case 'counters':
-        send({ type: 'counters', requestId: message.requestId, counters: worker.counters() });
+        send({ type: 'counters', requestId: message.requestId, counters: worker.counters() as WorkerCounters });
         break;
       case 'stop':
         void stop();
