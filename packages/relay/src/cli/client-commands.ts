@@ -2,7 +2,7 @@ import { request } from '../control/control-client.js';
 import type { Response } from '../control/protocol.js';
 import type { StatsReport } from '../daemon/stats-report.js';
 import type { Rule } from '../config/types.js';
-import { parse, parseEndpoint, UsageError } from './args.js';
+import { integerFlag, parse, parseEndpoint, UsageError } from './args.js';
 
 const CONTROL_DEFAULT = process.env.MCR_CONTROL ?? '/run/mcr/control.sock';
 const common = { control: { type: 'string' }, json: { type: 'boolean' } } as const;
@@ -40,14 +40,31 @@ export async function statsCommand(argv: string[]): Promise<number> {
 }
 
 export async function addCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { ...common, id: { type: 'string' }, input: { type: 'string' }, source: { type: 'string' }, output: { type: 'string', multiple: true } });
+  const { values } = parse(argv, {
+    ...common,
+    id: { type: 'string' },
+    input: { type: 'string' },
+    source: { type: 'string' },
+    vlan: { type: 'string' },
+    output: { type: 'string', multiple: true },
+    'max-pps': { type: 'string' },
+    'link-local': { type: 'boolean' },
+    'ttl-mode': { type: 'string' },
+  });
   if (!values.input) throw new UsageError('--input IFACE:GROUP:PORT is required');
   if (!values.output || values.output.length === 0) throw new UsageError('--output IFACE:GROUP:PORT[:TTL] is required (repeatable)');
   const input = parseEndpoint(values.input, '--input', false);
+  // Ranges are the relay's to check (its schema names the field and states the limit); the CLI only
+  // checks that a number is a number.
+  const vlan = integerFlag(values.vlan, '--vlan', 0, Number.MAX_SAFE_INTEGER);
+  const maxPps = integerFlag(values['max-pps'], '--max-pps', 0, Number.MAX_SAFE_INTEGER);
+  const ttlMode = values['ttl-mode'];
   const rule = {
     ...(values.id ? { id: values.id } : {}),
-    input: { ...input, ...(values.source ? { source: values.source } : {}) },
-    outputs: values.output.map((o) => parseEndpoint(o, '--output', true)),
+    input: { ...input, ...(values.source ? { source: values.source } : {}), ...(vlan === undefined ? {} : { vlan }) },
+    ...(maxPps === undefined ? {} : { maxPps }),
+    ...(values['link-local'] ? { linkLocal: true } : {}),
+    outputs: values.output.map((o) => ({ ...parseEndpoint(o, '--output', true), ...(ttlMode === undefined ? {} : { ttlMode }) })),
   };
   const res = await request(values.control ?? CONTROL_DEFAULT, 'add', { rule });
   return finish(res, values.json, (r: { rule: Rule }) => `added ${formatRule(r.rule)}`);
@@ -62,20 +79,24 @@ export async function removeCommand(argv: string[]): Promise<number> {
 
 function formatRule(r: Rule): string {
   const i = r.input;
-  const outs = r.outputs.map((o) => `${o.interface}:${o.group}:${o.port}:${o.ttl}`).join(', ');
-  return `${r.id}  ${i.interface}:${i.group}:${i.port}${i.source ? ` from ${i.source}` : ''} -> ${outs}`;
+  const outs = r.outputs.map((o) => `${o.interface}:${o.group}:${o.port}:${o.ttl}${o.ttlMode === 'set' ? ' (ttl set)' : ''}`).join(', ');
+  const extras = [i.vlan === undefined ? '' : ` vlan ${i.vlan}`, i.source ? ` from ${i.source}` : ''].join('');
+  const limits = [r.maxPps === undefined ? '' : `  max ${r.maxPps} pps`, r.linkLocal ? '  link-local' : ''].join('');
+  return `${r.id}  ${i.interface}:${i.group}:${i.port}${extras} -> ${outs}${limits}`;
 }
 
 function formatStats(s: StatsReport): string {
   const lines = [`pid ${s.pid}, up ${s.uptimeSec} s`, '', 'rules:'];
   for (const r of s.rules) {
-    lines.push(`  ${r.id}  matched ${r.matched}  bytes ${r.bytes}  ` + r.outputs.map((o) => `-> ${o.interface}:${o.group}:${o.port} ${o.packets} pkts ${o.txErrors} txerr`).join('  '));
+    lines.push(`  ${r.id}  matched ${r.matched}  bytes ${r.bytes}${r.rateLimited ? `  ratelimited ${r.rateLimited}` : ''}  ` + r.outputs.map((o) => `-> ${o.interface}:${o.group}:${o.port} ${o.packets} pkts ${o.txErrors} txerr`).join('  '));
   }
   lines.push('', 'workers:');
   for (const w of s.workers) {
     lines.push(
-      `  ${w.interface}#${w.index} pid ${w.pid ?? '-'} ${w.alive ? 'up' : 'DOWN'} restarts ${w.restarts}  frames ${w.framesSeen} matched ${w.matched} forwarded ${w.forwarded} nomatch ${w.noMatch} malformed ${w.malformed} fragments ${w.fragments} txerr ${w.txErrors} kdrops ${w.kernelDrops}`,
+      `  ${w.interface}#${w.index} pid ${w.pid ?? '-'} ${w.state} restarts ${w.restarts}  frames ${w.framesSeen} matched ${w.matched} forwarded ${w.forwarded} nomatch ${w.noMatch} malformed ${w.malformed} fragments ${w.fragments} txerr ${w.txErrors} kdrops ${w.kernelDrops}` +
+        ` ownframes ${w.ownFrames} ttlexpired ${w.ttlExpired} ratelimited ${w.rateLimited} badsum ${w.badChecksum} absent ${w.outputAbsent}`,
     );
+    if (w.lastError) lines.push(`    last error: ${w.lastError}`);
   }
   const g = s.igmp;
   lines.push('', `igmp: attempted ${g.attempted} succeeded ${g.succeeded} failed ${g.failed} left ${g.left}`);

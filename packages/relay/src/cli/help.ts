@@ -31,13 +31,20 @@ Options:
   -h, --help             this help`,
   add: `Usage: mcr add --input IFACE:GROUP:PORT --output IFACE:GROUP:PORT[:TTL] [--output ...] [options]
 
-Adds a rule to the running relay. It takes effect at once, without restarting workers.
+Adds a rule to the running relay. It takes effect at once, without restarting workers, and only once
+every worker has applied it: a change a worker refuses is rolled back everywhere (EAPPLY).
 
 Options:
   --id ID                rule id (generated when absent)
   --input IFACE:GROUP:PORT            the stream to relay
   --source ADDRESS       only packets from this source address
+  --vlan N               only frames tagged with 802.1Q VLAN N (0..4095); default: untagged only
   --output IFACE:GROUP:PORT[:TTL]     where to send it (repeatable); GROUP may be unicast
+  --max-pps N            forward at most N packets per second of this stream (per worker); excess is
+                         dropped and counted (rateLimited)
+  --link-local           allow output groups in 224.0.0.0/24 (refused otherwise)
+  --ttl-mode MODE        decrement (default): out TTL = min(TTL, input TTL - 1), TTL-1 input dropped;
+                         set: out TTL = TTL whatever came in (loop-unsafe); applies to every output
   --control PATH         control socket
   --json                 print the relay's answer as JSON
   -h, --help             this help`,
@@ -49,7 +56,8 @@ Removes rule ID from the running relay; its group is left when no other rule nee
 Lists the rules of the running relay.`,
   stats: `Usage: mcr stats [--control PATH] [--json]
 
-Shows counters: per rule (matched, per output forwarded), per worker (with pid), totals, and the IGMP
+Shows counters: per rule (matched, rate-limited, per output forwarded), per worker (pid, state
+running | restarting | failing, restarts, last error, loop-guard and TTL drops), totals, and the IGMP
 counters and current memberships.`,
   ping: `Usage: mcr ping [--control PATH] [--json]
 

@@ -1,7 +1,7 @@
 import type { Rule } from '../config/types.js';
 import type { IgmpCounters, Membership } from '../igmp/igmp-memberships.js';
 import { addCounters, emptyCounters, mergeRules, SCALAR_COUNTERS, type ScalarCounter } from '../workers/counters.js';
-import type { WorkerSnapshot } from '../workers/worker-pool.js';
+import type { WorkerSnapshot, WorkerState } from '../workers/worker-pool.js';
 
 /** `mcr stats --json`: the shape is part of the control protocol (v1). */
 export interface StatsReport {
@@ -12,16 +12,19 @@ export interface StatsReport {
     input: Rule['input'];
     matched: number;
     bytes: number;
+    rateLimited: number;
     outputs: Array<Rule['outputs'][number] & { packets: number; bytes: number; txErrors: number }>;
   }>;
-  workers: Array<{ interface: string; index: number; pid: number | null; alive: boolean; restarts: number } & Record<ScalarCounter, number>>;
-  totals: Record<ScalarCounter, number> & { workers: number; workersAlive: number; workerRestarts: number };
+  workers: Array<
+    { interface: string; index: number; pid: number | null; alive: boolean; state: WorkerState; restarts: number; lastError: string | null } & Record<ScalarCounter, number>
+  >;
+  totals: Record<ScalarCounter, number> & { workers: number; workersAlive: number; workersFailing: number; workerRestarts: number };
   igmp: IgmpCounters & { memberships: Membership[] };
   interfaces: InterfacesReport;
 }
 
 export interface InterfacesReport {
-  states: Array<{ name: string; ifindex: number | null; up: boolean }>;
+  states: Array<{ name: string; ifindex: number | null; up: boolean; ipv4: string | null }>;
   events: { down: number; up: number; gone: number; back: number };
 }
 
@@ -46,14 +49,25 @@ export function buildStatsReport(args: {
         input: rule.input,
         matched: c?.matched ?? 0,
         bytes: c?.bytes ?? 0,
+        rateLimited: c?.rateLimited ?? 0,
         outputs: rule.outputs.map((out, i) => ({ ...out, packets: c?.outputs[i]?.packets ?? 0, bytes: c?.outputs[i]?.bytes ?? 0, txErrors: c?.outputs[i]?.txErrors ?? 0 })),
       };
     }),
-    workers: args.workers.map((w) => ({ interface: w.interface, index: w.index, pid: w.pid, alive: w.alive, restarts: w.restarts, ...scalars(w.counters) })),
+    workers: args.workers.map((w) => ({
+      interface: w.interface,
+      index: w.index,
+      pid: w.pid,
+      alive: w.alive,
+      state: w.state,
+      restarts: w.restarts,
+      lastError: w.lastError,
+      ...scalars(w.counters),
+    })),
     totals: {
       ...scalars(total),
       workers: args.workers.length,
       workersAlive: args.workers.filter((w) => w.alive).length,
+      workersFailing: args.workers.filter((w) => w.state === 'failing').length,
       workerRestarts: args.workers.reduce((n, w) => n + w.restarts, 0),
     },
     igmp: { ...args.igmp, memberships: args.memberships },
@@ -61,12 +75,23 @@ export function buildStatsReport(args: {
   };
 }
 
+/** Counters that only mean something when they are not zero: the summary line names them then. */
+const WHEN_NONZERO = [
+  ['ownFrames', 'loop'],
+  ['ttlExpired', 'ttl'],
+  ['rateLimited', 'ratelimited'],
+  ['badChecksum', 'badsum'],
+  ['outputAbsent', 'absent'],
+  ['workersFailing', 'failing'],
+] as const;
+
 /** The periodic one-line summary on stderr. */
 export function summaryLine(s: StatsReport): string {
   const t = s.totals;
+  const drops = WHEN_NONZERO.filter(([key]) => t[key] > 0).map(([key, label]) => ` ${label}=${t[key]}`);
   return (
     `rules=${s.rules.length} workers=${t.workersAlive}/${t.workers} frames=${t.framesSeen} matched=${t.matched} ` +
     `forwarded=${t.forwarded} nomatch=${t.noMatch} malformed=${t.malformed} fragments=${t.fragments} ` +
-    `txerr=${t.txErrors} kdrops=${t.kernelDrops} groups=${s.igmp.memberships.length} restarts=${t.workerRestarts}`
+    `txerr=${t.txErrors} kdrops=${t.kernelDrops} groups=${s.igmp.memberships.length} restarts=${t.workerRestarts}${drops.join('')}`
   );
 }

@@ -1,10 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { interfaceIsUp } from './interfaces.js';
 
 export interface InterfaceState {
   /** null while the interface does not exist. */
   ifindex: number | null;
   up: boolean;
+  /** Its first IPv4 address, null while it has none: outputs send from it. */
+  ipv4: string | null;
 }
 
 export interface InterfaceChange {
@@ -13,19 +16,22 @@ export interface InterfaceChange {
   after: InterfaceState;
 }
 
-export function readInterfaceState(name: string): InterfaceState {
+type Addresses = ReturnType<typeof networkInterfaces>;
+
+export function readInterfaceState(name: string, addresses: Addresses = networkInterfaces()): InterfaceState {
   const sys = `/sys/class/net/${name}`;
-  if (!existsSync(sys)) return { ifindex: null, up: false };
+  if (!existsSync(sys)) return { ifindex: null, up: false, ipv4: null };
   try {
-    return { ifindex: Number(readFileSync(`${sys}/ifindex`, 'utf8').trim()), up: interfaceIsUp(name) };
+    const ipv4 = addresses[name]?.find((a) => a.family === 'IPv4')?.address ?? null;
+    return { ifindex: Number(readFileSync(`${sys}/ifindex`, 'utf8').trim()), up: interfaceIsUp(name), ipv4 };
   } catch {
-    return { ifindex: null, up: false }; // removed between the two reads
+    return { ifindex: null, up: false, ipv4: null }; // removed between the two reads
   }
 }
 
 /**
  * Polls the state of the interfaces the relay uses and reports each change (down, up, gone, back with
- * a new ifindex). Polling sysfs once a second costs nothing measurable and needs no netlink socket; an
+ * a new ifindex, a new or lost IPv4 address). Polling sysfs once a second costs nothing measurable and needs no netlink socket; an
  * outage is noticed within a second, which is what recovery needs.
  */
 export class InterfaceWatcher {
@@ -38,9 +44,12 @@ export class InterfaceWatcher {
     private readonly intervalMs = 1000,
   ) {}
 
-  start(): void {
+  start(onEveryPoll?: () => void): void {
     this.poll();
-    this.timer = setInterval(() => this.poll(), this.intervalMs);
+    this.timer = setInterval(() => {
+      this.poll();
+      onEveryPoll?.();
+    }, this.intervalMs);
     this.timer.unref();
   }
 
@@ -56,11 +65,12 @@ export class InterfaceWatcher {
   poll(): void {
     const wanted = new Set(this.names());
     for (const name of this.known.keys()) if (!wanted.has(name)) this.known.delete(name);
+    const addresses = networkInterfaces(); // one getifaddrs per poll, not one per interface
     for (const name of wanted) {
-      const after = readInterfaceState(name);
+      const after = readInterfaceState(name, addresses);
       const before = this.known.get(name);
       this.known.set(name, after);
-      if (before && (before.ifindex !== after.ifindex || before.up !== after.up)) this.onChange({ name, before, after });
+      if (before && (before.ifindex !== after.ifindex || before.up !== after.up || before.ipv4 !== after.ipv4)) this.onChange({ name, before, after });
     }
   }
 }

@@ -1,0 +1,37 @@
+import { ConfigError } from '../config/config-error.js';
+import type { Rule } from '../config/types.js';
+import { failure, ok, type Request, type Response } from '../control/protocol.js';
+import { ProtocolError } from '../control/protocol.js';
+import type { StatsReport } from './stats-report.js';
+
+/** What the control socket can ask of the relay. */
+export interface RelayOperations {
+  ping(): { pong: true; pid: number; rules: number };
+  list(): Rule[];
+  stats(): Promise<StatsReport>;
+  add(raw: unknown): Promise<Rule>;
+  remove(id: string): Promise<Rule>;
+}
+
+/** Answers one control request: every refusal becomes an error code the client can act on. */
+export async function dispatch(ops: RelayOperations, req: Request): Promise<Response> {
+  try {
+    switch (req.cmd) {
+      case 'ping':
+        return ok(ops.ping());
+      case 'list':
+        return ok({ rules: ops.list() });
+      case 'stats':
+        return ok(await ops.stats());
+      case 'add':
+        return ok({ rule: await ops.add(req.rule) });
+      case 'remove':
+        if (typeof req.id !== 'string') return failure('EINVAL', 'remove: id must be a rule id string');
+        return ok({ rule: await ops.remove(req.id) });
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) return failure('EINVALIDCONFIG', err.message, err.issues);
+    if (err instanceof ProtocolError) return failure(err.code, err.message, err.issues);
+    throw err;
+  }
+}

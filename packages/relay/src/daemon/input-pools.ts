@@ -1,0 +1,94 @@
+import type { RelayConfig } from '../config/types.js';
+import { ProtocolError } from '../control/protocol.js';
+import type { Logger } from '../log.js';
+import type { InterfaceFactsCache } from '../net/interface-facts.js';
+import type { RuleTable } from '../rules/rule-table.js';
+import type { RuleTableMessage } from '../workers/ipc.js';
+import { WorkerPool, type WorkerSnapshot } from '../workers/worker-pool.js';
+import { nativeRulesFor } from './native-rules.js';
+
+/**
+ * A worker pool per input interface, and the native tables they run. An input interface that
+ * disappeared has no pool (its sockets would be bound to a dead ifindex) and is remembered as
+ * missing until it is back.
+ */
+export class InputPools {
+  private readonly pools = new Map<string, WorkerPool>();
+  /** Input interfaces whose workers were stopped because the interface disappeared. */
+  readonly missing = new Set<string>();
+
+  constructor(
+    private readonly config: RelayConfig,
+    private readonly facts: InterfaceFactsCache,
+    private readonly log: Logger,
+  ) {}
+
+  get(iface: string): WorkerPool | undefined {
+    return this.pools.get(iface);
+  }
+
+  interfaces(): string[] {
+    return [...this.pools.keys()];
+  }
+
+  /** The native table of input interface `iface` under `table`, with this namespace's loop-guard facts. */
+  tableFor(iface: string, table: RuleTable): RuleTableMessage {
+    const { disableLoopGuard } = this.config.testOnly;
+    return {
+      rules: nativeRulesFor(table.rulesOn(iface), (name) => this.facts.get(name), { disableLoopGuard }),
+      context: { ownMacs: disableLoopGuard ? [] : this.facts.ownMacs() },
+    };
+  }
+
+  /**
+   * Starts the workers of `iface` with `table`. Throws TableRefused when one refuses it, EINTERNAL when
+   * they cannot start at all; either way no pool is left behind.
+   */
+  async start(iface: string, table: RuleTableMessage): Promise<void> {
+    const facts = this.facts.get(iface);
+    if (!facts) throw new ProtocolError('EINTERNAL', `interface ${iface} does not exist`);
+    let startError: string | undefined;
+    const { testOnly } = this.config;
+    const pool = new WorkerPool({
+      interface: iface,
+      ifindex: facts.ifindex,
+      workers: this.config.workers,
+      fanout: this.config.fanout,
+      dataPlane: this.config.dataPlane,
+      extraWorkerOptions: {
+        // Passive mode joins nothing, so a NIC's multicast filter would drop the groups: take all.
+        ...(this.config.igmp.join ? {} : { allMulticast: true }),
+        ...(testOnly.injectedWorkNanos > 0 ? { injectedWorkNanos: testOnly.injectedWorkNanos } : {}),
+      },
+      log: this.log,
+      onFatal: (message) => {
+        startError = message;
+      },
+    });
+    this.pools.set(iface, pool);
+    try {
+      await pool.start(table);
+      if (startError !== undefined) throw new ProtocolError('EINTERNAL', `workers on ${iface} cannot start: ${startError}`);
+    } catch (err) {
+      await this.stop(iface);
+      throw err;
+    }
+    this.missing.delete(iface);
+  }
+
+  async stop(iface: string): Promise<void> {
+    const pool = this.pools.get(iface);
+    this.pools.delete(iface);
+    await pool?.stop();
+  }
+
+  async stopAll(): Promise<void> {
+    const all = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(all.map((p) => p.stop()));
+  }
+
+  async snapshot(): Promise<WorkerSnapshot[]> {
+    return (await Promise.all([...this.pools.values()].map((p) => p.snapshot()))).flat();
+  }
+}

@@ -1,0 +1,94 @@
+import type { Logger } from '../log.js';
+import type { InterfaceFactsCache } from '../net/interface-facts.js';
+import type { InterfaceChange } from '../net/interface-watcher.js';
+import type { RuleTable } from '../rules/rule-table.js';
+import type { InputPools } from './input-pools.js';
+import type { RuleMemberships } from './memberships.js';
+
+export interface InterfaceEvents {
+  down: number;
+  up: number;
+  gone: number;
+  back: number;
+}
+
+/**
+ * What the relay does when an interface it uses changes under it. Down and up need nothing: sockets
+ * and memberships survive. An input that disappears stops its workers (their sockets are bound to a
+ * dead ifindex) until it is back; an output that disappears or loses its address stays in the tables
+ * with ifindex 0, so nothing else waits for it; when it is back (a new ifindex, an address), groups are
+ * re-joined and the tables that send on it are rebuilt. Only the input interfaces concerned are touched.
+ */
+export class InterfaceFaults {
+  readonly events: InterfaceEvents = { down: 0, up: 0, gone: 0, back: 0 };
+
+  constructor(
+    private readonly pools: InputPools,
+    private readonly memberships: RuleMemberships,
+    private readonly facts: InterfaceFactsCache,
+    private readonly table: () => RuleTable,
+    private readonly log: Logger,
+  ) {}
+
+  async onChange({ name, before, after }: InterfaceChange): Promise<void> {
+    this.facts.forget(name);
+    if (after.ifindex === null) {
+      this.events.gone++;
+      this.log.warn(`interface ${name} disappeared: forwarding through it stops until it is back`);
+      if (this.pools.get(name)) {
+        this.pools.missing.add(name);
+        await this.pools.stop(name);
+      }
+      await this.rebind(this.inputsSendingOn(name), 'all');
+      return;
+    }
+    if (before.ifindex !== after.ifindex) {
+      this.events.back++;
+      this.log.info(`interface ${name} is back (ifindex ${after.ifindex}): re-joining and rebinding`);
+      this.memberships.rejoin(name);
+      await this.rebind(new Set([...this.inputsSendingOn(name), name]), 'all');
+      return;
+    }
+    if (before.ipv4 !== after.ipv4) {
+      this.log.info(after.ipv4 === null ? `interface ${name} lost its IPv4 address: nothing is sent on it` : `interface ${name} has IPv4 ${after.ipv4}: sending on it`);
+      await this.rebind(this.inputsSendingOn(name), 'all');
+    }
+    if (before.up === after.up) return;
+    if (after.up) this.events.up++;
+    else this.events.down++;
+    this.log[after.up ? 'info' : 'warn'](`interface ${name} is ${after.up ? 'up' : 'down'}`);
+  }
+
+  /** Called on every watcher poll: an interface came or went in the namespace, or a missing input is back. */
+  async onPoll(): Promise<void> {
+    const macsChanged = this.facts.refreshOwnMacs();
+    const inputs = new Set(macsChanged ? this.table().inputInterfaces() : []);
+    for (const iface of this.pools.missing) if (this.facts.get(iface)) inputs.add(iface);
+    if (inputs.size > 0) await this.rebind(inputs, macsChanged ? 'all' : 'missing');
+  }
+
+  /** Input interfaces with a rule that sends on `name`. */
+  private inputsSendingOn(name: string): Set<string> {
+    const inputs = new Set<string>();
+    for (const rule of this.table().list()) if (rule.outputs.some((o) => o.interface === name)) inputs.add(rule.input.interface);
+    return inputs;
+  }
+
+  /** Sends the current tables of `inputs` to their workers, and starts those of inputs that are back. */
+  private async rebind(inputs: Set<string>, which: 'all' | 'missing'): Promise<void> {
+    const table = this.table();
+    await Promise.all(
+      [...inputs].map(async (iface) => {
+        if (table.rulesOn(iface).length === 0) return;
+        try {
+          const pool = this.pools.get(iface);
+          if (pool && which === 'all') await pool.setRules(this.pools.tableFor(iface, table));
+          else if (!pool && this.pools.missing.has(iface) && this.facts.get(iface)) await this.pools.start(iface, this.pools.tableFor(iface, table));
+        } catch (err) {
+          // The interface may be back without its address yet: the next poll tries again.
+          this.log.warn(`rebinding ${iface} after an interface change: ${(err as Error).message}`);
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,79 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { interfaceExists, isEthernetInterface } from './interfaces.js';
+
+/** What the data plane needs to know about an interface to send on it. */
+export interface InterfaceFacts {
+  name: string;
+  ifindex: number;
+  mac: string;
+  /** First IPv4 address, the source address of rewritten packets; null while it has none. */
+  ipv4: string | null;
+  ethernet: boolean;
+}
+
+const NO_MAC = '00:00:00:00:00:00';
+
+/** Reads one interface from sysfs (and getifaddrs for its address); null when it does not exist. */
+export function readInterfaceFacts(name: string): InterfaceFacts | null {
+  if (!interfaceExists(name)) return null;
+  try {
+    const sys = `/sys/class/net/${name}`;
+    return {
+      name,
+      ifindex: Number(readFileSync(`${sys}/ifindex`, 'utf8').trim()),
+      mac: readFileSync(`${sys}/address`, 'utf8').trim(),
+      ipv4: networkInterfaces()[name]?.find((a) => a.family === 'IPv4')?.address ?? null,
+      ethernet: isEthernetInterface(name),
+    };
+  } catch {
+    return null; // removed between the reads
+  }
+}
+
+/** Every interface MAC of this namespace, without the all-zero one of lo and tunnels, sorted. */
+export function readOwnMacs(): string[] {
+  const macs = new Set<string>();
+  for (const name of readdirSync('/sys/class/net')) {
+    try {
+      const mac = readFileSync(`/sys/class/net/${name}/address`, 'utf8').trim().toLowerCase();
+      if (mac !== '' && mac !== NO_MAC) macs.add(mac);
+    } catch {
+      // removed while we listed, or without an address at all
+    }
+  }
+  return [...macs].sort();
+}
+
+/**
+ * Interface facts, cached: a rule change looks each output up here instead of in sysfs (about 118 us
+ * a lookup, per output of every rule, made large rule sets block the supervisor for seconds). Entries
+ * are read on a miss and forgotten when the interface watcher reports a change.
+ */
+export class InterfaceFactsCache {
+  private readonly facts = new Map<string, InterfaceFacts | null>();
+  private macs: string[] | null = null;
+
+  get(name: string): InterfaceFacts | null {
+    if (!this.facts.has(name)) this.facts.set(name, readInterfaceFacts(name));
+    return this.facts.get(name)!;
+  }
+
+  /** The interface changed (gone, back, new address): read it again on the next lookup. */
+  forget(name: string): void {
+    this.facts.delete(name);
+    this.macs = null;
+  }
+
+  ownMacs(): string[] {
+    this.macs ??= readOwnMacs();
+    return this.macs;
+  }
+
+  /** Re-reads the namespace's MACs; true when the set changed (an interface came or went). */
+  refreshOwnMacs(): boolean {
+    const before = this.macs;
+    this.macs = readOwnMacs();
+    return before === null || before.join() !== this.macs.join();
+  }
+}
