@@ -1,17 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { converge, runSender, startReceiver, uniquePrefix, up, type Lab } from '@mcr/netns-lab';
 import { CRASH_LOOP } from '../../src/workers/worker-pool.js';
-import { RelayProcess, streamPlan } from './harness.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what: string, probe: () => Promise<boolean>, limitMs = 15_000): Promise<void> {
-  const start = Date.now();
-  while (!(await probe())) {
-    if (Date.now() - start > limitMs) throw new Error(`${what}: not after ${limitMs} ms`);
-    await sleep(50);
-  }
-}
+import { RelayProcess, sleep, streamPlan, waitFor } from './harness.js';
 
 describe('crash loops are bounded', () => {
   let lab: Lab;
@@ -38,7 +28,7 @@ describe('crash loops are bounded', () => {
         await waitFor(`in0#0 back before death ${death}`, async () => {
           const w = await in0();
           return w.state === 'running' && w.pid !== victim;
-        });
+        }, 15_000);
         victim = (await in0()).pid;
         process.kill(victim, 'SIGKILL');
       }

@@ -98,6 +98,18 @@ export class RelayProcess {
   }
 }
 
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` every 20 ms until it holds; returns the milliseconds it took (or throws after limitMs). */
+export async function waitFor(what: string, probe: () => Promise<boolean>, limitMs = 10_000): Promise<number> {
+  const start = Date.now();
+  while (!(await probe())) {
+    if (Date.now() - start > limitMs) throw new Error(`${what}: not after ${limitMs} ms`);
+    await sleep(20);
+  }
+  return Date.now() - start;
+}
+
 export interface TrafficResult {
   sent: SenderResult;
   received: ReceiverResult;

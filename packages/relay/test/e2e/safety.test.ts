@@ -5,12 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { igmpMemberships, run, runSender, startReceiver, type Lab } from '@mcr/netns-lab';
 import { NATIVE_LIMITS } from '../../src/config/limits.js';
-import { chainLab, MCR_BIN, pushTraffic, RelayProcess, ruleFor, streamPlan, type Stream } from './harness.js';
+import { chainLab, MCR_BIN, pushTraffic, RelayProcess, ruleFor, sleep, streamPlan, type Stream } from './harness.js';
 
 // A request the relay accepts must never break forwarding: what the data plane cannot do is refused
 // by the schema first; what a worker still refuses (or does not answer) is rolled back everywhere.
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `mcr <args>` as a user runs it against the relay's control socket. */
 function mcr(relay: RelayProcess, args: string[]) {
