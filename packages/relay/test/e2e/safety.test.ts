@@ -72,6 +72,31 @@ describe('safety: refused changes leave the relay as it was', () => {
     }
   });
 
+  it('mcr add takes --vlan, --max-pps, --link-local and --ttl-mode; the relay checks their ranges', async () => {
+    const [s0] = streamPlan(1);
+    const relay = await RelayProcess.start(lab.topo.relay.ns, { rules: [ruleFor(s0!, lab)] });
+    try {
+      const added = mcr(relay, ['add', '--id', 'flags', '--input', 'in0:239.1.77.1:5353', '--vlan', '10', '--max-pps', '1000', '--link-local', '--ttl-mode', 'set', '--output', 'out0:224.0.0.251:5353:1', '--json']);
+      expect(added.status).toBe(0);
+      expect(JSON.parse(added.stdout).rule).toEqual({
+        id: 'flags',
+        input: { interface: 'in0', group: '239.1.77.1', port: 5353, vlan: 10 },
+        maxPps: 1000,
+        linkLocal: true,
+        outputs: [{ interface: 'out0', group: '224.0.0.251', port: 5353, ttl: 1, ttlMode: 'set' }],
+      });
+      const noLinkLocal = mcr(relay, ['add', '--input', 'in0:239.1.77.2:5353', '--output', 'out0:224.0.0.251:5353']);
+      expect(noLinkLocal.status).toBe(1);
+      expect(noLinkLocal.stderr).toContain('rule.outputs[0].group: 224.0.0.0/24 is link-local control traffic; the rule must say linkLocal: true');
+      const badVlan = mcr(relay, ['add', '--input', 'in0:239.1.77.2:5353', '--vlan', '4096', '--output', 'out0:239.9.77.2:5353']);
+      expect(badVlan.status).toBe(1);
+      expect(badVlan.stderr).toContain('rule.input.vlan: must be 0..4095, got 4096');
+      expect((await relay.result('list')).rules.map((r: { id: string }) => r.id)).toEqual([s0!.id, 'flags']);
+    } finally {
+      expect(await relay.stop()).toBe(0);
+    }
+  });
+
   it('a config file with an output on a tun interface exits 2 naming the field, and starts nothing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mcr-tun-'));
     const control = join(dir, 'control.sock');
