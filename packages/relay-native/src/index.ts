@@ -12,8 +12,8 @@ export type {
   WorkerOptions,
 } from './types.js';
 export { NativeError } from './errors.js';
+export { NATIVE_LIMITS } from './limits.js';
 export { DataPlaneWorker } from './data-plane-worker.js';
 export { MembershipSocket } from './membership-socket.js';
 export { parseFrame } from './parse-frame.js';
 export { benchHotPath } from './bench-hot-path.js';
-export { NATIVE_LIMITS } from './limits.js';
