@@ -45,7 +45,8 @@ export class InterfaceFaults {
     if (before.ifindex !== after.ifindex) {
       this.events.back++;
       this.log.info(`interface ${name} is back (ifindex ${after.ifindex}): re-joining and rebinding`);
-      this.memberships.rejoin(name);
+      const unjoined = this.memberships.rejoin(name);
+      if (unjoined.length > 0) this.log.error(`interface ${name}: re-joining ${unjoined.join(', ')} failed; retrying every second`);
       await this.rebind(new Set([...this.inputsSendingOn(name), name]), 'all');
       return;
     }
@@ -59,8 +60,12 @@ export class InterfaceFaults {
     this.log[after.up ? 'info' : 'warn'](`interface ${name} is ${after.up ? 'up' : 'down'}`);
   }
 
-  /** Called on every watcher poll: an interface came or went in the namespace, or a missing input is back. */
+  /**
+   * Called on every watcher poll: re-joins left out by a failed re-join, and rebinds when an interface
+   * came or went in the namespace (its MACs change) or a missing input is back.
+   */
   async onPoll(): Promise<void> {
+    this.memberships.retryUnjoined();
     const macsChanged = this.facts.refreshOwnMacs();
     const inputs = new Set(macsChanged ? this.table().inputInterfaces() : []);
     for (const iface of this.pools.missing) if (this.facts.get(iface)) inputs.add(iface);

@@ -47,9 +47,17 @@ export class RuleMemberships {
     for (const r of rules) this.igmp.release(r.input.interface, r.input.group, r.id);
   }
 
-  /** The interface came back with a new ifindex: the kernel dropped its memberships. */
-  rejoin(iface: string): void {
-    if (this.enabled) this.igmp.rejoin(iface);
+  /**
+   * The interface came back with a new ifindex: the kernel dropped its memberships. Returns the groups
+   * that could not be joined again (they are retried by retryUnjoined()).
+   */
+  rejoin(iface: string): string[] {
+    return this.enabled ? this.igmp.rejoin(iface) : [];
+  }
+
+  /** Joins again what a failed re-join left out; returns what still fails, as `iface group`. */
+  retryUnjoined(): string[] {
+    return this.enabled ? this.igmp.retryUnjoined() : [];
   }
 
   list(): Membership[] {

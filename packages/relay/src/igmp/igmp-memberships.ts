@@ -41,6 +41,8 @@ class InterfaceOwner {
   readonly refs = new Map<string, Set<string>>();
   /** group -> the slot that holds its membership */
   readonly holder = new Map<string, SocketSlot>();
+  /** Groups rules need whose re-join failed: no slot holds them until retryUnjoined() succeeds. */
+  readonly unjoined = new Set<string>();
 
   constructor(readonly name: string) {}
 }
@@ -84,7 +86,13 @@ export class IgmpMemberships {
     const refs = owner?.refs.get(group);
     if (!owner || !refs || !refs.delete(ruleId) || refs.size > 0) return;
     owner.refs.delete(group);
-    const slot = owner.holder.get(group)!;
+    owner.unjoined.delete(group);
+    const slot = owner.holder.get(group);
+    if (!slot) {
+      // Its re-join had failed: there is no membership to leave.
+      if (owner.refs.size === 0 && owner.slots.length === 0) this.owners.delete(iface);
+      return;
+    }
     owner.holder.delete(group);
     slot.groups.delete(group);
     try {
@@ -100,27 +108,48 @@ export class IgmpMemberships {
     if (owner.refs.size === 0) this.owners.delete(iface);
   }
 
+  /** The memberships held now (a group whose re-join failed is not one). */
   list(): Membership[] {
     const out: Membership[] = [];
     for (const owner of this.owners.values()) {
-      for (const [group, refs] of owner.refs) out.push({ interface: owner.name, group, rules: [...refs].sort() });
+      for (const [group, refs] of owner.refs) if (owner.holder.has(group)) out.push({ interface: owner.name, group, rules: [...refs].sort() });
     }
     return out.sort((a, b) => a.interface.localeCompare(b.interface) || a.group.localeCompare(b.group, 'en', { numeric: true }));
   }
 
-  /** Re-joins every membership on `iface` (after the interface came back: the kernel dropped them). */
-  rejoin(iface: string): void {
+  /**
+   * Re-joins every membership on `iface` (after the interface came back: the kernel dropped them).
+   * Every group is tried; one whose join fails stays needed but unjoined (retryUnjoined() tries it
+   * again), so the bookkeeping always says what the kernel holds. Returns the groups that failed.
+   */
+  rejoin(iface: string): string[] {
     const owner = this.owners.get(iface);
-    if (!owner) return;
-    const groups = [...owner.refs.entries()];
+    if (!owner) return [];
     for (const slot of owner.slots) slot.socket.close();
     owner.slots.length = 0;
     owner.holder.clear();
-    for (const [group] of groups) {
-      const slot = this.join(owner, group);
-      slot.groups.add(group);
-      owner.holder.set(group, slot);
+    for (const group of owner.refs.keys()) owner.unjoined.add(group);
+    return this.joinUnjoined(owner);
+  }
+
+  /** Tries the groups whose re-join failed again; returns those that still fail, as `iface group`. */
+  retryUnjoined(): string[] {
+    return [...this.owners.values()].flatMap((owner) => this.joinUnjoined(owner).map((g) => `${owner.name} ${g}`));
+  }
+
+  private joinUnjoined(owner: InterfaceOwner): string[] {
+    const failed: string[] = [];
+    for (const group of [...owner.unjoined]) {
+      try {
+        const slot = this.join(owner, group);
+        slot.groups.add(group);
+        owner.holder.set(group, slot);
+        owner.unjoined.delete(group);
+      } catch {
+        failed.push(group);
+      }
     }
+    return failed;
   }
 
   /** Leaves every group and closes every socket. */
