@@ -62,7 +62,6 @@ export class InterfaceFactsCache {
   /** The interface changed (gone, back, new address): read it again on the next lookup. */
   forget(name: string): void {
     this.facts.delete(name);
-    this.macs = null;
   }
 
   ownMacs(): string[] {
@@ -70,10 +69,13 @@ export class InterfaceFactsCache {
     return this.macs;
   }
 
-  /** Re-reads the namespace's MACs; true when the set changed (an interface came or went). */
+  /**
+   * Re-reads the namespace's MACs (any interface, not only those the rules name: a frame from any of
+   * them is our own); true when the set changed since the tables were last given it.
+   */
   refreshOwnMacs(): boolean {
     const before = this.macs;
     this.macs = readOwnMacs();
-    return before === null || before.join() !== this.macs.join();
+    return before !== null && before.join() !== this.macs.join();
   }
 }
