@@ -1,9 +1,11 @@
+import { NATIVE_LIMITS } from '../config/limits.js';
 import type { RelayConfig } from '../config/types.js';
 import { ProtocolError } from '../control/protocol.js';
 import type { Logger } from '../log.js';
 import type { InterfaceFactsCache } from '../net/interface-facts.js';
 import type { RuleTable } from '../rules/rule-table.js';
 import type { RuleTableMessage } from '../workers/ipc.js';
+import type { RuleSpec } from '../workers/native-api.js';
 import { WorkerPool, type WorkerSnapshot } from '../workers/worker-pool.js';
 import { nativeRulesFor } from './native-rules.js';
 
@@ -34,10 +36,20 @@ export class InputPools {
   /** The native table of input interface `iface` under `table`, with this namespace's loop-guard facts. */
   tableFor(iface: string, table: RuleTable): RuleTableMessage {
     const { disableLoopGuard } = this.config.testOnly;
-    return {
-      rules: nativeRulesFor(table.rulesOn(iface), (name) => this.facts.get(name), { disableLoopGuard }),
-      context: { ownMacs: disableLoopGuard ? [] : this.facts.ownMacs() },
-    };
+    const rules = nativeRulesFor(table.rulesOn(iface), (name) => this.facts.get(name), { disableLoopGuard });
+    return { rules, context: { ownMacs: disableLoopGuard ? [] : this.loopGuardMacs(rules) } };
+  }
+
+  /**
+   * Every MAC of the namespace, as the data plane takes at most NATIVE_LIMITS.maxOwnMacs of them: past
+   * that (a host with more interfaces), the MACs this table sends from come first, since a looped
+   * frame comes back with one of those as its source.
+   */
+  private loopGuardMacs(rules: RuleSpec[]): string[] {
+    const all = this.facts.ownMacs();
+    if (all.length <= NATIVE_LIMITS.maxOwnMacs) return all;
+    const sending = new Set(rules.flatMap((r) => r.outputs.filter((o) => o.ifindex !== 0).map((o) => o.sourceMac.toLowerCase())));
+    return [...sending, ...all.filter((m) => !sending.has(m))].slice(0, NATIVE_LIMITS.maxOwnMacs);
   }
 
   /**
