@@ -11,7 +11,7 @@ export function benchHotPath(options: BenchHotPathOptions): BenchHotPathResult {
   if (!Array.isArray(frames) || !frames.every((frame) => Buffer.isBuffer(frame))) {
     throw new TypeError('options.frames must be an array of Buffers');
   }
-  const rules = normalizeRules('options.rules', options.rules, true);
+  const rules = normalizeRules('options.rules', options.rules);
   const iterations = integer('options.iterations', options.iterations, 1, Number.MAX_SAFE_INTEGER);
   return native.benchHotPath(frames, rules, iterations);
 }

@@ -8,10 +8,13 @@ export type {
   ParsedFrame,
   RuleCounters,
   RuleSpec,
+  TableContext,
+  TtlMode,
   WorkerCounters,
   WorkerOptions,
 } from './types.js';
 export { NativeError } from './errors.js';
+export { NATIVE_LIMITS } from './limits.js';
 export { DataPlaneWorker } from './data-plane-worker.js';
 export { MembershipSocket } from './membership-socket.js';
 export { parseFrame } from './parse-frame.js';

@@ -1,0 +1,25 @@
+// The data plane's limits, stated once. validate.ts enforces them before any native call, and the
+// relay's schema imports them so that it refuses first whatever the native layer would refuse.
+export const NATIVE_LIMITS = {
+  /** Outputs per rule: one rule's copies of one frame must fit the egress batch (egress.hpp). */
+  maxOutputsPerRule: 64,
+  /** Rules in one table (one worker's setRules call). */
+  maxRulesPerTable: 4096,
+  /** Frames taken from the ring per batch (WorkerOptions.batchSize). */
+  maxBatchSize: 1024,
+  /** WorkerOptions.coalesceMicros: the latency one coalescing pause may add. */
+  maxCoalesceMicros: 1000,
+  /** RuleSpec.maxPps: the token bucket's rate per rule per worker. */
+  maxPps: 10_000_000,
+  /** TableContext.ownMacs: this host's interface MACs checked by the loop guard. */
+  maxOwnMacs: 1024,
+  /** RuleSpec.vlan: a 12-bit VLAN id. */
+  maxVlanId: 4095,
+  /** Interface names (IFNAMSIZ - 1). */
+  maxInterfaceNameLength: 15,
+  /** WorkerOptions.receiveBufferBytes (SO_RCVBUFFORCE; also sizes the ring). */
+  minReceiveBufferBytes: 256 * 1024,
+  maxReceiveBufferBytes: 1024 * 1024 * 1024,
+  /** WorkerOptions.injectedWorkNanos (test-only fault switch): busy work per frame read. */
+  maxInjectedWorkNanos: 100_000,
+} as const;
