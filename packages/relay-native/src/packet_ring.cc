@@ -79,6 +79,14 @@ bool PacketRing::Open(const PacketRingOptions& options, SysError& error) {
   address.sll_ifindex = options.ifindex;
   if (bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return fail("bind");
 
+  if (options.allMulticast) {
+    // Held by this socket: the kernel drops it (and the interface's ALLMULTI count) at close.
+    packet_mreq request{};
+    request.mr_ifindex = options.ifindex;
+    request.mr_type = PACKET_MR_ALLMULTI;
+    if (setsockopt(fd_, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &request, sizeof request) != 0) return fail("setsockopt");
+  }
+
   if (options.fanoutMode >= 0) {
     int arg;
     if (options.fanoutId >= 0) {
