@@ -1,0 +1,130 @@
+// Loop guard, rate limit, VLAN matching, passive mode (ALLMULTI), absent outputs, the table limits
+// and the test-only fault switch, on the real chain (src ns -> relay ns -> sink ns).
+import { inNetns, udpFrame } from '@mcr/netns-lab';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { NATIVE_LIMITS, type OutputSpec } from '../src/index.js';
+import { AgentCallError } from './helpers/agent.js';
+import { ChainBed, IN_GROUP, IN_PORT, OUT_PORT } from './helpers/chain-bed.js';
+
+describe('data-plane safety (src -> relay -> sink)', () => {
+  const bed = new ChainBed();
+  beforeAll(() => bed.up());
+  afterEach(() => bed.cleanup());
+  afterAll(() => bed.down());
+
+  it("never relays a frame from one of the host's own MACs (ownFrames); other sources pass", async () => {
+    // The crafted frames carry 02:00:00:00:00:01 as their source: here it stands for a MAC of
+    // this host whose frame came back over a loop.
+    const own = '02:00:00:00:00:01';
+    const worker = await bed.worker([bed.rule('r', [bed.output()])], { ownMacs: [bed.mac.relayIn, bed.mac.relayOut, own] });
+    await bed.inject([udpFrame({ group: IN_GROUP, port: IN_PORT }), udpFrame({ group: IN_GROUP, port: IN_PORT, ttl: 1 })]);
+    await bed.send(50);
+    const c = await worker.waitFor((v) => v.forwarded >= 50 && v.ownFrames >= 2);
+    expect(c).toMatchObject({ ownFrames: 2, matched: 50, forwarded: 50 });
+    // [] turns the guard off: the same frame is relayed.
+    await worker.setRules([bed.rule('r', [bed.output()])], { ownMacs: [] });
+    await bed.inject([udpFrame({ group: IN_GROUP, port: IN_PORT })]);
+    expect(await worker.waitFor((v) => v.forwarded >= 51)).toMatchObject({ ownFrames: 2, matched: 51, forwarded: 51 });
+  });
+
+  it('caps a rule at maxPps (token bucket, burst maxPps/10) and counts the rest as rateLimited', async () => {
+    const worker = await bed.worker([bed.rule('r', [bed.output()], { maxPps: 100 })]);
+    await bed.send(1000, { rate: 10_000 });
+    const c = await worker.waitFor((v) => v.matched >= 1000);
+    // 10 frames of burst plus 100/s while the 1000 frames take 0.1 s (longer on a busy machine).
+    expect(c.forwarded).toBeGreaterThanOrEqual(10);
+    expect(c.forwarded).toBeLessThan(200);
+    expect(c.matched).toBe(1000);
+    expect(c.rateLimited).toBe(1000 - c.forwarded);
+    expect(c.rules[0]).toMatchObject({ matched: 1000, rateLimited: c.rateLimited });
+    // The bucket belongs to the rule id: a swap that keeps the id keeps it (empty now).
+    await worker.setRules([bed.rule('r', [bed.output()], { maxPps: 100 })]);
+    await bed.send(100, { rate: 20_000 });
+    const after = await worker.waitFor((v) => v.matched >= 1100);
+    expect(after.forwarded - c.forwarded).toBeLessThan(40);
+  });
+
+  it('matches a VLAN tag (moved into ring metadata by veth) only to a rule naming that VLAN', async () => {
+    const worker = await bed.worker([
+      bed.rule('untagged', [bed.output(OUT_PORT)]),
+      bed.rule('vlan42', [bed.output(OUT_PORT + 1)], { vlan: 42 }),
+      bed.rule('vlan0', [bed.output(OUT_PORT + 2)], { vlan: 0 }),
+    ]);
+    const frame = (vlan: number | null) => udpFrame({ group: IN_GROUP, port: IN_PORT, vlan });
+    await bed.inject([frame(null), frame(null), frame(42), frame(42), frame(42), frame(43), frame(0)]);
+    const c = await worker.waitFor((v) => v.matched >= 6);
+    expect(c.rules.map((r) => [r.id, r.matched])).toEqual([
+      ['untagged', 2],
+      ['vlan42', 3],
+      ['vlan0', 1],
+    ]);
+    expect(c.forwarded).toBe(6);
+    expect(c.noMatch).toBeGreaterThanOrEqual(1); // VLAN 43
+  });
+
+  it('holds ALLMULTI on the input while an allMulticast worker runs, and only then', async () => {
+    // dev->flags as sysfs shows them (`ip link` shows only the ALLMULTI an administrator set).
+    const allMulti = async () => {
+      const { stdout } = await inNetns(bed.ns.relay, 'cat', [`/sys/class/net/${bed.dev.relayIn}/flags`]);
+      return (Number.parseInt(stdout.trim(), 16) & 0x200) !== 0; // IFF_ALLMULTI
+    };
+    expect(await allMulti()).toBe(false);
+    const plain = await bed.worker([], undefined, { allMulticast: false });
+    expect(await allMulti()).toBe(false);
+    await plain.stop();
+    const passive = await bed.worker([bed.rule('r', [bed.output()])], undefined, { allMulticast: true });
+    expect(await allMulti()).toBe(true);
+    await bed.send(20);
+    expect((await passive.waitFor((v) => v.forwarded >= 20)).forwarded).toBe(20);
+    await passive.stop();
+    expect(await allMulti()).toBe(false);
+  });
+
+  it('keeps an absent output (ifindex 0) in the table, sends nothing on it, counts outputAbsent', async () => {
+    const absent: OutputSpec = { ...bed.output(OUT_PORT + 1), interface: 'gone0', ifindex: 0 };
+    const worker = await bed.worker([bed.rule('r', [absent, bed.output()])]);
+    await bed.send(100);
+    const c = await worker.waitFor((v) => v.forwarded >= 100);
+    expect(c).toMatchObject({ matched: 100, forwarded: 100, outputAbsent: 100, txErrors: 0 });
+    expect(c.rules[0]!.outputs.map((o) => o.packets)).toEqual([0, 100]);
+  });
+
+  it('accepts 64 outputs on a running worker; 65 are refused naming the limit, the table stays', async () => {
+    const outputs = (n: number) => Array.from({ length: n }, (_, k) => bed.output(7000 + k));
+    const worker = await bed.worker([bed.rule('r', [bed.output()])]);
+    await worker.setRules([bed.rule('wide', outputs(NATIVE_LIMITS.maxOutputsPerRule))]);
+    const error = await worker.setRules([bed.rule('wider', outputs(NATIVE_LIMITS.maxOutputsPerRule + 1))]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AgentCallError);
+    expect((error as AgentCallError).detail).toMatchObject({
+      name: 'RangeError',
+      message: 'rules[0].outputs must hold at most 64 outputs (NATIVE_LIMITS.maxOutputsPerRule), received 65',
+    });
+    const tooMany = Array.from({ length: NATIVE_LIMITS.maxRulesPerTable + 1 }, (_, i) => bed.rule(`r${i}`, []));
+    expect(((await worker.setRules(tooMany).catch((e: unknown) => e)) as AgentCallError).detail.name).toBe('RangeError');
+    await bed.send(10);
+    const c = await worker.waitFor((v) => v.forwarded >= 640);
+    expect(c.rules.map((r) => [r.id, r.outputs.length])).toEqual([['wide', 64]]);
+    expect(c).toMatchObject({ matched: 10, forwarded: 640, txErrors: 0 });
+  });
+
+  it('takes a full table of 4096 rules with absent and present outputs', async () => {
+    const rules = Array.from({ length: NATIVE_LIMITS.maxRulesPerTable }, (_, i) =>
+      bed.rule(`r${i}`, [i % 2 === 0 ? bed.output() : { ...bed.output(), ifindex: 0 }], { group: `239.2.${i >> 8}.${i & 0xff}` }),
+    );
+    rules[0] = bed.rule('r0', [bed.output()]);
+    const worker = await bed.worker(rules);
+    await bed.send(10);
+    expect(await worker.waitFor((v) => v.forwarded >= 10)).toMatchObject({ matched: 10, forwarded: 10 });
+  });
+
+  it('injectedWorkNanos (test-only) slows each frame read without changing what is forwarded', async () => {
+    const worker = await bed.worker([bed.rule('r', [bed.output()])], undefined, { injectedWorkNanos: 100_000 });
+    const started = process.hrtime.bigint();
+    await bed.inject(Array.from({ length: 200 }, () => udpFrame({ group: IN_GROUP, port: IN_PORT })));
+    const c = await worker.waitFor((v) => v.forwarded >= 200);
+    expect(c).toMatchObject({ matched: 200, forwarded: 200 });
+    // 200 frames at 100 us each: at least 20 ms of work after the first frame arrived.
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeGreaterThanOrEqual(20);
+  });
+});
