@@ -1,7 +1,7 @@
 // benchHotPath: parse + match + header rewrite (no send) timed in native code, for packages/bench.
 import { native } from './native.js';
 import type { BenchHotPathOptions, BenchHotPathResult } from './types.js';
-import { integer, normalizeRules } from './validate.js';
+import { boolean, integer, normalizeRules } from './validate.js';
 
 export function benchHotPath(options: BenchHotPathOptions): BenchHotPathResult {
   if (typeof options !== 'object' || options === null) {
@@ -13,5 +13,6 @@ export function benchHotPath(options: BenchHotPathOptions): BenchHotPathResult {
   }
   const rules = normalizeRules('options.rules', options.rules);
   const iterations = integer('options.iterations', options.iterations, 1, Number.MAX_SAFE_INTEGER);
-  return native.benchHotPath(frames, rules, iterations);
+  const partialChecksum = boolean('options.partialChecksum', options.partialChecksum ?? false);
+  return native.benchHotPath(frames, rules, iterations, partialChecksum);
 }

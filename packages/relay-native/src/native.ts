@@ -67,7 +67,12 @@ export interface NativeBinding {
   ) => NativeDataPlaneWorker;
   MembershipSocket: new () => NativeMembershipSocket;
   parseFrame(frame: Buffer): NativeParsedFrame;
-  benchHotPath(frames: Buffer[], rules: NativeRuleSpec[], iterations: number): { nsPerPacket: number; matched: number };
+  benchHotPath(
+    frames: Buffer[],
+    rules: NativeRuleSpec[],
+    iterations: number,
+    partialChecksum: boolean,
+  ): { nsPerPacket: number; matched: number };
 }
 
 // src/ and dist/ both sit one level below the package root, next to build/.

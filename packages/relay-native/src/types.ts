@@ -132,8 +132,14 @@ export type ParsedFrame =
 
 export interface BenchHotPathOptions {
   frames: Buffer[];
-  rules: RuleSpec[]; // outputs' ifindex may be 0: no sockets are opened
+  rules: RuleSpec[]; // no sockets are opened: every output is rewritten, whatever its ifindex (0 included)
   iterations: number;
+  /**
+   * Default false: the frames' UDP checksums are taken as complete (updated incrementally, or none
+   * when 0). true: as frames from veth or a local sender (TP_STATUS_CSUMNOTREADY): each copy's UDP
+   * checksum is computed over the payload, the relay's costlier case.
+   */
+  partialChecksum?: boolean;
 }
 
 export interface BenchHotPathResult {

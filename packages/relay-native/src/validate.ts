@@ -35,7 +35,7 @@ function interfaceName(name: string, value: unknown): string {
   return nonEmptyString(name, value, NATIVE_LIMITS.maxInterfaceNameLength);
 }
 
-function boolean(name: string, value: unknown): boolean {
+export function boolean(name: string, value: unknown): boolean {
   if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean, received ${show(value)}`);
   return value;
 }
