@@ -79,4 +79,20 @@ describe('egress integrity (src -> relay -> sink, raw capture in the sink)', () 
     expect(c).toMatchObject({ matched: 3, ttlExpired: 2, forwarded: 5 });
     expect(c.rules[0]!.outputs.map((o) => o.packets)).toEqual([1, 3, 1]);
   });
+
+  it('applies the same TTL rules to a unicast output (UDP socket path, TTL per packet)', async () => {
+    const unicast = bed.output(OUT_PORT + 3, { group: bed.sinkAddress, ttl: 8 });
+    const worker = await bed.worker([bed.rule('r', [unicast])]);
+    const sink = await capture(OUT_PORT + 3, 2);
+    const frame = (ttl: number) => udpFrame({ group: IN_GROUP, port: IN_PORT, ttl, payload: Buffer.from(`ttl ${ttl}`) });
+    await bed.inject([frame(1), frame(5), frame(20)]);
+    // The kernel's UDP path builds these headers; over veth its UDP checksum stays partial (the
+    // capture sees only the pseudo-header seed), so only the TTL and the IPv4 header are ours to check.
+    const facts = (await sink.frames).map(udpFacts);
+    expect(facts.map((f) => [f.payload.toString(), f.ttl, f.ipChecksumOk])).toEqual([
+      ['ttl 5', 4, true],
+      ['ttl 20', 8, true],
+    ]);
+    expect(await worker.waitFor((v) => v.matched >= 3)).toMatchObject({ matched: 3, ttlExpired: 1, forwarded: 2 });
+  });
 });

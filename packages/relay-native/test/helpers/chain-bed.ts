@@ -16,6 +16,8 @@ export class ChainBed {
   readonly ns = { src: '', relay: '', sink: '' };
   readonly dev = { src: '', relayIn: '', relayOut: '', sink: '' };
   readonly mac = { src: '', relayIn: '', relayOut: '' };
+  /** The sink's IPv4 address: the destination of unicast outputs. */
+  sinkAddress = '';
   inIfindex = 0;
   #outIfindex = 0;
   #outAddress = '';
@@ -34,6 +36,7 @@ export class ChainBed {
     this.inIfindex = inLink.ifindex;
     this.#outIfindex = outLink.ifindex;
     this.#outAddress = output.ip;
+    this.sinkAddress = sinks[0]!.ip;
     Object.assign(this.mac, { src: (await linkInfo(this.ns.src, this.dev.src)).mac, relayIn: inLink.mac, relayOut: outLink.mac });
   }
 
