@@ -1,6 +1,6 @@
 // Loop guard, rate limit, VLAN matching, passive mode (ALLMULTI), absent outputs, the table limits
 // and the test-only fault switch, on the real chain (src ns -> relay ns -> sink ns).
-import { inNetns, udpFrame } from '@mcr/netns-lab';
+import { inNetns, runSender, udpFrame } from '@mcr/netns-lab';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { NATIVE_LIMITS, type OutputSpec } from '../src/index.js';
@@ -26,6 +26,24 @@ describe('data-plane safety (src -> relay -> sink)', () => {
     await worker.setRules([bed.rule('r', [bed.output()])], { ownMacs: [] });
     await bed.inject([udpFrame({ group: IN_GROUP, port: IN_PORT })]);
     expect(await worker.waitFor((v) => v.forwarded >= 51)).toMatchObject({ ownFrames: 2, matched: 51, forwarded: 51 });
+  });
+
+  it('never reads what the host itself sends on the input, in a fanout group too', async () => {
+    // A fanout group ignores its members' PACKET_IGNORE_OUTGOING: without the group's own flag the
+    // worker read (and relayed) every datagram the host sent on its input interface.
+    const worker = await bed.worker([bed.rule('r', [bed.output()])]);
+    const sent = await runSender({
+      netns: bed.ns.relay,
+      interface: bed.dev.relayIn,
+      streams: [{ group: IN_GROUP, port: IN_PORT }],
+      count: 20,
+      size: 64,
+      rate: 10_000,
+    });
+    expect(sent.sent).toBe(20);
+    await bed.send(10); // then traffic from the source, which must be read
+    const c = await worker.waitFor((v) => v.forwarded >= 10);
+    expect(c).toMatchObject({ matched: 10, forwarded: 10, ownFrames: 0 });
   });
 
   it('caps a rule at maxPps (token bucket, burst maxPps/10) and counts the rest as rateLimited', async () => {
