@@ -15,22 +15,38 @@ function checksum(h) {
   return ~sum & 0xffff;
 }
 
+function sum16(b) {
+  let sum = 0;
+  for (let i = 0; i < b.length; i += 2) sum += (b[i] << 8) | (i + 1 < b.length ? b[i + 1] : 0);
+  return sum;
+}
+
+// The fuzzer reads input byte 1 (destination MAC byte 1) as ring metadata: bit 0 partial checksum,
+// bit 1 a VLAN tag in metadata (bit 2: VLAN 42, else flags >> 3), and byte 3 as clock steps of 1 ms.
 function frame({
   source = '10.1.2.3', group = '239.1.1.1', sourcePort = 4000, port = 5001, ttl = 8, tos = 0,
   payload = Buffer.from('hello'), vlan = null, ipOptions = Buffer.alloc(0), flags = 0x4000,
-  proto = 17, padding = 0, ethType = 0x0800,
+  proto = 17, padding = 0, ethType = 0x0800, udpChecksum = 'none', meta = 0x00, clock = 0x01,
+  sourceMac = [0x02, 0, 0, 0, 0, 0x03], badIpChecksum = false,
 } = {}) {
-  const mac = Buffer.from([0x01, 0x00, 0x5e, 0x01, 0x01, 0x01, 0x02, 0, 0, 0, 0, 0x02]);
+  const mac = Buffer.from([0x01, meta, 0x5e, clock, 0x01, 0x01, ...sourceMac]);
   const eth = vlan === null
     ? Buffer.concat([mac, u16(ethType)])
     : Buffer.concat([mac, u16(0x8100), u16(vlan), u16(ethType)]);
   const udp = Buffer.concat([u16(sourcePort), u16(port), u16(8 + payload.length), u16(0), payload]);
+  if (udpChecksum !== 'none') {
+    const pseudo = Buffer.concat([ip(source), ip(group), u16(17), u16(udp.length)]);
+    let sum = sum16(pseudo) + sum16(udp);
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    const value = (~sum & 0xffff) || 0xffff;
+    udp.writeUInt16BE(udpChecksum === 'wrong' ? value ^ 0x0101 : value, 6);
+  }
   const ihl = 20 + ipOptions.length;
   const h = Buffer.concat([
     Buffer.from([0x40 | (ihl / 4), tos]), u16(ihl + udp.length), u16(0x1234), u16(flags),
     Buffer.from([ttl, proto, 0, 0]), ip(source), ip(group), ipOptions,
   ]);
-  h.writeUInt16BE(checksum(h), 10);
+  h.writeUInt16BE(checksum(h) ^ (badIpChecksum ? 0x0001 : 0), 10);
   return Buffer.concat([eth, h, udp, Buffer.alloc(padding)]);
 }
 
@@ -54,6 +70,21 @@ const seeds = {
   'fragment-later': frame({ flags: 0x00b9 }),
   'not-udp-igmp': frame({ proto: 2, payload: Buffer.alloc(0) }),
   'not-ipv4-arp': frame({ ethType: 0x0806 }),
+  'udp-checksum-complete': frame({ udpChecksum: 'complete', payload: Buffer.from('odd') }),
+  'udp-checksum-wrong': frame({ udpChecksum: 'wrong' }),
+  'udp-checksum-partial': frame({ meta: 0x01, payload: Buffer.alloc(33, 0xff) }),
+  'udp-checksum-complete-wide': frame({ udpChecksum: 'complete', group: '239.255.255.250', port: 1900 }),
+  'bad-ip-checksum': frame({ badIpChecksum: true }),
+  'own-mac': frame({ sourceMac: [0x02, 0, 0, 0, 0, 0x02] }),
+  'ttl-1': frame({ ttl: 1, udpChecksum: 'complete', source: '10.1.2.3' }),
+  'ttl-0-wide': frame({ ttl: 0, group: '239.255.255.250', port: 1900 }),
+  'ttl-2-wide': frame({ ttl: 2, group: '239.255.255.250', port: 1900, meta: 0x01 }),
+  'meta-vlan-42': frame({ meta: 0x06, udpChecksum: 'complete' }),
+  'meta-vlan-7-partial': frame({ meta: 0x3b }),
+  'bytes-vlan-42': frame({ vlan: 42 }),
+  'bytes-vlan-7': frame({ vlan: 7, ttl: 1 }),
+  'rate-limited': frame({ group: '239.5.5.5', port: 5005, clock: 0x00 }),
+  'rate-limited-refill': frame({ group: '239.5.5.5', port: 5005, clock: 0xff }),
   'truncated-eth': frame().subarray(0, 13),
   'truncated-vlan': frame({ vlan: 5 }).subarray(0, 17),
   'truncated-ip': frame().subarray(0, 14 + 19),

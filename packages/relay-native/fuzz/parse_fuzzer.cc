@@ -1,6 +1,9 @@
 // libFuzzer target for the per-frame path: ParseFrame, then (through HandleFrame in
-// forward_path.hpp) the rule lookup and the 42-byte header rewrite, on a small fixed rule table.
-// Pure C++: no Napi, no sockets (the egress batch is discarded, never flushed).
+// forward_path.hpp) the loop guard, the rule lookup by (group, port, source, VLAN), the IPv4
+// header check, the rate limit, the TTL rules and the header rewrite with its UDP checksum, on a
+// small fixed rule table. Pure C++: no Napi, no sockets (the egress batch is discarded, never
+// flushed). Input bytes 1 and 3 also choose the ring metadata (VLAN tag, partial checksum) and
+// how far the clock moves, so those paths are fuzzed too.
 // Build: fuzz/build.sh. Invariant violations call __builtin_trap(), which libFuzzer reports as a
 // crash and saves the input.
 #include <cstddef>
@@ -9,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "checksum.hpp"
 #include "egress.hpp"
 #include "forward_path.hpp"
 #include "frame_parser.hpp"
@@ -21,6 +25,7 @@ using mcr::CompiledOutput;
 using mcr::CompiledRule;
 using mcr::EgressBatch;
 using mcr::FrameKind;
+using mcr::FrameMeta;
 using mcr::ParsedFrame;
 using mcr::RuleTable;
 
@@ -38,13 +43,18 @@ uint32_t Ip(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
 
 uint16_t Read16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
 
-CompiledOutput Output(uint32_t group, uint16_t port, uint8_t ttl, bool multicast) {
+// The MAC of this host's interface in the fixture (the loop guard's own MAC).
+const uint8_t kOwnMac[6] = {0x02, 0, 0, 0, 0, 0x02};
+
+CompiledOutput Output(uint32_t group, uint16_t port, uint8_t ttl, bool multicast, bool ttlSet = false,
+                      int ifindex = 2) {
   CompiledOutput o;
   o.interfaceName = "fz0";
-  o.ifindex = 2;
+  o.ifindex = ifindex;
   o.group = group;
   o.port = port;
   o.ttl = ttl;
+  o.ttlSet = ttlSet;
   o.sourceAddress = Ip(10, 9, 8, 7);
   const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x01};
   std::memcpy(o.sourceMac, mac, 6);
@@ -54,39 +64,49 @@ CompiledOutput Output(uint32_t group, uint16_t port, uint8_t ttl, bool multicast
 }
 
 CompiledRule Rule(const char* id, uint32_t group, uint16_t port, bool hasSource, uint32_t source,
-                  std::vector<CompiledOutput> outputs) {
+                  std::vector<CompiledOutput> outputs, int32_t vlan = -1, uint32_t maxPps = 0) {
   CompiledRule r;
   r.id = id;
   r.group = group;
   r.port = port;
   r.hasSource = hasSource;
   r.source = source;
+  r.vlan = vlan;
+  r.maxPps = maxPps;
   r.outputs = std::move(outputs);
   return r;
 }
 
 // Same (group, port) with a wildcard and a source-specific rule, a unicast output, a rule with
-// more outputs than the egress batch holds, and port 0 / 0.0.0.0 edge keys.
+// more outputs than the egress batch holds, port 0 / 0.0.0.0 edge keys, the same key on VLANs 42
+// and 7, a rate-limited rule, 'set' and 'decrement' outputs, and an absent output (ifindex 0).
 struct Fixture {
   std::vector<std::unique_ptr<mcr::RuleCounterBlock>> ruleBlocks;
   std::vector<std::unique_ptr<mcr::OutputCounterBlock>> outputBlocks;
   std::unique_ptr<RuleTable> table;
   static constexpr size_t kEgressCapacity = 4;
   EgressBatch egress{kEgressCapacity};
+  int64_t clockNs = 0;
 
   Fixture() {
     std::vector<CompiledRule> rules;
     const uint32_t g1 = Ip(239, 1, 1, 1);
-    rules.push_back(Rule("wild", g1, 5001, false, 0, {Output(Ip(239, 2, 2, 2), 6001, 4, true)}));
+    rules.push_back(Rule("wild", g1, 5001, false, 0,
+                         {Output(Ip(239, 2, 2, 2), 6001, 4, true), Output(Ip(239, 2, 2, 3), 6001, 9, true, false, 0)}));
     rules.push_back(Rule("ssm", g1, 5001, true, Ip(10, 1, 2, 3),
-                         {Output(Ip(239, 3, 3, 3), 6002, 1, true), Output(Ip(10, 0, 0, 9), 6003, 64, false)}));
+                         {Output(Ip(239, 3, 3, 3), 6002, 1, true, true), Output(Ip(10, 0, 0, 9), 6003, 64, false)}));
     rules.push_back(Rule("ssm-only", Ip(232, 0, 0, 1), 1234, true, Ip(192, 168, 0, 1),
                          {Output(Ip(224, 0, 0, 251), 5353, 255, true)}));
     std::vector<CompiledOutput> many;
-    for (int i = 0; i < 6; ++i) many.push_back(Output(Ip(239, 255, 0, static_cast<uint8_t>(i)), 7000, 2, true));
+    for (int i = 0; i < 6; ++i) {
+      many.push_back(Output(Ip(239, 255, 0, static_cast<uint8_t>(i)), 7000, 2, true, i % 2 == 0));
+    }
     rules.push_back(Rule("wide", Ip(239, 255, 255, 250), 1900, false, 0, std::move(many)));
-    rules.push_back(Rule("zero", 0, 0, false, 0, {Output(Ip(239, 0, 0, 0), 0, 0, true)}));
+    rules.push_back(Rule("zero", 0, 0, false, 0, {Output(Ip(239, 0, 0, 0), 0, 1, true)}));  // ttl >= 1, as validated
     rules.push_back(Rule("max", Ip(255, 255, 255, 255), 65535, false, 0, {Output(Ip(239, 127, 255, 255), 65535, 1, true)}));
+    rules.push_back(Rule("vlan42", g1, 5001, false, 0, {Output(Ip(239, 42, 0, 1), 6042, 8, true)}, 42));
+    rules.push_back(Rule("vlan7", g1, 5001, false, 0, {Output(Ip(239, 7, 0, 1), 6007, 8, true, true)}, 7, 1));
+    rules.push_back(Rule("limited", Ip(239, 5, 5, 5), 5005, false, 0, {Output(Ip(239, 6, 6, 6), 6006, 16, true)}, -1, 25));
     for (CompiledRule& rule : rules) {
       ruleBlocks.push_back(std::make_unique<mcr::RuleCounterBlock>());
       rule.counters = ruleBlocks.back().get();
@@ -95,15 +115,15 @@ struct Fixture {
         output.counters = outputBlocks.back().get();
       }
     }
-    table = std::make_unique<RuleTable>(std::move(rules), 1);
+    table = std::make_unique<RuleTable>(std::move(rules), 1, std::vector<uint64_t>{mcr::MacKey(kOwnMac)});
   }
 };
 
 // Reference lookup: linear scan, source-specific first.
-const CompiledRule* SlowLookup(const RuleTable& table, uint32_t group, uint16_t port, uint32_t source) {
+const CompiledRule* SlowLookup(const RuleTable& table, uint32_t group, uint16_t port, uint32_t source, int32_t vlan) {
   const CompiledRule* wildcard = nullptr;
   for (const CompiledRule& r : table.rules()) {
-    if (r.group != group || r.port != port) continue;
+    if (r.group != group || r.port != port || r.vlan != vlan) continue;
     if (r.hasSource && r.source == source) return &r;
     if (!r.hasSource && wildcard == nullptr) wildcard = &r;
   }
@@ -128,7 +148,7 @@ void CheckUdp(const uint8_t* data, size_t size, const ParsedFrame& p) {
   CHECK(static_cast<uint64_t>(p.payloadOffset) + p.payloadLength <= p.l3Offset + total);
   const uint8_t* udp = ip + ihl;
   CHECK(p.payloadLength + 8u == Read16(udp + 4));
-  CHECK(p.sourcePort == Read16(udp) && p.port == Read16(udp + 2));
+  CHECK(p.sourcePort == Read16(udp) && p.port == Read16(udp + 2) && p.udpChecksum == Read16(udp + 6));
   CHECK(std::memcmp(&p.source, ip + 12, 4) == 0 && std::memcmp(&p.group, ip + 16, 4) == 0);
   CHECK(p.ttl == ip[8] && p.tos == ip[1]);
   CHECK(p.dontFragment == ((ip[6] & 0x40) != 0));
@@ -140,24 +160,50 @@ void CheckUdp(const uint8_t* data, size_t size, const ParsedFrame& p) {
   }
 }
 
-// The rewritten header: lengths, a checksum that verifies, constant fields from the template.
-void CheckRewrite(const CompiledOutput& output, const ParsedFrame& p, const uint8_t* frame) {
-  uint8_t header[mcr::kHeaderBytes + 8];
-  std::memset(header, 0xa5, sizeof header);
-  mcr::RewriteHeader(output, p, frame, header);
-  for (size_t i = mcr::kHeaderBytes; i < sizeof header; ++i) CHECK(header[i] == 0xa5);  // no overrun
+// Reference sum, byte by byte (independent of the word-wise one in checksum.hpp).
+uint64_t SlowSum(const uint8_t* p, size_t length) {
+  uint64_t sum = 0;
+  for (size_t i = 0; i < length; ++i) sum += (i % 2 == 0) ? static_cast<uint64_t>(p[i]) << 8 : p[i];
+  return sum;
+}
+
+// The UDP checksum of a datagram verifies: pseudo-header + UDP header + payload sum to 0xffff.
+bool UdpVerifies(uint32_t source, uint32_t destination, const uint8_t* udp, const uint8_t* payload, size_t payloadLength) {
+  const uint64_t sum = SlowSum(reinterpret_cast<const uint8_t*>(&source), 4) +
+                       SlowSum(reinterpret_cast<const uint8_t*>(&destination), 4) + 17u + Read16(udp + 4) +
+                       SlowSum(udp, 8) + SlowSum(payload, payloadLength);
+  return mcr::Fold(sum) == 0xffff;
+}
+
+// A rewritten multicast header as queued: lengths, TTL, an IPv4 checksum that verifies, constant
+// fields from the template, and a UDP checksum that is right whenever the input's was.
+void CheckRewrite(const CompiledOutput& output, const ParsedFrame& p, const uint8_t* frame, const FrameMeta& meta,
+                  const msghdr& msg) {
+  CHECK(msg.msg_iovlen == 2 && msg.msg_iov[0].iov_len == mcr::kHeaderBytes);
+  const uint8_t* header = static_cast<const uint8_t*>(msg.msg_iov[0].iov_base);
+  const uint8_t* payload = static_cast<const uint8_t*>(msg.msg_iov[1].iov_base);
+  CHECK(payload == frame + p.payloadOffset && msg.msg_iov[1].iov_len == p.payloadLength);
   const uint8_t* ip = header + 14;
   const uint8_t* udp = ip + 20;
-  CHECK(ip[0] == 0x45 && ip[9] == 17 && ip[8] == output.ttl && ip[1] == p.tos);
+  const uint8_t ttl = output.ttlSet ? output.ttl : (output.ttl < p.ttl - 1 ? output.ttl : static_cast<uint8_t>(p.ttl - 1));
+  CHECK(ttl >= 1 && ip[8] == ttl);
+  CHECK(ip[0] == 0x45 && ip[9] == 17 && ip[1] == p.tos);
   CHECK(Read16(ip + 2) == 28u + p.payloadLength);  // fits 16 bits: the parser bounds the payload
   CHECK(Read16(udp + 4) == 8u + p.payloadLength);
   CHECK(Read16(udp) == p.sourcePort && Read16(udp + 2) == output.port);
   CHECK((ip[6] & 0x40) == (p.dontFragment ? 0x40 : 0) && (Read16(ip + 6) & 0xbfff) == 0);
   CHECK(std::memcmp(ip + 16, &output.group, 4) == 0 && std::memcmp(ip + 12, &output.sourceAddress, 4) == 0);
-  uint32_t sum = 0;
-  for (int i = 0; i < 20; i += 2) sum += Read16(ip + i);
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  CHECK(sum == 0xffff);
+  CHECK(mcr::Fold(SlowSum(ip, 20)) == 0xffff);
+  const uint16_t checksum = Read16(udp + 6);
+  if (!meta.checksumPartial && p.udpChecksum == 0) {
+    CHECK(checksum == 0);  // the input had none: neither has the copy
+    return;
+  }
+  CHECK(checksum != 0);
+  const uint8_t* inUdp = frame + p.payloadOffset - 8;
+  if (meta.checksumPartial || UdpVerifies(p.source, p.group, inUdp, payload, p.payloadLength)) {
+    CHECK(UdpVerifies(output.sourceAddress, output.group, udp, payload, p.payloadLength));
+  }
 }
 
 }  // namespace
@@ -165,6 +211,15 @@ void CheckRewrite(const CompiledOutput& output, const ParsedFrame& p, const uint
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Fixture* fixture = new Fixture();  // built once, never freed (as the worker's table)
   const RuleTable& table = *fixture->table;
+
+  // Metadata as the ring would report it, chosen by input bytes (also part of the frame: the
+  // destination MAC, which nothing reads).
+  FrameMeta meta;
+  const uint8_t flags = size > 1 ? data[1] : 0;
+  meta.checksumPartial = (flags & 1) != 0;
+  if ((flags & 2) != 0) meta.vlan = (flags & 4) != 0 ? 42 : (flags >> 3);  // 0..31: 7 included
+  fixture->clockNs += static_cast<int64_t>(size > 3 ? data[3] : 0) * 1000000;  // 0..255 ms per input
+  meta.nowNs = fixture->clockNs;
 
   ParsedFrame parsed;
   mcr::ParseFrame(data, size, parsed);
@@ -179,41 +234,80 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (parsed.kind != FrameKind::Udp) CHECK(parsed.payloadOffset == 0 && parsed.payloadLength == 0);
   if (parsed.kind != FrameKind::Malformed) CHECK(parsed.reason[0] == '\0');
 
-  // Lookup against the reference scan, then the rewrite for every output of the match.
+  const bool own = size >= 12 && std::memcmp(data + 6, kOwnMac, 6) == 0;
+  CHECK(size < 12 || table.IsOwnMac(data + 6) == own);
+  const int32_t vlan = meta.vlan >= 0 ? meta.vlan : parsed.vlan;
   const CompiledRule* expected = nullptr;
   if (parsed.kind == FrameKind::Udp) {
-    const CompiledRule* rule = table.Lookup(parsed.group, parsed.port, parsed.source);
-    expected = SlowLookup(table, parsed.group, parsed.port, parsed.source);
+    const CompiledRule* rule = table.Lookup(parsed.group, parsed.port, parsed.source, vlan);
+    expected = SlowLookup(table, parsed.group, parsed.port, parsed.source, vlan);
     CHECK(rule == expected);
-    if (rule != nullptr) {
-      for (const CompiledOutput& output : rule->outputs) CheckRewrite(output, parsed, data);
-    }
   }
+  if (own) expected = nullptr;  // never relayed
+  const bool headerOk = expected != nullptr &&
+                        mcr::Fold(SlowSum(data + parsed.l3Offset, parsed.payloadOffset - 8 - parsed.l3Offset)) == 0xffff;
+  // The word-wise sum agrees with the byte-wise one on every length and alignment the input offers.
+  if (size != 0) CHECK(mcr::Fold(mcr::SumBytes(data + 1, size - 1)) == mcr::Fold(SlowSum(data + 1, size - 1)));
 
   // The shared hot path, as the worker runs it: a half-full batch first (first input byte picks
   // how full), so the "flush and call again" branch is reached too.
   EgressBatch& egress = fixture->egress;
   egress.Discard();
   ParsedFrame dummy;
+  const mcr::RewriteValues dummyValues;
   const size_t prefill = size == 0 ? 0 : data[0] % (Fixture::kEgressCapacity + 1);
   const CompiledOutput& filler = table.rules().front().outputs.front();
-  for (size_t i = 0; i < prefill; ++i) egress.Queue(filler, dummy, data);
+  for (size_t i = 0; i < prefill; ++i) egress.Queue(filler, dummy, data, dummyValues);
   BatchTally tally;
   ParsedFrame again;
-  const size_t before = egress.Count();
-  if (!mcr::HandleFrame(&table, data, size, again, egress, Fixture::kEgressCapacity, tally)) {
+  const uint64_t limitedBefore = expected != nullptr ? expected->counters->rateLimited.load() : 0;
+  size_t before = egress.Count();
+  if (!mcr::HandleFrame(&table, data, size, meta, again, egress, Fixture::kEgressCapacity, tally)) {
     CHECK(expected != nullptr && before != 0);
     CHECK(before + expected->outputs.size() > Fixture::kEgressCapacity);
     CHECK(tally.framesSeen == 0 && egress.Count() == before);
     egress.Discard();
-    CHECK(mcr::HandleFrame(&table, data, size, again, egress, Fixture::kEgressCapacity, tally));
+    before = 0;
+    CHECK(mcr::HandleFrame(&table, data, size, meta, again, egress, Fixture::kEgressCapacity, tally));
   }
-  CHECK(again.kind == parsed.kind && again.payloadOffset == parsed.payloadOffset &&
-        again.payloadLength == parsed.payloadLength);
   CHECK(tally.framesSeen == 1);
-  CHECK(tally.matched + tally.noMatch + tally.malformed + tally.fragments == 1);
-  CHECK((tally.matched == 1) == (expected != nullptr));
+  CHECK(tally.matched + tally.noMatch + tally.malformed + tally.fragments + tally.ownFrames + tally.badChecksum == 1);
+  CHECK(tally.ownFrames == (own ? 1u : 0u));
+  if (!own) {
+    CHECK(again.kind == parsed.kind && again.payloadOffset == parsed.payloadOffset &&
+          again.payloadLength == parsed.payloadLength);
+  }
+  CHECK(tally.badChecksum == (expected != nullptr && !headerOk ? 1u : 0u));
+  CHECK(tally.matched == (headerOk ? 1u : 0u));
+  CHECK(tally.rateLimited <= tally.matched && tally.ttlExpired <= tally.matched);
   CHECK(egress.Count() <= Fixture::kEgressCapacity);
+  if (tally.matched == 1) {
+    CHECK(expected->counters->rateLimited.load() == limitedBefore + tally.rateLimited);
+    if (expected->maxPps == 0) CHECK(tally.rateLimited == 0);
+    // What was queued, output by output in the rule's order: absent ones and (for a TTL <= 1
+    // input) decrementing ones are skipped, the rest sent until the batch is full.
+    size_t slot = before;
+    uint64_t absent = 0;
+    bool expired = false;
+    for (const CompiledOutput& output : expected->outputs) {
+      if (tally.rateLimited != 0) break;
+      if (output.absent()) {
+        ++absent;
+        continue;
+      }
+      if (!output.ttlSet && parsed.ttl <= 1) {
+        expired = true;
+        continue;
+      }
+      if (slot == Fixture::kEgressCapacity) break;
+      const msghdr& msg = egress.Message(slot++);
+      if (output.multicast) CheckRewrite(output, parsed, data, meta, msg);
+    }
+    CHECK(slot == egress.Count());
+    if (tally.rateLimited == 0) CHECK(tally.outputAbsent == absent && tally.ttlExpired == (expired ? 1u : 0u));
+  } else {
+    CHECK(egress.Count() == before && tally.rateLimited == 0 && tally.ttlExpired == 0 && tally.outputAbsent == 0);
+  }
   egress.Discard();
   return 0;
 }

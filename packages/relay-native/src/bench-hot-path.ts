@@ -1,7 +1,7 @@
 // benchHotPath: parse + match + header rewrite (no send) timed in native code, for packages/bench.
 import { native } from './native.js';
 import type { BenchHotPathOptions, BenchHotPathResult } from './types.js';
-import { integer, normalizeRules } from './validate.js';
+import { boolean, integer, normalizeRules } from './validate.js';
 
 export function benchHotPath(options: BenchHotPathOptions): BenchHotPathResult {
   if (typeof options !== 'object' || options === null) {
@@ -11,7 +11,8 @@ export function benchHotPath(options: BenchHotPathOptions): BenchHotPathResult {
   if (!Array.isArray(frames) || !frames.every((frame) => Buffer.isBuffer(frame))) {
     throw new TypeError('options.frames must be an array of Buffers');
   }
-  const rules = normalizeRules('options.rules', options.rules, true);
+  const rules = normalizeRules('options.rules', options.rules);
   const iterations = integer('options.iterations', options.iterations, 1, Number.MAX_SAFE_INTEGER);
-  return native.benchHotPath(frames, rules, iterations);
+  const partialChecksum = boolean('options.partialChecksum', options.partialChecksum ?? false);
+  return native.benchHotPath(frames, rules, iterations, partialChecksum);
 }

@@ -1,4 +1,4 @@
-// benchHotPath(frames, rules, iterations): parse + match + header rewrite into the preallocated
+// benchHotPath(frames, rules, iterations, partialChecksum): parse + match + header rewrite into the preallocated
 // egress buffers, without sending, timed in native code. For the bench package only.
 #pragma once
 

@@ -17,9 +17,18 @@ struct OutputCounterBlock {
   std::atomic<uint64_t> txErrors{0};
 };
 
+// The token bucket of a rule's maxPps. Only the forwarding thread touches it (no atomics); it
+// lives with the rule's counters so a table swap that keeps the rule id keeps the bucket.
+struct RateBucket {
+  uint64_t credit = 0;    // frames * 1e9 (one frame costs kCreditPerFrame)
+  int64_t updatedNs = -1; // CLOCK_MONOTONIC of the last refill; -1: never used (starts full)
+};
+
 struct RuleCounterBlock {
   std::atomic<uint64_t> matched{0};
   std::atomic<uint64_t> bytes{0};
+  std::atomic<uint64_t> rateLimited{0};
+  RateBucket bucket;
 };
 
 struct WorkerCounterBlock {
@@ -30,6 +39,11 @@ struct WorkerCounterBlock {
   std::atomic<uint64_t> fragments{0};
   std::atomic<uint64_t> forwarded{0};
   std::atomic<uint64_t> txErrors{0};
+  std::atomic<uint64_t> ownFrames{0};
+  std::atomic<uint64_t> badChecksum{0};
+  std::atomic<uint64_t> ttlExpired{0};
+  std::atomic<uint64_t> rateLimited{0};
+  std::atomic<uint64_t> outputAbsent{0};
 };
 
 }  // namespace mcr

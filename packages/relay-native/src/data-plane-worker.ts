@@ -2,8 +2,8 @@
 // the native handle stays private.
 import { callNative } from './errors.js';
 import { native, type NativeDataPlaneWorker } from './native.js';
-import type { RuleSpec, WorkerCounters, WorkerOptions } from './types.js';
-import { normalizeRules, normalizeWorkerOptions } from './validate.js';
+import type { RuleSpec, TableContext, WorkerCounters, WorkerOptions } from './types.js';
+import { normalizeRules, normalizeTableContext, normalizeWorkerOptions } from './validate.js';
 
 export class DataPlaneWorker {
   readonly #native: NativeDataPlaneWorker;
@@ -14,7 +14,17 @@ export class DataPlaneWorker {
   constructor(options: WorkerOptions) {
     const o = normalizeWorkerOptions(options);
     this.#native = callNative(
-      () => new native.DataPlaneWorker(o.interface, o.ifindex, o.fanoutMode, o.fanoutId, o.receiveBufferBytes, o.batchSize, o.coalesceMicros),
+      () => new native.DataPlaneWorker(
+          o.interface,
+          o.ifindex,
+          o.fanoutMode,
+          o.fanoutId,
+          o.receiveBufferBytes,
+          o.batchSize,
+          o.coalesceMicros,
+          o.allMulticast,
+          o.injectedWorkNanos,
+        ),
     );
     this.#fanoutId = this.#native.fanoutId();
   }
@@ -24,10 +34,15 @@ export class DataPlaneWorker {
     return this.#fanoutId;
   }
 
-  /** Atomic swap of an immutable table; counters persist per rule id. */
-  setRules(rules: RuleSpec[]): void {
+  /**
+   * Atomic swap of an immutable table; counters (and rate-limit buckets) persist per rule id.
+   * Throws TypeError/RangeError naming the argument path, or NativeError (an egress socket could
+   * not be opened); the current table stays in force when it throws.
+   */
+  setRules(rules: RuleSpec[], context?: TableContext): void {
     const compiled = normalizeRules('rules', rules);
-    callNative(() => this.#native.setRules(compiled));
+    const ownMacs = normalizeTableContext('context', context);
+    callNative(() => this.#native.setRules(compiled, ownMacs));
   }
 
   /** Starts the native forwarding thread. */

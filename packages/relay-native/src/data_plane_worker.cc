@@ -24,6 +24,19 @@ size_t EgressCapacity(size_t batchSize) { return batchSize * 4 > 256 ? batchSize
 // Wake up now and then even when idle, so retired tables can be freed.
 constexpr int kIdlePollMs = 200;
 
+int64_t MonotonicNs() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
+
+// The TEST-ONLY fault switch (injectedWorkNanos): burn about `ns` of CPU, as a slower hot path would.
+void SpinFor(int64_t ns) {
+  const int64_t until = MonotonicNs() + ns;
+  while (MonotonicNs() < until) {
+  }
+}
+
 }  // namespace
 
 Napi::Function DataPlaneWorker::Define(Napi::Env env) {
@@ -48,6 +61,8 @@ DataPlaneWorker::DataPlaneWorker(const Napi::CallbackInfo& info) : Napi::ObjectW
   options.receiveBufferBytes = static_cast<size_t>(info[4].As<Napi::Number>().Int64Value());
   batchSize_ = static_cast<size_t>(info[5].As<Napi::Number>().Int64Value());
   coalesceNs_ = info[6].As<Napi::Number>().Int64Value() * 1000;
+  options.allMulticast = info[7].As<Napi::Boolean>().Value();
+  injectedWorkNs_ = info[8].As<Napi::Number>().Int64Value();
   interfaceName_ = options.interfaceName;
 
   SysError error;
@@ -86,7 +101,10 @@ void DataPlaneWorker::SetRules(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (closed_) throw MakeNativeError(env, EBADF, "setRules", interfaceName_);
   std::vector<CompiledRule> rules = ReadRuleSpecs(info[0].As<Napi::Array>());
-  auto table = std::make_unique<RuleTable>(std::move(rules), nextGeneration_++);
+  Napi::Buffer<uint8_t> macBytes = info[1].As<Napi::Buffer<uint8_t>>();
+  std::vector<uint64_t> ownMacs;
+  for (size_t offset = 0; offset + 6 <= macBytes.Length(); offset += 6) ownMacs.push_back(MacKey(macBytes.Data() + offset));
+  auto table = std::make_unique<RuleTable>(std::move(rules), nextGeneration_++, std::move(ownMacs));
   // Counters and sockets are attached after the table owns its rules, so the pointers stored in
   // each output (sockaddr, counter block) refer to storage that outlives the table.
   for (CompiledRule& rule : table->mutableRules()) {
@@ -194,6 +212,11 @@ Napi::Value DataPlaneWorker::Counters(const Napi::CallbackInfo& info) {
   out.Set("txErrors", number(counters_.txErrors));
   out.Set("kernelPackets", Napi::Number::New(env, static_cast<double>(kernelPackets_)));
   out.Set("kernelDrops", Napi::Number::New(env, static_cast<double>(kernelDrops_)));
+  out.Set("ownFrames", number(counters_.ownFrames));
+  out.Set("badChecksum", number(counters_.badChecksum));
+  out.Set("ttlExpired", number(counters_.ttlExpired));
+  out.Set("rateLimited", number(counters_.rateLimited));
+  out.Set("outputAbsent", number(counters_.outputAbsent));
   // Rules of the current table, in their configured order.
   Napi::Array rules = Napi::Array::New(env);
   if (!tables_.empty()) {
@@ -204,6 +227,7 @@ Napi::Value DataPlaneWorker::Counters(const Napi::CallbackInfo& info) {
       r.Set("id", rule.id);
       r.Set("matched", number(rule.counters->matched));
       r.Set("bytes", number(rule.counters->bytes));
+      r.Set("rateLimited", number(rule.counters->rateLimited));
       Napi::Array outputs = Napi::Array::New(env, rule.outputs.size());
       for (uint32_t k = 0; k < rule.outputs.size(); ++k) {
         const OutputCounterBlock* oc = rule.outputs[k].counters;
@@ -239,6 +263,7 @@ void DataPlaneWorker::Run() noexcept {
   const size_t frameCount = ring_.frameCount();
   size_t head = 0;
   ParsedFrame parsed;
+  FrameMeta meta;
 
   for (;;) {
     const RuleTable* table = table_.load(std::memory_order_acquire);
@@ -247,17 +272,22 @@ void DataPlaneWorker::Run() noexcept {
     // Drain what is ready, batch by batch, before sleeping again.
     size_t taken = 0;
     BatchTally tally;
+    meta.nowNs = MonotonicNs();
     while (taken < batchSize_) {
       tpacket2_hdr* hdr = ring_.Frame(head);
-      if ((__atomic_load_n(&hdr->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) == 0) break;
+      const uint32_t status = __atomic_load_n(&hdr->tp_status, __ATOMIC_ACQUIRE);
+      if ((status & TP_STATUS_USER) == 0) break;
+      if (injectedWorkNs_ != 0) SpinFor(injectedWorkNs_);
       const uint8_t* data = reinterpret_cast<const uint8_t*>(hdr) + hdr->tp_mac;
+      meta.vlan = (status & TP_STATUS_VLAN_VALID) != 0 ? static_cast<int32_t>(hdr->tp_vlan_tci & 0x0fff) : -1;
+      meta.checksumPartial = (status & TP_STATUS_CSUMNOTREADY) != 0;
       if (hdr->tp_snaplen < hdr->tp_len) {
         // Larger than a ring slot (e.g. a GRO superpacket): never relay a truncated copy.
         ++tally.framesSeen;
         ++tally.malformed;
-      } else if (!HandleFrame(table, data, hdr->tp_snaplen, parsed, egress, capacity, tally)) {
+      } else if (!HandleFrame(table, data, hdr->tp_snaplen, meta, parsed, egress, capacity, tally)) {
         egress.Flush(counters_);
-        HandleFrame(table, data, hdr->tp_snaplen, parsed, egress, capacity, tally);
+        HandleFrame(table, data, hdr->tp_snaplen, meta, parsed, egress, capacity, tally);
       }
       held[taken++] = head;
       head = (head + 1) % frameCount;

@@ -24,7 +24,7 @@ class DataPlaneWorker : public Napi::ObjectWrap<DataPlaneWorker> {
   static Napi::Function Define(Napi::Env env);
 
   // (interfaceName, ifindex, fanoutMode -1|0|1|2, fanoutId -1|0..65535, receiveBufferBytes, batchSize,
-  //  coalesceMicros)
+  //  coalesceMicros, allMulticast, injectedWorkNanos)
   explicit DataPlaneWorker(const Napi::CallbackInfo& info);
   ~DataPlaneWorker() override;
 
@@ -46,6 +46,7 @@ class DataPlaneWorker : public Napi::ObjectWrap<DataPlaneWorker> {
   std::string interfaceName_;
   size_t batchSize_ = 64;
   int64_t coalesceNs_ = 0;  // pause after a partial batch (see Run)
+  int64_t injectedWorkNs_ = 0;  // TEST-ONLY busy work per frame read (0: none)
   PacketRing ring_;
   int eventFd_ = -1;
   std::thread thread_;

@@ -1,11 +1,13 @@
 #include "egress.hpp"
 
+#include <netinet/in.h>
+
 #include <cerrno>
 #include <cstring>
 
 namespace mcr {
 
-void RewriteHeader(const CompiledOutput& output, const ParsedFrame& parsed, const uint8_t* frame,
+void RewriteHeader(const CompiledOutput& output, const ParsedFrame& parsed, const RewriteValues& values,
                    uint8_t* header) noexcept {
   std::memcpy(header, output.headerTemplate, kHeaderBytes);
   uint8_t* ip = header + 14;
@@ -17,30 +19,31 @@ void RewriteHeader(const CompiledOutput& output, const ParsedFrame& parsed, cons
   std::memcpy(ip + 4, &parsed.ipId, 2);
   ip[6] = parsed.dontFragment ? 0x40 : 0x00;
   ip[7] = 0;
+  ip[8] = values.ttl;
   // Complete the checksum from the template's constant part and the per-packet words.
   uint32_t sum = output.checksumBase + parsed.tos + total + ((static_cast<uint32_t>(ip[4]) << 8) | ip[5]) +
-                 (static_cast<uint32_t>(ip[6]) << 8);
+                 (static_cast<uint32_t>(ip[6]) << 8) + (static_cast<uint32_t>(values.ttl) << 8);
   sum = (sum & 0xffff) + (sum >> 16);
   sum = (sum & 0xffff) + (sum >> 16);
   const uint16_t checksum = static_cast<uint16_t>(~sum);
   ip[10] = static_cast<uint8_t>(checksum >> 8);
   ip[11] = static_cast<uint8_t>(checksum);
-  // UDP: source port kept, destination port from the template, checksum 0 (optional in IPv4;
-  // the input's may not even be filled in: CHECKSUM_PARTIAL on veth).
+  // UDP: source port kept, destination port from the template, checksum from the caller
+  // (forward_path.hpp: updated from the input's or computed over the payload).
   const uint32_t udpLength = 8 + parsed.payloadLength;
   udp[0] = static_cast<uint8_t>(parsed.sourcePort >> 8);
   udp[1] = static_cast<uint8_t>(parsed.sourcePort);
   udp[4] = static_cast<uint8_t>(udpLength >> 8);
   udp[5] = static_cast<uint8_t>(udpLength);
-  udp[6] = 0;
-  udp[7] = 0;
-  (void)frame;
+  udp[6] = static_cast<uint8_t>(values.udpChecksum >> 8);
+  udp[7] = static_cast<uint8_t>(values.udpChecksum);
 }
 
 EgressBatch::EgressBatch(size_t capacity)
     : capacity_(capacity),
       headers_(capacity),
       iov_(capacity * 2),
+      controls_(capacity),
       messages_(capacity),
       fds_(capacity, -1),
       outputCounters_(capacity, nullptr),
@@ -50,24 +53,35 @@ EgressBatch::EgressBatch(size_t capacity)
   std::memset(messages_.data(), 0, sizeof(mmsghdr) * capacity);
 }
 
-void EgressBatch::Queue(const CompiledOutput& output, const ParsedFrame& parsed,
-                        const uint8_t* frame) noexcept {
+void EgressBatch::Queue(const CompiledOutput& output, const ParsedFrame& parsed, const uint8_t* frame,
+                        const RewriteValues& values) noexcept {
   const size_t slot = count_++;
   msghdr& msg = messages_[slot].msg_hdr;
   iovec* iov = &iov_[slot * 2];
   uint8_t* payload = const_cast<uint8_t*>(frame) + parsed.payloadOffset;
   if (output.multicast) {
-    RewriteHeader(output, parsed, frame, headers_[slot].bytes);
+    RewriteHeader(output, parsed, values, headers_[slot].bytes);
     iov[0].iov_base = headers_[slot].bytes;
     iov[0].iov_len = kHeaderBytes;
     iov[1].iov_base = payload;
     iov[1].iov_len = parsed.payloadLength;
     msg.msg_iovlen = 2;
+    msg.msg_control = nullptr;
+    msg.msg_controllen = 0;
   } else {
-    // Unicast: the kernel's UDP path builds the headers; only the payload is handed over.
+    // Unicast: the kernel's UDP path builds the headers (and the checksum); only the payload and
+    // the TTL are handed over.
     iov[0].iov_base = payload;
     iov[0].iov_len = parsed.payloadLength;
     msg.msg_iovlen = 1;
+    msg.msg_control = controls_[slot].bytes;
+    msg.msg_controllen = sizeof controls_[slot].bytes;
+    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = IPPROTO_IP;
+    cmsg->cmsg_type = IP_TTL;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    const int ttl = values.ttl;
+    std::memcpy(CMSG_DATA(cmsg), &ttl, sizeof ttl);
   }
   msg.msg_iov = iov;
   msg.msg_name = const_cast<sockaddr*>(output.address);

@@ -16,8 +16,14 @@
 
 namespace mcr {
 
+// What a rewrite needs beyond the output's template: decided per frame and output by the caller.
+struct RewriteValues {
+  uint8_t ttl = 1;
+  uint16_t udpChecksum = 0;  // as sent; 0 only when the input carried 0
+};
+
 // Writes the 42-byte Ethernet/IPv4/UDP header of `output` for the parsed input packet.
-void RewriteHeader(const CompiledOutput& output, const ParsedFrame& parsed, const uint8_t* frame,
+void RewriteHeader(const CompiledOutput& output, const ParsedFrame& parsed, const RewriteValues& values,
                    uint8_t* header) noexcept;
 
 class EgressBatch {
@@ -29,7 +35,8 @@ class EgressBatch {
 
   // Queues one packet for `output`. The caller flushes before Full() would overflow and before the
   // ring frame holding the payload is released.
-  void Queue(const CompiledOutput& output, const ParsedFrame& parsed, const uint8_t* frame) noexcept;
+  void Queue(const CompiledOutput& output, const ParsedFrame& parsed, const uint8_t* frame,
+             const RewriteValues& values) noexcept;
 
   // Sends everything queued, one sendmmsg run per socket. EAGAIN/ENOBUFS drop what is left for
   // that socket and count txErrors; never fatal.
@@ -38,9 +45,16 @@ class EgressBatch {
   // Forgets queued messages without sending (bench entry).
   void Discard() noexcept { count_ = 0; }
 
+  // A queued message, for the fuzzer's checks of what would be sent.
+  const msghdr& Message(size_t slot) const { return messages_[slot].msg_hdr; }
+
  private:
   struct alignas(64) HeaderSlot {
     uint8_t bytes[64];
+  };
+  // Unicast outputs carry their per-packet TTL as an IP_TTL control message.
+  struct alignas(alignof(cmsghdr)) ControlSlot {
+    uint8_t bytes[CMSG_SPACE(sizeof(int))];
   };
   void SendRun(int fd, size_t n, WorkerCounterBlock& counters) noexcept;
 
@@ -48,6 +62,7 @@ class EgressBatch {
   size_t count_ = 0;
   std::vector<HeaderSlot> headers_;
   std::vector<iovec> iov_;  // two per slot
+  std::vector<ControlSlot> controls_;
   std::vector<mmsghdr> messages_;
   std::vector<int> fds_;
   std::vector<OutputCounterBlock*> outputCounters_;

@@ -73,6 +73,7 @@ void ParseFrame(const uint8_t* data, size_t length, ParsedFrame& out) noexcept {
   if (udpLength > l4Available) return Malformed(out, "UDP length past the end of the IPv4 packet");
   out.sourcePort = Read16(udp);
   out.port = Read16(udp + 2);
+  out.udpChecksum = Read16(udp + 6);
   out.payloadOffset = static_cast<uint32_t>(l3 + ihl + 8);
   out.payloadLength = static_cast<uint32_t>(udpLength - 8);
   out.kind = FrameKind::Udp;

@@ -22,6 +22,7 @@ struct ParsedFrame {
   uint8_t tos = 0;
   uint16_t ipId = 0;         // network byte order, copied to the rewritten header
   bool dontFragment = false; // DF is carried over to the rewritten header
+  uint16_t udpChecksum = 0;  // host byte order, as the frame carries it (0: none)
   uint32_t payloadOffset = 0;
   uint32_t payloadLength = 0;
 };

@@ -8,6 +8,8 @@ export type {
   ParsedFrame,
   RuleCounters,
   RuleSpec,
+  TableContext,
+  TtlMode,
   WorkerCounters,
   WorkerOptions,
 } from './types.js';

@@ -11,6 +11,7 @@ export interface NativeOutputSpec {
   group: number;
   port: number;
   ttl: number;
+  ttlSet: boolean; // ttlMode 'set'
   sourceAddress: number;
   sourceMac: Buffer;
 }
@@ -20,12 +21,14 @@ export interface NativeRuleSpec {
   port: number;
   hasSource: boolean;
   source: number;
+  vlan: number; // -1: untagged frames only
+  maxPps: number; // 0: unlimited
   outputs: NativeOutputSpec[];
 }
 
 export interface NativeDataPlaneWorker {
   fanoutId(): number | null;
-  setRules(rules: NativeRuleSpec[]): void;
+  setRules(rules: NativeRuleSpec[], ownMacs: Buffer): void; // ownMacs: 6 bytes per address
   start(): void;
   stop(): void;
   counters(): WorkerCounters;
@@ -59,10 +62,17 @@ export interface NativeBinding {
     receiveBufferBytes: number,
     batchSize: number,
     coalesceMicros: number,
+    allMulticast: boolean,
+    injectedWorkNanos: number,
   ) => NativeDataPlaneWorker;
   MembershipSocket: new () => NativeMembershipSocket;
   parseFrame(frame: Buffer): NativeParsedFrame;
-  benchHotPath(frames: Buffer[], rules: NativeRuleSpec[], iterations: number): { nsPerPacket: number; matched: number };
+  benchHotPath(
+    frames: Buffer[],
+    rules: NativeRuleSpec[],
+    iterations: number,
+    partialChecksum: boolean,
+  ): { nsPerPacket: number; matched: number };
 }
 
 // src/ and dist/ both sit one level below the package root, next to build/.

@@ -17,6 +17,10 @@ namespace {
 
 constexpr int kPacketIgnoreOutgoing = 23;  // PACKET_IGNORE_OUTGOING (not in older headers)
 constexpr int kFanoutFlagUniqueId = 0x2000;
+// PACKET_FANOUT_FLAG_IGNORE_OUTGOING (Linux 6.7; not in older headers): a fanout group does not
+// honour the member's PACKET_IGNORE_OUTGOING, so without it the ring reads every frame this host
+// sends on the interface (IGMP reports, and the relay's own copies when an output shares it).
+constexpr int kFanoutFlagIgnoreOutgoing = 0x4000;
 constexpr size_t kBlockBytes = 1u << 16;
 
 int InterfaceMtu(const std::string& name) {
@@ -79,14 +83,24 @@ bool PacketRing::Open(const PacketRingOptions& options, SysError& error) {
   address.sll_ifindex = options.ifindex;
   if (bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return fail("bind");
 
+  if (options.allMulticast) {
+    // Held by this socket: the kernel drops it (and the interface's ALLMULTI count) at close.
+    packet_mreq request{};
+    request.mr_ifindex = options.ifindex;
+    request.mr_type = PACKET_MR_ALLMULTI;
+    if (setsockopt(fd_, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &request, sizeof request) != 0) return fail("setsockopt");
+  }
+
   if (options.fanoutMode >= 0) {
-    int arg;
-    if (options.fanoutId >= 0) {
-      arg = options.fanoutId | (options.fanoutMode << 16);
-    } else {
-      arg = (options.fanoutMode | kFanoutFlagUniqueId) << 16;
+    const int flags = options.fanoutId >= 0 ? 0 : kFanoutFlagUniqueId;
+    const int id = options.fanoutId >= 0 ? options.fanoutId : 0;
+    int arg = id | ((options.fanoutMode | flags | kFanoutFlagIgnoreOutgoing) << 16);
+    if (setsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) {
+      // A kernel before 6.7 refuses the unknown flag (EINVAL): join without it. Any other EINVAL
+      // (a group with another mode) fails again here and is reported.
+      arg = id | ((options.fanoutMode | flags) << 16);
+      if (errno != EINVAL || setsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) return fail("setsockopt");
     }
-    if (setsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) return fail("setsockopt");
     int value = 0;
     socklen_t length = sizeof value;
     if (getsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &value, &length) != 0) return fail("getsockopt");

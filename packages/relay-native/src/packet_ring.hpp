@@ -19,6 +19,7 @@ struct PacketRingOptions {
   int fanoutMode = -1;       // -1: no fanout; else PACKET_FANOUT_HASH(0) / LB(1) / CPU(2)
   int fanoutId = -1;         // -1: let the kernel pick (PACKET_FANOUT_FLAG_UNIQUEID)
   size_t receiveBufferBytes = 8u << 20;
+  bool allMulticast = false;  // PACKET_MR_ALLMULTI: the interface passes every group (passive mode)
 };
 
 class PacketRing {

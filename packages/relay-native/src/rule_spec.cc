@@ -24,6 +24,8 @@ std::vector<CompiledRule> ReadRuleSpecs(const Napi::Array& specs) {
     rule.port = static_cast<uint16_t>(U32(spec, "port"));
     rule.hasSource = spec.Get("hasSource").As<Napi::Boolean>().Value();
     rule.source = htonl(U32(spec, "source"));
+    rule.vlan = static_cast<int32_t>(spec.Get("vlan").As<Napi::Number>().Int32Value());
+    rule.maxPps = U32(spec, "maxPps");
     Napi::Array outputs = spec.Get("outputs").As<Napi::Array>();
     rule.outputs.resize(outputs.Length());
     for (uint32_t k = 0; k < outputs.Length(); ++k) {
@@ -36,6 +38,7 @@ std::vector<CompiledRule> ReadRuleSpecs(const Napi::Array& specs) {
       out.multicast = (group >> 28) == 0xe;
       out.port = static_cast<uint16_t>(U32(o, "port"));
       out.ttl = static_cast<uint8_t>(U32(o, "ttl"));
+      out.ttlSet = o.Get("ttlSet").As<Napi::Boolean>().Value();
       out.sourceAddress = htonl(U32(o, "sourceAddress"));
       Napi::Buffer<uint8_t> mac = o.Get("sourceMac").As<Napi::Buffer<uint8_t>>();
       std::memcpy(out.sourceMac, mac.Data(), mac.Length() < 6 ? mac.Length() : 6);

@@ -23,6 +23,7 @@ bool Fail(SysError& error, const char* syscall, int fd) {
 }  // namespace
 
 bool TxSockets::Attach(CompiledOutput& output, SysError& error) {
+  if (output.absent()) return true;  // nothing is ever sent on it: no socket
   if (output.multicast) {
     auto it = packet_.find(output.ifindex);
     if (it == packet_.end()) {
@@ -61,6 +62,7 @@ bool TxSockets::Attach(CompiledOutput& output, SysError& error) {
       return Fail(error, "setsockopt", fd);
     }
     const int ttl = output.ttl;
+    // The default for messages without an IP_TTL control message; the loop sends one with each.
     if (setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof ttl) != 0) return Fail(error, "setsockopt", fd);
     sockaddr_in local{};
     local.sin_family = AF_INET;

@@ -1,15 +1,26 @@
 // The public types of relay-native, exactly as docs/architecture.md states them.
 
 export type FanoutMode = 'hash' | 'cpu' | 'lb';
+export type TtlMode = 'decrement' | 'set';
 
 export interface OutputSpec {
   interface: string; // output interface name (for errors and counters)
+  /**
+   * 0: the interface is absent right now. The output stays in the table (its counters keep their
+   * place) but nothing is sent on it; each frame not sent for that reason counts in `outputAbsent`.
+   */
   ifindex: number;
   group: string; // destination IPv4. Multicast: AF_PACKET fast path. Unicast: UDP socket.
   port: number; // 1..65535
   ttl: number; // 1..255
   sourceAddress: string; // IPv4 of the output interface: source of the rewritten packet
   sourceMac: string; // MAC of the output interface, 'aa:bb:cc:dd:ee:ff'
+  /**
+   * 'decrement' (default): out TTL = min(ttl, input TTL - 1), and an input TTL <= 1 is not sent on
+   * this output (counted once per frame in `ttlExpired`). 'set': out TTL = ttl whatever the input
+   * TTL: loop-unsafe (a copy that comes back is relayed again).
+   */
+  ttlMode?: TtlMode;
 }
 
 export interface RuleSpec {
@@ -17,7 +28,29 @@ export interface RuleSpec {
   group: string; // input: destination multicast group
   port: number; // input: destination UDP port
   source?: string; // input: optional source IPv4
-  outputs: OutputSpec[];
+  outputs: OutputSpec[]; // at most NATIVE_LIMITS.maxOutputsPerRule
+  /**
+   * 0..4095. Absent: the rule matches untagged frames only. Present: only frames tagged with that
+   * VLAN id, whether the tag is in the frame bytes or in the ring's metadata (tp_vlan_tci with
+   * TP_STATUS_VLAN_VALID, as veth delivers them).
+   */
+  vlan?: number;
+  /**
+   * 1..NATIVE_LIMITS.maxPps. Absent: unlimited. A token bucket per rule per worker (burst =
+   * max(1, maxPps/10) frames, i.e. 100 ms); frames above it are dropped, counted in the worker's
+   * and the rule's `rateLimited`.
+   */
+  maxPps?: number;
+}
+
+/** Facts about the host that every table of a worker is checked against. */
+export interface TableContext {
+  /**
+   * MAC addresses of every interface of this host (namespace), at most NATIVE_LIMITS.maxOwnMacs. A
+   * frame whose Ethernet source MAC is one of them is never relayed: counted `ownFrames`. [] (the
+   * default) disables the check.
+   */
+  ownMacs: string[];
 }
 
 export interface WorkerOptions {
@@ -31,6 +64,17 @@ export interface WorkerOptions {
    * wakeup serves several frames at moderate rates; it bounds the latency it adds. Default 0 (no wait).
    */
   coalesceMicros?: number;
+  /**
+   * Default false. true: PACKET_ADD_MEMBERSHIP with PACKET_MR_ALLMULTI on the ring socket, so a
+   * NIC's multicast filter passes groups nobody joined (passive mode). Held while the worker runs.
+   */
+  allMulticast?: boolean;
+  /**
+   * TEST-ONLY fault switch, default 0, 0..NATIVE_LIMITS.maxInjectedWorkNanos: busy work of about
+   * this many ns per frame read (CLOCK_MONOTONIC spin), so a gate can prove it catches a
+   * regression of known size. Never set it in production.
+   */
+  injectedWorkNanos?: number;
 }
 
 export interface OutputCounters {
@@ -43,9 +87,14 @@ export interface RuleCounters {
   id: string;
   matched: number;
   bytes: number;
+  rateLimited: number; // matched frames dropped by maxPps (part of matched)
   outputs: OutputCounters[];
 }
 
+/**
+ * Counting rule: framesSeen = matched + noMatch + malformed + fragments + ownFrames + badChecksum.
+ * ttlExpired and rateLimited are parts of matched.
+ */
 export interface WorkerCounters {
   framesSeen: number;
   matched: number;
@@ -56,6 +105,11 @@ export interface WorkerCounters {
   txErrors: number;
   kernelPackets: number;
   kernelDrops: number;
+  ownFrames: number; // frames from this host's own interfaces (loop guard): dropped
+  badChecksum: number; // IPv4 header checksum wrong: dropped
+  ttlExpired: number; // matched frames with TTL <= 1 not sent on a decrementing output (part of matched)
+  rateLimited: number; // matched frames dropped by maxPps (part of matched)
+  outputAbsent: number; // (frame, output) pairs not sent because the output's ifindex is 0
   rules: RuleCounters[];
 }
 
@@ -78,8 +132,14 @@ export type ParsedFrame =
 
 export interface BenchHotPathOptions {
   frames: Buffer[];
-  rules: RuleSpec[]; // outputs' ifindex may be 0: no sockets are opened
+  rules: RuleSpec[]; // no sockets are opened: every output is rewritten, whatever its ifindex (0 included)
   iterations: number;
+  /**
+   * Default false: the frames' UDP checksums are taken as complete (updated incrementally, or none
+   * when 0). true: as frames from veth or a local sender (TP_STATUS_CSUMNOTREADY): each copy's UDP
+   * checksum is computed over the payload, the relay's costlier case.
+   */
+  partialChecksum?: boolean;
 }
 
 export interface BenchHotPathResult {

@@ -1,12 +1,9 @@
 // Argument checks: TypeError for a wrong type, RangeError for a value out of range. Every
 // message names the argument path, the expectation and the value received.
 import { ipv4ToNumber, isMulticast, macToBuffer } from './ipv4.js';
+import { NATIVE_LIMITS } from './limits.js';
 import type { NativeOutputSpec, NativeRuleSpec } from './native.js';
-import type { FanoutMode, OutputSpec, RuleSpec, WorkerOptions } from './types.js';
-
-/** Outputs per rule: bounds the native egress queue (one batch must fit, see egress.hpp). */
-export const MAX_OUTPUTS_PER_RULE = 64;
-const INTERFACE_NAME_MAX = 15;
+import type { FanoutMode, OutputSpec, RuleSpec, TableContext, TtlMode, WorkerOptions } from './types.js';
 
 function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
@@ -35,7 +32,19 @@ function nonEmptyString(name: string, value: unknown, maxLength = Infinity): str
 }
 
 function interfaceName(name: string, value: unknown): string {
-  return nonEmptyString(name, value, INTERFACE_NAME_MAX);
+  return nonEmptyString(name, value, NATIVE_LIMITS.maxInterfaceNameLength);
+}
+
+export function boolean(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean, received ${show(value)}`);
+  return value;
+}
+
+function mac(name: string, value: unknown): Buffer {
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a MAC string, received ${show(value)}`);
+  const bytes = macToBuffer(value);
+  if (bytes === null) throw new RangeError(`${name} must look like 'aa:bb:cc:dd:ee:ff', received ${show(value)}`);
+  return bytes;
 }
 
 export function ipv4(name: string, value: unknown, kind: 'any' | 'multicast' = 'any'): number {
@@ -68,6 +77,8 @@ export interface NormalizedWorkerOptions {
   receiveBufferBytes: number;
   batchSize: number;
   coalesceMicros: number;
+  allMulticast: boolean;
+  injectedWorkNanos: number;
 }
 
 const FANOUT_MODES: Record<FanoutMode, number> = { hash: 0, lb: 1, cpu: 2 };
@@ -80,9 +91,16 @@ export function normalizeWorkerOptions(options: unknown): NormalizedWorkerOption
     ifindex: integer('options.ifindex', o.ifindex, 1, 0x7fffffff),
     fanoutMode: -1,
     fanoutId: -1,
-    receiveBufferBytes: integer('options.receiveBufferBytes', o.receiveBufferBytes ?? 8 * 1024 * 1024, 256 * 1024, 1024 * 1024 * 1024),
-    batchSize: integer('options.batchSize', o.batchSize ?? 64, 1, 1024),
-    coalesceMicros: integer('options.coalesceMicros', o.coalesceMicros ?? 0, 0, 1000),
+    receiveBufferBytes: integer(
+      'options.receiveBufferBytes',
+      o.receiveBufferBytes ?? 8 * 1024 * 1024,
+      NATIVE_LIMITS.minReceiveBufferBytes,
+      NATIVE_LIMITS.maxReceiveBufferBytes,
+    ),
+    batchSize: integer('options.batchSize', o.batchSize ?? 64, 1, NATIVE_LIMITS.maxBatchSize),
+    coalesceMicros: integer('options.coalesceMicros', o.coalesceMicros ?? 0, 0, NATIVE_LIMITS.maxCoalesceMicros),
+    allMulticast: boolean('options.allMulticast', o.allMulticast ?? false),
+    injectedWorkNanos: integer('options.injectedWorkNanos', o.injectedWorkNanos ?? 0, 0, NATIVE_LIMITS.maxInjectedWorkNanos),
   };
   if (o.fanout === undefined) {
     throw new TypeError('options.fanout must be { mode, id? } or null (null: no fanout group), received undefined');
@@ -100,29 +118,38 @@ export function normalizeWorkerOptions(options: unknown): NormalizedWorkerOption
   return result;
 }
 
-function normalizeOutput(name: string, value: unknown, allowNoIfindex: boolean): NativeOutputSpec {
+const TTL_MODES: Record<TtlMode, boolean> = { decrement: false, set: true };
+
+function ttlMode(name: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'string') throw new TypeError(`${name} must be 'decrement' or 'set', received ${show(value)}`);
+  if (!Object.hasOwn(TTL_MODES, value)) throw new RangeError(`${name} must be 'decrement' or 'set', received ${show(value)}`);
+  return TTL_MODES[value as TtlMode];
+}
+
+function normalizeOutput(name: string, value: unknown): NativeOutputSpec {
   const o = object(name, value) as Partial<OutputSpec>;
-  const mac = o.sourceMac;
-  if (typeof mac !== 'string') throw new TypeError(`${name}.sourceMac must be a MAC string, received ${show(mac)}`);
-  const macBuffer = macToBuffer(mac);
-  if (macBuffer === null) throw new RangeError(`${name}.sourceMac must look like 'aa:bb:cc:dd:ee:ff', received ${show(mac)}`);
   return {
     interface: interfaceName(`${name}.interface`, o.interface),
-    ifindex: integer(`${name}.ifindex`, o.ifindex, allowNoIfindex ? 0 : 1, 0x7fffffff),
+    // 0: the interface is absent; the output keeps its place and sends nothing.
+    ifindex: integer(`${name}.ifindex`, o.ifindex, 0, 0x7fffffff),
     group: ipv4(`${name}.group`, o.group),
     port: integer(`${name}.port`, o.port, 1, 65535),
     ttl: integer(`${name}.ttl`, o.ttl, 1, 255),
+    ttlSet: ttlMode(`${name}.ttlMode`, o.ttlMode),
     sourceAddress: ipv4(`${name}.sourceAddress`, o.sourceAddress),
-    sourceMac: macBuffer,
+    sourceMac: mac(`${name}.sourceMac`, o.sourceMac),
   };
 }
 
-/**
- * Validates rules and converts them to the native shape. `allowNoIfindex` is for the bench entry,
- * where outputs never send (ifindex 0).
- */
-export function normalizeRules(name: string, rules: unknown, allowNoIfindex = false): NativeRuleSpec[] {
+/** Validates rules and converts them to the native shape. */
+export function normalizeRules(name: string, rules: unknown): NativeRuleSpec[] {
   const list = array(name, rules);
+  if (list.length > NATIVE_LIMITS.maxRulesPerTable) {
+    throw new RangeError(
+      `${name} must hold at most ${NATIVE_LIMITS.maxRulesPerTable} rules (NATIVE_LIMITS.maxRulesPerTable), received ${list.length}`,
+    );
+  }
   const ids = new Set<string>();
   return list.map((value, i) => {
     const at = `${name}[${i}]`;
@@ -131,8 +158,10 @@ export function normalizeRules(name: string, rules: unknown, allowNoIfindex = fa
     if (ids.has(id)) throw new RangeError(`${at}.id must be unique, received duplicate ${show(id)}`);
     ids.add(id);
     const outputs = array(`${at}.outputs`, r.outputs);
-    if (outputs.length > MAX_OUTPUTS_PER_RULE) {
-      throw new RangeError(`${at}.outputs must hold at most ${MAX_OUTPUTS_PER_RULE} outputs, received ${outputs.length}`);
+    if (outputs.length > NATIVE_LIMITS.maxOutputsPerRule) {
+      throw new RangeError(
+        `${at}.outputs must hold at most ${NATIVE_LIMITS.maxOutputsPerRule} outputs (NATIVE_LIMITS.maxOutputsPerRule), received ${outputs.length}`,
+      );
     }
     return {
       id,
@@ -140,7 +169,22 @@ export function normalizeRules(name: string, rules: unknown, allowNoIfindex = fa
       port: integer(`${at}.port`, r.port, 1, 65535),
       hasSource: r.source !== undefined,
       source: r.source === undefined ? 0 : ipv4(`${at}.source`, r.source),
-      outputs: outputs.map((output, k) => normalizeOutput(`${at}.outputs[${k}]`, output, allowNoIfindex)),
+      vlan: r.vlan === undefined ? -1 : integer(`${at}.vlan`, r.vlan, 0, NATIVE_LIMITS.maxVlanId),
+      maxPps: r.maxPps === undefined ? 0 : integer(`${at}.maxPps`, r.maxPps, 1, NATIVE_LIMITS.maxPps),
+      outputs: outputs.map((output, k) => normalizeOutput(`${at}.outputs[${k}]`, output)),
     };
   });
+}
+
+/** The table context as the native side reads it: own MACs as one Buffer of 6-byte entries. */
+export function normalizeTableContext(name: string, context: unknown): Buffer {
+  if (context === undefined) return Buffer.alloc(0);
+  const c = object(name, context) as Partial<TableContext>;
+  const macs = array(`${name}.ownMacs`, c.ownMacs);
+  if (macs.length > NATIVE_LIMITS.maxOwnMacs) {
+    throw new RangeError(
+      `${name}.ownMacs must hold at most ${NATIVE_LIMITS.maxOwnMacs} addresses (NATIVE_LIMITS.maxOwnMacs), received ${macs.length}`,
+    );
+  }
+  return Buffer.concat(macs.map((value, i) => mac(`${name}.ownMacs[${i}]`, value)));
 }

@@ -2,7 +2,8 @@
 // argument. These need no namespace (nothing is opened when validation fails).
 import { describe, expect, it } from 'vitest';
 
-import { benchHotPath, DataPlaneWorker, MembershipSocket, type RuleSpec, type WorkerOptions } from '../src/index.js';
+import { benchHotPath, DataPlaneWorker, MembershipSocket, NATIVE_LIMITS, type RuleSpec, type WorkerOptions } from '../src/index.js';
+import { normalizeRules, normalizeTableContext } from '../src/validate.js';
 
 const output = {
   interface: 'eth0',
@@ -25,6 +26,53 @@ describe('argument validation', () => {
     expect(() => new DataPlaneWorker({ ...base, fanout: { mode: 'hash', id: 70000 } })).toThrow(/options\.fanout\.id/);
     expect(() => new DataPlaneWorker({ ...base, batchSize: 0 })).toThrow(/options\.batchSize/);
     expect(() => new DataPlaneWorker({ interface: 'eth0', ifindex: 1 } as WorkerOptions)).toThrow(/options\.fanout/);
+    expect(() => new DataPlaneWorker({ ...base, batchSize: NATIVE_LIMITS.maxBatchSize + 1 })).toThrow(RangeError);
+    expect(() => new DataPlaneWorker({ ...base, coalesceMicros: NATIVE_LIMITS.maxCoalesceMicros + 1 })).toThrow(/options\.coalesceMicros/);
+    expect(() => new DataPlaneWorker({ ...base, allMulticast: 1 as unknown as boolean })).toThrow(
+      new TypeError('options.allMulticast must be a boolean, received 1'),
+    );
+    expect(() => new DataPlaneWorker({ ...base, injectedWorkNanos: NATIVE_LIMITS.maxInjectedWorkNanos + 1 })).toThrow(
+      new RangeError('options.injectedWorkNanos must be an integer in 0..100000, received 100001'),
+    );
+  });
+
+  it('holds the rules to NATIVE_LIMITS: 64 outputs pass, 65 and too many rules are refused naming the limit', () => {
+    const outputs = (n: number) => Array.from({ length: n }, (_, k) => ({ ...output, port: 1000 + k }));
+    expect(normalizeRules('rules', [{ ...rule, outputs: outputs(NATIVE_LIMITS.maxOutputsPerRule) }])[0]!.outputs).toHaveLength(64);
+    expect(() => normalizeRules('rules', [{ ...rule, outputs: outputs(NATIVE_LIMITS.maxOutputsPerRule + 1) }])).toThrow(
+      new RangeError('rules[0].outputs must hold at most 64 outputs (NATIVE_LIMITS.maxOutputsPerRule), received 65'),
+    );
+    const many = (n: number) => Array.from({ length: n }, (_, i) => ({ ...rule, id: `r${i}`, outputs: [] }));
+    expect(normalizeRules('rules', many(NATIVE_LIMITS.maxRulesPerTable))).toHaveLength(4096);
+    expect(() => normalizeRules('rules', many(NATIVE_LIMITS.maxRulesPerTable + 1))).toThrow(/at most 4096 rules \(NATIVE_LIMITS\.maxRulesPerTable\)/);
+  });
+
+  it('checks vlan, maxPps, ttlMode and ifindex 0 (an absent output)', () => {
+    const bench = (rules: unknown) => normalizeRules('rules', rules);
+    expect(bench([{ ...rule, vlan: 4095, maxPps: NATIVE_LIMITS.maxPps }])[0]).toMatchObject({ vlan: 4095, maxPps: 10_000_000 });
+    expect(bench([rule])[0]).toMatchObject({ vlan: -1, maxPps: 0 });
+    expect(() => bench([{ ...rule, vlan: 4096 }])).toThrow(new RangeError('rules[0].vlan must be an integer in 0..4095, received 4096'));
+    expect(() => bench([{ ...rule, vlan: '1' }])).toThrow(TypeError);
+    expect(() => bench([{ ...rule, maxPps: 0 }])).toThrow(/rules\[0\]\.maxPps must be an integer in 1\.\.10000000/);
+    expect(() => bench([{ ...rule, maxPps: 1.5 }])).toThrow(RangeError);
+    expect(bench([{ ...rule, outputs: [{ ...output, ttlMode: 'set' }] }])[0]!.outputs[0]!.ttlSet).toBe(true);
+    expect(bench([{ ...rule, outputs: [{ ...output, ttlMode: 'decrement' }] }])[0]!.outputs[0]!.ttlSet).toBe(false);
+    expect(() => bench([{ ...rule, outputs: [{ ...output, ttlMode: 'keep' }] }])).toThrow(
+      new RangeError(`rules[0].outputs[0].ttlMode must be 'decrement' or 'set', received "keep"`),
+    );
+    expect(bench([{ ...rule, outputs: [{ ...output, ifindex: 0 }] }])[0]!.outputs[0]!.ifindex).toBe(0);
+    expect(() => bench([{ ...rule, outputs: [{ ...output, ifindex: -1 }] }])).toThrow(/rules\[0\]\.outputs\[0\]\.ifindex/);
+  });
+
+  it('checks the table context (own MACs)', () => {
+    expect(normalizeTableContext('context', undefined)).toHaveLength(0);
+    expect(normalizeTableContext('context', { ownMacs: ['02:00:00:00:00:01', 'AA:BB:CC:DD:EE:FF'] })).toEqual(
+      Buffer.from([2, 0, 0, 0, 0, 1, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff]),
+    );
+    expect(() => normalizeTableContext('context', { ownMacs: ['02:00'] })).toThrow(/context\.ownMacs\[0\] must look like/);
+    expect(() => normalizeTableContext('context', {})).toThrow(new TypeError('context.ownMacs must be an array, received undefined'));
+    const macs = Array.from({ length: NATIVE_LIMITS.maxOwnMacs + 1 }, () => '02:00:00:00:00:01');
+    expect(() => normalizeTableContext('context', { ownMacs: macs })).toThrow(/at most 1024 addresses \(NATIVE_LIMITS\.maxOwnMacs\)/);
   });
 
   it('names the rule field in rule errors', () => {

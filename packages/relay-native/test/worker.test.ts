@@ -143,10 +143,10 @@ describe('DataPlaneWorker (src -> relay -> sink namespaces)', () => {
     expect(c.forwarded).toBe(N);
     expect(c.txErrors).toBe(0);
     expect(c.malformed).toBe(0);
-    expect(c.framesSeen).toBe(c.matched + c.noMatch + c.malformed + c.fragments);
+    expect(c.framesSeen).toBe(c.matched + c.noMatch + c.malformed + c.fragments + c.ownFrames + c.badChecksum);
     expect(c.kernelPackets).toBeGreaterThanOrEqual(N);
     expect(c.kernelDrops).toBe(0);
-    expect(c.rules).toEqual([{ id: 'r1', matched: N, bytes: N * PAYLOAD, outputs: [{ packets: N, bytes: N * (42 + PAYLOAD), txErrors: 0 }] }]);
+    expect(c.rules).toEqual([{ id: 'r1', matched: N, bytes: N * PAYLOAD, rateLimited: 0, outputs: [{ packets: N, bytes: N * (42 + PAYLOAD), txErrors: 0 }] }]);
     await agent.call('worker.stop', { id: 'w' }); // settles, twice
   });
 

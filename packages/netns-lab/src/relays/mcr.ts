@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { inNetns } from '../netns/index.js';
 import type { Lab } from '../topology/index.js';
 import { CpuMeter, relayRole, resolveStreams, spawnInNetns, stopChild, type Child } from './common.js';
-import type { RelayStartOptions, RelayUnderTest, ResolvedStream, StreamSpec } from './types.js';
+import type { McrTestOnly, RelayStartOptions, RelayUnderTest, ResolvedStream, StreamSpec } from './types.js';
 
 export interface McrConfig {
   workers: number;
@@ -22,6 +22,7 @@ export interface McrConfig {
     input: { interface: string; group: string; port: number };
     outputs: { interface: string; group: string; port: number; ttl: number }[];
   }[];
+  testOnly?: McrTestOnly;
 }
 
 /** mcr's config for the streams. Pure. Rule ids are `s0`, `s1`, ... in stream order. */
@@ -37,6 +38,7 @@ export function mcrConfig(streams: ResolvedStream[], controlSocket: string, opts
       input: { interface: s.inIfname, group: s.group, port: s.port },
       outputs: s.outs.map((o) => ({ interface: o.ifname, group: s.outGroup, port: s.outPort, ttl })),
     })),
+    ...(opts.testOnly ? { testOnly: { ...opts.testOnly } } : {}),
   };
 }
 

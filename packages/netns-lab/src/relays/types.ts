@@ -24,6 +24,16 @@ export interface RelayStartOptions {
   workers?: number;
   fanoutMode?: 'hash' | 'cpu' | 'lb' | 'off';
   igmpJoin?: boolean;
+  /**
+   * mcr only: the relay's documented test-only switches (its config's `testOnly` section), for the
+   * negative controls that prove a check can fail. Never set in a measurement of mcr as users run it.
+   */
+  testOnly?: McrTestOnly;
+}
+
+export interface McrTestOnly {
+  /** Turns off the loop guard (own-frame recognition and TTL decrement): `--inject-bug no-loop-guard`. */
+  disableLoopGuard?: boolean;
 }
 
 export type RelayName = 'mcr' | 'socat' | 'kernel';

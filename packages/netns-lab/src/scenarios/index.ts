@@ -4,6 +4,7 @@ import { churn } from './churn.js';
 import { compare } from './compare.js';
 import { duplication } from './duplication.js';
 import { igmp } from './igmp.js';
+import { loop } from './loop.js';
 import { multiStream } from './multi-stream.js';
 import { normaliseScenarioOptions, type ScenarioInput, type ScenarioName, type ScenarioOptions } from './options.js';
 import type { ScenarioReport } from './report.js';
@@ -18,6 +19,7 @@ export const SCENARIOS: Record<ScenarioName, { summary: string; run: (o: Scenari
   churn: { summary: 'mcr add/remove on extra groups under traffic: the other streams lose nothing', run: churn },
   compare: { summary: 'the same traffic through mcr, socat and kernel, one table', run: compare },
   soak: { summary: 'mcr for --duration s with a rule added or removed every second: memory, fds, loss', run: soak },
+  loop: { summary: 'mcr with input and output on one segment, and two mcr in a ring: one datagram is relayed at most as its TTL allows', run: loop },
 };
 
 /** Normalises `input` (ScenarioUsageError on a bad option) and runs the scenario. */
@@ -26,7 +28,7 @@ export function runScenario(name: string, input: ScenarioInput = {}): Promise<Sc
   return SCENARIOS[o.scenario].run(o);
 }
 
-export { multiStream, scaling, duplication, igmp, churn, compare, soak };
+export { multiStream, scaling, duplication, igmp, churn, compare, soak, loop };
 export {
   normaliseScenarioOptions,
   ScenarioUsageError,

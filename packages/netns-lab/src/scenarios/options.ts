@@ -3,10 +3,10 @@
 import type { RelayName } from '../relays/index.js';
 import { MAX_STREAMS } from '../bed/index.js';
 
-export const SCENARIO_NAMES = ['multi-stream', 'scaling', 'duplication', 'igmp', 'churn', 'compare', 'soak'] as const;
+export const SCENARIO_NAMES = ['multi-stream', 'scaling', 'duplication', 'igmp', 'churn', 'compare', 'soak', 'loop'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
-export const INJECTED_BUGS = ['fanout-off', 'no-igmp', 'socat-shared-port'] as const;
+export const INJECTED_BUGS = ['fanout-off', 'no-igmp', 'socat-shared-port', 'no-loop-guard'] as const;
 export type InjectedBug = (typeof INJECTED_BUGS)[number];
 
 export type FanoutMode = 'hash' | 'cpu' | 'lb' | 'off';
@@ -72,6 +72,7 @@ const DEFAULT_STREAMS: Record<ScenarioName, number[]> = {
   churn: [4],
   compare: [4],
   soak: [4],
+  loop: [1],
 };
 
 /** Which negative controls each scenario accepts. */
@@ -83,10 +84,11 @@ export const BUGS_FOR: Record<ScenarioName, readonly InjectedBug[]> = {
   churn: ['fanout-off'],
   compare: [],
   soak: ['fanout-off'],
+  loop: ['no-loop-guard'],
 };
 
 /** Scenarios that drive mcr's control socket: mcr only. */
-const MCR_ONLY: readonly ScenarioName[] = ['duplication', 'igmp', 'churn', 'soak'];
+const MCR_ONLY: readonly ScenarioName[] = ['duplication', 'igmp', 'churn', 'soak', 'loop'];
 
 function fail(msg: string): never {
   throw new ScenarioUsageError(msg);

@@ -4,7 +4,9 @@
 //   - every IP segment s (1-based, in link order) is 10.s.0.0/24; its upstream end (toward the
 //     source) is 10.s.0.1, its downstream end 10.s.0.2;
 //   - in `switch`, segment 1 spans the bridge: source eth0 = 10.1.0.1, relay in0 = 10.1.0.2, and
-//     the bridge ports carry no address.
+//     the bridge ports carry no address;
+//   - in `segment` and `ring`, each bridged segment's members get 10.s.0.1, .2, ... in the order the
+//     builder lists them.
 // Namespaces: `${prefix}-src` / `-rly` / `-snk` (with an index 0.. when a role has several:
 // fanout sinks `-snk0..`, converge sources `-src0..`, chain3 relays `-rly0..2`), `-sw` for the switch.
 // Interfaces: sources and sinks `eth0`; relays `in0..` (inputs) and `out0..` (outputs); the switch
@@ -78,6 +80,16 @@ class Draft {
     return spec;
   }
 
+  /** The namespaces of a topology with one switch: source, switch, relay, sink. */
+  switchedNamespaces(): { src: string; sw: string; rly: string; snk: string } {
+    const names = { src: nsName(this.prefix, 'src'), sw: nsName(this.prefix, 'sw'), rly: nsName(this.prefix, 'rly'), snk: nsName(this.prefix, 'snk') };
+    this.ns(names.src, 'source', IFNAMES.source);
+    this.ns(names.sw, 'switch');
+    this.ns(names.rly, 'relay');
+    this.ns(names.snk, 'sink', IFNAMES.sink);
+    return names;
+  }
+
   /** A routed point-to-point segment: returns the two endpoints. */
   link(id: string, aNs: string, aIf: string, bNs: string, bIf: string): [Endpoint, Endpoint] {
     this.segment += 1;
@@ -91,6 +103,23 @@ class Draft {
   nextSegment(): number {
     this.segment += 1;
     return this.segment;
+  }
+
+  /**
+   * One L2 segment: a plain bridge (no snooping: it floods every group, as an unmanaged switch does)
+   * in `sw`, and one veth per member from the member's interface to a bridge port. Members get
+   * 10.s.0.1, .2, ... in order. Link ids are `sw-<port facing>`.
+   */
+  bridgedSegment(sw: string, bridge: string, members: Array<{ ns: string; ifname: string; facing: string }>): Endpoint[] {
+    const seg = this.nextSegment();
+    const ports = members.map((m) => IFNAMES.bridgePort(m.facing));
+    const ends = members.map((m, i) => {
+      const e = endpoint(m.ns, m.ifname, `10.${seg}.0.${i + 1}/24`);
+      this.rawLink(`sw-${m.facing}`, { ns: sw, ifname: ports[i]! }, { ns: m.ns, ifname: m.ifname, address: e.address });
+      return e;
+    });
+    this.bridges.push({ ns: sw, name: bridge, ports, mcastSnooping: false, mcastQuerier: false, noFloodPorts: [] });
+    return ends;
   }
 
   rawLink(id: string, a: LinkSpec['a'], b: LinkSpec['b']): void {
@@ -154,14 +183,7 @@ export function chain(opts: ChainOptions): Topology {
  */
 export function switchTopo(opts: SwitchOptions): Topology {
   const d = new Draft(checkPrefix(opts.prefix));
-  const src = nsName(d.prefix, 'src');
-  const sw = nsName(d.prefix, 'sw');
-  const rly = nsName(d.prefix, 'rly');
-  const snk = nsName(d.prefix, 'snk');
-  d.ns(src, 'source', IFNAMES.source);
-  d.ns(sw, 'switch');
-  d.ns(rly, 'relay');
-  d.ns(snk, 'sink', IFNAMES.sink);
+  const { src, sw, rly, snk } = d.switchedNamespaces();
   const seg = d.nextSegment();
   const s = endpoint(src, IFNAMES.source, `10.${seg}.0.1/24`);
   const rin = endpoint(rly, IFNAMES.relayInput(0), `10.${seg}.0.2/24`);
@@ -249,12 +271,68 @@ export function converge(opts: ConvergeOptions): Topology {
   return d.finish('converge', opts, { sources, relays: [relay], sinks: [k] });
 }
 
+/**
+ * The one-segment loop: the relay's in0 and out0 on one plain bridge, with the source and the sink.
+ * Whatever the relay sends on out0 comes straight back on in0: a rule G -> G storms unless the relay
+ * recognises its own frames. Links `sw-src`, `sw-in`, `sw-out`, `sw-snk`.
+ */
+export function segment(opts: BaseOptions): Topology {
+  const d = new Draft(checkPrefix(opts.prefix));
+  const { src, sw, rly, snk } = d.switchedNamespaces();
+  const [s, rin, rout, k] = d.bridgedSegment(sw, IFNAMES.bridge, [
+    { ns: src, ifname: IFNAMES.source, facing: 'src' },
+    { ns: rly, ifname: IFNAMES.relayInput(0), facing: 'in' },
+    { ns: rly, ifname: IFNAMES.relayOutput(0), facing: 'out' },
+    { ns: snk, ifname: IFNAMES.sink, facing: 'snk' },
+  ]);
+  return d.finish('segment', opts, { sources: [s!], relays: [{ ns: rly, inputs: [rin!], outputs: [rout!] }], sinks: [k!] });
+}
+
+/**
+ * The two-relay loop: two plain bridges, relay 0 from the first to the second, relay 1 back. Rules
+ * G -> G on both pass a datagram round and round until its TTL runs out (or for ever, without the
+ * TTL rule). Bridge br0: src, rly0 in0, rly1 out0; bridge br1: rly0 out0, rly1 in0, snk.
+ * Links `sw-src`, `sw-r0i`, `sw-r1o`, `sw-r0o`, `sw-r1i`, `sw-snk`.
+ */
+export function ring(opts: BaseOptions): Topology {
+  const d = new Draft(checkPrefix(opts.prefix));
+  const src = nsName(d.prefix, 'src');
+  const sw = nsName(d.prefix, 'sw');
+  const [r0, r1] = [0, 1].map((i) => nsName(d.prefix, 'rly', i)) as [string, string];
+  const snk = nsName(d.prefix, 'snk');
+  d.ns(src, 'source', IFNAMES.source);
+  d.ns(sw, 'switch');
+  d.ns(r0, 'relay');
+  d.ns(r1, 'relay');
+  d.ns(snk, 'sink', IFNAMES.sink);
+  const [s, in0, out1] = d.bridgedSegment(sw, IFNAMES.bridge, [
+    { ns: src, ifname: IFNAMES.source, facing: 'src' },
+    { ns: r0, ifname: IFNAMES.relayInput(0), facing: 'r0i' },
+    { ns: r1, ifname: IFNAMES.relayOutput(0), facing: 'r1o' },
+  ]);
+  const [out0, in1, k] = d.bridgedSegment(sw, IFNAMES.secondBridge, [
+    { ns: r0, ifname: IFNAMES.relayOutput(0), facing: 'r0o' },
+    { ns: r1, ifname: IFNAMES.relayInput(0), facing: 'r1i' },
+    { ns: snk, ifname: IFNAMES.sink, facing: 'snk' },
+  ]);
+  return d.finish('ring', opts, {
+    sources: [s!],
+    relays: [
+      { ns: r0, inputs: [in0!], outputs: [out0!] },
+      { ns: r1, inputs: [in1!], outputs: [out1!] },
+    ],
+    sinks: [k!],
+  });
+}
+
 export const BUILDERS = {
   chain,
   switch: switchTopo,
   fanout,
   chain3,
   converge,
+  segment,
+  ring,
 } as const satisfies Record<TopologyKind, (o: FanoutOptions & ConvergeOptions) => Topology>;
 
 /** Builds a topology by kind name (the CLI's entry). */

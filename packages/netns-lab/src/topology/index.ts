@@ -6,6 +6,8 @@ export {
   fanout,
   chain3,
   converge,
+  segment,
+  ring,
   build,
   withNetem,
   BUILDERS,

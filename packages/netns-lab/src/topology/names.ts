@@ -16,6 +16,10 @@ export const IFNAMES = {
   bridge: 'br0',
   switchSourcePort: 'p-src',
   switchRelayPort: 'p-rly',
+  /** Bridge ports of the loop topologies (`segment`, `ring`), named after what they face. */
+  bridgePort: (facing: string) => `p-${facing}`,
+  /** The second bridge of `ring`. */
+  secondBridge: 'br1',
 } as const;
 
 export function checkIfname(name: string): string {

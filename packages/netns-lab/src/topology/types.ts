@@ -77,7 +77,7 @@ export interface SwitchRole {
   relayPort: string;
 }
 
-export type TopologyKind = 'chain' | 'switch' | 'fanout' | 'chain3' | 'converge';
+export type TopologyKind = 'chain' | 'switch' | 'fanout' | 'chain3' | 'converge' | 'segment' | 'ring';
 
 export interface Topology {
   kind: TopologyKind;

@@ -131,6 +131,23 @@ describe.skipIf(mcrReason !== undefined)(`against mcr${mcrReason ? ` (skipped: $
     expect(r.violations.map((v) => v.metric)).toEqual(expect.arrayContaining(['lossPct', 'igmpMissing']));
   });
 
+  it('loop passes: one segment relays a datagram once, a ring of two relays lets it die within its TTL', async () => {
+    const r = await runScenario('loop');
+    expectPassed(r);
+    expect(r.rows.map((x) => [x.topology, x.ttl, x.relayed])).toEqual([
+      ['segment', 1, 0],
+      ['segment', 8, 1],
+      ['ring', 8, 7],
+    ]);
+    expect(r.rows[1]!.ownFrames).toBeGreaterThanOrEqual(1);
+  });
+
+  it('loop with no-loop-guard is caught: the datagram circulates (CLI exit 1)', async () => {
+    const r = await cli('run', 'loop', '--inject-bug', 'no-loop-guard');
+    expect(r.code, r.out + r.err).toBe(1);
+    expect(r.out).toMatch(/the relays loop/);
+  });
+
   it('igmp passes: delivered, memberships match, leave and join observed', async () => {
     const r = await runScenario('igmp', modest);
     expectPassed(r);

@@ -8,6 +8,8 @@ import {
   chain,
   chain3,
   converge,
+  segment,
+  ring,
   fanout,
   switchTopo,
   uniquePrefix,
@@ -22,7 +24,7 @@ function allIfnames(t: Topology): string[] {
 }
 
 describe('topology builders', () => {
-  const topos = [chain({ prefix }), switchTopo({ prefix }), fanout({ prefix, outputs: 12 }), chain3({ prefix }), converge({ prefix, sources: 12 })];
+  const topos = [chain({ prefix }), switchTopo({ prefix }), fanout({ prefix, outputs: 12 }), chain3({ prefix }), converge({ prefix, sources: 12 }), segment({ prefix }), ring({ prefix })];
 
   it('are pure: no namespace is created and the same input gives equal data', async () => {
     const before = await listNamespaces();
@@ -86,6 +88,27 @@ describe('topology builders', () => {
     ]);
     expect(c.relay.inputs.map((i) => i.ifname)).toEqual(['in0', 'in1', 'in2']);
     expect(c.sinks[0]!.ip).toBe('10.4.0.2');
+  });
+
+  it('segment: the relay\'s input and output on one plain bridge with the source and the sink', () => {
+    const t = segment({ prefix });
+    expect([t.source.ip, t.relay.inputs[0]!.ip, t.relay.outputs[0]!.ip, t.sinks[0]!.ip]).toEqual(['10.1.0.1', '10.1.0.2', '10.1.0.3', '10.1.0.4']);
+    expect(t.bridges).toEqual([
+      { ns: 'mcrlunit-sw', name: 'br0', ports: ['p-src', 'p-in', 'p-out', 'p-snk'], mcastSnooping: false, mcastQuerier: false, noFloodPorts: [] },
+    ]);
+  });
+
+  it('ring: two relays, each from one bridge to the other', () => {
+    const t = ring({ prefix });
+    expect(t.relays.map((r) => [r.ns, r.inputs[0]!.ip, r.outputs[0]!.ip])).toEqual([
+      ['mcrlunit-rly0', '10.1.0.2', '10.2.0.1'],
+      ['mcrlunit-rly1', '10.2.0.2', '10.1.0.3'],
+    ]);
+    expect(t.bridges.map((b) => [b.name, b.ports])).toEqual([
+      ['br0', ['p-src', 'p-r0i', 'p-r1o']],
+      ['br1', ['p-r0o', 'p-r1i', 'p-snk']],
+    ]);
+    expect([t.source.ip, t.sinks[0]!.ip]).toEqual(['10.1.0.1', '10.2.0.3']);
   });
 
   it('chain3: three relays in series', () => {

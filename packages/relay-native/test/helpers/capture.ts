@@ -1,0 +1,80 @@
+// A raw capture in a namespace (fixtures/capture.py): the frames a sink really received, for
+// checks no UDP socket makes (veth marks frames CHECKSUM_UNNECESSARY, so a socket accepts a wrong
+// UDP checksum), and the Internet checksums recomputed over them.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+import { fixture } from './agent.js';
+
+export interface Capture {
+  /** Resolves with the frames once `count` arrived or the timeout passed. */
+  frames: Promise<Buffer[]>;
+  stop(): void;
+}
+
+/** Starts capturing UDP frames to `port` on `ifname` in `ns`; resolves once the socket is bound. */
+export async function startCapture(ns: string, ifname: string, port: number, count: number, timeoutSec = 10): Promise<Capture> {
+  const child = spawn('ip', ['netns', 'exec', ns, 'python3', fixture('capture.py'), ifname, String(port), String(count), String(timeoutSec)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const collected: Buffer[] = [];
+  createInterface({ input: child.stdout }).on('line', (line) => collected.push(Buffer.from(line, 'hex')));
+  const frames = new Promise<Buffer[]>((resolve) => child.once('exit', () => resolve(collected)));
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`capture exited (${code}) before it was ready`)));
+  });
+  return { frames, stop: () => void child.kill('SIGTERM') };
+}
+
+function sum16(bytes: Buffer): number {
+  let sum = 0;
+  for (let i = 0; i < bytes.length; i += 2) sum += (bytes[i]! << 8) | (i + 1 < bytes.length ? bytes[i + 1]! : 0);
+  return sum;
+}
+
+function fold(sum: number): number {
+  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+  return sum;
+}
+
+export interface UdpFacts {
+  ttl: number;
+  ipChecksumOk: boolean;
+  udpChecksum: number; // as carried (0: none)
+  udpChecksumOk: boolean; // pseudo-header + UDP header + payload sum to 0xffff (false when 0)
+  payload: Buffer;
+}
+
+/** Reads an untagged Ethernet/IPv4/UDP frame and recomputes both checksums. */
+export function udpFacts(frame: Buffer): UdpFacts {
+  const ip = frame.subarray(14);
+  const ihl = (ip[0]! & 0x0f) * 4;
+  const udpLength = ip.readUInt16BE(ihl + 4);
+  const udp = ip.subarray(ihl, ihl + udpLength);
+  const pseudo = Buffer.concat([ip.subarray(12, 20), Buffer.from([0, 17]), udp.subarray(4, 6)]);
+  const udpChecksum = udp.readUInt16BE(6);
+  return {
+    ttl: ip[8]!,
+    ipChecksumOk: fold(sum16(ip.subarray(0, ihl))) === 0xffff,
+    udpChecksum,
+    udpChecksumOk: udpChecksum !== 0 && fold(sum16(pseudo) + sum16(udp)) === 0xffff,
+    payload: Buffer.from(udp.subarray(8)),
+  };
+}
+
+/** Writes a correct UDP checksum into a frame built by the lab's udpFrame (which leaves it 0). */
+export function withUdpChecksum(frame: Buffer): Buffer {
+  const out = Buffer.from(frame);
+  const ipStart = out.readUInt16BE(12) === 0x8100 ? 18 : 14;
+  const ip = out.subarray(ipStart);
+  const ihl = (ip[0]! & 0x0f) * 4;
+  const udp = ip.subarray(ihl, ihl + ip.readUInt16BE(ihl + 4));
+  udp.writeUInt16BE(0, 6);
+  const pseudo = Buffer.concat([ip.subarray(12, 20), Buffer.from([0, 17]), udp.subarray(4, 6)]);
+  const checksum = ~fold(sum16(pseudo) + sum16(udp)) & 0xffff;
+  udp.writeUInt16BE(checksum === 0 ? 0xffff : checksum, 6);
+  return out;
+}

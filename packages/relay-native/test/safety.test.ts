@@ -1,0 +1,206 @@
+// Loop guard, rate limit, VLAN matching, passive mode (ALLMULTI), absent outputs, the table limits
+// and the test-only fault switch, on the real chain (src ns -> relay ns -> sink ns).
+import { inNetns, runSender, udpFrame } from '@mcr/netns-lab';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { NATIVE_LIMITS, type OutputSpec } from '../src/index.js';
+import { AgentCallError } from './helpers/agent.js';
+import { ChainBed, IN_GROUP, IN_PORT, OUT_PORT } from './helpers/chain-bed.js';
+
+describe('data-plane safety (src -> relay -> sink)', () => {
+  const bed = new ChainBed();
+  beforeAll(() => bed.up());
+  afterEach(() => bed.cleanup());
+  afterAll(() => bed.down());
+
+  it("never relays a frame from one of the host's own MACs (ownFrames); other sources pass", async () => {
+    // The crafted frames carry 02:00:00:00:00:01 as their source: here it stands for a MAC of
+    // this host whose frame came back over a loop.
+    const own = '02:00:00:00:00:01';
+    const worker = await bed.worker([bed.rule('r', [bed.output()])], { ownMacs: [bed.mac.relayIn, bed.mac.relayOut, own] });
+    await bed.inject([udpFrame({ group: IN_GROUP, port: IN_PORT }), udpFrame({ group: IN_GROUP, port: IN_PORT, ttl: 1 })]);
+    await bed.send(50);
+    const c = await worker.waitFor((v) => v.forwarded >= 50 && v.ownFrames >= 2);
+    expect(c).toMatchObject({ ownFrames: 2, matched: 50, forwarded: 50 });
+    // [] turns the guard off: the same frame is relayed.
+    await worker.setRules([bed.rule('r', [bed.output()])], { ownMacs: [] });
+    await bed.inject([udpFrame({ group: IN_GROUP, port: IN_PORT })]);
+    expect(await worker.waitFor((v) => v.forwarded >= 51)).toMatchObject({ ownFrames: 2, matched: 51, forwarded: 51 });
+  });
+
+  it('never reads what the host itself sends on the input, in a fanout group too', async () => {
+    // A fanout group ignores its members' PACKET_IGNORE_OUTGOING: without the group's own flag the
+    // worker read (and relayed) every datagram the host sent on its input interface.
+    const worker = await bed.worker([bed.rule('r', [bed.output()])]);
+    const sent = await runSender({
+      netns: bed.ns.relay,
+      interface: bed.dev.relayIn,
+      streams: [{ group: IN_GROUP, port: IN_PORT }],
+      count: 20,
+      size: 64,
+      rate: 10_000,
+    });
+    expect(sent.sent).toBe(20);
+    await bed.send(10); // then traffic from the source, which must be read
+    const c = await worker.waitFor((v) => v.forwarded >= 10);
+    expect(c).toMatchObject({ matched: 10, forwarded: 10, ownFrames: 0 });
+  });
+
+  it('caps a rule at maxPps (token bucket, burst maxPps/10) and counts the rest as rateLimited', async () => {
+    const worker = await bed.worker([bed.rule('r', [bed.output()], { maxPps: 100 })]);
+    await bed.send(1000, { rate: 10_000 });
+    const c = await worker.waitFor((v) => v.matched >= 1000);
+    // 10 frames of burst plus 100/s while the 1000 frames take 0.1 s (longer on a busy machine).
+    expect(c.forwarded).toBeGreaterThanOrEqual(10);
+    expect(c.forwarded).toBeLessThan(200);
+    expect(c.matched).toBe(1000);
+    expect(c.rateLimited).toBe(1000 - c.forwarded);
+    expect(c.rules[0]).toMatchObject({ matched: 1000, rateLimited: c.rateLimited });
+    // The bucket belongs to the rule id: a swap that keeps the id keeps it (empty now).
+    await worker.setRules([bed.rule('r', [bed.output()], { maxPps: 100 })]);
+    await bed.send(100, { rate: 20_000 });
+    const after = await worker.waitFor((v) => v.matched >= 1100);
+    expect(after.forwarded - c.forwarded).toBeLessThan(40);
+  });
+
+  it('matches a VLAN tag (moved into ring metadata by veth) only to a rule naming that VLAN', async () => {
+    const worker = await bed.worker([
+      bed.rule('untagged', [bed.output(OUT_PORT)]),
+      bed.rule('vlan42', [bed.output(OUT_PORT + 1)], { vlan: 42 }),
+      bed.rule('vlan0', [bed.output(OUT_PORT + 2)], { vlan: 0 }),
+    ]);
+    const frame = (vlan: number | null) => udpFrame({ group: IN_GROUP, port: IN_PORT, vlan });
+    await bed.inject([frame(null), frame(null), frame(42), frame(42), frame(42), frame(43), frame(0)]);
+    const c = await worker.waitFor((v) => v.matched >= 6);
+    expect(c.rules.map((r) => [r.id, r.matched])).toEqual([
+      ['untagged', 2],
+      ['vlan42', 3],
+      ['vlan0', 1],
+    ]);
+    expect(c.forwarded).toBe(6);
+    expect(c.noMatch).toBeGreaterThanOrEqual(1); // VLAN 43
+  });
+
+  it('holds ALLMULTI on the input while an allMulticast worker runs, and only then', async () => {
+    // dev->flags as sysfs shows them (`ip link` shows only the ALLMULTI an administrator set).
+    const allMulti = async () => {
+      const { stdout } = await inNetns(bed.ns.relay, 'cat', [`/sys/class/net/${bed.dev.relayIn}/flags`]);
+      return (Number.parseInt(stdout.trim(), 16) & 0x200) !== 0; // IFF_ALLMULTI
+    };
+    expect(await allMulti()).toBe(false);
+    const plain = await bed.worker([], undefined, { allMulticast: false });
+    expect(await allMulti()).toBe(false);
+    await plain.stop();
+    const passive = await bed.worker([bed.rule('r', [bed.output()])], undefined, { allMulticast: true });
+    expect(await allMulti()).toBe(true);
+    await bed.send(20);
+    expect((await passive.waitFor((v) => v.forwarded >= 20)).forwarded).toBe(20);
+    await passive.stop();
+    expect(await allMulti()).toBe(false);
+  });
+
+  it('keeps an absent output (ifindex 0) in the table, sends nothing on it, counts outputAbsent', async () => {
+    const absent: OutputSpec = { ...bed.output(OUT_PORT + 1), interface: 'gone0', ifindex: 0 };
+    const worker = await bed.worker([bed.rule('r', [absent, bed.output()])]);
+    await bed.send(100);
+    const c = await worker.waitFor((v) => v.forwarded >= 100);
+    expect(c).toMatchObject({ matched: 100, forwarded: 100, outputAbsent: 100, txErrors: 0 });
+    expect(c.rules[0]!.outputs.map((o) => o.packets)).toEqual([0, 100]);
+  });
+
+  it('accepts 64 outputs on a running worker; 65 are refused naming the limit, the table stays', async () => {
+    const outputs = (n: number) => Array.from({ length: n }, (_, k) => bed.output(7000 + k));
+    const worker = await bed.worker([bed.rule('r', [bed.output()])]);
+    await worker.setRules([bed.rule('wide', outputs(NATIVE_LIMITS.maxOutputsPerRule))]);
+    const error = await worker.setRules([bed.rule('wider', outputs(NATIVE_LIMITS.maxOutputsPerRule + 1))]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AgentCallError);
+    expect((error as AgentCallError).detail).toMatchObject({
+      name: 'RangeError',
+      message: 'rules[0].outputs must hold at most 64 outputs (NATIVE_LIMITS.maxOutputsPerRule), received 65',
+    });
+    const tooMany = Array.from({ length: NATIVE_LIMITS.maxRulesPerTable + 1 }, (_, i) => bed.rule(`r${i}`, []));
+    expect(((await worker.setRules(tooMany).catch((e: unknown) => e)) as AgentCallError).detail.name).toBe('RangeError');
+    await bed.send(10);
+    const c = await worker.waitFor((v) => v.forwarded >= 640);
+    expect(c.rules.map((r) => [r.id, r.outputs.length])).toEqual([['wide', 64]]);
+    expect(c).toMatchObject({ matched: 10, forwarded: 640, txErrors: 0 });
+  });
+
+  it('takes a full table of 4096 rules with absent and present outputs', async () => {
+    const rules = Array.from({ length: NATIVE_LIMITS.maxRulesPerTable }, (_, i) =>
+      bed.rule(`r${i}`, [i % 2 === 0 ? bed.output() : { ...bed.output(), ifindex: 0 }], { group: `239.2.${i >> 8}.${i & 0xff}` }),
+    );
+    rules[0] = bed.rule('r0', [bed.output()]);
+    const worker = await bed.worker(rules);
+    await bed.send(10);
+    expect(await worker.waitFor((v) => v.forwarded >= 10)).toMatchObject({ matched: 10, forwarded: 10 });
+  });
+
+  it('never crashes on any table validation accepts: each setRules applies or throws, forwarding goes on', async () => {
+    // A seeded generator of valid but hostile tables: absent, unknown and loopback ifindexes,
+    // unicast outputs to odd addresses, sources not on the interface, VLANs, rate limits, own MACs.
+    let seed = 0x5eed;
+    const next = (n: number) => {
+      // xorshift32: exact in 32-bit integer arithmetic
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    const pick = <T>(items: readonly T[]): T => items[next(items.length)]!;
+    const ip = () => `${next(256)}.${next(256)}.${next(256)}.${next(256)}`;
+    const randomOutput = (): OutputSpec => ({
+      ...bed.output(1 + next(65535)),
+      ifindex: pick([0, 1, 99999, bed.output().ifindex, bed.output().ifindex]),
+      group: pick([ip(), '255.255.255.255', '0.0.0.0', '239.9.9.1', `224.0.0.${next(256)}`]),
+      ttl: 1 + next(255),
+      sourceAddress: pick([ip(), '0.0.0.0', bed.output().sourceAddress]),
+      ...(next(2) === 0 ? { ttlMode: pick(['set', 'decrement'] as const) } : {}),
+    });
+    const worker = await bed.worker([bed.rule('r', [bed.output()])]);
+    const outcomes = { applied: 0, refused: 0 };
+    for (let round = 0; round < 150; round++) {
+      const rules = Array.from({ length: next(6) }, (_, i) =>
+        bed.rule(`r${next(4)}-${i}`, Array.from({ length: next(4) }, randomOutput), {
+          group: `239.${next(2)}.${next(2)}.${next(2)}`,
+          port: pick([IN_PORT, 1 + next(65535)]),
+          ...(next(3) === 0 ? { vlan: next(4096) } : {}),
+          ...(next(3) === 0 ? { maxPps: 1 + next(NATIVE_LIMITS.maxPps) } : {}),
+          ...(next(4) === 0 ? { source: ip() } : {}),
+        }),
+      );
+      const ownMacs = Array.from({ length: next(3) }, () => pick([bed.mac.src, bed.mac.relayOut, '02:00:00:00:00:01']));
+      const error = await worker.setRules(rules, { ownMacs }).catch((e: unknown) => e);
+      if (error === undefined || error === null) outcomes.applied++;
+      else {
+        expect((error as AgentCallError).detail, String(error)).toMatchObject({ isNativeError: true });
+        outcomes.refused++;
+      }
+      if (round % 30 === 0) await bed.inject([udpFrame({ group: IN_GROUP, port: IN_PORT })]);
+    }
+    console.log(`setRules on hostile tables: ${outcomes.applied} applied, ${outcomes.refused} refused (NativeError)`);
+    expect(outcomes.applied).toBeGreaterThan(0);
+    expect(outcomes.refused).toBeGreaterThan(0);
+    await worker.agent.call('worker.checkHealth', { id: 'w' });
+    // A plain table afterwards still forwards.
+    await worker.setRules([bed.rule('final', [bed.output()])]);
+    const before = (await worker.counters()).forwarded;
+    await bed.send(20);
+    expect((await worker.waitFor((v) => v.forwarded >= before + 20)).forwarded).toBe(before + 20);
+  });
+
+  it('injectedWorkNanos (test-only) burns about that much CPU per frame without changing what is forwarded', async () => {
+    const frames = 1000;
+    const worker = await bed.worker([bed.rule('r', [bed.output()])], undefined, { injectedWorkNanos: 100_000 });
+    const cpu = () => worker.agent.call<{ user: number; system: number }>('process.cpuUsage');
+    const before = await cpu();
+    await bed.inject(Array.from({ length: frames }, () => udpFrame({ group: IN_GROUP, port: IN_PORT })));
+    const c = await worker.waitFor((v) => v.forwarded >= frames);
+    expect(c).toMatchObject({ matched: frames, forwarded: frames });
+    const after = await cpu();
+    // 1000 frames x 100 us = 100 ms of spinning in the worker process (the plain path costs a few
+    // us per frame); half of it at least, since a busy machine may deschedule the spinning thread.
+    const usedMs = (after.user + after.system - before.user - before.system) / 1000;
+    expect(usedMs).toBeGreaterThanOrEqual(50);
+  });
+});
