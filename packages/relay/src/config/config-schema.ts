@@ -1,7 +1,7 @@
 import { ConfigError } from './config-error.js';
 import { FieldReader, join } from './fields.js';
 import { readRule, type RuleCheckOptions } from './rule-schema.js';
-import { CONTROL_MODE_OTHERS, NATIVE_LIMITS, RELAY_LIMITS } from './limits.js';
+import { CONTROL_MODE_OTHERS, NATIVE_LIMITS } from './limits.js';
 import { DEFAULTS, FANOUT_MODES, LOG_LEVELS, type FanoutMode, type RelayConfig, type Rule, type TestOnlySettings } from './types.js';
 import { RuleTable } from '../rules/rule-table.js';
 
@@ -78,7 +78,7 @@ export function parseConfig(value: unknown, options: RuleCheckOptions): RelayCon
       reader.onlyKeys(t, 'testOnly', ['disableLoopGuard', 'injectedWorkNanos']);
       if (t.disableLoopGuard !== undefined) testOnly.disableLoopGuard = reader.boolean(t.disableLoopGuard, 'testOnly.disableLoopGuard') ?? false;
       if (t.injectedWorkNanos !== undefined) {
-        testOnly.injectedWorkNanos = reader.integer(t.injectedWorkNanos, 'testOnly.injectedWorkNanos', 0, RELAY_LIMITS.maxInjectedWorkNanos) ?? 0;
+        testOnly.injectedWorkNanos = reader.integer(t.injectedWorkNanos, 'testOnly.injectedWorkNanos', 0, NATIVE_LIMITS.maxInjectedWorkNanos) ?? 0;
       }
     }
   }

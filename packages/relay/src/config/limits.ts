@@ -25,10 +25,6 @@ export const RELAY_LIMITS = {
    * one worker each is already more processes than the cores of any host this relay is meant for.
    */
   maxInputInterfaces: 64,
-  /** RuleSpec.vlan: a 12-bit 802.1Q VLAN id (the data plane's range). */
-  maxVlan: 4095,
-  /** testOnly.injectedWorkNanos: the data plane's range for its test-only busy work per frame. */
-  maxInjectedWorkNanos: 100_000,
 } as const;
 
 /** control.mode bits that would give users other than the owner and the group access to the relay. */

@@ -2,7 +2,7 @@ import { isIpv4, isLinkLocalMulticast, isMulticast, unsendableUnicast } from '..
 import { isEthernetInterface, isValidInterfaceName } from '../net/interfaces.js';
 import { ConfigError } from './config-error.js';
 import { FieldReader, join } from './fields.js';
-import { NATIVE_LIMITS, RELAY_LIMITS } from './limits.js';
+import { NATIVE_LIMITS } from './limits.js';
 import { DEFAULTS, TTL_MODES, type InputSpec, type OutputSpec, type Rule } from './types.js';
 
 export const RULE_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -95,7 +95,7 @@ function readInput(reader: FieldReader, value: unknown, path: string, options: R
     }
     if (source === undefined) return undefined;
   }
-  const vlan = obj.vlan === undefined ? undefined : reader.integer(obj.vlan, join(path, 'vlan'), 0, RELAY_LIMITS.maxVlan);
+  const vlan = obj.vlan === undefined ? undefined : reader.integer(obj.vlan, join(path, 'vlan'), 0, NATIVE_LIMITS.maxVlanId);
   if (obj.vlan !== undefined && vlan === undefined) return undefined;
   if (iface === undefined || group === undefined || port === undefined) return undefined;
   return { interface: iface, group, port, ...(source === undefined ? {} : { source }), ...(vlan === undefined ? {} : { vlan }) };

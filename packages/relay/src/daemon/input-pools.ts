@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import type { InterfaceFactsCache } from '../net/interface-facts.js';
 import type { RuleTable } from '../rules/rule-table.js';
 import type { RuleTableMessage } from '../workers/ipc.js';
-import type { RuleSpec } from '../workers/native-api.js';
+import type { RuleSpec } from '@mcr/relay-native';
 import { WorkerPool, type WorkerSnapshot } from '../workers/worker-pool.js';
 import { nativeRulesFor } from './native-rules.js';
 

@@ -1,6 +1,6 @@
 import type { Rule } from '../config/types.js';
 import type { InterfaceFacts } from '../net/interface-facts.js';
-import type { RuleSpec } from '../workers/native-api.js';
+import type { RuleSpec } from '@mcr/relay-native';
 
 export interface NativeRulesOptions {
   /** TEST-ONLY: every output TTL "set" (the loop guard's TTL half off). */

@@ -1,4 +1,4 @@
-import type { RuleCounters, WorkerCounters } from './native-api.js';
+import type { RuleCounters, WorkerCounters } from '@mcr/relay-native';
 
 const SCALARS = [
   'framesSeen',
@@ -23,12 +23,10 @@ export function emptyCounters(): WorkerCounters {
   return { ...c, rules: [] };
 }
 
-// `?? 0`: a data plane built before a counter existed does not report it; a sum must stay a number.
-
 /** Sums worker counters; per-rule counters are summed by rule id, outputs by position. */
 export function addCounters(a: WorkerCounters, b: WorkerCounters): WorkerCounters {
   const out = emptyCounters();
-  for (const key of SCALARS) out[key] = (a[key] ?? 0) + (b[key] ?? 0);
+  for (const key of SCALARS) out[key] = a[key] + b[key];
   out.rules = mergeRules([...a.rules, ...b.rules]);
   return out;
 }
@@ -38,12 +36,12 @@ export function mergeRules(rules: RuleCounters[]): RuleCounters[] {
   for (const r of rules) {
     const sum = byId.get(r.id);
     if (!sum) {
-      byId.set(r.id, { id: r.id, matched: r.matched, bytes: r.bytes, rateLimited: r.rateLimited ?? 0, outputs: r.outputs.map((o) => ({ ...o })) });
+      byId.set(r.id, { id: r.id, matched: r.matched, bytes: r.bytes, rateLimited: r.rateLimited, outputs: r.outputs.map((o) => ({ ...o })) });
       continue;
     }
     sum.matched += r.matched;
     sum.bytes += r.bytes;
-    sum.rateLimited += r.rateLimited ?? 0;
+    sum.rateLimited += r.rateLimited;
     r.outputs.forEach((o, i) => {
       const s = sum.outputs[i];
       if (s) {

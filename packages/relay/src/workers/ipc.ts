@@ -1,4 +1,4 @@
-import type { RuleSpec, TableContext, WorkerCounters, WorkerOptions } from './native-api.js';
+import type { RuleSpec, TableContext, WorkerCounters, WorkerOptions } from '@mcr/relay-native';
 
 // Messages between the supervisor and a data-plane worker process (Node IPC channel). Every change
 // is a request with an answer: a table is `applied` or `refused` (with the reason), never silently

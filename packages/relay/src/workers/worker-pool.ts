@@ -4,7 +4,7 @@ import type { DataPlaneSettings, FanoutMode } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { FromWorker, RuleTableMessage, ToWorker, WorkerBoot } from './ipc.js';
 import { addCounters, emptyCounters } from './counters.js';
-import type { FanoutMode as NativeFanoutMode, WorkerCounters, WorkerOptions } from './native-api.js';
+import type { FanoutMode as NativeFanoutMode, WorkerCounters, WorkerOptions } from '@mcr/relay-native';
 
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-process.js', import.meta.url));
 const RESTART_DELAY_MS = 100;

@@ -1,6 +1,5 @@
 import { DataPlaneWorker } from '@mcr/relay-native';
 import type { FromWorker, RuleTableMessage, ToWorker, WorkerBoot } from './ipc.js';
-import type { WorkerCounters } from './native-api.js';
 
 // A data-plane worker process: one native DataPlaneWorker on one input interface. Packets never touch
 // this process's JavaScript: the native thread forwards; this event loop only swaps rule tables and
@@ -13,9 +12,7 @@ function main(): void {
   const boot = JSON.parse(process.argv[2] ?? '{}') as WorkerBoot;
   let worker: DataPlaneWorker;
   try {
-    // The options carry the contract's additions (allMulticast, injectedWorkNanos); a data plane that
-    // predates them ignores them.
-    worker = new DataPlaneWorker(boot.options as ConstructorParameters<typeof DataPlaneWorker>[0]);
+    worker = new DataPlaneWorker(boot.options);
   } catch (err) {
     const e = err as Error & { code?: string };
     send({ type: 'fatal', message: e.message, ...(e.code ? { code: e.code } : {}) });
@@ -40,7 +37,7 @@ function main(): void {
    */
   const applyTable = (table: RuleTableMessage): string | null => {
     try {
-      (worker.setRules as (rules: RuleTableMessage['rules'], context: RuleTableMessage['context']) => void)(table.rules, table.context);
+      worker.setRules(table.rules, table.context);
     } catch (err) {
       return (err as Error).message;
     }
@@ -65,7 +62,7 @@ function main(): void {
         break;
       }
       case 'counters':
-        send({ type: 'counters', requestId: message.requestId, counters: worker.counters() as WorkerCounters });
+        send({ type: 'counters', requestId: message.requestId, counters: worker.counters() });
         break;
       case 'stop':
         void stop();
