@@ -1,9 +1,11 @@
 import type { Logger } from '../log.js';
 import type { InterfaceFactsCache } from '../net/interface-facts.js';
-import type { InterfaceChange } from '../net/interface-watcher.js';
+import type { InterfaceChange, InterfaceState } from '../net/interface-watcher.js';
 import type { RuleTable } from '../rules/rule-table.js';
 import type { InputPools } from './input-pools.js';
 import type { RuleMemberships } from './memberships.js';
+
+type InterfaceStateReport = InterfaceState & { name: string };
 
 export interface InterfaceEvents {
   down: number;
@@ -51,7 +53,7 @@ export class InterfaceFaults {
       return;
     }
     if (before.ipv4 !== after.ipv4) {
-      this.log.info(after.ipv4 === null ? `interface ${name} lost its IPv4 address: nothing is sent on it` : `interface ${name} has IPv4 ${after.ipv4}: sending on it`);
+      this.logAddress(name, after.ipv4);
       await this.rebind(this.inputsSendingOn(name), 'all');
     }
     if (before.up === after.up) return;
@@ -61,15 +63,27 @@ export class InterfaceFaults {
   }
 
   /**
-   * Called on every watcher poll: re-joins left out by a failed re-join, and rebinds when an interface
-   * came or went in the namespace (its MACs change) or a missing input is back.
+   * Called on every watcher poll with what it read: re-joins left out by a failed re-join, and rebinds
+   * the tables whose interface facts went stale, all of them when an interface came or went in the
+   * namespace (its MACs change), and the pools of missing inputs that are back.
    */
-  async onPoll(): Promise<void> {
+  async onPoll(states: ReadonlyArray<InterfaceStateReport>): Promise<void> {
     this.memberships.retryUnjoined();
+    const stale = this.facts.staleAgainst(states);
+    for (const name of stale) {
+      this.facts.forget(name);
+      const now = states.find((st) => st.name === name)!;
+      if (now.ifindex !== null) this.logAddress(name, now.ipv4);
+    }
     const macsChanged = this.facts.refreshOwnMacs();
-    const inputs = new Set(macsChanged ? this.table().inputInterfaces() : []);
-    for (const iface of this.pools.missing) if (this.facts.get(iface)) inputs.add(iface);
-    if (inputs.size > 0) await this.rebind(inputs, macsChanged ? 'all' : 'missing');
+    const inputs = new Set(macsChanged ? this.table().inputInterfaces() : stale.flatMap((name) => [...this.inputsSendingOn(name)]));
+    if (inputs.size > 0) await this.rebind(inputs, 'all');
+    const back = [...this.pools.missing].filter((iface) => this.facts.get(iface));
+    if (back.length > 0) await this.rebind(new Set(back), 'missing');
+  }
+
+  private logAddress(name: string, ipv4: string | null): void {
+    this.log.info(ipv4 === null ? `interface ${name} has no IPv4 address: nothing is sent on it` : `interface ${name} has IPv4 ${ipv4}: sending on it`);
   }
 
   /** Input interfaces with a rule that sends on `name`. */

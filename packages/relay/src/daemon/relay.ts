@@ -66,7 +66,7 @@ export class Relay {
         ),
     );
     await this.control.listen();
-    this.watcher.start(() => void this.serialise(() => this.faults.onPoll()).catch((err) => this.log.error(`interface poll: ${(err as Error).message}`)));
+    this.watcher.start(() => void this.serialise(() => this.faults.onPoll(this.watcher.states())).catch((err) => this.log.error(`interface poll: ${(err as Error).message}`)));
     this.log.info(`control socket ${this.config.control.socket}; ${this.table.size} rule(s), ${this.config.workers} worker(s) per input interface, fanout ${this.config.fanout.mode}`);
   }
 

@@ -64,6 +64,21 @@ export class InterfaceFactsCache {
     this.facts.delete(name);
   }
 
+  /**
+   * Names whose cached facts no longer match what the interface watcher just read (a new ifindex, an
+   * address gained or lost, gone or back). The watcher reports changes from its own previous reading;
+   * this also catches a change between the lookup and the watcher's first reading of an interface.
+   */
+  staleAgainst(states: ReadonlyArray<{ name: string; ifindex: number | null; ipv4: string | null }>): string[] {
+    return states
+      .filter(({ name, ifindex, ipv4 }) => {
+        if (!this.facts.has(name)) return false;
+        const cached = this.facts.get(name)!;
+        return cached === null ? ifindex !== null : cached.ifindex !== ifindex || cached.ipv4 !== ipv4;
+      })
+      .map((s) => s.name);
+  }
+
   ownMacs(): string[] {
     this.macs ??= readOwnMacs();
     return this.macs;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, type Lab } from '@mcr/netns-lab';
-import { chainLab, pushTraffic, RelayProcess, ruleFor, streamPlan, waitFor } from './harness.js';
+import { chainLab, pushTraffic, RelayProcess, ruleFor, sleep, streamPlan, waitFor } from './harness.js';
 
 // A rule change costs what it touches: interface facts are cached, only the affected input
 // interface's table is rebuilt, and an output interface that is gone holds nothing up.
@@ -67,6 +67,31 @@ describe('rule changes', () => {
       expect((await relay.result('list')).rules.map((r: { id: string }) => r.id)).toEqual([s0!.id]);
       const stats = await relay.result('stats');
       expect(stats.workers.map((w: { state: string; restarts: number }) => [w.state, w.restarts])).toEqual([['running', 0]]);
+    } finally {
+      expect(await relay.stop()).toBe(0);
+    }
+  });
+
+  it('an output without IPv4 is accepted, counted as absent, and sends once the interface has an address', async () => {
+    const rly = lab.topo.relay.ns;
+    await run('ip', ['-n', rly, 'link', 'add', 'xo1', 'type', 'veth', 'peer', 'name', 'xo1p']);
+    await run('ip', ['-n', rly, 'link', 'set', 'xo1', 'up']);
+    await run('ip', ['-n', rly, 'link', 'set', 'xo1p', 'up']);
+    const [s0, s1] = streamPlan(2);
+    const relay = await RelayProcess.start(rly, { rules: [ruleFor(s0!, lab)] });
+    const toXo1 = async () => (await relay.result('stats')).rules.find((r: { id: string }) => r.id === s1!.id);
+    try {
+      await relay.result('add', { rule: { id: s1!.id, input: { interface: 'in0', group: s1!.group, port: s1!.port }, outputs: [{ interface: 'xo1', group: s1!.outGroup, port: s1!.outPort }] } });
+      await pushTraffic(lab, [s1!], { rate: 2000, count: 200 });
+      expect((await toXo1()).outputs[0].packets).toBe(0);
+      expect((await relay.result('stats')).totals.outputAbsent).toBe(200);
+
+      await run('ip', ['-n', rly, 'addr', 'add', '10.98.0.1/24', 'dev', 'xo1']);
+      await waitFor('the address seen', async () => (await relay.result('stats')).interfaces.states.some((i: { name: string; ipv4: string | null }) => i.name === 'xo1' && i.ipv4 === '10.98.0.1'));
+      await sleep(200); // the rebind follows the watcher's report
+      await pushTraffic(lab, [s1!], { rate: 2000, count: 200 });
+      expect((await toXo1()).outputs[0].packets).toBe(200);
+      expect(relay.stderr).toMatch(/interface xo1 has IPv4 10\.98\.0\.1: sending on it/);
     } finally {
       expect(await relay.stop()).toBe(0);
     }
