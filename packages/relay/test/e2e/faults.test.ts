@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,6 +114,31 @@ describe('faults', () => {
       expect(after.received.totals).toMatchObject({ unique: 1000, duplicates: 0 });
     } finally {
       expect(await relay.stop()).toBe(0);
+    }
+  });
+
+  // The kernel refuses the fork for real: the supervisor is moved into a pids cgroup whose limit is the
+  // number of tasks it has, so its next fork fails with EAGAIN (spawn's 'error' event, no 'exit').
+  const PIDS_CGROUP = '/sys/fs/cgroup/pids';
+  it.skipIf(!existsSync(`${PIDS_CGROUP}/cgroup.procs`))('a worker that cannot be forked is logged and retried; the supervisor lives on and the worker comes back', async () => {
+    const [s] = streamPlan(1);
+    const relay = await startRelay([s!]);
+    const cgroup = `${PIDS_CGROUP}/${lab.topo.prefix}-fork`;
+    mkdirSync(cgroup);
+    try {
+      writeFileSync(`${cgroup}/cgroup.procs`, String(relay.child.pid));
+      writeFileSync(`${cgroup}/pids.max`, readFileSync(`${cgroup}/pids.current`, 'utf8').trim());
+      const victim = (await relay.result('stats')).workers[0].pid as number;
+      process.kill(victim, 'SIGKILL');
+      await waitFor('a failed fork logged', async () => /cannot fork a worker: .*EAGAIN/.test(relay.stderr));
+      expect((await relay.result('ping')).pong).toBe(true);
+      writeFileSync(`${cgroup}/pids.max`, 'max');
+      await waitFor('worker back', async () => (await relay.result('stats')).workers[0].state === 'running');
+      expect((await pushTraffic(lab, [s!], { rate: 2000, count: 300 })).received.totals).toMatchObject({ unique: 300, duplicates: 0 });
+    } finally {
+      writeFileSync(`${cgroup}/pids.max`, 'max');
+      expect(await relay.stop()).toBe(0);
+      rmdirSync(cgroup);
     }
   });
 
