@@ -49,12 +49,13 @@ export class Relay {
 
   /** Starts workers for the configured rules, joins their groups, then opens the control socket. */
   async start(): Promise<void> {
-    await this.apply(RuleTable.from(this.config.rules));
     const c = this.config.control;
     this.control = new ControlServer(
       { path: c.socket, mode: c.mode, idleTimeoutMs: c.idleTimeout * 1000, maxClients: c.maxClients, ...(c.group ? { group: c.group } : {}) },
       (req) => this.handle(req),
     );
+    this.control.claimPath(); // a socket path we may not use refuses the start before anything runs
+    await this.apply(RuleTable.from(this.config.rules));
     await this.control.listen();
     this.watcher.start();
     this.log.info(`control socket ${this.config.control.socket}; ${this.table.size} rule(s), ${this.config.workers} worker(s) per input interface, fanout ${this.config.fanout.mode}`);
