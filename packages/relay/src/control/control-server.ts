@@ -25,6 +25,8 @@ export interface ControlServerOptions {
 export class ControlServer {
   private server: Server | undefined;
   private claim: SocketPathClaim | undefined;
+  /** Set by close(): a start-up still running when the relay is told to stop must not listen after all. */
+  private closed = false;
   private readonly clients = new Set<Socket>();
 
   constructor(
@@ -42,6 +44,7 @@ export class ControlServer {
   }
 
   async listen(): Promise<void> {
+    if (this.closed) throw new Error('stopped before the control socket was opened');
     this.claimPath();
     const { path, mode } = this.options;
     const gid = this.claim!.gid;
@@ -65,6 +68,10 @@ export class ControlServer {
       process.umask(previous);
     }
     this.server = server;
+    if (this.closed) {
+      await this.close(); // close() came while bind() was under way
+      throw new Error('stopped before the control socket was opened');
+    }
     try {
       if (gid !== undefined) {
         lchownSync(path, process.getuid?.() ?? 0, gid);
@@ -78,6 +85,7 @@ export class ControlServer {
 
   /** Closes every connection and removes the socket file. The path's lock stays until the process exits. */
   async close(): Promise<void> {
+    this.closed = true;
     const server = this.server;
     this.server = undefined;
     if (!server) return;
