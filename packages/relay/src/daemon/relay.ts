@@ -212,7 +212,7 @@ export class Relay {
     if (before.ifindex !== after.ifindex) {
       this.interfaceEvents.back++;
       this.log.info(`interface ${name} is back (ifindex ${after.ifindex}): re-joining and rebinding`);
-      if (this.config.igmp.join) this.igmp.rejoin(name);
+      for (const f of this.config.igmp.join ? this.igmp.rejoin(name) : []) this.log.warn(`IGMP re-join of ${f.group} on ${f.interface} failed (${f.error}); retrying`);
       await this.rebind();
       return;
     }
