@@ -23,8 +23,9 @@ type Deadline = { kind: 'idle' | 'line' | 'drain'; at: number };
 /**
  * One control client. Requests are answered one at a time, in order; its cost to the relay is bounded
  * whatever it does:
- * - at most MAX_REQUESTS_IN_FLIGHT requests read and not answered: past that the socket is paused
- *   (the kernel's buffers, then the client's writes, absorb the rest) until answers go out;
+ * - at most MAX_REQUESTS_IN_FLIGHT requests (and about MAX_MESSAGE_BYTES of them) read and not
+ *   answered: past that the socket is paused (the kernel's buffers, then the client's writes, absorb
+ *   the rest) until answers go out;
  * - the next answer is computed only once the previous one has left our write buffer, so a client
  *   that does not read holds one answer here, and is dropped when it has not taken it in time;
  * - a request line must be complete within the deadline from its first byte (a client dribbling a
@@ -35,6 +36,7 @@ export class ControlConnection {
   private readonly reader = new LineReader(MAX_MESSAGE_BYTES);
   /** Lines read and not answered yet; the first is being answered when `answering`. */
   private readonly queue: Buffer[] = [];
+  private queuedBytes = 0;
   private answering = false;
   private waitingForDrain = false;
   private clientEnded = false;
@@ -67,10 +69,12 @@ export class ControlConnection {
   private pump(): void {
     if (this.closing || this.socket.destroyed) return;
     try {
-      while (this.queue.length < MAX_REQUESTS_IN_FLIGHT) {
+      while (this.queue.length < MAX_REQUESTS_IN_FLIGHT && this.queuedBytes < MAX_MESSAGE_BYTES) {
         const line = this.reader.next();
         if (line === undefined) break;
-        if (!isBlank(line)) this.queue.push(line);
+        if (isBlank(line)) continue;
+        this.queue.push(line);
+        this.queuedBytes += line.length;
       }
     } catch (err) {
       if (!(err instanceof LineTooLongError)) throw err;
@@ -99,7 +103,7 @@ export class ControlConnection {
   private async answerNext(): Promise<void> {
     this.answering = true;
     const response = await this.respond(this.queue[0]!.toString('utf8'));
-    this.queue.shift();
+    this.queuedBytes -= this.queue.shift()!.length;
     this.answering = false;
     this.idleSince = Date.now(); // an idle deadline counts from the last answer
     if (this.closing || this.socket.destroyed) return;
