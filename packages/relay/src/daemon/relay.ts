@@ -212,7 +212,8 @@ export class Relay {
     if (before.ifindex !== after.ifindex) {
       this.interfaceEvents.back++;
       this.log.info(`interface ${name} is back (ifindex ${after.ifindex}): re-joining and rebinding`);
-      for (const f of this.config.igmp.join ? this.igmp.rejoin(name) : []) this.log.warn(`IGMP re-join of ${f.group} on ${f.interface} failed (${f.error}); retrying`);
+      const unjoined = this.config.igmp.join ? this.igmp.rejoin(name) : [];
+      if (unjoined.length > 0) this.log.error(`interface ${name}: re-joining ${unjoined.join(', ')} failed; retrying every second`);
       await this.rebind();
       return;
     }

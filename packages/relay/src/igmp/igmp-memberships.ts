@@ -25,13 +25,6 @@ export interface Membership {
   error?: string;
 }
 
-/** A group a re-join could not join, and why. */
-export interface JoinFailure {
-  interface: string;
-  group: string;
-  error: string;
-}
-
 /** How often groups that a re-join could not join are tried again. */
 export const REJOIN_RETRY_MS = 1000;
 
@@ -135,9 +128,9 @@ export class IgmpMemberships {
    * Re-joins every membership on `iface` (after the interface came back: the kernel dropped them).
    * Never throws: a group that cannot be joined (the interface gone again, a kernel limit) is recorded
    * as not joined, shown so in list(), and tried again every REJOIN_RETRY_MS until it is joined or no
-   * rule needs it. Returns the groups that failed.
+   * rule needs it. Returns the groups that failed, for a log line, as `<group> (<error>)`.
    */
-  rejoin(iface: string): JoinFailure[] {
+  rejoin(iface: string): string[] {
     const owner = this.owners.get(iface);
     if (!owner) return [];
     for (const slot of owner.slots) slot.socket.close();
@@ -146,15 +139,18 @@ export class IgmpMemberships {
     owner.unjoined.clear();
     for (const group of owner.refs.keys()) this.tryJoin(owner, group);
     this.scheduleRetry();
-    return [...owner.unjoined].map(([group, error]) => ({ interface: iface, group, error }));
+    return [...owner.unjoined].map(([group, error]) => `${group} (${error})`);
   }
 
-  /** Tries the groups a re-join could not join again; returns those still failing. */
-  retryUnjoined(): JoinFailure[] {
-    const failing: JoinFailure[] = [];
+  /**
+   * Tries the groups a re-join could not join again (the timer does it every REJOIN_RETRY_MS; an
+   * interface event may do it sooner); returns those still failing as `<iface> <group> (<error>)`.
+   */
+  retryUnjoined(): string[] {
+    const failing: string[] = [];
     for (const owner of this.owners.values()) {
       for (const group of [...owner.unjoined.keys()]) this.tryJoin(owner, group);
-      for (const [group, error] of owner.unjoined) failing.push({ interface: owner.name, group, error });
+      for (const [group, error] of owner.unjoined) failing.push(`${owner.name} ${group} (${error})`);
     }
     this.scheduleRetry();
     return failing;
