@@ -99,6 +99,18 @@ export class RelayProcess {
   }
 }
 
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` every 20 ms until it holds; returns the milliseconds it took (or throws after limitMs). */
+export async function waitFor(what: string, probe: () => Promise<boolean>, limitMs = 10_000): Promise<number> {
+  const start = Date.now();
+  while (!(await probe())) {
+    if (Date.now() - start > limitMs) throw new Error(`${what}: not after ${limitMs} ms`);
+    await sleep(20);
+  }
+  return Date.now() - start;
+}
+
 export interface TrafficResult {
   sent: SenderResult;
   received: ReceiverResult;
@@ -143,14 +155,4 @@ export function openClient(path: string): { socket: Socket; said: Promise<string
   socket.on('error', () => undefined);
   const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
   return { socket, said: closed.then(() => text), closedAt: closed.then(() => Date.now()) };
-}
-
-/** Polls `probe` every 20 ms until it holds; returns the milliseconds it took (or throws after limitMs). */
-export async function waitFor(what: string, probe: () => Promise<boolean>, limitMs = 10_000): Promise<number> {
-  const start = Date.now();
-  while (!(await probe())) {
-    if (Date.now() - start > limitMs) throw new Error(`${what}: not after ${limitMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return Date.now() - start;
 }
