@@ -1,6 +1,7 @@
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
 import { LOG_LEVELS, type LogLevel } from '../config/types.js';
+import { claimSocketPath, withdrawSocketPath } from '../control/socket-path.js';
 import { Relay } from '../daemon/relay.js';
 import { summaryLine } from '../daemon/stats-report.js';
 import { createLogger, type Logger } from '../log.js';
@@ -53,6 +54,14 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (logLevel !== undefined) config.logLevel = logLevel as LogLevel;
 
   const log = createLogger(config.logLevel);
+  try {
+    // Before anything starts: a socket path we may not use (directory, group, another relay) refuses
+    // the start with nothing to clean up.
+    claimSocketPath(config.control.socket, config.control.group);
+  } catch (err) {
+    log.error(`start-up failed: ${err instanceof Error ? err.message : String(err)}`);
+    return 2;
+  }
   const relay = new Relay(config, log);
 
   let stopRequested: (() => void) | undefined;
@@ -75,10 +84,11 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   if (first.stop) {
     // Stopped while starting: shut down what has started at once; start-up then finds its pools
-    // stopped and its control socket closed, and gives up. Whatever it still started meanwhile is
+    // stopped and its socket path withdrawn, and gives up. Whatever it still started meanwhile is
     // stopped by a second shutdown. If anything hangs, exit anyway: workers exit with our IPC
     // channel, the kernel drops memberships and the path's lock with our sockets.
     exitAfter(STOP_DURING_STARTUP_DEADLINE_MS, 1, log, 'stopping during start-up did not finish in time');
+    withdrawSocketPath(config.control.socket);
     await relay.shutdown().catch(() => undefined);
     const settled = await Promise.race([startup.then(() => true), sleep(STARTUP_SETTLE_MS).then(() => false)]);
     if (settled) await relay.shutdown().catch(() => undefined);

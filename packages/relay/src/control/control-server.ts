@@ -35,12 +35,12 @@ export class ControlServer {
   ) {}
 
   /**
-   * Checks the directory, resolves the group and takes the path's lock (see claimSocketPath); throws a
-   * clear error otherwise. Call it before starting anything else, so a refusal leaves nothing behind.
-   * The lock is kept for the process's lifetime.
+   * Checks the directory, resolves the group and takes the path's lock (see claimSocketPath, which
+   * `mcr run` calls before starting anything, so that a refusal leaves nothing behind); throws a clear
+   * error otherwise. The lock is kept for the process's lifetime.
    */
   claimPath(): void {
-    this.claim ??= claimSocketPath(this.options.path, this.options.group);
+    this.claim = claimSocketPath(this.options.path, this.options.group);
   }
 
   async listen(): Promise<void> {

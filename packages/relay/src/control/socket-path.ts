@@ -8,10 +8,16 @@ export interface SocketPathClaim {
   lock: FileLock;
   /** The group to give the socket, resolved. */
   gid?: number;
+  /** Set by withdrawSocketPath(): the relay is stopping, the socket must not be opened any more. */
+  withdrawn?: boolean;
 }
 
+/** The paths this process has claimed: a path is claimed once, and its lock held until exit. */
+const claimed = new Map<string, SocketPathClaim>();
+
 /**
- * Everything that can refuse a control socket path, done before the relay starts anything:
+ * Everything that can refuse a control socket path, done before the relay starts anything (`mcr run`
+ * claims it first; the control server's listen() then finds the claim made):
  * - the group resolves;
  * - the directory is the relay's (owned by its uid or root) and nobody else can write to it, or it
  *   is sticky (like /tmp: others cannot remove or rename our files); so nobody can swap the socket
@@ -22,6 +28,9 @@ export interface SocketPathClaim {
  *   symlink or anything that is not a socket is refused.
  */
 export function claimSocketPath(path: string, group: string | undefined): SocketPathClaim {
+  const held = claimed.get(path);
+  if (held?.withdrawn) throw new Error(`the relay is stopping: control socket ${path} not opened`);
+  if (held) return held;
   const gid = group === undefined ? undefined : groupId(group);
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true, mode: 0o755 });
@@ -33,7 +42,18 @@ export function claimSocketPath(path: string, group: string | undefined): Socket
     lock.release();
     throw err;
   }
-  return { lock, ...(gid === undefined ? {} : { gid }) };
+  const claim = { lock, ...(gid === undefined ? {} : { gid }) };
+  claimed.set(path, claim);
+  return claim;
+}
+
+/**
+ * A stop that comes during start-up: the start-up, still running, must not open the socket after all.
+ * The lock stays held until the process exits.
+ */
+export function withdrawSocketPath(path: string): void {
+  const held = claimed.get(path);
+  if (held) held.withdrawn = true;
 }
 
 const STICKY = 0o1000;

@@ -49,13 +49,12 @@ export class Relay {
 
   /** Starts workers for the configured rules, joins their groups, then opens the control socket. */
   async start(): Promise<void> {
+    await this.apply(RuleTable.from(this.config.rules));
     const c = this.config.control;
     this.control = new ControlServer(
       { path: c.socket, mode: c.mode, idleTimeoutMs: c.idleTimeout * 1000, maxClients: c.maxClients, ...(c.group ? { group: c.group } : {}) },
       (req) => this.handle(req),
     );
-    this.control.claimPath(); // a socket path we may not use refuses the start before anything runs
-    await this.apply(RuleTable.from(this.config.rules));
     await this.control.listen();
     this.watcher.start();
     this.log.info(`control socket ${this.config.control.socket}; ${this.table.size} rule(s), ${this.config.workers} worker(s) per input interface, fanout ${this.config.fanout.mode}`);
@@ -212,8 +211,7 @@ export class Relay {
     if (before.ifindex !== after.ifindex) {
       this.interfaceEvents.back++;
       this.log.info(`interface ${name} is back (ifindex ${after.ifindex}): re-joining and rebinding`);
-      const unjoined = this.config.igmp.join ? this.igmp.rejoin(name) : [];
-      if (unjoined.length > 0) this.log.error(`interface ${name}: re-joining ${unjoined.join(', ')} failed; retrying every second`);
+      if (this.config.igmp.join) this.igmp.rejoin(name);
       await this.rebind();
       return;
     }

@@ -4,9 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { igmpMemberships, relink, run, runSender, startReceiver, type Lab } from '@mcr/netns-lab';
-import { chainLab, MCR_BIN, pushTraffic, RelayProcess, ruleFor, streamPlan, waitFor, type Stream } from './harness.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { chainLab, MCR_BIN, pushTraffic, RelayProcess, ruleFor, sleep, streamPlan, waitFor, type Stream } from './harness.js';
 
 describe('faults', () => {
   let lab: Lab;

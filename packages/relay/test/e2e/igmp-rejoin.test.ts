@@ -41,7 +41,6 @@ describe('IGMP re-join that fails part-way', () => {
       expect(partial.unjoined).toHaveLength(2);
       for (const m of partial.unjoined) expect(m.error).toMatch(/ENOBUFS/);
       expect(await kernel()).toEqual(partial.joined); // the bookkeeping is the kernel's view
-      expect(relay.stderr).toMatch(/in0: re-joining 239\.1\.0\.\d .*ENOBUFS.* failed; retrying/);
 
       // A rule whose group was never re-joined can go: nothing to leave, nothing breaks.
       const gone = streams.find((s) => s.group === partial.unjoined[0]!.group)!;
