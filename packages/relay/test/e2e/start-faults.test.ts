@@ -144,6 +144,25 @@ describe('start-up and process faults', () => {
     expect(await relay.stop()).toBe(0);
   });
 
+  it('workers that cannot start (fanout id taken by another relay in another mode): exit 2 with the reason, nothing left, the other relay unharmed', async () => {
+    const first = await RelayProcess.start(relayNs(), { fanout: { mode: 'hash', id: 4242 }, rules: rules() });
+    try {
+      const dir = freshDir('workers');
+      const socket = join(dir, 'c.sock');
+      const l = launch(relayNs(), dir, { workers: 2, fanout: { mode: 'cpu', id: 4242 }, control: { socket }, rules: rules() });
+      const { code, ms } = await exitWithin(l, 5000);
+      console.info(`workers that cannot start: exit ${code} after ${ms} ms (from spawn)`);
+      expect(code).toBe(2);
+      expect(l.stderr()).toMatch(/cannot start/);
+      expect(existsSync(socket)).toBe(false);
+      expect(processesMentioning(dir)).toEqual([]);
+      expect((await first.result('list')).rules).toHaveLength(2);
+      expect((await first.result('stats')).totals.workersAlive).toBe(1);
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+  });
+
   it('a second relay on the same socket path is refused by the lock, even while the first is stopped (SIGSTOP)', async () => {
     const first = await RelayProcess.start(relayNs(), { rules: rules() });
     try {
