@@ -4,19 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { igmpMemberships, relink, run, runSender, startReceiver, type Lab } from '@mcr/netns-lab';
-import { chainLab, MCR_BIN, pushTraffic, RelayProcess, ruleFor, streamPlan, type Stream } from './harness.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `probe` every 20 ms until it holds; returns the milliseconds it took (or throws after limitMs). */
-async function waitFor(what: string, probe: () => Promise<boolean>, limitMs = 10_000): Promise<number> {
-  const start = Date.now();
-  while (!(await probe())) {
-    if (Date.now() - start > limitMs) throw new Error(`${what}: not after ${limitMs} ms`);
-    await sleep(20);
-  }
-  return Date.now() - start;
-}
+import { chainLab, MCR_BIN, pushTraffic, RelayProcess, ruleFor, sleep, streamPlan, waitFor, type Stream } from './harness.js';
 
 describe('faults', () => {
   let lab: Lab;
