@@ -24,6 +24,15 @@ export interface RelayStartOptions {
   workers?: number;
   fanoutMode?: 'hash' | 'cpu' | 'lb' | 'off';
   igmpJoin?: boolean;
+  /** mcr only: its TEST-ONLY config section (fault switches for negative controls). */
+  testOnly?: McrTestOnly;
+}
+
+/** mcr's `testOnly` config section (relay contract of issues 8 and 9): fault switches a negative control sets. */
+export interface McrTestOnly {
+  /** Busy work of about this many ns per frame in every data-plane worker (0..100000). */
+  injectedWorkNanos?: number;
+  disableLoopGuard?: boolean;
 }
 
 export type RelayName = 'mcr' | 'socat' | 'kernel';
