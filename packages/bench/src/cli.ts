@@ -14,7 +14,7 @@ targets:
   workers        mcr with 1..--workers workers (doubling); fails on any duplicate
   join-leave     IGMP join and leave delay through the snooping switch (RFC 3918)
   micro          tinybench of the native hot path (parse + match + enqueue; 10 and 1000 rules)
-  gate           short comparison checked against results/baseline.json (exit 1 on regression)
+  gate           the working tree against the baseline commit, interleaved pairs (exit 1 on regression)
   soak           mcr at half its measured NDR for --duration s, a rule added/removed every second
 
 options:
@@ -31,9 +31,16 @@ options:
   --no-prime           do not prime the path before counting (not RFC 3918)
   --long               RFC 2544 trial length (60 s) and finer search
   --rounds N           join-leave rounds                                     (default 5)
-  --tolerance PCT      gate: allowed drop of a speed ratio                   (default: the baseline's; new: 40)
-  --repeat N           gate: searches in a row, speed judged on the best     (default 2)
-  --update-baseline    gate: write this run as results/baseline.json
+  --repeats N          trials at every reported NDR/PDR rate: median, min-max (default 3)
+  --pairs N            gate: interleaved candidate/baseline pairs per rate   (default 8)
+  --fixed-rate PPS     gate: rate of the CPU and latency pairs               (default 50000)
+  --high-rate PPS      gate: rate of the throughput pairs                    (default 600000)
+  --baseline-bin PATH  gate: the baseline build's bin/mcr.js (tools/gate.sh builds it)
+  --baseline-commit C  gate: the commit that build was made from (recorded)
+  --inject-regression PCT  gate: negative control: the candidate burns PCT % of the baseline's
+                       relay CPU per packet more (relay config testOnly.injectedWorkNanos); must FAIL
+  --tolerance PCT      gate: widen every threshold by PCT points (announced, recorded)
+  --update-baseline    gate: name HEAD as the baseline commit in results/baseline.json
   --duration S         soak: seconds of traffic                             (default 600)
   --rate PPS           soak: aggregate rate (default: half of mcr's NDR in results/latest-multi-stream.json)
   --out DIR            results directory                                     (default <workspace>/results)
@@ -58,7 +65,13 @@ const OPTIONS = {
   long: { type: 'boolean' },
   rounds: { type: 'string' },
   tolerance: { type: 'string' },
-  repeat: { type: 'string' },
+  repeats: { type: 'string' },
+  pairs: { type: 'string' },
+  'fixed-rate': { type: 'string' },
+  'high-rate': { type: 'string' },
+  'baseline-bin': { type: 'string' },
+  'baseline-commit': { type: 'string' },
+  'inject-regression': { type: 'string' },
   'update-baseline': { type: 'boolean' },
   duration: { type: 'string' },
   rate: { type: 'string' },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { gatedRateFor } from '../src/targets/gate.js';
-import { median, summarise } from '../src/targets/join-leave.js';
+import { median } from '../src/search/spread.js';
+import { summarise } from '../src/targets/join-leave.js';
 import { doublings, pointSpecs } from '../src/targets/search-targets.js';
 import { normalizeSettings } from '../src/settings.js';
 
@@ -13,11 +13,6 @@ describe('targets', () => {
     expect(specs[2]!.bedOptions('socat')).toEqual({ relay: 'socat', streams: 1, topology: 'fanout', outputs: 4 });
     const w = pointSpecs(normalizeSettings('workers', {}, '/tmp'));
     expect(w.map((s) => s.bedOptions('mcr').workers)).toEqual([1, 2]);
-  });
-
-  it('gates at half of the lowest mcr PDR, never below the floor', () => {
-    expect(gatedRateFor(228_000, 5_000)).toBe(114_000);
-    expect(gatedRateFor(null, 5_000)).toBe(5_000);
   });
 
   it('summarises join and leave delays', () => {
