@@ -61,8 +61,11 @@ export interface MicroTask {
 /** One trial of the gate: which build, which phase, which pair, and the lab's figures. */
 export interface GateTrial {
   side: 'candidate' | 'baseline';
-  /** calibrate: the baseline's CPU per packet for --inject-regression; fixed: CPU and latency; high: throughput. */
-  phase: 'calibrate' | 'fixed' | 'high';
+  /**
+   * warmup: one uncounted trial per build after it starts (the calibration trials warm the baseline up);
+   * calibrate: the baseline's CPU per packet for --inject-regression; fixed: CPU and latency; high: throughput.
+   */
+  phase: 'warmup' | 'calibrate' | 'fixed' | 'high';
   /** Pair number within the phase (0-based; calibrate: the trial number). */
   pair: number;
   targetPps: number;

@@ -183,6 +183,10 @@ export async function runGate(s: Settings, cwd: string, injected?: OpenBed): Pro
       mcrBin: candidateBin,
       ...(gate.injection ? { mcrTestOnly: { injectedWorkNanos: gate.injection.injectedWorkNanos } } : {}),
     });
+    // One uncounted trial per bed first: the first trial after a relay starts pays for its warm-up
+    // (page faults, ring setup, IGMP), which would otherwise land in pair 0 only.
+    if (!gate.injection) await trial(baseline, 'baseline', 'warmup', 0, s.fixedRatePps);
+    await trial(candidate, 'candidate', 'warmup', 0, s.fixedRatePps);
     for (const [phase, rate] of [['fixed', s.fixedRatePps], ['high', s.highRatePps]] as const) {
       for (let pair = 0; pair < s.pairs; pair++) {
         // ABBA: who goes first alternates, so a drift within a pair favours neither.
