@@ -15,7 +15,8 @@ targets:
   join-leave     IGMP join and leave delay through the snooping switch (RFC 3918)
   micro          tinybench of the native hot path (parse + match + enqueue; 10 and 1000 rules)
   gate           the working tree against the baseline commit, interleaved pairs (exit 1 on regression)
-  soak           mcr at half its measured NDR for --duration s, a rule added/removed every second
+  soak           mcr at --rate for --duration s over --streams streams, a rule added/removed every second
+  readme         write README.md's measured table from results/readme.json (--check: compare only)
 
 options:
   --streams N          streams (groups); scaling: the largest count          (default 10; gate 4)
@@ -44,6 +45,7 @@ options:
   --duration S         soak: seconds of traffic                             (default 600)
   --rate PPS           soak: aggregate rate (default: half of mcr's NDR in results/latest-multi-stream.json)
   --out DIR            results directory                                     (default <workspace>/results)
+  --check              readme: exit 1 when README.md and the results disagree, write nothing
   --json               print the result JSON on stdout (report on stderr)
   --help               this text
 
@@ -77,6 +79,7 @@ const OPTIONS = {
   rate: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
+  check: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -118,6 +121,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./targets/join-leave.js')).runJoinLeave(settings, cwd);
     case 'gate':
       return (await import('./targets/gate.js')).runGate(settings, cwd);
+    case 'readme':
+      return (await import('./targets/readme.js')).runReadme(settings, cwd);
     case 'soak':
       return (await import('./targets/soak.js')).runSoak(settings, cwd);
     default:

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { RelayName } from './lab.js';
 
-export const TARGETS = ['multi-stream', 'scaling', 'fanout', 'workers', 'join-leave', 'micro', 'gate', 'soak'] as const;
+export const TARGETS = ['multi-stream', 'scaling', 'fanout', 'workers', 'join-leave', 'micro', 'gate', 'soak', 'readme'] as const;
 export type Target = (typeof TARGETS)[number];
 export const RELAYS: readonly RelayName[] = ['mcr', 'socat', 'kernel'];
 
@@ -33,6 +33,8 @@ export interface Settings {
   prime: boolean;
   outDir: string;
   json: boolean;
+  /** readme only: compare README.md with the results instead of writing it. */
+  check: boolean;
   /** gate only: name the working tree's HEAD commit as the baseline in results/baseline.json (no measurement). */
   updateBaseline: boolean;
   /** gate only: percentage points added to every threshold (printed and recorded); null = as committed. */
@@ -90,7 +92,7 @@ function relays(raw: string | boolean | undefined): RelayName[] | undefined {
   return [...new Set(list)] as RelayName[];
 }
 
-type Defaults = Omit<Settings, 'target' | 'outDir' | 'json' | 'updateBaseline' | 'baselineBin' | 'baselineCommit' | 'injectRegressionPct'>;
+type Defaults = Omit<Settings, 'target' | 'outDir' | 'json' | 'updateBaseline' | 'check' | 'baselineBin' | 'baselineCommit' | 'injectRegressionPct'>;
 
 /** Per-target defaults before flags: the defaults fit in 3 minutes on 2 cores; --long uses RFC 2544 60 s trials. */
 function defaults(target: Target, long: boolean): Defaults {
@@ -160,6 +162,7 @@ export function normalizeSettings(target: string, flags: RawFlags, cwd = process
     outDir: typeof flags.out === 'string' ? flags.out : defaultOutDir(cwd),
     json: flags.json === true,
     updateBaseline: flags['update-baseline'] === true,
+    check: flags.check === true,
     tolerancePct: num('tolerance', flags.tolerance, 0, 100, false) ?? d.tolerancePct,
     rounds: num('rounds', flags.rounds, 1, 100, true) ?? d.rounds,
     repeats: num('repeats', flags.repeats, 1, 20, true) ?? d.repeats,
@@ -174,6 +177,7 @@ export function normalizeSettings(target: string, flags: RawFlags, cwd = process
   };
   const gateOnly = ['pairs', 'fixed-rate', 'high-rate', 'baseline-bin', 'baseline-commit', 'inject-regression', 'tolerance', 'update-baseline'];
   const misplaced = gateOnly.find((f) => flags[f] !== undefined);
+  if (t !== 'readme' && flags.check !== undefined) throw new UsageError(`--check applies to the readme target only (target is ${t})`);
   if (t !== 'gate' && misplaced) throw new UsageError(`--${misplaced} applies to the gate target only (target is ${t})`);
   if (t !== 'soak' && (flags.duration !== undefined || flags.rate !== undefined)) {
     throw new UsageError(`--duration and --rate apply to the soak target only (target is ${t})`);

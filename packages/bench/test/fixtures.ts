@@ -17,7 +17,7 @@ export async function point(models: Partial<Record<RelayName, Model>>, label = '
 }
 
 export function result(points: RunPoint[], target: BenchResult['target'] = 'multi-stream'): BenchResult {
-  const { outDir: _o, json: _j, updateBaseline: _u, ...settings } = normalizeSettings(target, {}, '/tmp');
+  const { outDir: _o, json: _j, updateBaseline: _u, check: _c, ...settings } = normalizeSettings(target, {}, '/tmp');
   return {
     schema: SCHEMA,
     target,

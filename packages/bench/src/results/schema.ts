@@ -101,7 +101,7 @@ export interface BenchResult {
   finishedAt: string;
   durationSec: number;
   environment: Environment;
-  settings: Omit<Settings, 'outDir' | 'json' | 'updateBaseline'>;
+  settings: Omit<Settings, 'outDir' | 'json' | 'updateBaseline' | 'check'>;
   /** Rate searches: one point for multi-stream and gate, one per count for the sweeps. */
   points: RunPoint[];
   joinLeave?: JoinLeaveResult;
