@@ -43,7 +43,7 @@ options:
   --tolerance PCT      gate: widen every threshold by PCT points (announced, recorded)
   --update-baseline    gate: name HEAD as the baseline commit in results/baseline.json
   --duration S         soak: seconds of traffic                             (default 600)
-  --rate PPS           soak: aggregate rate (default: half of mcr's NDR in results/latest-multi-stream.json)
+  --rate PPS           soak: aggregate rate                                  (default 150000)
   --out DIR            results directory                                     (default <workspace>/results)
   --check              readme: exit 1 when README.md and the results disagree, write nothing
   --json               print the result JSON on stdout (report on stderr)

@@ -57,7 +57,7 @@ export interface Settings {
   repeats: number;
   /** soak: seconds of traffic. */
   durationSec: number;
-  /** soak: aggregate rate; null = half of mcr's NDR in results/latest-multi-stream.json. */
+  /** soak (and group-capacity, first-packet): aggregate rate; null = the target's default. */
   ratePps: number | null;
 }
 
@@ -67,6 +67,9 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/** bench:soak's aggregate rate unless --rate: below mcr's measured 10-stream NDR with a wide margin. */
+export const SOAK_DEFAULT_RATE_PPS = 150_000;
 
 export type RawFlags = Record<string, string | boolean | undefined>;
 
