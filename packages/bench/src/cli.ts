@@ -13,6 +13,10 @@ targets:
   fanout         1 stream -> K outputs, K = 1..--outputs (doubling)
   workers        mcr with 1..--workers workers (doubling); fails on any duplicate
   join-leave     IGMP join and leave delay through the snooping switch (RFC 3918)
+  group-capacity largest group count (1..--streams, default 1000) forwarded with zero loss at --rate
+                 (default 50000 aggregate), mcr, socat, kernel side by side (RFC 3918)
+  first-packet   packets lost and delayed at the start of fresh streams, --rounds fresh relays each
+                 (default 10 streams, --rate 10000) (RFC 3918)
   micro          tinybench of the native hot path (parse + match + enqueue; 10 and 1000 rules)
   gate           the working tree against the baseline commit, interleaved pairs (exit 1 on regression)
   soak           mcr at --rate for --duration s over --streams streams, a rule added/removed every second
@@ -31,7 +35,7 @@ options:
   --ceiling PPS        highest aggregate rate searched                       (default 600000)
   --no-prime           do not prime the path before counting (not RFC 3918)
   --long               RFC 2544 trial length (60 s) and finer search
-  --rounds N           join-leave rounds                                     (default 5)
+  --rounds N           join-leave, first-packet rounds                       (default 5)
   --repeats N          trials at every reported NDR/PDR rate: median, min-max (default 3)
   --pairs N            gate: interleaved candidate/baseline pairs per rate   (default 8)
   --fixed-rate PPS     gate: rate of the CPU and latency pairs               (default 50000)
@@ -43,7 +47,7 @@ options:
   --tolerance PCT      gate: widen every threshold by PCT points (announced, recorded)
   --update-baseline    gate: name HEAD as the baseline commit in results/baseline.json
   --duration S         soak: seconds of traffic                             (default 600)
-  --rate PPS           soak: aggregate rate                                  (default 150000)
+  --rate PPS           soak, group-capacity, first-packet: aggregate rate    (150000, 50000, 10000)
   --out DIR            results directory                                     (default <workspace>/results)
   --check              readme: exit 1 when README.md and the results disagree, write nothing
   --json               print the result JSON on stdout (report on stderr)
@@ -121,6 +125,10 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./targets/join-leave.js')).runJoinLeave(settings, cwd);
     case 'gate':
       return (await import('./targets/gate.js')).runGate(settings, cwd);
+    case 'group-capacity':
+      return (await import('./targets/group-capacity.js')).runGroupCapacity(settings, cwd);
+    case 'first-packet':
+      return (await import('./targets/first-packet.js')).runFirstPacket(settings, cwd);
     case 'readme':
       return (await import('./targets/readme.js')).runReadme(settings, cwd);
     case 'soak':

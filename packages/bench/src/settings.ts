@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { RelayName } from './lab.js';
 
-export const TARGETS = ['multi-stream', 'scaling', 'fanout', 'workers', 'join-leave', 'micro', 'gate', 'soak', 'readme'] as const;
+export const TARGETS = ['multi-stream', 'scaling', 'fanout', 'workers', 'join-leave', 'group-capacity', 'first-packet', 'micro', 'gate', 'soak', 'readme'] as const;
 export type Target = (typeof TARGETS)[number];
 export const RELAYS: readonly RelayName[] = ['mcr', 'socat', 'kernel'];
 
@@ -134,6 +134,11 @@ function defaults(target: Target, long: boolean): Defaults {
       return { ...base, streams: 4, trialSeconds: 2, relays: ['mcr'] };
     case 'soak':
       return { ...base, relays: ['mcr'] };
+    case 'group-capacity':
+      // RFC 3918 group capacity: up to 1000 groups at one fixed aggregate rate.
+      return { ...base, streams: 1000, trialSeconds: long ? 60 : 1, ratePps: 50_000 };
+    case 'first-packet':
+      return { ...base, ratePps: 10_000 };
     default:
       return base;
   }
@@ -182,8 +187,9 @@ export function normalizeSettings(target: string, flags: RawFlags, cwd = process
   const misplaced = gateOnly.find((f) => flags[f] !== undefined);
   if (t !== 'readme' && flags.check !== undefined) throw new UsageError(`--check applies to the readme target only (target is ${t})`);
   if (t !== 'gate' && misplaced) throw new UsageError(`--${misplaced} applies to the gate target only (target is ${t})`);
-  if (t !== 'soak' && (flags.duration !== undefined || flags.rate !== undefined)) {
-    throw new UsageError(`--duration and --rate apply to the soak target only (target is ${t})`);
+  if (t !== 'soak' && flags.duration !== undefined) throw new UsageError(`--duration applies to the soak target only (target is ${t})`);
+  if (!['soak', 'group-capacity', 'first-packet'].includes(t) && flags.rate !== undefined) {
+    throw new UsageError(`--rate applies to the soak, group-capacity and first-packet targets only (target is ${t})`);
   }
   if (flags.out === true) throw new UsageError('--out: expected a directory');
   if (s.floorPps >= s.ceilingPps) throw new UsageError(`--floor: must be below --ceiling (${s.ceilingPps}), got ${s.floorPps}`);

@@ -23,3 +23,20 @@ describe('targets', () => {
     expect(j.leaveMs).toEqual({ median: 2000, max: 2000 });
   });
 });
+
+describe('RFC 3918 targets', () => {
+  it('group capacity passes a count on a zero-loss median without duplicates', async () => {
+    const { groupsPass } = await import('../src/targets/group-capacity.js');
+    const t = (lossPct: number, incorrect = false) => ({ lossPct, verdict: { incorrect } }) as never;
+    expect(groupsPass([t(0), t(0.2), t(0)])).toBe(true);
+    expect(groupsPass([t(0.1), t(0.2), t(0)])).toBe(false);
+    expect(groupsPass([t(0), t(0), t(0, true)])).toBe(false);
+    expect(groupsPass([])).toBe(false);
+  });
+
+  it('has its own defaults: up to 1000 groups at 50 kpps; first-packet at 10 kpps', () => {
+    expect(normalizeSettings('group-capacity', {}, '/tmp')).toMatchObject({ streams: 1000, ratePps: 50_000, repeats: 3 });
+    expect(normalizeSettings('first-packet', {}, '/tmp')).toMatchObject({ streams: 10, ratePps: 10_000, rounds: 5 });
+    expect(() => normalizeSettings('multi-stream', { rate: '5' }, '/tmp')).toThrow(/--rate applies/);
+  });
+});

@@ -1,5 +1,6 @@
 // The Markdown summary of a run, with the SVG charts it links (written beside it). Pure.
 import type { BenchResult, RunPoint } from '../results/schema.js';
+import { renderFirstPacket, renderGroupCapacity } from './rfc3918.js';
 import { deliveredVsOffered, sweep, type Series } from './series.js';
 import { lineChartSvg } from './svg.js';
 import { COLUMNS, markdownTable, ratioLines, sweepRows, tableRow } from './table.js';
@@ -89,6 +90,8 @@ export function renderMarkdown(result: BenchResult, stem: string): { text: strin
     md += `Join: median ${j.joinMs.median ?? '-'} ms, max ${j.joinMs.max ?? '-'} ms. Leave: median ${j.leaveMs.median ?? '-'} ms, max ${j.leaveMs.max ?? '-'} ms.\n\n`;
     md += markdownTable(['round', 'join ms', 'leave ms'], j.rounds.map((r) => [String(r.round), r.joinMs?.toFixed(1) ?? '-', r.leaveMs?.toFixed(1) ?? '-'])) + '\n';
   }
+  if (result.groupCapacity) md += `## Group capacity (RFC 3918)\n\n\`\`\`\n${renderGroupCapacity(result.groupCapacity).trim()}\n\`\`\`\n\n`;
+  if (result.firstPacket) md += `## First packets of fresh streams (RFC 3918)\n\n\`\`\`\n${renderFirstPacket(result.firstPacket).trim()}\n\`\`\`\n\n`;
   if (result.micro) {
     md += '## Native hot path (tinybench)\n\n';
     if (result.micro.skipped) md += `Skipped: ${result.micro.skipped}\n\n`;

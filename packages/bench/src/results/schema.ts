@@ -3,6 +3,8 @@ import type { RelayName } from '../lab.js';
 import type { Ratio } from '../search/ratios.js';
 import type { RelaySearch } from '../search/search.js';
 import type { MetricCheck } from '../gate/decision.js';
+import type { TrialRecord } from '../search/search.js';
+import type { Spread } from '../search/spread.js';
 import type { TrialFigures } from '../search/verdict.js';
 import type { Settings, Target } from '../settings.js';
 
@@ -108,10 +110,41 @@ export interface BenchResult {
   micro?: { tasks: MicroTask[]; skipped?: string };
   /** gate runs: candidate against baseline in interleaved pairs, every trial, every check. */
   gate?: GateRun;
+  /** group-capacity runs (RFC 3918). */
+  groupCapacity?: GroupCapacityResult;
+  /** first-packet runs (RFC 3918, forwarding at stream start). */
+  firstPacket?: FirstPacketResult;
   /** soak runs: the rate and where it came from, and the lab's soak report. */
   soak?: SoakResult;
   /** Anything a reader must know: skipped relays, errors. */
   notes: string[];
+}
+
+export interface GroupCapacityResult {
+  ratePps: number;
+  /** Group counts tried, ascending. */
+  counts: number[];
+  points: {
+    groups: number;
+    relays: { relay: RelayName; trials: TrialRecord[]; pass: boolean; lossPct: Spread | null; machineCpuPerPacketUs: Spread | null; error?: string }[];
+  }[];
+  /** Largest count that passed ('max': the largest tried, a lower bound); null: not even 1. */
+  capacity: { relay: RelayName; groups: number | null; stop: 'failed' | 'max' }[];
+}
+
+export interface FirstPacketResult {
+  ratePps: number;
+  streams: number;
+  packetsPerStream: number;
+  rounds: number;
+  relays: {
+    relay: RelayName;
+    rounds: { round: number; lostPerStream: number[]; maxDelayUs: number; p50Us: number; figures: TrialFigures }[];
+    /** Over every stream of every round. */
+    lostPerStream: Spread | null;
+    /** Over rounds: the largest one-way delay among a fresh stream's packets. */
+    maxDelayUs: Spread | null;
+  }[];
 }
 
 export interface SoakResult {
