@@ -7,15 +7,12 @@
 #   ./tools/gate.sh --update-baseline       name HEAD as the baseline commit (commit the file)
 # Other flags go to the bench (--pairs N, --trial-seconds S, --tolerance PCT: announced and recorded).
 #
-# The baseline is exported from git (git archive, no worktree registered) into
-# $MCR_GATE_CACHE/<commit> (default /var/tmp/mcr-gate), given this checkout's third-party
-# node_modules by symlink and its own @mcr/* packages, and built once with nx (relay-native, relay);
-# later runs reuse it. The lab runs it through its CLI only (bed option mcrBin).
+# The baseline is built by tools/build-commit.sh (git archive into $MCR_GATE_CACHE/<commit>, default
+# /var/tmp/mcr-gate, built once, reused). The lab runs it through its CLI only (bed option mcrBin).
 # Expected duration on 2 cores: first run +2-4 min to build the baseline; then about 2.5 min
 # (8 pairs x 2 rates x 2 builds of 2 s trials, plus 3 calibration trials with --inject-regression).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
 export NX_DAEMON=false NX_NO_CLOUD=true
 
 npx nx run bench:build --outputStyle=static >&2
@@ -37,26 +34,6 @@ if ! full=$(git rev-parse --verify --quiet "${commit}^{commit}"); then
   exit 2
 fi
 
-cache=${MCR_GATE_CACHE:-/var/tmp/mcr-gate}
-dir=$cache/$full
-if [ ! -f "$dir/.built" ]; then
-  echo "gate: building the baseline $full in $dir" >&2
-  mkdir -p "$cache"
-  tmp=$(mktemp -d "$cache/.build-XXXXXX")
-  trap 'rm -rf "$tmp"' EXIT
-  git archive "$full" | tar -x -C "$tmp"
-  # Third-party packages from this checkout; @mcr/* must be the baseline's own, never this tree's.
-  mkdir -p "$tmp/node_modules/@mcr"
-  for entry in node_modules/* node_modules/.bin; do
-    name=$(basename "$entry")
-    if [ "$name" != "@mcr" ]; then ln -s "$root/$entry" "$tmp/node_modules/$name"; fi
-  done
-  for pkg in "$tmp"/packages/*; do ln -s "../../packages/$(basename "$pkg")" "$tmp/node_modules/@mcr/$(basename "$pkg")"; done
-  (cd "$tmp" && npx nx run relay:build --outputStyle=static --skip-nx-cache) >&2
-  touch "$tmp/.built"
-  # Another gate may have finished the same build meanwhile: keep the first one.
-  if ! mv -T "$tmp" "$dir" 2>/dev/null; then rm -rf "$tmp"; fi
-  trap - EXIT
-fi
+dir=$(./tools/build-commit.sh "$full")
 
 exec "${bench[@]}" --baseline-bin "$dir/packages/relay/bin/mcr.js" --baseline-commit "$full" "$@"

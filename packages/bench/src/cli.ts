@@ -42,6 +42,8 @@ options:
   --high-rate PPS      gate: rate of the throughput pairs                    (default 600000)
   --baseline-bin PATH  gate: the baseline build's bin/mcr.js (tools/gate.sh builds it)
   --baseline-commit C  gate: the commit that build was made from (recorded)
+  --candidate-bin PATH gate: run this build as the candidate instead of the working tree's
+                       (testing the gate itself; announced and recorded)
   --inject-regression PCT  gate: negative control: the candidate burns PCT % of the baseline's
                        relay CPU per packet more (relay config testOnly.injectedWorkNanos); must FAIL
   --tolerance PCT      gate: widen every threshold by PCT points (announced, recorded)
@@ -77,6 +79,7 @@ const OPTIONS = {
   'high-rate': { type: 'string' },
   'baseline-bin': { type: 'string' },
   'baseline-commit': { type: 'string' },
+  'candidate-bin': { type: 'string' },
   'inject-regression': { type: 'string' },
   'update-baseline': { type: 'boolean' },
   duration: { type: 'string' },

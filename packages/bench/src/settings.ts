@@ -47,6 +47,8 @@ export interface Settings {
   highRatePps: number;
   /** gate: the baseline build's mcr CLI (bin/mcr.js), built by tools/gate.sh; null = not given. */
   baselineBin: string | null;
+  /** gate: another build as the candidate instead of the working tree's (testing the gate itself; printed, recorded). */
+  candidateBin: string | null;
   /** gate: the commit the baseline build was made from (recorded). */
   baselineCommit: string | null;
   /** gate: negative control: the candidate runs with this many percent of the baseline's relay CPU per packet injected. */
@@ -95,7 +97,7 @@ function relays(raw: string | boolean | undefined): RelayName[] | undefined {
   return [...new Set(list)] as RelayName[];
 }
 
-type Defaults = Omit<Settings, 'target' | 'outDir' | 'json' | 'updateBaseline' | 'check' | 'baselineBin' | 'baselineCommit' | 'injectRegressionPct'>;
+type Defaults = Omit<Settings, 'target' | 'outDir' | 'json' | 'updateBaseline' | 'check' | 'baselineBin' | 'candidateBin' | 'baselineCommit' | 'injectRegressionPct'>;
 
 /** Per-target defaults before flags: the defaults fit in 3 minutes on 2 cores; --long uses RFC 2544 60 s trials. */
 function defaults(target: Target, long: boolean): Defaults {
@@ -180,10 +182,11 @@ export function normalizeSettings(target: string, flags: RawFlags, cwd = process
     fixedRatePps: num('fixed-rate', flags['fixed-rate'], 1000, 10_000_000, true) ?? d.fixedRatePps,
     highRatePps: num('high-rate', flags['high-rate'], 1000, 10_000_000, true) ?? d.highRatePps,
     baselineBin: typeof flags['baseline-bin'] === 'string' ? flags['baseline-bin'] : null,
+    candidateBin: typeof flags['candidate-bin'] === 'string' ? flags['candidate-bin'] : null,
     baselineCommit: typeof flags['baseline-commit'] === 'string' ? flags['baseline-commit'] : null,
     injectRegressionPct: num('inject-regression', flags['inject-regression'], 1, 1000, false) ?? null,
   };
-  const gateOnly = ['pairs', 'fixed-rate', 'high-rate', 'baseline-bin', 'baseline-commit', 'inject-regression', 'tolerance', 'update-baseline'];
+  const gateOnly = ['pairs', 'fixed-rate', 'high-rate', 'baseline-bin', 'candidate-bin', 'baseline-commit', 'inject-regression', 'tolerance', 'update-baseline'];
   const misplaced = gateOnly.find((f) => flags[f] !== undefined);
   if (t !== 'readme' && flags.check !== undefined) throw new UsageError(`--check applies to the readme target only (target is ${t})`);
   if (t !== 'gate' && misplaced) throw new UsageError(`--${misplaced} applies to the gate target only (target is ${t})`);

@@ -118,7 +118,7 @@ export async function runGate(s: Settings, cwd: string, injected?: OpenBed): Pro
     return 2;
   }
   const widenPct = s.tolerancePct ?? 0;
-  const candidateBin = join(root, 'packages', 'relay', 'bin', 'mcr.js');
+  const candidateBin = s.candidateBin ?? join(root, 'packages', 'relay', 'bin', 'mcr.js');
   const clock = startClock();
   const result = makeResult(s, clock, cwd);
   const gate: GateRun = {
@@ -129,7 +129,7 @@ export async function runGate(s: Settings, cwd: string, injected?: OpenBed): Pro
       toleranceWidenedPct: s.tolerancePct,
     },
     baseline: { commit: s.baselineCommit, bin: s.baselineBin },
-    candidate: { commit: result.environment.gitCommit, dirty: result.environment.gitDirty, bin: candidateBin },
+    candidate: s.candidateBin ? { commit: null, dirty: null, bin: candidateBin } : { commit: result.environment.gitCommit, dirty: result.environment.gitDirty, bin: candidateBin },
     injection: null,
     trials: [],
     checks: [],
@@ -138,6 +138,7 @@ export async function runGate(s: Settings, cwd: string, injected?: OpenBed): Pro
   result.gate = gate;
   const banners: string[] = [];
   if (s.tolerancePct !== null && s.tolerancePct > 0) banners.push(`WIDENED: --tolerance ${s.tolerancePct} adds ${s.tolerancePct} points to every threshold (recorded in the results file)`);
+  if (s.candidateBin) banners.push(`CANDIDATE REPLACED: --candidate-bin ${s.candidateBin} runs instead of this working tree's mcr`);
   if (s.injectRegressionPct !== null) banners.push(`NEGATIVE CONTROL: --inject-regression ${s.injectRegressionPct}: the candidate burns ${s.injectRegressionPct} % of the baseline's relay CPU per packet more; this run must FAIL`);
   for (const b of banners) process.stderr.write(`gate: ${b}\n`);
   process.stderr.write(
