@@ -17,7 +17,7 @@ import { kpps, pickFigures } from '../search/search.js';
 import { median } from '../search/spread.js';
 import type { TrialFigures } from '../search/verdict.js';
 import type { Settings } from '../settings.js';
-import { workspaceRoot } from '../settings.js';
+import { normalizeSettings, workspaceRoot } from '../settings.js';
 
 export const BASELINE_SCHEMA = 'mcr-gate-baseline/v2';
 /** Trials of the baseline that measure its relay CPU per packet before --inject-regression sizes the fault. */
@@ -92,6 +92,16 @@ export function decide(trials: readonly GateTrial[], s: { maxLossPct: number; pa
   return checks;
 }
 
+/** Gate settings that differ from the defaults (each can change what passes): announced in the output. */
+export function nonDefaults(s: Settings): string[] {
+  const d = normalizeSettings('gate', {}, '/');
+  const keys: [keyof Settings, string][] = [
+    ['maxLossPct', 'max-loss'], ['pairs', 'pairs'], ['fixedRatePps', 'fixed-rate'], ['highRatePps', 'high-rate'],
+    ['trialSeconds', 'trial-seconds'], ['streams', 'streams'], ['workers', 'workers'], ['size', 'size'], ['prime', 'no-prime'],
+  ];
+  return keys.filter(([k]) => s[k] !== d[k]).map(([k, flag]) => `--${flag} ${String(s[k])} (default ${String(d[k])})`);
+}
+
 export async function runGate(s: Settings, cwd: string, injected?: OpenBed): Promise<number> {
   const root = workspaceRoot(cwd);
   const baselineFile = join(s.outDir, 'baseline.json');
@@ -138,6 +148,7 @@ export async function runGate(s: Settings, cwd: string, injected?: OpenBed): Pro
   result.gate = gate;
   const banners: string[] = [];
   if (s.tolerancePct !== null && s.tolerancePct > 0) banners.push(`WIDENED: --tolerance ${s.tolerancePct} adds ${s.tolerancePct} points to every threshold (recorded in the results file)`);
+  for (const d of nonDefaults(s)) banners.push(`NON-DEFAULT: ${d}`);
   if (s.candidateBin) banners.push(`CANDIDATE REPLACED: --candidate-bin ${s.candidateBin} runs instead of this working tree's mcr`);
   if (s.injectRegressionPct !== null) banners.push(`NEGATIVE CONTROL: --inject-regression ${s.injectRegressionPct}: the candidate burns ${s.injectRegressionPct} % of the baseline's relay CPU per packet more; this run must FAIL`);
   for (const b of banners) process.stderr.write(`gate: ${b}\n`);

@@ -73,3 +73,12 @@ describe('gate decision', () => {
     expect(() => injectedNanos(25, 1000)).toThrow(/outside the relay's 1\.\.100000/);
   });
 });
+
+describe('gate flags that change what passes', () => {
+  it('are announced', async () => {
+    const { nonDefaults } = await import('../../src/targets/gate.js');
+    const { normalizeSettings } = await import('../../src/settings.js');
+    expect(nonDefaults(normalizeSettings('gate', {}, '/tmp'))).toEqual([]);
+    expect(nonDefaults(normalizeSettings('gate', { 'max-loss': '50', pairs: '2' }, '/tmp'))).toEqual(['--max-loss 50 (default 0.1)', '--pairs 2 (default 8)']);
+  });
+});
