@@ -5,7 +5,7 @@
 // Exit 0 pass, 1 regression, 2 usage or setup error (no baseline build, a bed or trial failed: the
 // gate could not decide, which is never a pass).
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONSISTENCY, METRICS, pairedRatios, ratioLimit, renderVerdict, speedCheck, type MetricCheck, type PairFigures } from '../gate/decision.js';
 import { loadBed, type Bed, type BedLoader, type BedOptions, type OpenBed } from '../lab.js';
@@ -110,6 +110,7 @@ export async function runGate(s: Settings, cwd: string, injected?: OpenBed): Pro
     if (!head.commit) throw new Error('gate --update-baseline: no git HEAD here');
     if (head.dirty) process.stderr.write('gate: warning: the working tree has uncommitted changes; the baseline names HEAD, not them\n');
     const file: BaselineFile = { schema: BASELINE_SCHEMA, commit: head.commit, recordedAt: new Date().toISOString(), note: 'the regression gate builds this commit and runs it beside the working tree (tools/gate.sh)' };
+    await mkdir(s.outDir, { recursive: true });
     await writeFile(baselineFile, JSON.stringify(file, null, 2) + '\n');
     process.stdout.write(`gate: ${baselineFile} now names ${head.commit}\n`);
     return 0;
