@@ -26,16 +26,13 @@ export interface McrConfig {
     input: { interface: string; group: string; port: number };
     outputs: { interface: string; group: string; port: number; ttl: number }[];
   }[];
-  /** TEST-ONLY fault switches of the relay (its config section `testOnly`), present only when asked for. */
   testOnly?: McrTestOnly;
 }
-
 
 /** mcr's config for the streams. Pure. Rule ids are `s0`, `s1`, ... in stream order. */
 export function mcrConfig(streams: ResolvedStream[], controlSocket: string, opts: RelayStartOptions = {}): McrConfig {
   const ttl = opts.ttl ?? 8;
   return {
-    ...(opts.testOnly ? { testOnly: { ...opts.testOnly } } : {}),
     workers: opts.workers ?? 2,
     fanout: { mode: opts.fanoutMode ?? 'hash' },
     igmp: { join: opts.igmpJoin ?? true },
@@ -45,6 +42,7 @@ export function mcrConfig(streams: ResolvedStream[], controlSocket: string, opts
       input: { interface: s.inIfname, group: s.group, port: s.port },
       outputs: s.outs.map((o) => ({ interface: o.ifname, group: s.outGroup, port: s.outPort, ttl })),
     })),
+    ...(opts.testOnly ? { testOnly: { ...opts.testOnly } } : {}),
   };
 }
 

@@ -24,15 +24,18 @@ export interface RelayStartOptions {
   workers?: number;
   fanoutMode?: 'hash' | 'cpu' | 'lb' | 'off';
   igmpJoin?: boolean;
-  /** mcr only: its TEST-ONLY config section (fault switches for negative controls). */
+  /**
+   * mcr only: the relay's documented test-only switches (its config's `testOnly` section), for the
+   * negative controls that prove a check can fail. Never set in a measurement of mcr as users run it.
+   */
   testOnly?: McrTestOnly;
 }
 
-/** mcr's `testOnly` config section (relay contract of issues 8 and 9): fault switches a negative control sets. */
 export interface McrTestOnly {
-  /** Busy work of about this many ns per frame in every data-plane worker (0..100000). */
-  injectedWorkNanos?: number;
+  /** Turns off the loop guard (own-frame recognition and TTL decrement): `--inject-bug no-loop-guard`. */
   disableLoopGuard?: boolean;
+  /** Busy work of about this many ns per frame in every data-plane worker (0..100000): the gate's `--inject-regression`. */
+  injectedWorkNanos?: number;
 }
 
 export type RelayName = 'mcr' | 'socat' | 'kernel';
