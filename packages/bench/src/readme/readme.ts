@@ -48,6 +48,8 @@ const trialsNote = (s: RateStats | null): string => (s ? ` (${s.passes}/${s.tria
 export function cell(kind: RowKind, r: RelaySearch | undefined, floorPps: number): string {
   if (!r) return NA;
   const pdr = statsAt(r, r.pdr, 'pdr');
+  // The rate the figures were measured at, as the PDR column states it (a sender-bound rate is what the sender achieved).
+  const at = r.pdr ? `@ ${r.pdr.senderBound ? '>= ' : ''}${kppsShort(r.pdr.pps)}` : '';
   switch (kind) {
     case 'ndr':
       return `${describeFigure(r.ndr, floorPps)}${trialsNote(statsAt(r, r.ndr, 'ndr'))}`;
@@ -55,12 +57,12 @@ export function cell(kind: RowKind, r: RelaySearch | undefined, floorPps: number
       return `${describeFigure(r.pdr, floorPps)}${trialsNote(pdr)}`;
     case 'relay-cpu':
       if (!pdr) return NA;
-      return pdr.relayCpuPerPacketUs ? `${describeSpread(pdr.relayCpuPerPacketUs, 2, 'us')} @ ${kppsShort(pdr.targetPps)}` : r.relay === 'kernel' ? 'n/a (softirq)' : NA;
+      return pdr.relayCpuPerPacketUs ? `${describeSpread(pdr.relayCpuPerPacketUs, 2, 'us')} ${at}` : r.relay === 'kernel' ? 'n/a (softirq)' : NA;
     case 'machine-cpu':
-      return pdr?.machineCpuPerPacketUs ? `${describeSpread(pdr.machineCpuPerPacketUs, 2, 'us')} @ ${kppsShort(pdr.targetPps)}` : NA;
+      return pdr?.machineCpuPerPacketUs ? `${describeSpread(pdr.machineCpuPerPacketUs, 2, 'us')} ${at}` : NA;
     case 'latency':
       if (!pdr) return NA;
-      return `p50 ${pdr.p50Us ? describeSpread(pdr.p50Us, 0, 'us') : NA}, p99 ${pdr.p99Us ? describeSpread(pdr.p99Us, 0, 'us') : NA} @ ${kppsShort(pdr.targetPps)}`;
+      return `p50 ${pdr.p50Us ? describeSpread(pdr.p50Us, 0, 'us') : NA}, p99 ${pdr.p99Us ? describeSpread(pdr.p99Us, 0, 'us') : NA} ${at}`;
     default:
       return NA;
   }
