@@ -13,9 +13,14 @@ targets:
   fanout         1 stream -> K outputs, K = 1..--outputs (doubling)
   workers        mcr with 1..--workers workers (doubling); fails on any duplicate
   join-leave     IGMP join and leave delay through the snooping switch (RFC 3918)
+  group-capacity largest group count (1..--streams, default 1000) forwarded with zero loss at --rate
+                 (default 50000 aggregate), mcr, socat, kernel side by side (RFC 3918)
+  first-packet   packets lost and delayed at the start of fresh streams, --rounds fresh relays each
+                 (default 10 streams, --rate 10000) (RFC 3918)
   micro          tinybench of the native hot path (parse + match + enqueue; 10 and 1000 rules)
-  gate           short comparison checked against results/baseline.json (exit 1 on regression)
-  soak           mcr at half its measured NDR for --duration s, a rule added/removed every second
+  gate           the working tree against the baseline commit, interleaved pairs (exit 1 on regression)
+  soak           mcr at --rate for --duration s over --streams streams, a rule added/removed every second
+  readme         write README.md's measured table from results/readme.json (--check: compare only)
 
 options:
   --streams N          streams (groups); scaling: the largest count          (default 10; gate 4)
@@ -30,13 +35,23 @@ options:
   --ceiling PPS        highest aggregate rate searched                       (default 600000)
   --no-prime           do not prime the path before counting (not RFC 3918)
   --long               RFC 2544 trial length (60 s) and finer search
-  --rounds N           join-leave rounds                                     (default 5)
-  --tolerance PCT      gate: allowed drop of a speed ratio                   (default: the baseline's; new: 40)
-  --repeat N           gate: searches in a row, speed judged on the best     (default 2)
-  --update-baseline    gate: write this run as results/baseline.json
+  --rounds N           join-leave, first-packet rounds                       (default 5)
+  --repeats N          trials at every reported NDR/PDR rate: median, min-max (default 3)
+  --pairs N            gate: interleaved candidate/baseline pairs per rate   (default 8)
+  --fixed-rate PPS     gate: rate of the CPU and latency pairs               (default 50000)
+  --high-rate PPS      gate: rate of the throughput pairs                    (default 600000)
+  --baseline-bin PATH  gate: the baseline build's bin/mcr.js (tools/gate.sh builds it)
+  --baseline-commit C  gate: the commit that build was made from (recorded)
+  --candidate-bin PATH gate: run this build as the candidate instead of the working tree's
+                       (testing the gate itself; announced and recorded)
+  --inject-regression PCT  gate: negative control: the candidate burns PCT % of the baseline's
+                       relay CPU per packet more (relay config testOnly.injectedWorkNanos); must FAIL
+  --tolerance PCT      gate: widen every threshold by PCT points (announced, recorded)
+  --update-baseline    gate: name HEAD as the baseline commit in results/baseline.json
   --duration S         soak: seconds of traffic                             (default 600)
-  --rate PPS           soak: aggregate rate (default: half of mcr's NDR in results/latest-multi-stream.json)
+  --rate PPS           soak, group-capacity, first-packet: aggregate rate    (150000, 50000, 10000)
   --out DIR            results directory                                     (default <workspace>/results)
+  --check              readme: exit 1 when README.md and the results disagree, write nothing
   --json               print the result JSON on stdout (report on stderr)
   --help               this text
 
@@ -58,12 +73,20 @@ const OPTIONS = {
   long: { type: 'boolean' },
   rounds: { type: 'string' },
   tolerance: { type: 'string' },
-  repeat: { type: 'string' },
+  repeats: { type: 'string' },
+  pairs: { type: 'string' },
+  'fixed-rate': { type: 'string' },
+  'high-rate': { type: 'string' },
+  'baseline-bin': { type: 'string' },
+  'baseline-commit': { type: 'string' },
+  'candidate-bin': { type: 'string' },
+  'inject-regression': { type: 'string' },
   'update-baseline': { type: 'boolean' },
   duration: { type: 'string' },
   rate: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
+  check: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -105,6 +128,12 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./targets/join-leave.js')).runJoinLeave(settings, cwd);
     case 'gate':
       return (await import('./targets/gate.js')).runGate(settings, cwd);
+    case 'group-capacity':
+      return (await import('./targets/group-capacity.js')).runGroupCapacity(settings, cwd);
+    case 'first-packet':
+      return (await import('./targets/first-packet.js')).runFirstPacket(settings, cwd);
+    case 'readme':
+      return (await import('./targets/readme.js')).runReadme(settings, cwd);
     case 'soak':
       return (await import('./targets/soak.js')).runSoak(settings, cwd);
     default:

@@ -3,5 +3,6 @@ export * from './search/search.js';
 export * from './search/verdict.js';
 export * from './search/ratios.js';
 export * from './results/schema.js';
-export { compareWithBaseline, renderGate } from './gate/compare.js';
+export * from './gate/decision.js';
+export * from './search/spread.js';
 export { normalizeSettings, UsageError, TARGETS, type Settings } from './settings.js';

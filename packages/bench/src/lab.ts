@@ -24,3 +24,13 @@ export async function bedAvailable(): Promise<boolean> {
   const loaded = await loadBed();
   return 'openBed' in loaded && process.getuid?.() === 0;
 }
+
+/** The lab's openBed (or `injected`), or undefined after telling stderr why the lab cannot run. */
+export async function openBedOrExplain(target: string, injected?: OpenBed): Promise<OpenBed | undefined> {
+  const loaded: BedLoader = injected ? { openBed: injected } : await loadBed();
+  if ('unavailable' in loaded) {
+    process.stderr.write(`bench ${target}: the lab is not available: ${loaded.unavailable}\n`);
+    return undefined;
+  }
+  return loaded.openBed;
+}

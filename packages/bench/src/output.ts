@@ -17,7 +17,7 @@ export interface RunClock {
 export const startClock = (): RunClock => ({ startedAt: new Date().toISOString(), t0: performance.now() });
 
 export function makeResult(settings: Settings, clock: RunClock, cwd: string): BenchResult {
-  const { outDir: _o, json: _j, updateBaseline: _u, ...kept } = settings;
+  const { outDir: _o, json: _j, updateBaseline: _u, check: _c, ...kept } = settings;
   return {
     schema: SCHEMA,
     target: settings.target,

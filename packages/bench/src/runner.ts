@@ -2,7 +2,7 @@
 // closed in `finally` (and on SIGINT/SIGTERM).
 import type { Bed, BedOptions, OpenBed, RelayName } from './lab.js';
 import { mcrRatios } from './search/ratios.js';
-import { searchRates, type ProgressEvent, type RelaySearch } from './search/search.js';
+import { confirmRates, searchRates, type ProgressEvent, type RelaySearch } from './search/search.js';
 import type { RunPoint } from './results/schema.js';
 import type { Settings } from './settings.js';
 
@@ -31,6 +31,16 @@ function installSignalHandlers(): void {
   }
 }
 
+/** Keeps `bed` closable by SIGINT/SIGTERM until released (for targets that open beds themselves). */
+export function trackBed(bed: Bed): void {
+  installSignalHandlers();
+  openBeds.add(bed);
+}
+
+export function untrackBed(bed: Bed): void {
+  openBeds.delete(bed);
+}
+
 export async function runPoint(
   openBed: OpenBed,
   spec: PointSpec,
@@ -55,19 +65,18 @@ export async function runPoint(
         failed.push({ relay, ndr: null, pdr: null, stop: 'error', ndrStop: 'error', duplicatesTotal: 0, trials: [], error: msg });
       }
     }
-    const searched = await searchRates(
-      [...beds.keys()],
-      (relay, rate) => beds.get(relay)!.trial({ rate, durationSec: settings.trialSeconds, size: settings.size, prime: settings.prime }),
-      {
-        floorPps: settings.floorPps,
-        ceilingPps: settings.ceilingPps,
-        rungs: settings.rungs,
-        resolution: settings.resolution,
-        maxLossPct: settings.maxLossPct,
-        senderBoundRatio: settings.senderBoundRatio,
-      },
-      onProgress,
-    );
+    const trial = (relay: RelayName, rate: number) => beds.get(relay)!.trial({ rate, durationSec: settings.trialSeconds, size: settings.size, prime: settings.prime });
+    const cfg = {
+      floorPps: settings.floorPps,
+      ceilingPps: settings.ceilingPps,
+      rungs: settings.rungs,
+      resolution: settings.resolution,
+      maxLossPct: settings.maxLossPct,
+      senderBoundRatio: settings.senderBoundRatio,
+    };
+    const searched = await searchRates([...beds.keys()], trial, cfg, onProgress);
+    // Figures with their spread: `repeats` trials at every NDR and PDR rate, interleaved over relays.
+    await confirmRates(searched, trial, cfg, settings.repeats, onProgress);
     if (afterSearch) await afterSearch(beds, searched);
     const all = relays.map((r) => searched.find((s) => s.relay === r) ?? failed.find((s) => s.relay === r)!);
     return { label: spec.label, params: spec.params, relays: all, ratios: mcrRatios(all) };

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { RelayName } from './lab.js';
 
-export const TARGETS = ['multi-stream', 'scaling', 'fanout', 'workers', 'join-leave', 'micro', 'gate', 'soak'] as const;
+export const TARGETS = ['multi-stream', 'scaling', 'fanout', 'workers', 'join-leave', 'group-capacity', 'first-packet', 'micro', 'gate', 'soak', 'readme'] as const;
 export type Target = (typeof TARGETS)[number];
 export const RELAYS: readonly RelayName[] = ['mcr', 'socat', 'kernel'];
 
@@ -33,17 +33,33 @@ export interface Settings {
   prime: boolean;
   outDir: string;
   json: boolean;
-  /** gate only: write the run as the new results/baseline.json. */
+  /** readme only: compare README.md with the results instead of writing it. */
+  check: boolean;
+  /** gate only: name the working tree's HEAD commit as the baseline in results/baseline.json (no measurement). */
   updateBaseline: boolean;
-  /** gate only: relative tolerance on the ratios, percent; null = the baseline's (25 for a new one). */
+  /** gate only: percentage points added to every threshold (printed and recorded); null = as committed. */
   tolerancePct: number | null;
+  /** gate: interleaved candidate/baseline pairs per fixed rate. */
+  pairs: number;
+  /** gate: the fixed rate of the CPU and latency pairs, aggregate pps. */
+  fixedRatePps: number;
+  /** gate: the fixed high rate of the throughput pairs, aggregate pps (above mcr's NDR: delivery measures capacity). */
+  highRatePps: number;
+  /** gate: the baseline build's mcr CLI (bin/mcr.js), built by tools/gate.sh; null = not given. */
+  baselineBin: string | null;
+  /** gate: another build as the candidate instead of the working tree's (testing the gate itself; printed, recorded). */
+  candidateBin: string | null;
+  /** gate: the commit the baseline build was made from (recorded). */
+  baselineCommit: string | null;
+  /** gate: negative control: the candidate runs with this many percent of the baseline's relay CPU per packet injected. */
+  injectRegressionPct: number | null;
   /** join-leave: rounds. */
   rounds: number;
-  /** gate: interleaved searches in a row; speed is judged on the best of them. */
-  repeat: number;
+  /** Trials at every reported rate (NDR, PDR): figures are their median with min-max; at least 3 by default. */
+  repeats: number;
   /** soak: seconds of traffic. */
   durationSec: number;
-  /** soak: aggregate rate; null = half of mcr's NDR in results/latest-multi-stream.json. */
+  /** soak (and group-capacity, first-packet): aggregate rate; null = the target's default. */
   ratePps: number | null;
 }
 
@@ -53,6 +69,9 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/** bench:soak's aggregate rate unless --rate: below mcr's measured 10-stream NDR with a wide margin. */
+export const SOAK_DEFAULT_RATE_PPS = 150_000;
 
 export type RawFlags = Record<string, string | boolean | undefined>;
 
@@ -78,8 +97,10 @@ function relays(raw: string | boolean | undefined): RelayName[] | undefined {
   return [...new Set(list)] as RelayName[];
 }
 
+type Defaults = Omit<Settings, 'target' | 'outDir' | 'json' | 'updateBaseline' | 'check' | 'baselineBin' | 'candidateBin' | 'baselineCommit' | 'injectRegressionPct'>;
+
 /** Per-target defaults before flags: the defaults fit in 3 minutes on 2 cores; --long uses RFC 2544 60 s trials. */
-function defaults(target: Target, long: boolean): Omit<Settings, 'target' | 'outDir' | 'json' | 'updateBaseline'> {
+function defaults(target: Target, long: boolean): Defaults {
   const base = {
     streams: 10,
     workers: 1,
@@ -97,9 +118,12 @@ function defaults(target: Target, long: boolean): Omit<Settings, 'target' | 'out
     prime: true,
     tolerancePct: null as number | null,
     rounds: 5,
-    repeat: 1,
+    repeats: 3,
     durationSec: 600,
     ratePps: null as number | null,
+    pairs: 8,
+    fixedRatePps: 50_000,
+    highRatePps: 600_000,
   };
   switch (target) {
     case 'scaling':
@@ -109,9 +133,14 @@ function defaults(target: Target, long: boolean): Omit<Settings, 'target' | 'out
     case 'workers':
       return { ...base, relays: ['mcr'], workers: 2, rungs: long ? 8 : 5, trialSeconds: long ? 60 : 1.5 };
     case 'gate':
-      return { ...base, streams: 4, rungs: 8, trialSeconds: 1, repeat: 2 };
+      return { ...base, streams: 4, trialSeconds: 2, relays: ['mcr'] };
     case 'soak':
       return { ...base, relays: ['mcr'] };
+    case 'group-capacity':
+      // RFC 3918 group capacity: up to 1000 groups at one fixed aggregate rate.
+      return { ...base, streams: 1000, trialSeconds: long ? 60 : 1, ratePps: 50_000 };
+    case 'first-packet':
+      return { ...base, ratePps: 10_000 };
     default:
       return base;
   }
@@ -143,14 +172,27 @@ export function normalizeSettings(target: string, flags: RawFlags, cwd = process
     outDir: typeof flags.out === 'string' ? flags.out : defaultOutDir(cwd),
     json: flags.json === true,
     updateBaseline: flags['update-baseline'] === true,
+    check: flags.check === true,
     tolerancePct: num('tolerance', flags.tolerance, 0, 100, false) ?? d.tolerancePct,
     rounds: num('rounds', flags.rounds, 1, 100, true) ?? d.rounds,
-    repeat: num('repeat', flags.repeat, 1, 10, true) ?? d.repeat,
+    repeats: num('repeats', flags.repeats, 1, 20, true) ?? d.repeats,
     durationSec: num('duration', flags.duration, 1, 7 * 86400, false) ?? d.durationSec,
     ratePps: num('rate', flags.rate, 1, 10_000_000, true) ?? d.ratePps,
+    pairs: num('pairs', flags.pairs, 2, 100, true) ?? d.pairs,
+    fixedRatePps: num('fixed-rate', flags['fixed-rate'], 1000, 10_000_000, true) ?? d.fixedRatePps,
+    highRatePps: num('high-rate', flags['high-rate'], 1000, 10_000_000, true) ?? d.highRatePps,
+    baselineBin: typeof flags['baseline-bin'] === 'string' ? flags['baseline-bin'] : null,
+    candidateBin: typeof flags['candidate-bin'] === 'string' ? flags['candidate-bin'] : null,
+    baselineCommit: typeof flags['baseline-commit'] === 'string' ? flags['baseline-commit'] : null,
+    injectRegressionPct: num('inject-regression', flags['inject-regression'], 1, 1000, false) ?? null,
   };
-  if (t !== 'soak' && (flags.duration !== undefined || flags.rate !== undefined)) {
-    throw new UsageError(`--duration and --rate apply to the soak target only (target is ${t})`);
+  const gateOnly = ['pairs', 'fixed-rate', 'high-rate', 'baseline-bin', 'candidate-bin', 'baseline-commit', 'inject-regression', 'tolerance', 'update-baseline'];
+  const misplaced = gateOnly.find((f) => flags[f] !== undefined);
+  if (t !== 'readme' && flags.check !== undefined) throw new UsageError(`--check applies to the readme target only (target is ${t})`);
+  if (t !== 'gate' && misplaced) throw new UsageError(`--${misplaced} applies to the gate target only (target is ${t})`);
+  if (t !== 'soak' && flags.duration !== undefined) throw new UsageError(`--duration applies to the soak target only (target is ${t})`);
+  if (!['soak', 'group-capacity', 'first-packet'].includes(t) && flags.rate !== undefined) {
+    throw new UsageError(`--rate applies to the soak, group-capacity and first-packet targets only (target is ${t})`);
   }
   if (flags.out === true) throw new UsageError('--out: expected a directory');
   if (s.floorPps >= s.ceilingPps) throw new UsageError(`--floor: must be below --ceiling (${s.ceilingPps}), got ${s.floorPps}`);

@@ -21,3 +21,13 @@ describe('cli', () => {
     expect(parseCli(['--help'])).toBe('help');
   });
 });
+
+describe('gate flags', () => {
+  it('are refused outside the gate, and read inside it', async () => {
+    const { normalizeSettings } = await import('../src/settings.js');
+    expect(() => normalizeSettings('multi-stream', { 'inject-regression': '25' }, '/tmp')).toThrow(/applies to the gate target only/);
+    expect(() => normalizeSettings('multi-stream', { tolerance: '5' }, '/tmp')).toThrow(/applies to the gate target only/);
+    const g = normalizeSettings('gate', { 'inject-regression': '25', 'candidate-bin': '/x/bin/mcr.js' }, '/tmp');
+    expect(g).toMatchObject({ injectRegressionPct: 25, candidateBin: '/x/bin/mcr.js', pairs: 8, fixedRatePps: 50_000, highRatePps: 600_000, streams: 4, trialSeconds: 2 });
+  });
+});

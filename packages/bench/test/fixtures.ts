@@ -1,7 +1,7 @@
 // Crafted results for report, schema and gate tests, built from deterministic searches.
 import type { RelayName } from '../src/lab.js';
 import { mcrRatios } from '../src/search/ratios.js';
-import { searchRates, type SearchConfig } from '../src/search/search.js';
+import { confirmRates, searchRates, type SearchConfig } from '../src/search/search.js';
 import { SCHEMA, type BenchResult, type RunPoint } from '../src/results/schema.js';
 import { normalizeSettings } from '../src/settings.js';
 import { modelTrial, type Model } from './helpers.js';
@@ -10,12 +10,14 @@ export const CFG: SearchConfig = { floorPps: 5_000, ceilingPps: 600_000, rungs: 
 
 export async function point(models: Partial<Record<RelayName, Model>>, label = 'streams=10', params: RunPoint['params'] = { streams: 10 }): Promise<RunPoint> {
   const names = Object.keys(models) as RelayName[];
-  const relays = await searchRates(names, async (r, rate) => modelTrial(models[r]!)(rate), CFG);
+  const trial = async (r: RelayName, rate: number) => modelTrial(models[r]!)(rate);
+  const relays = await searchRates(names, trial, CFG);
+  await confirmRates(relays, trial, CFG, 3);
   return { label, params, relays, ratios: mcrRatios(relays) };
 }
 
 export function result(points: RunPoint[], target: BenchResult['target'] = 'multi-stream'): BenchResult {
-  const { outDir: _o, json: _j, updateBaseline: _u, ...settings } = normalizeSettings(target, {}, '/tmp');
+  const { outDir: _o, json: _j, updateBaseline: _u, check: _c, ...settings } = normalizeSettings(target, {}, '/tmp');
   return {
     schema: SCHEMA,
     target,

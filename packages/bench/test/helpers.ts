@@ -32,7 +32,9 @@ export function modelTrial(m: Model, durationSec = 1): (rate: number) => TrialFi
       lossPct: sent ? (missing / sent) * 100 : 0,
       latencyUs: { p50: 20, p99: 80, max: 200 },
       relayCpuSeconds: 0.1,
-      cpuPerPacketUs: 2.5,
+      relayCpuPerPacketUs: 2.5,
+      machineCpuSeconds: 0.3,
+      machineCpuPerPacketUs: 7.5,
     };
   };
 }

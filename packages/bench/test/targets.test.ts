@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { gatedRateFor } from '../src/targets/gate.js';
-import { median, summarise } from '../src/targets/join-leave.js';
+import { median } from '../src/search/spread.js';
+import { summarise } from '../src/targets/join-leave.js';
 import { doublings, pointSpecs } from '../src/targets/search-targets.js';
 import { normalizeSettings } from '../src/settings.js';
 
@@ -15,16 +15,28 @@ describe('targets', () => {
     expect(w.map((s) => s.bedOptions('mcr').workers)).toEqual([1, 2]);
   });
 
-  it('gates at half of the lowest mcr PDR, never below the floor', () => {
-    expect(gatedRateFor(228_000, 5_000)).toBe(114_000);
-    expect(gatedRateFor(null, 5_000)).toBe(5_000);
-  });
-
   it('summarises join and leave delays', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([])).toBeNull();
     const j = summarise('239.1.0.1', 5000, 'm', [{ round: 1, joinMs: 10, leaveMs: 2000 }, { round: 2, joinMs: 12, leaveMs: null }]);
     expect(j.joinMs).toEqual({ median: 11, max: 12 });
     expect(j.leaveMs).toEqual({ median: 2000, max: 2000 });
+  });
+});
+
+describe('RFC 3918 targets', () => {
+  it('group capacity passes a count on a zero-loss median without duplicates', async () => {
+    const { groupsPass } = await import('../src/targets/group-capacity.js');
+    const t = (lossPct: number, incorrect = false) => ({ lossPct, verdict: { incorrect } }) as never;
+    expect(groupsPass([t(0), t(0.2), t(0)])).toBe(true);
+    expect(groupsPass([t(0.1), t(0.2), t(0)])).toBe(false);
+    expect(groupsPass([t(0), t(0), t(0, true)])).toBe(false);
+    expect(groupsPass([])).toBe(false);
+  });
+
+  it('has its own defaults: up to 1000 groups at 50 kpps; first-packet at 10 kpps', () => {
+    expect(normalizeSettings('group-capacity', {}, '/tmp')).toMatchObject({ streams: 1000, ratePps: 50_000, repeats: 3 });
+    expect(normalizeSettings('first-packet', {}, '/tmp')).toMatchObject({ streams: 10, ratePps: 10_000, rounds: 5 });
+    expect(() => normalizeSettings('multi-stream', { rate: '5' }, '/tmp')).toThrow(/--rate applies/);
   });
 });

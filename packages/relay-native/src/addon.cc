@@ -8,6 +8,7 @@
 
 #include "bench_hot_path.hpp"
 #include "data_plane_worker.hpp"
+#include "file_lock.hpp"
 #include "frame_parser.hpp"
 #include "membership_socket.hpp"
 
@@ -54,6 +55,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("MembershipSocket", membership);
   exports.Set("parseFrame", Napi::Function::New(env, ParseFrameJs, "parseFrame"));
   exports.Set("benchHotPath", Napi::Function::New(env, BenchHotPath, "benchHotPath"));
+  exports.Set("lockFile", Napi::Function::New(env, LockFileJs, "lockFile"));
   return exports;
 }
 

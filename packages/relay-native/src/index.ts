@@ -19,3 +19,4 @@ export { DataPlaneWorker } from './data-plane-worker.js';
 export { MembershipSocket } from './membership-socket.js';
 export { parseFrame } from './parse-frame.js';
 export { benchHotPath } from './bench-hot-path.js';
+export { FileLock } from './file-lock.js';

@@ -1,5 +1,6 @@
 // The Markdown summary of a run, with the SVG charts it links (written beside it). Pure.
 import type { BenchResult, RunPoint } from '../results/schema.js';
+import { renderFirstPacket, renderGroupCapacity } from './rfc3918.js';
 import { deliveredVsOffered, sweep, type Series } from './series.js';
 import { lineChartSvg } from './svg.js';
 import { COLUMNS, markdownTable, ratioLines, sweepRows, tableRow } from './table.js';
@@ -42,14 +43,15 @@ function pointSection(p: RunPoint, floorPps: number): string {
   const trialRows = p.relays.flatMap((r) =>
     r.trials.map((t) => [
       String(t.rung), r.relay, String(t.targetPps), t.achievedPps.toFixed(0), t.lossPct.toFixed(3), String(t.duplicates),
-      String(t.reordered), t.latencyUs.p99 === null ? '-' : t.latencyUs.p99.toFixed(0),
-      t.cpuPerPacketUs === null ? '-' : t.cpuPerPacketUs.toFixed(2),
+      String(t.reordered), t.latencyUs.p50 === null ? '-' : t.latencyUs.p50.toFixed(0), t.latencyUs.p99 === null ? '-' : t.latencyUs.p99.toFixed(0),
+      t.relayCpuPerPacketUs === null ? '-' : t.relayCpuPerPacketUs.toFixed(2),
+      t.machineCpuPerPacketUs === null || t.machineCpuPerPacketUs === undefined ? '-' : t.machineCpuPerPacketUs.toFixed(2),
       [t.verdict.ndrPass ? 'NDR' : '', t.verdict.pdrPass ? 'PDR' : 'fail', t.verdict.senderBound ? 'sender-bound' : ''].filter(Boolean).join(' '),
     ]),
   );
   if (trialRows.length) {
     s += `<details><summary>Trials (${trialRows.length})</summary>\n\n`;
-    s += markdownTable(['rung', 'relay', 'offered pps', 'achieved pps', 'loss %', 'dups', 'reordered', 'p99 us', 'CPU/pkt us', 'verdict'], trialRows);
+    s += markdownTable(['rung (0: confirm)', 'relay', 'offered pps', 'achieved pps', 'loss %', 'dups', 'reordered', 'p50 us', 'p99 us', 'relay CPU/pkt us', 'machine CPU/pkt us', 'verdict'], trialRows);
     s += '\n</details>\n\n';
   }
   return s;
@@ -88,6 +90,8 @@ export function renderMarkdown(result: BenchResult, stem: string): { text: strin
     md += `Join: median ${j.joinMs.median ?? '-'} ms, max ${j.joinMs.max ?? '-'} ms. Leave: median ${j.leaveMs.median ?? '-'} ms, max ${j.leaveMs.max ?? '-'} ms.\n\n`;
     md += markdownTable(['round', 'join ms', 'leave ms'], j.rounds.map((r) => [String(r.round), r.joinMs?.toFixed(1) ?? '-', r.leaveMs?.toFixed(1) ?? '-'])) + '\n';
   }
+  if (result.groupCapacity) md += `## Group capacity (RFC 3918)\n\n\`\`\`\n${renderGroupCapacity(result.groupCapacity).trim()}\n\`\`\`\n\n`;
+  if (result.firstPacket) md += `## First packets of fresh streams (RFC 3918)\n\n\`\`\`\n${renderFirstPacket(result.firstPacket).trim()}\n\`\`\`\n\n`;
   if (result.micro) {
     md += '## Native hot path (tinybench)\n\n';
     if (result.micro.skipped) md += `Skipped: ${result.micro.skipped}\n\n`;
@@ -97,17 +101,31 @@ export function renderMarkdown(result: BenchResult, stem: string): { text: strin
         result.micro.tasks.map((t) => [t.name, String(t.rules), String(t.frames), t.nsPerPacket.toFixed(1), t.callMeanMs.toFixed(4), t.callP99Ms.toFixed(4), String(t.samples)]),
       ) + '\n';
   }
-  if (result.gate?.outcome) {
-    const g = result.gate.outcome;
-    md += `## Gate: ${g.pass ? 'PASS' : 'FAIL'} (against ${g.baselineFile})\n\n`;
-    md += markdownTable(['check', 'kind', 'result', 'baseline', 'current', 'change', 'detail'], g.checks.map((c) => [
-      c.metric, c.kind, c.pass ? 'pass' : 'FAIL', c.baseline === null ? '-' : String(round(c.baseline)), c.current === null ? '-' : String(round(c.current)),
-      c.change === null ? '-' : String(round(c.change)), c.message,
-    ])) + '\n';
-  }
+  if (result.gate) md += gateSection(result.gate);
   if (cs.length) md += '## Charts\n\n' + cs.map((c) => `![${c.title}](${c.file})\n`).join('\n') + '\n';
   if (result.notes.length) md += '## Notes\n\n' + result.notes.map((n) => `- ${n}`).join('\n') + '\n';
   return { text: md, charts: cs.map(({ file, svg }) => ({ file, svg })) };
 }
 
 const round = (v: number): number => Math.round(v * 1000) / 1000;
+
+function gateSection(g: NonNullable<BenchResult['gate']>): string {
+  const st = g.settings;
+  let md = `## Gate: ${g.error ? 'ERROR (could not decide)' : g.pass ? 'PASS' : 'FAIL'}\n\n`;
+  md += `Candidate ${g.candidate.commit ?? '?'}${g.candidate.dirty ? ' (dirty)' : ''} against baseline ${g.baseline.commit ?? '?'}, `;
+  md += `${st.pairs} interleaved pairs (ABBA) at ${st.fixedRatePps} pps (CPU, latency) and ${st.highRatePps} pps (throughput), ${st.streams} streams, ${st.trialSeconds} s trials. `;
+  md += `A metric regresses when the median of its paired ratios is beyond its limit and at least ${st.consistency * 100} % of the pairs are worse.\n\n`;
+  if (st.toleranceWidenedPct) md += `**Thresholds widened by ${st.toleranceWidenedPct} points (--tolerance).**\n\n`;
+  if (g.injection) md += `**Negative control**: the candidate ran with testOnly.injectedWorkNanos ${g.injection.injectedWorkNanos} (${g.injection.regressionPct} % of the baseline's ${g.injection.baselineRelayCpuPerPacketUs.toFixed(2)} us/packet).\n\n`;
+  if (g.error) md += `Error: ${g.error}\n\n`;
+  md += markdownTable(['check', 'kind', 'result', 'value', 'limit', 'detail'], g.checks.map((c) => [
+    c.metric, c.kind, c.pass ? 'pass' : 'FAIL', c.value === null ? '-' : String(round(c.value)), c.limit === null ? '-' : String(round(c.limit)), c.message,
+  ])) + '\n';
+  md += markdownTable(['metric', 'threshold %', 'limit', 'why'], st.metrics.map((m) => [m.label, String(m.thresholdPct), String(round(m.limit)), m.why])) + '\n';
+  md += `<details><summary>Trials (${g.trials.length})</summary>\n\n`;
+  md += markdownTable(['phase', 'pair', 'side', 'target pps', 'delivered pps', 'loss %', 'dups', 'p50 us', 'p99 us', 'relay CPU/pkt us', 'machine CPU/pkt us'], g.trials.map((t) => [
+    t.phase, String(t.pair), t.side, String(t.targetPps), t.deliveredPps.toFixed(0), t.figures.lossPct.toFixed(3), String(t.figures.duplicates),
+    String(t.figures.latencyUs.p50 ?? '-'), String(t.figures.latencyUs.p99 ?? '-'), t.figures.relayCpuPerPacketUs?.toFixed(2) ?? '-', t.figures.machineCpuPerPacketUs.toFixed(2),
+  ]));
+  return md + '\n</details>\n\n';
+}

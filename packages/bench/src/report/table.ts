@@ -1,26 +1,45 @@
 // The side-by-side table of a search point, as text (terminal) or Markdown rows. Pure.
 import type { RunPoint } from '../results/schema.js';
 import { describeRatio } from '../search/ratios.js';
-import { describeFigure, type RelaySearch } from '../search/search.js';
+import { describeFigure, type RateFigure, type RelaySearch } from '../search/search.js';
+import { describeSpread, spread, type Spread } from '../search/spread.js';
 
-export const COLUMNS = ['relay', 'NDR', 'PDR', 'loss @PDR', 'duplicates', 'reordered @PDR', 'p99 @PDR', 'CPU/pkt @PDR', 'stop'] as const;
+// Every figure at a rate is the median of the trials at that rate with min-max beside it (search and
+// confirmation trials; `n/k` = trials passing / trials at that rate).
+export const COLUMNS = [
+  'relay', 'NDR (zero-loss trials)', 'PDR (passing trials)', 'loss @PDR', 'p50 @PDR', 'p99 @PDR', 'relay CPU/pkt @PDR',
+  'machine CPU/pkt @PDR', 'duplicates', 'trials', 'stop',
+] as const;
 
-const us = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : `${v.toFixed(1)} us`);
+/** A figure's value at its rate: the confirmation's spread when present, else the single trial's. */
+function at(f: RateFigure | null, pick: (f: RateFigure) => Spread | null | undefined, single: (f: RateFigure) => number | null | undefined): Spread | null {
+  if (!f) return null;
+  return pick(f) ?? spread([single(f)]);
+}
+
+const rateWithTrials = (f: RateFigure | null, floorPps?: number): string =>
+  `${describeFigure(f, floorPps)}${f?.atRate ? ` (${f.atRate.passes}/${f.atRate.trials})` : ''}`;
 
 export function tableRow(r: RelaySearch, floorPps?: number): string[] {
   const p = r.pdr;
+  const relayCpu = at(p, (f) => f.atRate?.relayCpuPerPacketUs, (f) => f.relayCpuPerPacketUs ?? (f as { cpuPerPacketUs?: number | null }).cpuPerPacketUs);
+  const search = r.trials.filter((t) => t.rung > 0).length;
   return [
     r.relay,
-    describeFigure(r.ndr, floorPps),
-    describeFigure(r.pdr, floorPps),
-    p ? `${p.lossPct.toFixed(3)} %` : '-',
+    rateWithTrials(r.ndr, floorPps),
+    rateWithTrials(p, floorPps),
+    p ? describeSpread(at(p, (f) => f.atRate?.lossPct, (f) => f.lossPct), 3, '%') : '-',
+    describeSpread(at(p, (f) => f.atRate?.p50Us, () => null), 0, 'us'),
+    describeSpread(at(p, (f) => f.atRate?.p99Us, (f) => f.p99Us), 0, 'us'),
+    !p ? '-' : relayCpu ? describeSpread(relayCpu, 2, 'us') : 'n/a (softirq)',
+    !p ? '-' : relayOrNa(at(p, (f) => f.atRate?.machineCpuPerPacketUs, (f) => f.machineCpuPerPacketUs)),
     String(r.duplicatesTotal),
-    p ? String(p.reordered) : '-',
-    us(p?.p99Us),
-    p ? (p.cpuPerPacketUs === null ? 'n/a (softirq)' : us(p.cpuPerPacketUs)) : '-',
+    `${search} search + ${r.trials.length - search} confirm`,
     r.error ? `error: ${r.error.split('\n')[0]!.slice(0, 60)}` : r.stop,
   ];
 }
+
+const relayOrNa = (s: Spread | null): string => (s ? describeSpread(s, 2, 'us') : 'n/a');
 
 export function textTable(header: readonly string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

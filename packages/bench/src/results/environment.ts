@@ -11,9 +11,15 @@ function git(args: string[], cwd: string): string | null {
   }
 }
 
+/** HEAD and whether the work tree has uncommitted changes (null: not a git checkout). */
+export function gitHead(cwd: string): { commit: string | null; dirty: boolean | null } {
+  const status = git(['status', '--porcelain'], cwd);
+  return { commit: git(['rev-parse', 'HEAD'], cwd), dirty: status === null ? null : status.length > 0 };
+}
+
 export function environment(cwd: string): Environment {
   const cpus = os.cpus();
-  const status = git(['status', '--porcelain'], cwd);
+  const head = gitHead(cwd);
   return {
     hostname: os.hostname(),
     kernel: os.release(),
@@ -22,7 +28,7 @@ export function environment(cwd: string): Environment {
     cpuCount: cpus.length,
     memoryBytes: os.totalmem(),
     node: process.version,
-    gitCommit: git(['rev-parse', 'HEAD'], cwd),
-    gitDirty: status === null ? null : status.length > 0,
+    gitCommit: head.commit,
+    gitDirty: head.dirty,
   };
 }

@@ -2,6 +2,10 @@
 import type { RelayName } from '../lab.js';
 import type { Ratio } from '../search/ratios.js';
 import type { RelaySearch } from '../search/search.js';
+import type { MetricCheck } from '../gate/decision.js';
+import type { TrialRecord } from '../search/search.js';
+import type { Spread } from '../search/spread.js';
+import type { TrialFigures } from '../search/verdict.js';
 import type { Settings, Target } from '../settings.js';
 
 export const SCHEMA = 'mcr-bench-result/v1';
@@ -56,29 +60,40 @@ export interface MicroTask {
   samples: number;
 }
 
-export interface GateCheck {
-  metric: string;
-  kind: 'correctness' | 'speed';
-  pass: boolean;
-  baseline: number | null;
-  current: number | null;
-  /** Relative change, percent (speed), or the absolute value (correctness). */
-  change: number | null;
-  message: string;
+/** One trial of the gate: which build, which phase, which pair, and the lab's figures. */
+export interface GateTrial {
+  side: 'candidate' | 'baseline';
+  /**
+   * warmup: one uncounted trial per build after it starts (the calibration trials warm the baseline up);
+   * calibrate: the baseline's CPU per packet for --inject-regression; fixed: CPU and latency; high: throughput.
+   */
+  phase: 'warmup' | 'calibrate' | 'fixed' | 'high';
+  /** Pair number within the phase (0-based; calibrate: the trial number). */
+  pair: number;
+  targetPps: number;
+  figures: TrialFigures;
+  /** min(offered, achieved) x (1 - loss): what reached the sink, pps. */
+  deliveredPps: number;
 }
 
-export interface GateSettings {
-  /** Rate of the gated correctness trial, pps aggregate. */
-  gatedRatePps: number;
-  maxLossPct: number;
-  /** Allowed relative drop of a speed ratio, percent. */
-  tolerancePct: number;
-}
-
-export interface GateOutcome {
+export interface GateRun {
+  settings: {
+    streams: number; workers: number; trialSeconds: number; pairs: number; fixedRatePps: number; highRatePps: number;
+    maxLossPct: number; consistency: number;
+    /** Every speed metric with its threshold (percent), its ratio limit after any widening, and why. */
+    metrics: { key: string; label: string; direction: string; thresholdPct: number; limit: number; rate: string; why: string }[];
+    /** --tolerance: percentage points added to every threshold; null when the thresholds are as committed. */
+    toleranceWidenedPct: number | null;
+  };
+  baseline: { commit: string | null; bin: string };
+  candidate: { commit: string | null; dirty: boolean | null; bin: string };
+  /** --inject-regression: the candidate ran with testOnly.injectedWorkNanos (a negative control). */
+  injection: { regressionPct: number; baselineRelayCpuPerPacketUs: number; injectedWorkNanos: number } | null;
+  trials: GateTrial[];
+  checks: MetricCheck[];
   pass: boolean;
-  baselineFile: string;
-  checks: GateCheck[];
+  /** Why the gate could not decide (a bed or a trial failed); absent when it decided. */
+  error?: string;
 }
 
 export interface BenchResult {
@@ -88,17 +103,48 @@ export interface BenchResult {
   finishedAt: string;
   durationSec: number;
   environment: Environment;
-  settings: Omit<Settings, 'outDir' | 'json' | 'updateBaseline'>;
+  settings: Omit<Settings, 'outDir' | 'json' | 'updateBaseline' | 'check'>;
   /** Rate searches: one point for multi-stream and gate, one per count for the sweeps. */
   points: RunPoint[];
   joinLeave?: JoinLeaveResult;
   micro?: { tasks: MicroTask[]; skipped?: string };
-  /** gate runs: the settings the gate used, the confirmation trial and the outcome. */
-  gate?: { settings: GateSettings; confirm: RelaySearch<RelayName> | null; outcome?: GateOutcome };
+  /** gate runs: candidate against baseline in interleaved pairs, every trial, every check. */
+  gate?: GateRun;
+  /** group-capacity runs (RFC 3918). */
+  groupCapacity?: GroupCapacityResult;
+  /** first-packet runs (RFC 3918, forwarding at stream start). */
+  firstPacket?: FirstPacketResult;
   /** soak runs: the rate and where it came from, and the lab's soak report. */
   soak?: SoakResult;
   /** Anything a reader must know: skipped relays, errors. */
   notes: string[];
+}
+
+export interface GroupCapacityResult {
+  ratePps: number;
+  /** Group counts tried, ascending. */
+  counts: number[];
+  points: {
+    groups: number;
+    relays: { relay: RelayName; trials: TrialRecord[]; pass: boolean; lossPct: Spread | null; machineCpuPerPacketUs: Spread | null; error?: string }[];
+  }[];
+  /** Largest count that passed ('max': the largest tried, a lower bound); null: not even 1. */
+  capacity: { relay: RelayName; groups: number | null; stop: 'failed' | 'max' }[];
+}
+
+export interface FirstPacketResult {
+  ratePps: number;
+  streams: number;
+  packetsPerStream: number;
+  rounds: number;
+  relays: {
+    relay: RelayName;
+    rounds: { round: number; lostPerStream: number[]; maxDelayUs: number; p50Us: number; figures: TrialFigures }[];
+    /** Over every stream of every round. */
+    lostPerStream: Spread | null;
+    /** Over rounds: the largest one-way delay among a fresh stream's packets. */
+    maxDelayUs: Spread | null;
+  }[];
 }
 
 export interface SoakResult {

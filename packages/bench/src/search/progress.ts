@@ -3,7 +3,7 @@ import type { ProgressEvent } from './search.js';
 import { kpps } from './search.js';
 
 export function progressText(e: ProgressEvent, prefix = ''): string {
-  const head = `${prefix}[rung ${e.rung}/${e.rungs}] ${e.relay} @ ${kpps(e.targetPps)}`;
+  const head = `${prefix}[${e.rung === 0 ? 'confirm' : `rung ${e.rung}/${e.rungs}`}] ${e.relay} @ ${kpps(e.targetPps)}`;
   if (e.phase === 'start') return `${head} ...`;
   if (e.phase === 'error') return `${head} error: ${e.error?.split('\n')[0]}`;
   const r = e.record!;

@@ -11,6 +11,7 @@
 // limit). In every rung each relay still
 // searching runs one trial; the order rotates per rung. Rates are the rate the relay was really
 // offered, min(offered, achieved).
+import { rateStats, type RateStats } from './spread.js';
 import { verdict, type TrialFigures, type Verdict } from './verdict.js';
 
 export interface SearchConfig {
@@ -30,6 +31,7 @@ export interface SearchConfig {
 export type StopReason = 'resolved' | 'ceiling' | 'floor' | 'sender-bound' | 'rungs' | 'error';
 
 export interface TrialRecord extends TrialFigures {
+  /** Search rungs count from 1; confirmation trials (repeats at a figure's rate) carry rung 0. */
   rung: number;
   /** The rate the search asked for. */
   targetPps: number;
@@ -39,6 +41,8 @@ export interface TrialRecord extends TrialFigures {
 export interface RateFigure {
   /** The rate (min of offered and achieved). With `senderBound` or `atCeiling` it is a lower bound. */
   pps: number;
+  /** The rate the search asked for in the trial that set the figure (its confirmation trials ask for it too). */
+  targetPps?: number;
   offeredPps: number;
   achievedPps: number;
   senderBound: boolean;
@@ -47,7 +51,10 @@ export interface RateFigure {
   duplicates: number;
   reordered: number;
   p99Us: number | null;
-  cpuPerPacketUs: number | null;
+  relayCpuPerPacketUs: number | null;
+  machineCpuPerPacketUs: number | null;
+  /** Every trial at this rate (search and confirmation): medians with min-max. Tables report these. */
+  atRate?: RateStats;
 }
 
 export interface RelaySearch<R extends string = string> {
@@ -60,6 +67,12 @@ export interface RelaySearch<R extends string = string> {
   ndrStop: StopReason;
   /** Duplicates (plus corrupt and foreign) summed over every trial: must be 0. */
   duplicatesTotal: number;
+  /** Median relay CPU per delivered packet over the trials at the PDR rate (null: kernel, or no PDR). */
+  relayCpuPerPacketUs?: number | null;
+  /** Median whole-machine CPU per delivered packet over the trials at the PDR rate (null: no PDR). */
+  machineCpuPerPacketUs?: number | null;
+  /** Trials per rung (search rungs 1.., confirmation rung 0). */
+  rungs?: { rung: number; targetPps: number; trials: number }[];
   trials: TrialRecord[];
   error?: string;
 }
@@ -98,6 +111,7 @@ const roundRate = (pps: number): number => (pps >= 10_000 ? Math.round(pps / 100
 function figure(rec: TrialRecord, ceiling: number): RateFigure {
   return {
     pps: rec.verdict.effectivePps,
+    targetPps: rec.targetPps,
     offeredPps: rec.offeredPps,
     achievedPps: rec.achievedPps,
     senderBound: rec.verdict.senderBound,
@@ -106,7 +120,8 @@ function figure(rec: TrialRecord, ceiling: number): RateFigure {
     duplicates: rec.duplicates,
     reordered: rec.reordered,
     p99Us: rec.latencyUs.p99,
-    cpuPerPacketUs: rec.cpuPerPacketUs,
+    relayCpuPerPacketUs: rec.relayCpuPerPacketUs,
+    machineCpuPerPacketUs: rec.machineCpuPerPacketUs,
   };
 }
 
@@ -228,8 +243,68 @@ export function pickFigures(t: TrialFigures): TrialFigures {
     lossPct: t.lossPct,
     latencyUs: { p50: t.latencyUs.p50 ?? null, p99: t.latencyUs.p99 ?? null, max: t.latencyUs.max ?? null },
     relayCpuSeconds: t.relayCpuSeconds,
-    cpuPerPacketUs: t.cpuPerPacketUs,
+    relayCpuPerPacketUs: t.relayCpuPerPacketUs,
+    machineCpuSeconds: t.machineCpuSeconds,
+    machineCpuPerPacketUs: t.machineCpuPerPacketUs,
   };
+}
+
+/**
+ * Confirmation (figures with their spread): after the searches, repeat trials at each relay's NDR
+ * and PDR rates until each rate has `repeats` trials, interleaved over relays (rotating order), then
+ * attach the medians with min-max (`atRate`) and the relay's CPU figures at the PDR rate.
+ */
+export async function confirmRates<R extends string>(
+  searched: RelaySearch<R>[],
+  trial: TrialFn<R>,
+  cfg: SearchConfig,
+  repeats: number,
+  onProgress?: (e: ProgressEvent<R>) => void,
+): Promise<void> {
+  const want = (s: RelaySearch<R>): number[] => [...new Set([s.ndr, s.pdr].filter((f): f is RateFigure => f !== null).map((f) => targetOf(s, f)))];
+  for (let round = 0; ; round++) {
+    const jobs = searched.flatMap((s) =>
+      s.error ? [] : want(s).filter((rate) => s.trials.filter((t) => t.targetPps === rate).length < repeats).map((rate) => ({ s, rate })),
+    );
+    if (jobs.length === 0) break;
+    const shift = round % jobs.length;
+    for (const { s, rate } of [...jobs.slice(shift), ...jobs.slice(0, shift)]) {
+      onProgress?.({ rung: 0, rungs: cfg.rungs, relay: s.relay, targetPps: rate, phase: 'start' });
+      try {
+        const figures = await trial(s.relay, rate, 0);
+        const rec: TrialRecord = { ...pickFigures(figures), rung: 0, targetPps: rate, verdict: verdict(figures, cfg.maxLossPct, cfg.senderBoundRatio) };
+        s.trials.push(rec);
+        s.duplicatesTotal += rec.duplicates + rec.corrupt + rec.foreign;
+        onProgress?.({ rung: 0, rungs: cfg.rungs, relay: s.relay, targetPps: rate, phase: 'done', record: rec });
+      } catch (err) {
+        s.error = (err as Error).message;
+        onProgress?.({ rung: 0, rungs: cfg.rungs, relay: s.relay, targetPps: rate, phase: 'error', error: s.error });
+      }
+    }
+  }
+  for (const s of searched) summariseRates(s);
+}
+
+/** The search's rate for a figure: the target of the trial that set it. */
+const targetOf = (_s: RelaySearch, f: RateFigure): number => f.targetPps ?? f.offeredPps;
+
+/** Attaches atRate to the NDR and PDR figures, the relay's CPU figures at the PDR rate, and the trials per rung. */
+export function summariseRates(s: RelaySearch): void {
+  for (const [f, criterion] of [[s.ndr, 'ndr'], [s.pdr, 'pdr']] as const) {
+    if (!f) continue;
+    const stats = rateStats(s.trials, targetOf(s, f), criterion);
+    if (stats) f.atRate = stats;
+  }
+  s.relayCpuPerPacketUs = s.pdr?.atRate?.relayCpuPerPacketUs?.median ?? s.pdr?.relayCpuPerPacketUs ?? null;
+  s.machineCpuPerPacketUs = s.pdr?.atRate?.machineCpuPerPacketUs?.median ?? s.pdr?.machineCpuPerPacketUs ?? null;
+  const byRung = new Map<number, { rung: number; targetPps: number; trials: number }>();
+  for (const t of s.trials) {
+    const key = t.rung === 0 ? -t.targetPps : t.rung;
+    const e = byRung.get(key) ?? { rung: t.rung, targetPps: t.targetPps, trials: 0 };
+    e.trials++;
+    byRung.set(key, e);
+  }
+  s.rungs = [...byRung.values()];
 }
 
 /** How a figure reads in a table: `123.0 kpps`, `>= 300.0 kpps (sender-bound)`, `>= 600.0 kpps (ceiling)`. */

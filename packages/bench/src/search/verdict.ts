@@ -5,7 +5,8 @@ import type { TrialResult } from '../lab.js';
 export type TrialFigures = Pick<
   TrialResult,
   | 'offeredPps' | 'achievedPps' | 'senderBound' | 'sent' | 'unique' | 'duplicates' | 'missing' | 'reordered'
-  | 'corrupt' | 'foreign' | 'lossPct' | 'latencyUs' | 'relayCpuSeconds' | 'cpuPerPacketUs'
+  | 'corrupt' | 'foreign' | 'lossPct' | 'latencyUs' | 'relayCpuSeconds' | 'relayCpuPerPacketUs' | 'machineCpuSeconds'
+  | 'machineCpuPerPacketUs'
 >;
 
 export interface Verdict {

@@ -1,107 +1,230 @@
-// bench:gate: a short interleaved comparison, a confirmation trial of mcr at the gated rate, and
-// the decision against the committed results/baseline.json. Exit 0 pass, 1 regression, 2 no baseline.
+// bench:gate: the candidate (this working tree's mcr) against the baseline (the commit named in
+// results/baseline.json, built by tools/gate.sh) on the same machine in the same run. Both run in
+// their own test bed; trials alternate in pairs (ABBA) at a fixed rate (relay CPU per packet, p50,
+// p99) and at a fixed high rate (throughput), and gate/decision.ts decides on the paired ratios.
+// Exit 0 pass, 1 regression, 2 usage or setup error (no baseline build, a bed or trial failed: the
+// gate could not decide, which is never a pass).
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compareWithBaseline, renderGate } from '../gate/compare.js';
-import { loadBed, type BedLoader, type OpenBed, type RelayName } from '../lab.js';
+import { CONSISTENCY, METRICS, pairedRatios, ratioLimit, renderVerdict, speedCheck, type MetricCheck, type PairFigures } from '../gate/decision.js';
+import { loadBed, type Bed, type BedLoader, type BedOptions, type OpenBed } from '../lab.js';
 import { finishResult, makeResult, publish, startClock } from '../output.js';
-import { parseResult, type GateSettings } from '../results/schema.js';
-import { runPoint } from '../runner.js';
-import { progressPrinter } from '../search/progress.js';
-import { verdict } from '../search/verdict.js';
-import { pickFigures, type RelaySearch } from '../search/search.js';
+import type { GateRun, GateTrial } from '../results/schema.js';
+import { gitHead } from '../results/environment.js';
+import { trackBed, untrackBed } from '../runner.js';
+import { kpps, pickFigures } from '../search/search.js';
+import { median } from '../search/spread.js';
+import type { TrialFigures } from '../search/verdict.js';
 import type { Settings } from '../settings.js';
+import { normalizeSettings, workspaceRoot } from '../settings.js';
 
-/**
- * Allowed drop of a speed ratio for a new baseline. On the shared 2-core machine mcr/socat moved
- * between 4.0x and 12.4x in three consecutive single searches; best-of-2 and 40 % keep the gate
- * for real regressions (e.g. mcr at half speed), not for scheduling noise.
- */
-export const DEFAULT_TOLERANCE_PCT = 40;
+export const BASELINE_SCHEMA = 'mcr-gate-baseline/v2';
+/** Trials of the baseline that measure its relay CPU per packet before --inject-regression sizes the fault. */
+export const CALIBRATION_TRIALS = 3;
+/** The relay's limit on testOnly.injectedWorkNanos (contract of issues 8 and 9). */
+export const MAX_INJECTED_WORK_NANOS = 100_000;
 
-/** The gated rate for a new baseline: half of mcr's lowest PDR over the repeats, at least the floor. */
-export function gatedRateFor(mcrPdrPps: number | null, floorPps: number): number {
-  return Math.max(floorPps, Math.round(((mcrPdrPps ?? floorPps) * 0.5) / 1000) * 1000);
+export interface BaselineFile {
+  schema: typeof BASELINE_SCHEMA;
+  /** The commit the gate builds and runs as the baseline. */
+  commit: string;
+  recordedAt: string;
+  note: string;
 }
 
-/** `injected` replaces the lab's openBed (development against a stand-in). */
+export async function readBaselineFile(file: string): Promise<BaselineFile> {
+  const x = JSON.parse(await readFile(file, 'utf8')) as Partial<BaselineFile>;
+  if (x.schema !== BASELINE_SCHEMA || typeof x.commit !== 'string' || !/^[0-9a-f]{7,40}$/.test(x.commit)) {
+    throw new Error(`${file}: expected {"schema":"${BASELINE_SCHEMA}","commit":"<sha>",...}; write it with ./tools/gate.sh --update-baseline`);
+  }
+  return x as BaselineFile;
+}
+
+/** What reached the sinks, pps: min(offered, achieved) x (1 - loss). */
+export const deliveredPps = (t: TrialFigures): number => Math.min(t.offeredPps, t.achievedPps) * (1 - Math.min(100, Math.max(0, t.lossPct)) / 100);
+
+/** testOnly.injectedWorkNanos that makes each packet cost `pct` % of `relayCpuPerPacketUs` more. */
+export function injectedNanos(pct: number, relayCpuPerPacketUs: number): number {
+  const ns = Math.round((pct / 100) * relayCpuPerPacketUs * 1000);
+  if (!(ns >= 1 && ns <= MAX_INJECTED_WORK_NANOS)) {
+    throw new RangeError(`--inject-regression ${pct}: ${ns} ns per packet is outside the relay's 1..${MAX_INJECTED_WORK_NANOS} (baseline ${relayCpuPerPacketUs} us/packet)`);
+  }
+  return ns;
+}
+
+const figuresOf = (t: GateTrial): PairFigures => ({
+  relayCpuPerPacketUs: t.figures.relayCpuPerPacketUs,
+  p50Us: t.figures.latencyUs.p50,
+  p99Us: t.figures.latencyUs.p99,
+  deliveredPps: t.deliveredPps,
+});
+
+/** Pairs of one phase, candidate and baseline side by side. */
+export function phasePairs(trials: readonly GateTrial[], phase: 'fixed' | 'high'): { candidate: PairFigures; baseline: PairFigures }[] {
+  const at = trials.filter((t) => t.phase === phase);
+  const pairs = [...new Set(at.map((t) => t.pair))];
+  return pairs.flatMap((n) => {
+    const c = at.find((t) => t.pair === n && t.side === 'candidate');
+    const b = at.find((t) => t.pair === n && t.side === 'baseline');
+    return c && b ? [{ candidate: figuresOf(c), baseline: figuresOf(b) }] : [];
+  });
+}
+
+/** Every check of a finished run. Pure. */
+export function decide(trials: readonly GateTrial[], s: { maxLossPct: number; pairs: number; widenPct: number }): MetricCheck[] {
+  const cand = trials.filter((t) => t.side === 'candidate');
+  const bad = cand.reduce((n, t) => n + t.figures.duplicates + t.figures.corrupt + t.figures.foreign, 0);
+  const loss = median(cand.filter((t) => t.phase === 'fixed').map((t) => t.figures.lossPct));
+  const checks: MetricCheck[] = [
+    {
+      metric: 'candidate duplicates, corrupt and foreign packets', kind: 'correctness', pass: bad === 0 && cand.length > 0, value: bad, limit: 0,
+      message: cand.length === 0 ? 'the candidate was not measured' : bad === 0 ? `none in ${cand.length} trials` : `${bad} in ${cand.length} trials: must be 0`,
+    },
+    {
+      metric: 'candidate loss at the fixed rate (median)', kind: 'correctness', pass: loss !== null && loss <= s.maxLossPct, value: loss, limit: s.maxLossPct,
+      message: loss === null ? 'no trial at the fixed rate' : `${loss.toFixed(3)} % (limit ${s.maxLossPct} %)`,
+    },
+  ];
+  // At least half the pairs must give a value, else the gate cannot decide (a failure, never a pass).
+  const minPairs = Math.max(2, Math.ceil(s.pairs / 2));
+  for (const m of METRICS) checks.push(speedCheck(m, pairedRatios(phasePairs(trials, m.rate), m.key), s.widenPct, minPairs));
+  return checks;
+}
+
+/** Gate settings that differ from the defaults (each can change what passes): announced in the output. */
+export function nonDefaults(s: Settings): string[] {
+  const d = normalizeSettings('gate', {}, '/');
+  const keys: [keyof Settings, string][] = [
+    ['maxLossPct', 'max-loss'], ['pairs', 'pairs'], ['fixedRatePps', 'fixed-rate'], ['highRatePps', 'high-rate'],
+    ['trialSeconds', 'trial-seconds'], ['streams', 'streams'], ['workers', 'workers'], ['size', 'size'], ['prime', 'no-prime'],
+  ];
+  return keys.filter(([k]) => s[k] !== d[k]).map(([k, flag]) => `--${flag} ${String(s[k])} (default ${String(d[k])})`);
+}
+
 export async function runGate(s: Settings, cwd: string, injected?: OpenBed): Promise<number> {
+  const root = workspaceRoot(cwd);
   const baselineFile = join(s.outDir, 'baseline.json');
-  let gateSettings: GateSettings | undefined;
-  let baselineText: string | undefined;
-  if (existsSync(baselineFile) && !s.updateBaseline) {
-    baselineText = await readFile(baselineFile, 'utf8');
-    const b = parseResult(baselineText, baselineFile);
-    if (!b.gate) throw new Error(`${baselineFile}: has no "gate" section (write it with nx run bench:gate --update-baseline)`);
-    gateSettings = { ...b.gate.settings, tolerancePct: s.tolerancePct ?? b.gate.settings.tolerancePct };
-  } else if (!s.updateBaseline) {
-    process.stderr.write(`bench gate: ${baselineFile} does not exist; create it with: npx nx run bench:gate --update-baseline\n`);
+  if (s.updateBaseline) {
+    const head = gitHead(root);
+    if (!head.commit) throw new Error('gate --update-baseline: no git HEAD here');
+    if (head.dirty) process.stderr.write('gate: warning: the working tree has uncommitted changes; the baseline names HEAD, not them\n');
+    const file: BaselineFile = { schema: BASELINE_SCHEMA, commit: head.commit, recordedAt: new Date().toISOString(), note: 'the regression gate builds this commit and runs it beside the working tree (tools/gate.sh)' };
+    await mkdir(s.outDir, { recursive: true });
+    await writeFile(baselineFile, JSON.stringify(file, null, 2) + '\n');
+    process.stdout.write(`gate: ${baselineFile} now names ${head.commit}\n`);
+    return 0;
+  }
+  if (!s.baselineBin) {
+    process.stderr.write(`bench gate: --baseline-bin is required: run ./tools/gate.sh, which builds the commit named in ${baselineFile} and passes its bin/mcr.js\n`);
     return 2;
   }
-  const bed: BedLoader = injected ? { openBed: injected } : await loadBed();
-  if ('unavailable' in bed) {
-    process.stderr.write(`bench gate: the lab is not available: ${bed.unavailable}\n`);
-    return 1;
+  if (!existsSync(s.baselineBin)) {
+    process.stderr.write(`bench gate: --baseline-bin ${s.baselineBin} does not exist\n`);
+    return 2;
   }
-  const relays: RelayName[] = s.relays.includes('mcr') ? s.relays : ['mcr', ...s.relays];
+  const loaded: BedLoader = injected ? { openBed: injected } : await loadBed();
+  if ('unavailable' in loaded) {
+    process.stderr.write(`bench gate: the lab is not available: ${loaded.unavailable}\n`);
+    return 2;
+  }
+  const widenPct = s.tolerancePct ?? 0;
+  const candidateBin = s.candidateBin ?? join(root, 'packages', 'relay', 'bin', 'mcr.js');
   const clock = startClock();
   const result = makeResult(s, clock, cwd);
-  let settings: GateSettings | undefined = gateSettings;
-  const confirm: RelaySearch<RelayName> = { relay: 'mcr', ndr: null, pdr: null, stop: 'rungs', ndrStop: 'rungs', duplicatesTotal: 0, trials: [] };
-  for (let rep = 1; rep <= s.repeat; rep++) {
-    const last = rep === s.repeat;
-    const point = await runPoint(
-      bed.openBed,
-      {
-        label: s.repeat > 1 ? `streams=${s.streams} #${rep}` : `streams=${s.streams}`,
-        params: { streams: s.streams, workers: s.workers },
-        bedOptions: (relay) => ({ relay, streams: s.streams, ...(relay === 'mcr' ? { workers: s.workers } : {}) }),
-      },
-      s,
-      relays,
-      result.notes,
-      progressPrinter(process.stderr, s.repeat > 1 ? `gate #${rep} ` : 'gate '),
-      // The confirmation trial runs on the same mcr bed, after the search.
-      async (beds, searched) => {
-        if (!last) return;
-        const pdrs = [...result.points.flatMap((p) => p.relays), ...searched].filter((r) => r.relay === 'mcr').map((r) => r.pdr?.pps ?? 0);
-        const mcrPdr = pdrs.length ? Math.min(...pdrs) || null : null;
-        settings ??= { gatedRatePps: gatedRateFor(mcrPdr, s.floorPps), maxLossPct: s.maxLossPct, tolerancePct: s.tolerancePct ?? DEFAULT_TOLERANCE_PCT };
-        const mcrBed = beds.get('mcr');
-        if (!mcrBed) {
-          confirm.error = 'mcr test bed not open';
-          confirm.stop = 'error';
-          return;
-        }
-        process.stderr.write(`gate: confirmation trial, mcr @ ${settings.gatedRatePps} pps for ${s.trialSeconds} s\n`);
-        try {
-          const t = pickFigures(await mcrBed.trial({ rate: settings.gatedRatePps, durationSec: s.trialSeconds, size: s.size, prime: s.prime }));
-          confirm.trials.push({ ...t, rung: 0, targetPps: settings.gatedRatePps, verdict: verdict(t, settings.maxLossPct, s.senderBoundRatio) });
-          confirm.duplicatesTotal = t.duplicates + t.corrupt + t.foreign;
-        } catch (err) {
-          confirm.error = (err as Error).message;
-          confirm.stop = 'error';
-        }
-      },
+  const gate: GateRun = {
+    settings: {
+      streams: s.streams, workers: s.workers, trialSeconds: s.trialSeconds, pairs: s.pairs, fixedRatePps: s.fixedRatePps, highRatePps: s.highRatePps,
+      maxLossPct: s.maxLossPct, consistency: CONSISTENCY,
+      metrics: METRICS.map((m) => ({ key: m.key, label: m.label, direction: m.direction, thresholdPct: m.thresholdPct, limit: ratioLimit(m, widenPct), rate: m.rate, why: m.why })),
+      toleranceWidenedPct: s.tolerancePct,
+    },
+    baseline: { commit: s.baselineCommit, bin: s.baselineBin },
+    candidate: s.candidateBin ? { commit: null, dirty: null, bin: candidateBin } : { commit: result.environment.gitCommit, dirty: result.environment.gitDirty, bin: candidateBin },
+    injection: null,
+    trials: [],
+    checks: [],
+    pass: false,
+  };
+  result.gate = gate;
+  const banners: string[] = [];
+  if (s.tolerancePct !== null && s.tolerancePct > 0) banners.push(`WIDENED: --tolerance ${s.tolerancePct} adds ${s.tolerancePct} points to every threshold (recorded in the results file)`);
+  for (const d of nonDefaults(s)) banners.push(`NON-DEFAULT: ${d}`);
+  if (s.candidateBin) banners.push(`CANDIDATE REPLACED: --candidate-bin ${s.candidateBin} runs instead of this working tree's mcr`);
+  if (s.injectRegressionPct !== null) banners.push(`NEGATIVE CONTROL: --inject-regression ${s.injectRegressionPct}: the candidate burns ${s.injectRegressionPct} % of the baseline's relay CPU per packet more; this run must FAIL`);
+  for (const b of banners) process.stderr.write(`gate: ${b}\n`);
+  process.stderr.write(
+    `gate: candidate ${gate.candidate.commit ?? '?'}${gate.candidate.dirty ? ' (dirty)' : ''} vs baseline ${s.baselineCommit ?? '?'}; ${s.streams} streams, ` +
+      `${s.pairs} pairs at ${kpps(s.fixedRatePps)} (CPU, latency) and at ${kpps(s.highRatePps)} (throughput), ${s.trialSeconds} s trials\n`,
+  );
+
+  const beds: Bed[] = [];
+  const open = async (side: 'candidate' | 'baseline', extra: Partial<BedOptions>): Promise<Bed> => {
+    const bed = await loaded.openBed({ relay: 'mcr', streams: s.streams, workers: s.workers, ...extra });
+    trackBed(bed);
+    beds.push(bed);
+    process.stderr.write(`gate: ${side} bed up (${bed.lab.topo.prefix})\n`);
+    return bed;
+  };
+  const trial = async (bed: Bed, side: GateTrial['side'], phase: GateTrial['phase'], pair: number, rate: number): Promise<GateTrial> => {
+    const figures = pickFigures(await bed.trial({ rate, durationSec: s.trialSeconds, size: s.size, prime: s.prime }));
+    const t: GateTrial = { side, phase, pair, targetPps: rate, figures, deliveredPps: deliveredPps(figures) };
+    gate.trials.push(t);
+    const f = t.figures;
+    process.stderr.write(
+      `gate: ${phase} #${pair} ${side.padEnd(9)} @ ${kpps(rate)}: delivered ${kpps(t.deliveredPps)}, loss ${f.lossPct.toFixed(3)} %, ` +
+        `relay CPU ${f.relayCpuPerPacketUs?.toFixed(2) ?? '-'} us/pkt, machine ${f.machineCpuPerPacketUs.toFixed(2)} us/pkt, p50 ${f.latencyUs.p50 ?? '-'} us, p99 ${f.latencyUs.p99 ?? '-'} us\n`,
     );
-    result.points.push(point);
-  }
-  settings ??= { gatedRatePps: gatedRateFor(null, s.floorPps), maxLossPct: s.maxLossPct, tolerancePct: s.tolerancePct ?? DEFAULT_TOLERANCE_PCT };
-  result.gate = { settings, confirm };
-  if (baselineText !== undefined) {
-    const baseline = parseResult(baselineText, baselineFile);
-    result.gate.outcome = compareWithBaseline(result, baseline, 'results/baseline.json', settings);
+    return t;
+  };
+
+  let code: number;
+  try {
+    const baseline = await open('baseline', { mcrBin: s.baselineBin });
+    if (s.injectRegressionPct !== null) {
+      const cal: number[] = [];
+      for (let i = 0; i < CALIBRATION_TRIALS; i++) {
+        const v = (await trial(baseline, 'baseline', 'calibrate', i, s.fixedRatePps)).figures.relayCpuPerPacketUs;
+        if (v !== null) cal.push(v);
+      }
+      const us = median(cal);
+      if (us === null) throw new Error('calibration: the baseline reported no relay CPU per packet');
+      gate.injection = { regressionPct: s.injectRegressionPct, baselineRelayCpuPerPacketUs: us, injectedWorkNanos: injectedNanos(s.injectRegressionPct, us) };
+      process.stderr.write(`gate: baseline relay CPU ${us.toFixed(2)} us/packet: the candidate runs with testOnly.injectedWorkNanos ${gate.injection.injectedWorkNanos}\n`);
+    }
+    const candidate = await open('candidate', {
+      mcrBin: candidateBin,
+      ...(gate.injection ? { mcrTestOnly: { injectedWorkNanos: gate.injection.injectedWorkNanos } } : {}),
+    });
+    // One uncounted trial per bed first: the first trial after a relay starts pays for its warm-up
+    // (page faults, ring setup, IGMP), which would otherwise land in pair 0 only.
+    if (!gate.injection) await trial(baseline, 'baseline', 'warmup', 0, s.fixedRatePps);
+    await trial(candidate, 'candidate', 'warmup', 0, s.fixedRatePps);
+    for (const [phase, rate] of [['fixed', s.fixedRatePps], ['high', s.highRatePps]] as const) {
+      for (let pair = 0; pair < s.pairs; pair++) {
+        // ABBA: who goes first alternates, so a drift within a pair favours neither.
+        const order = pair % 2 === 0 ? (['candidate', 'baseline'] as const) : (['baseline', 'candidate'] as const);
+        for (const side of order) await trial(side === 'candidate' ? candidate : baseline, side, phase, pair, rate);
+      }
+    }
+    gate.checks = decide(gate.trials, { maxLossPct: s.maxLossPct, pairs: s.pairs, widenPct });
+    gate.pass = gate.checks.every((c) => c.pass);
+    code = gate.pass ? 0 : 1;
+  } catch (err) {
+    gate.error = (err as Error).message;
+    gate.pass = false;
+    result.notes.push(`the gate could not decide: ${gate.error.split('\n')[0]}`);
+    code = 2;
+  } finally {
+    for (const bed of beds) {
+      await bed.close().catch((err: unknown) => result.notes.push(`closing a test bed failed: ${(err as Error).message}`));
+      untrackBed(bed);
+    }
   }
   finishResult(result, clock);
   await publish(result, s);
-  if (s.updateBaseline) {
-    const { outcome: _drop, ...gate } = result.gate;
-    await writeFile(baselineFile, JSON.stringify({ ...result, gate }, null, 2) + '\n');
-    process.stdout.write(`gate: wrote ${baselineFile} (gated rate ${settings.gatedRatePps} pps, tolerance ${settings.tolerancePct} %)\n`);
-    return 0;
-  }
-  const outcome = result.gate.outcome!;
-  process.stdout.write('\n' + renderGate(outcome));
-  return outcome.pass ? 0 : 1;
+  const head = `(candidate ${gate.candidate.commit?.slice(0, 12) ?? '?'}${gate.candidate.dirty ? '+dirty' : ''} vs baseline ${s.baselineCommit?.slice(0, 12) ?? '?'}, ${s.pairs} pairs, ${result.durationSec.toFixed(0)} s)`;
+  const out = [...banners.map((b) => `gate: ${b}`), code === 2 ? `gate: ERROR: could not decide: ${gate.error}` : renderVerdict({ pass: gate.pass, checks: gate.checks }, head).trimEnd()];
+  process.stdout.write('\n' + out.join('\n') + '\n');
+  return code;
 }

@@ -7,17 +7,12 @@ import { fileURLToPath } from 'node:url';
 import type { JoinLeaveResult, JoinLeaveRound } from '../results/schema.js';
 import { loadBed, type BedLoader, type OpenBed } from '../lab.js';
 import { finishResult, makeResult, publish, startClock } from '../output.js';
+import { median } from '../search/spread.js';
 import type { Settings } from '../settings.js';
 
 const GROUP = '239.1.0.1'; // stream 0 of a bed (docs/architecture.md)
 const RATE = 5_000;
 
-export function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 export function summarise(group: string, ratePps: number, method: string, rounds: JoinLeaveRound[]): JoinLeaveResult {
   const joins = rounds.map((r) => r.joinMs).filter((v): v is number => v !== null);

@@ -1,4 +1,4 @@
-// bench:micro: tinybench over the native hot path; skips with a message when the entry is missing.
+// bench:micro: tinybench over the native hot path. Measuring nothing is a failure (exit 1), with the reason.
 import { runMicro } from '../micro/micro.js';
 import { finishResult, makeResult, publish, startClock } from '../output.js';
 import { textTable } from '../report/table.js';
@@ -23,5 +23,9 @@ export async function runMicroTarget(s: Settings, cwd: string): Promise<number> 
     );
   }
   await publish(result, s);
+  if (micro.skipped || micro.tasks.length === 0) {
+    process.stderr.write(`bench micro: FAILED: nothing was measured${micro.skipped ? ` (${micro.skipped})` : ''}\n`);
+    return 1;
+  }
   return 0;
 }

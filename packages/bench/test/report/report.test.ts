@@ -10,7 +10,8 @@ describe('report', () => {
   it('prints one side-by-side table with ratios', async () => {
     const text = renderPointText(await point(NORMAL), 5_000);
     const lines = text.split('\n');
-    expect(lines[1]).toMatch(/^relay\s+NDR\s+PDR\s+loss @PDR\s+duplicates\s+reordered @PDR\s+p99 @PDR\s+CPU\/pkt @PDR\s+stop$/);
+    expect(lines[1]).toMatch(/^relay\s+NDR \(zero-loss trials\)\s+PDR \(passing trials\)\s+loss @PDR\s+p50 @PDR\s+p99 @PDR\s+relay CPU\/pkt @PDR\s+machine CPU\/pkt @PDR\s+duplicates\s+trials\s+stop$/);
+    expect(text).toMatch(/mcr\s+\S+ kpps \(3\/3\)/);
     expect(lines.filter((l) => /^(mcr|socat|kernel)\s/.test(l))).toHaveLength(3);
     expect(text).toMatch(/mcr\/socat PDR: \d+\.\d\dx/);
     expect(text).toMatch(/mcr\/kernel PDR: 0\.\d\dx/);

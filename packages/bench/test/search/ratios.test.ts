@@ -3,7 +3,7 @@ import { describeRatio, ratio } from '../../src/search/ratios.js';
 import type { RateFigure } from '../../src/search/search.js';
 
 const fig = (pps: number, o: Partial<RateFigure> = {}): RateFigure => ({
-  pps, offeredPps: pps, achievedPps: pps, senderBound: false, atCeiling: false, lossPct: 0, duplicates: 0, reordered: 0, p99Us: null, cpuPerPacketUs: null, ...o,
+  pps, offeredPps: pps, achievedPps: pps, senderBound: false, atCeiling: false, lossPct: 0, duplicates: 0, reordered: 0, p99Us: null, relayCpuPerPacketUs: null, machineCpuPerPacketUs: null, ...o,
 });
 
 describe('ratio', () => {

@@ -94,3 +94,26 @@ describe('searchRates', () => {
     expect(out[1]!.trials).toHaveLength(3);
   });
 });
+
+describe('confirmRates', () => {
+  it('repeats trials at each NDR and PDR rate until each has 3, then reports medians with min-max', async () => {
+    let k = 0;
+    const base = modelTrial({ ndr: 100_000, pdr: 150_000 });
+    // CPU per packet varies trial to trial: the figure must be the median, with min and max beside it.
+    const fn = async (_r: string, rate: number) => ({ ...base(rate), relayCpuPerPacketUs: [3, 5, 4, 6, 2][k++ % 5]! });
+    const [s] = await searchRates(['mcr'], fn, cfg);
+    const { confirmRates } = await import('../../src/search/search.js');
+    await confirmRates([s!], fn, cfg, 3);
+    for (const f of [s!.ndr!, s!.pdr!]) {
+      expect(f.atRate!.trials).toBeGreaterThanOrEqual(3);
+      expect(s!.trials.filter((t) => t.targetPps === f.targetPps)).toHaveLength(f.atRate!.trials);
+      const r = f.atRate!.relayCpuPerPacketUs!;
+      expect(r.min).toBeLessThanOrEqual(r.median);
+      expect(r.max).toBeGreaterThanOrEqual(r.median);
+    }
+    expect(s!.relayCpuPerPacketUs).toBe(s!.pdr!.atRate!.relayCpuPerPacketUs!.median);
+    expect(s!.machineCpuPerPacketUs).toBe(7.5);
+    expect(s!.rungs!.filter((r) => r.rung === 0).every((r) => r.trials >= 1)).toBe(true);
+    expect(s!.trials.some((t) => t.rung === 0)).toBe(true);
+  });
+});

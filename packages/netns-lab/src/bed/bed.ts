@@ -2,7 +2,7 @@
 // trials (docs/architecture.md, "netns-lab: test beds and trials"). A trial primes the path, starts
 // mcr-recv in every sink, reads the relay's CPU, runs mcr-send from every source, waits for the
 // receivers to go idle and folds the reports into one TrialResult.
-import { KernelRelay, McrRelay, SocatRelay, type RelayName, type RelayUnderTest, type StreamSpec } from '../relays/index.js';
+import { KernelRelay, McrRelay, SocatRelay, machineBusySeconds, type McrTestOnly, type RelayName, type RelayUnderTest, type StreamSpec } from '../relays/index.js';
 import { awaitSnooping, build, uniquePrefix, up, type Lab, type TopologyKind } from '../topology/index.js';
 import { runSender, startReceiver, type ReceiverResult, type SenderResult, type StreamCounts, type StreamReport, type StreamTarget } from '../traffic/index.js';
 import { McrControl } from './mcr-control.js';
@@ -22,6 +22,10 @@ export interface BedOptions {
   fanoutMode?: 'hash' | 'cpu' | 'lb' | 'off';
   /** mcr only (default true). */
   igmpJoin?: boolean;
+  /** mcr only: the mcr CLI to run (bin/mcr.js of another build); default $MCR_BIN, else the workspace's. */
+  mcrBin?: string;
+  /** mcr only: the relay's TEST-ONLY config section, e.g. { injectedWorkNanos: 1000 } (a gate's negative control). */
+  mcrTestOnly?: McrTestOnly;
   /** socat only: the negative control (every input on port 5001, processes bound to INADDR_ANY). */
   socatSharedPort?: boolean;
   /** fanout: sinks (default 2); converge: sources (default 2). */
@@ -77,10 +81,18 @@ export interface TrialResult extends Omit<StreamCounts, 'latencyUs'> {
   lossPct: number;
   /** Worst receiver's figures; 0 when nothing arrived. */
   latencyUs: { p50: number; p99: number; max: number };
-  /** CPU of the relay's processes during the trial (null: kernel). */
+  /** CPU of the relay's processes during the trial (null: kernel, which works in softirq context). */
   relayCpuSeconds: number | null;
   /** relayCpuSeconds / unique x 1e6. */
-  cpuPerPacketUs: number | null;
+  relayCpuPerPacketUs: number | null;
+  /**
+   * Busy CPU of the whole machine (/proc/stat, all CPUs) while the trial sent and the receivers drained:
+   * sender, relay (softirq included), receivers, and anything else running. The fair cross-relay figure
+   * on a quiet machine: the kernel relay's forwarding runs in the sender's softirq and shows only here.
+   */
+  machineCpuSeconds: number;
+  /** machineCpuSeconds / unique x 1e6 (0 when nothing arrived). */
+  machineCpuPerPacketUs: number;
   perStream: BedStreamReport[];
 }
 
@@ -142,7 +154,7 @@ export function normaliseBedOptions(o: BedOptions): BedOptions {
     if (!['hash', 'cpu', 'lb', 'off'].includes(n.fanoutMode)) throw new TypeError(`option "fanoutMode" must be hash|cpu|lb|off, received ${JSON.stringify(o.fanoutMode)}`);
     n.igmpJoin = o.igmpJoin ?? true;
   } else {
-    for (const k of ['workers', 'fanoutMode', 'igmpJoin'] as const) {
+    for (const k of ['workers', 'fanoutMode', 'igmpJoin', 'mcrBin', 'mcrTestOnly'] as const) {
       if (o[k] !== undefined) throw new TypeError(`option "${k}" applies to relay mcr only (relay is ${o.relay})`);
     }
   }
@@ -160,7 +172,7 @@ export function normaliseBedOptions(o: BedOptions): BedOptions {
 }
 
 function makeRelay(o: BedOptions): RelayUnderTest {
-  if (o.relay === 'mcr') return new McrRelay();
+  if (o.relay === 'mcr') return new McrRelay(o.mcrBin !== undefined ? { bin: o.mcrBin } : {});
   if (o.relay === 'kernel') return new KernelRelay();
   return new SocatRelay({ sharedPort: o.socatSharedPort ?? false });
 }
@@ -190,6 +202,7 @@ export async function openBed(options: BedOptions): Promise<Bed> {
       ...(o.workers !== undefined ? { workers: o.workers } : {}),
       ...(o.fanoutMode !== undefined ? { fanoutMode: o.fanoutMode } : {}),
       ...(o.igmpJoin !== undefined ? { igmpJoin: o.igmpJoin } : {}),
+      ...(o.mcrTestOnly !== undefined ? { testOnly: o.mcrTestOnly } : {}),
     });
   } catch (err) {
     await teardown();
@@ -306,10 +319,13 @@ async function runTrial(bed: Bed, trial: TrialOptions): Promise<TrialResult> {
   let senders: SenderResult[];
   let cpu0: number | null = null;
   let cpu1: number | null = null;
+  let machine0 = 0;
+  let machine1 = 0;
   const duringAbort = new AbortController();
   let duringDone: Promise<void> | undefined;
   try {
     cpu0 = await bed.relay.cpuSeconds();
+    machine0 = await machineBusySeconds();
     const total = plans.reduce((a, p) => a + p.streams.length, 0);
     const sending = Promise.all(
       plans.map((p) =>
@@ -333,6 +349,7 @@ async function runTrial(bed: Bed, trial: TrialOptions): Promise<TrialResult> {
     if (duringDone) await duringDone;
     // Receivers stop by themselves (all expected arrived, or idle); give them a bounded time.
     await Promise.race([Promise.allSettled(receivers.map((r) => r.handle.result)), sleep(t.idleMs + 3000)]);
+    machine1 = await machineBusySeconds();
   } catch (err) {
     await Promise.allSettled(receivers.map((r) => r.handle.stop()));
     if (duringDone) await duringDone.catch(() => {});
@@ -363,6 +380,7 @@ async function runTrial(bed: Bed, trial: TrialOptions): Promise<TrialResult> {
   const achievedPps = senders.reduce((a, s) => a + s.achievedPps, 0);
   const lat = (k: 'p50' | 'p99' | 'max') => Math.max(0, ...reports.map((r) => r.totals.latencyUs[k] ?? 0));
   const relayCpuSeconds = cpu0 === null || cpu1 === null ? null : Math.max(0, cpu1 - cpu0);
+  const machineCpuSeconds = Math.max(0, machine1 - machine0);
   return {
     relay: bed.options.relay,
     streams: nStreams,
@@ -381,7 +399,9 @@ async function runTrial(bed: Bed, trial: TrialOptions): Promise<TrialResult> {
     lossPct: deliveriesExpected > 0 ? (missing / deliveriesExpected) * 100 : 0,
     latencyUs: { p50: lat('p50'), p99: lat('p99'), max: lat('max') },
     relayCpuSeconds,
-    cpuPerPacketUs: relayCpuSeconds === null || unique === 0 ? null : (relayCpuSeconds / unique) * 1e6,
+    relayCpuPerPacketUs: relayCpuSeconds === null || unique === 0 ? null : (relayCpuSeconds / unique) * 1e6,
+    machineCpuSeconds,
+    machineCpuPerPacketUs: unique === 0 ? 0 : (machineCpuSeconds / unique) * 1e6,
     perStream,
   };
 }

@@ -1,7 +1,7 @@
 // Talking to a running mcr through its CLI and control socket (the lab never imports the relay):
 //   node <@mcr/relay>/bin/mcr.js stats|list|add|remove ... --control SOCK --json
 import { inNetns } from '../netns/index.js';
-import { McrRelay, mcrBin } from '../relays/index.js';
+import type { McrRelay } from '../relays/index.js';
 
 /** `mcr stats --json` (control protocol v1): the parts the scenarios read. */
 export interface McrStats {
@@ -23,7 +23,7 @@ export class McrControl {
 
   /** Runs `mcr <args> --control SOCK --json` in the relay namespace; resolves with the parsed JSON. */
   async call<T = unknown>(args: string[]): Promise<T> {
-    const bin = mcrBin();
+    const bin = this.relay.bin;
     if (!bin) throw new Error('mcr CLI not found');
     const { stdout } = await inNetns(this.ns, process.execPath, [bin, ...args, '--control', this.socket, '--json'], { timeout: 15_000 });
     try {

@@ -1,6 +1,5 @@
 // Helpers shared by the relay adapters: resolving streams against the lab, spawning a child in a
-// namespace, stopping it, and reading CPU time from /proc.
-import { readdir, readFile } from 'node:fs/promises';
+// namespace and stopping it. CPU accounting lives in cpu.ts.
 import { execa, type ResultPromise } from 'execa';
 import type { Lab, RelayRole } from '../topology/index.js';
 import type { RelayStartOptions, ResolvedStream, StreamSpec } from './types.js';
@@ -61,57 +60,4 @@ export async function stopChild(child: Child, graceMs = 3000): Promise<void> {
   child.kill('SIGTERM');
   await child;
   clearTimeout(timer);
-}
-
-let clkTck = 100; // sysconf(_SC_CLK_TCK); 100 on every Linux x86_64 build, checked with getconf on this machine
-
-async function statOf(pid: number): Promise<{ ppid: number; ticks: number } | undefined> {
-  try {
-    const text = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // Field 2 (comm) may contain spaces and parentheses: split after the last ')'.
-    const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    // rest[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
-    return { ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]) };
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Tracks CPU ticks of a set of root pids and all their descendants. Keeps the last value seen per
- * pid, so a process that has exited still counts what it used while it was observed.
- */
-export class CpuMeter {
-  private readonly last = new Map<number, number>();
-  constructor(private readonly roots: () => number[]) {}
-
-  async seconds(): Promise<number> {
-    const pids = (await readdir('/proc')).filter((n) => /^\d+$/.test(n)).map(Number);
-    const stats = new Map<number, { ppid: number; ticks: number }>();
-    await Promise.all(
-      pids.map(async (p) => {
-        const s = await statOf(p);
-        if (s) stats.set(p, s);
-      }),
-    );
-    const children = new Map<number, number[]>();
-    for (const [pid, s] of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), pid]);
-    const stack = [...this.roots()];
-    const seen = new Set<number>();
-    while (stack.length) {
-      const p = stack.pop()!;
-      if (seen.has(p)) continue;
-      seen.add(p);
-      const s = stats.get(p);
-      if (s) this.last.set(p, Math.max(s.ticks, this.last.get(p) ?? 0));
-      stack.push(...(children.get(p) ?? []));
-    }
-    let ticks = 0;
-    for (const t of this.last.values()) ticks += t;
-    return ticks / clkTck;
-  }
-}
-
-export function setClockTicks(ticks: number): void {
-  clkTck = ticks;
 }

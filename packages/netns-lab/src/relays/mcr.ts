@@ -1,7 +1,10 @@
 // mcr, the relay under development, driven through its CLI only (the lab never imports the relay):
-//   node <@mcr/relay>/bin/mcr.js run --config FILE --control SOCK     (in the relay namespace)
-//   node <@mcr/relay>/bin/mcr.js ping --control SOCK                  (readiness)
-// The config is written as JSON (a subset of the JSON5 mcr accepts) to a private temp dir.
+//   node <bin> run --config FILE --control SOCK     (in the relay namespace)
+//   node <bin> ping --control SOCK                  (readiness)
+// <bin> is the workspace's @mcr/relay bin/mcr.js unless another build is named: the `bin` option
+// (bed option `mcrBin`) or the environment variable MCR_BIN, e.g. a baseline commit built elsewhere
+// for the bench's regression gate. The config is written as JSON (a subset of the JSON5 mcr accepts)
+// to a private temp dir.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -9,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { inNetns } from '../netns/index.js';
 import type { Lab } from '../topology/index.js';
-import { CpuMeter, relayRole, resolveStreams, spawnInNetns, stopChild, type Child } from './common.js';
+import { relayRole, resolveStreams, spawnInNetns, stopChild, type Child } from './common.js';
+import { CpuMeter } from './cpu.js';
 import type { McrTestOnly, RelayStartOptions, RelayUnderTest, ResolvedStream, StreamSpec } from './types.js';
 
 export interface McrConfig {
@@ -42,8 +46,17 @@ export function mcrConfig(streams: ResolvedStream[], controlSocket: string, opts
   };
 }
 
-/** Path of the workspace's `mcr` CLI (bin/mcr.js of @mcr/relay), or undefined if the package is absent. */
-export function mcrBin(): string | undefined {
+/** Environment variable naming another mcr build's CLI (its bin/mcr.js) for every mcr the lab starts. */
+export const MCR_BIN_ENV = 'MCR_BIN';
+
+/**
+ * Path of the `mcr` CLI the lab runs: `explicit`, else $MCR_BIN, else the workspace's (bin/mcr.js of
+ * @mcr/relay); undefined if none of them is given and the package is absent.
+ */
+export function mcrBin(explicit?: string): string | undefined {
+  if (explicit) return explicit;
+  const fromEnv = process.env[MCR_BIN_ENV];
+  if (fromEnv) return fromEnv;
   try {
     const pkg = createRequire(import.meta.url).resolve('@mcr/relay/package.json');
     return join(dirname(pkg), 'bin', 'mcr.js');
@@ -53,8 +66,8 @@ export function mcrBin(): string | undefined {
 }
 
 /** Why the mcr relay cannot run here, or undefined if it can (bin present and dist built). */
-export function mcrUnavailableReason(): string | undefined {
-  const bin = mcrBin();
+export function mcrUnavailableReason(explicit?: string): string | undefined {
+  const bin = mcrBin(explicit);
   if (!bin) return '@mcr/relay is not resolvable from @mcr/netns-lab';
   if (!existsSync(bin)) return `${bin} does not exist`;
   if (!existsSync(join(dirname(bin), '..', 'dist'))) return '@mcr/relay has no built dist/ (run nx build relay)';
@@ -63,9 +76,16 @@ export function mcrUnavailableReason(): string | undefined {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+export interface McrRelayOptions {
+  /** The mcr CLI to run (bin/mcr.js of some build); default mcrBin(): $MCR_BIN or the workspace's. */
+  bin?: string;
+}
+
 export class McrRelay implements RelayUnderTest {
   readonly name = 'mcr' as const;
   readonly label = 'mcr';
+  /** The CLI this instance runs (and talks to the control socket with). */
+  readonly bin: string | undefined;
   private child: Child | undefined;
   private dir: string | undefined;
   private readonly meter = new CpuMeter(() => (this.child?.pid ? [this.child.pid] : []));
@@ -73,11 +93,15 @@ export class McrRelay implements RelayUnderTest {
   /** Control socket of the running instance (for `mcr stats --control`). */
   controlSocket: string | undefined;
 
+  constructor(options: McrRelayOptions = {}) {
+    this.bin = mcrBin(options.bin);
+  }
+
   async start(lab: Lab, streams: StreamSpec[], opts: RelayStartOptions = {}): Promise<void> {
     if (this.child) throw new Error('mcr relay: already started');
-    const reason = mcrUnavailableReason();
+    const reason = mcrUnavailableReason(this.bin);
     if (reason) throw new Error(`mcr relay unavailable: ${reason}`);
-    const bin = mcrBin()!;
+    const bin = this.bin!;
     const role = relayRole(lab, opts);
     this.dir = await mkdtemp(join(tmpdir(), 'mcr-lab-mcr-'));
     const sock = join(this.dir, 'control.sock');

@@ -14,7 +14,8 @@
 // bound to INADDR_ANY:port with IP_MULTICAST_ALL on (the default): with streams on one port each
 // process receives every group joined in the namespace, and the sinks see duplicates.
 import type { Lab } from '../topology/index.js';
-import { CpuMeter, relayRole, resolveStreams, spawnInNetns, stopChild, waitForOutput, type Child } from './common.js';
+import { relayRole, resolveStreams, spawnInNetns, stopChild, waitForOutput, type Child } from './common.js';
+import { CpuMeter } from './cpu.js';
 import type { RelayStartOptions, RelayUnderTest, ResolvedStream, StreamSpec } from './types.js';
 
 export interface SocatRelayOptions {

@@ -34,6 +34,8 @@ export interface RelayStartOptions {
 export interface McrTestOnly {
   /** Turns off the loop guard (own-frame recognition and TTL decrement): `--inject-bug no-loop-guard`. */
   disableLoopGuard?: boolean;
+  /** Busy work of about this many ns per frame in every data-plane worker (0..100000): the gate's `--inject-regression`. */
+  injectedWorkNanos?: number;
 }
 
 export type RelayName = 'mcr' | 'socat' | 'kernel';

@@ -15,7 +15,7 @@ export async function multiStream(o: ScenarioOptions): Promise<ScenarioReport> {
       rows: streamRows(r),
       summary: [
         `relay ${bed.relay.label}${o.relay === 'mcr' ? ` (workers ${o.workers}, fanout ${o.fanoutMode})` : ''}: sent ${r.sent}, unique ${r.unique}, duplicates ${r.duplicates}, foreign ${r.foreign}, loss ${r.lossPct.toFixed(3)} %`,
-        `offered ${r.offeredPps} pps, achieved ${Math.round(r.achievedPps)} pps${r.senderBound ? ' (sender-bound)' : ''}; relay CPU ${r.cpuPerPacketUs === null ? '-' : `${r.cpuPerPacketUs.toFixed(2)} us/packet`}`,
+        `offered ${r.offeredPps} pps, achieved ${Math.round(r.achievedPps)} pps${r.senderBound ? ' (sender-bound)' : ''}; relay CPU ${r.relayCpuPerPacketUs === null ? '-' : `${r.relayCpuPerPacketUs.toFixed(2)} us/packet`}, machine CPU ${r.machineCpuPerPacketUs.toFixed(2)} us/packet`,
       ],
       details: { trial: totals },
     });

@@ -88,10 +88,11 @@ export function trialRow(r: TrialResult, extra: Row = {}): Row {
     senderBound: r.senderBound,
     p50us: r2(r.latencyUs.p50),
     p99us: r2(r.latencyUs.p99),
-    'cpu/pkt us': r2(r.cpuPerPacketUs),
+    'relay cpu/pkt us': r2(r.relayCpuPerPacketUs),
+    'machine cpu/pkt us': r2(r.machineCpuPerPacketUs),
   };
 }
-export const TRIAL_COLUMNS = ['streams', 'sent', 'received', 'unique', 'dup', 'missing', 'loss%', 'foreign', 'offered', 'achieved', 'senderBound', 'p50us', 'p99us', 'cpu/pkt us'];
+export const TRIAL_COLUMNS = ['streams', 'sent', 'received', 'unique', 'dup', 'missing', 'loss%', 'foreign', 'offered', 'achieved', 'senderBound', 'p50us', 'p99us', 'relay cpu/pkt us', 'machine cpu/pkt us'];
 
 /** Per-stream rows of a trial (multi-stream's table). */
 export function streamRows(r: TrialResult): Row[] {

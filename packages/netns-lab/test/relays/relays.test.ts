@@ -2,7 +2,7 @@
 // shared port (negative control: duplicates), the kernel (smcroute), and mcr when it is built.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listNamespaces } from '../../src/netns/index.js';
-import { KernelRelay, McrRelay, SocatRelay, mcrUnavailableReason, type RelayUnderTest, type StreamSpec } from '../../src/relays/index.js';
+import { KernelRelay, McrRelay, SocatRelay, type RelayUnderTest, type StreamSpec } from '../../src/relays/index.js';
 import { chain, clean, uniquePrefix, up, type Lab } from '../../src/topology/index.js';
 import type { StreamTarget as Stream } from '../../src/traffic/index.js';
 import { sendAndCount } from './traffic.js';
@@ -81,8 +81,7 @@ describe('relays under test (traffic: native mcr-send/mcr-recv)', () => {
     );
   });
 
-  const mcrReason = mcrUnavailableReason();
-  it.skipIf(mcrReason !== undefined)(`mcr: two streams with rewrite${mcrReason ? ` (skipped: ${mcrReason})` : ''}`, async () => {
+  it('mcr: two streams with rewrite', async () => {
     const streams: StreamSpec[] = [
       { group: '239.1.4.1', port: 5007, outGroup: '239.9.7.1', outPort: 6007 },
       { group: '239.1.4.2', port: 5008, outGroup: '239.9.7.2', outPort: 6008 },

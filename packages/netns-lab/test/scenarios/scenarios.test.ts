@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import { mcrUnavailableReason } from '../../src/relays/index.js';
 import { normaliseScenarioOptions, renderReport, runScenario, ScenarioUsageError, type ScenarioReport } from '../../src/scenarios/index.js';
 import { expectBedsClosedAfterAll } from '../beds-closed.js';
 
@@ -80,8 +79,7 @@ describe('negative control without mcr', () => {
   });
 });
 
-const mcrReason = mcrUnavailableReason();
-describe.skipIf(mcrReason !== undefined)(`against mcr${mcrReason ? ` (skipped: ${mcrReason})` : ''}`, () => {
+describe('against mcr', () => {
   it('multi-stream passes (CLI exit 0)', async () => {
     const r = await cli('run', 'multi-stream', '--streams', '4', '--rate', '5000', '--count', '1000');
     expect(r.code, r.out + r.err).toBe(0);

@@ -1,7 +1,6 @@
 // The soak scenario, shortened to seconds: it passes against mcr, and its duplicate check is proved
 // able to fail (fanout-off). The full 10-minute soak is a bench target (bench:soak), not part of CI.
 import { describe, expect, it } from 'vitest';
-import { mcrUnavailableReason } from '../../src/relays/index.js';
 import { normaliseScenarioOptions, renderReport, runScenario, ScenarioUsageError } from '../../src/scenarios/index.js';
 import { expectBedsClosedAfterAll } from '../beds-closed.js';
 
@@ -14,7 +13,7 @@ describe('soak (short)', () => {
     expect(() => normaliseScenarioOptions('soak', { relay: 'socat' })).toThrow(/soak drives mcr's control socket/);
   });
 
-  it.skipIf(mcrUnavailableReason())('passes for 15 s of rule changes under traffic: no loss, flat memory and descriptors', async () => {
+  it('passes for 15 s of rule changes under traffic: no loss, flat memory and descriptors', async () => {
     const r = await runScenario('soak', { duration: 15, rate: 10_000 });
     expect(r.passed, renderReport(r)).toBe(true);
     const d = r.details as { changes: number; fdGrowth: number; samples: unknown[] };
@@ -22,7 +21,7 @@ describe('soak (short)', () => {
     expect(d.samples.length).toBeGreaterThanOrEqual(3);
   });
 
-  it.skipIf(mcrUnavailableReason())('negative control: fanout-off is caught as duplicates', async () => {
+  it('negative control: fanout-off is caught as duplicates', async () => {
     const r = await runScenario('soak', { duration: 10, rate: 5000, injectBug: 'fanout-off' });
     expect(r.passed).toBe(false);
     expect(r.violations.map((v) => v.metric)).toContain('duplicates');

@@ -100,6 +100,6 @@ function formatStats(s: StatsReport): string {
   }
   const g = s.igmp;
   lines.push('', `igmp: attempted ${g.attempted} succeeded ${g.succeeded} failed ${g.failed} left ${g.left}`);
-  for (const m of g.memberships) lines.push(`  ${m.interface} ${m.group} (rules: ${m.rules.join(', ')})`);
+  for (const m of g.memberships) lines.push(`  ${m.interface} ${m.group} (rules: ${m.rules.join(', ')})${m.joined ? '' : ` NOT JOINED: ${m.error}; retrying`}`);
   return lines.join('\n');
 }

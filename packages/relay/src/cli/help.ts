@@ -20,7 +20,8 @@ Exit status: 0 success, 1 the relay refused or failed the request, 2 usage or co
 
 Starts the relay: for every input interface in use, N worker processes in one PACKET_FANOUT group;
 one IGMP membership owner per interface; a control socket. SIGTERM or SIGINT stops the workers,
-leaves every group, prints final stats and exits 0.
+leaves every group, prints final stats and exits 0 (during start-up too). SIGHUP is ignored.
+A start-up that fails (bad config, socket directory or group, another relay on the socket) exits 2.
 
 Options:
   --config FILE          JSON5 config file (required; see the README for the schema)

@@ -1,13 +1,30 @@
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
 import { LOG_LEVELS, type LogLevel } from '../config/types.js';
+import { claimSocketPath, withdrawSocketPath } from '../control/socket-path.js';
 import { Relay } from '../daemon/relay.js';
 import { summaryLine } from '../daemon/stats-report.js';
-import { createLogger } from '../log.js';
+import { createLogger, type Logger } from '../log.js';
 import { interfaceExists } from '../net/interfaces.js';
 import { integerFlag, numberFlag, parse, UsageError } from './args.js';
 
 const SHUTDOWN_DEADLINE_MS = 5000;
+/** SIGTERM during start-up: the process is gone within this (the issue's bound is 2 s). */
+const STOP_DURING_STARTUP_DEADLINE_MS = 1800;
+/** ... of which start-up may take this long to notice the stop, after the shutdown. */
+const STARTUP_SETTLE_MS = 800;
+/** A failed start-up: the process has exited within this, cleaned up or not. */
+const STARTUP_FAILURE_CLEANUP_MS = 1500;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+/** A backstop that never holds the process alive: if it is still running after `ms`, exit with `code`. */
+function exitAfter(ms: number, code: number, log: Logger, why: string): void {
+  setTimeout(() => {
+    log.error(`${why}; exiting`);
+    process.exit(code);
+  }, ms).unref();
+}
 
 /** `mcr run`: resolves when the relay has stopped; the exit code is the caller's to set. */
 export async function runCommand(argv: string[]): Promise<number> {
@@ -37,6 +54,14 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (logLevel !== undefined) config.logLevel = logLevel as LogLevel;
 
   const log = createLogger(config.logLevel);
+  try {
+    // Before anything starts: a socket path we may not use (directory, group, another relay) refuses
+    // the start with nothing to clean up.
+    claimSocketPath(config.control.socket, config.control.group);
+  } catch (err) {
+    log.error(`start-up failed: ${err instanceof Error ? err.message : String(err)}`);
+    return 2;
+  }
   const relay = new Relay(config, log);
 
   let stopRequested: (() => void) | undefined;
@@ -47,13 +72,36 @@ export async function runCommand(argv: string[]): Promise<number> {
   };
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGINT', () => onSignal('SIGINT'));
+  // A terminal closing, or an operator used to `kill -HUP` meaning reload, must not stop forwarding.
+  process.on('SIGHUP', () => log.warn('SIGHUP: reload is not supported yet; ignoring'));
 
-  try {
-    await relay.start();
-  } catch (err) {
+  log.info(`starting (pid ${process.pid}): ${config.rules.length} rule(s) from ${values.config}`);
+  const startup = relay.start().then(
+    () => undefined,
+    (err: unknown) => err ?? new Error('start-up failed'),
+  );
+  const first = await Promise.race([startup.then((error) => ({ error, stop: false })), stopped.then(() => ({ error: undefined, stop: true }))]);
+
+  if (first.stop) {
+    // Stopped while starting: shut down what has started at once; start-up then finds its pools
+    // stopped and its socket path withdrawn, and gives up. Whatever it still started meanwhile is
+    // stopped by a second shutdown. If anything hangs, exit anyway: workers exit with our IPC
+    // channel, the kernel drops memberships and the path's lock with our sockets.
+    exitAfter(STOP_DURING_STARTUP_DEADLINE_MS, 1, log, 'stopping during start-up did not finish in time');
+    withdrawSocketPath(config.control.socket);
     await relay.shutdown().catch(() => undefined);
-    if (err instanceof ConfigError) throw err;
-    log.error(err instanceof Error ? err.message : String(err));
+    const settled = await Promise.race([startup.then(() => true), sleep(STARTUP_SETTLE_MS).then(() => false)]);
+    if (settled) await relay.shutdown().catch(() => undefined);
+    log.info('stopped during start-up');
+    return 0;
+  }
+
+  if (first.error !== undefined) {
+    // Whatever start-up left running must not keep the process alive: exit 2 once cleaned up, or anyway.
+    exitAfter(STARTUP_FAILURE_CLEANUP_MS, 2, log, 'cleaning up after a failed start-up did not finish in time');
+    await Promise.race([relay.shutdown().catch(() => undefined), sleep(STARTUP_FAILURE_CLEANUP_MS)]);
+    if (first.error instanceof ConfigError) throw first.error;
+    log.error(`start-up failed: ${first.error instanceof Error ? first.error.message : String(first.error)}`);
     return 2;
   }
 

@@ -6,6 +6,11 @@ import type { ConfigIssue } from '../config/config-error.js';
 export const PROTOCOL_VERSION = 1;
 /** Longest request line accepted; a longer one is answered ETOOBIG and the connection is closed. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
+/**
+ * Requests read from one connection and not answered yet; past it the relay stops reading that
+ * connection until answers have gone out. Pipelining up to it keeps a client's round trips cheap.
+ */
+export const MAX_REQUESTS_IN_FLIGHT = 16;
 export const COMMANDS = ['add', 'remove', 'list', 'stats', 'ping'] as const;
 export type Command = (typeof COMMANDS)[number];
 

@@ -48,7 +48,7 @@ export class InterfaceFaults {
       this.events.back++;
       this.log.info(`interface ${name} is back (ifindex ${after.ifindex}): re-joining and rebinding`);
       const unjoined = this.memberships.rejoin(name);
-      if (unjoined.length > 0) this.log.error(`interface ${name}: re-joining ${unjoined.join(', ')} failed; retrying every second`);
+      if (unjoined.length > 0) this.log.error(`interface ${name}: re-joining ${unjoined.join(', ')} failed; retrying`);
       await this.rebind(new Set([...this.inputsSendingOn(name), name]), 'all');
       return;
     }
@@ -63,12 +63,10 @@ export class InterfaceFaults {
   }
 
   /**
-   * Called on every watcher poll with what it read: re-joins left out by a failed re-join, and rebinds
-   * the tables whose interface facts went stale, all of them when an interface came or went in the
+   * Called on every watcher poll with what it read: rebinds the tables whose interface facts went stale, all of them when an interface came or went in the
    * namespace (its MACs change), and the pools of missing inputs that are back.
    */
   async onPoll(states: ReadonlyArray<InterfaceStateReport>): Promise<void> {
-    this.memberships.retryUnjoined();
     const stale = this.facts.staleAgainst(states);
     for (const name of stale) {
       this.facts.forget(name);

@@ -49,15 +49,10 @@ export class RuleMemberships {
 
   /**
    * The interface came back with a new ifindex: the kernel dropped its memberships. Returns the groups
-   * that could not be joined again (they are retried by retryUnjoined()).
+   * that could not be joined again, as `<group> (<error>)`; IgmpMemberships retries them.
    */
   rejoin(iface: string): string[] {
     return this.enabled ? this.igmp.rejoin(iface) : [];
-  }
-
-  /** Joins again what a failed re-join left out; returns what still fails, as `iface group`. */
-  retryUnjoined(): string[] {
-    return this.enabled ? this.igmp.retryUnjoined() : [];
   }
 
   list(): Membership[] {

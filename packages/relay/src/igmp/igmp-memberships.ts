@@ -19,7 +19,14 @@ export interface Membership {
   group: string;
   /** The rules that need this membership. */
   rules: string[];
+  /** false: the kernel does not hold it (a re-join failed); it is retried every REJOIN_RETRY_MS. */
+  joined: boolean;
+  /** Why the last attempt failed, while not joined. */
+  error?: string;
 }
+
+/** How often groups that a re-join could not join are tried again. */
+export const REJOIN_RETRY_MS = 1000;
 
 export interface IgmpMembershipsOptions {
   openSocket: () => MembershipSocketLike;
@@ -41,8 +48,8 @@ class InterfaceOwner {
   readonly refs = new Map<string, Set<string>>();
   /** group -> the slot that holds its membership */
   readonly holder = new Map<string, SocketSlot>();
-  /** Groups rules need whose re-join failed: no slot holds them until retryUnjoined() succeeds. */
-  readonly unjoined = new Set<string>();
+  /** group -> why it could not be re-joined: needed by rules (in refs), not held by the kernel */
+  readonly unjoined = new Map<string, string>();
 
   constructor(readonly name: string) {}
 }
@@ -60,6 +67,7 @@ class InterfaceOwner {
 export class IgmpMemberships {
   private readonly owners = new Map<string, InterfaceOwner>();
   private readonly maxPerSocket: number;
+  private retryTimer: NodeJS.Timeout | undefined;
   readonly counters: IgmpCounters = { attempted: 0, succeeded: 0, failed: 0, left: 0 };
 
   constructor(private readonly options: IgmpMembershipsOptions) {
@@ -86,41 +94,41 @@ export class IgmpMemberships {
     const refs = owner?.refs.get(group);
     if (!owner || !refs || !refs.delete(ruleId) || refs.size > 0) return;
     owner.refs.delete(group);
-    owner.unjoined.delete(group);
     const slot = owner.holder.get(group);
-    if (!slot) {
-      // Its re-join had failed: there is no membership to leave.
-      if (owner.refs.size === 0 && owner.slots.length === 0) this.owners.delete(iface);
-      return;
-    }
     owner.holder.delete(group);
-    slot.groups.delete(group);
-    try {
-      slot.socket.leave(this.options.ifindexOf(iface), group, iface);
-    } catch {
-      // The interface may be gone (and with it the membership); closing below settles it either way.
-    }
-    this.counters.left++;
-    if (slot.groups.size === 0) {
-      slot.socket.close();
-      owner.slots.splice(owner.slots.indexOf(slot), 1);
+    owner.unjoined.delete(group); // never joined since the re-join: nothing to leave
+    if (slot) {
+      slot.groups.delete(group);
+      try {
+        slot.socket.leave(this.options.ifindexOf(iface), group, iface);
+      } catch {
+        // The interface may be gone (and with it the membership); closing below settles it either way.
+      }
+      this.counters.left++;
+      if (slot.groups.size === 0) {
+        slot.socket.close();
+        owner.slots.splice(owner.slots.indexOf(slot), 1);
+      }
     }
     if (owner.refs.size === 0) this.owners.delete(iface);
   }
 
-  /** The memberships held now (a group whose re-join failed is not one). */
   list(): Membership[] {
     const out: Membership[] = [];
     for (const owner of this.owners.values()) {
-      for (const [group, refs] of owner.refs) if (owner.holder.has(group)) out.push({ interface: owner.name, group, rules: [...refs].sort() });
+      for (const [group, refs] of owner.refs) {
+        const error = owner.unjoined.get(group);
+        out.push({ interface: owner.name, group, rules: [...refs].sort(), joined: error === undefined, ...(error === undefined ? {} : { error }) });
+      }
     }
     return out.sort((a, b) => a.interface.localeCompare(b.interface) || a.group.localeCompare(b.group, 'en', { numeric: true }));
   }
 
   /**
    * Re-joins every membership on `iface` (after the interface came back: the kernel dropped them).
-   * Every group is tried; one whose join fails stays needed but unjoined (retryUnjoined() tries it
-   * again), so the bookkeeping always says what the kernel holds. Returns the groups that failed.
+   * Never throws: a group that cannot be joined (the interface gone again, a kernel limit) is recorded
+   * as not joined, shown so in list(), and tried again every REJOIN_RETRY_MS until it is joined or no
+   * rule needs it. Returns the groups that failed, for a log line, as `<group> (<error>)`.
    */
   rejoin(iface: string): string[] {
     const owner = this.owners.get(iface);
@@ -128,32 +136,30 @@ export class IgmpMemberships {
     for (const slot of owner.slots) slot.socket.close();
     owner.slots.length = 0;
     owner.holder.clear();
-    for (const group of owner.refs.keys()) owner.unjoined.add(group);
-    return this.joinUnjoined(owner);
+    owner.unjoined.clear();
+    for (const group of owner.refs.keys()) this.tryJoin(owner, group);
+    this.scheduleRetry();
+    return [...owner.unjoined].map(([group, error]) => `${group} (${error})`);
   }
 
-  /** Tries the groups whose re-join failed again; returns those that still fail, as `iface group`. */
+  /**
+   * Tries the groups a re-join could not join again (the timer does it every REJOIN_RETRY_MS; an
+   * interface event may do it sooner); returns those still failing as `<iface> <group> (<error>)`.
+   */
   retryUnjoined(): string[] {
-    return [...this.owners.values()].flatMap((owner) => this.joinUnjoined(owner).map((g) => `${owner.name} ${g}`));
-  }
-
-  private joinUnjoined(owner: InterfaceOwner): string[] {
-    const failed: string[] = [];
-    for (const group of [...owner.unjoined]) {
-      try {
-        const slot = this.join(owner, group);
-        slot.groups.add(group);
-        owner.holder.set(group, slot);
-        owner.unjoined.delete(group);
-      } catch {
-        failed.push(group);
-      }
+    const failing: string[] = [];
+    for (const owner of this.owners.values()) {
+      for (const group of [...owner.unjoined.keys()]) this.tryJoin(owner, group);
+      for (const [group, error] of owner.unjoined) failing.push(`${owner.name} ${group} (${error})`);
     }
-    return failed;
+    this.scheduleRetry();
+    return failing;
   }
 
   /** Leaves every group and closes every socket. */
   close(): void {
+    if (this.retryTimer) clearInterval(this.retryTimer);
+    this.retryTimer = undefined;
     for (const owner of this.owners.values()) {
       for (const [group, refs] of [...owner.refs]) for (const rule of [...refs]) this.release(owner.name, group, rule);
     }
@@ -167,6 +173,30 @@ export class IgmpMemberships {
       this.owners.set(iface, owner);
     }
     return owner;
+  }
+
+  /** Joins a group rules need already; a failure is recorded in `unjoined` instead of thrown. */
+  private tryJoin(owner: InterfaceOwner, group: string): void {
+    try {
+      const slot = this.join(owner, group);
+      slot.groups.add(group);
+      owner.holder.set(group, slot);
+      owner.unjoined.delete(group);
+    } catch (err) {
+      owner.unjoined.set(group, err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  /** Keeps a retry timer running exactly while some group waits to be joined. */
+  private scheduleRetry(): void {
+    const waiting = [...this.owners.values()].some((o) => o.unjoined.size > 0);
+    if (waiting && !this.retryTimer) {
+      this.retryTimer = setInterval(() => this.retryUnjoined(), REJOIN_RETRY_MS);
+      this.retryTimer.unref(); // never what keeps the process alive
+    } else if (!waiting && this.retryTimer) {
+      clearInterval(this.retryTimer);
+      this.retryTimer = undefined;
+    }
   }
 
   private join(owner: InterfaceOwner, group: string): SocketSlot {

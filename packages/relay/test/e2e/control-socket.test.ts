@@ -1,27 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { lstatSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSender, startReceiver, type Lab } from '@mcr/netns-lab';
 import { request } from '../../src/control/control-client.js';
-import { chainLab, MCR_BIN, RelayProcess, ruleFor, streamPlan } from './harness.js';
+import { chainLab, MCR_BIN, openClient, RelayProcess, ruleFor, streamPlan } from './harness.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Opens a connection and collects what the relay says until it closes it. */
-function openClient(path: string): { socket: Socket; said: Promise<string> } {
-  const socket = connect(path);
-  let text = '';
-  socket.setEncoding('utf8');
-  socket.on('data', (d: string) => (text += d));
-  const said = new Promise<string>((resolve) => {
-    socket.on('close', () => resolve(text));
-    socket.on('error', () => undefined);
-  });
-  return { socket, said };
-}
 
 describe('control socket safety', () => {
   let lab: Lab;
@@ -84,6 +70,7 @@ describe('control socket safety', () => {
   it('past maxClients a connection is refused with EBUSY, not dropped silently', async () => {
     const relay = await RelayProcess.start(lab.topo.relay.ns, { control: { maxClients: 3 }, rules: rules() });
     try {
+      await sleep(100); // start()'s last ping has closed its connection (request() resolves before the close)
       const held = Array.from({ length: 3 }, () => openClient(relay.control));
       await sleep(100);
       const refused = (await request(relay.control, 'ping')) as { ok: boolean; error?: { code: string } };

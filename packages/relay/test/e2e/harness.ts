@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,4 +144,15 @@ export async function pushTraffic(lab: Lab, streams: Stream[], opts: { rate: num
     await receiver.stop().catch(() => undefined);
     throw err;
   }
+}
+
+/** Opens a control connection and collects what the relay says until the connection closes. */
+export function openClient(path: string): { socket: Socket; said: Promise<string>; closedAt: Promise<number> } {
+  const socket = connect(path);
+  let text = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (d: string) => (text += d));
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  return { socket, said: closed.then(() => text), closedAt: closed.then(() => Date.now()) };
 }
