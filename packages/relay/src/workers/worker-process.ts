@@ -62,7 +62,12 @@ function main(): void {
         break;
       }
       case 'counters':
-        send({ type: 'counters', requestId: message.requestId, counters: worker.counters() });
+        try {
+          send({ type: 'counters', requestId: message.requestId, counters: worker.counters() });
+        } catch {
+          // No counters this time: the supervisor's request times out and it keeps the last ones.
+          // The health check reports a broken data plane; a counter read is no reason to die.
+        }
         break;
       case 'stop':
         void stop();
