@@ -20,7 +20,7 @@ it('usage errors exit 2 and name the flag', async () => {
   expect((await cli()).code).toBe(2);
   expect(await cli('topo', 'up', '--help')).toMatchObject({ code: 0, out: expect.stringContaining('--outputs K') });
   expect(await cli('clean', '--help')).toMatchObject({ code: 0 });
-  expect(await cli('topo', 'up', 'ring')).toMatchObject({ code: 2, err: expect.stringContaining('unknown topology "ring"') });
+  expect(await cli('topo', 'up', 'torus')).toMatchObject({ code: 2, err: expect.stringContaining('unknown topology "torus"') });
   expect(await cli('topo', 'up', 'fanout', '--outputs', 'x')).toMatchObject({ code: 2, err: expect.stringContaining('--outputs') });
   expect(await cli('topo', 'up', 'chain', '--sources', '2')).toMatchObject({ code: 2, err: expect.stringContaining('--sources') });
   expect(await cli('topo', 'up', 'chain', '--prefix', 'nope')).toMatchObject({ code: 2, err: expect.stringContaining('--prefix') });
