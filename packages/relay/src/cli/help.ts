@@ -29,6 +29,8 @@ Options:
   --control PATH         control socket path (overrides "control.socket")
   --stats-interval SEC   one-line summary on stderr every SEC seconds; 0 turns it off (default 10)
   --log-level LEVEL      error | warn | info | debug (default info)
+  --metrics ADDR         serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9464
+                         (overrides "metrics.listen"; default: off)
   -h, --help             this help`,
   add: `Usage: mcr add --input IFACE:GROUP:PORT --output IFACE:GROUP:PORT[:TTL] [--output ...] [options]
 

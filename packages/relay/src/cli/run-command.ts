@@ -5,6 +5,7 @@ import { claimSocketPath, withdrawSocketPath } from '../control/socket-path.js';
 import { Relay } from '../daemon/relay.js';
 import { summaryLine } from '../daemon/stats-report.js';
 import { createLogger, type Logger } from '../log.js';
+import { parseListenAddress } from '../metrics/listen-address.js';
 import { interfaceExists } from '../net/interfaces.js';
 import { integerFlag, numberFlag, parse, UsageError } from './args.js';
 
@@ -34,6 +35,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     control: { type: 'string' },
     'stats-interval': { type: 'string' },
     'log-level': { type: 'string' },
+    metrics: { type: 'string' },
   });
   if (!values.config) throw new UsageError('--config FILE is required');
   const workers = integerFlag(values.workers, '--workers', 1, 64);
@@ -41,6 +43,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   const logLevel = values['log-level'];
   if (logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new UsageError(`--log-level: must be one of ${LOG_LEVELS.join(' | ')}, got "${logLevel}"`);
+  }
+  if (values.metrics !== undefined) {
+    const address = parseListenAddress(values.metrics);
+    if (typeof address === 'string') throw new UsageError(`--metrics: ${address}`);
   }
   if (values.control !== undefined && !values.control.startsWith('/')) {
     // Relative paths would silently depend on the daemon's working directory.
@@ -52,6 +58,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (values.control !== undefined) config.control.socket = values.control;
   if (statsInterval !== undefined) config.statsInterval = statsInterval;
   if (logLevel !== undefined) config.logLevel = logLevel as LogLevel;
+  if (values.metrics !== undefined) config.metrics = { listen: values.metrics };
 
   const log = createLogger(config.logLevel);
   try {

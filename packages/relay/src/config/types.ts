@@ -62,6 +62,8 @@ export interface RelayConfig {
   fanout: { mode: FanoutMode; id?: number };
   igmp: { join: boolean };
   control: { socket: string; mode: number; group?: string; idleTimeout: number; maxClients: number };
+  /** Prometheus endpoint (`GET /metrics`); absent: none. */
+  metrics?: { listen: string };
   statsInterval: number;
   logLevel: LogLevel;
   rules: Rule[];

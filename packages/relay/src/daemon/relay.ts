@@ -4,6 +4,8 @@ import type { RelayConfig, Rule } from '../config/types.js';
 import { ControlServer } from '../control/control-server.js';
 import { ProtocolError } from '../control/protocol.js';
 import type { Logger } from '../log.js';
+import { parseListenAddress } from '../metrics/listen-address.js';
+import { MetricsServer } from '../metrics/metrics-server.js';
 import { InterfaceFactsCache } from '../net/interface-facts.js';
 import { InterfaceWatcher } from '../net/interface-watcher.js';
 import { interfaceExists } from '../net/interfaces.js';
@@ -29,6 +31,7 @@ export class Relay {
   private readonly faults: InterfaceFaults;
   private readonly watcher: InterfaceWatcher;
   private control: ControlServer | undefined;
+  private metrics: MetricsServer | undefined;
   private changes: Promise<unknown> = Promise.resolve();
   private readonly startedAt = Date.now();
 
@@ -66,6 +69,12 @@ export class Relay {
         ),
     );
     await this.control.listen();
+    if (this.config.metrics) {
+      const address = parseListenAddress(this.config.metrics.listen);
+      if (typeof address === 'string') throw new ConfigError([{ path: 'metrics.listen', message: address }]);
+      this.metrics = new MetricsServer(address, () => this.stats(), this.log);
+      await this.metrics.listen();
+    }
     this.watcher.start(() => void this.serialise(() => this.faults.onPoll(this.watcher.states())).catch((err) => this.log.error(`interface poll: ${(err as Error).message}`)));
     this.log.info(`control socket ${this.config.control.socket}; ${this.table.size} rule(s), ${this.config.workers} worker(s) per input interface, fanout ${this.config.fanout.mode}`);
   }
@@ -112,6 +121,7 @@ export class Relay {
   async shutdown(): Promise<StatsReport> {
     this.watcher.stop();
     await this.control?.close();
+    await this.metrics?.close();
     this.log.debug('shutdown: control socket closed');
     await this.changes.catch(() => undefined);
     const final = await this.stats();
