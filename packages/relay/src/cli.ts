@@ -3,7 +3,7 @@ import { ControlClientError } from './control/control-client.js';
 import { UsageError } from './cli/args.js';
 import { HELP, VERSION } from './cli/help.js';
 import { runCommand } from './cli/run-command.js';
-import { addCommand, listCommand, pingCommand, removeCommand, statsCommand } from './cli/client-commands.js';
+import { addCommand, listCommand, pingCommand, reloadCommand, removeCommand, statsCommand } from './cli/client-commands.js';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   run: runCommand,
@@ -12,6 +12,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   list: listCommand,
   stats: statsCommand,
   ping: pingCommand,
+  reload: reloadCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -12,6 +12,7 @@ Commands:
   list      list the rules of a running relay
   stats     show counters: per rule, per worker, IGMP
   ping      check that a relay answers on its control socket
+  reload    re-read the relay's config file and apply the difference (as SIGHUP does)
 
 Run 'mcr <command> --help' for the options of a command.
 The control socket defaults to $MCR_CONTROL or /run/mcr/control.sock.
@@ -20,7 +21,8 @@ Exit status: 0 success, 1 the relay refused or failed the request, 2 usage or co
 
 Starts the relay: for every input interface in use, N worker processes in one PACKET_FANOUT group;
 one IGMP membership owner per interface; a control socket. SIGTERM or SIGINT stops the workers,
-leaves every group, prints final stats and exits 0 (during start-up too). SIGHUP is ignored.
+leaves every group, prints final stats and exits 0 (during start-up too). SIGHUP reloads the
+config file (see 'mcr reload --help').
 A start-up that fails (bad config, socket directory or group, another relay on the socket) exits 2.
 
 Options:
@@ -31,6 +33,8 @@ Options:
   --log-level LEVEL      error | warn | info | debug (default info)
   --metrics ADDR         serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9464
                          (overrides "metrics.listen"; default: off)
+  --state FILE           keep the rules added at runtime (mcr add/remove) in FILE, and restore them
+                         at the next start (written atomically on every change)
   -h, --help             this help`,
   add: `Usage: mcr add --input IFACE:GROUP:PORT --output IFACE:GROUP:PORT[:TTL] [--output ...] [options]
 
@@ -62,6 +66,14 @@ Lists the rules of the running relay.`,
 Shows counters: per rule (matched, rate-limited, per output forwarded), per worker (pid, state
 running | restarting | failing, restarts, last error, loop-guard and TTL drops), totals, and the IGMP
 counters and current memberships.`,
+  reload: `Usage: mcr reload [--control PATH] [--json]
+
+Asks the relay to re-read its config file (as SIGHUP does) and apply the difference as one
+transaction: unchanged rules keep forwarding and counting, added rules start, removed rules stop and
+their groups are left, changed rules are replaced. Rules added at runtime (mcr add) are kept unless
+the file names their id. An invalid file changes nothing: every problem is printed with its field
+path (exit 1). workers, fanout, dataPlane, igmp, control, metrics, statsInterval and testOnly take
+effect only at the next start (reported as ignored until restart); logLevel applies at once.`,
   ping: `Usage: mcr ping [--control PATH] [--json]
 
 Exits 0 when a relay answers on the control socket, 1 otherwise.`,

@@ -1,8 +1,10 @@
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
 import { LOG_LEVELS, type LogLevel } from '../config/types.js';
+import { resolve } from 'node:path';
 import { claimSocketPath, withdrawSocketPath } from '../control/socket-path.js';
 import { Relay } from '../daemon/relay.js';
+import type { ReloadSummary } from '../daemon/reload-plan.js';
 import { summaryLine } from '../daemon/stats-report.js';
 import { createLogger, type Logger } from '../log.js';
 import { parseListenAddress } from '../metrics/listen-address.js';
@@ -36,6 +38,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     'stats-interval': { type: 'string' },
     'log-level': { type: 'string' },
     metrics: { type: 'string' },
+    state: { type: 'string' },
   });
   if (!values.config) throw new UsageError('--config FILE is required');
   const workers = integerFlag(values.workers, '--workers', 1, 64);
@@ -53,12 +56,19 @@ export async function runCommand(argv: string[]): Promise<number> {
     values.control = `${process.cwd()}/${values.control}`;
   }
 
-  const config = loadConfig(values.config, { interfaceExists });
-  if (workers !== undefined) config.workers = workers;
-  if (values.control !== undefined) config.control.socket = values.control;
-  if (statsInterval !== undefined) config.statsInterval = statsInterval;
-  if (logLevel !== undefined) config.logLevel = logLevel as LogLevel;
-  if (values.metrics !== undefined) config.metrics = { listen: values.metrics };
+  const configFile = values.config;
+  /** The config file with the command line's overrides: at start, and again at every reload. */
+  const readConfig = () => {
+    const config = loadConfig(configFile, { interfaceExists });
+    if (workers !== undefined) config.workers = workers;
+    if (values.control !== undefined) config.control.socket = values.control;
+    if (statsInterval !== undefined) config.statsInterval = statsInterval;
+    if (logLevel !== undefined) config.logLevel = logLevel as LogLevel;
+    if (values.metrics !== undefined) config.metrics = { listen: values.metrics };
+    return config;
+  };
+  const config = readConfig();
+  const stateFile = values.state === undefined ? undefined : resolve(values.state);
 
   const log = createLogger(config.logLevel);
   try {
@@ -69,7 +79,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     log.error(`start-up failed: ${err instanceof Error ? err.message : String(err)}`);
     return 2;
   }
-  const relay = new Relay(config, log);
+  const relay = new Relay(config, log, { configFile, loadConfig: readConfig, ...(stateFile ? { stateFile } : {}) });
 
   let stopRequested: (() => void) | undefined;
   const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
@@ -79,8 +89,16 @@ export async function runCommand(argv: string[]): Promise<number> {
   };
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGINT', () => onSignal('SIGINT'));
-  // A terminal closing, or an operator used to `kill -HUP` meaning reload, must not stop forwarding.
-  process.on('SIGHUP', () => log.warn('SIGHUP: reload is not supported yet; ignoring'));
+  // SIGHUP reloads the config file (a terminal closing must not stop forwarding either).
+  let running = false;
+  process.on('SIGHUP', () => {
+    if (!running) return log.warn('SIGHUP: still starting; reload ignored');
+    log.info(`SIGHUP: reloading ${configFile}`);
+    relay.reload().then(
+      (summary) => logReload(log, summary),
+      (err: unknown) => logReloadFailure(log, err),
+    );
+  });
 
   log.info(`starting (pid ${process.pid}): ${config.rules.length} rule(s) from ${values.config}`);
   const startup = relay.start().then(
@@ -112,6 +130,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 2;
   }
 
+  running = true;
   const timer =
     config.statsInterval > 0
       ? setInterval(() => {
@@ -133,4 +152,20 @@ export async function runCommand(argv: string[]): Promise<number> {
   const final = await relay.shutdown();
   process.stderr.write(`${new Date().toISOString()} mcr final: ${summaryLine(final)}\n`);
   return 0;
+}
+
+export function logReload(log: Logger, s: ReloadSummary): void {
+  const list = (ids: string[]) => (ids.length === 0 ? '-' : ids.join(','));
+  log.info(`reload: added ${list(s.added)} removed ${list(s.removed)} changed ${list(s.changed)} unchanged ${s.unchanged} (runtime rules kept: ${list(s.kept)})`);
+  for (const a of s.applied) log.info(`reload: ${a}`);
+  for (const i of s.ignoredUntilRestart) log.warn(`reload: ${i.setting} changed in the file (${JSON.stringify(i.running)} -> ${JSON.stringify(i.file)}): ignored until restart`);
+}
+
+function logReloadFailure(log: Logger, err: unknown): void {
+  if (err instanceof ConfigError) {
+    log.error(`reload refused, nothing changed: the config file has ${err.issues.length} problem(s):`);
+    for (const i of err.issues) log.error(`reload:   ${i.path ? `${i.path}: ` : ''}${i.message}`);
+  } else {
+    log.error(`reload failed, nothing changed: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }

@@ -15,7 +15,18 @@ import { InputPools } from './input-pools.js';
 import { InterfaceFaults } from './interface-faults.js';
 import { RuleMemberships } from './memberships.js';
 import { applyRuleChange, type RuleChange } from './rule-apply.js';
+import { planReload, restartOnlyDifferences, type ReloadSummary } from './reload-plan.js';
+import { readStateFile, writeStateFile } from './state-file.js';
 import { buildStatsReport, type StatsReport } from './stats-report.js';
+
+export interface RelayOptions {
+  /** Re-read by reload(): a SIGHUP or `mcr reload`. */
+  configFile?: string;
+  /** Reads the config file as `mcr run` does, command-line overrides applied. */
+  loadConfig?: () => RelayConfig;
+  /** `--state FILE`: the rules added at runtime, kept across restarts. */
+  stateFile?: string;
+}
 
 /**
  * The daemon: owns the rule table and wires the parts that act on it: the worker pools of the input
@@ -34,11 +45,15 @@ export class Relay {
   private metrics: MetricsServer | undefined;
   private changes: Promise<unknown> = Promise.resolve();
   private readonly startedAt = Date.now();
+  /** Ids the config file names; every other rule was added at runtime and is kept by a reload. */
+  private fileIds: Set<string>;
 
   constructor(
-    private readonly config: RelayConfig,
+    private config: RelayConfig,
     private readonly log: Logger,
+    private readonly options: RelayOptions = {},
   ) {
+    this.fileIds = new Set(config.rules.map((r) => r.id));
     this.pools = new InputPools(config, this.facts, log);
     this.memberships = new RuleMemberships(config.igmp.join, this.facts);
     this.faults = new InterfaceFaults(this.pools, this.memberships, this.facts, () => this.table, log);
@@ -51,7 +66,8 @@ export class Relay {
   /** Starts workers for the configured rules, joins their groups, then opens the control socket. */
   async start(): Promise<void> {
     this.warnTestOnly();
-    const first = RuleTable.from(this.config.rules);
+    let first = RuleTable.from(this.config.rules);
+    if (this.options.stateFile) first = this.withSavedRules(first, this.options.stateFile);
     await this.apply(first, { added: first.list(), removed: [] });
     const c = this.config.control;
     this.control = new ControlServer(
@@ -64,6 +80,7 @@ export class Relay {
             stats: () => this.stats(),
             add: (raw) => this.addRule(raw),
             remove: (id) => this.removeRule(id),
+            reload: () => this.reload(),
           },
           req,
         ),
@@ -90,6 +107,7 @@ export class Relay {
       const rule: Rule = { ...parsed, id };
       if (this.table.has(id)) throw new ConfigError([{ path: 'rule.id', message: `a rule with id "${id}" exists already` }]);
       await this.apply(this.table.with(rule), { added: [rule], removed: [] });
+      this.saveState();
       this.log.info(`rule ${id} added: ${rule.input.group}:${rule.input.port} on ${rule.input.interface} -> ${rule.outputs.length} output(s)`);
       return rule;
     });
@@ -101,8 +119,37 @@ export class Relay {
       const next = this.table.without(id);
       if (!rule || !next) throw new ProtocolError('ENOTFOUND', `no rule with id "${id}"`);
       await this.apply(next, { added: [], removed: [rule] });
+      this.saveState();
       this.log.info(`rule ${id} removed`);
       return rule;
+    });
+  }
+
+  /**
+   * Re-reads the config file and moves to its rules as one transaction (rule-apply.ts): unchanged
+   * rules are not touched (their workers keep forwarding, their counters go on), added ones start,
+   * removed ones stop and their groups are left, changed ones are replaced. Rules added at runtime are
+   * kept unless the file names their id. An invalid file throws ConfigError (every problem, with its
+   * path) and changes nothing; so does a change a worker refuses (EAPPLY, rolled back).
+   */
+  reload(): Promise<ReloadSummary> {
+    return this.serialise(async () => {
+      if (!this.options.loadConfig) throw new ProtocolError('EINVAL', 'this relay was not started from a config file');
+      const file = this.options.loadConfig();
+      const runtimeIds = new Set(this.table.list().filter((r) => !this.fileIds.has(r.id)).map((r) => r.id));
+      const plan = planReload(this.table, runtimeIds, file.rules);
+      const { change } = plan;
+      if (change.added.length > 0 || change.removed.length > 0) await this.apply(plan.next, change);
+      this.fileIds = new Set(file.rules.map((r) => r.id));
+      const summary: ReloadSummary = { ...plan.summary, ignoredUntilRestart: restartOnlyDifferences(this.config, file) };
+      if (file.logLevel !== this.config.logLevel) {
+        this.log.level = file.logLevel;
+        summary.applied.push(`logLevel ${this.config.logLevel} -> ${file.logLevel}`);
+      }
+      // What runs is what the running config says, except the rules and what was applied.
+      this.config = { ...this.config, rules: file.rules, logLevel: file.logLevel };
+      this.saveState();
+      return summary;
     });
   }
 
@@ -135,6 +182,37 @@ export class Relay {
   private async apply(next: RuleTable, change: RuleChange): Promise<void> {
     await applyRuleChange({ pools: this.pools, memberships: this.memberships, log: this.log }, this.table, next, change);
     this.table = next;
+  }
+
+  /** The runtime rules (those the config file does not name) to the state file, if there is one. */
+  private saveState(): void {
+    const file = this.options.stateFile;
+    if (!file) return;
+    try {
+      writeStateFile(file, this.table.list().filter((r) => !this.fileIds.has(r.id)));
+    } catch (err) {
+      this.log.error(`state file ${file}: cannot save the runtime rules: ${(err as Error).message}`);
+    }
+  }
+
+  /** Adds the saved runtime rules the file does not name; one that no longer fits is logged and skipped. */
+  private withSavedRules(table: RuleTable, file: string): RuleTable {
+    const { rules, skipped } = readStateFile(file, { interfaceExists });
+    for (const issue of skipped) this.log.warn(`state file ${file}: skipping a saved rule: ${issue.path}: ${issue.message}`);
+    for (const rule of rules) {
+      if (this.fileIds.has(rule.id)) {
+        this.log.info(`state file ${file}: rule ${rule.id} is in the config file, which wins`);
+        continue;
+      }
+      try {
+        table = table.with(rule);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        this.log.warn(`state file ${file}: skipping rule ${rule.id}: ${err.message}`);
+      }
+    }
+    if (rules.length > 0) this.log.info(`state file ${file}: ${table.size - this.config.rules.length} runtime rule(s) restored`);
+    return table;
   }
 
   private serialise<T>(change: () => Promise<T>): Promise<T> {

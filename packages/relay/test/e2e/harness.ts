@@ -75,6 +75,16 @@ export class RelayProcess {
     }
   }
 
+  /** The config file `mcr run` was started with (for reload tests to rewrite). */
+  get configFile(): string {
+    return join(this.dir, 'relay.json5');
+  }
+
+  /** Rewrites the config file (same control socket); the relay reads it at its next reload. */
+  writeConfig(config: Record<string, unknown>): void {
+    writeFileSync(this.configFile, JSON.stringify({ ...config, control: { socket: this.control, ...(config.control as Record<string, unknown> | undefined) } }));
+  }
+
   async call(cmd: Command, args: Record<string, unknown> = {}): Promise<Response> {
     return request(this.control, cmd, args);
   }
