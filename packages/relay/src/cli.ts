@@ -3,6 +3,7 @@ import { ControlClientError } from './control/control-client.js';
 import { UsageError } from './cli/args.js';
 import { HELP, VERSION } from './cli/help.js';
 import { runCommand } from './cli/run-command.js';
+import { validateCommand } from './cli/validate-command.js';
 import { addCommand, listCommand, pingCommand, reloadCommand, removeCommand, statsCommand } from './cli/client-commands.js';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   stats: statsCommand,
   ping: pingCommand,
   reload: reloadCommand,
+  validate: validateCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,11 +1,11 @@
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
-import { LOG_LEVELS, type LogLevel } from '../config/types.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../config/types.js';
 import { resolve } from 'node:path';
 import { claimSocketPath, withdrawSocketPath } from '../control/socket-path.js';
 import { Relay } from '../daemon/relay.js';
 import type { ReloadSummary } from '../daemon/reload-plan.js';
-import { summaryLine } from '../daemon/stats-report.js';
+import { summaryLine, type StatsReport } from '../daemon/stats-report.js';
 import { createLogger, type Logger } from '../log.js';
 import { parseListenAddress } from '../metrics/listen-address.js';
 import { interfaceExists } from '../net/interfaces.js';
@@ -39,6 +39,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     'log-level': { type: 'string' },
     metrics: { type: 'string' },
     state: { type: 'string' },
+    'log-format': { type: 'string' },
   });
   if (!values.config) throw new UsageError('--config FILE is required');
   const workers = integerFlag(values.workers, '--workers', 1, 64);
@@ -46,6 +47,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   const logLevel = values['log-level'];
   if (logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new UsageError(`--log-level: must be one of ${LOG_LEVELS.join(' | ')}, got "${logLevel}"`);
+  }
+  const logFormat = values['log-format'];
+  if (logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormat)) {
+    throw new UsageError(`--log-format: must be one of ${LOG_FORMATS.join(' | ')}, got "${logFormat}"`);
   }
   if (values.metrics !== undefined) {
     const address = parseListenAddress(values.metrics);
@@ -65,12 +70,13 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (statsInterval !== undefined) config.statsInterval = statsInterval;
     if (logLevel !== undefined) config.logLevel = logLevel as LogLevel;
     if (values.metrics !== undefined) config.metrics = { listen: values.metrics };
+    if (logFormat !== undefined) config.logFormat = logFormat as LogFormat;
     return config;
   };
   const config = readConfig();
   const stateFile = values.state === undefined ? undefined : resolve(values.state);
 
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, undefined, config.logFormat);
   try {
     // Before anything starts: a socket path we may not use (directory, group, another relay) refuses
     // the start with nothing to clean up.
@@ -136,7 +142,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       ? setInterval(() => {
           relay
             .stats()
-            .then((s) => process.stderr.write(`${new Date().toISOString()} mcr stats: ${summaryLine(s)}\n`))
+            .then((s) => summary(log, config.logFormat, 'stats', s))
             .catch(() => undefined);
         }, config.statsInterval * 1000)
       : undefined;
@@ -150,7 +156,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.exit(1);
   }, SHUTDOWN_DEADLINE_MS).unref();
   const final = await relay.shutdown();
-  process.stderr.write(`${new Date().toISOString()} mcr final: ${summaryLine(final)}\n`);
+  summary(log, config.logFormat, 'final', final);
   return 0;
 }
 
@@ -168,4 +174,10 @@ function logReloadFailure(log: Logger, err: unknown): void {
   } else {
     log.error(`reload failed, nothing changed: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/** The periodic and the final summary: a plain line in text, the totals as fields in JSON lines. */
+function summary(log: Logger, format: LogFormat, kind: 'stats' | 'final', s: StatsReport): void {
+  if (format === 'json') log.info(`${kind}: ${summaryLine(s)}`, { event: kind, rules: s.rules.length, memberships: s.igmp.memberships.length, ...s.totals });
+  else process.stderr.write(`${new Date().toISOString()} mcr ${kind}: ${summaryLine(s)}\n`);
 }
