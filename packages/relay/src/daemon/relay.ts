@@ -8,6 +8,7 @@ import { parseListenAddress } from '../metrics/listen-address.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
 import { InterfaceFactsCache } from '../net/interface-facts.js';
 import { InterfaceWatcher } from '../net/interface-watcher.js';
+import { effectiveCapabilities } from '../net/capabilities.js';
 import { interfaceExists } from '../net/interfaces.js';
 import { RuleTable } from '../rules/rule-table.js';
 import { dispatch } from './control-dispatch.js';
@@ -66,6 +67,12 @@ export class Relay {
   /** Starts workers for the configured rules, joins their groups, then opens the control socket. */
   async start(): Promise<void> {
     this.warnTestOnly();
+    const caps = effectiveCapabilities();
+    const uid = process.getuid?.() ?? -1;
+    this.log.info(`running as uid ${uid} with ${caps === null ? 'unknown capabilities' : caps.size === 0 ? 'neither CAP_NET_RAW nor CAP_NET_ADMIN' : [...caps].map((c) => `CAP_${c.toUpperCase()}`).join(', ')}`, {
+      uid,
+      capabilities: caps === null ? null : [...caps].join(','),
+    });
     let first = RuleTable.from(this.config.rules);
     if (this.options.stateFile) first = this.withSavedRules(first, this.options.stateFile);
     await this.apply(first, { added: first.list(), removed: [] });
