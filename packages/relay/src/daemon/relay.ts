@@ -8,6 +8,7 @@ import { parseListenAddress } from '../metrics/listen-address.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
 import { InterfaceFactsCache } from '../net/interface-facts.js';
 import { InterfaceWatcher } from '../net/interface-watcher.js';
+import { LinkMonitor } from '../net/link-monitor.js';
 import { effectiveCapabilities } from '../net/capabilities.js';
 import { interfaceExists } from '../net/interfaces.js';
 import { RuleTable } from '../rules/rule-table.js';
@@ -42,6 +43,7 @@ export class Relay {
   private readonly memberships: RuleMemberships;
   private readonly faults: InterfaceFaults;
   private readonly watcher: InterfaceWatcher;
+  private readonly linkEvents: LinkMonitor;
   private control: ControlServer | undefined;
   private metrics: MetricsServer | undefined;
   private changes: Promise<unknown> = Promise.resolve();
@@ -62,6 +64,7 @@ export class Relay {
       () => this.interfacesInUse(),
       (change) => void this.serialise(() => this.faults.onChange(change)).catch((err) => log.error(`interface ${change.name}: ${(err as Error).message}`)),
     );
+    this.linkEvents = new LinkMonitor(() => this.watcher.pollNow(), log);
   }
 
   /** Starts workers for the configured rules, joins their groups, then opens the control socket. */
@@ -100,6 +103,7 @@ export class Relay {
       await this.metrics.listen();
     }
     this.watcher.start(() => void this.serialise(() => this.faults.onPoll(this.watcher.states())).catch((err) => this.log.error(`interface poll: ${(err as Error).message}`)));
+    this.linkEvents.start();
     this.log.info(`control socket ${this.config.control.socket}; ${this.table.size} rule(s), ${this.config.workers} worker(s) per input interface, fanout ${this.config.fanout.mode}`);
   }
 
@@ -173,6 +177,7 @@ export class Relay {
 
   /** Stops taking requests, stops the workers, leaves every group. Returns the final stats. */
   async shutdown(): Promise<StatsReport> {
+    this.linkEvents.stop();
     this.watcher.stop();
     await this.control?.close();
     await this.metrics?.close();

@@ -31,12 +31,13 @@ export function readInterfaceState(name: string, addresses: Addresses = networkI
 
 /**
  * Polls the state of the interfaces the relay uses and reports each change (down, up, gone, back with
- * a new ifindex, a new or lost IPv4 address). Polling sysfs once a second costs nothing measurable and needs no netlink socket; an
- * outage is noticed within a second, which is what recovery needs.
+ * a new ifindex, a new or lost IPv4 address). It reads sysfs when an rtnetlink event arrives
+ * (LinkMonitor: within about 10 ms) and once a second anyway, the backstop for a missed event.
  */
 export class InterfaceWatcher {
   private readonly known = new Map<string, InterfaceState>();
   private timer: NodeJS.Timeout | undefined;
+  private onEveryPoll: (() => void) | undefined;
 
   constructor(
     private readonly names: () => string[],
@@ -45,12 +46,17 @@ export class InterfaceWatcher {
   ) {}
 
   start(onEveryPoll?: () => void): void {
+    this.onEveryPoll = onEveryPoll;
     this.poll();
-    this.timer = setInterval(() => {
-      this.poll();
-      onEveryPoll?.();
-    }, this.intervalMs);
+    this.timer = setInterval(() => this.pollNow(), this.intervalMs);
     this.timer.unref();
+  }
+
+  /** Reads every interface now (an rtnetlink event said something changed), as a poll does. */
+  pollNow(): void {
+    if (this.timer === undefined) return; // stopped
+    this.poll();
+    this.onEveryPoll?.();
   }
 
   stop(): void {

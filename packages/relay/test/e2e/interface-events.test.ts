@@ -1,0 +1,113 @@
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSender, type Lab } from '@mcr/netns-lab';
+import { chainLab, RelayProcess, ruleFor, sleep, streamPlan, waitFor } from './harness.js';
+
+// Interface changes arrive through rtnetlink (`ip monitor`, LinkMonitor) and the relay reacts within
+// 100 ms, where the one-second sysfs poll alone took up to a second.
+const run = promisify(execFile);
+const ip = (ns: string, ...args: string[]) => run('ip', ['-n', ns, ...args]);
+
+/** When the relay logged a line matching `pattern` (its ISO timestamp), in ms since the epoch. */
+function loggedAt(stderr: string, pattern: RegExp): number | undefined {
+  const line = stderr.split('\n').find((l) => pattern.test(l));
+  return line === undefined ? undefined : Date.parse(line.split(' ')[0]!);
+}
+
+/**
+ * Receives one output group in the sink namespace with a plain UDP socket and records, per source
+ * address, how many datagrams came and when the first did: what the relay put in the IPv4 header.
+ */
+function sourceProbe(ns: string, group: string, port: number, localAddress: string) {
+  const script = `
+    const s = require('node:dgram').createSocket({ type: 'udp4', reuseAddr: true });
+    const seen = {};
+    s.on('message', (_m, r) => { (seen[r.address] ??= { count: 0, first: Date.now() }).count++; });
+    s.bind(${port}, () => { s.addMembership('${group}', '${localAddress}'); console.log('ready'); });
+    process.on('SIGTERM', () => { console.log(JSON.stringify(seen)); process.exit(0); });`;
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const ready = waitFor('probe ready', async () => out.includes('ready'), 5000);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    ready,
+    async stop(): Promise<Record<string, { count: number; first: number }>> {
+      child.kill('SIGTERM');
+      await exited;
+      return JSON.parse(out.split('\n').filter(Boolean).at(-1)!);
+    },
+  };
+}
+
+describe('interface events (rtnetlink)', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await chainLab();
+  });
+  afterAll(async () => {
+    await lab?.down();
+  });
+
+  it('an output address change under traffic: the new source address within 100 ms, no packet lost', async () => {
+    const [s] = streamPlan(1);
+    const out = lab.topo.relay.outputs[0]!;
+    const sink = lab.topo.sinks[0]!;
+    const fresh = '10.250.0.1';
+    await run('ip', ['netns', 'exec', sink.ns, 'sysctl', '-qw', 'net.ipv4.conf.all.rp_filter=0', `net.ipv4.conf.${sink.ifname}.rp_filter=0`]);
+    const relay = await RelayProcess.start(lab.topo.relay.ns, { rules: [ruleFor(s!, lab)] });
+    const probe = sourceProbe(sink.ns, s!.outGroup, s!.outPort, sink.ip);
+    try {
+      await probe.ready;
+      const count = 8000;
+      const sending = runSender({ netns: lab.topo.source.ns, interface: lab.topo.source.ifname, streams: [{ group: s!.group, port: s!.port }], rate: 4000, count, ttl: 8 });
+      await sleep(800);
+      // The change is complete when the old address is gone; the relay may follow already at the add.
+      const startedAt = Date.now();
+      await ip(out.ns, 'addr', 'add', `${fresh}/24`, 'dev', out.ifname);
+      await ip(out.ns, 'addr', 'del', out.address, 'dev', out.ifname);
+      const changedAt = Date.now();
+      await waitFor('stats show the new address', async () => (await relay.result('stats')).interfaces.states.some((st: { name: string; ipv4: string }) => st.name === out.ifname && st.ipv4 === fresh), 2000);
+      const seenMs = loggedAt(relay.stderr, new RegExp(`interface ${out.ifname} has IPv4 ${fresh.replace(/\./g, '\\.')}`))! - changedAt;
+      await sending;
+      await sleep(300);
+      const sources = await probe.stop();
+      const firstNew = sources[fresh]?.first ?? Infinity;
+      console.info(`address change (ip addr add + del took ${changedAt - startedAt} ms): logged ${seenMs} ms after, first packet from ${fresh} ${firstNew - changedAt} ms after; ${JSON.stringify(sources)}`);
+      expect(Object.keys(sources).sort()).toEqual([out.ip, fresh].sort());
+      expect(sources[out.ip]!.count + sources[fresh]!.count).toBe(count);
+      expect(firstNew - changedAt).toBeLessThan(100);
+      expect(seenMs).toBeLessThan(100);
+    } finally {
+      await probe.stop().catch(() => undefined);
+      await relay.stop();
+      await ip(out.ns, 'addr', 'add', out.address, 'dev', out.ifname).catch(() => undefined);
+      await ip(out.ns, 'addr', 'del', `${fresh}/24`, 'dev', out.ifname).catch(() => undefined);
+    }
+  });
+
+  it('down and up of an output are reported within 100 ms', async () => {
+    const [s] = streamPlan(1);
+    const out = lab.topo.relay.outputs[0]!;
+    const relay = await RelayProcess.start(lab.topo.relay.ns, { rules: [ruleFor(s!, lab)] });
+    try {
+      // Timed by the relay's own log line: polling stats would add its round trips to the figure.
+      const events = async () => (await relay.result('stats')).interfaces.events as { down: number; up: number };
+      const downAt = Date.now();
+      await ip(out.ns, 'link', 'set', out.ifname, 'down');
+      await waitFor('down reported', async () => (await events()).down === 1, 2000);
+      const upAt = Date.now();
+      await ip(out.ns, 'link', 'set', out.ifname, 'up');
+      await waitFor('up reported', async () => (await events()).up === 1, 2000);
+      const downMs = loggedAt(relay.stderr, new RegExp(`interface ${out.ifname} is down`))! - downAt;
+      const upMs = loggedAt(relay.stderr, new RegExp(`interface ${out.ifname} is up`))! - upAt;
+      console.info(`link events: down seen after ${downMs} ms, up after ${upMs} ms`);
+      expect(downMs).toBeLessThan(100);
+      expect(upMs).toBeLessThan(100);
+    } finally {
+      await ip(out.ns, 'link', 'set', out.ifname, 'up').catch(() => undefined);
+      expect(await relay.stop()).toBe(0);
+    }
+  });
+});
