@@ -4,8 +4,8 @@ import type { Logger } from '../log.js';
 import type { ListenAddress } from './listen-address.js';
 import { RelayMetrics } from './relay-metrics.js';
 
-/** Scrapes connected at once; past it new connections are refused by the kernel's backlog, not queued here. */
-export const METRICS_MAX_CONNECTIONS = 8;
+/** Scrape connections served at once; a connection past it is closed at once (the scraper retries next interval). */
+export const METRICS_MAX_CONNECTIONS = 16;
 /** A scrape that has not sent its request within this is closed. */
 export const METRICS_REQUEST_TIMEOUT_MS = 5000;
 

@@ -50,7 +50,7 @@ describe('Prometheus metrics', () => {
     }
   });
 
-  it('off by default; --metrics turns it on; anything but /metrics is 404; concurrent scrapes all answered', async () => {
+  it('off by default; --metrics turns it on; anything but /metrics is 404; concurrent scrapes bounded, the relay unharmed', async () => {
     const streams = streamPlan(1);
     const ns = lab.topo.relay.ns;
     const plain = await RelayProcess.start(ns, { rules: streams.map((s) => ruleFor(s, lab)) });
@@ -61,8 +61,14 @@ describe('Prometheus metrics', () => {
     }
     const relay = await RelayProcess.start(ns, { rules: streams.map((s) => ruleFor(s, lab)) }, ['--metrics', '127.0.0.1:9465']);
     try {
-      const texts = await Promise.all(Array.from({ length: 20 }, () => scrape(ns, '127.0.0.1:9465')));
+      const texts = await Promise.all(Array.from({ length: 8 }, () => scrape(ns, '127.0.0.1:9465')));
       for (const t of texts) expect(t).toContain('mcr_rule_matched_packets_total{rule="s0"} 0');
+      // Past METRICS_MAX_CONNECTIONS (16) a connection is closed unanswered: some of 40 at once fail,
+      // every answer that comes is whole, and the relay goes on answering its control socket.
+      const flood = await Promise.allSettled(Array.from({ length: 40 }, () => scrape(ns, '127.0.0.1:9465')));
+      const answered = flood.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      expect(answered.length).toBeGreaterThan(0);
+      for (const t of answered) expect(t).toMatch(/mcr_rule_matched_packets_total\{rule="s0"\} 0\n[\s\S]*process_cpu_seconds_total/);
       const { stdout } = await run('ip', ['netns', 'exec', ns, 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', 'http://127.0.0.1:9465/']);
       expect(stdout).toBe('404');
       expect((await relay.result('ping')).pong).toBe(true);
