@@ -12,6 +12,8 @@ export interface InterfaceEvents {
   up: number;
   gone: number;
   back: number;
+  /** Renames followed by ifindex. */
+  renamed: number;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface InterfaceEvents {
  * re-joined and the tables that send on it are rebuilt. Only the input interfaces concerned are touched.
  */
 export class InterfaceFaults {
-  readonly events: InterfaceEvents = { down: 0, up: 0, gone: 0, back: 0 };
+  readonly events: InterfaceEvents = { down: 0, up: 0, gone: 0, back: 0, renamed: 0 };
 
   constructor(
     private readonly pools: InputPools,

@@ -9,6 +9,7 @@ import { MetricsServer } from '../metrics/metrics-server.js';
 import { InterfaceFactsCache } from '../net/interface-facts.js';
 import { InterfaceWatcher } from '../net/interface-watcher.js';
 import { LinkMonitor } from '../net/link-monitor.js';
+import { InterfaceRenames } from '../net/renames.js';
 import { effectiveCapabilities } from '../net/capabilities.js';
 import { interfaceExists } from '../net/interfaces.js';
 import { RuleTable } from '../rules/rule-table.js';
@@ -38,7 +39,8 @@ export interface RelayOptions {
  */
 export class Relay {
   private table = RuleTable.empty;
-  private readonly facts = new InterfaceFactsCache();
+  private readonly renames = new InterfaceRenames();
+  private readonly facts = new InterfaceFactsCache(this.renames);
   private readonly pools: InputPools;
   private readonly memberships: RuleMemberships;
   private readonly faults: InterfaceFaults;
@@ -63,6 +65,12 @@ export class Relay {
     this.watcher = new InterfaceWatcher(
       () => this.interfacesInUse(),
       (change) => void this.serialise(() => this.faults.onChange(change)).catch((err) => log.error(`interface ${change.name}: ${(err as Error).message}`)),
+      undefined,
+      this.renames,
+      (configured, now) => {
+        this.faults.events.renamed++;
+        log.warn(`interface ${configured} was renamed to ${now}: followed by ifindex (rules keep the name ${configured})`, { interface: configured, renamedTo: now });
+      },
     );
     this.linkEvents = new LinkMonitor(() => this.watcher.pollNow(), log);
   }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { interfaceIsUp } from './interfaces.js';
+import { InterfaceRenames, nameOfIfindex } from './renames.js';
 
 export interface InterfaceState {
   /** null while the interface does not exist. */
@@ -8,6 +9,8 @@ export interface InterfaceState {
   up: boolean;
   /** Its first IPv4 address, null while it has none: outputs send from it. */
   ipv4: string | null;
+  /** The name it has now, when it was renamed after the rules named it (followed by ifindex). */
+  renamedTo?: string;
 }
 
 export interface InterfaceChange {
@@ -43,6 +46,8 @@ export class InterfaceWatcher {
     private readonly names: () => string[],
     private readonly onChange: (change: InterfaceChange) => void,
     private readonly intervalMs = 1000,
+    private readonly renames = new InterfaceRenames(),
+    private readonly onRename: (configured: string, now: string) => void = () => undefined,
   ) {}
 
   start(onEveryPoll?: () => void): void {
@@ -68,13 +73,28 @@ export class InterfaceWatcher {
     return [...this.known].map(([name, s]) => ({ name, ...s }));
   }
 
+  private read(name: string, addresses: Addresses): InterfaceState {
+    const actual = this.renames.resolve(name);
+    const state = readInterfaceState(actual, addresses);
+    return actual === name ? state : { ...state, renamedTo: actual };
+  }
+
   poll(): void {
     const wanted = new Set(this.names());
     for (const name of this.known.keys()) if (!wanted.has(name)) this.known.delete(name);
     const addresses = networkInterfaces(); // one getifaddrs per poll, not one per interface
     for (const name of wanted) {
-      const after = readInterfaceState(name, addresses);
       const before = this.known.get(name);
+      let after = this.read(name, addresses);
+      if (after.ifindex === null && before?.ifindex != null) {
+        // Gone by name: renamed (the ifindex lives on) or really gone.
+        const now = nameOfIfindex(before.ifindex);
+        if (now !== null) {
+          this.renames.follow(name, now);
+          this.onRename(name, now);
+          after = this.read(name, addresses);
+        } else this.renames.forget(name);
+      }
       this.known.set(name, after);
       if (before && (before.ifindex !== after.ifindex || before.up !== after.up || before.ipv4 !== after.ipv4)) this.onChange({ name, before, after });
     }

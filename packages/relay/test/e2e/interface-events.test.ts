@@ -2,7 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSender, type Lab } from '@mcr/netns-lab';
-import { chainLab, RelayProcess, ruleFor, sleep, streamPlan, waitFor } from './harness.js';
+import { chainLab, pushTraffic, RelayProcess, ruleFor, sleep, streamPlan, waitFor } from './harness.js';
 
 // Interface changes arrive through rtnetlink (`ip monitor`, LinkMonitor) and the relay reacts within
 // 100 ms, where the one-second sysfs poll alone took up to a second.
@@ -107,6 +107,44 @@ describe('interface events (rtnetlink)', () => {
       expect(upMs).toBeLessThan(100);
     } finally {
       await ip(out.ns, 'link', 'set', out.ifname, 'up').catch(() => undefined);
+      expect(await relay.stop()).toBe(0);
+    }
+  });
+
+  it('an input and an output renamed under traffic are followed by ifindex: nothing stops, nothing is rebound', async () => {
+    const [s] = streamPlan(1);
+    const { ns } = lab.topo.relay;
+    const input = lab.topo.relay.inputs[0]!.ifname;
+    const output = lab.topo.relay.outputs[0]!.ifname;
+    const relay = await RelayProcess.start(ns, { rules: [ruleFor(s!, lab)] });
+    const renamed: Array<[string, string]> = [];
+    try {
+      const pids = (await relay.result('stats')).workers.map((w: { pid: number }) => w.pid);
+      // A rename needs the link down: the input is renamed without traffic loss checks, the output's
+      // copies are lost while it is down; what matters is that forwarding resumes on the same sockets.
+      for (const name of [input, output]) {
+        await ip(ns, 'link', 'set', name, 'down');
+        await ip(ns, 'link', 'set', name, 'name', `${name}x`);
+        renamed.push([`${name}x`, name]);
+        await ip(ns, 'link', 'set', `${name}x`, 'up');
+      }
+      await waitFor('renames followed', async () => (await relay.result('stats')).interfaces.events.renamed === 2, 3000);
+      const { received } = await pushTraffic(lab, [s!], { rate: 4000, count: 2000 });
+      expect(received.streams[0]!.unique).toBe(2000);
+      const stats = await relay.result('stats');
+      expect(stats.workers.map((w: { pid: number }) => w.pid)).toEqual(pids);
+      expect(stats.interfaces.events).toMatchObject({ gone: 0, back: 0, renamed: 2 });
+      expect(stats.interfaces.states.map((st: { name: string; renamedTo?: string }) => [st.name, st.renamedTo]).sort()).toEqual([
+        [input, `${input}x`],
+        [output, `${output}x`],
+      ]);
+      expect(relay.stderr).toMatch(new RegExp(`interface ${output} was renamed to ${output}x: followed by ifindex`));
+    } finally {
+      for (const [now, was] of renamed) {
+        await ip(ns, 'link', 'set', now, 'down').catch(() => undefined);
+        await ip(ns, 'link', 'set', now, 'name', was).catch(() => undefined);
+        await ip(ns, 'link', 'set', was, 'up').catch(() => undefined);
+      }
       expect(await relay.stop()).toBe(0);
     }
   });
