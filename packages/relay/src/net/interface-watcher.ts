@@ -9,6 +9,8 @@ export interface InterfaceState {
   up: boolean;
   /** Its first IPv4 address, null while it has none: outputs send from it. */
   ipv4: string | null;
+  /** Its MTU (0 while it does not exist): the workers' ring slots are sized from it. */
+  mtu: number;
   /** The name it has now, when it was renamed after the rules named it (followed by ifindex). */
   renamedTo?: string;
 }
@@ -23,12 +25,13 @@ type Addresses = ReturnType<typeof networkInterfaces>;
 
 export function readInterfaceState(name: string, addresses: Addresses = networkInterfaces()): InterfaceState {
   const sys = `/sys/class/net/${name}`;
-  if (!existsSync(sys)) return { ifindex: null, up: false, ipv4: null };
+  if (!existsSync(sys)) return { ifindex: null, up: false, ipv4: null, mtu: 0 };
   try {
     const ipv4 = addresses[name]?.find((a) => a.family === 'IPv4')?.address ?? null;
-    return { ifindex: Number(readFileSync(`${sys}/ifindex`, 'utf8').trim()), up: interfaceIsUp(name), ipv4 };
+    const mtu = Number(readFileSync(`${sys}/mtu`, 'utf8').trim());
+    return { ifindex: Number(readFileSync(`${sys}/ifindex`, 'utf8').trim()), up: interfaceIsUp(name), ipv4, mtu };
   } catch {
-    return { ifindex: null, up: false, ipv4: null }; // removed between the two reads
+    return { ifindex: null, up: false, ipv4: null, mtu: 0 }; // removed between the reads
   }
 }
 
@@ -96,7 +99,7 @@ export class InterfaceWatcher {
         } else this.renames.forget(name);
       }
       this.known.set(name, after);
-      if (before && (before.ifindex !== after.ifindex || before.up !== after.up || before.ipv4 !== after.ipv4)) this.onChange({ name, before, after });
+      if (before && (before.ifindex !== after.ifindex || before.up !== after.up || before.ipv4 !== after.ipv4 || before.mtu !== after.mtu)) this.onChange({ name, before, after });
     }
   }
 }
