@@ -24,7 +24,7 @@ function sourceProbe(ns: string, group: string, port: number, localAddress: stri
     const s = require('node:dgram').createSocket({ type: 'udp4', reuseAddr: true });
     const seen = {};
     s.on('message', (_m, r) => { (seen[r.address] ??= { count: 0, first: Date.now() }).count++; });
-    s.bind(${port}, () => { s.addMembership('${group}', '${localAddress}'); console.log('ready'); });
+    s.bind(${port}, () => { if (${Number(group.split('.')[0]) >= 224}) s.addMembership('${group}', '${localAddress}'); console.log('ready'); });
     process.on('SIGTERM', () => { console.log(JSON.stringify(seen)); process.exit(0); });`;
   const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
@@ -175,6 +175,37 @@ describe('interface events (rtnetlink)', () => {
     } finally {
       for (const l of links) await ip(l.ns, 'link', 'set', l.ifname, 'mtu', '1500').catch(() => undefined);
       expect(await relay.stop()).toBe(0);
+    }
+  });
+
+  it('a unicast output whose interface address changes: its workers are replaced and send from the new address', async () => {
+    const [s] = streamPlan(1);
+    const { relay: r, sinks } = lab.topo;
+    const out = r.outputs[0]!;
+    const sink = sinks[0]!;
+    // Same subnet, so the sink stays reachable: the old primary's removal promotes the new one.
+    const fresh = out.ip.replace(/\.\d+$/, '.200');
+    await run('ip', ['netns', 'exec', r.ns, 'sysctl', '-qw', `net.ipv4.conf.${out.ifname}.promote_secondaries=1`]);
+    const rule = { ...ruleFor(s!, lab), outputs: [{ interface: out.ifname, group: sink.ip, port: s!.outPort, ttl: 8 }] };
+    const relay = await RelayProcess.start(r.ns, { rules: [rule] });
+    const probe = sourceProbe(sink.ns, sink.ip, s!.outPort, sink.ip);
+    try {
+      await probe.ready;
+      const sending = runSender({ netns: lab.topo.source.ns, interface: lab.topo.source.ifname, streams: [{ group: s!.group, port: s!.port }], rate: 2000, count: 6000, ttl: 8 });
+      await sleep(800);
+      await ip(out.ns, 'addr', 'add', `${fresh}/${out.address.split('/')[1]}`, 'dev', out.ifname);
+      await ip(out.ns, 'addr', 'del', out.address, 'dev', out.ifname);
+      await sending;
+      await sleep(300);
+      const sources = await probe.stop();
+      console.info(`unicast output, address ${out.ip} -> ${fresh}: ${JSON.stringify(sources)}`);
+      expect(sources[fresh]?.count ?? 0).toBeGreaterThan(1000);
+      expect(relay.stderr).toMatch(new RegExp(`restarting the workers of ${r.inputs[0]!.ifname}: the unicast sockets on ${out.ifname} must be bound to its new address`));
+    } finally {
+      await probe.stop().catch(() => undefined);
+      await relay.stop();
+      await ip(out.ns, 'addr', 'add', out.address, 'dev', out.ifname).catch(() => undefined);
+      await ip(out.ns, 'addr', 'del', `${fresh}/${out.address.split('/')[1]}`, 'dev', out.ifname).catch(() => undefined);
     }
   });
 });
