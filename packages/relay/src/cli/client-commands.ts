@@ -115,6 +115,11 @@ function formatStats(s: StatsReport): string {
     );
     if (w.lastError) lines.push(`    last error: ${w.lastError}`);
   }
+  lines.push('', 'interfaces:');
+  for (const i of s.interfaces.states) {
+    const fanout = i.fanout ? `  fanout ${i.fanout.mode === 'off' ? 'off' : `group ${i.fanout.id ?? '?'} mode ${i.fanout.mode}`}` : '';
+    lines.push(`  ${i.name}${i.renamedTo ? ` (now ${i.renamedTo})` : ''} ifindex ${i.ifindex ?? '-'} ${i.up ? 'up' : 'DOWN'} ipv4 ${i.ipv4 ?? '-'} mtu ${i.mtu}${fanout}`);
+  }
   const g = s.igmp;
   lines.push('', `igmp: attempted ${g.attempted} succeeded ${g.succeeded} failed ${g.failed} left ${g.left}`);
   for (const m of g.memberships) lines.push(`  ${m.interface} ${m.group} (rules: ${m.rules.join(', ')})${m.joined ? '' : ` NOT JOINED: ${m.error}; retrying`}`);

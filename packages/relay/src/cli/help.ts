@@ -67,7 +67,8 @@ Lists the rules of the running relay.`,
 
 Shows counters: per rule (matched, rate-limited, per output forwarded), per worker (pid, state
 running | restarting | failing, restarts, last error, loop-guard and TTL drops), totals, and the IGMP
-counters and current memberships.`,
+counters and current memberships, and the interfaces in use (state, address, MTU, and the
+PACKET_FANOUT group and mode of an input's workers).`,
   validate: `Usage: mcr validate --config FILE [--skip-interfaces]
 
 Checks FILE as 'mcr run' would, without starting anything, and prints every problem with the path of
