@@ -6,10 +6,20 @@ import { chainLab, pushTraffic, RelayProcess, ruleFor, streamPlan } from './harn
 
 const run = promisify(execFile);
 
-/** GET /metrics from inside the relay's namespace, as an operator's curl there would. */
+/**
+ * GET `path` from inside the relay's namespace, as an operator's curl there would (node's fetch: no
+ * curl needed on the test machine). Resolves with the body of a 200; rejects otherwise.
+ */
+async function get(ns: string, address: string, path = '/metrics'): Promise<{ status: number; body: string }> {
+  const script = `fetch('http://${address}${path}', { signal: AbortSignal.timeout(5000) }).then(async (r) => process.stdout.write(JSON.stringify({ status: r.status, body: await r.text() })), () => process.exit(1));`;
+  const { stdout } = await run('ip', ['netns', 'exec', ns, process.execPath, '-e', script]);
+  return JSON.parse(stdout) as { status: number; body: string };
+}
+
 async function scrape(ns: string, address: string): Promise<string> {
-  const { stdout } = await run('ip', ['netns', 'exec', ns, 'curl', '-sf', '--max-time', '5', `http://${address}/metrics`]);
-  return stdout;
+  const { status, body } = await get(ns, address);
+  if (status !== 200) throw new Error(`GET /metrics: HTTP ${status}`);
+  return body;
 }
 
 function outputPackets(text: string): Map<string, number> {
@@ -69,8 +79,7 @@ describe('Prometheus metrics', () => {
       const answered = flood.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       expect(answered.length).toBeGreaterThan(0);
       for (const t of answered) expect(t).toMatch(/mcr_rule_matched_packets_total\{rule="s0"\} 0\n[\s\S]*process_cpu_seconds_total/);
-      const { stdout } = await run('ip', ['netns', 'exec', ns, 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', 'http://127.0.0.1:9465/']);
-      expect(stdout).toBe('404');
+      expect((await get(ns, '127.0.0.1:9465', '/')).status).toBe(404);
       expect((await relay.result('ping')).pong).toBe(true);
     } finally {
       expect(await relay.stop()).toBe(0);
