@@ -3,7 +3,8 @@ import { ControlClientError } from './control/control-client.js';
 import { UsageError } from './cli/args.js';
 import { HELP, VERSION } from './cli/help.js';
 import { runCommand } from './cli/run-command.js';
-import { addCommand, listCommand, pingCommand, removeCommand, statsCommand } from './cli/client-commands.js';
+import { validateCommand } from './cli/validate-command.js';
+import { addCommand, listCommand, pingCommand, reloadCommand, removeCommand, statsCommand } from './cli/client-commands.js';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   run: runCommand,
@@ -12,6 +13,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   list: listCommand,
   stats: statsCommand,
   ping: pingCommand,
+  reload: reloadCommand,
+  validate: validateCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

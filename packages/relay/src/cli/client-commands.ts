@@ -1,5 +1,6 @@
 import { request } from '../control/control-client.js';
 import type { Response } from '../control/protocol.js';
+import type { ReloadSummary } from '../daemon/reload-plan.js';
 import type { StatsReport } from '../daemon/stats-report.js';
 import type { Rule } from '../config/types.js';
 import { integerFlag, parse, parseEndpoint, UsageError } from './args.js';
@@ -77,6 +78,22 @@ export async function removeCommand(argv: string[]): Promise<number> {
   return finish(res, values.json, (r: { rule: Rule }) => `removed ${r.rule.id}`);
 }
 
+export async function reloadCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, common);
+  // A reload may start and stop workers: allow it the time a rule change may take, and more.
+  const res = await request(values.control ?? CONTROL_DEFAULT, 'reload', {}, 30_000);
+  if (!res.ok && res.error.issues && !values.json) {
+    for (const i of res.error.issues) process.stderr.write(`  ${i.path ? `${i.path}: ` : ''}${i.message}\n`);
+  }
+  return finish(res, values.json, (r: ReloadSummary) => {
+    const list = (ids: string[]) => (ids.length === 0 ? '-' : ids.join(', '));
+    const lines = [`added: ${list(r.added)}`, `removed: ${list(r.removed)}`, `changed: ${list(r.changed)}`, `unchanged: ${r.unchanged}`, `runtime rules kept: ${list(r.kept)}`];
+    for (const a of r.applied) lines.push(`applied: ${a}`);
+    for (const i of r.ignoredUntilRestart) lines.push(`ignored until restart: ${i.setting}`);
+    return lines.join('\n');
+  });
+}
+
 function formatRule(r: Rule): string {
   const i = r.input;
   const outs = r.outputs.map((o) => `${o.interface}:${o.group}:${o.port}:${o.ttl}${o.ttlMode === 'set' ? ' (ttl set)' : ''}`).join(', ');
@@ -97,6 +114,11 @@ function formatStats(s: StatsReport): string {
         ` ownframes ${w.ownFrames} ttlexpired ${w.ttlExpired} ratelimited ${w.rateLimited} badsum ${w.badChecksum} absent ${w.outputAbsent}`,
     );
     if (w.lastError) lines.push(`    last error: ${w.lastError}`);
+  }
+  lines.push('', 'interfaces:');
+  for (const i of s.interfaces.states) {
+    const fanout = i.fanout ? `  fanout ${i.fanout.mode === 'off' ? 'off' : `group ${i.fanout.id ?? '?'} mode ${i.fanout.mode}`}` : '';
+    lines.push(`  ${i.name}${i.renamedTo ? ` (now ${i.renamedTo})` : ''} ifindex ${i.ifindex ?? '-'} ${i.up ? 'up' : 'DOWN'} ipv4 ${i.ipv4 ?? '-'} mtu ${i.mtu}${fanout}`);
   }
   const g = s.igmp;
   lines.push('', `igmp: attempted ${g.attempted} succeeded ${g.succeeded} failed ${g.failed} left ${g.left}`);

@@ -12,6 +12,8 @@ Commands:
   list      list the rules of a running relay
   stats     show counters: per rule, per worker, IGMP
   ping      check that a relay answers on its control socket
+  validate  check a config file: every problem with its field path (exit 0 valid, 2 invalid)
+  reload    re-read the relay's config file and apply the difference (as SIGHUP does)
 
 Run 'mcr <command> --help' for the options of a command.
 The control socket defaults to $MCR_CONTROL or /run/mcr/control.sock.
@@ -20,7 +22,8 @@ Exit status: 0 success, 1 the relay refused or failed the request, 2 usage or co
 
 Starts the relay: for every input interface in use, N worker processes in one PACKET_FANOUT group;
 one IGMP membership owner per interface; a control socket. SIGTERM or SIGINT stops the workers,
-leaves every group, prints final stats and exits 0 (during start-up too). SIGHUP is ignored.
+leaves every group, prints final stats and exits 0 (during start-up too). SIGHUP reloads the
+config file (see 'mcr reload --help').
 A start-up that fails (bad config, socket directory or group, another relay on the socket) exits 2.
 
 Options:
@@ -29,6 +32,11 @@ Options:
   --control PATH         control socket path (overrides "control.socket")
   --stats-interval SEC   one-line summary on stderr every SEC seconds; 0 turns it off (default 10)
   --log-level LEVEL      error | warn | info | debug (default info)
+  --log-format FORMAT    text | json (one JSON object per line; overrides "logFormat")
+  --metrics ADDR         serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9464
+                         (overrides "metrics.listen"; default: off)
+  --state FILE           keep the rules added at runtime (mcr add/remove) in FILE, and restore them
+                         at the next start (written atomically on every change)
   -h, --help             this help`,
   add: `Usage: mcr add --input IFACE:GROUP:PORT --output IFACE:GROUP:PORT[:TTL] [--output ...] [options]
 
@@ -59,7 +67,22 @@ Lists the rules of the running relay.`,
 
 Shows counters: per rule (matched, rate-limited, per output forwarded), per worker (pid, state
 running | restarting | failing, restarts, last error, loop-guard and TTL drops), totals, and the IGMP
-counters and current memberships.`,
+counters and current memberships, and the interfaces in use (state, address, MTU, and the
+PACKET_FANOUT group and mode of an input's workers).`,
+  validate: `Usage: mcr validate --config FILE [--skip-interfaces]
+
+Checks FILE as 'mcr run' would, without starting anything, and prints every problem with the path of
+its field (e.g. rules[3].outputs[0].port: must be 1..65535, got 70000). Interfaces are looked up in
+this network namespace; --skip-interfaces leaves them unchecked (a file meant for another host).
+Exit status: 0 valid, 2 invalid (or unreadable).`,
+  reload: `Usage: mcr reload [--control PATH] [--json]
+
+Asks the relay to re-read its config file (as SIGHUP does) and apply the difference as one
+transaction: unchanged rules keep forwarding and counting, added rules start, removed rules stop and
+their groups are left, changed rules are replaced. Rules added at runtime (mcr add) are kept unless
+the file names their id. An invalid file changes nothing: every problem is printed with its field
+path (exit 1). workers, fanout, dataPlane, igmp, control, metrics, statsInterval, logFormat and testOnly take
+effect only at the next start (reported as ignored until restart); logLevel applies at once.`,
   ping: `Usage: mcr ping [--control PATH] [--json]
 
 Exits 0 when a relay answers on the control socket, 1 otherwise.`,

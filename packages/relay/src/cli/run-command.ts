@@ -1,10 +1,13 @@
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
-import { LOG_LEVELS, type LogLevel } from '../config/types.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../config/types.js';
+import { resolve } from 'node:path';
 import { claimSocketPath, withdrawSocketPath } from '../control/socket-path.js';
 import { Relay } from '../daemon/relay.js';
-import { summaryLine } from '../daemon/stats-report.js';
+import type { ReloadSummary } from '../daemon/reload-plan.js';
+import { summaryLine, type StatsReport } from '../daemon/stats-report.js';
 import { createLogger, type Logger } from '../log.js';
+import { parseListenAddress } from '../metrics/listen-address.js';
 import { interfaceExists } from '../net/interfaces.js';
 import { integerFlag, numberFlag, parse, UsageError } from './args.js';
 
@@ -34,6 +37,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     control: { type: 'string' },
     'stats-interval': { type: 'string' },
     'log-level': { type: 'string' },
+    metrics: { type: 'string' },
+    state: { type: 'string' },
+    'log-format': { type: 'string' },
   });
   if (!values.config) throw new UsageError('--config FILE is required');
   const workers = integerFlag(values.workers, '--workers', 1, 64);
@@ -42,18 +48,35 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new UsageError(`--log-level: must be one of ${LOG_LEVELS.join(' | ')}, got "${logLevel}"`);
   }
+  const logFormat = values['log-format'];
+  if (logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormat)) {
+    throw new UsageError(`--log-format: must be one of ${LOG_FORMATS.join(' | ')}, got "${logFormat}"`);
+  }
+  if (values.metrics !== undefined) {
+    const address = parseListenAddress(values.metrics);
+    if (typeof address === 'string') throw new UsageError(`--metrics: ${address}`);
+  }
   if (values.control !== undefined && !values.control.startsWith('/')) {
     // Relative paths would silently depend on the daemon's working directory.
     values.control = `${process.cwd()}/${values.control}`;
   }
 
-  const config = loadConfig(values.config, { interfaceExists });
-  if (workers !== undefined) config.workers = workers;
-  if (values.control !== undefined) config.control.socket = values.control;
-  if (statsInterval !== undefined) config.statsInterval = statsInterval;
-  if (logLevel !== undefined) config.logLevel = logLevel as LogLevel;
+  const configFile = values.config;
+  /** The config file with the command line's overrides: at start, and again at every reload. */
+  const readConfig = () => {
+    const config = loadConfig(configFile, { interfaceExists });
+    if (workers !== undefined) config.workers = workers;
+    if (values.control !== undefined) config.control.socket = values.control;
+    if (statsInterval !== undefined) config.statsInterval = statsInterval;
+    if (logLevel !== undefined) config.logLevel = logLevel as LogLevel;
+    if (values.metrics !== undefined) config.metrics = { listen: values.metrics };
+    if (logFormat !== undefined) config.logFormat = logFormat as LogFormat;
+    return config;
+  };
+  const config = readConfig();
+  const stateFile = values.state === undefined ? undefined : resolve(values.state);
 
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, undefined, config.logFormat);
   try {
     // Before anything starts: a socket path we may not use (directory, group, another relay) refuses
     // the start with nothing to clean up.
@@ -62,7 +85,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     log.error(`start-up failed: ${err instanceof Error ? err.message : String(err)}`);
     return 2;
   }
-  const relay = new Relay(config, log);
+  const relay = new Relay(config, log, { configFile, loadConfig: readConfig, ...(stateFile ? { stateFile } : {}) });
 
   let stopRequested: (() => void) | undefined;
   const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
@@ -72,8 +95,16 @@ export async function runCommand(argv: string[]): Promise<number> {
   };
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGINT', () => onSignal('SIGINT'));
-  // A terminal closing, or an operator used to `kill -HUP` meaning reload, must not stop forwarding.
-  process.on('SIGHUP', () => log.warn('SIGHUP: reload is not supported yet; ignoring'));
+  // SIGHUP reloads the config file (a terminal closing must not stop forwarding either).
+  let running = false;
+  process.on('SIGHUP', () => {
+    if (!running) return log.warn('SIGHUP: still starting; reload ignored');
+    log.info(`SIGHUP: reloading ${configFile}`);
+    relay.reload().then(
+      (summary) => logReload(log, summary),
+      (err: unknown) => logReloadFailure(log, err),
+    );
+  });
 
   log.info(`starting (pid ${process.pid}): ${config.rules.length} rule(s) from ${values.config}`);
   const startup = relay.start().then(
@@ -105,12 +136,13 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 2;
   }
 
+  running = true;
   const timer =
     config.statsInterval > 0
       ? setInterval(() => {
           relay
             .stats()
-            .then((s) => process.stderr.write(`${new Date().toISOString()} mcr stats: ${summaryLine(s)}\n`))
+            .then((s) => summary(log, config.logFormat, 'stats', s))
             .catch(() => undefined);
         }, config.statsInterval * 1000)
       : undefined;
@@ -124,6 +156,28 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.exit(1);
   }, SHUTDOWN_DEADLINE_MS).unref();
   const final = await relay.shutdown();
-  process.stderr.write(`${new Date().toISOString()} mcr final: ${summaryLine(final)}\n`);
+  summary(log, config.logFormat, 'final', final);
   return 0;
+}
+
+export function logReload(log: Logger, s: ReloadSummary): void {
+  const list = (ids: string[]) => (ids.length === 0 ? '-' : ids.join(','));
+  log.info(`reload: added ${list(s.added)} removed ${list(s.removed)} changed ${list(s.changed)} unchanged ${s.unchanged} (runtime rules kept: ${list(s.kept)})`);
+  for (const a of s.applied) log.info(`reload: ${a}`);
+  for (const i of s.ignoredUntilRestart) log.warn(`reload: ${i.setting} changed in the file (${JSON.stringify(i.running)} -> ${JSON.stringify(i.file)}): ignored until restart`);
+}
+
+function logReloadFailure(log: Logger, err: unknown): void {
+  if (err instanceof ConfigError) {
+    log.error(`reload refused, nothing changed: the config file has ${err.issues.length} problem(s):`);
+    for (const i of err.issues) log.error(`reload:   ${i.path ? `${i.path}: ` : ''}${i.message}`);
+  } else {
+    log.error(`reload failed, nothing changed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** The periodic and the final summary: a plain line in text, the totals as fields in JSON lines. */
+function summary(log: Logger, format: LogFormat, kind: 'stats' | 'final', s: StatsReport): void {
+  if (format === 'json') log.info(`${kind}: ${summaryLine(s)}`, { event: kind, rules: s.rules.length, memberships: s.igmp.memberships.length, ...s.totals });
+  else process.stderr.write(`${new Date().toISOString()} mcr ${kind}: ${summaryLine(s)}\n`);
 }

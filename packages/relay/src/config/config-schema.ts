@@ -2,10 +2,11 @@ import { ConfigError } from './config-error.js';
 import { FieldReader, join } from './fields.js';
 import { readRule, type RuleCheckOptions } from './rule-schema.js';
 import { CONTROL_MODE_OTHERS, NATIVE_LIMITS } from './limits.js';
-import { DEFAULTS, FANOUT_MODES, LOG_LEVELS, type FanoutMode, type RelayConfig, type Rule, type TestOnlySettings } from './types.js';
+import { DEFAULTS, FANOUT_MODES, LOG_FORMATS, LOG_LEVELS, type FanoutMode, type RelayConfig, type Rule, type TestOnlySettings } from './types.js';
 import { RuleTable } from '../rules/rule-table.js';
+import { parseListenAddress } from '../metrics/listen-address.js';
 
-const TOP_LEVEL_KEYS = ['workers', 'dataPlane', 'fanout', 'igmp', 'control', 'statsInterval', 'logLevel', 'rules', 'testOnly'] as const;
+const TOP_LEVEL_KEYS = ['workers', 'dataPlane', 'fanout', 'igmp', 'control', 'statsInterval', 'logLevel', 'logFormat', 'metrics', 'rules', 'testOnly'] as const;
 
 /**
  * normalise -> default -> validate, in one pass that reports every issue with its field path.
@@ -83,8 +84,23 @@ export function parseConfig(value: unknown, options: RuleCheckOptions): RelayCon
     }
   }
 
+  let metrics: RelayConfig['metrics'];
+  if (obj.metrics !== undefined) {
+    const m = reader.object(obj.metrics, 'metrics');
+    if (m) {
+      reader.onlyKeys(m, 'metrics', ['listen']);
+      const listen = reader.string(m.listen, 'metrics.listen');
+      if (listen !== undefined) {
+        const parsed = parseListenAddress(listen);
+        if (typeof parsed === 'string') reader.fail('metrics.listen', parsed);
+        else metrics = { listen };
+      }
+    }
+  }
+
   const statsInterval = obj.statsInterval === undefined ? DEFAULTS.statsInterval : reader.number(obj.statsInterval, 'statsInterval', 0, 86400);
   const logLevel = obj.logLevel === undefined ? DEFAULTS.logLevel : reader.oneOf(obj.logLevel, 'logLevel', LOG_LEVELS);
+  const logFormat = obj.logFormat === undefined ? DEFAULTS.logFormat : reader.oneOf(obj.logFormat, 'logFormat', LOG_FORMATS);
 
   const rawRules = obj.rules === undefined ? [] : reader.array(obj.rules, 'rules') ?? [];
   const rules: Rule[] = [];
@@ -109,8 +125,10 @@ export function parseConfig(value: unknown, options: RuleCheckOptions): RelayCon
     fanout,
     igmp: { join: igmpJoin },
     control,
+    ...(metrics ? { metrics } : {}),
     statsInterval: statsInterval!,
     logLevel: logLevel!,
+    logFormat: logFormat!,
     rules,
     testOnly,
   };

@@ -3,6 +3,7 @@
 
 export type FanoutMode = 'hash' | 'cpu' | 'lb' | 'off';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+export type LogFormat = 'text' | 'json';
 
 export interface InputSpec {
   interface: string;
@@ -62,8 +63,12 @@ export interface RelayConfig {
   fanout: { mode: FanoutMode; id?: number };
   igmp: { join: boolean };
   control: { socket: string; mode: number; group?: string; idleTimeout: number; maxClients: number };
+  /** Prometheus endpoint (`GET /metrics`); absent: none. */
+  metrics?: { listen: string };
   statsInterval: number;
   logLevel: LogLevel;
+  /** text (default): one readable line per event; json: one JSON object per line (time, level, msg, fields). */
+  logFormat: LogFormat;
   rules: Rule[];
   testOnly: TestOnlySettings;
 }
@@ -78,6 +83,7 @@ export const DEFAULTS = {
   controlMaxClients: 128,
   statsInterval: 10,
   logLevel: 'info' as LogLevel,
+  logFormat: 'text' as LogFormat,
   ttl: 16,
   ttlMode: 'decrement' as TtlMode,
   maxWorkers: 64,
@@ -90,3 +96,4 @@ export const DEFAULTS = {
 export const FANOUT_MODES: readonly FanoutMode[] = ['hash', 'cpu', 'lb', 'off'];
 export const TTL_MODES: readonly TtlMode[] = ['decrement', 'set'];
 export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
+export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];

@@ -11,7 +11,7 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
  * connection until answers have gone out. Pipelining up to it keeps a client's round trips cheap.
  */
 export const MAX_REQUESTS_IN_FLIGHT = 16;
-export const COMMANDS = ['add', 'remove', 'list', 'stats', 'ping'] as const;
+export const COMMANDS = ['add', 'remove', 'list', 'stats', 'ping', 'reload'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface Request {

@@ -2,6 +2,7 @@ import { ConfigError } from '../config/config-error.js';
 import type { Rule } from '../config/types.js';
 import { failure, ok, type Request, type Response } from '../control/protocol.js';
 import { ProtocolError } from '../control/protocol.js';
+import type { ReloadSummary } from './reload-plan.js';
 import type { StatsReport } from './stats-report.js';
 
 /** What the control socket can ask of the relay. */
@@ -11,6 +12,7 @@ export interface RelayOperations {
   stats(): Promise<StatsReport>;
   add(raw: unknown): Promise<Rule>;
   remove(id: string): Promise<Rule>;
+  reload(): Promise<ReloadSummary>;
 }
 
 /** Answers one control request: every refusal becomes an error code the client can act on. */
@@ -28,6 +30,8 @@ export async function dispatch(ops: RelayOperations, req: Request): Promise<Resp
       case 'remove':
         if (typeof req.id !== 'string') return failure('EINVAL', 'remove: id must be a rule id string');
         return ok({ rule: await ops.remove(req.id) });
+      case 'reload':
+        return ok(await ops.reload());
     }
   } catch (err) {
     if (err instanceof ConfigError) return failure('EINVALIDCONFIG', err.message, err.issues);

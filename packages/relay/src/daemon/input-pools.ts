@@ -7,6 +7,7 @@ import type { RuleTable } from '../rules/rule-table.js';
 import type { RuleTableMessage } from '../workers/ipc.js';
 import type { RuleSpec } from '@mcr/relay-native';
 import { WorkerPool, type WorkerSnapshot } from '../workers/worker-pool.js';
+import { capabilityHint } from '../net/capabilities.js';
 import { nativeRulesFor } from './native-rules.js';
 
 /**
@@ -80,7 +81,7 @@ export class InputPools {
     this.pools.set(iface, pool);
     try {
       await pool.start(table);
-      if (startError !== undefined) throw new ProtocolError('EINTERNAL', `workers on ${iface} cannot start: ${startError}`);
+      if (startError !== undefined) throw new ProtocolError('EINTERNAL', `workers on ${iface} cannot start: ${startError}${capabilityHint(startError)}`);
     } catch (err) {
       await this.stop(iface);
       throw err;

@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import { isMulticast } from '../net/ipv4.js';
 import type { InterfaceFactsCache } from '../net/interface-facts.js';
 import type { InterfaceChange, InterfaceState } from '../net/interface-watcher.js';
 import type { RuleTable } from '../rules/rule-table.js';
@@ -12,6 +13,12 @@ export interface InterfaceEvents {
   up: number;
   gone: number;
   back: number;
+  /** Renames followed by ifindex. */
+  renamed: number;
+  /** MTU changes seen. */
+  mtu: number;
+  /** Worker pools replaced because of an interface change (a larger input MTU, a unicast source address). */
+  workerRestarts: number;
 }
 
 /**
@@ -22,7 +29,7 @@ export interface InterfaceEvents {
  * re-joined and the tables that send on it are rebuilt. Only the input interfaces concerned are touched.
  */
 export class InterfaceFaults {
-  readonly events: InterfaceEvents = { down: 0, up: 0, gone: 0, back: 0 };
+  readonly events: InterfaceEvents = { down: 0, up: 0, gone: 0, back: 0, renamed: 0, mtu: 0, workerRestarts: 0 };
 
   constructor(
     private readonly pools: InputPools,
@@ -55,6 +62,16 @@ export class InterfaceFaults {
     if (before.ipv4 !== after.ipv4) {
       this.logAddress(name, after.ipv4);
       await this.rebind(this.inputsSendingOn(name), 'all');
+      // relay-native keeps a unicast output's UDP socket bound to the address it was opened with
+      // (per ifindex and TTL) for the worker's life: only new workers send from the new address.
+      const unicast = this.inputsSendingUnicastOn(name);
+      if (after.ipv4 !== null && unicast.size > 0) await this.restartPools(unicast, `the unicast sockets on ${name} must be bound to its new address ${after.ipv4}`);
+    }
+    if (before.mtu !== after.mtu && after.mtu > 0) {
+      // The rings' frame slots were sized from the MTU when the workers opened them.
+      this.events.mtu++;
+      this.log.info(`interface ${name}: MTU ${before.mtu} -> ${after.mtu}`, { interface: name, mtu: after.mtu });
+      if (this.pools.get(name) && after.mtu > before.mtu) await this.restartPools(new Set([name]), `its rings were sized for MTU ${before.mtu}, it is ${after.mtu} now`);
     }
     if (before.up === after.up) return;
     if (after.up) this.events.up++;
@@ -82,6 +99,35 @@ export class InterfaceFaults {
 
   private logAddress(name: string, ipv4: string | null): void {
     this.log.info(ipv4 === null ? `interface ${name} has no IPv4 address: nothing is sent on it` : `interface ${name} has IPv4 ${ipv4}: sending on it`);
+  }
+
+  /** Input interfaces with a rule that sends unicast (multicast-to-unicast) on `name`. */
+  private inputsSendingUnicastOn(name: string): Set<string> {
+    const inputs = new Set<string>();
+    for (const rule of this.table().list()) if (rule.outputs.some((o) => o.interface === name && !isMulticast(o.group))) inputs.add(rule.input.interface);
+    return inputs;
+  }
+
+  /**
+   * Replaces the workers of `inputs` (stop, then start with the current table): what the data plane
+   * fixed at start-up must change. Forwarding on those inputs stops for the time a start takes
+   * (about 250 ms); logged as a warning with the reason.
+   */
+  private async restartPools(inputs: Set<string>, why: string): Promise<void> {
+    const table = this.table();
+    for (const iface of inputs) {
+      if (!this.pools.get(iface) || table.rulesOn(iface).length === 0) continue;
+      this.log.warn(`restarting the workers of ${iface}: ${why}`, { interface: iface });
+      this.events.workerRestarts++;
+      try {
+        await this.pools.stop(iface);
+        await this.pools.start(iface, this.pools.tableFor(iface, table));
+      } catch (err) {
+        // As when an input disappears: remembered as missing, started again by the next poll.
+        this.pools.missing.add(iface);
+        this.log.error(`restarting the workers of ${iface}: ${(err as Error).message}; retrying`);
+      }
+    }
   }
 
   /** Input interfaces with a rule that sends on `name`. */

@@ -30,7 +30,13 @@ export async function applyRuleChange(ctx: ApplyContext, current: RuleTable, nex
   const { pools, memberships, log } = ctx;
   const affected = new Set([...change.added, ...change.removed].map((r) => r.input.interface).filter((iface) => !pools.missing.has(iface)));
 
-  memberships.acquire(change.added);
+  // A rule replaced in place (same id, e.g. by a reload) keeps the membership it already holds:
+  // acquiring and then releasing the same (interface, group, rule) would leave the group.
+  const heldAfter = new Set(change.added.map(membershipKey));
+  const heldBefore = new Set(change.removed.map(membershipKey));
+  const joining = change.added.filter((r) => !heldBefore.has(membershipKey(r)));
+  const leaving = change.removed.filter((r) => !heldAfter.has(membershipKey(r)));
+  memberships.acquire(joining);
 
   const sent: string[] = [];
   const created: string[] = [];
@@ -63,7 +69,7 @@ export async function applyRuleChange(ctx: ApplyContext, current: RuleTable, nex
       }),
     );
     await Promise.all(created.map((iface) => pools.stop(iface)));
-    memberships.release(change.added);
+    memberships.release(joining);
     const first = failures.find((f) => f instanceof TableRefused) ?? failures[0];
     if (first instanceof TableRefused) {
       log.warn(`rule change refused by worker ${first.worker} and rolled back: ${first.reason}`);
@@ -72,7 +78,11 @@ export async function applyRuleChange(ctx: ApplyContext, current: RuleTable, nex
     throw first;
   }
 
-  memberships.release(change.removed);
+  memberships.release(leaving);
   await Promise.all(emptied.map((iface) => pools.stop(iface)));
   for (const iface of pools.missing) if (next.rulesOn(iface).length === 0) pools.missing.delete(iface);
+}
+
+function membershipKey(rule: Rule): string {
+  return `${rule.input.interface}|${rule.input.group}|${rule.id}`;
 }

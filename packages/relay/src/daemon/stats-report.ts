@@ -24,8 +24,9 @@ export interface StatsReport {
 }
 
 export interface InterfacesReport {
-  states: Array<{ name: string; ifindex: number | null; up: boolean; ipv4: string | null }>;
-  events: { down: number; up: number; gone: number; back: number };
+  /** `fanout`: the PACKET_FANOUT group of an input interface's workers; null for other interfaces. */
+  states: Array<{ name: string; ifindex: number | null; up: boolean; ipv4: string | null; mtu: number; renamedTo?: string; fanout: { id: number | null; mode: string } | null }>;
+  events: { down: number; up: number; gone: number; back: number; renamed: number; mtu: number; workerRestarts: number };
 }
 
 export function buildStatsReport(args: {

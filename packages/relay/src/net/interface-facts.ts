@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { interfaceExists, isEthernetInterface } from './interfaces.js';
+import { InterfaceRenames } from './renames.js';
 
 /** What the data plane needs to know about an interface to send on it. */
 export interface InterfaceFacts {
@@ -54,8 +55,10 @@ export class InterfaceFactsCache {
   private readonly facts = new Map<string, InterfaceFacts | null>();
   private macs: string[] | null = null;
 
+  constructor(private readonly renames = new InterfaceRenames()) {}
+
   get(name: string): InterfaceFacts | null {
-    if (!this.facts.has(name)) this.facts.set(name, readInterfaceFacts(name));
+    if (!this.facts.has(name)) this.facts.set(name, readInterfaceFacts(this.renames.resolve(name)));
     return this.facts.get(name)!;
   }
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { interfaceIsUp } from './interfaces.js';
+import { InterfaceRenames, nameOfIfindex } from './renames.js';
 
 export interface InterfaceState {
   /** null while the interface does not exist. */
@@ -8,6 +9,10 @@ export interface InterfaceState {
   up: boolean;
   /** Its first IPv4 address, null while it has none: outputs send from it. */
   ipv4: string | null;
+  /** Its MTU (0 while it does not exist): the workers' ring slots are sized from it. */
+  mtu: number;
+  /** The name it has now, when it was renamed after the rules named it (followed by ifindex). */
+  renamedTo?: string;
 }
 
 export interface InterfaceChange {
@@ -20,37 +25,46 @@ type Addresses = ReturnType<typeof networkInterfaces>;
 
 export function readInterfaceState(name: string, addresses: Addresses = networkInterfaces()): InterfaceState {
   const sys = `/sys/class/net/${name}`;
-  if (!existsSync(sys)) return { ifindex: null, up: false, ipv4: null };
+  if (!existsSync(sys)) return { ifindex: null, up: false, ipv4: null, mtu: 0 };
   try {
     const ipv4 = addresses[name]?.find((a) => a.family === 'IPv4')?.address ?? null;
-    return { ifindex: Number(readFileSync(`${sys}/ifindex`, 'utf8').trim()), up: interfaceIsUp(name), ipv4 };
+    const mtu = Number(readFileSync(`${sys}/mtu`, 'utf8').trim());
+    return { ifindex: Number(readFileSync(`${sys}/ifindex`, 'utf8').trim()), up: interfaceIsUp(name), ipv4, mtu };
   } catch {
-    return { ifindex: null, up: false, ipv4: null }; // removed between the two reads
+    return { ifindex: null, up: false, ipv4: null, mtu: 0 }; // removed between the reads
   }
 }
 
 /**
  * Polls the state of the interfaces the relay uses and reports each change (down, up, gone, back with
- * a new ifindex, a new or lost IPv4 address). Polling sysfs once a second costs nothing measurable and needs no netlink socket; an
- * outage is noticed within a second, which is what recovery needs.
+ * a new ifindex, a new or lost IPv4 address). It reads sysfs when an rtnetlink event arrives
+ * (LinkMonitor: within about 10 ms) and once a second anyway, the backstop for a missed event.
  */
 export class InterfaceWatcher {
   private readonly known = new Map<string, InterfaceState>();
   private timer: NodeJS.Timeout | undefined;
+  private onEveryPoll: (() => void) | undefined;
 
   constructor(
     private readonly names: () => string[],
     private readonly onChange: (change: InterfaceChange) => void,
     private readonly intervalMs = 1000,
+    private readonly renames = new InterfaceRenames(),
+    private readonly onRename: (configured: string, now: string) => void = () => undefined,
   ) {}
 
   start(onEveryPoll?: () => void): void {
+    this.onEveryPoll = onEveryPoll;
     this.poll();
-    this.timer = setInterval(() => {
-      this.poll();
-      onEveryPoll?.();
-    }, this.intervalMs);
+    this.timer = setInterval(() => this.pollNow(), this.intervalMs);
     this.timer.unref();
+  }
+
+  /** Reads every interface now (an rtnetlink event said something changed), as a poll does. */
+  pollNow(): void {
+    if (this.timer === undefined) return; // stopped
+    this.poll();
+    this.onEveryPoll?.();
   }
 
   stop(): void {
@@ -62,15 +76,30 @@ export class InterfaceWatcher {
     return [...this.known].map(([name, s]) => ({ name, ...s }));
   }
 
+  private read(name: string, addresses: Addresses): InterfaceState {
+    const actual = this.renames.resolve(name);
+    const state = readInterfaceState(actual, addresses);
+    return actual === name ? state : { ...state, renamedTo: actual };
+  }
+
   poll(): void {
     const wanted = new Set(this.names());
     for (const name of this.known.keys()) if (!wanted.has(name)) this.known.delete(name);
     const addresses = networkInterfaces(); // one getifaddrs per poll, not one per interface
     for (const name of wanted) {
-      const after = readInterfaceState(name, addresses);
       const before = this.known.get(name);
+      let after = this.read(name, addresses);
+      if (after.ifindex === null && before?.ifindex != null) {
+        // Gone by name: renamed (the ifindex lives on) or really gone.
+        const now = nameOfIfindex(before.ifindex);
+        if (now !== null) {
+          this.renames.follow(name, now);
+          this.onRename(name, now);
+          after = this.read(name, addresses);
+        } else this.renames.forget(name);
+      }
       this.known.set(name, after);
-      if (before && (before.ifindex !== after.ifindex || before.up !== after.up || before.ipv4 !== after.ipv4)) this.onChange({ name, before, after });
+      if (before && (before.ifindex !== after.ifindex || before.up !== after.up || before.ipv4 !== after.ipv4 || before.mtu !== after.mtu)) this.onChange({ name, before, after });
     }
   }
 }

@@ -91,6 +91,7 @@ export class WorkerPool {
   private readonly slots: Slot[] = [];
   private table: RuleTableMessage = { rules: [], context: { ownMacs: [] } };
   private fanoutId: number | null;
+  private fanoutLogged = false;
   private stopping = false;
   private started = false;
   private nextRequest = 1;
@@ -101,6 +102,11 @@ export class WorkerPool {
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.fanoutId = options.fanout.id ?? null;
+  }
+
+  /** The PACKET_FANOUT group the workers share: id null until the first worker created it, or with mode off. */
+  get fanout(): { id: number | null; mode: WorkerPoolOptions['fanout']['mode'] } {
+    return { id: this.options.fanout.mode === 'off' ? null : this.fanoutId, mode: this.options.fanout.mode };
   }
 
   get interfaceName(): string {
@@ -253,6 +259,16 @@ export class WorkerPool {
         switch (message.type) {
           case 'ready':
             if (this.fanoutId === null && message.fanoutId !== null) this.fanoutId = message.fanoutId;
+            if (!this.fanoutLogged) {
+              // The first thing to check when duplicates appear: which group, in which mode.
+              this.fanoutLogged = true;
+              const { mode } = this.options.fanout;
+              log.info(mode === 'off' ? `interface ${this.options.interface}: PACKET_FANOUT off (every worker gets every frame)` : `interface ${this.options.interface}: PACKET_FANOUT group ${this.fanoutId} mode ${mode}`, {
+                interface: this.options.interface,
+                fanoutId: this.fanoutId,
+                fanoutMode: mode,
+              });
+            }
             slot.ready = true;
             log.debug(`worker ${name} pid ${child.pid} ready (fanout ${message.fanoutId ?? 'off'})`);
             void this.requestTable(slot, this.table).then((answer) => {

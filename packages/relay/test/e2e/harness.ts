@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,14 +51,19 @@ export class RelayProcess {
     readonly exited: Promise<number | null>,
   ) {}
 
-  /** Starts `mcr run` with `config` in namespace `ns`; resolves once it answers ping. */
-  static async start(ns: string, config: Record<string, unknown>, extraArgs: string[] = []): Promise<RelayProcess> {
+  /**
+   * Starts `mcr run` with `config` in namespace `ns`; resolves once it answers ping. `runAs`: as that
+   * user, holding only `caps` (setpriv; the config and socket directory are made theirs).
+   */
+  static async start(ns: string, config: Record<string, unknown>, extraArgs: string[] = [], runAs?: RunAs): Promise<RelayProcess> {
     const dir = mkdtempSync(join(tmpdir(), 'mcr-e2e-'));
+    if (runAs) chownSync(dir, runAs.uid, runAs.gid);
     const controlConfig = { socket: join(dir, 'control.sock'), ...(config.control as Record<string, unknown> | undefined) };
     const control = controlConfig.socket as string;
     const file = join(dir, 'relay.json5');
     writeFileSync(file, JSON.stringify({ ...config, control: controlConfig }));
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, MCR_BIN, 'run', '--config', file, '--stats-interval', '0', ...extraArgs], {
+    if (runAs) chownSync(file, runAs.uid, runAs.gid);
+    const child = spawn('ip', ['netns', 'exec', ns, ...(runAs ? setprivArgs(runAs) : []), process.execPath, MCR_BIN, 'run', '--config', file, '--stats-interval', '0', ...extraArgs], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -73,6 +78,16 @@ export class RelayProcess {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  /** The config file `mcr run` was started with (for reload tests to rewrite). */
+  get configFile(): string {
+    return join(this.dir, 'relay.json5');
+  }
+
+  /** Rewrites the config file (same control socket); the relay reads it at its next reload. */
+  writeConfig(config: Record<string, unknown>): void {
+    writeFileSync(this.configFile, JSON.stringify({ ...config, control: { socket: this.control, ...(config.control as Record<string, unknown> | undefined) } }));
   }
 
   async call(cmd: Command, args: Record<string, unknown> = {}): Promise<Response> {
@@ -97,6 +112,28 @@ export class RelayProcess {
     rmSync(this.dir, { recursive: true, force: true });
     return this.exited;
   }
+}
+
+/** A user and the only capabilities it holds (names as setpriv writes them: net_raw, net_admin). */
+export interface RunAs {
+  uid: number;
+  gid: number;
+  caps: string[];
+}
+
+/** setpriv: switch to the user and keep exactly `caps` (ambient, so the workers inherit them across exec). */
+export function setprivArgs(runAs: RunAs): string[] {
+  const caps = runAs.caps.map((c) => `+${c}`).join(',');
+  return [
+    'setpriv',
+    `--reuid=${runAs.uid}`,
+    `--regid=${runAs.gid}`,
+    '--clear-groups',
+    `--inh-caps=-all${caps ? `,${caps}` : ''}`,
+    ...(caps ? [`--ambient-caps=${caps}`] : []),
+    `--bounding-set=-all${caps ? `,${caps}` : ''}`,
+    '--',
+  ];
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

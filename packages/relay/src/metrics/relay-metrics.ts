@@ -1,0 +1,118 @@
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { StatsReport } from '../daemon/stats-report.js';
+import { SCALAR_COUNTERS, type ScalarCounter } from '../workers/counters.js';
+
+/** Per-worker counters under the names operators know from node_exporter and friends. */
+const WORKER_COUNTER_NAMES: Record<ScalarCounter, { name: string; help: string }> = {
+  framesSeen: { name: 'mcr_worker_frames_total', help: 'Frames read from the input interface' },
+  matched: { name: 'mcr_worker_matched_total', help: 'Frames that matched a rule' },
+  noMatch: { name: 'mcr_worker_no_match_total', help: 'Dropped: UDP/IPv4 frames that matched no rule' },
+  malformed: { name: 'mcr_worker_malformed_total', help: 'Dropped: truncated or inconsistent headers' },
+  fragments: { name: 'mcr_worker_fragments_total', help: 'Dropped: IPv4 fragments' },
+  forwarded: { name: 'mcr_worker_forwarded_total', help: 'Copies sent on outputs' },
+  txErrors: { name: 'mcr_worker_tx_errors_total', help: 'Dropped: copies the kernel refused to send' },
+  kernelPackets: { name: 'mcr_worker_kernel_packets_total', help: 'Frames the kernel delivered to the ring (PACKET_STATISTICS)' },
+  kernelDrops: { name: 'mcr_worker_kernel_drops_total', help: 'Dropped by the kernel: the ring was full (PACKET_STATISTICS)' },
+  ownFrames: { name: 'mcr_worker_own_frames_total', help: "Dropped: frames from the relay's own interfaces (loop guard)" },
+  badChecksum: { name: 'mcr_worker_bad_checksum_total', help: 'Dropped: wrong IPv4 header checksum' },
+  ttlExpired: { name: 'mcr_worker_ttl_expired_total', help: 'Dropped: matched frames whose TTL was spent' },
+  rateLimited: { name: 'mcr_worker_rate_limited_total', help: "Dropped: frames over a rule's maxPps" },
+  outputAbsent: { name: 'mcr_worker_output_absent_total', help: 'Dropped: copies for an output interface that is gone or has no IPv4 address' },
+};
+
+type Labels<K extends string> = Partial<Record<K, string | number>>;
+
+/**
+ * The relay's counters as Prometheus metrics. Nothing here counts: every value is copied from one
+ * StatsReport (the snapshot `mcr stats --json` answers), so a scrape and `mcr stats` agree.
+ */
+export class RelayMetrics {
+  readonly registry = new Registry();
+  private readonly counters: Array<Counter<string>> = [];
+  private readonly gauges: Array<Gauge<string>> = [];
+
+  private readonly ruleMatched = this.counter('mcr_rule_matched_packets_total', 'Packets that matched the rule', ['rule']);
+  private readonly ruleBytes = this.counter('mcr_rule_matched_bytes_total', 'Bytes (IPv4 datagrams) that matched the rule', ['rule']);
+  private readonly ruleRateLimited = this.counter('mcr_rule_rate_limited_total', "Packets dropped over the rule's maxPps", ['rule']);
+  private readonly outPackets = this.counter('mcr_output_packets_total', 'Packets sent on the output', ['rule', 'interface', 'group', 'port']);
+  private readonly outBytes = this.counter('mcr_output_bytes_total', 'Bytes sent on the output', ['rule', 'interface', 'group', 'port']);
+  private readonly outTxErrors = this.counter('mcr_output_tx_errors_total', 'Copies the kernel refused to send on the output', ['rule', 'interface', 'group', 'port']);
+  private readonly worker = Object.fromEntries(
+    SCALAR_COUNTERS.map((k) => [k, this.counter(WORKER_COUNTER_NAMES[k].name, WORKER_COUNTER_NAMES[k].help, ['interface', 'worker'])]),
+  ) as Record<ScalarCounter, Counter<string>>;
+  private readonly workerRestarts = this.counter('mcr_worker_restarts_total', 'Times the worker slot was restarted', ['interface', 'worker']);
+  private readonly workerUp = this.gauge('mcr_worker_up', '1 when the worker process is alive', ['interface', 'worker', 'state']);
+  private readonly igmpJoins = this.counter('mcr_igmp_joins_total', 'IGMP joins, by result', ['result']);
+  private readonly igmpLeaves = this.counter('mcr_igmp_leaves_total', 'IGMP groups left', []);
+  private readonly igmpMemberships = this.gauge('mcr_igmp_memberships', 'Groups held (joined) on the interface', ['interface']);
+  private readonly igmpNotJoined = this.gauge('mcr_igmp_memberships_not_joined', 'Groups a rule needs that the kernel refused (retried)', ['interface']);
+  private readonly rules = this.gauge('mcr_rules', 'Rules in the table', []);
+  private readonly interfaceUp = this.gauge('mcr_interface_up', '1 when the interface is up', ['interface']);
+  private readonly interfaceEvents = this.counter('mcr_interface_events_total', 'Interface events seen by the watcher', ['event']);
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Prometheus text for `report`: every metric is rebuilt from it, so rules removed are gone. */
+  async render(report: StatsReport): Promise<string> {
+    for (const m of [...this.counters, ...this.gauges]) m.reset();
+    for (const r of report.rules) {
+      this.set(this.ruleMatched, { rule: r.id }, r.matched);
+      this.set(this.ruleBytes, { rule: r.id }, r.bytes);
+      this.set(this.ruleRateLimited, { rule: r.id }, r.rateLimited);
+      for (const o of r.outputs) {
+        const labels = { rule: r.id, interface: o.interface, group: o.group, port: o.port };
+        this.set(this.outPackets, labels, o.packets);
+        this.set(this.outBytes, labels, o.bytes);
+        this.set(this.outTxErrors, labels, o.txErrors);
+      }
+    }
+    for (const w of report.workers) {
+      const labels = { interface: w.interface, worker: w.index };
+      for (const k of SCALAR_COUNTERS) this.set(this.worker[k], labels, w[k]);
+      this.set(this.workerRestarts, labels, w.restarts);
+      this.workerUp.set({ ...labels, state: w.state }, w.alive ? 1 : 0);
+    }
+    const g = report.igmp;
+    this.set(this.igmpJoins, { result: 'succeeded' }, g.succeeded);
+    this.set(this.igmpJoins, { result: 'failed' }, g.failed);
+    this.set(this.igmpLeaves, {}, g.left);
+    const held = new Map<string, { joined: number; not: number }>();
+    for (const m of g.memberships) {
+      const n = held.get(m.interface) ?? { joined: 0, not: 0 };
+      if (m.joined) n.joined++;
+      else n.not++;
+      held.set(m.interface, n);
+    }
+    for (const [iface, n] of held) {
+      this.igmpMemberships.set({ interface: iface }, n.joined);
+      this.igmpNotJoined.set({ interface: iface }, n.not);
+    }
+    this.rules.set(report.rules.length);
+    for (const s of report.interfaces.states) this.interfaceUp.set({ interface: s.name }, s.up ? 1 : 0);
+    for (const [event, n] of Object.entries(report.interfaces.events)) this.set(this.interfaceEvents, { event }, n);
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  private counter<K extends string>(name: string, help: string, labelNames: K[]): Counter<K> {
+    const c = new Counter<K>({ name, help, labelNames, registers: [this.registry] });
+    this.counters.push(c as unknown as Counter<string>);
+    return c;
+  }
+
+  private gauge<K extends string>(name: string, help: string, labelNames: K[]): Gauge<K> {
+    const g = new Gauge<K>({ name, help, labelNames, registers: [this.registry] });
+    this.gauges.push(g as unknown as Gauge<string>);
+    return g;
+  }
+
+  /** A counter's value is the snapshot's, never an increment of ours. */
+  private set<K extends string>(c: Counter<K>, labels: Labels<K>, value: number): void {
+    c.inc(labels as never, value);
+  }
+}

@@ -1,0 +1,51 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MCR_BIN } from '../e2e/harness.js';
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'mcr-validate-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function validate(config: unknown, ...flags: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const file = join(dir, `c${Math.random().toString(36).slice(2)}.json5`);
+  writeFileSync(file, typeof config === 'string' ? config : JSON.stringify(config));
+  try {
+    const { stdout, stderr } = await run(process.execPath, [MCR_BIN, 'validate', '--config', file, ...flags]);
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const good = { rules: [{ id: 'a', input: { interface: 'lo', group: '239.1.1.1', port: 5001 }, outputs: [{ interface: 'lo', group: '239.9.9.1', port: 6001 }] }] };
+
+describe('mcr validate', () => {
+  it('exits 0 on a good file (interfaces unchecked with --skip-interfaces)', async () => {
+    const r = await validate({ ...good, rules: [{ ...good.rules[0], outputs: [{ interface: 'eth-elsewhere', group: '239.9.9.1', port: 6001 }] }] }, '--skip-interfaces');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/valid \(1 rule\(s\) on 1 input interface\(s\); interfaces not checked\)/);
+  });
+
+  it('exits 2 on a bad file, naming every bad field', async () => {
+    const r = await validate({
+      workers: 0,
+      logFormat: 'xml',
+      metrics: { listen: 'localhost:9464' },
+      rules: [{ input: { interface: 'lo', group: '10.0.0.1', port: 5001 }, outputs: [{ interface: 'nosuch0', group: '239.9.9.1', port: 70000 }] }],
+    });
+    expect(r.code).toBe(2);
+    for (const path of ['workers', 'logFormat', 'metrics.listen', 'rules[0].input.group', 'rules[0].outputs[0].interface', 'rules[0].outputs[0].port']) {
+      expect(r.stderr).toMatch(new RegExp(`^  ${path.replace(/[[\].]/g, '\\$&')}: `, 'm'));
+    }
+  });
+
+  it('exits 2 on a file that is not JSON5, and on a usage error', async () => {
+    expect((await validate('{ rules: [ }')).code).toBe(2);
+    expect((await validate(good, '--bogus')).code).toBe(2);
+  });
+});

@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Lab } from '@mcr/netns-lab';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { chainLab, MCR_BIN, RelayProcess, ruleFor, streamPlan } from './harness.js';
+
+const run = promisify(execFile);
+
+describe('logs and fanout visibility', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await chainLab();
+  });
+  afterAll(async () => {
+    await lab?.down();
+  });
+
+  it('logFormat json: every line one JSON object; the fanout group id and mode at info, and in stats', async () => {
+    const relay = await RelayProcess.start(lab.topo.relay.ns, { workers: 2, fanout: { mode: 'lb' }, logFormat: 'json', rules: streamPlan(1).map((s) => ruleFor(s, lab)) });
+    let stats;
+    let human = '';
+    try {
+      stats = await relay.result('stats');
+      human = (await run(process.execPath, [MCR_BIN, 'stats', '--control', relay.control])).stdout;
+    } finally {
+      expect(await relay.stop()).toBe(0);
+    }
+    const lines = relay.stderr.trim().split('\n');
+    const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const r of records) {
+      expect(typeof r.time).toBe('string');
+      expect(['error', 'warn', 'info', 'debug']).toContain(r.level);
+      expect(typeof r.msg).toBe('string');
+    }
+    const input = lab.topo.relay.inputs[0]!.ifname;
+    const fanoutLine = records.find((r) => r.fanoutId !== undefined);
+    expect(fanoutLine).toMatchObject({ level: 'info', interface: input, fanoutMode: 'lb' });
+    expect(typeof fanoutLine!.fanoutId).toBe('number');
+    const state = stats.interfaces.states.find((s: { name: string }) => s.name === input);
+    expect(state.fanout).toEqual({ id: fanoutLine!.fanoutId, mode: 'lb' });
+    expect(human).toMatch(new RegExp(`^  ${input} ifindex \\d+ up ipv4 \\S+ mtu 1500  fanout group ${fanoutLine!.fanoutId} mode lb$`, 'm'));
+    const output = stats.interfaces.states.find((s: { name: string }) => s.name === lab.topo.relay.outputs[0]!.ifname);
+    expect(output.fanout).toBeNull();
+    expect(records.some((r) => r.event === 'final' && typeof r.forwarded === 'number')).toBe(true);
+  });
+});
