@@ -11,6 +11,7 @@
 
 #include "egress.hpp"
 #include "forward_path.hpp"
+#include "ingress_filter.hpp"
 #include "rule_spec.hpp"
 #include "util/errors.hpp"
 
@@ -121,6 +122,12 @@ void DataPlaneWorker::SetRules(const Napi::CallbackInfo& info) {
         throw MakeNativeError(env, error.err, error.syscall, output.interfaceName);
       }
     }
+  }
+  // The kernel-side filter follows the table; if it cannot be attached the table is not published
+  // either, and the previous pair stays in force.
+  SysError filterError;
+  if (!ring_.AttachFilter(BuildIngressFilter(FilterKeysOf(table->rules())), filterError)) {
+    throw MakeNativeError(env, filterError.err, filterError.syscall, interfaceName_);
   }
   table_.store(table.get(), std::memory_order_seq_cst);
   tables_.push_back(std::move(table));
