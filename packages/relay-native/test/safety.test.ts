@@ -84,6 +84,18 @@ describe('data-plane safety (src -> relay -> sink)', () => {
     expect(c.framesSeen).toBe(6);
   });
 
+  it('passes a double-tagged frame through the kernel filter by its outer tag (metadata), with the IPv4 header after the inner tag', async () => {
+    const worker = await bed.worker([bed.rule('vlan42', [bed.output()], { vlan: 42 })]);
+    // veth moves the outer tag into metadata; the inner one stays in the bytes: the filter's
+    // in-frame-tag layout (IPv4 at 18) with the metadata VLAN winning, as the loop reads it.
+    const inner = udpFrame({ group: IN_GROUP, port: IN_PORT, vlan: 7 });
+    const doubleTagged = Buffer.concat([inner.subarray(0, 12), Buffer.from([0x81, 0x00, 0x00, 42]), inner.subarray(12)]);
+    const otherOuter = Buffer.concat([inner.subarray(0, 12), Buffer.from([0x81, 0x00, 0x00, 43]), inner.subarray(12)]);
+    await bed.inject([otherOuter, doubleTagged]);
+    const c = await worker.waitFor((v) => v.matched >= 1);
+    expect(c).toMatchObject({ matched: 1, forwarded: 1, noMatch: 0, framesSeen: 1 });
+  });
+
   it('holds ALLMULTI on the input while an allMulticast worker runs, and only then', async () => {
     // dev->flags as sysfs shows them (`ip link` shows only the ALLMULTI an administrator set).
     const allMulti = async () => {

@@ -25,6 +25,7 @@ const REPEATS = 3;
 const TCP_TARGET = '2G';
 
 const missingTools = ['iperf3', 'ethtool'].filter((tool) => spawnSync('which', [tool]).status !== 0);
+if (missingTools.length > 0) console.log(`tcp-noise: skipped, ${missingTools.join(' and ')} missing (tools/setup.sh installs them)`);
 
 interface Run {
   cpuUsPerPacket: number;
