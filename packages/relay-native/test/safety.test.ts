@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NATIVE_LIMITS, type OutputSpec } from '../src/index.js';
 import { AgentCallError } from './helpers/agent.js';
 import { ChainBed, IN_GROUP, IN_PORT, OUT_PORT } from './helpers/chain-bed.js';
+import { seededRandom } from './helpers/seeded.js';
 
 describe('data-plane safety (src -> relay -> sink)', () => {
   const bed = new ChainBed();
@@ -154,14 +155,7 @@ describe('data-plane safety (src -> relay -> sink)', () => {
   it('never crashes on any table validation accepts: each setRules applies or throws, forwarding goes on', async () => {
     // A seeded generator of valid but hostile tables: absent, unknown and loopback ifindexes,
     // unicast outputs to odd addresses, sources not on the interface, VLANs, rate limits, own MACs.
-    let seed = 0x5eed;
-    const next = (n: number) => {
-      // xorshift32: exact in 32-bit integer arithmetic
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) % n;
-    };
+    const next = seededRandom(0x5eed);
     const pick = <T>(items: readonly T[]): T => items[next(items.length)]!;
     const ip = () => `${next(256)}.${next(256)}.${next(256)}.${next(256)}`;
     const randomOutput = (): OutputSpec => ({
