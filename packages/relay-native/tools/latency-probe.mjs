@@ -3,13 +3,16 @@
 //
 //   node tools/latency-probe.mjs --rate 20000,50000 --seconds 3 --repeats 3 \
 //     --variant 'fixed300={"coalesceMicros":300}' --variant 'zero={"coalesceMicros":0}' --variant 'default={}'
+//     [--variant kernel]
 //
 // Sets up the lab's chain (src ns -> relay ns -> sink ns) once, then for every repeat, rate and
 // variant (interleaved: rung by rung, so drift in the shared machine's load hits every variant
 // alike) starts a DataPlaneWorker with those options in the relay namespace (test/fixtures/agent.mjs),
 // paces mcr-send at the rate (1000 B), reads mcr-recv's latency p50/p99 and the worker process's CPU
 // (sum of its threads' schedstat run time, /proc/PID/task/*/schedstat) over the sending window, and
-// tears everything down (the namespaces too, even on failure). Prints one JSON line per run and a
+// tears everything down (the namespaces too, even on failure). The variant named `kernel` is the
+// in-kernel reference instead (the lab's smcroute relay, same stream, path primed before counting;
+// its forwarding runs in the sender's softirq, so it has no CPU figure). Prints one JSON line per run and a
 // table of medians with min..max at the end. Needs root and the built package (nx run relay-native:build).
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -17,7 +20,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { chain, inNetns, runSender, startReceiver, uniquePrefix, up } from '@mcr/netns-lab';
+import { KernelRelay, chain, inNetns, runSender, startReceiver, uniquePrefix, up } from '@mcr/netns-lab';
 
 const { values } = parseArgs({
   options: {
@@ -33,8 +36,9 @@ const seconds = Number(values.seconds);
 const repeats = Number(values.repeats);
 const size = Number(values.size);
 const variants = values.variant.map((text) => {
+  if (text === 'kernel') return { name: 'kernel', kernel: true };
   const at = text.indexOf('=');
-  if (at < 1) throw new TypeError(`--variant must be NAME=JSON, received ${JSON.stringify(text)}`);
+  if (at < 1) throw new TypeError(`--variant must be NAME=JSON or kernel, received ${JSON.stringify(text)}`);
   return { name: text.slice(0, at), options: JSON.parse(text.slice(at + 1)) };
 });
 
@@ -105,7 +109,32 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/** One line of the report: the sender's and receiver's facts, and the relay's. */
+function runResult(variant, rate, sent, report, relay) {
+  const { p50, p99, max } = report.latencyUs;
+  return { variant, rate, achievedPps: Math.round(sent.achievedPps), p50, p99, max, missing: report.missing, ...relay };
+}
+
+/** The in-kernel reference (smcroute) on the same chain: the stream keeps its group and port. */
+async function runKernel(bed, rate) {
+  const relay = new KernelRelay();
+  await relay.start(bed.lab, [{ ...IN, outGroup: IN.group, outPort: IN.port }]);
+  try {
+    // (*,G) becomes (S,G) on the first packets: prime the path before the counted run.
+    await runSender({ netns: bed.ns.src, interface: bed.dev.src, streams: [IN], count: 50, size, ttl: 8, rate: 1000 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const count = Math.round(rate * seconds);
+    const sink = await startReceiver({ netns: bed.ns.sink, interface: bed.dev.sink, streams: [IN], expect: count, idleMs: 1000, durationSec: seconds + 30 });
+    const sent = await runSender({ netns: bed.ns.src, interface: bed.dev.src, streams: [IN], count, size, ttl: 8, rate });
+    const report = (await sink.result).streams[0];
+    return runResult('kernel', rate, sent, report, { cpuUsPerPacket: NaN, wakeupsPerPacket: NaN, forwarded: report.unique });
+  } finally {
+    await relay.stop();
+  }
+}
+
 async function runOnce(bed, variant, rate) {
+  if (variant.kernel) return runKernel(bed, rate);
   const agent = new Agent(bed.ns.relay);
   try {
     const options = { interface: bed.dev.relayIn, ifindex: bed.inIfindex, fanout: { mode: 'hash' }, ...variant.options };
@@ -128,18 +157,12 @@ async function runOnce(bed, variant, rate) {
     const switchesAfter = agent.switches();
     const report = (await sink.result).streams[0];
     const counters = await agent.call('worker.counters', { id: 'w' });
-    return {
-      variant: variant.name,
-      rate,
-      achievedPps: Math.round(sent.achievedPps),
-      p50: report.latencyUs.p50,
-      p99: report.latencyUs.p99,
-      max: report.latencyUs.max,
-      missing: report.missing,
-      cpuUsPerPacket: (cpuAfter - cpuBefore) / 1000 / Math.max(1, counters.forwarded),
-      wakeupsPerPacket: (switchesAfter - switchesBefore) / Math.max(1, counters.forwarded),
+    const forwarded = Math.max(1, counters.forwarded);
+    return runResult(variant.name, rate, sent, report, {
+      cpuUsPerPacket: (cpuAfter - cpuBefore) / 1000 / forwarded,
+      wakeupsPerPacket: (switchesAfter - switchesBefore) / forwarded,
       forwarded: counters.forwarded,
-    };
+    });
   } finally {
     await agent.close();
   }
@@ -150,6 +173,7 @@ const results = [];
 try {
   const { source, relay, sinks } = lab.topo;
   const bed = {
+    lab,
     ns: { src: source.ns, relay: relay.ns, sink: sinks[0].ns },
     dev: { src: source.ifname, relayIn: relay.inputs[0].ifname, relayOut: relay.outputs[0].ifname, sink: sinks[0].ifname },
   };
@@ -175,7 +199,8 @@ try {
   await lab.down();
 }
 
-const fmt = (xs, digits = 0) => `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}..${Math.max(...xs).toFixed(digits)})`;
+const fmt = (xs, digits = 0) =>
+  xs.some(Number.isNaN) ? '-' : `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}..${Math.max(...xs).toFixed(digits)})`;
 console.log(`\n| rate | variant | p50 us | p99 us | CPU us/pkt | wake-ups/pkt | missing |`);
 console.log(`|---|---|---|---|---|---|---|`);
 for (const rate of rates) {
