@@ -36,12 +36,13 @@ class Pacing {
   // Bulk: 100 kpps and above.
   static constexpr double kBulkRatePerNs = 100'000.0 / 1e9;
   static constexpr int64_t kBulkWindowNs = 300'000;
-  // The rate estimate follows the last ~16 ms, sampled in windows of at least 4 ms (an idle gap
-  // longer than that replaces it). Shorter windows mistook a paced sender's catch-up burst after a
-  // stall (up to 20 ms of packets at full speed, on a busy machine every few ms) for a bulk rate:
-  // at 50 kpps the loop then slept 300 us windows and its median latency went to 1-2 ms.
-  static constexpr int64_t kRateWindowNs = 4'000'000;
-  static constexpr int64_t kRateTauNs = 16'000'000;
+  // The rate estimate follows the last ~64 ms, sampled in windows of at least 16 ms (an idle gap
+  // longer than that replaces it). Shorter horizons (2 ms, then 16 ms) mistook a paced sender's
+  // catch-up burst after a stall (up to 20 ms of packets at full speed; on a busy machine every
+  // few ms) for a bulk rate: at 50 kpps the loop then slept, its sleeps stretched by the busy
+  // scheduler, and its median latency went to 1-2 ms. Over 64 ms a stall and its catch-up cancel.
+  static constexpr int64_t kRateWindowNs = 16'000'000;
+  static constexpr int64_t kRateTauNs = 64'000'000;
   // A request never goes below this: a shorter one is mostly the timer's own overhead.
   static constexpr int64_t kMinSleepNs = 1'000;
 
