@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 export NX_DAEMON=false NX_NO_CLOUD=true
 
 # iproute2: ip netns/veth/bridge; socat and smcroute: the baselines; build-essential + python3: node-gyp;
-# procps: sysctl; clang: the parser fuzzer (libFuzzer lives in clang's runtime package).
-DEBIAN_PACKAGES=(iproute2 socat smcroute build-essential python3 procps clang libclang-rt-14-dev)
+# procps: sysctl; clang: the parser fuzzer (libFuzzer lives in clang's runtime package);
+# iperf3 and ethtool: the relay-native TCP-noise test (a TCP flow across the relay's input, offloads on/off).
+DEBIAN_PACKAGES=(iproute2 socat smcroute build-essential python3 procps clang libclang-rt-14-dev iperf3 ethtool)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

@@ -14,7 +14,8 @@
         "src/rule_spec.cc",
         "src/tx_sockets.cc",
         "src/packet_ring.cc",
-        "src/file_lock.cc"
+        "src/file_lock.cc",
+        "src/ingress_filter.cc"
       ],
       "include_dirs": ["src", "<!(node -p \"require('node-addon-api').include_dir\")"],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],

@@ -24,6 +24,7 @@ export class DataPlaneWorker {
           o.coalesceMicros,
           o.allMulticast,
           o.injectedWorkNanos,
+          o.latencyBudgetMicros,
         ),
     );
     this.#fanoutId = this.#native.fanoutId();

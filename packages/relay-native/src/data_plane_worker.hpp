@@ -24,7 +24,7 @@ class DataPlaneWorker : public Napi::ObjectWrap<DataPlaneWorker> {
   static Napi::Function Define(Napi::Env env);
 
   // (interfaceName, ifindex, fanoutMode -1|0|1|2, fanoutId -1|0..65535, receiveBufferBytes, batchSize,
-  //  coalesceMicros, allMulticast, injectedWorkNanos)
+  //  coalesceMicros, allMulticast, injectedWorkNanos, latencyBudgetMicros)
   explicit DataPlaneWorker(const Napi::CallbackInfo& info);
   ~DataPlaneWorker() override;
 
@@ -45,11 +45,13 @@ class DataPlaneWorker : public Napi::ObjectWrap<DataPlaneWorker> {
 
   std::string interfaceName_;
   size_t batchSize_ = 64;
-  int64_t coalesceNs_ = 0;  // pause after a partial batch (see Run)
+  int64_t coalesceNs_ = 0;       // fixed pause after a partial batch (pacing.hpp)
+  int64_t latencyBudgetNs_ = 0;  // adaptive pacing's bound on the wait it adds (pacing.hpp)
   int64_t injectedWorkNs_ = 0;  // TEST-ONLY busy work per frame read (0: none)
   PacketRing ring_;
   int eventFd_ = -1;
   std::thread thread_;
+  std::atomic<bool> stopRequested_{false};
   bool started_ = false;
   bool closed_ = false;
 

@@ -15,6 +15,7 @@ export type {
 } from './types.js';
 export { NativeError } from './errors.js';
 export { NATIVE_LIMITS } from './limits.js';
+export { WORKER_DEFAULTS } from './validate.js';
 export { DataPlaneWorker } from './data-plane-worker.js';
 export { MembershipSocket } from './membership-socket.js';
 export { parseFrame } from './parse-frame.js';

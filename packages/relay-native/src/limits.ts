@@ -9,6 +9,8 @@ export const NATIVE_LIMITS = {
   maxBatchSize: 1024,
   /** WorkerOptions.coalesceMicros: the latency one coalescing pause may add. */
   maxCoalesceMicros: 1000,
+  /** WorkerOptions.latencyBudgetMicros: the wait adaptive coalescing may add. */
+  maxLatencyBudgetMicros: 1000,
   /** RuleSpec.maxPps: the token bucket's rate per rule per worker. */
   maxPps: 10_000_000,
   /** TableContext.ownMacs: this host's interface MACs checked by the loop guard. */

@@ -64,6 +64,7 @@ export interface NativeBinding {
     coalesceMicros: number,
     allMulticast: boolean,
     injectedWorkNanos: number,
+    latencyBudgetMicros: number,
   ) => NativeDataPlaneWorker;
   MembershipSocket: new () => NativeMembershipSocket;
   parseFrame(frame: Buffer): NativeParsedFrame;

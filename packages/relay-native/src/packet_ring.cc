@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "ingress_filter.hpp"
+
 namespace mcr {
 namespace {
 
@@ -77,6 +79,11 @@ bool PacketRing::Open(const PacketRingOptions& options, SysError& error) {
   }
   ring_ = static_cast<uint8_t*>(ring);
 
+  if (!AttachFilter(BuildIngressFilter({}), error)) {
+    Close();
+    return false;
+  }
+
   sockaddr_ll address{};
   address.sll_family = AF_PACKET;
   address.sll_protocol = htons(ETH_P_ALL);
@@ -105,6 +112,18 @@ bool PacketRing::Open(const PacketRingOptions& options, SysError& error) {
     socklen_t length = sizeof value;
     if (getsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &value, &length) != 0) return fail("getsockopt");
     fanoutId_ = value & 0xffff;
+  }
+  return true;
+}
+
+bool PacketRing::AttachFilter(const std::vector<sock_filter>& program, SysError& error) {
+  sock_fprog fprog{};
+  fprog.len = static_cast<unsigned short>(program.size());
+  fprog.filter = const_cast<sock_filter*>(program.data());
+  if (setsockopt(fd_, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof fprog) != 0) {
+    error.err = errno;
+    error.syscall = "setsockopt";
+    return false;
   }
   return true;
 }

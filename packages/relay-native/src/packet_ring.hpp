@@ -3,11 +3,13 @@
 // Pure C++: failures come back as SysError.
 #pragma once
 
+#include <linux/filter.h>
 #include <linux/if_packet.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "util/errors.hpp"
 
@@ -29,7 +31,11 @@ class PacketRing {
   PacketRing& operator=(const PacketRing&) = delete;
   ~PacketRing() { Close(); }
 
+  // Opens with the generic ingress filter (ingress_filter.hpp) already attached: it is in place
+  // before the bind, so no unfiltered frame ever enters the ring.
   bool Open(const PacketRingOptions& options, SysError& error);
+  // Replaces the filter atomically (SO_ATTACH_FILTER); on failure the previous one stays.
+  bool AttachFilter(const std::vector<sock_filter>& program, SysError& error);
   void Close();
 
   int fd() const { return fd_; }

@@ -60,10 +60,20 @@ export interface WorkerOptions {
   receiveBufferBytes?: number; // default 8 MiB, SO_RCVBUFFORCE
   batchSize?: number; // default 64
   /**
-   * After a partial batch, wait this long (µs) for more frames before draining again, so that one
-   * wakeup serves several frames at moderate rates; it bounds the latency it adds. Default 0 (no wait).
+   * A fixed window: after a partial batch, wait this long (µs) for more frames before draining
+   * again, whatever the rate. Default 0: no fixed window (the adaptive wait below applies). When
+   * above 0 it replaces the adaptive wait and `latencyBudgetMicros` is ignored.
    */
   coalesceMicros?: number;
+  /**
+   * Adaptive coalescing (used when `coalesceMicros` is 0), default
+   * WORKER_DEFAULTS.latencyBudgetMicros, 0..NATIVE_LIMITS.maxLatencyBudgetMicros. The loop measures
+   * the arrival rate and, after a partial batch, sleeps only when a wait of at most this many µs
+   * (the sleep's measured overshoot included) is expected to gather at least two frames; otherwise
+   * it blocks and wakes on the next frame. So at low rates nothing is added to the latency, and at
+   * moderate rates one wake-up serves several frames. 0: never wait (a wake-up per frame).
+   */
+  latencyBudgetMicros?: number;
   /**
    * Default false. true: PACKET_ADD_MEMBERSHIP with PACKET_MR_ALLMULTI on the ring socket, so a
    * NIC's multicast filter passes groups nobody joined (passive mode). Held while the worker runs.

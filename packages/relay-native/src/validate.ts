@@ -69,6 +69,14 @@ function array(name: string, value: unknown): unknown[] {
   return value;
 }
 
+/** Defaults of WorkerOptions, stated once (the relay may import them for its own config defaults). */
+export const WORKER_DEFAULTS = {
+  receiveBufferBytes: 8 * 1024 * 1024,
+  batchSize: 64,
+  coalesceMicros: 0,
+  latencyBudgetMicros: 50,
+} as const;
+
 export interface NormalizedWorkerOptions {
   interface: string;
   ifindex: number;
@@ -77,6 +85,7 @@ export interface NormalizedWorkerOptions {
   receiveBufferBytes: number;
   batchSize: number;
   coalesceMicros: number;
+  latencyBudgetMicros: number;
   allMulticast: boolean;
   injectedWorkNanos: number;
 }
@@ -93,12 +102,18 @@ export function normalizeWorkerOptions(options: unknown): NormalizedWorkerOption
     fanoutId: -1,
     receiveBufferBytes: integer(
       'options.receiveBufferBytes',
-      o.receiveBufferBytes ?? 8 * 1024 * 1024,
+      o.receiveBufferBytes ?? WORKER_DEFAULTS.receiveBufferBytes,
       NATIVE_LIMITS.minReceiveBufferBytes,
       NATIVE_LIMITS.maxReceiveBufferBytes,
     ),
-    batchSize: integer('options.batchSize', o.batchSize ?? 64, 1, NATIVE_LIMITS.maxBatchSize),
-    coalesceMicros: integer('options.coalesceMicros', o.coalesceMicros ?? 0, 0, NATIVE_LIMITS.maxCoalesceMicros),
+    batchSize: integer('options.batchSize', o.batchSize ?? WORKER_DEFAULTS.batchSize, 1, NATIVE_LIMITS.maxBatchSize),
+    coalesceMicros: integer('options.coalesceMicros', o.coalesceMicros ?? WORKER_DEFAULTS.coalesceMicros, 0, NATIVE_LIMITS.maxCoalesceMicros),
+    latencyBudgetMicros: integer(
+      'options.latencyBudgetMicros',
+      o.latencyBudgetMicros ?? WORKER_DEFAULTS.latencyBudgetMicros,
+      0,
+      NATIVE_LIMITS.maxLatencyBudgetMicros,
+    ),
     allMulticast: boolean('options.allMulticast', o.allMulticast ?? false),
     injectedWorkNanos: integer('options.injectedWorkNanos', o.injectedWorkNanos ?? 0, 0, NATIVE_LIMITS.maxInjectedWorkNanos),
   };

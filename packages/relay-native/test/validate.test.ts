@@ -28,6 +28,10 @@ describe('argument validation', () => {
     expect(() => new DataPlaneWorker({ interface: 'eth0', ifindex: 1 } as WorkerOptions)).toThrow(/options\.fanout/);
     expect(() => new DataPlaneWorker({ ...base, batchSize: NATIVE_LIMITS.maxBatchSize + 1 })).toThrow(RangeError);
     expect(() => new DataPlaneWorker({ ...base, coalesceMicros: NATIVE_LIMITS.maxCoalesceMicros + 1 })).toThrow(/options\.coalesceMicros/);
+    expect(() => new DataPlaneWorker({ ...base, latencyBudgetMicros: NATIVE_LIMITS.maxLatencyBudgetMicros + 1 })).toThrow(
+      new RangeError('options.latencyBudgetMicros must be an integer in 0..1000, received 1001'),
+    );
+    expect(() => new DataPlaneWorker({ ...base, latencyBudgetMicros: -1 })).toThrow(/options\.latencyBudgetMicros/);
     expect(() => new DataPlaneWorker({ ...base, allMulticast: 1 as unknown as boolean })).toThrow(
       new TypeError('options.allMulticast must be a boolean, received 1'),
     );

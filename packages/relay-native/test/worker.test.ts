@@ -177,16 +177,20 @@ describe('DataPlaneWorker (src -> relay -> sink namespaces)', () => {
     expect(a.matched + b.matched).toBe(2 * N);
   });
 
-  it('counts a malformed frame and a fragment without forwarding them', async () => {
+  it('keeps fragments and unmatched groups out of userspace (kernel filter); counts a malformed frame that passes it', async () => {
     const agent = startAgent();
     await startWorker(agent, 'w', { mode: 'lb' });
+    // The ring's filter passes only unfragmented IPv4 UDP to the table's (group, port) keys.
+    const fragment = udpFrame({ group: IN_GROUP, port: IN_PORT, fragment: { moreFragments: true, offset: 0 } });
+    const otherGroup = udpFrame({ group: '239.1.1.2', port: IN_PORT });
     const bad = udpFrame({ group: IN_GROUP, port: IN_PORT });
-    bad[14] = 0x43; // IHL 3
-    await injectFrames(ns.src, dev.src, [bad]);
-    await injectFrames(ns.src, dev.src, [udpFrame({ group: IN_GROUP, port: IN_PORT, fragment: { moreFragments: true, offset: 0 } })]);
-    const c = await waitFor(() => counters(agent, 'w'), (v) => v.malformed >= 1 && v.fragments >= 1);
+    bad.writeUInt16BE(4, 14 + 20 + 4); // UDP length 4: past the filter (right group and port), malformed
+    await injectFrames(ns.src, dev.src, [fragment, otherGroup, bad]);
+    const c = await waitFor(() => counters(agent, 'w'), (v) => v.malformed >= 1);
     expect(c.malformed).toBe(1);
-    expect(c.fragments).toBe(1);
+    expect(c.fragments).toBe(0);
+    expect(c.noMatch).toBe(0);
+    expect(c.framesSeen).toBe(1);
     expect(c.matched).toBe(0);
     expect(c.forwarded).toBe(0);
   });

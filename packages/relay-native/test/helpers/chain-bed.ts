@@ -18,6 +18,8 @@ export class ChainBed {
   readonly mac = { src: '', relayIn: '', relayOut: '' };
   /** The sink's IPv4 address: the destination of unicast outputs. */
   sinkAddress = '';
+  /** The relay input's IPv4 address (a TCP endpoint for traffic that crosses the input). */
+  relayInAddress = '';
   inIfindex = 0;
   #outIfindex = 0;
   #outAddress = '';
@@ -37,6 +39,7 @@ export class ChainBed {
     this.#outIfindex = outLink.ifindex;
     this.#outAddress = output.ip;
     this.sinkAddress = sinks[0]!.ip;
+    this.relayInAddress = input.ip;
     Object.assign(this.mac, { src: (await linkInfo(this.ns.src, this.dev.src)).mac, relayIn: inLink.mac, relayOut: outLink.mac });
   }
 
