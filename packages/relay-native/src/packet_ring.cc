@@ -54,7 +54,12 @@ bool PacketRing::Open(const PacketRingOptions& options, SysError& error) {
   const int one = 1;
   if (setsockopt(fd_, SOL_PACKET, kPacketIgnoreOutgoing, &one, sizeof one) != 0) return fail("setsockopt");
   const int rcvbuf = static_cast<int>(options.receiveBufferBytes);
-  if (setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0) return fail("setsockopt");
+  // SO_RCVBUFFORCE may exceed net.core.rmem_max but needs CAP_NET_ADMIN. A relay running with
+  // CAP_NET_RAW alone (the documented least-privilege set) gets what SO_RCVBUF grants instead: the
+  // ring itself, sized below, does not depend on it.
+  if (setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0) {
+    if (errno != EPERM || setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) != 0) return fail("setsockopt");
+  }
 
   // One frame slot holds the V2 header, the MAC header (+VLAN) and an MTU-sized packet.
   const size_t needed = TPACKET_ALIGN(sizeof(tpacket2_hdr)) + 16 + 18 + static_cast<size_t>(InterfaceMtu(options.interfaceName));

@@ -19,15 +19,12 @@ export function effectiveCapabilities(status = '/proc/self/status'): Set<Capabil
 }
 
 /**
- * A hint for a failure that a missing capability explains, or '' when it does not. Today relay-native
- * sizes every ring's receive buffer with SO_RCVBUFFORCE, which needs CAP_NET_ADMIN (it does not fall
- * back to SO_RCVBUF), so a worker without CAP_NET_ADMIN fails with EPERM in setsockopt.
+ * A hint for a failure that a missing capability explains, or '' when it does not. The data plane
+ * needs CAP_NET_RAW alone (its AF_PACKET sockets); without CAP_NET_ADMIN it sizes the rings' receive
+ * buffer with SO_RCVBUF instead of SO_RCVBUFFORCE, so only CAP_NET_RAW can be missing.
  */
 export function capabilityHint(message: string, held: Set<Capability> | null = effectiveCapabilities()): string {
   if (!held || !/EPERM/.test(message)) return '';
-  if (!held.has('net_raw')) return ' (the relay needs CAP_NET_RAW for its AF_PACKET sockets)';
-  if (!held.has('net_admin') && /setsockopt/.test(message)) {
-    return ' (CAP_NET_ADMIN is missing: relay-native sets the ring receive buffer with SO_RCVBUFFORCE, which needs it; see README "Running without root")';
-  }
+  if (!held.has('net_raw')) return ' (the relay needs CAP_NET_RAW for its AF_PACKET sockets; see README "Running without root")';
   return '';
 }

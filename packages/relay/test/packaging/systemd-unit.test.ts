@@ -42,7 +42,7 @@ describe('packaging/mcr.service', () => {
     const text = readFileSync(UNIT, 'utf8');
     const setting = (key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(text)?.[1];
     expect(setting('User')).toBe('mcr');
-    expect(setting('AmbientCapabilities')).toBe('CAP_NET_RAW CAP_NET_ADMIN');
+    expect(setting('AmbientCapabilities')).toBe('CAP_NET_RAW');
     expect(setting('CapabilityBoundingSet')).toBe(setting('AmbientCapabilities'));
     expect(setting('ExecReload')).toBe('/bin/kill -HUP $MAINPID');
     expect(setting('RuntimeDirectory')).toBe('mcr');
