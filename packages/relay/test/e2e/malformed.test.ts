@@ -27,10 +27,12 @@ describe('malformed frames', () => {
       const got = await receiver.stop();
       expect(got.totals).toMatchObject({ unique: 5000, missing: 0, duplicates: 0, corrupt: 0 });
       const t = (await relay.result('stats')).totals;
-      // truncated-ip, bad-ihl, ihl-past-frame, udp-length-past-frame are malformed; both fragments are
-      // fragments; the ICMP frame is simply not ours.
-      expect(t.malformed).toBe(4 * rounds);
-      expect(t.fragments).toBe(2 * rounds);
+      // The kernel-side filter lets only unfragmented IPv4 UDP to the table's (group, port) reach the
+      // ring: of the bad frames only udp-length-past-frame (a sound IPv4 header to the rule's group and
+      // port) gets to the parser, which counts it malformed. truncated-ip, bad-ihl, ihl-past-frame,
+      // both fragments and the ICMP frame never reach userspace, so they are counted nowhere.
+      expect(t.malformed).toBe(rounds);
+      expect(t.fragments).toBe(0);
       expect(t.forwarded).toBe(5000);
       expect(t.matched).toBe(5000);
     } finally {
