@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config/config-error.js';
@@ -7,6 +6,7 @@ import { parseConfig } from '../src/config/config-schema.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { NATIVE_LIMITS } from '../src/config/limits.js';
 import { interfaceExists, isEthernetInterface } from '../src/net/interfaces.js';
+import { tempDir } from './temp-dirs.js';
 
 // Real sysfs: "lo" exists in every namespace (and has no Ethernet MAC), "nosuch0" in none; outputs
 // need an Ethernet interface, which the host running the tests has.
@@ -105,7 +105,7 @@ describe.skipIf(ether === undefined)('config', () => {
   });
 
   it('reads JSON5 and reports syntax errors with the file name', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mcr-config-'));
+    const dir = tempDir('mcr-config-');
     const good = join(dir, 'good.json5');
     writeFileSync(good, `{ workers: 2, // comment\n rules: [ { input: { interface: "lo", group: "239.1.1.1", port: 5001 }, outputs: [ { interface: "${ether}", group: "239.9.9.1", port: 6001 } ] } ] }`);
     expect(loadConfig(good, options).workers).toBe(2);

@@ -1,14 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MCR_BIN } from '../e2e/harness.js';
+import { tempDir } from '../temp-dirs.js';
 
 const run = promisify(execFile);
-const dir = mkdtempSync(join(tmpdir(), 'mcr-validate-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('mcr-validate-');
 
 async function validate(config: unknown, ...flags: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const file = join(dir, `c${Math.random().toString(36).slice(2)}.json5`);

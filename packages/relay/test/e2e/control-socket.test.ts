@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { lstatSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { lstatSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSender, startReceiver, type Lab } from '@mcr/netns-lab';
 import { request } from '../../src/control/control-client.js';
 import { chainLab, MCR_BIN, openClient, RelayProcess, ruleFor, streamPlan } from './harness.js';
+import { tempDir } from '../temp-dirs.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -27,7 +27,7 @@ describe('control socket safety', () => {
     } finally {
       await a.stop();
     }
-    const b = await RelayProcess.start(lab.topo.relay.ns, { rules: rules(), control: { socket: join(mkdtempSync(join(tmpdir(), 'mcr-grp-')), 'c.sock'), mode: '0660', group: 'daemon' } });
+    const b = await RelayProcess.start(lab.topo.relay.ns, { rules: rules(), control: { socket: join(tempDir('mcr-grp-'), 'c.sock'), mode: '0660', group: 'daemon' } });
     try {
       const st = lstatSync(b.control);
       expect(st.mode & 0o777).toBe(0o660);
@@ -96,7 +96,7 @@ describe('control socket safety', () => {
     try {
       expect((await second.result('ping')).pong).toBe(true);
       // ... and a live one is not taken over by a third relay.
-      const dir = mkdtempSync(join(tmpdir(), 'mcr-live-'));
+      const dir = tempDir('mcr-live-');
       writeFileSync(join(dir, 'c.json'), JSON.stringify({ control: { socket: first.control }, rules: rules() }));
       const third = spawnSync('ip', ['netns', 'exec', lab.topo.relay.ns, process.execPath, MCR_BIN, 'run', '--config', join(dir, 'c.json')], { encoding: 'utf8' });
       expect(third.status).toBe(2);
@@ -107,7 +107,7 @@ describe('control socket safety', () => {
   });
 
   it('never follows a symlink at the socket path', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mcr-link-'));
+    const dir = tempDir('mcr-link-');
     const target = join(dir, 'precious');
     writeFileSync(target, 'keep me');
     const path = join(dir, 'control.sock');

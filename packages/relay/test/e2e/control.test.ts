@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { igmpMemberships, runSender, startReceiver, type Lab } from '@mcr/netns-lab';
 import { chainLab, MCR_BIN, RelayProcess, ruleFor, streamPlan } from './harness.js';
+import { tempDir } from '../temp-dirs.js';
 
 /** Sends raw bytes on a fresh connection and returns every line the relay answers before closing. */
 function rawExchange(path: string, bytes: string): Promise<string[]> {
@@ -30,7 +30,7 @@ describe('bad input changes nothing', () => {
   });
 
   it('a bad config is refused with errors that name the field, and nothing is started', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mcr-badcfg-'));
+    const dir = tempDir('mcr-badcfg-');
     const file = join(dir, 'bad.json5');
     const control = join(dir, 'control.sock');
     const [s] = streamPlan(1);

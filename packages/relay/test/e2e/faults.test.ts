@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { igmpMemberships, relink, run, runSender, startReceiver, type Lab } from '@mcr/netns-lab';
 import { chainLab, MCR_BIN, pushTraffic, RelayProcess, ruleFor, sleep, streamPlan, waitFor, type Stream } from './harness.js';
+import { tempDir } from '../temp-dirs.js';
 
 describe('faults', () => {
   let lab: Lab;
@@ -143,7 +143,7 @@ describe('faults', () => {
   });
 
   it('a missing interface at start is a clear error, and nothing is started', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mcr-missing-'));
+    const dir = tempDir('mcr-missing-');
     const control = join(dir, 'control.sock');
     const [s] = streamPlan(1);
     const rule = ruleFor(s!, lab);

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chain, runSender, startReceiver, uniquePrefix, up, type Lab, type ReceiverResult, type SenderResult } from '@mcr/netns-lab';
 import { request } from '../../src/control/control-client.js';
 import type { Command, Response } from '../../src/control/protocol.js';
+import { tempDir } from '../temp-dirs.js';
 
 // The relay under test runs as users run it: `mcr run` in the relay namespace, driven through its
 // control socket. Traffic comes from the lab's native sender and receiver.
@@ -56,7 +56,7 @@ export class RelayProcess {
    * user, holding only `caps` (setpriv; the config and socket directory are made theirs).
    */
   static async start(ns: string, config: Record<string, unknown>, extraArgs: string[] = [], runAs?: RunAs): Promise<RelayProcess> {
-    const dir = mkdtempSync(join(tmpdir(), 'mcr-e2e-'));
+    const dir = tempDir('mcr-e2e-');
     if (runAs) chownSync(dir, runAs.uid, runAs.gid);
     const controlConfig = { socket: join(dir, 'control.sock'), ...(config.control as Record<string, unknown> | undefined) };
     const control = controlConfig.socket as string;

@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '@mcr/netns-lab';
 import { chainLab, pushTraffic, RelayProcess, ruleFor, streamPlan, type RunAs } from './harness.js';
+import { tempDir } from '../temp-dirs.js';
 
 // The relay as `nobody` holding only the capabilities named, started through setpriv (ambient
 // capabilities, so the worker processes it forks keep them across exec); the config file and the
@@ -16,12 +15,11 @@ describe('least privilege', () => {
   let dir: string;
   beforeAll(async () => {
     lab = await chainLab();
-    dir = mkdtempSync(join(tmpdir(), 'mcr-caps-'));
+    dir = tempDir('mcr-caps-');
     execFileSync('chmod', ['755', dir]);
   });
   afterAll(async () => {
     await lab?.down();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   async function forwardsAs(runAs: RunAs) {

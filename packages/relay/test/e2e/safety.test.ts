@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { igmpMemberships, run, runSender, startReceiver, type Lab } from '@mcr/netns-lab';
 import { NATIVE_LIMITS } from '../../src/config/limits.js';
 import { chainLab, MCR_BIN, pushTraffic, RelayProcess, ruleFor, sleep, streamPlan, type Stream } from './harness.js';
+import { tempDir } from '../temp-dirs.js';
 
 // A request the relay accepts must never break forwarding: what the data plane cannot do is refused
 // by the schema first; what a worker still refuses (or does not answer) is rolled back everywhere.
@@ -98,7 +98,7 @@ describe('safety: refused changes leave the relay as it was', () => {
   });
 
   it('a config file with an output on a tun interface exits 2 naming the field, and starts nothing', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mcr-tun-'));
+    const dir = tempDir('mcr-tun-');
     const control = join(dir, 'control.sock');
     const [s] = streamPlan(1);
     const rule = ruleFor(s!, lab);

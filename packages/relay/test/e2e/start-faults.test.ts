@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { igmpMemberships, type Lab } from '@mcr/netns-lab';
 import { request } from '../../src/control/control-client.js';
 import { chainLab, MCR_BIN, RelayProcess, ruleFor, streamPlan } from './harness.js';
+import { tempDir } from '../temp-dirs.js';
 
 // Process faults: a relay that cannot start says why and exits 2 at once, leaving nothing running or
 // on disk; signals during start-up and SIGHUP do what an operator expects; one socket path, one relay.
@@ -66,18 +66,12 @@ const childrenOf = (parent: number) =>
 
 describe('start-up and process faults', () => {
   let lab: Lab;
-  const dirs: string[] = [];
-  const freshDir = (name: string) => {
-    const dir = mkdtempSync(join(tmpdir(), `mcr-${name}-`));
-    dirs.push(dir);
-    return dir;
-  };
+  const freshDir = (name: string) => tempDir(`mcr-${name}-`);
   beforeAll(async () => {
     lab = await chainLab();
   });
   afterAll(async () => {
     await lab?.down();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
   const rules = () => streamPlan(2).map((s) => ruleFor(s, lab));

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MCR_BIN } from '../e2e/harness.js';
+import { tempDir } from '../temp-dirs.js';
 
 const run = promisify(execFile);
 const UNIT = fileURLToPath(new URL('../../../../packaging/mcr.service', import.meta.url));
@@ -13,8 +13,7 @@ const available = await run('systemd-analyze', ['--version']).then(
   () => true,
   () => false,
 );
-const dir = mkdtempSync(join(tmpdir(), 'mcr-unit-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('mcr-unit-');
 
 describe('packaging/mcr.service', () => {
   /** What systemd-analyze verify says about the unit (its lines naming the unit), or throws when it fails. */
