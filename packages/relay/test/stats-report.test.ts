@@ -15,7 +15,7 @@ const worker = (index: number, over: Partial<WorkerSnapshot['counters']>, state:
 });
 
 const report = (workers: WorkerSnapshot[]) =>
-  buildStatsReport({ rules: [], workers, igmp: { attempted: 0, succeeded: 0, failed: 0, left: 0 }, memberships: [], interfaces: { states: [], events: { down: 0, up: 0, gone: 0, back: 0, renamed: 0, mtu: 0, workerRestarts: 0 } }, startedAt: Date.now() });
+  buildStatsReport({ rules: [], workers, igmp: { attempted: 0, succeeded: 0, failed: 0, left: 0 }, memberships: [], interfaces: [], interfaceEvents: { down: 0, up: 0, gone: 0, back: 0, renamed: 0, mtu: 0, workerRestarts: 0 }, startedAt: Date.now() });
 
 describe('stats report', () => {
   it('carries state and lastError per worker and sums the new counters', () => {

@@ -116,7 +116,7 @@ function formatStats(s: StatsReport): string {
     if (w.lastError) lines.push(`    last error: ${w.lastError}`);
   }
   lines.push('', 'interfaces:');
-  for (const i of s.interfaces.states) {
+  for (const i of s.interfaces) {
     const fanout = i.fanout ? `  fanout ${i.fanout.mode === 'off' ? 'off' : `group ${i.fanout.id ?? '?'} mode ${i.fanout.mode}`}` : '';
     lines.push(`  ${i.name}${i.renamedTo ? ` (now ${i.renamedTo})` : ''} ifindex ${i.ifindex ?? '-'} ${i.up ? 'up' : 'DOWN'} ipv4 ${i.ipv4 ?? '-'} mtu ${i.mtu}${fanout}`);
   }

@@ -178,7 +178,8 @@ export class Relay {
       workers: await this.pools.snapshot(),
       igmp: this.memberships.counters,
       memberships: this.memberships.list(),
-      interfaces: { states: this.watcher.states().map((s) => ({ ...s, fanout: this.pools.get(s.name)?.fanout ?? null })), events: { ...this.faults.events } },
+      interfaces: this.watcher.states().map((s) => ({ ...s, fanout: this.pools.get(s.name)?.fanout ?? null })),
+      interfaceEvents: { ...this.faults.events },
       startedAt: this.startedAt,
     });
   }

@@ -20,13 +20,29 @@ export interface StatsReport {
   >;
   totals: Record<ScalarCounter, number> & { workers: number; workersAlive: number; workersFailing: number; workerRestarts: number };
   igmp: IgmpCounters & { memberships: Membership[] };
-  interfaces: InterfacesReport;
+  /** Every interface the rules use. `fanout`: the PACKET_FANOUT group of an input interface's workers; null for other interfaces. */
+  interfaces: InterfaceReport[];
+  interfaceEvents: InterfaceEvents;
 }
 
-export interface InterfacesReport {
-  /** `fanout`: the PACKET_FANOUT group of an input interface's workers; null for other interfaces. */
-  states: Array<{ name: string; ifindex: number | null; up: boolean; ipv4: string | null; mtu: number; renamedTo?: string; fanout: { id: number | null; mode: string } | null }>;
-  events: { down: number; up: number; gone: number; back: number; renamed: number; mtu: number; workerRestarts: number };
+export interface InterfaceReport {
+  name: string;
+  ifindex: number | null;
+  up: boolean;
+  ipv4: string | null;
+  mtu: number;
+  renamedTo?: string;
+  fanout: { id: number | null; mode: string } | null;
+}
+
+export interface InterfaceEvents {
+  down: number;
+  up: number;
+  gone: number;
+  back: number;
+  renamed: number;
+  mtu: number;
+  workerRestarts: number;
 }
 
 export function buildStatsReport(args: {
@@ -34,7 +50,8 @@ export function buildStatsReport(args: {
   workers: WorkerSnapshot[];
   igmp: IgmpCounters;
   memberships: Membership[];
-  interfaces: InterfacesReport;
+  interfaces: InterfaceReport[];
+  interfaceEvents: InterfaceEvents;
   startedAt: number;
 }): StatsReport {
   const perRule = new Map(mergeRules(args.workers.flatMap((w) => w.counters.rules)).map((r) => [r.id, r]));
@@ -73,6 +90,7 @@ export function buildStatsReport(args: {
     },
     igmp: { ...args.igmp, memberships: args.memberships },
     interfaces: args.interfaces,
+    interfaceEvents: args.interfaceEvents,
   };
 }
 

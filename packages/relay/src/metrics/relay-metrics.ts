@@ -90,8 +90,8 @@ export class RelayMetrics {
       this.igmpNotJoined.set({ interface: iface }, n.not);
     }
     this.rules.set(report.rules.length);
-    for (const s of report.interfaces.states) this.interfaceUp.set({ interface: s.name }, s.up ? 1 : 0);
-    for (const [event, n] of Object.entries(report.interfaces.events)) this.set(this.interfaceEvents, { event }, n);
+    for (const s of report.interfaces) this.interfaceUp.set({ interface: s.name }, s.up ? 1 : 0);
+    for (const [event, n] of Object.entries(report.interfaceEvents)) this.set(this.interfaceEvents, { event }, n);
     return this.registry.metrics();
   }
 

@@ -79,17 +79,17 @@ describe('faults', () => {
       expect((await pushTraffic(lab, streams, { rate: 5000, count: 500 })).received.totals.unique).toBe(1000);
 
       await run('ip', ['-n', rly, 'link', 'set', 'in0', 'down']);
-      await waitFor('down reported', async () => (await relay.result('stats')).interfaces.events.down === 1);
+      await waitFor('down reported', async () => (await relay.result('stats')).interfaceEvents.down === 1);
       await run('ip', ['-n', rly, 'link', 'set', 'in0', 'up']);
-      await waitFor('up reported', async () => (await relay.result('stats')).interfaces.events.up === 1);
+      await waitFor('up reported', async () => (await relay.result('stats')).interfaceEvents.up === 1);
       expect((await pushTraffic(lab, streams, { rate: 5000, count: 500 })).received.totals.unique).toBe(1000);
 
       await run('ip', ['-n', rly, 'link', 'del', 'in0']); // takes the source's end with it
-      await waitFor('gone reported', async () => (await relay.result('stats')).interfaces.events.gone === 1);
+      await waitFor('gone reported', async () => (await relay.result('stats')).interfaceEvents.gone === 1);
       await relink(lab.topo, 'src-rly');
       await waitFor('back, rebound and re-joined', async () => {
         const s = await relay.result('stats');
-        return s.interfaces.events.back === 1 && s.totals.workersAlive === 2;
+        return s.interfaceEvents.back === 1 && s.totals.workersAlive === 2;
       });
       expect((await igmpMemberships(rly)).get('in0')!.sort()).toEqual(streams.map((s) => s.group).sort());
       const after = await pushTraffic(lab, streams, { rate: 5000, count: 500 });
@@ -106,9 +106,9 @@ describe('faults', () => {
     const relay = await startRelay(streams);
     try {
       await run('ip', ['-n', lab.topo.relay.ns, 'link', 'del', 'out0']);
-      await waitFor('gone reported', async () => (await relay.result('stats')).interfaces.events.gone === 1);
+      await waitFor('gone reported', async () => (await relay.result('stats')).interfaceEvents.gone === 1);
       await relink(lab.topo, 'rly-snk');
-      await waitFor('back reported', async () => (await relay.result('stats')).interfaces.events.back === 1);
+      await waitFor('back reported', async () => (await relay.result('stats')).interfaceEvents.back === 1);
       await sleep(200);
       const after = await pushTraffic(lab, streams, { rate: 5000, count: 500 });
       expect(after.received.totals).toMatchObject({ unique: 1000, duplicates: 0 });

@@ -31,9 +31,9 @@ describe('IGMP re-join that fails part-way', () => {
       expect(await kernel()).toEqual(streams.map((s) => s.group).sort());
       await sysctl(2); // each membership socket may now hold 2 groups: the re-join's 3rd and 4th fail
       await run('ip', ['-n', rly, 'link', 'del', input]);
-      await waitFor('gone reported', async () => (await relay.result('stats')).interfaces.events.gone === 1);
+      await waitFor('gone reported', async () => (await relay.result('stats')).interfaceEvents.gone === 1);
       await relink(lab.topo, 'src-rly');
-      await waitFor('back and re-joined part-way', async () => (await relay.result('stats')).interfaces.events.back === 1 && (await joinedPerStats()).unjoined.length > 0);
+      await waitFor('back and re-joined part-way', async () => (await relay.result('stats')).interfaceEvents.back === 1 && (await joinedPerStats()).unjoined.length > 0);
 
       const partial = await joinedPerStats();
       console.info(`re-join with igmp_max_memberships=2: joined ${partial.joined.length}, not joined ${partial.unjoined.map((m) => `${m.group} (${m.error})`).join(', ')}`);

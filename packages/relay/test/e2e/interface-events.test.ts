@@ -68,7 +68,7 @@ describe('interface events (rtnetlink)', () => {
       await ip(out.ns, 'addr', 'add', `${fresh}/24`, 'dev', out.ifname);
       await ip(out.ns, 'addr', 'del', out.address, 'dev', out.ifname);
       const changedAt = Date.now();
-      await waitFor('stats show the new address', async () => (await relay.result('stats')).interfaces.states.some((st: { name: string; ipv4: string }) => st.name === out.ifname && st.ipv4 === fresh), 2000);
+      await waitFor('stats show the new address', async () => (await relay.result('stats')).interfaces.some((st: { name: string; ipv4: string }) => st.name === out.ifname && st.ipv4 === fresh), 2000);
       const seenMs = loggedAt(relay.stderr, new RegExp(`interface ${out.ifname} has IPv4 ${fresh.replace(/\./g, '\\.')}`))! - changedAt;
       await sending;
       await sleep(300);
@@ -93,7 +93,7 @@ describe('interface events (rtnetlink)', () => {
     const relay = await RelayProcess.start(lab.topo.relay.ns, { rules: [ruleFor(s!, lab)] });
     try {
       // Timed by the relay's own log line: polling stats would add its round trips to the figure.
-      const events = async () => (await relay.result('stats')).interfaces.events as { down: number; up: number };
+      const events = async () => (await relay.result('stats')).interfaceEvents as { down: number; up: number };
       const downAt = Date.now();
       await ip(out.ns, 'link', 'set', out.ifname, 'down');
       await waitFor('down reported', async () => (await events()).down === 1, 2000);
@@ -128,13 +128,13 @@ describe('interface events (rtnetlink)', () => {
         renamed.push([`${name}x`, name]);
         await ip(ns, 'link', 'set', `${name}x`, 'up');
       }
-      await waitFor('renames followed', async () => (await relay.result('stats')).interfaces.events.renamed === 2, 3000);
+      await waitFor('renames followed', async () => (await relay.result('stats')).interfaceEvents.renamed === 2, 3000);
       const { received } = await pushTraffic(lab, [s!], { rate: 4000, count: 2000 });
       expect(received.streams[0]!.unique).toBe(2000);
       const stats = await relay.result('stats');
       expect(stats.workers.map((w: { pid: number }) => w.pid)).toEqual(pids);
-      expect(stats.interfaces.events).toMatchObject({ gone: 0, back: 0, renamed: 2 });
-      expect(stats.interfaces.states.map((st: { name: string; renamedTo?: string }) => [st.name, st.renamedTo]).sort()).toEqual([
+      expect(stats.interfaceEvents).toMatchObject({ gone: 0, back: 0, renamed: 2 });
+      expect(stats.interfaces.map((st: { name: string; renamedTo?: string }) => [st.name, st.renamedTo]).sort()).toEqual([
         [input, `${input}x`],
         [output, `${output}x`],
       ]);
@@ -159,7 +159,7 @@ describe('interface events (rtnetlink)', () => {
       for (const l of links) await ip(l.ns, 'link', 'set', l.ifname, 'mtu', '9000');
       await waitFor('workers replaced', async () => {
         const st = await relay.result('stats');
-        return st.interfaces.events.workerRestarts === 1 && st.workers.every((w: { alive: boolean; pid: number }) => w.alive && !pids.includes(w.pid));
+        return st.interfaceEvents.workerRestarts === 1 && st.workers.every((w: { alive: boolean; pid: number }) => w.alive && !pids.includes(w.pid));
       }, 5000);
       const { received } = await pushTraffic(lab, [s!], { rate: 500, count: 500, size: 8000 });
       const stats = await relay.result('stats');
@@ -170,7 +170,7 @@ describe('interface events (rtnetlink)', () => {
       console.info(`MTU 9000: sent 500 x 8000 B, ring got ${t.kernelPackets}, forwarded ${t.forwarded}, malformed ${t.malformed}, received ${received.streams[0]!.unique}`);
       expect(t.forwarded).toBeGreaterThan(250);
       expect({ malformed: t.malformed, kernelDrops: t.kernelDrops, received: received.streams[0]!.unique }).toEqual({ malformed: 0, kernelDrops: 0, received: t.forwarded });
-      expect(stats.interfaces.states.find((st: { name: string }) => st.name === r.inputs[0]!.ifname).mtu).toBe(9000);
+      expect(stats.interfaces.find((st: { name: string }) => st.name === r.inputs[0]!.ifname).mtu).toBe(9000);
       expect(relay.stderr).toMatch(new RegExp(`restarting the workers of ${r.inputs[0]!.ifname}: its rings were sized for MTU 1500, it is 9000 now`));
     } finally {
       for (const l of links) await ip(l.ns, 'link', 'set', l.ifname, 'mtu', '1500').catch(() => undefined);

@@ -36,10 +36,10 @@ describe('logs and fanout visibility', () => {
     const fanoutLine = records.find((r) => r.fanoutId !== undefined);
     expect(fanoutLine).toMatchObject({ level: 'info', interface: input, fanoutMode: 'lb' });
     expect(typeof fanoutLine!.fanoutId).toBe('number');
-    const state = stats.interfaces.states.find((s: { name: string }) => s.name === input);
+    const state = stats.interfaces.find((s: { name: string }) => s.name === input);
     expect(state.fanout).toEqual({ id: fanoutLine!.fanoutId, mode: 'lb' });
     expect(human).toMatch(new RegExp(`^  ${input} ifindex \\d+ up ipv4 \\S+ mtu 1500  fanout group ${fanoutLine!.fanoutId} mode lb$`, 'm'));
-    const output = stats.interfaces.states.find((s: { name: string }) => s.name === lab.topo.relay.outputs[0]!.ifname);
+    const output = stats.interfaces.find((s: { name: string }) => s.name === lab.topo.relay.outputs[0]!.ifname);
     expect(output.fanout).toBeNull();
     expect(records.some((r) => r.event === 'final' && typeof r.forwarded === 'number')).toBe(true);
   });

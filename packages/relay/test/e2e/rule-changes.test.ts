@@ -59,7 +59,7 @@ describe('rule changes', () => {
     const relay = await RelayProcess.start(rly, { rules: [ruleFor(s0!, lab), toGone] });
     try {
       await run('ip', ['-n', rly, 'link', 'del', 'xo0']);
-      await waitFor('gone reported', async () => (await relay.result('stats')).interfaces.events.gone === 1);
+      await waitFor('gone reported', async () => (await relay.result('stats')).interfaceEvents.gone === 1);
       await relay.result('add', { rule: ruleFor(s1!, lab) });
       expect((await pushTraffic(lab, [s0!, s1!], { rate: 2000, count: 300 })).received.totals).toMatchObject({ unique: 600, duplicates: 0 });
       await relay.result('remove', { id: s1!.id });
@@ -87,7 +87,7 @@ describe('rule changes', () => {
       expect((await relay.result('stats')).totals.outputAbsent).toBe(200);
 
       await run('ip', ['-n', rly, 'addr', 'add', '10.98.0.1/24', 'dev', 'xo1']);
-      await waitFor('the address seen', async () => (await relay.result('stats')).interfaces.states.some((i: { name: string; ipv4: string | null }) => i.name === 'xo1' && i.ipv4 === '10.98.0.1'));
+      await waitFor('the address seen', async () => (await relay.result('stats')).interfaces.some((i: { name: string; ipv4: string | null }) => i.name === 'xo1' && i.ipv4 === '10.98.0.1'));
       await sleep(200); // the rebind follows the watcher's report
       await pushTraffic(lab, [s1!], { rate: 2000, count: 200 });
       expect((await toXo1()).outputs[0].packets).toBe(200);

@@ -36,7 +36,7 @@ const report = () =>
     ],
     igmp: { attempted: 3, succeeded: 2, failed: 1, left: 1 },
     memberships: [{ interface: 'in0', group: '239.1.1.1', rules: ['r1'], joined: true }],
-    interfaces: { states: [{ name: 'in0', ifindex: 2, up: true, ipv4: '10.0.0.1', mtu: 1500, fanout: { id: 7, mode: 'hash' } }], events: { down: 0, up: 0, gone: 0, back: 0, renamed: 0, mtu: 0, workerRestarts: 0 } },
+    interfaces: [{ name: 'in0', ifindex: 2, up: true, ipv4: '10.0.0.1', mtu: 1500, fanout: { id: 7, mode: 'hash' } }], interfaceEvents: { down: 0, up: 0, gone: 0, back: 0, renamed: 0, mtu: 0, workerRestarts: 0 },
     startedAt: Date.now(),
   });
 
