@@ -1,5 +1,6 @@
 import type { Rule } from '../config/types.js';
 import type { IgmpCounters, Membership } from '../igmp/igmp-memberships.js';
+import type { InterfaceEvents } from './interface-faults.js';
 import { addCounters, emptyCounters, mergeRules, SCALAR_COUNTERS, type ScalarCounter } from '../workers/counters.js';
 import type { WorkerSnapshot, WorkerState } from '../workers/worker-pool.js';
 
@@ -33,16 +34,6 @@ export interface InterfaceReport {
   mtu: number;
   renamedTo?: string;
   fanout: { id: number | null; mode: string } | null;
-}
-
-export interface InterfaceEvents {
-  down: number;
-  up: number;
-  gone: number;
-  back: number;
-  renamed: number;
-  mtu: number;
-  workerRestarts: number;
 }
 
 export function buildStatsReport(args: {
