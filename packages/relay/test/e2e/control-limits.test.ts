@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Lab } from '@mcr/netns-lab';
 import { request } from '../../src/control/control-client.js';
-import { chainLab, openClient, RelayProcess, ruleFor, streamPlan } from './harness.js';
+import { openClient, RelayProcess, ruleFor, streamPlan, useChainLab } from './harness.js';
 
 // What one control client may cost the relay is bounded: requests in flight, answers queued for a
 // client that does not read, the time a request line may take. Every case keeps `mcr ping` answering.
@@ -86,12 +86,7 @@ function pipelineStats(socket: Socket, until: number): void {
 
 describe('control plane limits', () => {
   let lab: Lab;
-  beforeAll(async () => {
-    lab = await chainLab();
-  });
-  afterAll(async () => {
-    await lab?.down();
-  });
+  useChainLab((l) => (lab = l));
 
   const rules = () => streamPlan(2).map((s) => ruleFor(s, lab));
 

@@ -1,22 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import { lstatSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runSender, startReceiver, type Lab } from '@mcr/netns-lab';
 import { request } from '../../src/control/control-client.js';
-import { chainLab, MCR_BIN, openClient, RelayProcess, ruleFor, streamPlan } from './harness.js';
+import { MCR_BIN, openClient, RelayProcess, ruleFor, streamPlan, useChainLab } from './harness.js';
 import { tempDir } from '../temp-dirs.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('control socket safety', () => {
   let lab: Lab;
-  beforeAll(async () => {
-    lab = await chainLab();
-  });
-  afterAll(async () => {
-    await lab?.down();
-  });
+  useChainLab((l) => (lab = l));
 
   const rules = () => streamPlan(2).map((s) => ruleFor(s, lab));
 

@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { igmpMemberships, runSender, startReceiver, type Lab } from '@mcr/netns-lab';
-import { chainLab, MCR_BIN, RelayProcess, ruleFor, streamPlan } from './harness.js';
+import { MCR_BIN, RelayProcess, ruleFor, streamPlan, useChainLab } from './harness.js';
 import { tempDir } from '../temp-dirs.js';
 
 /** Sends raw bytes on a fresh connection and returns every line the relay answers before closing. */
@@ -22,12 +22,7 @@ function rawExchange(path: string, bytes: string): Promise<string[]> {
 
 describe('bad input changes nothing', () => {
   let lab: Lab;
-  beforeAll(async () => {
-    lab = await chainLab();
-  });
-  afterAll(async () => {
-    await lab?.down();
-  });
+  useChainLab((l) => (lab = l));
 
   it('a bad config is refused with errors that name the field, and nothing is started', () => {
     const dir = tempDir('mcr-badcfg-');

@@ -1,19 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { igmpMemberships, relink, run, runSender, startReceiver, type Lab } from '@mcr/netns-lab';
-import { chainLab, MCR_BIN, pushTraffic, RelayProcess, ruleFor, sleep, streamPlan, waitFor, type Stream } from './harness.js';
+import { MCR_BIN, pushTraffic, RelayProcess, ruleFor, sleep, streamPlan, waitFor, type Stream, useChainLab } from './harness.js';
 import { tempDir } from '../temp-dirs.js';
 
 describe('faults', () => {
   let lab: Lab;
-  beforeAll(async () => {
-    lab = await chainLab();
-  });
-  afterAll(async () => {
-    await lab?.down();
-  });
+  useChainLab((l) => (lab = l));
 
   const startRelay = (streams: Stream[], workers = 1) => RelayProcess.start(lab.topo.relay.ns, { workers, rules: streams.map((s) => ruleFor(s, lab)) });
 

@@ -1,18 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Lab } from '@mcr/netns-lab';
-import { chainLab, pushTraffic, RelayProcess, ruleFor, streamPlan } from './harness.js';
+import { pushTraffic, RelayProcess, ruleFor, streamPlan, useChainLab } from './harness.js';
 
 // source ns -> relay ns (mcr) -> sink ns, real veth, real kernel. Rates are modest: loss and
 // duplication are correctness here; speed is the bench's business.
 
 describe('forwarding through mcr', () => {
   let lab: Lab;
-  beforeAll(async () => {
-    lab = await chainLab();
-  });
-  afterAll(async () => {
-    await lab?.down();
-  });
+  useChainLab((l) => (lab = l));
 
   it('10 rules, 10 streams: every packet arrives exactly once (the multi-stream bug)', async () => {
     const streams = streamPlan(10);

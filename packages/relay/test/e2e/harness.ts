@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { chain, runSender, startReceiver, uniquePrefix, up, type Lab, type ReceiverResult, type SenderResult } from '@mcr/netns-lab';
 import { request } from '../../src/control/control-client.js';
 import type { Command, Response } from '../../src/control/protocol.js';
+import { afterAll, beforeAll } from 'vitest';
 import { tempDir } from '../temp-dirs.js';
 
 // The relay under test runs as users run it: `mcr run` in the relay namespace, driven through its
@@ -40,6 +41,21 @@ export function ruleFor(s: Stream, lab: Lab) {
 
 export async function chainLab(): Promise<Lab> {
   return up(chain({ prefix: uniquePrefix() }));
+}
+
+/**
+ * A chain lab for the enclosing describe block: up before its first test (handed to `use`), down
+ * after its last, even when a test failed.
+ */
+export function useChainLab(use: (lab: Lab) => void): void {
+  let lab: Lab | undefined;
+  beforeAll(async () => {
+    lab = await chainLab();
+    use(lab);
+  });
+  afterAll(async () => {
+    await lab?.down();
+  });
 }
 
 export class RelayProcess {

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { igmpMemberships, relink, run, type Lab } from '@mcr/netns-lab';
-import { chainLab, pushTraffic, RelayProcess, ruleFor, streamPlan, waitFor } from './harness.js';
+import { pushTraffic, RelayProcess, ruleFor, streamPlan, waitFor, useChainLab } from './harness.js';
 
 // A re-join (the input interface came back with a new ifindex) that the kernel refuses part-way must
 // leave the relay's bookkeeping equal to the kernel's: the groups it could not join are shown as not
@@ -9,12 +9,7 @@ import { chainLab, pushTraffic, RelayProcess, ruleFor, streamPlan, waitFor } fro
 
 describe('IGMP re-join that fails part-way', () => {
   let lab: Lab;
-  beforeAll(async () => {
-    lab = await chainLab();
-  });
-  afterAll(async () => {
-    await lab?.down();
-  });
+  useChainLab((l) => (lab = l));
 
   it('records the groups it could not join, shows them in stats, retries them, and matches the kernel throughout', async () => {
     const rly = lab.topo.relay.ns;

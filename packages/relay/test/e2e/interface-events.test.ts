@@ -1,8 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runSender, type Lab } from '@mcr/netns-lab';
-import { chainLab, pushTraffic, RelayProcess, ruleFor, sleep, streamPlan, waitFor } from './harness.js';
+import { pushTraffic, RelayProcess, ruleFor, sleep, streamPlan, waitFor, useChainLab } from './harness.js';
 
 // Interface changes arrive through rtnetlink (`ip monitor`, LinkMonitor) and the relay reacts within
 // 100 ms, where the one-second sysfs poll alone took up to a second.
@@ -43,12 +43,7 @@ function sourceProbe(ns: string, group: string, port: number, localAddress: stri
 
 describe('interface events (rtnetlink)', () => {
   let lab: Lab;
-  beforeAll(async () => {
-    lab = await chainLab();
-  });
-  afterAll(async () => {
-    await lab?.down();
-  });
+  useChainLab((l) => (lab = l));
 
   it('an output address change under traffic: the new source address within 100 ms, no packet lost', async () => {
     const [s] = streamPlan(1);

@@ -1,19 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Lab } from '@mcr/netns-lab';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { chainLab, MCR_BIN, RelayProcess, ruleFor, streamPlan } from './harness.js';
+import { MCR_BIN, RelayProcess, ruleFor, streamPlan, useChainLab } from './harness.js';
 
 const run = promisify(execFile);
 
 describe('logs and fanout visibility', () => {
   let lab: Lab;
-  beforeAll(async () => {
-    lab = await chainLab();
-  });
-  afterAll(async () => {
-    await lab?.down();
-  });
+  useChainLab((l) => (lab = l));
 
   it('logFormat json: every line one JSON object; the fanout group id and mode at info, and in stats', async () => {
     const relay = await RelayProcess.start(lab.topo.relay.ns, { workers: 2, fanout: { mode: 'lb' }, logFormat: 'json', rules: streamPlan(1).map((s) => ruleFor(s, lab)) });

@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { injectFrames, malformedFrames, runSender, startReceiver, type Lab } from '@mcr/netns-lab';
-import { chainLab, RelayProcess, ruleFor, streamPlan } from './harness.js';
+import { RelayProcess, ruleFor, streamPlan, useChainLab } from './harness.js';
 
 describe('malformed frames', () => {
   let lab: Lab;
-  beforeAll(async () => {
-    lab = await chainLab();
-  });
-  afterAll(async () => {
-    await lab?.down();
-  });
+  useChainLab((l) => (lab = l));
 
   it('are counted and dropped while valid traffic keeps flowing', async () => {
     const [s] = streamPlan(1);

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Lab } from '@mcr/netns-lab';
-import { chainLab, pushTraffic, RelayProcess, ruleFor, streamPlan } from './harness.js';
+import { pushTraffic, RelayProcess, ruleFor, streamPlan, useChainLab } from './harness.js';
 
 const run = promisify(execFile);
 
@@ -30,12 +30,7 @@ function outputPackets(text: string): Map<string, number> {
 
 describe('Prometheus metrics', () => {
   let lab: Lab;
-  beforeAll(async () => {
-    lab = await chainLab();
-  });
-  afterAll(async () => {
-    await lab?.down();
-  });
+  useChainLab((l) => (lab = l));
 
   it('after traffic through two rules, mcr_output_packets_total equals what the receivers got, and agrees with stats', async () => {
     const streams = streamPlan(2);

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Lab } from '@mcr/netns-lab';
-import { chainLab, pushTraffic, RelayProcess, ruleFor, sleep, streamPlan, waitFor } from './harness.js';
+import { pushTraffic, RelayProcess, ruleFor, sleep, streamPlan, waitFor, useChainLab } from './harness.js';
 
 const run = promisify(execFile);
 
@@ -26,12 +26,7 @@ async function kernelGroups(ns: string, ifname: string): Promise<string[]> {
 
 describe('hitless reload', () => {
   let lab: Lab;
-  beforeAll(async () => {
-    lab = await chainLab();
-  });
-  afterAll(async () => {
-    await lab?.down();
-  });
+  useChainLab((l) => (lab = l));
 
   it('SIGHUP adding one rule and removing another loses no packet of a third at 20 kpps; the added forwards; the removed group is left', async () => {
     const [steady, removed, added] = streamPlan(3);

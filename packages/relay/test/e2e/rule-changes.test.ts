@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run, type Lab } from '@mcr/netns-lab';
-import { chainLab, pushTraffic, RelayProcess, ruleFor, sleep, streamPlan, waitFor } from './harness.js';
+import { pushTraffic, RelayProcess, ruleFor, sleep, streamPlan, waitFor, useChainLab } from './harness.js';
 
 // A rule change costs what it touches: interface facts are cached, only the affected input
 // interface's table is rebuilt, and an output interface that is gone holds nothing up.
@@ -14,12 +14,7 @@ function cpuSeconds(pid: number): number {
 
 describe('rule changes', () => {
   let lab: Lab;
-  beforeAll(async () => {
-    lab = await chainLab();
-  });
-  afterAll(async () => {
-    await lab?.down();
-  });
+  useChainLab((l) => (lab = l));
 
   it('1000 rules added one by one: no add costs the supervisor 100 ms of CPU, and all of them forward', async () => {
     const [s0] = streamPlan(1);
