@@ -5,6 +5,7 @@ import { ConfigError } from '../src/config/config-error.js';
 import { parseConfig } from '../src/config/config-schema.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { NATIVE_LIMITS } from '../src/config/limits.js';
+import { WORKER_DEFAULTS } from '@mcr/relay-native';
 import { interfaceExists, isEthernetInterface } from '../src/net/interfaces.js';
 import { tempDir } from './temp-dirs.js';
 
@@ -33,8 +34,26 @@ function issuesOf(value: unknown): string[] {
 describe.skipIf(ether === undefined)('config', () => {
   it('fills in defaults', () => {
     const c = parseConfig({ rules: [rule()] }, options);
-    expect(c).toMatchObject({ workers: 1, dataPlane: { batchSize: 64, coalesceMicros: 300 }, fanout: { mode: 'hash' }, igmp: { join: true }, control: { socket: '/run/mcr/control.sock', mode: 0o600 } });
+    expect(c).toMatchObject({ workers: 1, dataPlane: { batchSize: 64, coalesceMicros: 0, latencyBudgetMicros: WORKER_DEFAULTS.latencyBudgetMicros }, fanout: { mode: 'hash' }, igmp: { join: true }, control: { socket: '/run/mcr/control.sock', mode: 0o600 } });
     expect(c.rules[0]!.outputs[0]!.ttl).toBe(8);
+  });
+
+  it('dataPlane: adaptive pacing by default, the data plane\'s own budget; a fixed window or another budget when asked', () => {
+    expect(parseConfig({}, options).dataPlane).toEqual({
+      batchSize: WORKER_DEFAULTS.batchSize,
+      coalesceMicros: 0,
+      latencyBudgetMicros: WORKER_DEFAULTS.latencyBudgetMicros,
+    });
+    expect(WORKER_DEFAULTS.latencyBudgetMicros).toBeGreaterThan(0);
+    expect(parseConfig({ dataPlane: { latencyBudgetMicros: 0 } }, options).dataPlane.latencyBudgetMicros).toBe(0);
+    expect(parseConfig({ dataPlane: { latencyBudgetMicros: NATIVE_LIMITS.maxLatencyBudgetMicros } }, options).dataPlane.latencyBudgetMicros).toBe(NATIVE_LIMITS.maxLatencyBudgetMicros);
+    expect(parseConfig({ dataPlane: { coalesceMicros: 300 } }, options).dataPlane).toMatchObject({ coalesceMicros: 300, latencyBudgetMicros: WORKER_DEFAULTS.latencyBudgetMicros });
+    const max = NATIVE_LIMITS.maxLatencyBudgetMicros;
+    expect(issuesOf({ dataPlane: { latencyBudgetMicros: max + 1 } })).toEqual([`dataPlane.latencyBudgetMicros: must be 0..${max}, got ${max + 1}`]);
+    expect(issuesOf({ dataPlane: { latencyBudgetMicros: -1 } })).toEqual([`dataPlane.latencyBudgetMicros: must be 0..${max}, got -1`]);
+    expect(issuesOf({ dataPlane: { latencyBudgetMicros: 2.5 } })[0]).toMatch(/^dataPlane\.latencyBudgetMicros: /);
+    expect(issuesOf({ dataPlane: { latencyBudgetMicros: '50' } })[0]).toMatch(/^dataPlane\.latencyBudgetMicros: /);
+    expect(issuesOf({ dataPlane: { latencyBudget: 50 } })[0]).toMatch(/^dataPlane\.latencyBudget: /);
   });
 
   it('generates ids that never collide with explicit ones', () => {

@@ -2,7 +2,7 @@ import { ConfigError } from './config-error.js';
 import { FieldReader, join } from './fields.js';
 import { readRule, type RuleCheckOptions } from './rule-schema.js';
 import { CONTROL_MODE_OTHERS, NATIVE_LIMITS } from './limits.js';
-import { DEFAULTS, FANOUT_MODES, LOG_FORMATS, LOG_LEVELS, type FanoutMode, type RelayConfig, type Rule, type TestOnlySettings } from './types.js';
+import { DEFAULTS, FANOUT_MODES, LOG_FORMATS, LOG_LEVELS, type DataPlaneSettings, type FanoutMode, type RelayConfig, type Rule, type TestOnlySettings } from './types.js';
 import { RuleTable } from '../rules/rule-table.js';
 import { parseListenAddress } from '../metrics/listen-address.js';
 
@@ -21,13 +21,21 @@ export function parseConfig(value: unknown, options: RuleCheckOptions): RelayCon
 
   const workers = obj.workers === undefined ? DEFAULTS.workers : reader.integer(obj.workers, 'workers', 1, DEFAULTS.maxWorkers);
 
-  const dataPlane = { batchSize: DEFAULTS.batchSize as number, coalesceMicros: DEFAULTS.coalesceMicros as number };
+  const dataPlane: DataPlaneSettings = {
+    batchSize: DEFAULTS.batchSize,
+    coalesceMicros: DEFAULTS.coalesceMicros,
+    latencyBudgetMicros: DEFAULTS.latencyBudgetMicros,
+  };
   if (obj.dataPlane !== undefined) {
     const d = reader.object(obj.dataPlane, 'dataPlane');
     if (d) {
-      reader.onlyKeys(d, 'dataPlane', ['batchSize', 'coalesceMicros']);
+      reader.onlyKeys(d, 'dataPlane', ['batchSize', 'coalesceMicros', 'latencyBudgetMicros']);
       if (d.batchSize !== undefined) dataPlane.batchSize = reader.integer(d.batchSize, 'dataPlane.batchSize', 1, NATIVE_LIMITS.maxBatchSize) ?? dataPlane.batchSize;
       if (d.coalesceMicros !== undefined) dataPlane.coalesceMicros = reader.integer(d.coalesceMicros, 'dataPlane.coalesceMicros', 0, NATIVE_LIMITS.maxCoalesceMicros) ?? dataPlane.coalesceMicros;
+      if (d.latencyBudgetMicros !== undefined) {
+        dataPlane.latencyBudgetMicros =
+          reader.integer(d.latencyBudgetMicros, 'dataPlane.latencyBudgetMicros', 0, NATIVE_LIMITS.maxLatencyBudgetMicros) ?? dataPlane.latencyBudgetMicros;
+      }
     }
   }
 

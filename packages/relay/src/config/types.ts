@@ -1,3 +1,5 @@
+import { WORKER_DEFAULTS } from '@mcr/relay-native';
+
 // The relay's configuration, as users write it (JSON5) and as the rest of the relay sees it once
 // normalised: every default filled in, every field checked.
 
@@ -51,10 +53,18 @@ export interface DataPlaneSettings {
   /** Frames a worker reads and sends per batch. */
   batchSize: number;
   /**
-   * After a partial batch, wait this long (µs) before draining again, so one wakeup serves several
-   * frames: less CPU per packet at moderate rates, at most this much added latency. 0: lowest latency.
+   * A fixed coalescing window (µs): after a partial batch, wait this long before draining again, so one
+   * wake-up serves several frames, at any rate. Above 0 it replaces the adaptive wait
+   * (latencyBudgetMicros is then ignored). 0 (default): adaptive.
    */
   coalesceMicros: number;
+  /**
+   * Adaptive coalescing (used while coalesceMicros is 0): the worker measures the arrival rate and
+   * waits up to this long (µs) after a partial batch only when the wait would gather several frames;
+   * at low rates it wakes on every frame (nothing added), at bulk rates (>= 100 kpps) it waits a
+   * longer window because CPU, not latency, is then what runs out. 0: never wait (a wake-up per frame).
+   */
+  latencyBudgetMicros: number;
 }
 
 export interface RelayConfig {
@@ -87,10 +97,12 @@ export const DEFAULTS = {
   ttl: 16,
   ttlMode: 'decrement' as TtlMode,
   maxWorkers: 64,
-  batchSize: 64,
-  // Measured at 50 kpps on the reference machine: 0 µs -> 5.9 µs CPU/packet, p50 22 µs; 300 µs ->
-  // 2.6 µs (0.18x socat), p50 287 µs, p99 737 µs. The default meets the project's CPU and p99 targets.
-  coalesceMicros: 300,
+  batchSize: WORKER_DEFAULTS.batchSize,
+  // The data plane's own defaults: adaptive coalescing within its latency budget, no fixed window.
+  // What they cost and save against socat and kernel routing is measured by `nx run bench:latency`
+  // (results/latest-latency.json, README "Latency and CPU"); no figure is restated here.
+  coalesceMicros: WORKER_DEFAULTS.coalesceMicros,
+  latencyBudgetMicros: WORKER_DEFAULTS.latencyBudgetMicros,
 } as const;
 
 export const FANOUT_MODES: readonly FanoutMode[] = ['hash', 'cpu', 'lb', 'off'];

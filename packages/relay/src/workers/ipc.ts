@@ -19,8 +19,14 @@ export type ToWorker =
   | { type: 'counters'; requestId: number }
   | { type: 'stop' };
 
+/** How a worker's data plane waits between drains, as the worker received it (its defaults filled in). */
+export interface WorkerPacing {
+  coalesceMicros: number;
+  latencyBudgetMicros: number;
+}
+
 export type FromWorker =
-  | { type: 'ready'; fanoutId: number | null }
+  | { type: 'ready'; fanoutId: number | null; pacing: WorkerPacing }
   | { type: 'fatal'; message: string; code?: string }
   | { type: 'applied'; requestId: number }
   | { type: 'refused'; requestId: number; message: string }

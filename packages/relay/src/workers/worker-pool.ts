@@ -222,6 +222,7 @@ export class WorkerPool {
         fanout: this.nativeFanout(),
         batchSize: this.options.dataPlane.batchSize,
         coalesceMicros: this.options.dataPlane.coalesceMicros,
+        latencyBudgetMicros: this.options.dataPlane.latencyBudgetMicros,
         ...this.options.extraWorkerOptions,
       },
     };
@@ -268,6 +269,14 @@ export class WorkerPool {
                 fanoutId: this.fanoutId,
                 fanoutMode: mode,
               });
+              // The second thing: how long a frame may wait in the worker (the latency/CPU trade-off).
+              const { coalesceMicros, latencyBudgetMicros } = message.pacing;
+              log.info(
+                coalesceMicros > 0
+                  ? `interface ${this.options.interface}: data plane waits a fixed ${coalesceMicros} us after a partial batch`
+                  : `interface ${this.options.interface}: data plane pacing adaptive, latency budget ${latencyBudgetMicros} us`,
+                { interface: this.options.interface, coalesceMicros, latencyBudgetMicros },
+              );
             }
             slot.ready = true;
             log.debug(`worker ${name} pid ${child.pid} ready (fanout ${message.fanoutId ?? 'off'})`);

@@ -1,4 +1,4 @@
-import { DataPlaneWorker } from '@mcr/relay-native';
+import { DataPlaneWorker, WORKER_DEFAULTS } from '@mcr/relay-native';
 import type { FromWorker, RuleTableMessage, ToWorker, WorkerBoot } from './ipc.js';
 
 // A data-plane worker process: one native DataPlaneWorker on one input interface. Packets never touch
@@ -94,7 +94,12 @@ function main(): void {
     }
   }, HEALTH_CHECK_MS);
   health.unref();
-  send({ type: 'ready', fanoutId: worker.fanoutId });
+  // The pacing this data plane runs with, so the supervisor can say what the workers really got.
+  const pacing = {
+    coalesceMicros: boot.options.coalesceMicros ?? WORKER_DEFAULTS.coalesceMicros,
+    latencyBudgetMicros: boot.options.latencyBudgetMicros ?? WORKER_DEFAULTS.latencyBudgetMicros,
+  };
+  send({ type: 'ready', fanoutId: worker.fanoutId, pacing });
 }
 
 main();

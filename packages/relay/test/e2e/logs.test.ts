@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Lab } from '@mcr/netns-lab';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { MCR_BIN, RelayProcess, ruleFor, streamPlan, useChainLab } from './harness.js';
+import { WORKER_DEFAULTS } from '@mcr/relay-native';
+import { MCR_BIN, RelayProcess, ruleFor, streamPlan, useChainLab, waitFor } from './harness.js';
 
 const run = promisify(execFile);
 
@@ -37,5 +38,35 @@ describe('logs and fanout visibility', () => {
     const output = stats.interfaces.find((s: { name: string }) => s.name === lab.topo.relay.outputs[0]!.ifname);
     expect(output.fanout).toBeNull();
     expect(records.some((r) => r.event === 'final' && typeof r.forwarded === 'number')).toBe(true);
+  });
+
+  it('every worker reports the pacing it got: the data plane\'s adaptive default, a configured budget, a fixed window', async () => {
+    const input = lab.topo.relay.inputs[0]!.ifname;
+    const cases = [
+      { dataPlane: undefined, want: { coalesceMicros: 0, latencyBudgetMicros: WORKER_DEFAULTS.latencyBudgetMicros }, text: `pacing adaptive, latency budget ${WORKER_DEFAULTS.latencyBudgetMicros} us` },
+      { dataPlane: { latencyBudgetMicros: 120 }, want: { coalesceMicros: 0, latencyBudgetMicros: 120 }, text: 'pacing adaptive, latency budget 120 us' },
+      { dataPlane: { coalesceMicros: 300 }, want: { coalesceMicros: 300 }, text: 'waits a fixed 300 us' },
+    ];
+    for (const c of cases) {
+      const relay = await RelayProcess.start(lab.topo.relay.ns, {
+        logFormat: 'json',
+        ...(c.dataPlane ? { dataPlane: c.dataPlane } : {}),
+        rules: streamPlan(1).map((s) => ruleFor(s, lab)),
+      });
+      const pacingLine = () =>
+        relay.stderr
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .find((r) => r.latencyBudgetMicros !== undefined);
+      try {
+        await waitFor('the pacing log line', async () => pacingLine() !== undefined);
+      } finally {
+        expect(await relay.stop()).toBe(0);
+      }
+      expect(pacingLine()).toMatchObject({ level: 'info', interface: input, ...c.want });
+      expect(pacingLine()!.msg).toContain(c.text);
+    }
   });
 });
