@@ -179,15 +179,16 @@ std::string fmtUs(const LatencyHistogram& h, uint64_t ns) {
 }
 
 std::string countsJson(const StreamCounts& c, int64_t missing, const LatencyHistogram& lat) {
-  char buf[512];
+  char buf[640];
   std::snprintf(buf, sizeof buf,
                 "\"received\":%llu,\"unique\":%llu,\"duplicates\":%llu,\"missing\":%lld,\"reordered\":%llu,"
-                "\"corrupt\":%llu,\"foreign\":%llu,\"latencyUs\":{\"p50\":%s,\"p99\":%s,\"max\":%s}",
+                "\"corrupt\":%llu,\"foreign\":%llu,\"latencyUs\":{\"p50\":%s,\"p99\":%s,\"p999\":%s,\"max\":%s}",
                 static_cast<unsigned long long>(c.received), static_cast<unsigned long long>(c.unique),
                 static_cast<unsigned long long>(c.duplicates), static_cast<long long>(missing),
                 static_cast<unsigned long long>(c.reordered), static_cast<unsigned long long>(c.corrupt),
                 static_cast<unsigned long long>(c.foreign), fmtUs(lat, lat.quantile(0.5)).c_str(),
-                fmtUs(lat, lat.quantile(0.99)).c_str(), fmtUs(lat, lat.max()).c_str());
+                fmtUs(lat, lat.quantile(0.99)).c_str(), fmtUs(lat, lat.quantile(0.999)).c_str(),
+                fmtUs(lat, lat.max()).c_str());
   return buf;
 }
 
@@ -209,7 +210,7 @@ void printReport(const Options& o, const std::vector<StreamStats>& stats) {
                  "}";
     } else {
       std::printf("stream %zu %s: received %llu unique %llu dup %llu missing %lld reordered %llu corrupt %llu "
-                  "foreign %llu p50 %sus p99 %sus max %sus\n",
+                  "foreign %llu p50 %sus p99 %sus p99.9 %sus max %sus\n",
                   i, o.streams[i].text.c_str(), static_cast<unsigned long long>(st.counts.received),
                   static_cast<unsigned long long>(st.counts.unique),
                   static_cast<unsigned long long>(st.counts.duplicates), static_cast<long long>(missing),
@@ -218,6 +219,7 @@ void printReport(const Options& o, const std::vector<StreamStats>& stats) {
                   static_cast<unsigned long long>(st.counts.foreign),
                   fmtUs(st.latency, st.latency.quantile(0.5)).c_str(),
                   fmtUs(st.latency, st.latency.quantile(0.99)).c_str(),
+                  fmtUs(st.latency, st.latency.quantile(0.999)).c_str(),
                   fmtUs(st.latency, st.latency.max()).c_str());
     }
   }

@@ -2,7 +2,7 @@
 // trials (docs/architecture.md, "netns-lab: test beds and trials"). A trial primes the path, starts
 // mcr-recv in every sink, reads the relay's CPU, runs mcr-send from every source, waits for the
 // receivers to go idle and folds the reports into one TrialResult.
-import { KernelRelay, McrRelay, SocatRelay, machineBusySeconds, type McrTestOnly, type RelayName, type RelayUnderTest, type StreamSpec } from '../relays/index.js';
+import { KernelRelay, McrRelay, SocatRelay, machineBusySeconds, type McrDataPlane, type McrTestOnly, type RelayName, type RelayUnderTest, type StreamSpec } from '../relays/index.js';
 import { awaitSnooping, build, uniquePrefix, up, type Lab, type TopologyKind } from '../topology/index.js';
 import { runSender, startReceiver, type ReceiverResult, type SenderResult, type StreamCounts, type StreamReport, type StreamTarget } from '../traffic/index.js';
 import { McrControl } from './mcr-control.js';
@@ -26,6 +26,8 @@ export interface BedOptions {
   mcrBin?: string;
   /** mcr only: the relay's TEST-ONLY config section, e.g. { injectedWorkNanos: 1000 } (a gate's negative control). */
   mcrTestOnly?: McrTestOnly;
+  /** mcr only: its config's dataPlane pacing, e.g. { coalesceMicros: 300 } (absent: mcr's defaults). */
+  mcrDataPlane?: McrDataPlane;
   /** socat only: the negative control (every input on port 5001, processes bound to INADDR_ANY). */
   socatSharedPort?: boolean;
   /** fanout: sinks (default 2); converge: sources (default 2). */
@@ -80,7 +82,7 @@ export interface TrialResult extends Omit<StreamCounts, 'latencyUs'> {
   /** missing / (sent x sinks) x 100. */
   lossPct: number;
   /** Worst receiver's figures; 0 when nothing arrived. */
-  latencyUs: { p50: number; p99: number; max: number };
+  latencyUs: { p50: number; p99: number; p999: number; max: number };
   /** CPU of the relay's processes during the trial (null: kernel, which works in softirq context). */
   relayCpuSeconds: number | null;
   /** relayCpuSeconds / unique x 1e6. */
@@ -154,7 +156,7 @@ export function normaliseBedOptions(o: BedOptions): BedOptions {
     if (!['hash', 'cpu', 'lb', 'off'].includes(n.fanoutMode)) throw new TypeError(`option "fanoutMode" must be hash|cpu|lb|off, received ${JSON.stringify(o.fanoutMode)}`);
     n.igmpJoin = o.igmpJoin ?? true;
   } else {
-    for (const k of ['workers', 'fanoutMode', 'igmpJoin', 'mcrBin', 'mcrTestOnly'] as const) {
+    for (const k of ['workers', 'fanoutMode', 'igmpJoin', 'mcrBin', 'mcrTestOnly', 'mcrDataPlane'] as const) {
       if (o[k] !== undefined) throw new TypeError(`option "${k}" applies to relay mcr only (relay is ${o.relay})`);
     }
   }
@@ -203,6 +205,7 @@ export async function openBed(options: BedOptions): Promise<Bed> {
       ...(o.fanoutMode !== undefined ? { fanoutMode: o.fanoutMode } : {}),
       ...(o.igmpJoin !== undefined ? { igmpJoin: o.igmpJoin } : {}),
       ...(o.mcrTestOnly !== undefined ? { testOnly: o.mcrTestOnly } : {}),
+      ...(o.mcrDataPlane !== undefined ? { dataPlane: o.mcrDataPlane } : {}),
     });
   } catch (err) {
     await teardown();
@@ -378,7 +381,7 @@ async function runTrial(bed: Bed, trial: TrialOptions): Promise<TrialResult> {
   const unique = sum('unique');
   const offeredPps = t.rate;
   const achievedPps = senders.reduce((a, s) => a + s.achievedPps, 0);
-  const lat = (k: 'p50' | 'p99' | 'max') => Math.max(0, ...reports.map((r) => r.totals.latencyUs[k] ?? 0));
+  const lat = (k: 'p50' | 'p99' | 'p999' | 'max') => Math.max(0, ...reports.map((r) => r.totals.latencyUs[k] ?? 0));
   const relayCpuSeconds = cpu0 === null || cpu1 === null ? null : Math.max(0, cpu1 - cpu0);
   const machineCpuSeconds = Math.max(0, machine1 - machine0);
   return {
@@ -397,7 +400,7 @@ async function runTrial(bed: Bed, trial: TrialOptions): Promise<TrialResult> {
     corrupt: sum('corrupt'),
     foreign: sum('foreign'),
     lossPct: deliveriesExpected > 0 ? (missing / deliveriesExpected) * 100 : 0,
-    latencyUs: { p50: lat('p50'), p99: lat('p99'), max: lat('max') },
+    latencyUs: { p50: lat('p50'), p99: lat('p99'), p999: lat('p999'), max: lat('max') },
     relayCpuSeconds,
     relayCpuPerPacketUs: relayCpuSeconds === null || unique === 0 ? null : (relayCpuSeconds / unique) * 1e6,
     machineCpuSeconds,

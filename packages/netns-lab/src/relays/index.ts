@@ -1,4 +1,4 @@
-export type { RelayUnderTest, RelayName, RelayStartOptions, McrTestOnly, StreamSpec, ResolvedStream } from './types.js';
+export type { RelayUnderTest, RelayName, RelayStartOptions, McrDataPlane, McrTestOnly, StreamSpec, ResolvedStream } from './types.js';
 export { SocatRelay, socatArgs, type SocatRelayOptions } from './socat.js';
 export { KernelRelay, smcrouteConf } from './kernel.js';
 export { McrRelay, mcrConfig, mcrBin, mcrUnavailableReason, MCR_BIN_ENV, type McrConfig, type McrRelayOptions } from './mcr.js';

@@ -14,7 +14,7 @@ import { inNetns } from '../netns/index.js';
 import type { Lab } from '../topology/index.js';
 import { relayRole, resolveStreams, spawnInNetns, stopChild, type Child } from './common.js';
 import { CpuMeter } from './cpu.js';
-import type { McrTestOnly, RelayStartOptions, RelayUnderTest, ResolvedStream, StreamSpec } from './types.js';
+import type { McrDataPlane, McrTestOnly, RelayStartOptions, RelayUnderTest, ResolvedStream, StreamSpec } from './types.js';
 
 export interface McrConfig {
   workers: number;
@@ -27,6 +27,7 @@ export interface McrConfig {
     outputs: { interface: string; group: string; port: number; ttl: number }[];
   }[];
   testOnly?: McrTestOnly;
+  dataPlane?: McrDataPlane;
 }
 
 /** mcr's config for the streams. Pure. Rule ids are `s0`, `s1`, ... in stream order. */
@@ -43,6 +44,7 @@ export function mcrConfig(streams: ResolvedStream[], controlSocket: string, opts
       outputs: s.outs.map((o) => ({ interface: o.ifname, group: s.outGroup, port: s.outPort, ttl })),
     })),
     ...(opts.testOnly ? { testOnly: { ...opts.testOnly } } : {}),
+    ...(opts.dataPlane ? { dataPlane: { ...opts.dataPlane } } : {}),
   };
 }
 

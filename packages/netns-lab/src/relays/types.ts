@@ -29,6 +29,16 @@ export interface RelayStartOptions {
    * negative controls that prove a check can fail. Never set in a measurement of mcr as users run it.
    */
   testOnly?: McrTestOnly;
+  /** mcr only: its config's `dataPlane` section (absent: mcr's defaults, as users run it). */
+  dataPlane?: McrDataPlane;
+}
+
+/** The pacing fields of mcr's `dataPlane` config section (its README documents them). */
+export interface McrDataPlane {
+  /** A fixed wait after every partial batch, us (replaces the adaptive wait when > 0). */
+  coalesceMicros?: number;
+  /** The adaptive wait's budget, us. */
+  latencyBudgetMicros?: number;
 }
 
 export interface McrTestOnly {

@@ -27,6 +27,8 @@ export interface ReceiverOptions {
 export interface LatencyUs {
   p50: number | null;
   p99: number | null;
+  /** The 99.9th percentile: one packet in a thousand waited longer. */
+  p999: number | null;
   max: number | null;
 }
 

@@ -32,4 +32,10 @@ describe('the mcr build the lab runs', () => {
     expect(mcrConfig(streams, '/s')).not.toHaveProperty('testOnly');
     expect(mcrConfig(streams, '/s', { testOnly: { injectedWorkNanos: 1200 } }).testOnly).toEqual({ injectedWorkNanos: 1200 });
   });
+
+  it('gets a dataPlane section only when asked for: mcr as users run it by default', () => {
+    const streams = resolveStreams(chain({ prefix: 'mcrlunit' }).relay, [{ group: '239.1.0.1', port: 5001, outGroup: '239.9.0.1', outPort: 6001 }]);
+    expect(mcrConfig(streams, '/s')).not.toHaveProperty('dataPlane');
+    expect(mcrConfig(streams, '/s', { dataPlane: { coalesceMicros: 300 } }).dataPlane).toEqual({ coalesceMicros: 300 });
+  });
 });
