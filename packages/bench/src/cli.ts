@@ -17,6 +17,9 @@ targets:
                  (default 50000 aggregate), mcr, socat, kernel side by side (RFC 3918)
   first-packet   packets lost and delayed at the start of fresh streams, --rounds fresh relays each
                  (default 10 streams, --rate 10000) (RFC 3918)
+  latency        added latency (p50/p99/p99.9) and CPU per packet of mcr, socat, kernel at 20 kpps, 50 kpps and
+                 50 % of each one's NDR, one stream, --repeats interleaved rounds; mcr's default against a fixed
+                 300 us window at 150 kpps; mcr beside an iperf3 TCP flow; issue 10's targets (~10 min)
   micro          tinybench of the native hot path (parse + match + enqueue; 10 and 1000 rules)
   gate           the working tree against the baseline commit, interleaved pairs (exit 1 on regression)
   soak           mcr at --rate for --duration s over --streams streams, a rule added/removed every second
@@ -27,7 +30,7 @@ options:
   --workers N          mcr workers; workers target: the largest count        (default 1; workers 2)
   --outputs K          fanout: the largest number of outputs                 (default 4)
   --size B             UDP payload bytes, 64..8972                           (default 1000)
-  --trial-seconds S    seconds per trial                                     (default 2; --long 60)
+  --trial-seconds S    seconds per trial                                     (default 2, latency 3; --long 60)
   --relays LIST        some of mcr,socat,kernel                              (default all three)
   --max-loss PCT       PDR loss threshold, percent                           (default 0.1)
   --rungs N            trials per relay at most                              (default 8; --long 10)
@@ -36,7 +39,7 @@ options:
   --no-prime           do not prime the path before counting (not RFC 3918)
   --long               RFC 2544 trial length (60 s) and finer search
   --rounds N           join-leave, first-packet rounds                       (default 5)
-  --repeats N          trials at every reported NDR/PDR rate: median, min-max (default 3)
+  --repeats N          trials at every reported NDR/PDR rate: median, min-max (default 3; latency: rounds, 5)
   --pairs N            gate: interleaved candidate/baseline pairs per rate   (default 8)
   --fixed-rate PPS     gate: rate of the CPU and latency pairs               (default 50000)
   --high-rate PPS      gate: rate of the throughput pairs                    (default 600000)
@@ -50,6 +53,10 @@ options:
   --update-baseline    gate: name HEAD as the baseline commit in results/baseline.json
   --duration S         soak: seconds of traffic                             (default 600)
   --rate PPS           soak, group-capacity, first-packet: aggregate rate    (150000, 50000, 10000)
+  --ndr-from FILE      latency: each relay's NDR from this multi-stream results file (relative to the
+                       workspace root) instead of a short search (6 rungs of 1 s trials) in the run
+  --no-tcp-noise       latency: skip mcr's CPU per packet beside an iperf3 TCP flow on its input
+  --rates LIST         latency: some of 20k,50k,half-ndr,bulk                (default all)
   --out DIR            results directory                                     (default <workspace>/results)
   --check              readme: exit 1 when README.md and the results disagree, write nothing
   --json               print the result JSON on stdout (report on stderr)
@@ -84,6 +91,9 @@ const OPTIONS = {
   'update-baseline': { type: 'boolean' },
   duration: { type: 'string' },
   rate: { type: 'string' },
+  'ndr-from': { type: 'string' },
+  'no-tcp-noise': { type: 'boolean' },
+  rates: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
   check: { type: 'boolean' },
@@ -136,6 +146,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./targets/readme.js')).runReadme(settings, cwd);
     case 'soak':
       return (await import('./targets/soak.js')).runSoak(settings, cwd);
+    case 'latency':
+      return (await import('./targets/latency.js')).runLatency(settings, cwd);
     default:
       return (await import('./targets/search-targets.js')).runSearchTarget(settings, cwd);
   }

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { RelayName } from './lab.js';
 
-export const TARGETS = ['multi-stream', 'scaling', 'fanout', 'workers', 'join-leave', 'group-capacity', 'first-packet', 'micro', 'gate', 'soak', 'readme'] as const;
+export const TARGETS = ['multi-stream', 'scaling', 'fanout', 'workers', 'join-leave', 'group-capacity', 'first-packet', 'latency', 'micro', 'gate', 'soak', 'readme'] as const;
 export type Target = (typeof TARGETS)[number];
 export const RELAYS: readonly RelayName[] = ['mcr', 'socat', 'kernel'];
 
@@ -61,6 +61,26 @@ export interface Settings {
   durationSec: number;
   /** soak (and group-capacity, first-packet): aggregate rate; null = the target's default. */
   ratePps: number | null;
+  /** latency: take each relay's NDR from this multi-stream results file instead of searching; null = search. */
+  ndrFrom: string | null;
+  /** latency: also measure mcr's CPU per packet beside an iperf3 TCP flow on its input. */
+  tcpNoise: boolean;
+  /** latency: the rungs to run (default all of LATENCY_RUNGS). */
+  latencyRungs: LatencyRung[];
+}
+
+/** bench:latency's rungs, as --rates names them: 20 and 50 kpps, half of each relay's NDR, mcr at 150 kpps. */
+export const LATENCY_RUNGS = ['20k', '50k', 'half-ndr', 'bulk'] as const;
+export type LatencyRung = (typeof LATENCY_RUNGS)[number];
+
+function latencyRungs(raw: string | boolean | undefined): LatencyRung[] | undefined {
+  if (raw === undefined) return undefined;
+  const list = typeof raw === 'string' ? raw.split(',').map((x) => x.trim()).filter(Boolean) : [];
+  if (list.length === 0) throw new UsageError(`--rates: expected some of ${LATENCY_RUNGS.join(',')}`);
+  for (const r of list) {
+    if (!(LATENCY_RUNGS as readonly string[]).includes(r)) throw new UsageError(`--rates: unknown rate ${JSON.stringify(r)} (expected some of ${LATENCY_RUNGS.join(',')})`);
+  }
+  return LATENCY_RUNGS.filter((r) => list.includes(r));
 }
 
 export class UsageError extends Error {
@@ -97,7 +117,7 @@ function relays(raw: string | boolean | undefined): RelayName[] | undefined {
   return [...new Set(list)] as RelayName[];
 }
 
-type Defaults = Omit<Settings, 'target' | 'outDir' | 'json' | 'updateBaseline' | 'check' | 'baselineBin' | 'candidateBin' | 'baselineCommit' | 'injectRegressionPct'>;
+type Defaults = Omit<Settings, 'target' | 'outDir' | 'json' | 'updateBaseline' | 'check' | 'baselineBin' | 'candidateBin' | 'baselineCommit' | 'injectRegressionPct' | 'ndrFrom' | 'tcpNoise' | 'latencyRungs'>;
 
 /** Per-target defaults before flags: the defaults fit in 3 minutes on 2 cores; --long uses RFC 2544 60 s trials. */
 function defaults(target: Target, long: boolean): Defaults {
@@ -141,6 +161,10 @@ function defaults(target: Target, long: boolean): Defaults {
       return { ...base, streams: 1000, trialSeconds: long ? 60 : 1, ratePps: 50_000 };
     case 'first-packet':
       return { ...base, ratePps: 10_000 };
+    case 'latency':
+      // One stream at fixed rates, 5 interleaved repeats of 3 s trials; the NDR search behind the
+      // 50 %-of-NDR rung is short (6 rungs of 1 s trials per relay). About 10 minutes on 2 cores.
+      return { ...base, streams: 1, repeats: 5, trialSeconds: long ? 60 : 3, rungs: 6 };
     default:
       return base;
   }
@@ -185,6 +209,10 @@ export function normalizeSettings(target: string, flags: RawFlags, cwd = process
     candidateBin: typeof flags['candidate-bin'] === 'string' ? flags['candidate-bin'] : null,
     baselineCommit: typeof flags['baseline-commit'] === 'string' ? flags['baseline-commit'] : null,
     injectRegressionPct: num('inject-regression', flags['inject-regression'], 1, 1000, false) ?? null,
+    // Relative to the workspace root: nx runs the bench in packages/bench.
+    ndrFrom: typeof flags['ndr-from'] === 'string' ? resolve(workspaceRoot(cwd), flags['ndr-from']) : null,
+    tcpNoise: flags['no-tcp-noise'] !== true,
+    latencyRungs: latencyRungs(flags.rates) ?? [...LATENCY_RUNGS],
   };
   const gateOnly = ['pairs', 'fixed-rate', 'high-rate', 'baseline-bin', 'candidate-bin', 'baseline-commit', 'inject-regression', 'tolerance', 'update-baseline'];
   const misplaced = gateOnly.find((f) => flags[f] !== undefined);
@@ -194,6 +222,9 @@ export function normalizeSettings(target: string, flags: RawFlags, cwd = process
   if (!['soak', 'group-capacity', 'first-packet'].includes(t) && flags.rate !== undefined) {
     throw new UsageError(`--rate applies to the soak, group-capacity and first-packet targets only (target is ${t})`);
   }
+  const latencyOnly = ['ndr-from', 'no-tcp-noise', 'rates'].find((f) => flags[f] !== undefined);
+  if (t !== 'latency' && latencyOnly) throw new UsageError(`--${latencyOnly} applies to the latency target only (target is ${t})`);
+  if (flags['ndr-from'] === true || flags['ndr-from'] === '') throw new UsageError('--ndr-from: expected a multi-stream results file');
   if (flags.out === true) throw new UsageError('--out: expected a directory');
   if (s.floorPps >= s.ceilingPps) throw new UsageError(`--floor: must be below --ceiling (${s.ceilingPps}), got ${s.floorPps}`);
   if (s.relays.length === 0) throw new UsageError('--relays: expected at least one relay');

@@ -30,7 +30,7 @@ export function modelTrial(m: Model, durationSec = 1): (rate: number) => TrialFi
       corrupt: 0,
       foreign: 0,
       lossPct: sent ? (missing / sent) * 100 : 0,
-      latencyUs: { p50: 20, p99: 80, max: 200 },
+      latencyUs: { p50: 20, p99: 80, p999: 120, max: 200 },
       relayCpuSeconds: 0.1,
       relayCpuPerPacketUs: 2.5,
       machineCpuSeconds: 0.3,

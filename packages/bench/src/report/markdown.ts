@@ -1,6 +1,7 @@
 // The Markdown summary of a run, with the SVG charts it links (written beside it). Pure.
 import type { BenchResult, RunPoint } from '../results/schema.js';
 import { renderFirstPacket, renderGroupCapacity } from './rfc3918.js';
+import { renderLatencyMarkdown } from '../latency/report.js';
 import { deliveredVsOffered, sweep, type Series } from './series.js';
 import { lineChartSvg } from './svg.js';
 import { COLUMNS, markdownTable, ratioLines, sweepRows, tableRow } from './table.js';
@@ -101,6 +102,7 @@ export function renderMarkdown(result: BenchResult, stem: string): { text: strin
         result.micro.tasks.map((t) => [t.name, String(t.rules), String(t.frames), t.nsPerPacket.toFixed(1), t.callMeanMs.toFixed(4), t.callP99Ms.toFixed(4), String(t.samples)]),
       ) + '\n';
   }
+  if (result.latency) md += `## Latency and CPU\n\n${renderLatencyMarkdown(result.latency, 3)}\n`;
   if (result.gate) md += gateSection(result.gate);
   if (cs.length) md += '## Charts\n\n' + cs.map((c) => `![${c.title}](${c.file})\n`).join('\n') + '\n';
   if (result.notes.length) md += '## Notes\n\n' + result.notes.map((n) => `- ${n}`).join('\n') + '\n';

@@ -7,6 +7,7 @@ import type { TrialRecord } from '../search/search.js';
 import type { Spread } from '../search/spread.js';
 import type { TrialFigures } from '../search/verdict.js';
 import type { Settings, Target } from '../settings.js';
+import type { LatencyResult } from '../latency/figures.js';
 
 export const SCHEMA = 'mcr-bench-result/v1';
 
@@ -116,6 +117,8 @@ export interface BenchResult {
   firstPacket?: FirstPacketResult;
   /** soak runs: the rate and where it came from, and the lab's soak report. */
   soak?: SoakResult;
+  /** latency runs: every relay at fixed rates, ratios, issue 10's targets, the bulk and TCP-noise comparisons. */
+  latency?: LatencyResult;
   /** Anything a reader must know: skipped relays, errors. */
   notes: string[];
 }

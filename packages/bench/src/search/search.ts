@@ -241,7 +241,7 @@ export function pickFigures(t: TrialFigures): TrialFigures {
     corrupt: t.corrupt,
     foreign: t.foreign,
     lossPct: t.lossPct,
-    latencyUs: { p50: t.latencyUs.p50 ?? null, p99: t.latencyUs.p99 ?? null, max: t.latencyUs.max ?? null },
+    latencyUs: { p50: t.latencyUs.p50 ?? null, p99: t.latencyUs.p99 ?? null, p999: t.latencyUs.p999 ?? null, max: t.latencyUs.max ?? null },
     relayCpuSeconds: t.relayCpuSeconds,
     relayCpuPerPacketUs: t.relayCpuPerPacketUs,
     machineCpuSeconds: t.machineCpuSeconds,
