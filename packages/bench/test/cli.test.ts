@@ -31,3 +31,20 @@ describe('gate flags', () => {
     expect(g).toMatchObject({ injectRegressionPct: 25, candidateBin: '/x/bin/mcr.js', pairs: 8, fixedRatePps: 50_000, highRatePps: 600_000, streams: 4, trialSeconds: 2 });
   });
 });
+
+describe('latency flags', () => {
+  it('are read for the latency target and refused elsewhere, naming the flag', () => {
+    const s = parseCli(['latency', '--repeats', '1', '--trial-seconds', '1', '--rates', 'bulk,20k', '--no-tcp-noise', '--ndr-from', 'results/x.json'], '/work/main');
+    expect(s).toMatchObject({ target: 'latency', repeats: 1, trialSeconds: 1, latencyRungs: ['20k', 'bulk'], tcpNoise: false });
+    // Relative to the workspace root, since nx runs the bench in packages/bench.
+    expect((s as { ndrFrom: string }).ndrFrom).toMatch(/\/results\/x\.json$/);
+    expect(() => parseCli(['latency', '--rates', '20k,90k'])).toThrow(/^--rates: unknown rate "90k"/);
+    expect(() => parseCli(['multi-stream', '--ndr-from', 'x.json'])).toThrow(/--ndr-from applies to the latency target only/);
+    expect(() => parseCli(['multi-stream', '--no-tcp-noise'])).toThrow(/--no-tcp-noise applies to the latency target only/);
+  });
+
+  it('are in --help', async () => {
+    const { HELP } = await import('../src/cli.js');
+    for (const word of ['latency ', '--ndr-from', '--no-tcp-noise', '--rates']) expect(HELP).toContain(word);
+  });
+});

@@ -1,7 +1,9 @@
 // The README's measured table is generated: the committed README must match the committed results
 // (this is the check `npm test` runs), and a hand-edited number must make the check fail.
 import { describe, expect, it } from 'vitest';
-import { BEGIN, END, generate, replaceBlock } from '../src/readme/readme.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BEGIN, END, MANIFEST, generate, replaceBlock, sectionBegin, sectionEnd, type Manifest } from '../src/readme/readme.js';
 import { workspaceRoot } from '../src/settings.js';
 
 const root = workspaceRoot(process.cwd());
@@ -27,5 +29,16 @@ describe('README measured table', () => {
     expect(edited).not.toBe(readme);
     const { updated } = await generate(root);
     expect(replaceBlock(edited, updated.slice(updated.indexOf(BEGIN), updated.indexOf(END) + END.length))).not.toBe(edited);
+  });
+
+  it('has the latency section between its markers, fed by the file results/readme.json names (or a placeholder)', async () => {
+    const manifest = JSON.parse(readFileSync(join(root, MANIFEST), 'utf8')) as Manifest;
+    const latency = manifest.sections?.find((s) => s.name === 'latency');
+    expect(latency).toBeDefined();
+    const { updated } = await generate(root);
+    const block = updated.slice(updated.indexOf(sectionBegin('latency')), updated.indexOf(sectionEnd('latency')));
+    expect(block.length).toBeGreaterThan(0);
+    if (latency!.file === null) expect(block).toContain('Not measured yet');
+    else expect(block).toContain(`(${latency!.file})`);
   });
 });

@@ -38,6 +38,20 @@ import type { Settings } from '../settings.js';
 /** The NDR search's trial length: short, since it only places the half-NDR rung. */
 export const NDR_SEARCH_TRIAL_SECONDS = 1;
 
+/** Seconds a trial costs beyond its sending time (priming, receivers, drain, CPU reads), and a bed's start. */
+const TRIAL_OVERHEAD_SECONDS = 1.5;
+const BED_SECONDS = 3;
+
+/** How long a run with these settings takes, about (printed at the start; the defaults stay well under 15 min). */
+export function estimateSeconds(s: Settings): number {
+  const ladder = s.latencyRungs.reduce((n, rung) => n + rungOrder(rung, s.relays, 0).length, 0) * s.repeats * (s.trialSeconds + TRIAL_OVERHEAD_SECONDS);
+  const search = s.latencyRungs.includes('half-ndr') && !s.ndrFrom ? s.rungs * s.relays.length * (NDR_SEARCH_TRIAL_SECONDS + TRIAL_OVERHEAD_SECONDS) : 0;
+  // A flow trial also waits for the flow's lead and the rest of its tail.
+  const tcp = s.tcpNoise && s.relays.includes('mcr') ? s.repeats * (2 * (s.trialSeconds + TRIAL_OVERHEAD_SECONDS) + FLOW_TAIL_SECONDS) : 0;
+  const beds = (s.relays.length + (s.latencyRungs.includes('bulk') && s.relays.includes('mcr') ? 1 : 0)) * BED_SECONDS;
+  return ladder + search + tcp + beds;
+}
+
 /** The bed options of every subject: one stream on the chain; mcr as users run it, or with the fixed window. */
 export function subjectBedOptions(subject: LatencySubject, s: Settings): BedOptions {
   const base = { streams: s.streams, topology: 'chain' as const };
@@ -96,6 +110,7 @@ export async function runLatency(s: Settings, cwd: string, injected?: OpenBed): 
       `${rounds} round(s) of ${perRound} trials of ${s.trialSeconds} s (${s.latencyRungs.map((r) => RUNG_LABELS[r]).join(', ')}` +
       `${bulk ? `: mcr default and fixed ${FIXED_WINDOW_MICROS} us` : ''})` +
       `${s.tcpNoise && s.relays.includes('mcr') ? `; TCP noise: ${rounds} pairs at ${kpps(TCP_NOISE_RATE_PPS)}` : ''}; ` +
+      `about ${Math.ceil(estimateSeconds(s) / 60)} min; ` +
       `NDR ${!s.latencyRungs.includes('half-ndr') ? 'not needed' : ndrFile ? `from ${s.ndrFrom}` : `from a search of ${s.rungs} rungs of ${NDR_SEARCH_TRIAL_SECONDS} s trials`}\n`,
   );
 
