@@ -36,3 +36,29 @@ describe('multi-stream end to end', () => {
     }
   });
 });
+
+describe('latency end to end', () => {
+  it.skipIf(!available)('measures mcr and kernel at 20 kpps, half their NDR from a committed file, and mcr against its fixed window', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'bench-e2e-'));
+    try {
+      const ndrFile = 'results/runs/2026-11-29T13-50-56-891Z-multi-stream.json';
+      const args = [cli, 'latency', '--relays', 'mcr,kernel', '--repeats', '1', '--trial-seconds', '0.5', '--rates', '20k,half-ndr,bulk', '--ndr-from', ndrFile, '--no-tcp-noise', '--out', out, '--json'];
+      const { stdout } = await promisify(execFile)(process.execPath, args, { maxBuffer: 64 << 20, timeout: 150_000 });
+      const l = parseResult(stdout, 'stdout').latency!;
+      expect(l.ndrSource).toEqual({ kind: 'file', file: expect.stringMatching(/2026-11-29T13-50-56-891Z-multi-stream\.json$/) });
+      expect(l.cells.map((c) => `${c.rung}/${c.subject}`).sort()).toEqual(['20k/kernel', '20k/mcr', 'bulk/mcr', 'bulk/mcr-fixed', 'half-ndr/kernel', 'half-ndr/mcr']);
+      for (const c of l.cells) {
+        expect(c.trials).toHaveLength(1);
+        expect(c.stats!.p999Us!.median).toBeGreaterThanOrEqual(c.stats!.p99Us!.median);
+        expect(c.stats!.incorrectTrials).toBe(0);
+      }
+      expect(l.cells.find((c) => c.rung === 'half-ndr' && c.subject === 'mcr')!.targetPps).toBe(62_500);
+      expect(l.cells.find((c) => c.subject === 'kernel')!.stats!.relayCpuPerPacketUs).toBeNull();
+      expect(l.bulk!.relayCpuRatio).toBeGreaterThan(0);
+      expect(l.targets.find((t) => t.text === 'p50 <= 3x kernel at 20 kpps')!.met).not.toBeNull();
+      expect(l.tcpNoise).toEqual({ skipped: '--no-tcp-noise' });
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+});
