@@ -23,17 +23,18 @@ targets:
   micro          tinybench of the native hot path (parse + match + enqueue; 10 and 1000 rules)
   gate           the working tree against the baseline commit, interleaved pairs (exit 1 on regression)
   soak           mcr at --rate for --duration s over --streams streams, a rule added/removed every second
-  readme         write README.md's measured table from results/readme.json (--check: compare only)
+  readme         write README.md's measured table and latency section from results/readme.json
+                 (--check: compare only)
 
 options:
-  --streams N          streams (groups); scaling: the largest count          (default 10; gate 4)
+  --streams N          streams (groups); scaling: the largest count          (default 10; gate 4; latency 1)
   --workers N          mcr workers; workers target: the largest count        (default 1; workers 2)
   --outputs K          fanout: the largest number of outputs                 (default 4)
   --size B             UDP payload bytes, 64..8972                           (default 1000)
   --trial-seconds S    seconds per trial                                     (default 2, latency 3; --long 60)
   --relays LIST        some of mcr,socat,kernel                              (default all three)
   --max-loss PCT       PDR loss threshold, percent                           (default 0.1)
-  --rungs N            trials per relay at most                              (default 8; --long 10)
+  --rungs N            trials per relay at most                              (default 8, latency 6; --long 10)
   --floor PPS          lowest aggregate rate searched                        (default 5000)
   --ceiling PPS        highest aggregate rate searched                       (default 600000)
   --no-prime           do not prime the path before counting (not RFC 3918)

@@ -1,4 +1,5 @@
-// bench:readme: writes the README's measured table from results/readme.json; --check only compares
+// bench:readme: writes the README's generated blocks (measured table, latency section) from
+// results/readme.json; --check only compares
 // (exit 1 when the README and the results disagree).
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -66,8 +66,10 @@ describe('latency tables', () => {
   it('compare mcr\'s default with the fixed window at the bulk rate, saying when the sender could not reach it', () => {
     const md = renderLatencyMarkdown(latency());
     expect(md).toContain('### mcr at 150.0 kpps: default against a fixed window');
-    expect(md).toContain('| mcr | 150.0 kpps (achieved 118.0 kpps, sender-bound 1/1) | 3.00 us |');
-    expect(md).toContain('| mcr, coalesceMicros 300 | 150.0 kpps (achieved 119.0 kpps, sender-bound 1/1) | 2.50 us |');
+    expect(md).toContain('| default (adaptive) | 150.0 kpps (achieved 118.0 kpps, sender-bound 1/1) | 3.00 us |');
+    expect(md).toContain('| coalesceMicros 300 | 150.0 kpps (achieved 119.0 kpps, sender-bound 1/1) | 2.50 us |');
+    expect(md.indexOf('| default (adaptive) |')).toBeLessThan(md.indexOf('| coalesceMicros 300 |'));
+    expect(md).toContain('| 150 kpps | mcr default / fixed 300 us | relay CPU/pkt | 1.20x |');
     expect(md).toContain('relay CPU per packet default/fixed 1.20x');
     expect(md).toContain('The sender could not reach 150.0 kpps in every trial (sender-bound)');
   });
