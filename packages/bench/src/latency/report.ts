@@ -83,10 +83,11 @@ function ndrText(l: LatencyResult): string {
 const ratioName = (name: string, l: LatencyResult): string =>
   name === 'mcr/mcr-fixed' ? `mcr default / fixed ${l.bulk?.fixedWindowMicros ?? ''} us` : name;
 
-export function ratiosTable(l: LatencyResult): Table {
+export function ratiosTable(l: LatencyResult): Table | null {
   const rows = RUNG_ORDER.flatMap((rung) =>
     l.ratios.filter((x) => x.rung === rung).map((x) => [RUNG_LABELS[rung], ratioName(x.name, l), METRIC_LABELS[x.metric], times(x.value)]),
   );
+  if (rows.length === 0) return null;
   return {
     title: 'Ratios of the medians',
     header: ['rate', 'ratio', 'metric', 'value'],
