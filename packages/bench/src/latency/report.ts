@@ -128,6 +128,7 @@ export function tcpNoiseTable(l: LatencyResult): Table {
   const row = (name: string, s: CellStats | null, frames: Spread | null, input: Spread | null, flow: string) => [
     name,
     flow,
+    s ? `${kpps(s.achievedPps.median)}${s.senderBoundTrials > 0 ? ` (sender-bound ${s.senderBoundTrials}/${s.trials})` : ''}` : '-',
     s ? us(s.relayCpuPerPacketUs, 2) : '-',
     s ? us(s.machineCpuPerPacketUs, 2) : '-',
     s ? pct(s.lossPct) : '-',
@@ -147,7 +148,7 @@ export function tcpNoiseTable(l: LatencyResult): Table {
   );
   return {
     title: 'mcr beside a TCP flow on its input',
-    header: ['trials', 'TCP flow', 'relay CPU/pkt', 'machine CPU/pkt', 'loss', 'framesSeen', 'input frames'],
+    header: ['trials', 'TCP flow', 'multicast achieved', 'relay CPU/pkt', 'machine CPU/pkt', 'loss', 'framesSeen', 'input frames'],
     rows: [
       row(`without (${n.quiet?.trials ?? 0})`, n.quiet, n.framesSeen.quiet, n.inputFrames.quiet, 'none'),
       row(`with (${n.noisy?.trials ?? 0})`, n.noisy, n.framesSeen.noisy, n.inputFrames.noisy, gbit),

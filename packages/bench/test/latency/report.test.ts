@@ -76,7 +76,7 @@ describe('latency tables', () => {
 
   it('show the TCP-noise comparison, and say that the filtered frames are not in framesSeen', () => {
     const md = renderLatencyMarkdown(latency());
-    expect(md).toContain('| with (1) | 1.90 Gbit/s | 4.20 us | 15.00 us | 0.000 % | 60050 | 240000 |');
+    expect(md).toContain('| with (1) | 1.90 Gbit/s | 20.0 kpps | 4.20 us | 15.00 us | 0.000 % | 60050 | 240000 |');
     expect(md).toContain('Relay CPU per packet with the flow: +5.0 %');
     expect(md).toContain('not counted in `framesSeen`');
     expect(md).toContain('Every flow carried at least 1 Gbit/s.');
