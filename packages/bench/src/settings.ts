@@ -1,14 +1,19 @@
 // Settings of a bench run: one normalise -> default -> validate step (house style 9).
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { RelayName } from './lab.js';
+import type { AddressFamily, RelayName } from './lab.js';
 
 export const TARGETS = ['multi-stream', 'scaling', 'fanout', 'workers', 'join-leave', 'group-capacity', 'first-packet', 'micro', 'gate', 'soak', 'readme'] as const;
 export type Target = (typeof TARGETS)[number];
 export const RELAYS: readonly RelayName[] = ['mcr', 'socat', 'kernel'];
+export const FAMILIES: readonly AddressFamily[] = ['ipv4', 'ipv6'];
+/** The targets whose test beds take --family (the rate searches); the others run IPv4 only. */
+export const FAMILY_TARGETS: readonly Target[] = ['multi-stream', 'scaling', 'fanout', 'workers'];
 
 export interface Settings {
   target: Target;
+  /** IP version of the streams (the lab's stream plan: 239.1.x.y or ff3e::1:n). */
+  family: AddressFamily;
   /** Streams (groups) offered; scaling: the largest count. */
   streams: number;
   /** mcr worker processes; workers target: the largest count. */
@@ -97,7 +102,15 @@ function relays(raw: string | boolean | undefined): RelayName[] | undefined {
   return [...new Set(list)] as RelayName[];
 }
 
-type Defaults = Omit<Settings, 'target' | 'outDir' | 'json' | 'updateBaseline' | 'check' | 'baselineBin' | 'candidateBin' | 'baselineCommit' | 'injectRegressionPct'>;
+function family(raw: string | boolean | undefined): AddressFamily | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !(FAMILIES as readonly string[]).includes(raw)) {
+    throw new UsageError(`--family: expected ${FAMILIES.join(' or ')}, got ${JSON.stringify(raw)}`);
+  }
+  return raw as AddressFamily;
+}
+
+type Defaults = Omit<Settings, 'target' | 'family' | 'outDir' | 'json' | 'updateBaseline' | 'check' | 'baselineBin' | 'candidateBin' | 'baselineCommit' | 'injectRegressionPct'>;
 
 /** Per-target defaults before flags: the defaults fit in 3 minutes on 2 cores; --long uses RFC 2544 60 s trials. */
 function defaults(target: Target, long: boolean): Defaults {
@@ -155,6 +168,7 @@ export function normalizeSettings(target: string, flags: RawFlags, cwd = process
   const d = defaults(t, long);
   const s: Settings = {
     target: t,
+    family: family(flags.family) ?? 'ipv4',
     streams: num('streams', flags.streams, 1, 1000, true) ?? d.streams,
     workers: num('workers', flags.workers, 1, 64, true) ?? d.workers,
     outputs: num('outputs', flags.outputs, 1, 32, true) ?? d.outputs,
@@ -190,6 +204,9 @@ export function normalizeSettings(target: string, flags: RawFlags, cwd = process
   const misplaced = gateOnly.find((f) => flags[f] !== undefined);
   if (t !== 'readme' && flags.check !== undefined) throw new UsageError(`--check applies to the readme target only (target is ${t})`);
   if (t !== 'gate' && misplaced) throw new UsageError(`--${misplaced} applies to the gate target only (target is ${t})`);
+  if (flags.family !== undefined && !FAMILY_TARGETS.includes(t)) {
+    throw new UsageError(`--family applies to the ${FAMILY_TARGETS.join(', ')} targets only (target is ${t})`);
+  }
   if (t !== 'soak' && flags.duration !== undefined) throw new UsageError(`--duration applies to the soak target only (target is ${t})`);
   if (!['soak', 'group-capacity', 'first-packet'].includes(t) && flags.rate !== undefined) {
     throw new UsageError(`--rate applies to the soak, group-capacity and first-packet targets only (target is ${t})`);
