@@ -25,6 +25,11 @@ export const RELAY_LIMITS = {
    * one worker each is already more processes than the cores of any host this relay is meant for.
    */
   maxInputInterfaces: 64,
+  /**
+   * Groups a range rule joins, one membership each; a larger range needs join: false (issue 12,
+   * contract B; the schema branch states this limit, this line only lets the daemon compile first).
+   */
+  maxJoinedGroupsPerRange: 256,
 } as const;
 
 /** control.mode bits that would give users other than the owner and the group access to the relay. */

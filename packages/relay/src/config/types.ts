@@ -8,6 +8,8 @@ export type LogFormat = 'text' | 'json';
 export interface InputSpec {
   interface: string;
   group: string;
+  /** Absent: exactly `group`. Present: every group of group/prefixLength (issue 12; schema branch). */
+  prefixLength?: number;
   port: number;
   source?: string;
   /** 802.1Q VLAN id: only frames tagged with it match. Absent: untagged frames only. */
@@ -24,6 +26,8 @@ export interface OutputSpec {
   interface: string;
   /** A multicast group, or a unicast address (multicast-to-unicast). */
   group: string;
+  /** On a range rule's output: offset mapping (issue 12; schema branch). */
+  prefixLength?: number;
   port: number;
   ttl: number;
   ttlMode: TtlMode;
@@ -37,6 +41,8 @@ export interface Rule {
   maxPps?: number;
   /** true: outputs may use 224.0.0.0/24 (link-local control groups), which is refused otherwise. */
   linkLocal?: boolean;
+  /** false: no membership is joined for this rule (issue 12; schema branch). Absent: true. */
+  join?: boolean;
 }
 
 /** TEST-ONLY switches, logged loudly at start: they exist so the lab can prove its checks can fail. */

@@ -35,8 +35,8 @@ const report = () =>
       },
     ],
     igmp: { attempted: 3, succeeded: 2, failed: 1, left: 1 },
-    memberships: [{ interface: 'in0', group: '239.1.1.1', rules: ['r1'], joined: true }],
-    interfaces: [{ name: 'in0', ifindex: 2, up: true, ipv4: '10.0.0.1', mtu: 1500, fanout: { id: 7, mode: 'hash' } }], interfaceEvents: { down: 0, up: 0, gone: 0, back: 0, renamed: 0, mtu: 0, workerRestarts: 0 },
+    memberships: [{ interface: 'in0', family: 'ipv4', group: '239.1.1.1', rules: ['r1'], joined: true }, { interface: 'in0', family: 'ipv6', group: 'ff3e::1', source: 'fd00:0:0:1::2', rules: ['r2'], joined: true }],
+    interfaces: [{ name: 'in0', ifindex: 2, up: true, ipv4: '10.0.0.1', ipv6: null, ipv6LinkLocal: null, mtu: 1500, fanout: { id: 7, mode: 'hash' } }], interfaceEvents: { down: 0, up: 0, gone: 0, back: 0, renamed: 0, mtu: 0, workerRestarts: 0 },
     startedAt: Date.now(),
   });
 
@@ -60,7 +60,8 @@ describe('metrics', () => {
     expect(sample(text, 'mcr_worker_restarts_total', 'interface="in0",worker="0"')).toBe(2);
     expect(sample(text, 'mcr_igmp_joins_total', 'result="succeeded"')).toBe(2);
     expect(sample(text, 'mcr_igmp_joins_total', 'result="failed"')).toBe(1);
-    expect(sample(text, 'mcr_igmp_memberships', 'interface="in0"')).toBe(1);
+    expect(sample(text, 'mcr_igmp_memberships', 'interface="in0",family="ipv4"')).toBe(1);
+    expect(sample(text, 'mcr_igmp_memberships', 'interface="in0",family="ipv6"')).toBe(1);
     expect(text).toMatch(/^process_cpu_seconds_total /m);
     expect(text).toMatch(/^# TYPE mcr_output_packets_total counter$/m);
   });
