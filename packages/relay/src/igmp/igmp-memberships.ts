@@ -57,7 +57,6 @@ export const REJOIN_RETRY_MS = 1000;
  *   socket. The owner never puts the same group on one socket twice (any-source and source-specific
  *   of one group cannot share a socket anyway: the kernel refuses the mix), so a socket holds at most
  *   one source per group and those limits are never reached.
- * A socket that reports ENOBUFS or ENOMEM all the same is treated as full and the join goes to a new one.
  */
 export const MEMBERSHIPS_PER_SOCKET: Record<AddressFamily, () => number> = {
   ipv4: () => readSysctl('/proc/sys/net/ipv4/igmp_max_memberships', 20),
@@ -76,8 +75,6 @@ interface SocketSlot {
   socket: MembershipSocketLike;
   /** group -> the source held on this socket ('' for any-source) */
   groups: Map<string, string>;
-  /** The kernel refused one more membership on it (ENOBUFS/ENOMEM): no new ones go here. */
-  full: boolean;
 }
 
 const ANY_SOURCE = '';
@@ -283,38 +280,24 @@ export class IgmpMemberships {
     }
   }
 
-  /**
-   * Joins (group, source) on a socket with room that does not hold `group` yet (a new one when none
-   * has), and records it there. A socket the kernel finds full (ENOBUFS/ENOMEM) is marked so and the
-   * join is tried once more on a new socket.
-   */
+  /** Joins (group, source) on a socket with room that does not hold `group` yet (a new one when none has), and records it there. */
   private join(owner: InterfaceOwner, group: string, source: string | undefined): void {
     this.counters.attempted++;
-    const ifindex = this.options.ifindexOf(owner.name);
     const cap = this.maxPerSocket[owner.family];
-    let slot = owner.slots.find((s) => !s.full && s.groups.size < cap && !s.groups.has(group));
-    for (;;) {
-      const fresh = !slot;
-      const target: SocketSlot = slot ?? { socket: this.options.openSocket(), groups: new Map(), full: false };
-      try {
-        target.socket.join(ifindex, group, owner.name, source);
-      } catch (err) {
-        if (fresh) target.socket.close();
-        const code = (err as { code?: unknown }).code;
-        if (!fresh && (code === 'ENOBUFS' || code === 'ENOMEM')) {
-          target.full = true;
-          slot = undefined;
-          continue;
-        }
-        this.counters.failed++;
-        throw err;
-      }
-      if (fresh) owner.slots.push(target);
-      target.groups.set(group, source ?? ANY_SOURCE);
-      owner.holder.set(keyOf(group, source), target);
-      this.counters.succeeded++;
-      return;
+    let slot = owner.slots.find((s) => s.groups.size < cap && !s.groups.has(group));
+    const fresh = !slot;
+    slot ??= { socket: this.options.openSocket(), groups: new Map() };
+    try {
+      slot.socket.join(this.options.ifindexOf(owner.name), group, owner.name, source);
+    } catch (err) {
+      this.counters.failed++;
+      if (fresh) slot.socket.close();
+      throw err;
     }
+    if (fresh) owner.slots.push(slot);
+    slot.groups.set(group, source ?? ANY_SOURCE);
+    owner.holder.set(keyOf(group, source), slot);
+    this.counters.succeeded++;
   }
 }
 
