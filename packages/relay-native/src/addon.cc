@@ -31,8 +31,8 @@ Napi::Value ParseFrameJs(const Napi::CallbackInfo& info) {
   if (parsed.kind == FrameKind::Malformed) out.Set("reason", parsed.reason);
   if (parsed.kind == FrameKind::Udp) {
     out.Set("vlan", Napi::Number::New(env, parsed.vlan));
-    out.Set("source", Napi::Number::New(env, ntohl(parsed.source)));
-    out.Set("group", Napi::Number::New(env, ntohl(parsed.group)));
+    out.Set("source", Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(&parsed.source), 4));
+    out.Set("group", Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(&parsed.group), 4));
     out.Set("sourcePort", Napi::Number::New(env, parsed.sourcePort));
     out.Set("port", Napi::Number::New(env, parsed.port));
     out.Set("ttl", Napi::Number::New(env, parsed.ttl));

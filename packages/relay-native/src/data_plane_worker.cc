@@ -225,6 +225,7 @@ Napi::Value DataPlaneWorker::Counters(const Napi::CallbackInfo& info) {
   out.Set("kernelDrops", Napi::Number::New(env, static_cast<double>(kernelDrops_)));
   out.Set("ownFrames", number(counters_.ownFrames));
   out.Set("badChecksum", number(counters_.badChecksum));
+  out.Set("extensionHeaders", number(counters_.extensionHeaders));
   out.Set("ttlExpired", number(counters_.ttlExpired));
   out.Set("rateLimited", number(counters_.rateLimited));
   out.Set("outputAbsent", number(counters_.outputAbsent));

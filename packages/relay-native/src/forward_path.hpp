@@ -23,7 +23,7 @@ struct FrameMeta {
 // Local tallies, folded into the shared atomics once per batch.
 struct BatchTally {
   uint64_t framesSeen = 0, matched = 0, noMatch = 0, malformed = 0, fragments = 0;
-  uint64_t ownFrames = 0, badChecksum = 0, ttlExpired = 0, rateLimited = 0, outputAbsent = 0;
+  uint64_t ownFrames = 0, badChecksum = 0, extensionHeaders = 0, ttlExpired = 0, rateLimited = 0, outputAbsent = 0;
 
   void FoldInto(WorkerCounterBlock& c) const {
     if (framesSeen) Bump(c.framesSeen, framesSeen);
@@ -33,6 +33,7 @@ struct BatchTally {
     if (fragments) Bump(c.fragments, fragments);
     if (ownFrames) Bump(c.ownFrames, ownFrames);
     if (badChecksum) Bump(c.badChecksum, badChecksum);
+    if (extensionHeaders) Bump(c.extensionHeaders, extensionHeaders);
     if (ttlExpired) Bump(c.ttlExpired, ttlExpired);
     if (rateLimited) Bump(c.rateLimited, rateLimited);
     if (outputAbsent) Bump(c.outputAbsent, outputAbsent);

@@ -11,6 +11,7 @@ describe('parseFrame', () => {
     const frame = udpFrame({ source: '10.1.2.3', group: '239.1.1.1', sourcePort: 1234, port: 5001, ttl: 9, payload });
     expect(parseFrame(frame)).toEqual({
       kind: 'udp',
+      family: 'ipv4',
       vlan: null,
       source: '10.1.2.3',
       group: '239.1.1.1',
@@ -32,10 +33,10 @@ describe('parseFrame', () => {
     expect(parsed).toMatchObject({ kind: 'udp', vlan: 42, payloadOffset: 46 });
   });
 
-  it('treats a second VLAN tag (QinQ) as not IPv4', () => {
+  it('treats a second VLAN tag (QinQ) as not IP', () => {
     const inner = udpFrame({ vlan: 7 });
     const frame = Buffer.concat([inner.subarray(0, 12), Buffer.from([0x81, 0x00, 0x00, 0x05]), inner.subarray(12)]);
-    expect(parseFrame(frame)).toEqual({ kind: 'not-ipv4' });
+    expect(parseFrame(frame)).toEqual({ kind: 'not-ip' });
   });
 
   it('skips IPv4 options', () => {
@@ -88,7 +89,7 @@ describe('parseFrame', () => {
     const arp = Buffer.alloc(42, 0);
     arp.fill(0xff, 0, 6);
     arp.writeUInt16BE(0x0806, 12);
-    expect(parseFrame(arp)).toEqual({ kind: 'not-ipv4' });
+    expect(parseFrame(arp)).toEqual({ kind: 'not-ip' });
   });
 
   it('reports a UDP length past the end of the IPv4 packet', () => {
@@ -115,7 +116,7 @@ describe('parseFrame', () => {
 
   it('never crashes on 20000 random and mutated frames, and stays within bounds', () => {
     const seeds = [udpFrame(), udpFrame({ vlan: 3 }), udpFrame({ ipOptions: Buffer.alloc(8, 1) }), udpFrame({ protocol: 1 })];
-    const kinds = new Set(['udp', 'fragment', 'not-ipv4', 'not-udp', 'malformed']);
+    const kinds = new Set(['udp', 'fragment', 'not-ip', 'not-udp', 'malformed']);
     for (let i = 0; i < 20000; i++) {
       let frame: Buffer;
       if (i % 2 === 0) {

@@ -4,10 +4,17 @@
 
 export type Role = 'source' | 'relay' | 'sink' | 'switch';
 
+/** IP version a scenario, stream or relay adapter works in (the lab is dual stack: address-plan.ts). */
+export type AddressFamily = 'ipv4' | 'ipv6';
+
 export interface NamespaceSpec {
   name: string;
   role: Role;
-  /** Applied with `sysctl -w` after the interfaces exist, in insertion order. */
+  /**
+   * Applied with `sysctl -w`, in insertion order: namespace-wide keys (`net.ipv4.ip_forward`,
+   * `net.ipv6.conf.default.*`, `...conf.all.*`) right after the namespace is created, so interfaces
+   * inherit the defaults; per-interface keys (`net.ipv4.conf.IF.*`) once the interfaces exist.
+   */
   sysctls: Record<string, string>;
   /** Interface that carries the `224.0.0.0/4` route (the one facing the next hop), if any. */
   mcastRoute?: string;
@@ -18,6 +25,8 @@ export interface LinkEnd {
   ifname: string;
   /** CIDR, e.g. `10.1.0.1/24`; absent on bridge ports. */
   address?: string;
+  /** IPv6 CIDR, e.g. `fd00:0:0:1::1/64`, added with `nodad`; present whenever `address` is. */
+  address6?: string;
 }
 
 /**
@@ -60,6 +69,10 @@ export interface Endpoint {
   address: string;
   /** The bare IPv4 of `address`. */
   ip: string;
+  /** IPv6 CIDR on the same segment (address-plan.ts). */
+  address6: string;
+  /** The bare IPv6 of `address6`. */
+  ip6: string;
 }
 
 export interface RelayRole {
