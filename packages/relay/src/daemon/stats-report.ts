@@ -94,6 +94,7 @@ const WHEN_NONZERO = [
   ['rateLimited', 'ratelimited'],
   ['badChecksum', 'badsum'],
   ['outputAbsent', 'absent'],
+  ['extensionHeaders', 'exthdr'],
   ['workersFailing', 'failing'],
 ] as const;
 

@@ -18,6 +18,7 @@ const WORKER_COUNTER_NAMES: Record<ScalarCounter, { name: string; help: string }
   ttlExpired: { name: 'mcr_worker_ttl_expired_total', help: 'Dropped: matched frames whose TTL was spent' },
   rateLimited: { name: 'mcr_worker_rate_limited_total', help: "Dropped: frames over a rule's maxPps" },
   outputAbsent: { name: 'mcr_worker_output_absent_total', help: 'Dropped: copies for an output interface that is gone or has no address of the output family' },
+  extensionHeaders: { name: 'mcr_worker_extension_headers_total', help: 'Dropped: IPv6 frames with an extension header the relay does not pass (Routing, AH, ESP, unknown)' },
 };
 
 type Labels<K extends string> = Partial<Record<K, string | number>>;
