@@ -53,6 +53,9 @@ export const REJOIN_RETRY_MS = 1000;
  *   (struct ipv6_mc_socklist, 56 bytes) and its source list (ip6_sf_socklist, 24 + 10 x 16 = 184 bytes
  *   for the first block of sources) are charged to: 240 bytes for a source-specific one. 64 of those
  *   take 15 KiB, within the smallest default optmem_max (20480 before Linux 6.9; 131072 since).
+ *   Measured on one socket (Linux 6.18): optmem_max 131072 holds 2340 any-source or 546
+ *   source-specific memberships, then ENOMEM; optmem_max 20480 holds 365 or 85, then ENOMEM/ENOBUFS.
+ *   (IPv4 on the same socket type: 20 of either kind, then ENOBUFS.)
  * - Source filters: igmp_max_msf (10) and mld_max_msf (64) bound the sources of one group on one
  *   socket. The owner never puts the same group on one socket twice (any-source and source-specific
  *   of one group cannot share a socket anyway: the kernel refuses the mix), so a socket holds at most
