@@ -3,7 +3,21 @@ import { chownSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chain, runSender, startReceiver, uniquePrefix, up, type Lab, type ReceiverResult, type SenderResult } from '@mcr/netns-lab';
+import {
+  chain,
+  inputGroup,
+  inputPort,
+  outputGroup,
+  outputPort,
+  runSender,
+  startReceiver,
+  uniquePrefix,
+  up,
+  type AddressFamily,
+  type Lab,
+  type ReceiverResult,
+  type SenderResult,
+} from '@mcr/netns-lab';
 import { request } from '../../src/control/control-client.js';
 import type { Command, Response } from '../../src/control/protocol.js';
 import { afterAll, beforeAll } from 'vitest';
@@ -22,12 +36,11 @@ export interface Stream {
   outPort: number;
 }
 
-/** Stream n: 239.1.x.y:5001+n in, 239.9.x.y:6001+n out. */
-export function streamPlan(count: number, first = 0): Stream[] {
+/** Stream n of the lab's plan (239.1.x.y or ff3e::1:n in, 239.9.x.y or ff3e::9:n out; ports 5001+n, 6001+n). */
+export function streamPlan(count: number, first = 0, family: AddressFamily = 'ipv4'): Stream[] {
   return Array.from({ length: count }, (_, i) => {
     const n = first + i;
-    const host = `${Math.floor(n / 250)}.${(n % 250) + 1}`;
-    return { id: `s${n}`, group: `239.1.${host}`, port: 5001 + n, outGroup: `239.9.${host}`, outPort: 6001 + n };
+    return { id: `s${n}`, group: inputGroup(n, family), port: inputPort(n), outGroup: outputGroup(n, family), outPort: outputPort(n) };
   });
 }
 

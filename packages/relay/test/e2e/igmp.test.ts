@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { igmpMemberships, type Lab } from '@mcr/netns-lab';
+import { igmpMemberships, inNetns, type Lab } from '@mcr/netns-lab';
 import { chainLab, RelayProcess, ruleFor, streamPlan } from './harness.js';
+import { kernelGroups } from './kernel-memberships.js';
+
+/** The membership limits the relay must live with, not change. */
+async function readSysctls(ns: string): Promise<string> {
+  const keys = ['net.ipv4.igmp_max_memberships', 'net.ipv4.igmp_max_msf', 'net.ipv6.mld_max_msf', 'net.core.optmem_max'];
+  return (await inNetns(ns, 'sysctl', keys)).stdout;
+}
 
 // The kernel's own view of memberships (/proc/net/igmp in the relay namespace) must match the rules:
 // one membership per (interface, group) however many rules need it, gone when the last rule goes.
@@ -56,6 +63,22 @@ describe('IGMP memberships', () => {
       expect(await relay.stop()).toBe(0);
     }
     expect(await joined()).toEqual([]);
+  });
+
+  it('200 IPv6 rules on one interface: all 200 MLD memberships joined without touching sysctls, all left at shutdown', async () => {
+    const streams = streamPlan(200, 0, 'ipv6');
+    const sysctls = await readSysctls(lab.topo.relay.ns);
+    const relay = await RelayProcess.start(lab.topo.relay.ns, { rules: streams.map((s) => ruleFor(s, lab)) });
+    try {
+      expect(await kernelGroups(lab.topo.relay.ns, input, 'ipv6')).toEqual(streams.map((s) => s.group).sort());
+      const stats = await relay.result('stats');
+      expect(stats.igmp).toMatchObject({ attempted: 200, succeeded: 200, failed: 0 });
+      expect(stats.igmp.memberships.every((m: { family: string; joined: boolean }) => m.family === 'ipv6' && m.joined)).toBe(true);
+    } finally {
+      expect(await relay.stop()).toBe(0);
+    }
+    expect(await kernelGroups(lab.topo.relay.ns, input, 'ipv6')).toEqual([]);
+    expect(await readSysctls(lab.topo.relay.ns)).toEqual(sysctls);
   });
 
   it('igmp.join false joins nothing (passive mode, the lab negative control)', async () => {
