@@ -14,6 +14,7 @@ import {
   uniquePrefix,
   up,
   type AddressFamily,
+  type Endpoint,
   type Lab,
   type ReceiverResult,
   type SenderResult,
@@ -221,4 +222,33 @@ export function openClient(path: string): { socket: Socket; said: Promise<string
   socket.on('error', () => undefined);
   const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
   return { socket, said: closed.then(() => text), closedAt: closed.then(() => Date.now()) };
+}
+
+/**
+ * Receives one output group (or a unicast port) in `sink`'s namespace with a plain UDP socket and
+ * records, per source address, how many datagrams came and when the first did: what the relay put in
+ * the IP header. IPv6 when `group` is: joined on the sink's interface (`::%ifname`).
+ */
+export function sourceProbe(sink: Pick<Endpoint, 'ns' | 'ifname' | 'ip'>, group: string, port: number) {
+  const v6 = group.includes(':');
+  const join = v6 ? (group.startsWith('ff') ? `s.addMembership('${group}', '::%${sink.ifname}');` : '') : Number(group.split('.')[0]) >= 224 ? `s.addMembership('${group}', '${sink.ip}');` : '';
+  const script = `
+    const s = require('node:dgram').createSocket({ type: '${v6 ? 'udp6' : 'udp4'}', reuseAddr: true });
+    const seen = {};
+    s.on('message', (_m, r) => { (seen[r.address.split('%')[0]] ??= { count: 0, first: Date.now() }).count++; });
+    s.bind(${port}, () => { ${join} console.log('ready'); });
+    process.on('SIGTERM', () => { console.log(JSON.stringify(seen)); process.exit(0); });`;
+  const child = spawn('ip', ['netns', 'exec', sink.ns, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const ready = waitFor('probe ready', async () => out.includes('ready'), 5000);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    ready,
+    async stop(): Promise<Record<string, { count: number; first: number }>> {
+      child.kill('SIGTERM');
+      await exited;
+      return JSON.parse(out.split('\n').filter(Boolean).at(-1)!);
+    },
+  };
 }
