@@ -15,8 +15,9 @@ export class MembershipSocket {
   /**
    * Joins `group` (IPv4 or IPv6) on `ifindex`: any-source (IGMP/MLD exclude mode, MCAST_JOIN_GROUP),
    * or with `source` (same family) source-specific (IGMPv3/MLDv2 include mode,
-   * MCAST_JOIN_SOURCE_GROUP). EADDRINUSE when already joined that way on that ifindex; ENOBUFS past
-   * the per-socket limit (net.ipv4.igmp_max_memberships, net.ipv6.mld_max_msf for sources).
+   * MCAST_JOIN_SOURCE_GROUP). Errors keep the kernel's errno: EADDRINUSE when the group is already
+   * joined any-source on that ifindex; EADDRNOTAVAIL when that source is already joined; ENOBUFS past
+   * the per-socket limits (net.ipv4.igmp_max_memberships, igmp_max_msf / net.ipv6.mld_max_msf).
    */
   join(ifindex: number, group: string, interfaceName?: string, source?: string): void {
     this.#change('join', ifindex, group, interfaceName, source);
@@ -37,7 +38,7 @@ export class MembershipSocket {
   #change(what: 'join' | 'leave', ifindex: number, group: string, interfaceName: string | undefined, source: string | undefined): void {
     const index = integer('ifindex', ifindex, 1, 0x7fffffff);
     const address = ipAddress('group', group, 'multicast');
-    const from = source === undefined ? null : ipAddress('source', source, 'any', address.family);
+    const from = source === undefined ? null : ipAddress('source', source, 'any', address.family, 'group');
     if (interfaceName !== undefined && typeof interfaceName !== 'string') {
       throw new TypeError(`interfaceName must be a string, received ${typeof interfaceName}`);
     }

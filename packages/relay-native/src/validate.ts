@@ -67,6 +67,7 @@ export function ipAddress(
   value: unknown,
   kind: 'any' | 'multicast' = 'any',
   family?: AddressFamily,
+  familyOf = "the rule's group",
 ): ParsedAddress {
   if (typeof value !== 'string') throw new TypeError(`${name} must be an IPv4 or IPv6 address string, received ${show(value)}`);
   const parsed = parseAddress(value);
@@ -74,7 +75,7 @@ export function ipAddress(
     throw new RangeError(`${name} must be a dotted-quad IPv4 or an IPv6 address (no zone index), received ${show(value)}`);
   }
   if (family !== undefined && parsed.family !== family) {
-    throw new RangeError(`${name} must be an ${FAMILY_TEXT[family]} address like the rule's group, received ${show(value)}`);
+    throw new RangeError(`${name} must be an ${FAMILY_TEXT[family]} address like ${familyOf}, received ${show(value)}`);
   }
   if (kind === 'multicast' && !isMulticastAddress(parsed)) {
     throw new RangeError(`${name} must be a multicast address in ${MULTICAST_TEXT[parsed.family]}, received ${show(value)}`);

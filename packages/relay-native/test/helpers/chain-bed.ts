@@ -133,9 +133,12 @@ export class Worker {
   }
 }
 
-/** framesSeen = matched + noMatch + malformed + fragments + ownFrames + badChecksum; ttlExpired and rateLimited are parts of matched. */
+/**
+ * framesSeen = matched + noMatch + malformed + fragments + ownFrames + badChecksum + extensionHeaders;
+ * ttlExpired and rateLimited are parts of matched.
+ */
 export function expectCountingRule(c: WorkerCounters): void {
-  expect(c.framesSeen).toBe(c.matched + c.noMatch + c.malformed + c.fragments + c.ownFrames + c.badChecksum);
+  expect(c.framesSeen).toBe(c.matched + c.noMatch + c.malformed + c.fragments + c.ownFrames + c.badChecksum + c.extensionHeaders);
   expect(c.ttlExpired + c.rateLimited).toBeLessThanOrEqual(c.matched);
   expect(c.rateLimited).toBe(c.rules.reduce((sum, rule) => sum + rule.rateLimited, 0));
 }
