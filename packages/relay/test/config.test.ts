@@ -5,6 +5,7 @@ import { ConfigError } from '../src/config/config-error.js';
 import { parseConfig } from '../src/config/config-schema.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { NATIVE_LIMITS } from '../src/config/limits.js';
+import { DEFAULTS } from '../src/config/types.js';
 import { interfaceExists, isEthernetInterface } from '../src/net/interfaces.js';
 import { tempDir } from './temp-dirs.js';
 
@@ -33,7 +34,7 @@ function issuesOf(value: unknown): string[] {
 describe.skipIf(ether === undefined)('config', () => {
   it('fills in defaults', () => {
     const c = parseConfig({ rules: [rule()] }, options);
-    expect(c).toMatchObject({ workers: 1, dataPlane: { batchSize: 64, coalesceMicros: 300 }, fanout: { mode: 'hash' }, igmp: { join: true }, control: { socket: '/run/mcr/control.sock', mode: 0o600 } });
+    expect(c).toMatchObject({ workers: 1, dataPlane: { batchSize: 64, coalesceMicros: 300, latencyBudgetMicros: DEFAULTS.latencyBudgetMicros }, fanout: { mode: 'hash' }, igmp: { join: true }, control: { socket: '/run/mcr/control.sock', mode: 0o600 } });
     expect(c.rules[0]!.outputs[0]!.ttl).toBe(8);
   });
 
@@ -57,6 +58,7 @@ describe.skipIf(ether === undefined)('config', () => {
     expect(issues).toContain('fanout.mode: must be one of hash | cpu | lb | off, got "round-robin"');
     expect(issues).toContain('rules[3].outputs[0].port: must be 1..65535, got 70000');
     expect(issuesOf({ dataPlane: { coalesceMicros: 5000 } })).toContain('dataPlane.coalesceMicros: must be 0..1000, got 5000');
+    expect(issuesOf({ dataPlane: { latencyBudgetMicros: NATIVE_LIMITS.maxLatencyBudgetMicros + 1 } })).toEqual([`dataPlane.latencyBudgetMicros: must be 0..${NATIVE_LIMITS.maxLatencyBudgetMicros}, got ${NATIVE_LIMITS.maxLatencyBudgetMicros + 1}`]);
   });
 
   it('rejects an unknown interface, a unicast input group, a duplicate input and a loop', () => {
@@ -77,6 +79,7 @@ describe.skipIf(ether === undefined)('config', () => {
     expect(c.testOnly).toEqual({ disableLoopGuard: false, injectedWorkNanos: 0 });
     expect(c.rules[0]).toMatchObject({ maxPps: 1000, input: { vlan: 10 } });
     expect(c.rules[0]!.outputs.map((o) => o.ttlMode)).toEqual(['set', 'decrement']);
+    expect(parseConfig({ dataPlane: { latencyBudgetMicros: 0 } }, options).dataPlane.latencyBudgetMicros).toBe(0);
     expect(parseConfig({ testOnly: { disableLoopGuard: true, injectedWorkNanos: 500 } }, options).testOnly).toEqual({ disableLoopGuard: true, injectedWorkNanos: 500 });
   });
 

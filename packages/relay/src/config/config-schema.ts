@@ -1,6 +1,6 @@
 import { ConfigError } from './config-error.js';
 import { FieldReader, join } from './fields.js';
-import { readRule, type RuleCheckOptions } from './rule-schema.js';
+import { checkRule, type RuleCheckOptions } from './rule-schema.js';
 import { CONTROL_MODE_OTHERS, NATIVE_LIMITS } from './limits.js';
 import { DEFAULTS, FANOUT_MODES, LOG_FORMATS, LOG_LEVELS, type FanoutMode, type RelayConfig, type Rule, type TestOnlySettings } from './types.js';
 import { RuleTable } from '../rules/rule-table.js';
@@ -21,11 +21,14 @@ export function parseConfig(value: unknown, options: RuleCheckOptions): RelayCon
 
   const workers = obj.workers === undefined ? DEFAULTS.workers : reader.integer(obj.workers, 'workers', 1, DEFAULTS.maxWorkers);
 
-  const dataPlane = { batchSize: DEFAULTS.batchSize as number, coalesceMicros: DEFAULTS.coalesceMicros as number };
+  const dataPlane = { batchSize: DEFAULTS.batchSize as number, coalesceMicros: DEFAULTS.coalesceMicros as number, latencyBudgetMicros: DEFAULTS.latencyBudgetMicros as number };
   if (obj.dataPlane !== undefined) {
     const d = reader.object(obj.dataPlane, 'dataPlane');
     if (d) {
-      reader.onlyKeys(d, 'dataPlane', ['batchSize', 'coalesceMicros']);
+      reader.onlyKeys(d, 'dataPlane', ['batchSize', 'coalesceMicros', 'latencyBudgetMicros']);
+      if (d.latencyBudgetMicros !== undefined) {
+        dataPlane.latencyBudgetMicros = reader.integer(d.latencyBudgetMicros, 'dataPlane.latencyBudgetMicros', 0, NATIVE_LIMITS.maxLatencyBudgetMicros) ?? dataPlane.latencyBudgetMicros;
+      }
       if (d.batchSize !== undefined) dataPlane.batchSize = reader.integer(d.batchSize, 'dataPlane.batchSize', 1, NATIVE_LIMITS.maxBatchSize) ?? dataPlane.batchSize;
       if (d.coalesceMicros !== undefined) dataPlane.coalesceMicros = reader.integer(d.coalesceMicros, 'dataPlane.coalesceMicros', 0, NATIVE_LIMITS.maxCoalesceMicros) ?? dataPlane.coalesceMicros;
     }
@@ -106,8 +109,9 @@ export function parseConfig(value: unknown, options: RuleCheckOptions): RelayCon
   const rules: Rule[] = [];
   const takenIds = new Set(rawRules.map((r) => (r as { id?: unknown } | null)?.id).filter((id) => typeof id === 'string'));
   rawRules.forEach((r, i) => {
-    const rule = readRule(reader, r, join('rules', i), options);
-    if (rule) rules.push({ ...rule, id: rule.id ?? freshId(i + 1, takenIds) });
+    const checked = checkRule(r, options, join('rules', i));
+    if ('issues' in checked) reader.issues.push(...checked.issues);
+    else rules.push({ ...checked.rule, id: checked.rule.id ?? freshId(i + 1, takenIds) });
   });
 
   if (reader.issues.length === 0) {

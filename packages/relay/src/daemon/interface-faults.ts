@@ -1,6 +1,6 @@
 import type { Logger } from '../log.js';
 import { addressesDiffer, type InterfaceFactsCache } from '../net/interface-facts.js';
-import { familyOf, isMulticastAddress, type AddressFamily } from '../net/ip-address.js';
+import { isMulticastAddress, parseIpAddress, type AddressFamily } from '../net/ip-address.js';
 import type { InterfaceChange, InterfaceState } from '../net/interface-watcher.js';
 import type { RuleTable } from '../rules/rule-table.js';
 import type { InputPools } from './input-pools.js';
@@ -106,7 +106,8 @@ export class InterfaceFaults {
   private inputsSendingUnicastOn(name: string, families: readonly AddressFamily[]): Set<string> {
     const inputs = new Set<string>();
     for (const rule of this.table().list()) {
-      if (rule.outputs.some((o) => o.interface === name && !isMulticastAddress(o.group) && families.includes(familyOf(o.group)))) inputs.add(rule.input.interface);
+      if (!families.includes(rule.input.family)) continue;
+      if (rule.outputs.some((o) => o.interface === name && !isMulticastAddress(parseIpAddress(o.group)!))) inputs.add(rule.input.interface);
     }
     return inputs;
   }

@@ -3,7 +3,7 @@ import { RELAY_LIMITS } from '../config/limits.js';
 import type { Rule } from '../config/types.js';
 import { ProtocolError } from '../control/protocol.js';
 import { IgmpMemberships, type IgmpCounters, type Membership, type MembershipKey } from '../igmp/igmp-memberships.js';
-import { addressesOf, rangeSize } from '../net/ip-address.js';
+import { formatIpAddress, parseIpAddress, rangeSize } from '../net/ip-address.js';
 import type { InterfaceFactsCache } from '../net/interface-facts.js';
 
 /** One membership one rule needs. */
@@ -18,16 +18,19 @@ export interface RuleJoin {
  */
 export function joinsOf(rule: Rule): MembershipKey[] {
   if (rule.join === false) return [];
-  const { interface: iface, group, prefixLength, source } = rule.input;
+  const { interface: iface, family, group, prefixLength, source } = rule.input;
   const withSource = source === undefined ? {} : { source };
-  if (prefixLength === undefined) return [{ interface: iface, group, ...withSource }];
+  if (prefixLength === undefined) return [{ interface: iface, family, group, ...withSource }];
+  const base = parseIpAddress(group)!;
   // The schema refuses a joined range above the limit; a table that got here anyway must not make the
   // daemon join 2^96 groups.
-  const size = rangeSize(group, prefixLength);
+  const size = rangeSize({ base, prefixLength });
   if (size > BigInt(RELAY_LIMITS.maxJoinedGroupsPerRange)) {
     throw new ProtocolError('EINVAL', `rule ${rule.id}: a range of ${size} groups joins at most ${RELAY_LIMITS.maxJoinedGroupsPerRange} (RELAY_LIMITS.maxJoinedGroupsPerRange); it needs join: false`);
   }
-  return addressesOf(group, prefixLength).map((g) => ({ interface: iface, group: g, ...withSource }));
+  const joins: MembershipKey[] = [];
+  for (let i = 0n; i < size; i++) joins.push({ interface: iface, family, group: formatIpAddress(family, base.value + i), ...withSource });
+  return joins;
 }
 
 function joinKey(j: RuleJoin): string {

@@ -1,6 +1,6 @@
-import type { OutputSpec, Rule } from '../config/types.js';
+import type { AddressFamily, OutputSpec, Rule } from '../config/types.js';
 import type { InterfaceFacts } from '../net/interface-facts.js';
-import { familyOf, isLinkScopeIpv6 } from '../net/ip-address.js';
+import { isLinkScope6, isMulticast6, parseIpv6 } from '../net/ipv6.js';
 import type { RuleSpec } from '@mcr/relay-native';
 
 export interface NativeRulesOptions {
@@ -20,10 +20,17 @@ const ABSENT = {
  * like: a router would not pass them, so the link-local address is the right identity) and when it has
  * no global one. null while it has no such address.
  */
-export function sourceAddressFor(out: Pick<OutputSpec, 'group'>, facts: InterfaceFacts): string | null {
-  if (familyOf(out.group) === 'ipv4') return facts.ipv4;
-  if (isLinkScopeIpv6(out.group)) return facts.ipv6LinkLocal;
+export function sourceAddressFor(family: AddressFamily, out: Pick<OutputSpec, 'group'>, facts: InterfaceFacts): string | null {
+  if (family === 'ipv4') return facts.ipv4;
+  if (isLinkScopeDestination(out.group)) return facts.ipv6LinkLocal;
   return facts.ipv6 ?? facts.ipv6LinkLocal;
+}
+
+/** IPv6 multicast of scope 1 or 2 (ff01::/16, ff02::/16, any flags), or a fe80::/10 unicast address: never leaves the link. */
+function isLinkScopeDestination(group: string): boolean {
+  const value = parseIpv6(group);
+  if (value === null) return false;
+  return isMulticast6(value) ? isLinkScope6(value) : value >> 118n === 0xfe80n >> 6n;
 }
 
 /**
@@ -44,8 +51,8 @@ export function nativeRulesFor(rules: Rule[], factsOf: (name: string) => Interfa
     ...(rule.maxPps === undefined ? {} : { maxPps: rule.maxPps }),
     outputs: rule.outputs.map((out) => {
       const facts = factsOf(out.interface);
-      const sourceAddress = facts ? sourceAddressFor(out, facts) : null;
-      const bound = facts && sourceAddress !== null ? { ifindex: facts.ifindex, sourceAddress, sourceMac: facts.mac } : ABSENT[familyOf(out.group)];
+      const sourceAddress = facts ? sourceAddressFor(rule.input.family, out, facts) : null;
+      const bound = facts && sourceAddress !== null ? { ifindex: facts.ifindex, sourceAddress, sourceMac: facts.mac } : ABSENT[rule.input.family];
       return {
         interface: out.interface,
         ...bound,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { familyOf, type AddressFamily } from '../net/ip-address.js';
+import type { AddressFamily } from '../net/ip-address.js';
 
 /**
  * The native MembershipSocket, as far as membership bookkeeping needs it: the family comes from
@@ -15,6 +15,8 @@ export interface MembershipSocketLike {
 /** One membership a rule needs: any-source when `source` is absent. */
 export interface MembershipKey {
   interface: string;
+  /** The family of group and source: ipv4 (IGMP) or ipv6 (MLD). */
+  family: AddressFamily;
   group: string;
   source?: string;
 }
@@ -131,8 +133,8 @@ export class IgmpMemberships {
 
   /** Records that `ruleId` needs the membership; joins when it is the first. Throws the join error. */
   acquire(membership: MembershipKey, ruleId: string): void {
-    const { interface: iface, group, source } = membership;
-    const owner = this.ownerOf(iface, familyOf(group));
+    const { interface: iface, family, group, source } = membership;
+    const owner = this.ownerOf(iface, family);
     const key = keyOf(group, source);
     const refs = owner.refs.get(key);
     if (refs) {
@@ -150,8 +152,8 @@ export class IgmpMemberships {
 
   /** Records that `ruleId` no longer needs the membership; leaves when no rule needs it. */
   release(membership: MembershipKey, ruleId: string): void {
-    const { interface: iface, group, source } = membership;
-    const owner = this.owners.get(ownerKey(iface, familyOf(group)));
+    const { interface: iface, family, group, source } = membership;
+    const owner = this.owners.get(ownerKey(iface, family));
     const key = keyOf(group, source);
     const refs = owner?.refs.get(key);
     if (!owner || !refs || !refs.rules.delete(ruleId) || refs.rules.size > 0) return;
@@ -240,7 +242,7 @@ export class IgmpMemberships {
     this.retryTimer = undefined;
     for (const owner of [...this.owners.values()]) {
       for (const { group, source, rules } of [...owner.refs.values()]) {
-        for (const rule of [...rules]) this.release({ interface: owner.name, group, ...(source === undefined ? {} : { source }) }, rule);
+        for (const rule of [...rules]) this.release({ interface: owner.name, family: owner.family, group, ...(source === undefined ? {} : { source }) }, rule);
       }
     }
     this.owners.clear();

@@ -1,71 +1,86 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { parseIpv4 } from './ipv4.js';
+import { canonicalIpv6, formatIpv6, isLinkScope6, isMulticast6, parseIpv6 } from './ipv6.js';
 
-// Family-independent address arithmetic for what the daemon derives from rules (the groups of a range,
-// the scope of an IPv6 group). Addresses stay canonical strings everywhere else; they become BigInts
-// only here, where arithmetic is needed. Parsing and validation of what users write is the schema's.
+// One address of either family, as rules use them: canonical text plus a number for arithmetic, and
+// address ranges written "BASE/LEN" (a CIDR prefix over the group space).
 
 export type AddressFamily = 'ipv4' | 'ipv6';
 
+export interface IpAddress {
+  family: AddressFamily;
+  /** Canonical text: dotted quad, or RFC 5952 IPv6. */
+  text: string;
+  value: bigint;
+}
+
 export const ADDRESS_BITS: Record<AddressFamily, number> = { ipv4: 32, ipv6: 128 };
 
-/** The family of an address in text form; throws on anything else (the schema let it through). */
-export function familyOf(address: string): AddressFamily {
-  if (isIPv4(address)) return 'ipv4';
-  if (isIPv6(address)) return 'ipv6';
-  throw new TypeError(`not an IPv4 or IPv6 address: "${address}"`);
+export function parseIpAddress(text: string): IpAddress | null {
+  const v4 = parseIpv4(text);
+  if (v4 !== null) return { family: 'ipv4', text, value: BigInt(v4) };
+  const v6 = parseIpv6(text);
+  if (v6 !== null) return { family: 'ipv6', text: canonicalIpv6(text)!, value: v6 };
+  return null;
 }
 
-function toBigInt(address: string, family: AddressFamily): bigint {
-  if (family === 'ipv4') return address.split('.').reduce((n, octet) => (n << 8n) | BigInt(Number(octet)), 0n);
-  const [head = '', tail] = address.split('::');
-  const groups = (part: string) => (part === '' ? [] : part.split(':'));
-  const left = groups(head);
-  const right = tail === undefined ? [] : groups(tail);
-  const all = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
-  return all.reduce((n, g) => (n << 16n) | BigInt(parseInt(g, 16)), 0n);
+export function formatIpAddress(family: AddressFamily, value: bigint): string {
+  if (family === 'ipv6') return formatIpv6(value);
+  return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 0xffn)).join('.');
 }
 
-function fromBigInt(value: bigint, family: AddressFamily): string {
-  if (family === 'ipv4') return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 0xffn)).join('.');
-  const groups = [112n, 96n, 80n, 64n, 48n, 32n, 16n, 0n].map((shift) => ((value >> shift) & 0xffffn).toString(16));
-  // Canonical text (RFC 5952), as the schema writes it: the URL parser compresses the same way.
-  return new URL(`http://[${groups.join(':')}]`).hostname.slice(1, -1);
+export function isMulticastAddress(a: IpAddress): boolean {
+  return a.family === 'ipv4' ? a.value >> 28n === 0xen : isMulticast6(a.value);
 }
 
-/** Addresses in `base`/`prefixLength`. */
-export function rangeSize(base: string, prefixLength: number): bigint {
-  return 1n << BigInt(ADDRESS_BITS[familyOf(base)] - prefixLength);
+/** "BASE" or "BASE/LEN", split; `prefixLength` is undefined when there is no "/". Null when malformed. */
+export function splitPrefix(text: string): { address: string; prefixLength?: number } | null {
+  const slash = text.indexOf('/');
+  if (slash < 0) return { address: text };
+  const len = text.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(len)) return null;
+  return { address: text.slice(0, slash), prefixLength: Number(len) };
 }
 
-/** The `offset`-th address after `base` (the range's offset mapping: base + offset). */
-export function addressAt(base: string, offset: bigint): string {
-  const family = familyOf(base);
-  return fromBigInt(toBigInt(base, family) + offset, family);
+/** A set of addresses written BASE/LEN (LEN = the family's bit count for a single address). */
+export interface AddressRange {
+  base: IpAddress;
+  prefixLength: number;
 }
 
-/** Every address of `base`/`prefixLength`, in order; the caller bounds the size (rangeSize) first. */
-export function addressesOf(base: string, prefixLength: number): string[] {
-  const size = rangeSize(base, prefixLength);
-  const out: string[] = [];
-  for (let i = 0n; i < size; i++) out.push(addressAt(base, i));
-  return out;
+export function rangeSize(r: AddressRange): bigint {
+  return 1n << BigInt(ADDRESS_BITS[r.base.family] - r.prefixLength);
 }
+
+function hostMask(r: AddressRange): bigint {
+  return rangeSize(r) - 1n;
+}
+
+export function hostBitsAreZero(r: AddressRange): boolean {
+  return (r.base.value & hostMask(r)) === 0n;
+}
+
+/** The range's own base with host bits cleared: what the user probably meant. */
+export function networkOf(r: AddressRange): IpAddress {
+  const value = r.base.value & ~hostMask(r);
+  return { family: r.base.family, text: formatIpAddress(r.base.family, value), value };
+}
+
+/** Two ranges of the same family share an address; with CIDR prefixes one then contains the other. */
+export function rangesOverlap(a: AddressRange, b: AddressRange): boolean {
+  if (a.base.family !== b.base.family) return false;
+  const shorter = Math.min(a.prefixLength, b.prefixLength);
+  const shift = BigInt(ADDRESS_BITS[a.base.family] - shorter);
+  return a.base.value >> shift === b.base.value >> shift;
+}
+
+const IPV4_LINK_LOCAL_GROUPS: AddressRange = { base: { family: 'ipv4', text: '224.0.0.0', value: 0xe0000000n }, prefixLength: 24 };
 
 /**
- * Whether packets to `address` never leave the link: IPv6 multicast of interface-local or link-local
- * scope (ff01::/16, ff02::/16 and their flag variants ffX1, ffX2), or a unicast fe80::/10 address.
- * Such packets are sent from the interface's link-local address.
+ * Whether a multicast range reaches groups that never leave the link: IPv4 224.0.0.0/24 (IGMP, OSPF,
+ * mDNS...), IPv6 scopes 1 (interface-local) and 2 (link-local). The IPv6 scope sits in the first 16
+ * bits, which every range of 16 bits or more shares.
  */
-export function isLinkScopeIpv6(address: string): boolean {
-  if (familyOf(address) !== 'ipv6') return false;
-  const first = Number(toBigInt(address, 'ipv6') >> 112n);
-  if (first >> 8 === 0xff) return (first & 0xf) === 1 || (first & 0xf) === 2;
-  return first >> 6 === 0xfe80 >> 6;
-}
-
-/** IPv4 224.0.0.0/4, IPv6 ff00::/8. */
-export function isMulticastAddress(address: string): boolean {
-  const family = familyOf(address);
-  const n = toBigInt(address, family);
-  return family === 'ipv4' ? n >> 28n === 0xen : n >> 120n === 0xffn;
+export function reachesLinkLocalGroups(r: AddressRange): boolean {
+  if (r.base.family === 'ipv6') return isMulticast6(r.base.value) && isLinkScope6(r.base.value);
+  return rangesOverlap(r, IPV4_LINK_LOCAL_GROUPS);
 }

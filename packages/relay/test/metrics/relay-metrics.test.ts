@@ -7,7 +7,7 @@ import type { Rule } from '../../src/config/types.js';
 
 const rule: Rule = {
   id: 'r1',
-  input: { interface: 'in0', group: '239.1.1.1', port: 5001 },
+  input: { interface: 'in0', group: '239.1.1.1', port: 5001, family: 'ipv4' },
   outputs: [{ interface: 'out0', group: '239.9.9.1', port: 6001, ttl: 8, ttlMode: 'decrement' }],
 };
 
