@@ -227,7 +227,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case FrameKind::Udp: CheckUdp(data, size, parsed); break;
     case FrameKind::Malformed: CHECK(parsed.reason != nullptr && parsed.reason[0] != '\0'); break;
     case FrameKind::Fragment:
-    case FrameKind::NotIpv4:
+    case FrameKind::NotIp:
+    case FrameKind::ExtensionHeader:
     case FrameKind::NotUdp: break;
     default: __builtin_trap();
   }
@@ -271,7 +272,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     CHECK(mcr::HandleFrame(&table, data, size, meta, again, egress, Fixture::kEgressCapacity, tally));
   }
   CHECK(tally.framesSeen == 1);
-  CHECK(tally.matched + tally.noMatch + tally.malformed + tally.fragments + tally.ownFrames + tally.badChecksum == 1);
+  CHECK(tally.matched + tally.noMatch + tally.malformed + tally.fragments + tally.ownFrames + tally.badChecksum +
+            tally.extensionHeaders == 1);
   CHECK(tally.ownFrames == (own ? 1u : 0u));
   if (!own) {
     CHECK(again.kind == parsed.kind && again.payloadOffset == parsed.payloadOffset &&

@@ -129,7 +129,7 @@ void DataPlaneWorker::SetRules(const Napi::CallbackInfo& info) {
   // The kernel-side filter follows the table; if it cannot be attached the table is not published
   // either, and the previous pair stays in force.
   SysError filterError;
-  if (!ring_.AttachFilter(BuildIngressFilter(FilterKeysOf(table->rules())), filterError)) {
+  if (!ring_.AttachFilter(BuildIngressFilter(FilterPlanOf(table->rules())), filterError)) {
     throw MakeNativeError(env, filterError.err, filterError.syscall, interfaceName_);
   }
   table_.store(table.get(), std::memory_order_seq_cst);
