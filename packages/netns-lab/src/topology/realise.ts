@@ -115,21 +115,22 @@ const sysctlArgs = (entries: [string, string][]): string[] => entries.map(([k, v
 interface Ipv6Addr {
   ifname: string;
   flags?: string[];
-  operstate?: string;
   addr_info?: { family: string; local: string; scope: string; tentative?: boolean; dadfailed?: boolean }[];
 }
 
 /**
- * Waits until, in every namespace, each interface that is up has its fe80:: link-local address
- * and no address is still tentative (field notes: even with `nodad`, wait for that). With DAD
- * off this takes a few milliseconds; the bound is generous.
+ * Waits until, in every namespace, each interface set up has its fe80:: link-local address (and
+ * with it the kernel's `multicast ff00::/8` route) and no address is still tentative (field notes:
+ * even with `nodad`, wait for that). Administratively up, not operstate UP: the kernel reports
+ * operstate late (linkwatch), and a veth without its link-local address drops IPv6 multicast as
+ * "no route" (Ip6InNoRoutes). With DAD off this takes well under a second; the bound is generous.
  */
 export async function awaitIpv6Ready(topo: Topology, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (const ns of topo.namespaces) {
     for (;;) {
       const { stdout } = await run('ip', ['-n', ns.name, '-j', '-6', 'addr', 'show']);
-      const links = (JSON.parse(stdout || '[]') as Ipv6Addr[]).filter((l) => l.ifname !== 'lo' && l.operstate === 'UP');
+      const links = (JSON.parse(stdout || '[]') as Ipv6Addr[]).filter((l) => l.ifname !== 'lo' && (l.flags ?? []).includes('UP'));
       const pending = links.filter((l) => {
         const addrs = (l.addr_info ?? []).filter((a) => a.family === 'inet6');
         return !addrs.some((a) => a.scope === 'link') || addrs.some((a) => a.tentative || a.dadfailed);
