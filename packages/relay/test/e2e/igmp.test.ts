@@ -1,12 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { igmpMemberships, inNetns, type Lab } from '@mcr/netns-lab';
 import { chainLab, RelayProcess, ruleFor, streamPlan } from './harness.js';
 import { kernelGroups } from './kernel-memberships.js';
 
-/** The membership limits the relay must live with, not change. */
+/** The membership limits the relay must live with, not change (mld_max_msf is not per namespace: the host's). */
 async function readSysctls(ns: string): Promise<string> {
-  const keys = ['net.ipv4.igmp_max_memberships', 'net.ipv4.igmp_max_msf', 'net.ipv6.mld_max_msf', 'net.core.optmem_max'];
-  return (await inNetns(ns, 'sysctl', keys)).stdout;
+  const keys = ['net.ipv4.igmp_max_memberships', 'net.ipv4.igmp_max_msf', 'net.core.optmem_max'];
+  return `${(await inNetns(ns, 'sysctl', keys)).stdout}\nmld_max_msf ${readFileSync('/proc/sys/net/ipv6/mld_max_msf', 'utf8')}`;
 }
 
 // The kernel's own view of memberships (/proc/net/igmp in the relay namespace) must match the rules:
