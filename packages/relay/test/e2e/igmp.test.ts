@@ -82,6 +82,29 @@ describe('IGMP memberships', () => {
     expect(await readSysctls(lab.topo.relay.ns)).toEqual(sysctls);
   });
 
+  it('200 source-specific IPv6 memberships fit even under the optmem_max of kernels before 6.9 (20480): the per-socket cap is why', async () => {
+    // One socket holds 85 source-specific MLD memberships at optmem_max 20480 (240 bytes each): the
+    // namespace is set to that old default to show the relay's cap (64 per socket) stays below it.
+    // Checked the other way by hand: with the cap raised to 1000 the relay fails to start here.
+    const ns = lab.topo.relay.ns;
+    const optmem = (value: string) => inNetns(ns, 'sysctl', ['-qw', `net.core.optmem_max=${value}`]);
+    const before = (await inNetns(ns, 'sysctl', ['-n', 'net.core.optmem_max'])).stdout.trim();
+    const streams = streamPlan(200, 0, 'ipv6');
+    await optmem('20480');
+    try {
+      const relay = await RelayProcess.start(ns, { rules: streams.map((s) => { const r = ruleFor(s, lab); return { ...r, input: { ...r.input, source: lab.topo.source.ip6 } }; }) });
+      try {
+        expect(await kernelGroups(ns, input, 'ipv6')).toEqual(streams.map((s) => s.group).sort());
+        expect((await relay.result('stats')).igmp).toMatchObject({ attempted: 200, succeeded: 200, failed: 0 });
+      } finally {
+        expect(await relay.stop()).toBe(0);
+      }
+    } finally {
+      await optmem(before);
+    }
+    expect(await kernelGroups(ns, input, 'ipv6')).toEqual([]);
+  });
+
   it('igmp.join false joins nothing (passive mode, the lab negative control)', async () => {
     const streams = streamPlan(3);
     const relay = await RelayProcess.start(lab.topo.relay.ns, { igmp: { join: false }, rules: streams.map((s) => ruleFor(s, lab)) });
