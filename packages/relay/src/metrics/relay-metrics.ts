@@ -64,7 +64,8 @@ export class RelayMetrics {
       this.set(this.ruleBytes, { rule: r.id }, r.bytes);
       this.set(this.ruleRateLimited, { rule: r.id }, r.rateLimited);
       for (const o of r.outputs) {
-        const labels = { rule: r.id, interface: o.interface, group: o.group, port: o.port };
+        // A range output (offset mapping) is labelled with its prefix: BASE/LEN, as the config writes it.
+        const labels = { rule: r.id, interface: o.interface, group: o.prefixLength === undefined ? o.group : `${o.group}/${o.prefixLength}`, port: o.port };
         this.set(this.outPackets, labels, o.packets);
         this.set(this.outBytes, labels, o.bytes);
         this.set(this.outTxErrors, labels, o.txErrors);
