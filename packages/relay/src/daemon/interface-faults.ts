@@ -64,8 +64,7 @@ export class InterfaceFaults {
       await this.rebind(this.inputsSendingOn(name), 'all');
       // relay-native keeps a unicast output's UDP socket bound to the address it was opened with
       // (per ifindex and TTL) for the worker's life: only new workers send from the new address.
-      const changed = (['ipv4', 'ipv6'] as const).filter((family) => family === 'ipv4' ? before.ipv4 !== after.ipv4 && after.ipv4 !== null : (before.ipv6 !== after.ipv6 || before.ipv6LinkLocal !== after.ipv6LinkLocal) && (after.ipv6 ?? after.ipv6LinkLocal) !== null);
-      const unicast = this.inputsSendingUnicastOn(name, changed);
+      const unicast = this.inputsSendingUnicastOn(name, familiesWithNewAddress(before, after));
       if (unicast.size > 0) await this.restartPools(unicast, `the unicast sockets on ${name} must be bound to its new address`);
     }
     if (before.mtu !== after.mtu && after.mtu > 0) {
@@ -165,4 +164,13 @@ function describeAddresses(s: InterfaceState): string {
   const v4 = s.ipv4 === null ? 'has no IPv4 address: no IPv4 output sends on it' : `has IPv4 ${s.ipv4}: sending on it`;
   const v6 = [s.ipv6, s.ipv6LinkLocal].filter((a) => a !== null);
   return `${v4}; ${v6.length === 0 ? 'no IPv6 address: no IPv6 output sends on it' : `IPv6 ${v6.join(' and ')}`}`;
+}
+
+/** The families whose send address changed to one it can send from: their unicast sockets must be bound anew. */
+function familiesWithNewAddress(before: InterfaceState, after: InterfaceState): AddressFamily[] {
+  const families: AddressFamily[] = [];
+  if (before.ipv4 !== after.ipv4 && after.ipv4 !== null) families.push('ipv4');
+  const v6Changed = before.ipv6 !== after.ipv6 || before.ipv6LinkLocal !== after.ipv6LinkLocal;
+  if (v6Changed && (after.ipv6 ?? after.ipv6LinkLocal) !== null) families.push('ipv6');
+  return families;
 }
