@@ -58,7 +58,8 @@ inline Address128 PrefixMask(unsigned length) {
   Address128 m;
   if (length >= 64) {
     m.hi = ~0ull;
-    m.lo = length >= 128 ? ~0ull : ~0ull << (128 - length);
+    // A shift by 64 is undefined: /64 sets no bit of lo.
+    m.lo = length >= 128 ? ~0ull : length == 64 ? 0 : ~0ull << (128 - length);
   } else {
     m.hi = length == 0 ? 0 : ~0ull << (64 - length);
   }

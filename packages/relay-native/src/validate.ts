@@ -242,9 +242,6 @@ export function normalizeRules(name: string, rules: unknown): NativeRuleSpec[] {
     const bits = ADDRESS_BITS[group.family];
     const prefixLength = r.groupPrefixLength === undefined ? bits : groupPrefixLength(`${at}.groupPrefixLength`, r.groupPrefixLength, group, `${at}.group`, r.group);
     const source = r.source === undefined ? null : ipAddress(`${at}.source`, r.source, 'any', group.family);
-    if (source !== null && isMulticastAddress(source)) {
-      throw new RangeError(`${at}.source must be a unicast address, received ${show(r.source)}`);
-    }
     const spec: NativeRuleSpec = {
       id,
       group: group.bytes,

@@ -126,7 +126,6 @@ describe('argument validation', () => {
       expect(() => rules([{ ...rule6, group: 'fd00::1' }])).toThrow(/rules\[0\]\.group must be a multicast address in ff00::\/8/);
       expect(() => rules([{ ...rule6, group: '::ffff:239.1.1.1' }])).toThrow(/rules\[0\]\.group must be a multicast address in ff00::\/8/);
       expect(() => rules([{ ...rule6, group: 'ff02::1%eth0' }])).toThrow(/rules\[0\]\.group must be a dotted-quad IPv4 or an IPv6 address \(no zone index\)/);
-      expect(() => rules([{ ...rule6, source: 'ff3e::1' }])).toThrow(/rules\[0\]\.source must be a unicast address/);
     });
 
     it('checks range prefixes: family bounds, host bits, offset-mapped outputs', () => {

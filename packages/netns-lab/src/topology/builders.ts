@@ -177,10 +177,11 @@ export function chain(opts: ChainOptions): Topology {
 }
 
 /**
- * src(eth0) -> (p-src)sw[br0](p-rly) -> (in0)rly(out0) -> (eth0)snk. The bridge snoops IGMP,
- * is its own querier, and does not flood unknown groups to the relay port: a group reaches the
- * relay only while something there has joined it. It forwards nothing to that port for ~10 s
- * after creation (field notes): call `awaitSnooping()` before counting.
+ * src(eth0) -> (p-src)sw[br0](p-rly) -> (in0)rly(out0) -> (eth0)snk. The bridge snoops IGMP and
+ * MLD (version 2), is its own querier for both, and does not flood unknown groups to the relay
+ * port: a group, IPv4 or IPv6, reaches the relay only while something there has joined it. It
+ * forwards nothing to that port for ~10 s after creation (field notes): call `awaitSnooping()`
+ * (with the family to be used) before counting.
  * Links `src-sw`, `sw-rly`, `rly-snk`.
  */
 export function switchTopo(opts: SwitchOptions): Topology {
@@ -197,6 +198,7 @@ export function switchTopo(opts: SwitchOptions): Topology {
     ports: [IFNAMES.switchSourcePort, IFNAMES.switchRelayPort],
     mcastSnooping: true,
     mcastQuerier: true,
+    mcastMldVersion: 2,
     noFloodPorts: [IFNAMES.switchRelayPort],
   });
   const [rout, k] = d.link('rly-snk', rly, IFNAMES.relayOutput(0), snk, IFNAMES.sink);

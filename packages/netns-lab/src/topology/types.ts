@@ -55,8 +55,16 @@ export interface BridgeSpec {
   ns: string;
   name: string;
   ports: string[];
+  /** IGMP and MLD snooping alike (`mcast_snooping` covers both families). */
   mcastSnooping: boolean;
+  /**
+   * The bridge is its own IGMP and MLD querier. `up()` turns it on only once the bridge has its
+   * fe80:: address: an MLD querier started earlier queries without one and snooping then passes no
+   * IPv6 group at all (field notes).
+   */
   mcastQuerier: boolean;
+  /** `mcast_mld_version` (kernel default 1); 2 lets receivers send MLDv2 (source-specific) reports. */
+  mcastMldVersion?: 1 | 2;
   /** Ports with `bridge link set dev X mcast_flood off`: they get only groups joined behind them. */
   noFloodPorts: string[];
 }

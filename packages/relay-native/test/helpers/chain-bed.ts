@@ -43,6 +43,12 @@ export class ChainBed {
     Object.assign(this.mac, { src: (await linkInfo(this.ns.src, this.dev.src)).mac, relayIn: inLink.mac, relayOut: outLink.mac });
   }
 
+  /** The lab under the bed (after up()). */
+  get lab(): Lab {
+    if (this.#lab === null) throw new Error('ChainBed.up() first');
+    return this.#lab;
+  }
+
   async down(): Promise<void> {
     await this.#lab?.down();
   }
