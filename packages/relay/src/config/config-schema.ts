@@ -87,7 +87,7 @@ function buildConfigSchema(options: RuleCheckOptions) {
  */
 export function parseConfig(value: unknown, options: RuleCheckOptions): RelayConfig {
   const result = configSchema(options).safeParse(value);
-  if (!result.success) throw new ConfigError(configIssues(result.error.issues));
+  if (!result.success) throw new ConfigError(configIssues(result.error.issues, '', value));
   const c = result.data;
   const takenIds = new Set(c.rules.map((r) => r.id).filter((id) => id !== undefined));
   const rules: Rule[] = c.rules.map((r, i) => ({ ...r, id: r.id ?? freshId(i + 1, takenIds) }));

@@ -318,7 +318,7 @@ export function inputsOverlap(a: InputSpec, b: InputSpec): boolean {
 /** Checks one untrusted rule; every problem comes back as a ConfigIssue under `path`. */
 export function checkRule(value: unknown, options: RuleCheckOptions, path: string): { rule: ParsedRule } | { issues: ReturnType<typeof configIssues> } {
   const result = ruleSchema(options).safeParse(value);
-  return result.success ? { rule: result.data } : { issues: configIssues(result.error.issues, path) };
+  return result.success ? { rule: result.data } : { issues: configIssues(result.error.issues, path, value) };
 }
 
 /** Validates one rule on its own (the control socket's `add`, a state file's rule); throws ConfigError. */
