@@ -121,6 +121,9 @@ describe.skipIf(ether === undefined)('config', () => {
     const good = join(dir, 'good.json5');
     writeFileSync(good, `{ workers: 2, // comment\n rules: [ { input: { interface: "lo", group: "239.1.1.1", port: 5001 }, outputs: [ { interface: "${ether}", group: "239.9.9.1", port: 6001 } ] } ] }`);
     expect(loadConfig(good, options).workers).toBe(2);
+    const withSchema = join(dir, 'with-schema.json5');
+    writeFileSync(withSchema, `{ "$schema": "../node_modules/@mcr/relay/schema/mcr-config.schema.json", workers: 3 }`);
+    expect(loadConfig(withSchema, options).workers).toBe(3);
     const bad = join(dir, 'bad.json5');
     writeFileSync(bad, '{ workers: ');
     expect(() => loadConfig(bad, options)).toThrow(/bad\.json5 is not valid JSON5/);
