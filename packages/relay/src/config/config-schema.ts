@@ -32,6 +32,14 @@ function listenAddress() {
   });
 }
 
+/** Fields `mcr run` may override from the command line: its flags are checked by these. */
+export const CONFIG_FIELDS = {
+  workers: integer(1, DEFAULTS.maxWorkers),
+  statsInterval: number(0, 86400),
+  logLevel: oneOf(LOG_LEVELS),
+  logFormat: oneOf(LOG_FORMATS),
+};
+
 /** The config file's schema, with interfaces looked up by `options` (the JSON Schema uses lookups that accept any). */
 export function configSchema(options: RuleCheckOptions) {
   let schema = schemas.get(options);
@@ -43,7 +51,7 @@ const schemas = new WeakMap<RuleCheckOptions, ReturnType<typeof buildConfigSchem
 function buildConfigSchema(options: RuleCheckOptions) {
   return object({
     $schema: z.string().optional().describe('the JSON Schema this file follows (for editors); the relay ignores it'),
-    workers: integer(1, DEFAULTS.maxWorkers).default(DEFAULTS.workers).describe('worker processes per input interface'),
+    workers: CONFIG_FIELDS.workers.default(DEFAULTS.workers).describe('worker processes per input interface'),
     dataPlane: object({
       batchSize: integer(1, NATIVE_LIMITS.maxBatchSize).default(DEFAULTS.batchSize).describe('frames a worker reads and sends per batch'),
       coalesceMicros: integer(0, NATIVE_LIMITS.maxCoalesceMicros)
@@ -68,9 +76,9 @@ function buildConfigSchema(options: RuleCheckOptions) {
     metrics: object({ listen: listenAddress().describe('HOST:PORT for Prometheus, e.g. "127.0.0.1:9464" or "[::1]:9464"') })
       .optional()
       .describe('Prometheus endpoint (GET /metrics); absent: none'),
-    statsInterval: number(0, 86400).default(DEFAULTS.statsInterval).describe('seconds between summary lines on stderr; 0: off'),
-    logLevel: oneOf(LOG_LEVELS).default(DEFAULTS.logLevel),
-    logFormat: oneOf(LOG_FORMATS).default(DEFAULTS.logFormat).describe('text: readable lines; json: one JSON object per line'),
+    statsInterval: CONFIG_FIELDS.statsInterval.default(DEFAULTS.statsInterval).describe('seconds between summary lines on stderr; 0: off'),
+    logLevel: CONFIG_FIELDS.logLevel.default(DEFAULTS.logLevel),
+    logFormat: CONFIG_FIELDS.logFormat.default(DEFAULTS.logFormat).describe('text: readable lines; json: one JSON object per line'),
     rules: array(ruleSchema(options)).default([]),
     testOnly: object({
       disableLoopGuard: boolean().default(false).describe('TEST-ONLY: no own-MAC check and TTL "set" on every output'),
