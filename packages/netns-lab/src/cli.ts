@@ -167,6 +167,7 @@ const cleanCmd: Command = {
 
 const RUN_OPTIONS = `options:
   --relay mcr|socat|kernel   relay under test (default mcr; compare runs all three)
+  --family ipv4|ipv6         IP version of the streams (default ipv4; ipv6: ff3e::1:<n> -> ff3e::9:<n>)
   --streams N                streams (scaling: a list, default 1,2,5,10)
   --workers N                mcr workers (default 1; duplication 2)
   --fanout-mode hash|cpu|lb|off   mcr PACKET_FANOUT mode (default hash)
@@ -189,6 +190,7 @@ const runCmd: Command = {
   options: {
     ...HELP,
     relay: { type: 'string' },
+    family: { type: 'string' },
     streams: { type: 'string' },
     workers: { type: 'string' },
     'fanout-mode': { type: 'string' },
@@ -209,6 +211,7 @@ const runCmd: Command = {
     const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
     const input: Record<string, unknown> = {
       relay: str('relay'),
+      family: str('family'),
       streams: str('streams'),
       workers: str('workers'),
       fanoutMode: str('fanout-mode'),

@@ -2,8 +2,9 @@
 // Errors are ScenarioUsageError (the CLI exits 2) naming the option, the expectation and the value.
 import type { RelayName } from '../relays/index.js';
 import { MAX_STREAMS } from '../bed/index.js';
+import { FAMILIES, type AddressFamily } from '../topology/index.js';
 
-export const SCENARIO_NAMES = ['multi-stream', 'scaling', 'duplication', 'igmp', 'churn', 'compare', 'soak', 'loop'] as const;
+export const SCENARIO_NAMES = ['multi-stream', 'scaling', 'duplication', 'igmp', 'snooping', 'churn', 'compare', 'soak', 'loop'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export const INJECTED_BUGS = ['fanout-off', 'no-igmp', 'socat-shared-port', 'no-loop-guard'] as const;
@@ -14,6 +15,8 @@ export type FanoutMode = 'hash' | 'cpu' | 'lb' | 'off';
 /** What callers pass (CLI flags map 1:1: --relay, --streams, --workers, --fanout-mode, ...). */
 export interface ScenarioInput {
   relay?: RelayName;
+  /** IP version of the streams: ipv4 (default) or ipv6. */
+  family?: AddressFamily;
   /** Number of streams; scaling: a list (or "1,2,5,10"). */
   streams?: number | number[] | string;
   workers?: number;
@@ -39,6 +42,7 @@ export interface ScenarioInput {
 export interface ScenarioOptions {
   scenario: ScenarioName;
   relay: RelayName;
+  family: AddressFamily;
   /** One entry for every scenario but scaling. */
   streams: number[];
   workers: number;
@@ -69,6 +73,7 @@ const DEFAULT_STREAMS: Record<ScenarioName, number[]> = {
   scaling: [1, 2, 5, 10],
   duplication: [16], // enough flows that hash fanout puts some on every worker
   igmp: [4],
+  snooping: [30], // the issue's bar: 30 groups behind the snooping bridge
   churn: [4],
   compare: [4],
   soak: [4],
@@ -81,6 +86,7 @@ export const BUGS_FOR: Record<ScenarioName, readonly InjectedBug[]> = {
   scaling: ['fanout-off', 'socat-shared-port'],
   duplication: ['fanout-off'],
   igmp: ['no-igmp'],
+  snooping: ['no-igmp'],
   churn: ['fanout-off'],
   compare: [],
   soak: ['fanout-off'],
@@ -89,6 +95,9 @@ export const BUGS_FOR: Record<ScenarioName, readonly InjectedBug[]> = {
 
 /** Scenarios that drive mcr's control socket: mcr only. */
 const MCR_ONLY: readonly ScenarioName[] = ['duplication', 'igmp', 'churn', 'soak', 'loop'];
+
+/** Scenarios whose own groups and topologies exist in IPv4 only so far: --family ipv6 is refused. */
+const IPV4_ONLY: readonly ScenarioName[] = ['soak', 'loop'];
 
 function fail(msg: string): never {
   throw new ScenarioUsageError(msg);
@@ -114,13 +123,16 @@ export function normaliseScenarioOptions(scenario: string, input: ScenarioInput 
     if (!(INJECTED_BUGS as readonly string[]).includes(bug)) fail(`--inject-bug must be one of ${INJECTED_BUGS.join(', ')}, received ${JSON.stringify(bug)}`);
     if (!BUGS_FOR[name].includes(bug)) fail(`--inject-bug ${bug} does not apply to ${name} (it accepts: ${BUGS_FOR[name].join(', ') || 'none'})`);
   }
-  // The relay: an injected bug implies one; compare runs all three.
-  const implied: RelayName | undefined = bug === 'socat-shared-port' ? 'socat' : bug ? 'mcr' : undefined;
+  // The relay: an injected bug implies one (snooping's no-igmp applies to every relay); compare runs all three.
+  const implied: RelayName | undefined = bug === 'socat-shared-port' ? 'socat' : bug && name !== 'snooping' ? 'mcr' : undefined;
   if (input.relay !== undefined && !['mcr', 'socat', 'kernel'].includes(input.relay)) fail(`--relay must be mcr|socat|kernel, received ${JSON.stringify(input.relay)}`);
   if (name === 'compare' && input.relay !== undefined) fail('--relay does not apply to compare (it runs mcr, socat and kernel)');
   if (implied && input.relay && input.relay !== implied) fail(`--inject-bug ${bug} needs --relay ${implied}, received --relay ${input.relay}`);
   const relay: RelayName = implied ?? input.relay ?? 'mcr';
   if (MCR_ONLY.includes(name) && relay !== 'mcr') fail(`${name} drives mcr's control socket: --relay must be mcr, received ${relay}`);
+  const family = input.family ?? 'ipv4';
+  if (!FAMILIES.includes(family)) fail(`--family must be ${FAMILIES.join('|')}, received ${JSON.stringify(input.family)}`);
+  if (family === 'ipv6' && IPV4_ONLY.includes(name)) fail(`--family ipv6 is not supported by ${name} (IPv4 only so far; it accepts --family ipv4)`);
 
   let streams: number[];
   if (input.streams === undefined) streams = DEFAULT_STREAMS[name];
@@ -148,6 +160,7 @@ export function normaliseScenarioOptions(scenario: string, input: ScenarioInput 
   return {
     scenario: name,
     relay,
+    family,
     streams,
     workers,
     fanoutMode,
