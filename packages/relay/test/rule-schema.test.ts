@@ -143,6 +143,12 @@ describe('rule schema: ranges', () => {
     expect(parseRule(v4({ join: false }, { group: '224.1.0.0/16' }), options).input.prefixLength).toBe(16);
   });
 
+  it('reports problems in the order of the rule\'s fields, as it reads', () => {
+    const paths = (value: unknown) => issues(value).map((i) => i.slice(0, i.indexOf(':')));
+    expect(paths({ input: { interface: 'in0', group: '10.0.0.1', port: 5001 }, outputs: [] })).toEqual(['rule.input.group', 'rule.outputs']);
+    expect(paths({ outputs: [], input: { interface: 'in0', group: '10.0.0.1', port: 5001 } })).toEqual(['rule.outputs', 'rule.input.group']);
+  });
+
   it('reports every problem of a rule at once, even with a field missing', () => {
     const found = issues({ input: { interface: 'in0', group: 'ff3e::1/120' }, outputs: [{ interface: 'out0', group: '239.9.9.1', port: 0 }] });
     expect(found).toEqual(

@@ -78,7 +78,7 @@ function buildRuleSchema(options: RuleCheckOptions) {
     group: text().describe('multicast group, a range BASE/LEN of the input range\'s size (offset mapping), or a unicast address'),
     port: integer(1, 65535).describe('UDP destination port'),
     ttl: integer(1, 255).default(DEFAULTS.ttl).describe('TTL (IPv4) or hop limit (IPv6) of the copies'),
-    ttlMode: oneOf(TTL_MODES as readonly ['decrement', 'set']).default(DEFAULTS.ttlMode).describe('decrement: min(ttl, input TTL - 1), TTL-1 input dropped; set: ttl whatever came in (loop-unsafe)'),
+    ttlMode: oneOf(TTL_MODES).default(DEFAULTS.ttlMode).describe('decrement: min(ttl, input TTL - 1), TTL-1 input dropped; set: ttl whatever came in (loop-unsafe)'),
     prefixLength: integer(0, GROUP_PREFIX_LENGTHS.ipv6.max).optional().describe('the output range\'s prefix length, as "/LEN" in group says it (the normalised form)'),
   });
   const outputs = array(output, 1).max(NATIVE_LIMITS.maxOutputsPerRule, {
@@ -318,7 +318,7 @@ export function inputsOverlap(a: InputSpec, b: InputSpec): boolean {
 /** Checks one untrusted rule; every problem comes back as a ConfigIssue under `path`. */
 export function checkRule(value: unknown, options: RuleCheckOptions, path: string): { rule: ParsedRule } | { issues: ReturnType<typeof configIssues> } {
   const result = ruleSchema(options).safeParse(value);
-  return result.success ? { rule: result.data } : { issues: configIssues(result.error.issues, path) };
+  return result.success ? { rule: result.data } : { issues: configIssues(result.error.issues, path, value) };
 }
 
 /** Validates one rule on its own (the control socket's `add`, a state file's rule); throws ConfigError. */

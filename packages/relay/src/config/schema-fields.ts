@@ -81,10 +81,34 @@ function formatPath(keys: readonly PropertyKey[], prefix: string): string {
   return keys.reduce<string>((p, key) => joinPath(p, typeof key === 'number' ? key : String(key)), prefix);
 }
 
-/** zod's issues as ConfigIssues, each path under `prefix` ("rule", "state.rules[2]", or "" for a file). */
-export function configIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): ConfigIssue[] {
+/**
+ * Where a path's field sits in `value`, as a file reads top to bottom: at each level the position of
+ * the key among the object's keys (or the array index); a missing field after the ones present.
+ */
+function documentPosition(value: unknown, keys: readonly PropertyKey[]): number[] {
+  const position: number[] = [];
+  let current = value;
+  for (const key of keys) {
+    const index = Array.isArray(current) ? Number(key) : isRecord(current) ? Object.keys(current).indexOf(String(key)) : -1;
+    position.push(index < 0 ? Number.MAX_SAFE_INTEGER : index);
+    current = isRecord(current) || Array.isArray(current) ? (current as Record<string, unknown>)[String(key)] : undefined;
+  }
+  return position;
+}
+
+function comparePositions(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/**
+ * zod's issues as ConfigIssues, each path under `prefix` ("rule", "state.rules[2]", or "" for a
+ * file), in the order of `value`'s fields (zod reports a refinement's issues after its fields').
+ */
+export function configIssues(issues: readonly z.core.$ZodIssue[], prefix = '', value?: unknown): ConfigIssue[] {
+  const ordered = value === undefined ? issues : issues.map((issue) => ({ issue, at: documentPosition(value, issue.path) })).sort((a, b) => comparePositions(a.at, b.at)).map((x) => x.issue);
   const out: ConfigIssue[] = [];
-  for (const issue of issues) {
+  for (const issue of ordered) {
     const path = formatPath(issue.path, prefix);
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) out.push({ path: joinPath(path, key), message: issue.message });

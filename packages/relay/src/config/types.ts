@@ -122,7 +122,7 @@ export const DEFAULTS = {
   latencyBudgetMicros: 50,
 } as const;
 
-export const FANOUT_MODES: readonly FanoutMode[] = ['hash', 'cpu', 'lb', 'off'];
-export const TTL_MODES: readonly TtlMode[] = ['decrement', 'set'];
-export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
-export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
+export const FANOUT_MODES = ['hash', 'cpu', 'lb', 'off'] as const satisfies readonly FanoutMode[];
+export const TTL_MODES = ['decrement', 'set'] as const satisfies readonly TtlMode[];
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const satisfies readonly LogLevel[];
+export const LOG_FORMATS = ['text', 'json'] as const satisfies readonly LogFormat[];
