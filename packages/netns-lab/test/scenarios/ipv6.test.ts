@@ -1,6 +1,6 @@
 // Scenarios with --family ipv6. The issue's bar: 30 IPv6 groups behind the MLD-snooping bridge all
-// arrive (socat and the kernel here; mcr once it relays IPv6), and the negative control's IPv6 twin
-// is caught: without MLD joins nothing crosses the bridge, which the scenario must report as loss.
+// arrive (through socat, the kernel and mcr), and the negative control's IPv6 twin is caught:
+// without MLD joins nothing crosses the bridge, which the scenario must report as loss.
 // The shared-port control's IPv6 twin (cross-talk) is caught too. Correctness only (no timing).
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
@@ -59,6 +59,27 @@ describe('IPv6 behind the MLD-snooping bridge', () => {
     expectPassed(await runScenario('snooping', { relay: 'kernel', family: 'ipv6', streams: 30, ...modest }));
   });
 
+  it('snooping, mcr: 30 IPv6 groups all arrive, each joined on in0 (the done-when of issue 12)', async () => {
+    const r = await runScenario('snooping', { relay: 'mcr', family: 'ipv6', streams: 30, ...modest });
+    expectPassed(r);
+    expect((r.details.joined as string[]).length).toBe(30);
+  });
+
+  it('igmp on MLD: mcr delivers, /proc/net/igmp6 lists the rules\' groups, leave and join observed', async () => {
+    const r = await runScenario('igmp', { family: 'ipv6', streams: 2, rate: 2000, count: 300 });
+    expectPassed(r);
+    expect(r.details.membershipsRunning).toEqual(expect.arrayContaining(['ff3e::1:1', 'ff3e::1:2']));
+    expect(r.details.leaveDelayMs).toEqual(expect.any(Number));
+    expect(r.details.joinDelayMs).toEqual(expect.any(Number));
+  });
+
+  it('igmp on MLD with no-igmp: mcr joins nothing, the loss and the missing memberships are caught', async () => {
+    const r = await runScenario('igmp', { family: 'ipv6', injectBug: 'no-igmp', streams: 2, rate: 2000, count: 200 });
+    expect(r.passed).toBe(false);
+    expect(r.violations.some((v) => v.metric === 'lossPct' && v.value === 100)).toBe(true);
+    expect(r.violations.some((v) => v.metric === 'igmpMissing' && /igmp6/.test(v.message))).toBe(true);
+  });
+
   it('negative control: no MLD join behind the snooping bridge is caught as loss (CLI exit 1)', async () => {
     const r = await cli('run', 'snooping', '--relay', 'socat', '--family', 'ipv6', '--inject-bug', 'no-igmp', '--streams', '4', '--rate', '2000', '--count', '200');
     expect(r.code, r.out + r.err).toBe(1);
@@ -74,8 +95,9 @@ describe('IPv6 twins of the chain controls', () => {
     expect(r.out).toMatch(/packets of other streams \(cross-talk\)/);
   });
 
-  it('compare-like baselines on IPv6: multi-stream passes through socat and the kernel', async () => {
-    expectPassed(await runScenario('multi-stream', { relay: 'socat', family: 'ipv6', streams: 4, ...modest }));
-    expectPassed(await runScenario('multi-stream', { relay: 'kernel', family: 'ipv6', streams: 4, ...modest }));
+  it('compare on IPv6: mcr, socat and the kernel side by side, every one passes', async () => {
+    const r = await runScenario('compare', { family: 'ipv6', streams: 4, ...modest });
+    expectPassed(r);
+    expect(r.rows.map((row) => row.relay)).toEqual(['mcr', 'socat', 'kernel']);
   });
 });
