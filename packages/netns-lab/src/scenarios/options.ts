@@ -96,8 +96,6 @@ export const BUGS_FOR: Record<ScenarioName, readonly InjectedBug[]> = {
 /** Scenarios that drive mcr's control socket: mcr only. */
 const MCR_ONLY: readonly ScenarioName[] = ['duplication', 'igmp', 'churn', 'soak', 'loop'];
 
-/** Scenarios whose own groups and topologies exist in IPv4 only so far: --family ipv6 is refused. */
-const IPV4_ONLY: readonly ScenarioName[] = ['soak', 'loop'];
 
 function fail(msg: string): never {
   throw new ScenarioUsageError(msg);
@@ -132,7 +130,6 @@ export function normaliseScenarioOptions(scenario: string, input: ScenarioInput 
   if (MCR_ONLY.includes(name) && relay !== 'mcr') fail(`${name} drives mcr's control socket: --relay must be mcr, received ${relay}`);
   const family = input.family ?? 'ipv4';
   if (!FAMILIES.includes(family)) fail(`--family must be ${FAMILIES.join('|')}, received ${JSON.stringify(input.family)}`);
-  if (family === 'ipv6' && IPV4_ONLY.includes(name)) fail(`--family ipv6 is not supported by ${name} (IPv4 only so far; it accepts --family ipv4)`);
 
   let streams: number[];
   if (input.streams === undefined) streams = DEFAULT_STREAMS[name];

@@ -32,10 +32,10 @@ describe('--family (pure)', () => {
     expect(normaliseScenarioOptions('snooping', { injectBug: 'no-igmp' }).relay).toBe('mcr');
   });
 
-  it('refuses a bad family, and ipv6 where a scenario has IPv4 groups only, naming the option', () => {
+  it('refuses a bad family, naming the option; every scenario takes ipv6', () => {
+    expect(() => normaliseScenarioOptions('multi-stream', { family: 'ip6' as 'ipv6' })).toThrow(ScenarioUsageError);
     expect(() => normaliseScenarioOptions('multi-stream', { family: 'ip6' as 'ipv6' })).toThrow(/--family must be ipv4\|ipv6, received "ip6"/);
-    expect(() => normaliseScenarioOptions('loop', { family: 'ipv6' })).toThrow(ScenarioUsageError);
-    expect(() => normaliseScenarioOptions('soak', { family: 'ipv6' })).toThrow(/--family ipv6 is not supported by soak/);
+    for (const name of ['scaling', 'duplication', 'igmp', 'churn', 'compare', 'soak', 'loop']) expect(normaliseScenarioOptions(name, { family: 'ipv6' }).family).toBe('ipv6');
   });
 
   it('CLI: --help lists --family and snooping; a bad family exits 2', async () => {
@@ -89,6 +89,19 @@ describe('IPv6 behind the MLD-snooping bridge', () => {
 });
 
 describe('IPv6 twins of the chain controls', () => {
+  it('loop on IPv6: the hop limit ends a segment or ring loop; with no-loop-guard the datagram circulates (caught)', async () => {
+    expectPassed(await runScenario('loop', { family: 'ipv6' }));
+    const bad = await runScenario('loop', { family: 'ipv6', injectBug: 'no-loop-guard' });
+    expect(bad.passed).toBe(false);
+    expect(bad.violations.some((v) => v.metric === 'relayed')).toBe(true);
+  });
+
+  it('soak on IPv6, shortened: IPv6 rules added and removed every second under IPv6 traffic', async () => {
+    const r = await runScenario('soak', { family: 'ipv6', duration: 12, rate: 5000 });
+    expectPassed(r);
+    expect((r.details as { changes: number }).changes).toBeGreaterThanOrEqual(8);
+  });
+
   it('socat-shared-port with IPv6 groups: cross-talk caught (exit 1)', async () => {
     const r = await cli('run', 'multi-stream', '--family', 'ipv6', '--inject-bug', 'socat-shared-port', '--streams', '3', '--rate', '3000', '--count', '500');
     expect(r.code, r.out + r.err).toBe(1);
