@@ -190,7 +190,7 @@ function normalizeOutput(name: string, value: unknown, rule: RuleShape): NativeO
   let mapsRange = false;
   if (o.groupPrefixLength !== undefined) {
     if (rule.prefixLength === ADDRESS_BITS[rule.family]) {
-      throw new RangeError(`${name}.groupPrefixLength is allowed only on a range rule's output (the rule has no groupPrefixLength), received ${show(o.groupPrefixLength)}`);
+      throw new RangeError(`${name}.groupPrefixLength is allowed only on a range rule's output (the rule's groupPrefixLength is absent or the whole address), received ${show(o.groupPrefixLength)}`);
     }
     if (!multicast) {
       throw new RangeError(`${name}.groupPrefixLength needs a multicast group (offset mapping), received group ${show(o.group)}`);
