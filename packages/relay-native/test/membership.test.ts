@@ -1,15 +1,20 @@
 // MembershipSocket in the relay namespace of a lab chain, on its input in0: the kernel's view of the
 // memberships comes from /proc/net/igmp (the lab's igmpMemberships).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chain, igmpMemberships, uniquePrefix, up, type Lab } from '@mcr/netns-lab';
+import { chain, igmpMemberships, mldMemberships, uniquePrefix, up, type Lab } from '@mcr/netns-lab';
 
 import { AgentCallError, NamespaceAgent } from './helpers/agent.js';
 import { linkInfo } from './helpers/lab.js';
-import { igmp6Groups, sourceFilters } from './helpers/mcast-procfs.js';
+import { sourceFilters } from './helpers/mcast-procfs.js';
 
 /** Groups joined on one device (224.0.0.1, which every interface joins, left out). */
 async function igmpGroups(ns: string, device: string): Promise<string[]> {
   return (await igmpMemberships(ns)).get(device) ?? [];
+}
+
+/** IPv6 groups joined on one device (/proc/net/igmp6; ff01::/16 and ff02::/16 left out). */
+async function igmp6Groups(ns: string, device: string): Promise<string[]> {
+  return (await mldMemberships(ns)).get(device) ?? [];
 }
 
 describe('MembershipSocket (in a fresh namespace)', () => {

@@ -1,4 +1,4 @@
-// IPv6 through the data plane, on the lab's chain with IPv6 added (src ns -> relay ns with a
+// IPv6 through the data plane, on the lab's dual-stack chain (src ns -> relay ns with a
 // DataPlaneWorker -> sink ns), the real kernel throughout: a plain UDP6 sender and receiver, raw
 // frames injected on the source's interface, and a raw capture in the sink that recomputes what a
 // socket would not check (veth marks frames CHECKSUM_UNNECESSARY). Group ranges with offset mapping
@@ -10,7 +10,6 @@ import type { OutputSpec, RuleSpec } from '../src/index.js';
 import { startCapture, udpFacts, withUdpChecksum } from './helpers/capture.js';
 import { ChainBed } from './helpers/chain-bed.js';
 import { multicastMac6, udp6Facts, udp6Frame } from './helpers/frames6.js';
-import { addIpv6 } from './helpers/ipv6-lab.js';
 import { sendUdp6, startUdp6Receiver } from './helpers/udp6.js';
 import { formatAddress } from '../src/ip-address.js';
 
@@ -18,19 +17,17 @@ const IN6 = 'ff3e::1:2';
 const OUT6 = 'ff3e::9:2';
 const PORT = 5001;
 const OUT_PORT = 6001;
-const SRC6 = 'fd00:0:0:1::1';
-const RELAY_OUT6 = 'fd00:0:0:2::1';
-const SINK6 = 'fd00:0:0:2::2';
 
 describe('DataPlaneWorker, IPv6 and group ranges (src -> relay -> sink)', () => {
   const bed = new ChainBed();
+  // The lab's IPv6 plan (fd00:0:0:s::N beside 10.s.0.N): the source, the relay's output, the sink.
+  let SRC6 = '';
+  let RELAY_OUT6 = '';
+  let SINK6 = '';
   beforeAll(async () => {
     await bed.up();
-    const added = await addIpv6(bed.lab);
-    // The plan the constants above assume.
-    expect(added.get(`${bed.ns.relay}/${bed.dev.relayOut}`)).toBe(RELAY_OUT6);
-    expect(added.get(`${bed.ns.sink}/${bed.dev.sink}`)).toBe(SINK6);
-    expect(added.get(`${bed.ns.src}/${bed.dev.src}`)).toBe(SRC6);
+    const { source, relay, sinks } = bed.lab.topo;
+    [SRC6, RELAY_OUT6, SINK6] = [source.ip6, relay.outputs[0]!.ip6, sinks[0]!.ip6];
   });
   afterEach(() => bed.cleanup());
   afterAll(() => bed.down());
@@ -145,6 +142,16 @@ describe('DataPlaneWorker, IPv6 and group ranges (src -> relay -> sink)', () => 
       ['range4', 1],
       ['exact4', 1],
     ]);
+  });
+
+  it('applies maxPps and the loop guard to IPv6 rules as to IPv4 ones', async () => {
+    const worker = await bed.worker([rule6('limited', [output6()], { maxPps: 1 })], { ownMacs: [bed.mac.relayOut] });
+    const frame = (sourceMac: string) => udp6Frame({ sourceMac, source: SRC6, group: IN6, port: PORT });
+    await bed.inject([...Array.from({ length: 10 }, () => frame(bed.mac.src)), frame(bed.mac.relayOut)]);
+    const c = await worker.waitFor((v) => v.framesSeen >= 11);
+    // Burst max(1, maxPps / 10) = 1 frame; the 10 frames arrive within a few ms (1 pps refills none).
+    expect(c).toMatchObject({ framesSeen: 11, ownFrames: 1, matched: 10, rateLimited: 9, forwarded: 1 });
+    expect(c.rules[0]).toMatchObject({ id: 'limited', matched: 10, rateLimited: 9 });
   });
 
   it('relays to a unicast IPv6 output through a UDP6 socket (hop limit per packet)', async () => {

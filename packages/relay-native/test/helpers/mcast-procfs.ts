@@ -1,6 +1,6 @@
-// The kernel's view of a namespace's multicast memberships, for both families:
-// /proc/net/igmp6 (IPv6 groups per device) and /proc/net/mcfilter, /proc/net/mcfilter6 (the
-// sources of source-specific memberships). Addresses come back in canonical text.
+// The sources of a namespace's source-specific memberships, for both families: /proc/net/mcfilter
+// and /proc/net/mcfilter6 (the groups themselves: the lab's igmpMemberships / mldMemberships).
+// Addresses come back in canonical text.
 import { inNetns } from '@mcr/netns-lab';
 
 import { formatAddress } from '../../src/ip-address.js';
@@ -8,14 +8,6 @@ import { formatAddress } from '../../src/ip-address.js';
 async function read(ns: string, file: string): Promise<string[]> {
   const { stdout } = await inNetns(ns, 'cat', [file]);
   return stdout.split('\n').filter((line) => line.trim() !== '');
-}
-
-/** IPv6 groups joined on `device` ("idx device group users flags timer"). */
-export async function igmp6Groups(ns: string, device: string): Promise<string[]> {
-  return (await read(ns, '/proc/net/igmp6'))
-    .map((line) => line.trim().split(/\s+/))
-    .filter((f) => f[1] === device)
-    .map((f) => formatAddress(Buffer.from(f[2]!, 'hex')));
 }
 
 export interface SourceFilter {
