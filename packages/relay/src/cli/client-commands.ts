@@ -120,17 +120,20 @@ function formatStats(s: StatsReport): string {
   for (const w of s.workers) {
     lines.push(
       `  ${w.interface}#${w.index} pid ${w.pid ?? '-'} ${w.state} restarts ${w.restarts}  frames ${w.framesSeen} matched ${w.matched} forwarded ${w.forwarded} nomatch ${w.noMatch} malformed ${w.malformed} fragments ${w.fragments} txerr ${w.txErrors} kdrops ${w.kernelDrops}` +
-        ` ownframes ${w.ownFrames} ttlexpired ${w.ttlExpired} ratelimited ${w.rateLimited} badsum ${w.badChecksum} absent ${w.outputAbsent}`,
+        ` ownframes ${w.ownFrames} ttlexpired ${w.ttlExpired} ratelimited ${w.rateLimited} badsum ${w.badChecksum} absent ${w.outputAbsent} exthdr ${w.extensionHeaders}`,
     );
     if (w.lastError) lines.push(`    last error: ${w.lastError}`);
   }
   lines.push('', 'interfaces:');
   for (const i of s.interfaces) {
     const fanout = i.fanout ? `  fanout ${i.fanout.mode === 'off' ? 'off' : `group ${i.fanout.id ?? '?'} mode ${i.fanout.mode}`}` : '';
-    lines.push(`  ${i.name}${i.renamedTo ? ` (now ${i.renamedTo})` : ''} ifindex ${i.ifindex ?? '-'} ${i.up ? 'up' : 'DOWN'} ipv4 ${i.ipv4 ?? '-'} mtu ${i.mtu}${fanout}`);
+    lines.push(`  ${i.name}${i.renamedTo ? ` (now ${i.renamedTo})` : ''} ifindex ${i.ifindex ?? '-'} ${i.up ? 'up' : 'DOWN'} ipv4 ${i.ipv4 ?? '-'} ipv6 ${[i.ipv6, i.ipv6LinkLocal].filter((a) => a !== null).join(' ') || '-'} mtu ${i.mtu}${fanout}`);
   }
   const g = s.igmp;
-  lines.push('', `igmp: attempted ${g.attempted} succeeded ${g.succeeded} failed ${g.failed} left ${g.left}`);
-  for (const m of g.memberships) lines.push(`  ${m.interface} ${m.group} (rules: ${m.rules.join(', ')})${m.joined ? '' : ` NOT JOINED: ${m.error}; retrying`}`);
+  lines.push('', `memberships (IGMP, MLD): attempted ${g.attempted} succeeded ${g.succeeded} failed ${g.failed} left ${g.left}`);
+  for (const m of g.memberships) {
+    const kind = `${m.family === 'ipv6' ? 'MLD' : 'IGMP'} ${m.source === undefined ? 'any-source' : `source ${m.source}`}`;
+    lines.push(`  ${m.interface} ${m.group} ${kind} (rules: ${m.rules.join(', ')})${m.joined ? '' : ` NOT JOINED: ${m.error}; retrying`}`);
+  }
   return lines.join('\n');
 }
