@@ -87,7 +87,8 @@ describe.each(FAMILIES)('source-specific memberships ($family)', ({ family, grou
       const after = await kernelGroups(ns, input, family);
       expect(after).toHaveLength(1 + 2);
       expect(after).toContain(group);
-      expect((await sourceFilters(ns, input, family)).map((f) => `${f.group} ${f.source} inc=${f.include}`)).toEqual([`${group} ${src} inc=1`]);
+      // (Not checked in mcfilter here: the range's groups were joined after this group, and the kernel
+      // lists an interface's filters only while its most recent group has sources.)
       const listed = (await relay.result('stats')).igmp.memberships as Array<{ group: string; source?: string; rules: string[] }>;
       expect(listed.filter((m) => m.rules.includes('one'))).toEqual([{ interface: input, family, group, source: src, rules: ['one'], joined: true }]);
       expect(listed.filter((m) => m.rules.includes('range'))).toHaveLength(2);
