@@ -29,6 +29,7 @@ options:
   --size B             UDP payload bytes, 64..8972                           (default 1000)
   --trial-seconds S    seconds per trial                                     (default 2; --long 60)
   --relays LIST        some of mcr,socat,kernel                              (default all three)
+  --family F           ipv4 or ipv6 streams (multi-stream, scaling, fanout, workers) (default ipv4)
   --max-loss PCT       PDR loss threshold, percent                           (default 0.1)
   --rungs N            trials per relay at most                              (default 8; --long 10)
   --floor PPS          lowest aggregate rate searched                        (default 5000)
@@ -65,6 +66,7 @@ const OPTIONS = {
   size: { type: 'string' },
   'trial-seconds': { type: 'string' },
   relays: { type: 'string' },
+  family: { type: 'string' },
   'max-loss': { type: 'string' },
   rungs: { type: 'string' },
   floor: { type: 'string' },

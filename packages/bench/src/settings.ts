@@ -4,19 +4,24 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { integerValue, numberValue, UsageError, usageErrorFrom } from '@mcr/cli-kit';
+import { choiceValue, integerValue, numberValue, UsageError, usageErrorFrom } from '@mcr/cli-kit';
 import { DEFAULTS } from '@mcr/relay';
-import { MAX_PAYLOAD, MIN_PAYLOAD, RELAY_NAMES } from '@mcr/netns-lab';
-import type { RelayName } from './lab.js';
+import { FAMILIES, MAX_PAYLOAD, MIN_PAYLOAD, RELAY_NAMES } from '@mcr/netns-lab';
+import type { AddressFamily, RelayName } from './lab.js';
 
 export { UsageError };
 
 export const TARGETS = ['multi-stream', 'scaling', 'fanout', 'workers', 'join-leave', 'group-capacity', 'first-packet', 'micro', 'gate', 'soak', 'readme'] as const;
 export type Target = (typeof TARGETS)[number];
 export const RELAYS: readonly RelayName[] = RELAY_NAMES;
+export { FAMILIES };
+/** The targets whose test beds take --family (the rate searches); the others run IPv4 only. */
+export const FAMILY_TARGETS: readonly Target[] = ['multi-stream', 'scaling', 'fanout', 'workers'];
 
 export interface Settings {
   target: Target;
+  /** IP version of the streams (the lab's stream plan: 239.1.x.y or ff3e::1:n). */
+  family: AddressFamily;
   /** Streams (groups) offered; scaling: the largest count. */
   streams: number;
   /** mcr worker processes; workers target: the largest count. */
@@ -99,6 +104,7 @@ const flagsSchema = z
     size: integerValue(MIN_PAYLOAD, MAX_PAYLOAD),
     'trial-seconds': numberValue(0.2, 3600),
     relays: relayList,
+    family: choiceValue<AddressFamily>(FAMILIES),
     'max-loss': numberValue(0, 100),
     rungs: integerValue(1, 50),
     floor: rate,
@@ -125,7 +131,7 @@ const flagsSchema = z
   })
   .partial();
 
-type Defaults = Omit<Settings, 'target' | 'outDir' | 'json' | 'updateBaseline' | 'check' | 'baselineBin' | 'candidateBin' | 'baselineCommit' | 'injectRegressionPct'>;
+type Defaults = Omit<Settings, 'target' | 'family' | 'outDir' | 'json' | 'updateBaseline' | 'check' | 'baselineBin' | 'candidateBin' | 'baselineCommit' | 'injectRegressionPct'>;
 
 /** Per-target defaults before flags: the defaults fit in 3 minutes on 2 cores; --long uses RFC 2544 60 s trials. */
 function defaults(target: Target, long: boolean): Defaults {
@@ -186,6 +192,7 @@ export function normalizeSettings(target: string, raw: RawFlags, cwd = process.c
   const d = defaults(t, long);
   const s: Settings = {
     target: t,
+    family: flags.family ?? 'ipv4',
     streams: flags.streams ?? d.streams,
     workers: flags.workers ?? d.workers,
     outputs: flags.outputs ?? d.outputs,
@@ -221,6 +228,9 @@ export function normalizeSettings(target: string, raw: RawFlags, cwd = process.c
   const misplaced = gateOnly.find((f) => raw[f] !== undefined);
   if (t !== 'readme' && raw.check !== undefined) throw new UsageError(`--check applies to the readme target only (target is ${t})`);
   if (t !== 'gate' && misplaced) throw new UsageError(`--${misplaced} applies to the gate target only (target is ${t})`);
+  if (raw.family !== undefined && !FAMILY_TARGETS.includes(t)) {
+    throw new UsageError(`--family applies to the ${FAMILY_TARGETS.join(', ')} targets only (target is ${t})`);
+  }
   if (t !== 'soak' && raw.duration !== undefined) throw new UsageError(`--duration applies to the soak target only (target is ${t})`);
   if (!['soak', 'group-capacity', 'first-packet'].includes(t) && raw.rate !== undefined) {
     throw new UsageError(`--rate applies to the soak, group-capacity and first-packet targets only (target is ${t})`);

@@ -22,6 +22,20 @@ describe('cli', () => {
   });
 });
 
+describe('--family', () => {
+  it('defaults to ipv4, takes ipv6 on the rate searches, and names the flag otherwise', async () => {
+    expect(parseCli(['multi-stream'])).toMatchObject({ family: 'ipv4' });
+    expect(parseCli(['multi-stream', '--streams=10', '--family', 'ipv6'])).toMatchObject({ family: 'ipv6', streams: 10 });
+    expect(parseCli(['scaling', '--family=ipv6'])).toMatchObject({ family: 'ipv6' });
+    expect(() => parseCli(['multi-stream', '--family', 'ip6'])).toThrow(/^--family: must be one of ipv4 \| ipv6, got "ip6"/);
+    expect(() => parseCli(['join-leave', '--family', 'ipv6'])).toThrow(/^--family applies to the multi-stream, scaling, fanout, workers targets only \(target is join-leave\)/);
+    const { pointSpecs } = await import('../src/targets/search-targets.js');
+    const s = parseCli(['multi-stream', '--family', 'ipv6']);
+    if (s === 'help') throw new Error('unexpected');
+    expect(pointSpecs(s)[0]!.bedOptions('socat')).toMatchObject({ relay: 'socat', family: 'ipv6', streams: 10 });
+  });
+});
+
 describe('gate flags', () => {
   it('are refused outside the gate, and read inside it', async () => {
     const { normalizeSettings } = await import('../src/settings.js');
