@@ -13,7 +13,7 @@ describe('cli', () => {
   });
 
   it('rejects bad input, naming the flag', () => {
-    expect(() => parseCli(['multi-stream', '--streams', 'x'])).toThrow(/^--streams: expected an integer/);
+    expect(() => parseCli(['multi-stream', '--streams', 'x'])).toThrow(/^--streams: must be an integer 1..1000, got "x"/);
     expect(() => parseCli(['multi-stream', '--relays', 'mcr,vpp'])).toThrow(/^--relays: unknown relay "vpp"/);
     expect(() => parseCli(['multi-stream', '--bogus'])).toThrow(/--bogus/);
     expect(() => parseCli(['nope'])).toThrow(UsageError);
@@ -27,7 +27,7 @@ describe('--family', () => {
     expect(parseCli(['multi-stream'])).toMatchObject({ family: 'ipv4' });
     expect(parseCli(['multi-stream', '--streams=10', '--family', 'ipv6'])).toMatchObject({ family: 'ipv6', streams: 10 });
     expect(parseCli(['scaling', '--family=ipv6'])).toMatchObject({ family: 'ipv6' });
-    expect(() => parseCli(['multi-stream', '--family', 'ip6'])).toThrow(/^--family: expected ipv4 or ipv6, got "ip6"/);
+    expect(() => parseCli(['multi-stream', '--family', 'ip6'])).toThrow(/^--family: must be one of ipv4 \| ipv6, got "ip6"/);
     expect(() => parseCli(['join-leave', '--family', 'ipv6'])).toThrow(/^--family applies to the multi-stream, scaling, fanout, workers targets only \(target is join-leave\)/);
     const { pointSpecs } = await import('../src/targets/search-targets.js');
     const s = parseCli(['multi-stream', '--family', 'ipv6']);
@@ -43,5 +43,17 @@ describe('gate flags', () => {
     expect(() => normalizeSettings('multi-stream', { tolerance: '5' }, '/tmp')).toThrow(/applies to the gate target only/);
     const g = normalizeSettings('gate', { 'inject-regression': '25', 'candidate-bin': '/x/bin/mcr.js' }, '/tmp');
     expect(g).toMatchObject({ injectRegressionPct: 25, candidateBin: '/x/bin/mcr.js', pairs: 8, fixedRatePps: 50_000, highRatePps: 600_000, streams: 4, trialSeconds: 2 });
+  });
+});
+
+describe('usage errors', () => {
+  it('exit 2 with the flag, the expectation, the value and the help hint', async () => {
+    const { execFile } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(process.execPath, [cli, 'multi-stream', '--streams', '0'], (err, _stdout, stderr) => resolve({ code: err ? (err as { code: number }).code : 0, stderr }));
+    });
+    expect(result).toEqual({ code: 2, stderr: 'bench: --streams: must be an integer 1..1000, got 0\nrun with --help for usage\n' });
   });
 });

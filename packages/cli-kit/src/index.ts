@@ -2,4 +2,4 @@
 // against limits or a zod schema, and usage errors (exit 2 with the command's help hint).
 export { UsageError, USAGE_EXIT_CODE, reportUsageError } from './usage-error.js';
 export { parseCommandLine, type FlagOptions } from './parse.js';
-export { choiceFlag, integerFlag, numberFlag, schemaFlag } from './flags.js';
+export { choiceFlag, choiceValue, integerFlag, integerValue, numberFlag, numberValue, quote, schemaFlag, usageErrorFrom } from './flags.js';

@@ -26,9 +26,9 @@
 
 namespace mcr {
 
-// Above this many distinct (group, port, VLAN) keys the exact program (7 instructions per key and
-// L3 layout) gives way to the generic one: a long linear program would cost more per frame than
-// the userspace lookup it saves.
+// Above this many distinct IPv4 (group, port, VLAN) keys the exact program (per key and L3 layout
+// 7 instructions, 8 for a range) gives way to the generic one: a long linear program would cost
+// more per frame than the userspace lookup it saves.
 constexpr size_t kMaxExactFilterKeys = 64;
 
 struct FilterKey {

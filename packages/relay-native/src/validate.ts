@@ -181,6 +181,7 @@ function ttlMode(name: string, value: unknown): boolean {
 interface RuleShape {
   family: AddressFamily;
   prefixLength: number; // ADDRESS_BITS[family]: exact
+  hasPrefix: boolean; // the rule names a groupPrefixLength (the whole address length included)
 }
 
 function normalizeOutput(name: string, value: unknown, rule: RuleShape): NativeOutputSpec {
@@ -189,7 +190,7 @@ function normalizeOutput(name: string, value: unknown, rule: RuleShape): NativeO
   const multicast = isMulticastAddress(group);
   let mapsRange = false;
   if (o.groupPrefixLength !== undefined) {
-    if (rule.prefixLength === ADDRESS_BITS[rule.family]) {
+    if (!rule.hasPrefix) {
       throw new RangeError(`${name}.groupPrefixLength is allowed only on a range rule's output (the rule has no groupPrefixLength), received ${show(o.groupPrefixLength)}`);
     }
     if (!multicast) {
@@ -199,7 +200,8 @@ function normalizeOutput(name: string, value: unknown, rule: RuleShape): NativeO
     if (length !== rule.prefixLength) {
       throw new RangeError(`${name}.groupPrefixLength must equal the rule's groupPrefixLength ${rule.prefixLength} (offset mapping), received ${length}`);
     }
-    mapsRange = true;
+    // A /32 (/128) "range" maps nothing: the output's group is the destination.
+    mapsRange = length < ADDRESS_BITS[rule.family];
   }
   return {
     interface: interfaceName(`${name}.interface`, o.interface),
@@ -251,7 +253,7 @@ export function normalizeRules(name: string, rules: unknown): NativeRuleSpec[] {
       source: source?.bytes ?? Buffer.alloc(group.bytes.length),
       vlan: r.vlan === undefined ? -1 : integer(`${at}.vlan`, r.vlan, 0, NATIVE_LIMITS.maxVlanId),
       maxPps: r.maxPps === undefined ? 0 : integer(`${at}.maxPps`, r.maxPps, 1, NATIVE_LIMITS.maxPps),
-      outputs: outputs.map((output, k) => normalizeOutput(`${at}.outputs[${k}]`, output, { family: group.family, prefixLength })),
+      outputs: outputs.map((output, k) => normalizeOutput(`${at}.outputs[${k}]`, output, { family: group.family, prefixLength, hasPrefix: r.groupPrefixLength !== undefined })),
     };
     if (prefixLength < bits) {
       // Two rules for the same range, port, VLAN and source would leave the winner to table order.

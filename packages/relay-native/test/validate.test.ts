@@ -152,6 +152,9 @@ describe('argument validation', () => {
       expect(() => rules([{ ...rule6, outputs: [{ ...output6, groupPrefixLength: 128 }] }])).toThrow(
         /rules\[0\]\.outputs\[0\]\.groupPrefixLength is allowed only on a range rule's output/,
       );
+      const single = rules([{ ...rule6, groupPrefixLength: 128, outputs: [{ ...output6, groupPrefixLength: 128 }] }])[0]!;
+      expect(single).toMatchObject({ prefixLength: 128 });
+      expect(single.outputs[0]!.mapsRange).toBe(false);
       expect(() => rules([range4, { ...range4, id: 'again' }])).toThrow(/rules\[1\]\.groupPrefixLength: the rule repeats rules\[0\]'s range/);
       expect(rules([range4, { ...range4, id: 'ssm', source: '10.1.0.1' }])).toHaveLength(2);
     });

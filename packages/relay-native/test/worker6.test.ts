@@ -144,6 +144,16 @@ describe('DataPlaneWorker, IPv6 and group ranges (src -> relay -> sink)', () => 
     ]);
   });
 
+  it('applies maxPps and the loop guard to IPv6 rules as to IPv4 ones', async () => {
+    const worker = await bed.worker([rule6('limited', [output6()], { maxPps: 1 })], { ownMacs: [bed.mac.relayOut] });
+    const frame = (sourceMac: string) => udp6Frame({ sourceMac, source: SRC6, group: IN6, port: PORT });
+    await bed.inject([...Array.from({ length: 10 }, () => frame(bed.mac.src)), frame(bed.mac.relayOut)]);
+    const c = await worker.waitFor((v) => v.framesSeen >= 11);
+    // Burst max(1, maxPps / 10) = 1 frame; the 10 frames arrive within a few ms (1 pps refills none).
+    expect(c).toMatchObject({ framesSeen: 11, ownFrames: 1, matched: 10, rateLimited: 9, forwarded: 1 });
+    expect(c.rules[0]).toMatchObject({ id: 'limited', matched: 10, rateLimited: 9 });
+  });
+
   it('relays to a unicast IPv6 output through a UDP6 socket (hop limit per packet)', async () => {
     const N = 50;
     const worker = await bed.worker([rule6('uni6', [output6({ group: SINK6, port: OUT_PORT + 3, ttl: 3 })])]);

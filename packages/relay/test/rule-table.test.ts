@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config/config-error.js';
 import type { Rule } from '../src/config/types.js';
-import { RELAY_LIMITS } from '../src/config/limits.js';
+import { NATIVE_LIMITS, RELAY_LIMITS } from '../src/config/limits.js';
 import { RuleTable } from '../src/rules/rule-table.js';
 
 const rule = (id: string, group: string, port = 5001, iface = 'in0'): Rule => ({
@@ -108,6 +108,17 @@ describe('RuleTable: ranges and join', () => {
     expect(passive.size).toBe(ranges + 1);
     // Removing a range gives its groups back.
     expect(t.without('r0')!.with(ranged('back', '239.9.9.0', 24)).size).toBe(ranges);
+  });
+
+  it(`holds at most NATIVE_LIMITS.maxRangeRulesPerTable (${NATIVE_LIMITS.maxRangeRulesPerTable}) range rules per input interface`, () => {
+    const max = NATIVE_LIMITS.maxRangeRulesPerTable;
+    const many = Array.from({ length: max }, (_, n) => ranged(`r${n}`, '239.1.0.0', 24, { join: false }, { port: 1 + n }));
+    const t = RuleTable.from(many);
+    expect(() => t.with(ranged('one-more', '239.1.0.0', 24, { join: false }, { port: 60000 }))).toThrow(/^rule\.input\.group: in0 has 256 range rules already, the most one input interface may have \(NATIVE_LIMITS\.maxRangeRulesPerTable\)/);
+    // Exact rules, other interfaces, and a freed slot are fine.
+    expect(t.with(ranged('exact', '239.1.0.1', undefined, {}, { port: 60000 })).size).toBe(max + 1);
+    expect(t.with(ranged('other', '239.1.0.0', 24, { join: false }, { interface: 'in1' })).size).toBe(max + 1);
+    expect(t.without('r0')!.with(ranged('again', '239.1.0.0', 24, { join: false }, { port: 60000 })).size).toBe(max);
   });
 
   it('lists the input interface of a rule that joins nothing, and forgets it with its last rule', () => {

@@ -2,7 +2,7 @@
 // trials (docs/architecture.md, "netns-lab: test beds and trials"). A trial primes the path, starts
 // mcr-recv in every sink, reads the relay's CPU, runs mcr-send from every source, waits for the
 // receivers to go idle and folds the reports into one TrialResult.
-import { KernelRelay, McrRelay, SocatRelay, machineBusySeconds, type McrTestOnly, type RelayName, type RelayUnderTest, type StreamSpec } from '../relays/index.js';
+import { KernelRelay, McrRelay, RELAY_NAMES, SocatRelay, machineBusySeconds, type McrTestOnly, type RelayName, type RelayUnderTest, type StreamSpec } from '../relays/index.js';
 import { awaitSnooping, build, checkFamily, uniquePrefix, up, type AddressFamily, type Lab, type TopologyKind } from '../topology/index.js';
 import { runSender, startReceiver, type ReceiverResult, type SenderResult, type StreamCounts, type StreamReport, type StreamTarget } from '../traffic/index.js';
 import { McrControl } from './mcr-control.js';
@@ -139,7 +139,7 @@ export async function closeAllBeds(): Promise<void> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const RELAYS: readonly RelayName[] = ['mcr', 'socat', 'kernel'];
+const RELAYS: readonly RelayName[] = RELAY_NAMES;
 const SENDER_TTL = 8; // above 1: the kernel relay decrements it
 
 function intIn(name: string, v: unknown, min: number, max: number): void {

@@ -1,4 +1,5 @@
 export type { RelayUnderTest, RelayName, RelayStartOptions, McrTestOnly, StreamSpec, ResolvedStream } from './types.js';
+export { RELAY_NAMES } from './types.js';
 export { SocatRelay, socatArgs, type SocatRelayOptions } from './socat.js';
 export { KernelRelay, smcrouteConf, type SmcrouteConfOptions } from './kernel.js';
 export { McrRelay, mcrConfig, mcrBin, mcrUnavailableReason, MCR_BIN_ENV, type McrConfig, type McrRelayOptions } from './mcr.js';

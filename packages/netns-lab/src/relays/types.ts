@@ -50,7 +50,9 @@ export interface McrTestOnly {
   injectedWorkNanos?: number;
 }
 
-export type RelayName = 'mcr' | 'socat' | 'kernel';
+/** The relays the lab can put under test, stated once. */
+export const RELAY_NAMES = ['mcr', 'socat', 'kernel'] as const;
+export type RelayName = (typeof RELAY_NAMES)[number];
 
 export interface RelayUnderTest {
   readonly name: RelayName;

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { mcrConfig, resolveStreams, smcrouteConf, socatArgs } from '../../src/relays/index.js';
 import { fanout } from '../../src/topology/index.js';
+import { parseConfig, type RelayConfigFile } from '@mcr/relay';
 
 const topo = fanout({ prefix: 'mcrlunit', outputs: 2 });
 const streams = resolveStreams(topo.relay, [
@@ -92,5 +93,14 @@ describe('relay configs', () => {
     expect(mcrConfig(v6, '/s').rules).toEqual([
       { id: 's0', input: { interface: 'in0', group: 'ff3e::1:1', port: 5001 }, outputs: [{ interface: 'out0', group: 'ff3e::9:1', port: 6001, ttl: 8 }] },
     ]);
+  });
+
+  it('mcr: what the lab writes passes the relay\'s own schema, both families (interfaces not looked up here)', () => {
+    const anyInterface = { interfaceExists: () => true, isEthernet: () => true };
+    const v6 = resolveStreams(topo.relay, [{ group: 'ff3e::1:1', port: 5001, outGroup: 'ff3e::9:1', outPort: 6001 }]);
+    const configs: RelayConfigFile[] = [mcrConfig(streams, '/tmp/x.sock', { testOnly: { disableLoopGuard: true } }), mcrConfig(v6, '/tmp/x.sock')];
+    for (const config of configs) {
+      expect(parseConfig(config, anyInterface).rules).toHaveLength(config.rules!.length);
+    }
   });
 });

@@ -89,6 +89,9 @@ function buildConfigSchema(options: RuleCheckOptions) {
   });
 }
 
+/** A config file as users write it (before defaults): what tools that write configs (the lab) produce. */
+export type RelayConfigFile = z.input<ReturnType<typeof buildConfigSchema>>;
+
 /**
  * The relay's configuration from an untrusted value (a parsed JSON5 file). Throws ConfigError listing
  * every problem with its field path; the cross-rule checks run once every field is right.

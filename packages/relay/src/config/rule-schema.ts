@@ -6,7 +6,6 @@ import {
   networkOf,
   parseIpAddress,
   rangeSize,
-  rangesOverlap,
   reachesLinkLocalGroups,
   splitPrefix,
   type AddressFamily,
@@ -302,17 +301,6 @@ function normalise(raw: RawRule): ParsedRule {
     ...(raw.linkLocal ? { linkLocal: true } : {}),
     ...(raw.join === false ? { join: false } : {}),
   };
-}
-
-/** Whether two inputs' group sets share a group (same family, one range containing the other). */
-export function inputsOverlap(a: InputSpec, b: InputSpec): boolean {
-  const range = (i: InputSpec): AddressRange | null => {
-    const base = parseIpAddress(i.group);
-    return base && { base, prefixLength: i.prefixLength ?? ADDRESS_BITS[base.family] };
-  };
-  const ra = range(a);
-  const rb = range(b);
-  return ra !== null && rb !== null && rangesOverlap(ra, rb);
 }
 
 /** Checks one untrusted rule; every problem comes back as a ConfigIssue under `path`. */

@@ -1,5 +1,5 @@
 import { ConfigError, type ConfigIssue } from '../config/config-error.js';
-import { RELAY_LIMITS } from '../config/limits.js';
+import { NATIVE_LIMITS, RELAY_LIMITS } from '../config/limits.js';
 import type { InputSpec, Rule } from '../config/types.js';
 import { ADDRESS_BITS, parseIpAddress, rangesOverlap, rangeSize, type AddressRange } from '../net/ip-address.js';
 
@@ -51,10 +51,18 @@ interface Index {
   groups: Map<string, Map<string, number>>;
   /** input interface -> groups joined on it (a range counts each of its groups) */
   joined: Map<string, number>;
+  /** input interface -> range rules on it (its native table scans them for every unmatched frame) */
+  ranges: Map<string, number>;
 }
 
 function copyIndex(index: Index): Index {
-  return { byInput: new Map(index.byInput), interfaces: new Map(index.interfaces), groups: new Map(index.groups), joined: new Map(index.joined) };
+  return {
+    byInput: new Map(index.byInput),
+    interfaces: new Map(index.interfaces),
+    groups: new Map(index.groups),
+    joined: new Map(index.joined),
+    ranges: new Map(index.ranges),
+  };
 }
 
 /**
@@ -69,7 +77,7 @@ export class RuleTable {
     private readonly index: Index,
   ) {}
 
-  static readonly empty = new RuleTable(new Map(), { byInput: new Map(), interfaces: new Map(), groups: new Map(), joined: new Map() });
+  static readonly empty = new RuleTable(new Map(), { byInput: new Map(), interfaces: new Map(), groups: new Map(), joined: new Map(), ranges: new Map() });
 
   static from(rules: readonly Rule[], pathOf: (index: number) => string = (i) => `rules[${i}]`): RuleTable {
     const issues: ConfigIssue[] = [];
@@ -108,6 +116,11 @@ export class RuleTable {
     const rulesOnIface = (index.interfaces.get(iface) ?? 1) - 1;
     if (rulesOnIface > 0) index.interfaces.set(iface, rulesOnIface);
     else index.interfaces.delete(iface);
+    if (isRangeInput(rule.input)) {
+      const ranges = (index.ranges.get(iface) ?? 1) - 1;
+      if (ranges > 0) index.ranges.set(iface, ranges);
+      else index.ranges.delete(iface);
+    }
     const key = membershipKey(rule);
     if (key !== undefined) {
       const onIface = new Map(index.groups.get(iface));
@@ -180,6 +193,10 @@ function check(byId: ReadonlyMap<string, Rule>, index: Index, rule: Rule, path: 
   if (!index.interfaces.has(iface) && index.interfaces.size >= RELAY_LIMITS.maxInputInterfaces) {
     issues.push({ path: `${path}.input.interface`, message: `the relay reads at most ${RELAY_LIMITS.maxInputInterfaces} input interfaces (RELAY_LIMITS.maxInputInterfaces); ${iface} would be one more` });
   }
+  const ranges = index.ranges.get(iface) ?? 0;
+  if (isRangeInput(rule.input) && ranges >= NATIVE_LIMITS.maxRangeRulesPerTable) {
+    issues.push({ path: `${path}.input.group`, message: `${iface} has ${ranges} range rules already, the most one input interface may have (NATIVE_LIMITS.maxRangeRulesPerTable)` });
+  }
   const key = membershipKey(rule);
   const joined = index.joined.get(iface) ?? 0;
   if (key !== undefined && !index.groups.get(iface)?.has(key) && joined + membershipSize(rule) > RELAY_LIMITS.maxGroupsPerInterface) {
@@ -201,6 +218,7 @@ function admit(byId: Map<string, Rule>, index: Index, rule: Rule): void {
   index.byInput.set(inputKey(rule), rule.id);
   const iface = rule.input.interface;
   index.interfaces.set(iface, (index.interfaces.get(iface) ?? 0) + 1);
+  if (isRangeInput(rule.input)) index.ranges.set(iface, (index.ranges.get(iface) ?? 0) + 1);
   const key = membershipKey(rule);
   if (key === undefined) return;
   let groups = index.groups.get(iface);

@@ -32,7 +32,7 @@ describe('IPv6 forwarding through mcr', () => {
       const stats = await relay.result('stats');
       expect(stats.rules.map((r: { matched: number }) => r.matched)).toEqual(Array(10).fill(2000));
       expect(stats.totals.forwarded).toBe(20_000);
-      expect(stats.workers.filter((w: { forwarded: number }) => w.forwarded > 0).length).toBeGreaterThan(0);
+      expect(stats.workers.map((w: { alive: boolean }) => w.alive)).toEqual([true, true]);
       // The relay knows the output interface's global address, the source of its IPv6 copies.
       expect(stats.interfaces.find((i: { name: string }) => i.name === lab.topo.relay.outputs[0]!.ifname).ipv6).toBe(lab.topo.relay.outputs[0]!.ip6);
 

@@ -42,10 +42,14 @@ describe('IPv6 output source addresses', () => {
       const fromGlobal = await global.stop();
       const fromLinkScope = await linkScope.stop();
       console.info(`IPv6 sources: ${s!.outGroup} ${JSON.stringify(fromGlobal)}; ${local} ${JSON.stringify(fromLinkScope)}`);
+      // Loss is the relay's to prove (its counters); the probe, a plain node socket that a busy
+      // machine can overrun, proves the addresses: every copy came from one of the expected ones.
+      const totals = (await relay.result('stats')).totals;
+      expect({ forwarded: totals.forwarded, txErrors: totals.txErrors, outputAbsent: totals.outputAbsent }).toEqual({ forwarded: 2 * count, txErrors: 0, outputAbsent: 0 });
       expect(Object.keys(fromGlobal).sort()).toEqual([out.ip6, fresh].sort());
-      expect(fromGlobal[out.ip6]!.count + fromGlobal[fresh]!.count).toBe(count);
+      expect(fromGlobal[out.ip6]!.count + fromGlobal[fresh]!.count).toBeGreaterThan(count * 0.9);
       expect(Object.keys(fromLinkScope)).toEqual([linkLocal]);
-      expect(fromLinkScope[linkLocal]!.count).toBe(count);
+      expect(fromLinkScope[linkLocal]!.count).toBeGreaterThan(count * 0.9);
     } finally {
       await global.stop().catch(() => undefined);
       await linkScope.stop().catch(() => undefined);
