@@ -2,7 +2,7 @@
 // Entry: node dist/cli.js <target> [flags]. Thin: parse, normalise, dispatch.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseCommandLine, reportUsageError } from '@mcr/cli-kit';
 import { normalizeSettings, TARGETS, UsageError, type RawFlags, type Settings } from './settings.js';
 
 export const HELP = `usage: node dist/cli.js <target> [options]      (or: npx nx run bench:<target> [options])
@@ -33,6 +33,7 @@ options:
   --size B             UDP payload bytes, 64..8972                           (default 1000)
   --trial-seconds S    seconds per trial                                     (default 2, latency 3; --long 60)
   --relays LIST        some of mcr,socat,kernel                              (default all three)
+  --family F           ipv4 or ipv6 streams (multi-stream, scaling, fanout, workers) (default ipv4)
   --max-loss PCT       PDR loss threshold, percent                           (default 0.1)
   --rungs N            trials per relay at most                              (default 8, latency 6; --long 10)
   --floor PPS          lowest aggregate rate searched                        (default 5000)
@@ -73,6 +74,7 @@ const OPTIONS = {
   size: { type: 'string' },
   'trial-seconds': { type: 'string' },
   relays: { type: 'string' },
+  family: { type: 'string' },
   'max-loss': { type: 'string' },
   rungs: { type: 'string' },
   floor: { type: 'string' },
@@ -102,13 +104,7 @@ const OPTIONS = {
 } as const;
 
 export function parseCli(argv: string[], cwd = process.cwd()): Settings | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    // node's messages name the flag: "Unknown option '--foo'", "Option '--streams <value>' argument missing".
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCommandLine(argv, OPTIONS, true);
   if (parsed.values.help) return 'help';
   const [target, ...extra] = parsed.positionals;
   if (!target) throw new UsageError(`target: missing (expected one of ${TARGETS.join(', ')})`);
@@ -121,10 +117,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     settings = parseCli(argv);
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`bench: ${err.message}\nrun with --help for usage\n`);
-      return 2;
-    }
+    if (err instanceof UsageError) return reportUsageError(err, 'bench', 'run with --help for usage');
     throw err;
   }
   if (settings === 'help') {

@@ -2,7 +2,7 @@
 // "netns-lab: test beds and trials"), and says clearly why it cannot run when the lab is missing.
 import type { openBed } from '@mcr/netns-lab';
 
-export type { Bed, BedOptions, RelayName, TrialOptions, TrialResult } from '@mcr/netns-lab';
+export type { AddressFamily, Bed, BedOptions, RelayName, TrialOptions, TrialResult } from '@mcr/netns-lab';
 export type OpenBed = typeof openBed;
 export type BedLoader = { openBed: OpenBed } | { unavailable: string };
 

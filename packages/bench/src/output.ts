@@ -41,7 +41,7 @@ export function finishResult(result: BenchResult, clock: RunClock): BenchResult 
 export function renderText(result: BenchResult, color: boolean): string {
   let out = '';
   const param = sweepParam(result.target);
-  for (const p of result.points) out += '\n' + renderPointText(p, result.settings.floorPps);
+  for (const p of result.points) out += '\n' + renderPointText(p, result.settings.floorPps, result.settings.family);
   if (param && result.points.length > 1) {
     const { header, rows } = sweepRows(result.points);
     out += `\nSweep over ${param}\n${textTable(header, rows)}`;

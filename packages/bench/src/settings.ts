@@ -1,14 +1,27 @@
-// Settings of a bench run: one normalise -> default -> validate step (house style 9).
+// Settings of a bench run: one normalise -> default -> validate step (house style 9). Each flag's type
+// and range is the zod schema's below; per-target defaults and the flags that apply to one target
+// only follow it.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { RelayName } from './lab.js';
+import { z } from 'zod';
+import { choiceValue, integerValue, numberValue, UsageError, usageErrorFrom } from '@mcr/cli-kit';
+import { DEFAULTS } from '@mcr/relay';
+import { FAMILIES, MAX_PAYLOAD, MIN_PAYLOAD, RELAY_NAMES } from '@mcr/netns-lab';
+import type { AddressFamily, RelayName } from './lab.js';
+
+export { UsageError };
 
 export const TARGETS = ['multi-stream', 'scaling', 'fanout', 'workers', 'join-leave', 'group-capacity', 'first-packet', 'latency', 'micro', 'gate', 'soak', 'readme'] as const;
 export type Target = (typeof TARGETS)[number];
-export const RELAYS: readonly RelayName[] = ['mcr', 'socat', 'kernel'];
+export const RELAYS: readonly RelayName[] = RELAY_NAMES;
+export { FAMILIES };
+/** The targets whose test beds take --family (the rate searches); the others run IPv4 only. */
+export const FAMILY_TARGETS: readonly Target[] = ['multi-stream', 'scaling', 'fanout', 'workers'];
 
 export interface Settings {
   target: Target;
+  /** IP version of the streams (the lab's stream plan: 239.1.x.y or ff3e::1:n). */
+  family: AddressFamily;
   /** Streams (groups) offered; scaling: the largest count. */
   streams: number;
   /** mcr worker processes; workers target: the largest count. */
@@ -73,51 +86,75 @@ export interface Settings {
 export const LATENCY_RUNGS = ['20k', '50k', 'half-ndr', 'bulk'] as const;
 export type LatencyRung = (typeof LATENCY_RUNGS)[number];
 
-function latencyRungs(raw: string | boolean | undefined): LatencyRung[] | undefined {
-  if (raw === undefined) return undefined;
-  const list = typeof raw === 'string' ? raw.split(',').map((x) => x.trim()).filter(Boolean) : [];
-  if (list.length === 0) throw new UsageError(`--rates: expected some of ${LATENCY_RUNGS.join(',')}`);
+/** "20k,half-ndr": some of the latency rungs, kept in LATENCY_RUNGS' order. */
+const latencyRungList = z.string().transform((text, ctx): LatencyRung[] => {
+  const list = text.split(',').map((x) => x.trim()).filter(Boolean);
+  if (list.length === 0) ctx.addIssue(`expected some of ${LATENCY_RUNGS.join(',')}`);
   for (const r of list) {
-    if (!(LATENCY_RUNGS as readonly string[]).includes(r)) throw new UsageError(`--rates: unknown rate ${JSON.stringify(r)} (expected some of ${LATENCY_RUNGS.join(',')})`);
+    if (!(LATENCY_RUNGS as readonly string[]).includes(r)) ctx.addIssue(`unknown rate ${JSON.stringify(r)} (expected some of ${LATENCY_RUNGS.join(',')})`);
   }
   return LATENCY_RUNGS.filter((r) => list.includes(r));
-}
-
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+});
 
 /** bench:soak's aggregate rate unless --rate: below mcr's measured 10-stream NDR with a wide margin. */
 export const SOAK_DEFAULT_RATE_PPS = 150_000;
 
 export type RawFlags = Record<string, string | boolean | undefined>;
 
-function num(flag: string, raw: string | boolean | undefined, min: number, max: number, integer: boolean): number | undefined {
-  if (raw === undefined) return undefined;
-  if (typeof raw !== 'string' || raw.trim() === '') throw new UsageError(`--${flag}: expected a number, got ${JSON.stringify(raw)}`);
-  const v = Number(raw);
-  if (!Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
-    throw new UsageError(`--${flag}: expected ${integer ? 'an integer' : 'a number'} in ${min}..${max}, got ${JSON.stringify(raw)}`);
-  }
-  return v;
-}
-
-function relays(raw: string | boolean | undefined): RelayName[] | undefined {
-  if (raw === undefined) return undefined;
-  if (typeof raw !== 'string' || raw.trim() === '') throw new UsageError('--relays: expected a list such as mcr,socat,kernel');
-  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+/** "mcr,kernel": some of the relays, each once. */
+const relayList = z.string().transform((text, ctx): RelayName[] => {
+  const list = text.split(',').map((r) => r.trim()).filter(Boolean);
+  if (list.length === 0) ctx.addIssue('expected a list such as mcr,socat,kernel');
   for (const r of list) {
-    if (!(RELAYS as readonly string[]).includes(r)) {
-      throw new UsageError(`--relays: unknown relay ${JSON.stringify(r)} (expected some of ${RELAYS.join(',')})`);
-    }
+    if (!(RELAYS as readonly string[]).includes(r)) ctx.addIssue(`unknown relay ${JSON.stringify(r)} (expected some of ${RELAYS.join(',')})`);
   }
   return [...new Set(list)] as RelayName[];
-}
+});
 
-type Defaults = Omit<Settings, 'target' | 'outDir' | 'json' | 'updateBaseline' | 'check' | 'baselineBin' | 'candidateBin' | 'baselineCommit' | 'injectRegressionPct' | 'ndrFrom' | 'tcpNoise' | 'latencyRungs'>;
+const rate = integerValue(1, 10_000_000);
+const text = z.string();
+const flag = z.boolean();
+
+/** Every flag, keyed as the command line writes it. */
+const flagsSchema = z
+  .strictObject({
+    streams: integerValue(1, 1000),
+    workers: integerValue(1, DEFAULTS.maxWorkers),
+    outputs: integerValue(1, 32),
+    size: integerValue(MIN_PAYLOAD, MAX_PAYLOAD),
+    'trial-seconds': numberValue(0.2, 3600),
+    relays: relayList,
+    family: choiceValue<AddressFamily>(FAMILIES),
+    'max-loss': numberValue(0, 100),
+    rungs: integerValue(1, 50),
+    floor: rate,
+    ceiling: rate,
+    'no-prime': flag,
+    long: flag,
+    rounds: integerValue(1, 100),
+    tolerance: numberValue(0, 100),
+    repeats: integerValue(1, 20),
+    pairs: integerValue(2, 100),
+    'fixed-rate': integerValue(1000, 10_000_000),
+    'high-rate': integerValue(1000, 10_000_000),
+    'baseline-bin': text,
+    'baseline-commit': text,
+    'candidate-bin': text,
+    'inject-regression': numberValue(1, 1000),
+    'update-baseline': flag,
+    duration: numberValue(1, 7 * 86400),
+    rate,
+    'ndr-from': z.string({ error: 'expected a multi-stream results file' }).min(1, { error: 'expected a multi-stream results file' }),
+    'no-tcp-noise': flag,
+    rates: latencyRungList,
+    out: z.string({ error: 'expected a directory' }),
+    json: flag,
+    check: flag,
+    help: flag,
+  })
+  .partial();
+
+type Defaults = Omit<Settings, 'target' | 'family' | 'outDir' | 'json' | 'updateBaseline' | 'check' | 'baselineBin' | 'candidateBin' | 'baselineCommit' | 'injectRegressionPct' | 'ndrFrom' | 'tcpNoise' | 'latencyRungs'>;
 
 /** Per-target defaults before flags: the defaults fit in 3 minutes on 2 cores; --long uses RFC 2544 60 s trials. */
 function defaults(target: Target, long: boolean): Defaults {
@@ -170,64 +207,68 @@ function defaults(target: Target, long: boolean): Defaults {
   }
 }
 
-export function normalizeSettings(target: string, flags: RawFlags, cwd = process.cwd()): Settings {
+export function normalizeSettings(target: string, raw: RawFlags, cwd = process.cwd()): Settings {
   if (!(TARGETS as readonly string[]).includes(target)) {
     throw new UsageError(`target: expected one of ${TARGETS.join(', ')}, got ${JSON.stringify(target)}`);
   }
   const t = target as Target;
+  const parsed = flagsSchema.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
+  if (!parsed.success) throw usageErrorFrom(parsed.error.issues);
+  const flags = parsed.data;
   const long = flags.long === true;
   const d = defaults(t, long);
   const s: Settings = {
     target: t,
-    streams: num('streams', flags.streams, 1, 1000, true) ?? d.streams,
-    workers: num('workers', flags.workers, 1, 64, true) ?? d.workers,
-    outputs: num('outputs', flags.outputs, 1, 32, true) ?? d.outputs,
-    size: num('size', flags.size, 64, 8972, true) ?? d.size,
-    trialSeconds: num('trial-seconds', flags['trial-seconds'], 0.2, 3600, false) ?? d.trialSeconds,
-    relays: relays(flags.relays) ?? d.relays,
-    maxLossPct: num('max-loss', flags['max-loss'], 0, 100, false) ?? d.maxLossPct,
+    family: flags.family ?? 'ipv4',
+    streams: flags.streams ?? d.streams,
+    workers: flags.workers ?? d.workers,
+    outputs: flags.outputs ?? d.outputs,
+    size: flags.size ?? d.size,
+    trialSeconds: flags['trial-seconds'] ?? d.trialSeconds,
+    relays: flags.relays ?? d.relays,
+    maxLossPct: flags['max-loss'] ?? d.maxLossPct,
     long,
-    rungs: num('rungs', flags.rungs, 1, 50, true) ?? d.rungs,
-    floorPps: num('floor', flags.floor, 1, 10_000_000, true) ?? d.floorPps,
-    ceilingPps: num('ceiling', flags.ceiling, 1, 10_000_000, true) ?? d.ceilingPps,
+    rungs: flags.rungs ?? d.rungs,
+    floorPps: flags.floor ?? d.floorPps,
+    ceilingPps: flags.ceiling ?? d.ceilingPps,
     resolution: d.resolution,
     senderBoundRatio: d.senderBoundRatio,
     prime: flags['no-prime'] !== true,
-    outDir: typeof flags.out === 'string' ? flags.out : defaultOutDir(cwd),
+    outDir: flags.out ?? defaultOutDir(cwd),
     json: flags.json === true,
     updateBaseline: flags['update-baseline'] === true,
     check: flags.check === true,
-    tolerancePct: num('tolerance', flags.tolerance, 0, 100, false) ?? d.tolerancePct,
-    rounds: num('rounds', flags.rounds, 1, 100, true) ?? d.rounds,
-    repeats: num('repeats', flags.repeats, 1, 20, true) ?? d.repeats,
-    durationSec: num('duration', flags.duration, 1, 7 * 86400, false) ?? d.durationSec,
-    ratePps: num('rate', flags.rate, 1, 10_000_000, true) ?? d.ratePps,
-    pairs: num('pairs', flags.pairs, 2, 100, true) ?? d.pairs,
-    fixedRatePps: num('fixed-rate', flags['fixed-rate'], 1000, 10_000_000, true) ?? d.fixedRatePps,
-    highRatePps: num('high-rate', flags['high-rate'], 1000, 10_000_000, true) ?? d.highRatePps,
-    baselineBin: typeof flags['baseline-bin'] === 'string' ? flags['baseline-bin'] : null,
-    candidateBin: typeof flags['candidate-bin'] === 'string' ? flags['candidate-bin'] : null,
-    baselineCommit: typeof flags['baseline-commit'] === 'string' ? flags['baseline-commit'] : null,
-    injectRegressionPct: num('inject-regression', flags['inject-regression'], 1, 1000, false) ?? null,
+    tolerancePct: flags.tolerance ?? d.tolerancePct,
+    rounds: flags.rounds ?? d.rounds,
+    repeats: flags.repeats ?? d.repeats,
+    durationSec: flags.duration ?? d.durationSec,
+    ratePps: flags.rate ?? d.ratePps,
+    pairs: flags.pairs ?? d.pairs,
+    fixedRatePps: flags['fixed-rate'] ?? d.fixedRatePps,
+    highRatePps: flags['high-rate'] ?? d.highRatePps,
+    baselineBin: flags['baseline-bin'] ?? null,
+    candidateBin: flags['candidate-bin'] ?? null,
+    baselineCommit: flags['baseline-commit'] ?? null,
+    injectRegressionPct: flags['inject-regression'] ?? null,
     // Relative to the workspace root: nx runs the bench in packages/bench.
-    ndrFrom: typeof flags['ndr-from'] === 'string' ? resolve(workspaceRoot(cwd), flags['ndr-from']) : null,
+    ndrFrom: flags['ndr-from'] === undefined ? null : resolve(workspaceRoot(cwd), flags['ndr-from']),
     tcpNoise: flags['no-tcp-noise'] !== true,
-    latencyRungs: latencyRungs(flags.rates) ?? [...LATENCY_RUNGS],
+    latencyRungs: flags.rates ?? [...LATENCY_RUNGS],
   };
   const gateOnly = ['pairs', 'fixed-rate', 'high-rate', 'baseline-bin', 'candidate-bin', 'baseline-commit', 'inject-regression', 'tolerance', 'update-baseline'];
-  const misplaced = gateOnly.find((f) => flags[f] !== undefined);
-  if (t !== 'readme' && flags.check !== undefined) throw new UsageError(`--check applies to the readme target only (target is ${t})`);
+  const misplaced = gateOnly.find((f) => raw[f] !== undefined);
+  if (t !== 'readme' && raw.check !== undefined) throw new UsageError(`--check applies to the readme target only (target is ${t})`);
   if (t !== 'gate' && misplaced) throw new UsageError(`--${misplaced} applies to the gate target only (target is ${t})`);
-  if (t !== 'soak' && flags.duration !== undefined) throw new UsageError(`--duration applies to the soak target only (target is ${t})`);
-  if (!['soak', 'group-capacity', 'first-packet'].includes(t) && flags.rate !== undefined) {
+  if (raw.family !== undefined && !FAMILY_TARGETS.includes(t)) {
+    throw new UsageError(`--family applies to the ${FAMILY_TARGETS.join(', ')} targets only (target is ${t})`);
+  }
+  const latencyOnly = ['ndr-from', 'no-tcp-noise', 'rates'].find((f) => raw[f] !== undefined);
+  if (t !== 'latency' && latencyOnly) throw new UsageError(`--${latencyOnly} applies to the latency target only (target is ${t})`);
+  if (t !== 'soak' && raw.duration !== undefined) throw new UsageError(`--duration applies to the soak target only (target is ${t})`);
+  if (!['soak', 'group-capacity', 'first-packet'].includes(t) && raw.rate !== undefined) {
     throw new UsageError(`--rate applies to the soak, group-capacity and first-packet targets only (target is ${t})`);
   }
-  const latencyOnly = ['ndr-from', 'no-tcp-noise', 'rates'].find((f) => flags[f] !== undefined);
-  if (t !== 'latency' && latencyOnly) throw new UsageError(`--${latencyOnly} applies to the latency target only (target is ${t})`);
-  if (flags['ndr-from'] === true || flags['ndr-from'] === '') throw new UsageError('--ndr-from: expected a multi-stream results file');
-  if (flags.out === true) throw new UsageError('--out: expected a directory');
   if (s.floorPps >= s.ceilingPps) throw new UsageError(`--floor: must be below --ceiling (${s.ceilingPps}), got ${s.floorPps}`);
-  if (s.relays.length === 0) throw new UsageError('--relays: expected at least one relay');
   return s;
 }
 

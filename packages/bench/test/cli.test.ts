@@ -13,12 +13,26 @@ describe('cli', () => {
   });
 
   it('rejects bad input, naming the flag', () => {
-    expect(() => parseCli(['multi-stream', '--streams', 'x'])).toThrow(/^--streams: expected an integer/);
+    expect(() => parseCli(['multi-stream', '--streams', 'x'])).toThrow(/^--streams: must be an integer 1..1000, got "x"/);
     expect(() => parseCli(['multi-stream', '--relays', 'mcr,vpp'])).toThrow(/^--relays: unknown relay "vpp"/);
     expect(() => parseCli(['multi-stream', '--bogus'])).toThrow(/--bogus/);
     expect(() => parseCli(['nope'])).toThrow(UsageError);
     expect(() => parseCli([])).toThrow(/^target: missing/);
     expect(parseCli(['--help'])).toBe('help');
+  });
+});
+
+describe('--family', () => {
+  it('defaults to ipv4, takes ipv6 on the rate searches, and names the flag otherwise', async () => {
+    expect(parseCli(['multi-stream'])).toMatchObject({ family: 'ipv4' });
+    expect(parseCli(['multi-stream', '--streams=10', '--family', 'ipv6'])).toMatchObject({ family: 'ipv6', streams: 10 });
+    expect(parseCli(['scaling', '--family=ipv6'])).toMatchObject({ family: 'ipv6' });
+    expect(() => parseCli(['multi-stream', '--family', 'ip6'])).toThrow(/^--family: must be one of ipv4 \| ipv6, got "ip6"/);
+    expect(() => parseCli(['join-leave', '--family', 'ipv6'])).toThrow(/^--family applies to the multi-stream, scaling, fanout, workers targets only \(target is join-leave\)/);
+    const { pointSpecs } = await import('../src/targets/search-targets.js');
+    const s = parseCli(['multi-stream', '--family', 'ipv6']);
+    if (s === 'help') throw new Error('unexpected');
+    expect(pointSpecs(s)[0]!.bedOptions('socat')).toMatchObject({ relay: 'socat', family: 'ipv6', streams: 10 });
   });
 });
 
@@ -46,5 +60,17 @@ describe('latency flags', () => {
   it('are in --help', async () => {
     const { HELP } = await import('../src/cli.js');
     for (const word of ['latency ', '--ndr-from', '--no-tcp-noise', '--rates']) expect(HELP).toContain(word);
+  });
+});
+
+describe('usage errors', () => {
+  it('exit 2 with the flag, the expectation, the value and the help hint', async () => {
+    const { execFile } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(process.execPath, [cli, 'multi-stream', '--streams', '0'], (err, _stdout, stderr) => resolve({ code: err ? (err as { code: number }).code : 0, stderr }));
+    });
+    expect(result).toEqual({ code: 2, stderr: 'bench: --streams: must be an integer 1..1000, got 0\nrun with --help for usage\n' });
   });
 });

@@ -32,18 +32,56 @@ std::string FlagReader::value() {
   return argv_[++i_];
 }
 
-StreamSpec parseStream(const std::string& flag, const std::string& value) {
-  const auto colon = value.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
-    usageError(flag + " expects GROUP:PORT (e.g. 239.1.1.1:5000), got '" + value + "'");
+bool IpAddress::isMulticast() const {
+  if (family == AF_INET6) return IN6_IS_ADDR_MULTICAST(&u.v6.sin6_addr);
+  return IN_MULTICAST(ntohl(u.v4.sin_addr.s_addr));
+}
+
+void IpAddress::setPort(uint16_t port) {
+  if (family == AF_INET6) u.v6.sin6_port = htons(port);
+  else u.v4.sin_port = htons(port);
+}
+
+const char* familyName(int family) { return family == AF_INET6 ? "IPv6" : "IPv4"; }
+
+IpAddress parseAddress(const std::string& flag, const std::string& value) {
+  IpAddress a;
+  if (inet_pton(AF_INET, value.c_str(), &a.u.v4.sin_addr) == 1) {
+    a.family = AF_INET;
+    a.u.v4.sin_family = AF_INET;
+  } else if (inet_pton(AF_INET6, value.c_str(), &a.u.v6.sin6_addr) == 1) {
+    a.family = AF_INET6;
+    a.u.v6.sin6_family = AF_INET6;
+  } else {
+    usageError(flag + " expects an IPv4 or IPv6 address, got '" + value + "'");
   }
+  return a;
+}
+
+StreamSpec parseStream(const std::string& flag, const std::string& value) {
+  const char* shape = " expects GROUP:PORT (e.g. 239.1.1.1:5000) or [GROUP]:PORT for IPv6 (e.g. [ff3e::1:1]:5000), got '";
   StreamSpec s;
   s.text = value;
-  s.group = value.substr(0, colon);
-  if (inet_pton(AF_INET, s.group.c_str(), &s.addr) != 1) {
-    usageError(flag + " expects an IPv4 address before ':', got '" + s.group + "'");
+  std::string portText;
+  if (!value.empty() && value[0] == '[') {
+    const auto close = value.find("]:");
+    if (close == std::string::npos) usageError(flag + shape + value + "'");
+    s.group = value.substr(1, close - 1);
+    portText = value.substr(close + 2);
+    s.addr = parseAddress(flag, s.group);
+    if (s.addr.family != AF_INET6) usageError(flag + ": brackets are for IPv6 groups only, got '" + value + "'");
+  } else {
+    const auto colon = value.rfind(':');
+    if (colon == std::string::npos || colon == 0) usageError(flag + shape + value + "'");
+    s.group = value.substr(0, colon);
+    portText = value.substr(colon + 1);
+    if (s.group.find(':') != std::string::npos) {
+      usageError(flag + ": an IPv6 group goes in brackets, e.g. [" + s.group + "]:PORT, got '" + value + "'");
+    }
+    s.addr = parseAddress(flag, s.group);
   }
-  s.port = static_cast<uint16_t>(parseUint(flag + " port", value.substr(colon + 1), 1, 65535));
+  s.port = static_cast<uint16_t>(parseUint(flag + " port", portText, 1, 65535));
+  s.addr.setPort(s.port);
   return s;
 }
 

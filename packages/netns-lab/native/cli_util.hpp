@@ -2,6 +2,7 @@
 #pragma once
 
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <cstdint>
 #include <string>
@@ -9,10 +10,23 @@
 
 namespace mcr {
 
+// An IPv4 or IPv6 address with its family; `sa` is ready for sendto/bind once port is set.
+struct IpAddress {
+  int family = AF_UNSPEC;  // AF_INET or AF_INET6
+  union {
+    sockaddr sa;
+    sockaddr_in v4;
+    sockaddr_in6 v6;
+  } u{};
+  socklen_t length() const { return family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in); }
+  bool isMulticast() const;
+  void setPort(uint16_t port);
+};
+
 struct StreamSpec {
-  std::string text;  // "GROUP:PORT" as given, echoed in reports
-  std::string group;
-  in_addr addr{};
+  std::string text;   // "GROUP:PORT" as given, echoed in reports
+  std::string group;  // the address alone (no brackets)
+  IpAddress addr;     // port set
   uint16_t port = 0;
 };
 
@@ -43,7 +57,11 @@ class FlagReader {
   bool hasInline_ = false;
 };
 
+// "GROUP:PORT" with an IPv4 group, or "[GROUP]:PORT" with an IPv6 one.
 StreamSpec parseStream(const std::string& flag, const std::string& value);
+// A bare IPv4 or IPv6 address (e.g. a source filter).
+IpAddress parseAddress(const std::string& flag, const std::string& value);
+const char* familyName(int family);
 uint64_t parseUint(const std::string& flag, const std::string& value, uint64_t min, uint64_t max);
 double parseSeconds(const std::string& flag, const std::string& value);
 std::vector<uint64_t> parseSeqList(const std::string& flag, const std::string& value);

@@ -1,9 +1,11 @@
 // mcr-recv: sequence-aware multicast receiver for the netns lab.
 //
-// One socket per stream, bound to GROUP:PORT with IP_MULTICAST_ALL off, so a socket only sees
-// its own group even when other sockets in the namespace joined other groups on the same port
-// (the default IP_MULTICAST_ALL=1 would deliver them all: see the field notes). epoll over the
-// sockets plus a signalfd; recvmmsg drains each ready socket in batches.
+// One socket per stream, bound to GROUP:PORT with IP_MULTICAST_ALL (IPV6_MULTICAST_ALL) off, so a
+// socket only sees its own group even when other sockets in the namespace joined other groups on
+// the same port (the default of 1 would deliver them all: see the field notes). Joins use the
+// protocol-independent MCAST_JOIN_GROUP, or MCAST_JOIN_SOURCE_GROUP with --source (an IGMPv3 /
+// MLDv2 source-specific join). epoll over the sockets plus a signalfd; recvmmsg drains each ready
+// socket in batches.
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -26,13 +29,21 @@
 
 using namespace mcr;
 
+// Linux 4.20+; older libc headers lack the name.
+#ifndef IPV6_MULTICAST_ALL
+#define IPV6_MULTICAST_ALL 29
+#endif
+
 namespace {
 
 constexpr const char* kUsage =
-    "usage: mcr-recv --stream GROUP:PORT [--stream ...] --interface IFNAME [--expect N]\n"
-    "                [--duration SEC] [--idle-ms MS] [--rcvbuf BYTES] [--json]\n"
-    "  --stream      group and port to receive; stream id = 0-based order (repeatable)\n"
-    "  --interface   interface to join the groups on (ip_mreqn.imr_ifindex)\n"
+    "usage: mcr-recv --stream GROUP:PORT [--stream ...] --interface IFNAME [--source ADDR]\n"
+    "                [--expect N] [--duration SEC] [--idle-ms MS] [--rcvbuf BYTES] [--json]\n"
+    "  --stream      group and port to receive, [GROUP]:PORT for IPv6 (e.g. [ff3e::1:1]:5001);\n"
+    "                stream id = 0-based order (repeatable; IPv4 and IPv6 streams may mix)\n"
+    "  --interface   interface to join the groups on (group_req.gr_interface)\n"
+    "  --source      source-specific join (MCAST_JOIN_SOURCE_GROUP): receive every group only\n"
+    "                from this sender address; every stream must be of its family\n"
     "  --expect      packets expected per stream: missing = expect - unique\n"
     "                (without it: highest seq + 1 - unique)\n"
     "  --duration    stop after this many seconds\n"
@@ -49,6 +60,8 @@ constexpr int kRcvBuf = 32 << 20;
 struct Options {
   std::vector<StreamSpec> streams;
   std::string interface;
+  bool hasSource = false;
+  IpAddress source;
   uint64_t expect = 0;
   double durationSec = 0;
   uint64_t idleMs = 0;
@@ -72,6 +85,11 @@ Options parseArgs(int argc, char** argv) {
       if (o.interface.empty() || o.interface.size() >= IFNAMSIZ) {
         usageError("--interface expects an interface name of 1..15 characters, got '" + o.interface + "'");
       }
+    } else if (flag == "--source") {
+      const std::string text = next();
+      o.source = parseAddress(flag, text);
+      if (o.source.isMulticast()) usageError("--source expects a unicast sender address, got '" + text + "'");
+      o.hasSource = true;
     } else if (flag == "--expect") {
       o.expect = parseUint(flag, next(), 1, StreamStats::kMaxSeq);
     } else if (flag == "--duration") {
@@ -89,6 +107,15 @@ Options parseArgs(int argc, char** argv) {
   }
   if (o.streams.empty()) usageError("--stream GROUP:PORT is required (at least one)");
   if (o.interface.empty()) usageError("--interface IFNAME is required");
+  if (o.hasSource) {
+    for (const StreamSpec& st : o.streams) {
+      if (st.addr.family != o.source.family) {
+        usageError(std::string("--source is ") + familyName(o.source.family) + " but stream '" + st.text + "' is " +
+                   familyName(st.addr.family));
+      }
+      if (!st.addr.isMulticast()) usageError("--source applies to multicast streams only, got '" + st.text + "'");
+    }
+  }
   return o;
 }
 
@@ -98,8 +125,9 @@ Options parseArgs(int argc, char** argv) {
   std::exit(1);
 }
 
-int openStreamSocket(const StreamSpec& s, unsigned ifindex, int rcvbuf) {
-  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+int openStreamSocket(const StreamSpec& s, unsigned ifindex, int rcvbuf, const IpAddress* source) {
+  const bool v6 = s.addr.family == AF_INET6;
+  const int fd = socket(s.addr.family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) fail("socket", &s);
   const int one = 1, zero = 0;
   if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) fail("setsockopt(SO_REUSEADDR)", &s);
@@ -109,20 +137,32 @@ int openStreamSocket(const StreamSpec& s, unsigned ifindex, int rcvbuf) {
   if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0) {
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   }
-  const bool multicast = IN_MULTICAST(ntohl(s.addr.s_addr));
-  if (multicast && setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &zero, sizeof zero) != 0) {
-    fail("setsockopt(IP_MULTICAST_ALL=0)", &s);
-  }
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr = s.addr;  // bound to the group: a second filter on top of IP_MULTICAST_ALL
-  sa.sin_port = htons(s.port);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) fail("bind", &s);
+  if (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) fail("setsockopt(IPV6_V6ONLY)", &s);
+  const bool multicast = s.addr.isMulticast();
   if (multicast) {
-    ip_mreqn mreq{};
-    mreq.imr_multiaddr = s.addr;
-    mreq.imr_ifindex = static_cast<int>(ifindex);
-    if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof mreq) != 0) fail("IP_ADD_MEMBERSHIP", &s);
+    const int rc = v6 ? setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &zero, sizeof zero)
+                      : setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &zero, sizeof zero);
+    if (rc != 0) fail(v6 ? "setsockopt(IPV6_MULTICAST_ALL=0)" : "setsockopt(IP_MULTICAST_ALL=0)", &s);
+  }
+  // Bound to the group: a second filter on top of *_MULTICAST_ALL. Link-local and
+  // interface-local IPv6 groups (ff02::/16, ff01::/16) need the interface as scope id.
+  IpAddress bound = s.addr;
+  if (v6 && multicast) bound.u.v6.sin6_scope_id = ifindex;
+  if (bind(fd, &bound.u.sa, bound.length()) != 0) fail("bind", &s);
+  if (multicast) {
+    const int level = v6 ? IPPROTO_IPV6 : IPPROTO_IP;
+    if (source) {
+      group_source_req req{};
+      req.gsr_interface = ifindex;
+      std::memcpy(&req.gsr_group, &s.addr.u, s.addr.length());
+      std::memcpy(&req.gsr_source, &source->u, source->length());
+      if (setsockopt(fd, level, MCAST_JOIN_SOURCE_GROUP, &req, sizeof req) != 0) fail("MCAST_JOIN_SOURCE_GROUP", &s);
+    } else {
+      group_req req{};
+      req.gr_interface = ifindex;
+      std::memcpy(&req.gr_group, &s.addr.u, s.addr.length());
+      if (setsockopt(fd, level, MCAST_JOIN_GROUP, &req, sizeof req) != 0) fail("MCAST_JOIN_GROUP", &s);
+    }
   }
   return fd;
 }
@@ -262,7 +302,7 @@ int main(int argc, char** argv) {
   std::vector<int> fds;
   std::vector<StreamStats> stats(o.streams.size());
   for (size_t i = 0; i < o.streams.size(); ++i) {
-    fds.push_back(openStreamSocket(o.streams[i], ifindex, static_cast<int>(o.rcvbuf)));
+    fds.push_back(openStreamSocket(o.streams[i], ifindex, static_cast<int>(o.rcvbuf), o.hasSource ? &o.source : nullptr));
     ev.events = EPOLLIN;
     ev.data.u64 = i;
     if (epoll_ctl(ep, EPOLL_CTL_ADD, fds.back(), &ev) != 0) fail("epoll_ctl", &o.streams[i]);

@@ -35,13 +35,15 @@ constexpr const char* kUsage =
     "usage: mcr-send --stream GROUP:PORT [--stream ...] [--rate PPS] [--count N | --duration SEC]\n"
     "                [--size BYTES] [--ttl N] [--interface IFNAME] [--batch N]\n"
     "                [--seq-list 0,1,1,3] [--corrupt SEQ] [--json]\n"
-    "  --stream      destination; stream ids are the 0-based order of --stream (repeatable)\n"
+    "  --stream      destination GROUP:PORT, or [GROUP]:PORT for IPv6 (e.g. [ff3e::1:1]:5001); stream ids\n"
+    "                are the 0-based order of --stream (repeatable); all streams of one family\n"
     "  --rate        aggregate packets per second over all streams; 0 = unthrottled (default 0)\n"
     "  --count       packets per stream (default: until --duration, or SIGINT/SIGTERM)\n"
     "  --duration    seconds to send (decimals allowed)\n"
     "  --size        UDP payload bytes, 64..8972 (default 1000)\n"
-    "  --ttl         IP_MULTICAST_TTL / IP_TTL, 1..255 (default 16)\n"
-    "  --interface   egress interface for multicast (IP_MULTICAST_IF by ifindex)\n"
+    "  --ttl         IPv4 TTL (IP_MULTICAST_TTL / IP_TTL) or IPv6 hop limit\n"
+    "                (IPV6_MULTICAST_HOPS / IPV6_UNICAST_HOPS), 1..255 (default 16)\n"
+    "  --interface   egress interface for multicast (IP_MULTICAST_IF / IPV6_MULTICAST_IF by ifindex)\n"
     "  --batch       messages per sendmmsg, 1..1024 (default 32)\n"
     "  --seq-list    send exactly these sequence numbers, in this order, on every stream\n"
     "  --corrupt     flip a payload byte after the checksum of this seq (repeatable)\n"
@@ -108,6 +110,12 @@ Options parseArgs(int argc, char** argv) {
     }
   }
   if (o.streams.empty()) usageError("--stream GROUP:PORT is required (at least one)");
+  for (const StreamSpec& st : o.streams) {
+    if (st.addr.family != o.streams[0].addr.family) {
+      usageError("--stream: all streams must be of one family (one socket): '" + o.streams[0].text + "' is " +
+                 familyName(o.streams[0].addr.family) + ", '" + st.text + "' is " + familyName(st.addr.family));
+    }
+  }
   if (o.hasSeqList && o.hasCount) usageError("--seq-list and --count are exclusive: the list sets the count");
   return o;
 }
@@ -163,7 +171,8 @@ class Pacer {
 };
 
 int openSocket(const Options& o) {
-  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  const int family = o.streams[0].addr.family;
+  const int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     std::perror("mcr-send: socket");
     std::exit(1);
@@ -175,15 +184,26 @@ int openSocket(const Options& o) {
     }
   };
   const int ttl = o.ttl;
-  must(setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof ttl), "setsockopt(IP_MULTICAST_TTL)");
-  must(setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof ttl), "setsockopt(IP_TTL)");
   // The lab's receivers live in other namespaces; looping back would only cost CPU here.
   const int loop = 0;
-  must(setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &loop, sizeof loop), "setsockopt(IP_MULTICAST_LOOP)");
-  if (!o.interface.empty()) {
-    ip_mreqn mreq{};
-    mreq.imr_ifindex = static_cast<int>(interfaceIndex("--interface", o.interface));
-    must(setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof mreq), "setsockopt(IP_MULTICAST_IF)");
+  if (family == AF_INET6) {
+    must(setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &ttl, sizeof ttl), "setsockopt(IPV6_MULTICAST_HOPS)");
+    must(setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof ttl), "setsockopt(IPV6_UNICAST_HOPS)");
+    const unsigned loop6 = 0;
+    must(setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &loop6, sizeof loop6), "setsockopt(IPV6_MULTICAST_LOOP)");
+    if (!o.interface.empty()) {
+      const int ifindex = static_cast<int>(interfaceIndex("--interface", o.interface));
+      must(setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex, sizeof ifindex), "setsockopt(IPV6_MULTICAST_IF)");
+    }
+  } else {
+    must(setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof ttl), "setsockopt(IP_MULTICAST_TTL)");
+    must(setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof ttl), "setsockopt(IP_TTL)");
+    must(setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &loop, sizeof loop), "setsockopt(IP_MULTICAST_LOOP)");
+    if (!o.interface.empty()) {
+      ip_mreqn mreq{};
+      mreq.imr_ifindex = static_cast<int>(interfaceIndex("--interface", o.interface));
+      must(setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof mreq), "setsockopt(IP_MULTICAST_IF)");
+    }
   }
   // A deep send buffer keeps sendmmsg from blocking on short bursts; FORCE needs CAP_NET_ADMIN.
   const int sndbuf = 4 << 20;
@@ -207,12 +227,10 @@ Result run(const Options& o, int fd) {
   if (o.hasSeqList) total = o.seqList.size() * nStreams;
   else if (o.hasCount) total = o.count * nStreams;
 
-  std::vector<sockaddr_in> dests(nStreams);
-  for (size_t s = 0; s < nStreams; ++s) {
-    dests[s].sin_family = AF_INET;
-    dests[s].sin_addr = o.streams[s].addr;
-    dests[s].sin_port = htons(o.streams[s].port);
-  }
+  // Destinations with their ports, IPv4 or IPv6 (one family: checked in parseArgs).
+  std::vector<IpAddress> dests(nStreams);
+  for (size_t s = 0; s < nStreams; ++s) dests[s] = o.streams[s].addr;
+  const socklen_t destLen = dests[0].length();
   // One zeroed buffer per batch slot: writePayload only rewrites the header and pattern words.
   std::unique_ptr<uint8_t[]> bufs(new uint8_t[o.size * o.batch]());
   std::vector<iovec> iov(o.batch);
@@ -223,7 +241,7 @@ Result run(const Options& o, int fd) {
     msgs[i].msg_hdr = {};
     msgs[i].msg_hdr.msg_iov = &iov[i];
     msgs[i].msg_hdr.msg_iovlen = 1;
-    msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+    msgs[i].msg_hdr.msg_namelen = destLen;
   }
 
   Result r;
@@ -252,7 +270,7 @@ Result run(const Options& o, int fd) {
         buf[corruptOffset(o.size)] ^= 0xff;  // after the checksum: the receiver must flag it
         flipped[i] = 1;
       }
-      msgs[i].msg_hdr.msg_name = &dests[stream];
+      msgs[i].msg_hdr.msg_name = &dests[stream].u.sa;
     }
     const int rc = sendmmsg(fd, msgs.data(), static_cast<unsigned>(n), 0);
     lastSendEnd = monotonicNs();

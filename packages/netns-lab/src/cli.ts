@@ -1,6 +1,6 @@
 // mcr-lab: thin CLI over the library. Commands live in one table (COMMANDS) keyed by their words;
 // `mcr-lab run <scenario>` is meant to be added there as another entry.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { integerFlag, parseCommandLine, reportUsageError, UsageError, type FlagOptions } from '@mcr/cli-kit';
 import { pathToFileURL } from 'node:url';
 import { writeFile } from 'node:fs/promises';
 import { closeAllBeds } from './bed/index.js';
@@ -10,7 +10,6 @@ import {
   INJECTED_BUGS,
   SCENARIOS,
   SCENARIO_NAMES,
-  ScenarioUsageError,
   normaliseScenarioOptions,
   renderReport,
   type ScenarioInput,
@@ -29,12 +28,11 @@ import {
   type TopologyKind,
 } from './topology/index.js';
 
-/** A usage error: printed with the command's help, exit status 2. */
-export class UsageError extends Error {
-  constructor(message: string, readonly command?: Command) {
-    super(message);
-    this.name = 'UsageError';
-  }
+export { UsageError };
+
+/** A usage error of `command`: printed with that command's help, exit status 2. */
+function usage(message: string, command: Command): UsageError {
+  return new UsageError(message, { help: helpOf(command) });
 }
 
 export interface Io {
@@ -47,18 +45,16 @@ export interface Command {
   words: string[];
   usage: string;
   summary: string;
-  options: NonNullable<ParseArgsConfig['options']>;
+  options: FlagOptions;
   allowPositionals: boolean;
   run(values: Record<string, string | boolean | undefined>, positionals: string[], io: Io): Promise<number>;
 }
 
 const HELP = { help: { type: 'boolean', short: 'h' } } as const;
 
+/** A count flag; its upper bound is the topology builder's to check (its RangeError names the option). */
 function positiveInt(flag: string, value: string | boolean | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (typeof value !== 'string' || !/^\d+$/.test(value) || n < 1) throw new UsageError(`--${flag} must be a positive integer, received ${JSON.stringify(value)}`);
-  return n;
+  return integerFlag(typeof value === 'string' ? value : undefined, `--${flag}`, 1, Number.MAX_SAFE_INTEGER);
 }
 
 const topoUp: Command = {
@@ -69,11 +65,11 @@ const topoUp: Command = {
   allowPositionals: true,
   async run(values, positionals, io) {
     const [kind, ...extra] = positionals;
-    if (!kind) throw new UsageError('missing topology kind', this);
-    if (!(kind in BUILDERS)) throw new UsageError(`unknown topology "${kind}" (expected one of ${Object.keys(BUILDERS).join(', ')})`, this);
-    if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, this);
-    if (values.outputs !== undefined && kind !== 'fanout') throw new UsageError('--outputs applies to fanout only', this);
-    if (values.sources !== undefined && kind !== 'converge') throw new UsageError('--sources applies to converge only', this);
+    if (!kind) throw usage('missing topology kind', this);
+    if (!(kind in BUILDERS)) throw usage(`unknown topology "${kind}" (expected one of ${Object.keys(BUILDERS).join(', ')})`, this);
+    if (extra.length) throw usage(`unexpected argument "${extra[0]}"`, this);
+    if (values.outputs !== undefined && kind !== 'fanout') throw usage('--outputs applies to fanout only', this);
+    if (values.sources !== undefined && kind !== 'converge') throw usage('--sources applies to converge only', this);
     const prefix = typeof values.prefix === 'string' ? values.prefix : uniquePrefix();
     const outputs = positiveInt('outputs', values.outputs);
     const sources = positiveInt('sources', values.sources);
@@ -81,11 +77,11 @@ const topoUp: Command = {
     try {
       topo = build(kind as TopologyKind, { prefix, ...(outputs ? { outputs } : {}), ...(sources ? { sources } : {}) });
     } catch (err) {
-      if (err instanceof RangeError) throw new UsageError(err.message.replace(/^option "(\w+)"/, '--$1').replace(/^prefix/, '--prefix'), this);
+      if (err instanceof RangeError) throw usage(err.message.replace(/^option "(\w+)"/, '--$1').replace(/^prefix/, '--prefix'), this);
       throw err;
     }
     if ((await listNamespaces()).some((n) => n.startsWith(`${prefix}-`))) {
-      throw new UsageError(`--prefix ${prefix} is already in use (mcr-lab topo down ${prefix})`, this);
+      throw usage(`--prefix ${prefix} is already in use (mcr-lab topo down ${prefix})`, this);
     }
     await up(topo);
     io.out(JSON.stringify(topo, null, 2));
@@ -101,14 +97,14 @@ const topoDown: Command = {
   allowPositionals: true,
   async run(values, positionals, io) {
     if (values.all) {
-      if (positionals.length) throw new UsageError('--all takes no prefix', this);
+      if (positionals.length) throw usage('--all takes no prefix', this);
       for (const ns of await clean()) io.out(`removed ${ns}`);
       return 0;
     }
     const [prefix, ...extra] = positionals;
-    if (!prefix) throw new UsageError('missing <prefix> (or --all)', this);
-    if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, this);
-    if (!prefix.startsWith(PREFIX_FAMILY)) throw new UsageError(`<prefix> must start with "${PREFIX_FAMILY}", received "${prefix}"`, this);
+    if (!prefix) throw usage('missing <prefix> (or --all)', this);
+    if (extra.length) throw usage(`unexpected argument "${extra[0]}"`, this);
+    if (!prefix.startsWith(PREFIX_FAMILY)) throw usage(`<prefix> must start with "${PREFIX_FAMILY}", received "${prefix}"`, this);
     const entry = await readEntry(prefix);
     // The registry knows the order; without it, clean by prefix.
     if (entry) await attach(entry.topology).down();
@@ -167,6 +163,7 @@ const cleanCmd: Command = {
 
 const RUN_OPTIONS = `options:
   --relay mcr|socat|kernel   relay under test (default mcr; compare runs all three)
+  --family ipv4|ipv6         IP version of the streams (default ipv4; ipv6: ff3e::1:<n> -> ff3e::9:<n>)
   --streams N                streams (scaling: a list, default 1,2,5,10)
   --workers N                mcr workers (default 1; duplication 2)
   --fanout-mode hash|cpu|lb|off   mcr PACKET_FANOUT mode (default hash)
@@ -189,6 +186,7 @@ const runCmd: Command = {
   options: {
     ...HELP,
     relay: { type: 'string' },
+    family: { type: 'string' },
     streams: { type: 'string' },
     workers: { type: 'string' },
     'fanout-mode': { type: 'string' },
@@ -204,11 +202,12 @@ const runCmd: Command = {
   allowPositionals: true,
   async run(values, positionals, io) {
     const [scenario, ...extra] = positionals;
-    if (!scenario) throw new UsageError('missing <scenario>', this);
-    if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, this);
+    if (!scenario) throw usage('missing <scenario>', this);
+    if (extra.length) throw usage(`unexpected argument "${extra[0]}"`, this);
     const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
     const input: Record<string, unknown> = {
       relay: str('relay'),
+      family: str('family'),
       streams: str('streams'),
       workers: str('workers'),
       fanoutMode: str('fanout-mode'),
@@ -223,13 +222,8 @@ const runCmd: Command = {
       onProgress: (line: string) => io.err(`mcr-lab: ${line}`),
     };
     for (const k of Object.keys(input)) if (input[k] === undefined) delete input[k];
-    let options;
-    try {
-      options = normaliseScenarioOptions(scenario, input as ScenarioInput);
-    } catch (err) {
-      if (err instanceof ScenarioUsageError) throw new UsageError(err.message, this);
-      throw err;
-    }
+    // A ScenarioUsageError is a UsageError: main() prints it with this command's help.
+    const options = normaliseScenarioOptions(scenario, input as ScenarioInput);
     // Ctrl-C / SIGTERM: tear the beds down (relays, namespaces); the scenario then fails on its
     // missing lab and run() returns 130. A backstop exits if something hangs.
     let interrupted = false;
@@ -290,25 +284,14 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
       }
       throw new UsageError(`unknown command "${argv.slice(0, 2).join(' ')}"`);
     }
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv.slice(command.words.length), options: command.options, allowPositionals: command.allowPositionals, strict: true });
-    } catch (err) {
-      // parseArgs names the flag ("Unknown option '--x'", "Option '--prefix <value>' argument missing").
-      throw new UsageError((err as Error).message, command);
-    }
+    const parsed = parseCommandLine(argv.slice(command.words.length), command.options, command.allowPositionals);
     if (parsed.values.help) {
       io.out(helpOf(command));
       return 0;
     }
     return await command.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals, io);
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`mcr-lab: ${err.message}`);
-      const about = err.command ?? command;
-      io.err(about ? helpOf(about) : topHelp());
-      return 2;
-    }
+    if (err instanceof UsageError) return reportUsageError(err, 'mcr-lab', command ? helpOf(command) : topHelp(), (text) => io.err(text.replace(/\n$/, '')));
     if (err instanceof LabInterrupted) {
       io.err(`mcr-lab: ${err.message}`);
       return 130;

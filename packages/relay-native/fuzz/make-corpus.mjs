@@ -99,6 +99,79 @@ const badUdpLen = frame(); badUdpLen.writeUInt16BE(4, 14 + 20 + 4); seeds['bad-u
 const longUdpLen = frame(); longUdpLen.writeUInt16BE(200, 14 + 20 + 4); seeds['bad-udp-length-past-ip'] = longUdpLen;
 const v6 = frame(); v6[14] = 0x65; seeds['bad-version'] = v6;
 
+// IPv6: 16-byte addresses from text with '::' (no dotted tail needed here).
+function ip6(text) {
+  const [head, tail = ''] = text.split('::');
+  const groups = (part) => (part === '' ? [] : part.split(':').map((g) => parseInt(g, 16)));
+  const left = groups(head);
+  const right = text.includes('::') ? groups(tail) : [];
+  const all = [...left, ...new Array(8 - left.length - right.length).fill(0), ...right];
+  return Buffer.concat(all.map(u16));
+}
+
+// ext: [{ type, length }] extension headers before UDP (Fragment always 8 bytes).
+function frame6({
+  source = 'fd00:0:0:1::1', group = 'ff3e::1:2', sourcePort = 4000, port = 5001, hops = 8, tc = 0,
+  payload = Buffer.from('hello6'), vlan = null, ext = [], udpChecksum = 'complete', meta = 0x00, clock = 0x01,
+  padding = 0,
+} = {}) {
+  const mac = Buffer.from([0x33, meta, 0x00, clock, 0x01, 0x02, 0x02, 0, 0, 0, 0, 0x03]);
+  const eth = vlan === null ? Buffer.concat([mac, u16(0x86dd)]) : Buffer.concat([mac, u16(0x8100), u16(vlan), u16(0x86dd)]);
+  const udp = Buffer.concat([u16(sourcePort), u16(port), u16(8 + payload.length), u16(0), payload]);
+  if (udpChecksum !== 'zero') {
+    const pseudo = Buffer.concat([ip6(source), ip6(group), u16(0), u16(udp.length), u16(0), u16(17)]);
+    let sum = sum16(pseudo) + sum16(udp);
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    const value = (~sum & 0xffff) || 0xffff;
+    udp.writeUInt16BE(udpChecksum === 'wrong' ? value ^ 0x0101 : value, 6);
+  }
+  const chain = ext.map((h, i) => {
+    const length = h.type === 44 ? 8 : (h.length ?? 8);
+    const b = Buffer.alloc(length);
+    b[0] = i + 1 < ext.length ? ext[i + 1].type : 17;
+    if (h.type !== 44) b[1] = length / 8 - 1;
+    return b;
+  });
+  const body = Buffer.concat([...chain, udp]);
+  const h = Buffer.concat([
+    Buffer.from([0x60 | (tc >> 4), (tc & 0x0f) << 4, 0, 0]), u16(body.length),
+    Buffer.from([ext.length > 0 ? ext[0].type : 17, hops]), ip6(source), ip6(group),
+  ]);
+  return Buffer.concat([eth, h, body, Buffer.alloc(padding)]);
+}
+
+Object.assign(seeds, {
+  'v6-udp': frame6(),
+  'v6-udp-partial': frame6({ meta: 0x01, udpChecksum: 'zero', payload: Buffer.alloc(31, 0xfe) }),
+  'v6-udp-wrong-checksum': frame6({ udpChecksum: 'wrong', tc: 0xb8 }),
+  'v6-udp-zero-checksum': frame6({ udpChecksum: 'zero' }),
+  'v6-ssm': frame6({ source: 'fd00:0:0:1::1' }),
+  'v6-other-source': frame6({ source: 'fd00::7' }),
+  'v6-vlan-42': frame6({ vlan: 42 }),
+  'v6-meta-vlan-42': frame6({ meta: 0x06 }),
+  'v6-hop-limit-1': frame6({ hops: 1 }),
+  'v6-range-112': frame6({ group: 'ff3e::1:77' }),
+  'v6-range-64': frame6({ group: 'ff3e::5:5:5' }),
+  'v6-range-16': frame6({ group: 'ff3e:1::9', meta: 0x01 }),
+  'v6-no-match': frame6({ group: 'ff05::1', port: 9 }),
+  'v6-hbh-dest': frame6({ ext: [{ type: 0, length: 16 }, { type: 60 }] }),
+  'v6-dest-dest-dest': frame6({ ext: [{ type: 60 }, { type: 60 }, { type: 60 }] }),
+  'v6-too-many-options': frame6({ ext: [{ type: 0 }, { type: 60 }, { type: 60 }, { type: 60 }] }),
+  'v6-late-hbh': frame6({ ext: [{ type: 60 }, { type: 0 }] }),
+  'v6-fragment': frame6({ ext: [{ type: 44 }] }),
+  'v6-routing': frame6({ ext: [{ type: 43 }] }),
+  'v6-ah-esp': frame6({ ext: [{ type: 51 }, { type: 50 }] }),
+  'v6-padded': frame6({ payload: Buffer.alloc(3), padding: 20 }),
+  'v6-truncated': frame6().subarray(0, 14 + 39),
+  'v4-range16-mapped': frame({ group: '239.1.200.3', udpChecksum: 'complete' }),
+  'v4-range16-ssm': frame({ group: '239.1.0.9', source: '10.7.7.7' }),
+  'v4-range8': frame({ group: '239.77.0.1', meta: 0x01 }),
+});
+const v6Icmp = frame6(); v6Icmp[14 + 6] = 58; seeds['v6-not-udp-icmp'] = v6Icmp;
+const v6Jumbo = frame6(); v6Jumbo.writeUInt16BE(0, 14 + 4); seeds['v6-jumbo'] = v6Jumbo;
+const v6Long = frame6(); v6Long.writeUInt16BE(0x0400, 14 + 4); seeds['v6-payload-length-past-end'] = v6Long;
+const v6Option = frame6({ ext: [{ type: 0 }] }); v6Option[14 + 41] = 0x20; seeds['v6-option-past-end'] = v6Option;
+
 mkdirSync(dir, { recursive: true });
 for (const f of readdirSync(dir)) rmSync(join(dir, f));
 for (const [name, bytes] of Object.entries(seeds)) writeFileSync(join(dir, name), bytes);

@@ -1,7 +1,8 @@
-// libFuzzer target for the per-frame path: ParseFrame, then (through HandleFrame in
-// forward_path.hpp) the loop guard, the rule lookup by (group, port, source, VLAN), the IPv4
-// header check, the rate limit, the TTL rules and the header rewrite with its UDP checksum, on a
-// small fixed rule table. Pure C++: no Napi, no sockets (the egress batch is discarded, never
+// libFuzzer target for the per-frame path: ParseFrame (IPv4 and IPv6), then (through HandleFrame
+// in forward_path.hpp) the loop guard, the rule lookup by (group, port, source, VLAN) over exact and
+// range rules of both families, the IPv4 header check, the rate limit, the TTL / hop-limit rules
+// and the header rewrite (offset mapping included) with its UDP checksum, on a small fixed rule
+// table. Pure C++: no Napi, no sockets (the egress batch is discarded, never
 // flushed). Input bytes 1 and 3 also choose the ring metadata (VLAN tag, partial checksum) and
 // how far the clock moves, so those paths are fuzzed too.
 // Build: fuzz/build.sh. Invariant violations call __builtin_trap(), which libFuzzer reports as a
@@ -43,6 +44,20 @@ uint32_t Ip(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
 
 uint16_t Read16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
 
+// An IPv6 address from its 8 groups.
+struct Ip6 {
+  uint8_t b[16];
+};
+Ip6 V6(uint16_t g0, uint16_t g1, uint16_t g2, uint16_t g3, uint16_t g4, uint16_t g5, uint16_t g6, uint16_t g7) {
+  const uint16_t g[8] = {g0, g1, g2, g3, g4, g5, g6, g7};
+  Ip6 a;
+  for (int i = 0; i < 8; ++i) {
+    a.b[2 * i] = static_cast<uint8_t>(g[i] >> 8);
+    a.b[2 * i + 1] = static_cast<uint8_t>(g[i]);
+  }
+  return a;
+}
+
 // The MAC of this host's interface in the fixture (the loop guard's own MAC).
 const uint8_t kOwnMac[6] = {0x02, 0, 0, 0, 0, 0x02};
 
@@ -63,8 +78,41 @@ CompiledOutput Output(uint32_t group, uint16_t port, uint8_t ttl, bool multicast
   return o;
 }
 
+// mapsPrefix: the output maps a range of that prefix length by offset (0: no mapping).
+CompiledOutput Output6(const Ip6& group, uint16_t port, uint8_t ttl, bool multicast, bool ttlSet = false,
+                       int ifindex = 2, unsigned mapsPrefix = 0) {
+  CompiledOutput o;
+  o.interfaceName = "fz0";
+  o.ifindex = ifindex;
+  o.ipv6 = true;
+  std::memcpy(o.group6, group.b, 16);
+  o.port = port;
+  o.ttl = ttl;
+  o.ttlSet = ttlSet;
+  const Ip6 source = V6(0xfd00, 0, 0, 2, 0, 0, 0, 1);
+  std::memcpy(o.sourceAddress6, source.b, 16);
+  const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x01};
+  std::memcpy(o.sourceMac, mac, 6);
+  o.multicast = multicast;
+  if (mapsPrefix != 0) {
+    o.mapsRange = true;
+    o.hostMask = ~mcr::PrefixMask(mapsPrefix);
+  }
+  mcr::PrepareOutputTemplate(o);
+  return o;
+}
+
+// An IPv4 output mapping a /prefix range by offset.
+CompiledOutput MappedOutput(uint32_t group, uint16_t port, unsigned prefix) {
+  CompiledOutput o = Output(group, port, 8, true);
+  o.mapsRange = true;
+  o.hostMask = mcr::Address128{0, ~mcr::PrefixMask(96 + prefix).lo & 0xffffffffu};
+  return o;
+}
+
 CompiledRule Rule(const char* id, uint32_t group, uint16_t port, bool hasSource, uint32_t source,
-                  std::vector<CompiledOutput> outputs, int32_t vlan = -1, uint32_t maxPps = 0) {
+                  std::vector<CompiledOutput> outputs, int32_t vlan = -1, uint32_t maxPps = 0,
+                  unsigned prefixLength = 32) {
   CompiledRule r;
   r.id = id;
   r.group = group;
@@ -73,6 +121,22 @@ CompiledRule Rule(const char* id, uint32_t group, uint16_t port, bool hasSource,
   r.source = source;
   r.vlan = vlan;
   r.maxPps = maxPps;
+  r.prefixLength = prefixLength;
+  r.outputs = std::move(outputs);
+  return r;
+}
+
+CompiledRule Rule6(const char* id, const Ip6& group, uint16_t port, bool hasSource, const Ip6& source,
+                   std::vector<CompiledOutput> outputs, int32_t vlan = -1, unsigned prefixLength = 128) {
+  CompiledRule r;
+  r.id = id;
+  r.ipv6 = true;
+  std::memcpy(r.group6, group.b, 16);
+  std::memcpy(r.source6, source.b, 16);
+  r.port = port;
+  r.hasSource = hasSource;
+  r.vlan = vlan;
+  r.prefixLength = prefixLength;
   r.outputs = std::move(outputs);
   return r;
 }
@@ -107,6 +171,27 @@ struct Fixture {
     rules.push_back(Rule("vlan42", g1, 5001, false, 0, {Output(Ip(239, 42, 0, 1), 6042, 8, true)}, 42));
     rules.push_back(Rule("vlan7", g1, 5001, false, 0, {Output(Ip(239, 7, 0, 1), 6007, 8, true, true)}, 7, 1));
     rules.push_back(Rule("limited", Ip(239, 5, 5, 5), 5005, false, 0, {Output(Ip(239, 6, 6, 6), 6006, 16, true)}, -1, 25));
+    // IPv4 ranges: a /16 mapped by offset (239.1.1.1 itself stays with the exact rules), a wider
+    // /8 to one group, a source-specific /16 beside the wildcard one.
+    rules.push_back(Rule("range16", Ip(239, 1, 0, 0), 5001, false, 0, {MappedOutput(Ip(239, 9, 0, 0), 6016, 16)}, -1, 0, 16));
+    rules.push_back(Rule("range16-ssm", Ip(239, 1, 0, 0), 5001, true, Ip(10, 7, 7, 7), {Output(Ip(239, 16, 0, 1), 6017, 8, true)}, -1, 0, 16));
+    rules.push_back(Rule("range8", Ip(239, 0, 0, 0), 5001, false, 0, {Output(Ip(239, 8, 0, 1), 6008, 8, true)}, -1, 0, 8));
+    // IPv6: exact wildcard and source-specific rules, VLAN, unicast and absent outputs, a /112
+    // mapped by offset, a /64 and a /16 to one group each (nested: the longest prefix wins).
+    const Ip6 g6 = V6(0xff3e, 0, 0, 0, 0, 0, 1, 2);
+    const Ip6 any6 = V6(0, 0, 0, 0, 0, 0, 0, 0);
+    const Ip6 src6 = V6(0xfd00, 0, 0, 1, 0, 0, 0, 1);
+    rules.push_back(Rule6("wild6", g6, 5001, false, any6,
+                          {Output6(V6(0xff3e, 0, 0, 0, 0, 0, 9, 2), 6001, 4, true), Output6(V6(0xff3e, 0, 0, 0, 0, 0, 9, 3), 6001, 9, true, false, 0)}));
+    rules.push_back(Rule6("ssm6", g6, 5001, true, src6,
+                          {Output6(V6(0xff05, 0, 0, 0, 0, 0, 0, 0xfb), 5353, 1, true, true), Output6(V6(0xfd00, 0, 0, 2, 0, 0, 0, 2), 6003, 64, false)}));
+    rules.push_back(Rule6("vlan6", g6, 5001, false, any6, {Output6(V6(0xff3e, 0, 0, 0, 0, 0, 0x42, 1), 6042, 8, true)}, 42));
+    rules.push_back(Rule6("range6-112", V6(0xff3e, 0, 0, 0, 0, 0, 1, 0), 5001, false, any6,
+                          {Output6(V6(0xff3e, 0, 0, 0, 0, 0, 9, 0), 6112, 8, true, false, 2, 112)}, -1, 112));
+    rules.push_back(Rule6("range6-64", V6(0xff3e, 0, 0, 0, 0, 0, 0, 0), 5001, false, any6,
+                          {Output6(V6(0xff3e, 0, 0, 0, 0, 0, 0x64, 1), 6064, 8, true)}, -1, 64));
+    rules.push_back(Rule6("range6-16", V6(0xff3e, 0, 0, 0, 0, 0, 0, 0), 5001, false, any6,
+                          {Output6(V6(0xff3e, 0, 0, 0, 0, 0, 0x16, 1), 6016, 8, true, true)}, -1, 16));
     for (CompiledRule& rule : rules) {
       ruleBlocks.push_back(std::make_unique<mcr::RuleCounterBlock>());
       rule.counters = ruleBlocks.back().get();
@@ -119,22 +204,83 @@ struct Fixture {
   }
 };
 
-// Reference lookup: linear scan, source-specific first.
-const CompiledRule* SlowLookup(const RuleTable& table, uint32_t group, uint16_t port, uint32_t source, int32_t vlan) {
+// Does `group` (4 or 16 bytes, network order) lie in the rule's range? Bit by bit, independent of
+// Address128.
+bool InRange(const CompiledRule& r, const uint8_t* group) {
+  const uint8_t* base = r.ipv6 ? r.group6 : reinterpret_cast<const uint8_t*>(&r.group);
+  for (unsigned bit = 0; bit < r.prefixLength; ++bit) {
+    const int shift = 7 - static_cast<int>(bit % 8);
+    if (((base[bit / 8] >> shift) & 1) != ((group[bit / 8] >> shift) & 1)) return false;
+  }
+  return true;
+}
+
+// Reference lookup: linear scans. Exact rules first (source-specific before wildcard), then the
+// longest matching range (source-specific before wildcard at equal length).
+const CompiledRule* SlowLookup(const RuleTable& table, const ParsedFrame& p, int32_t vlan) {
+  const uint8_t* group = p.ipv6 ? p.group6 : reinterpret_cast<const uint8_t*>(&p.group);
+  const uint8_t* source = p.ipv6 ? p.source6 : reinterpret_cast<const uint8_t*>(&p.source);
+  const size_t bytes = p.ipv6 ? 16 : 4;
   const CompiledRule* wildcard = nullptr;
   for (const CompiledRule& r : table.rules()) {
-    if (r.group != group || r.port != port || r.vlan != vlan) continue;
-    if (r.hasSource && r.source == source) return &r;
+    if (r.ipv6 != p.ipv6 || r.isRange() || r.port != p.port || r.vlan != vlan || !InRange(r, group)) continue;
+    const uint8_t* rs = r.ipv6 ? r.source6 : reinterpret_cast<const uint8_t*>(&r.source);
+    if (r.hasSource && std::memcmp(rs, source, bytes) == 0) return &r;
     if (!r.hasSource && wildcard == nullptr) wildcard = &r;
   }
-  return wildcard;
+  if (wildcard != nullptr) return wildcard;
+  const CompiledRule* best = nullptr;
+  for (const CompiledRule& r : table.rules()) {
+    if (r.ipv6 != p.ipv6 || !r.isRange() || r.port != p.port || r.vlan != vlan || !InRange(r, group)) continue;
+    const uint8_t* rs = r.ipv6 ? r.source6 : reinterpret_cast<const uint8_t*>(&r.source);
+    if (r.hasSource && std::memcmp(rs, source, bytes) != 0) continue;
+    if (best == nullptr || r.prefixLength > best->prefixLength ||
+        (r.prefixLength == best->prefixLength && r.hasSource && !best->hasSource)) {
+      best = &r;
+    }
+  }
+  return best;
+}
+
+// Independent re-reading of an IPv6 frame the parser calls UDP: the walk over option headers
+// (each within the packet), the UDP header right after them, addresses, hop limit, lengths.
+void CheckUdp6(const uint8_t* data, size_t size, const ParsedFrame& p, bool checksumPartial) {
+  const uint8_t* ip = data + p.l3Offset;
+  CHECK(Read16(data + p.l3Offset - 2) == 0x86dd && (ip[0] >> 4) == 6);
+  const size_t end = 40 + Read16(ip + 4);
+  CHECK(p.l3Offset + end <= size);
+  size_t offset = 40;
+  uint8_t next = ip[6];
+  int walked = 0;
+  while (next == 0 || next == 60) {
+    CHECK(walked < mcr::kMaxIpv6OptionHeaders && (next == 60 || walked == 0));
+    CHECK(offset + 8 <= end);
+    next = ip[offset];
+    offset += (static_cast<size_t>(ip[offset + 1]) + 1) * 8;
+    ++walked;
+  }
+  CHECK(next == 17 && offset + 8 <= end);
+  CHECK(p.payloadOffset == p.l3Offset + offset + 8);
+  const uint8_t* udp = ip + offset;
+  CHECK(p.payloadLength + 8u == Read16(udp + 4));
+  CHECK(static_cast<uint64_t>(p.payloadOffset) + p.payloadLength <= p.l3Offset + end);
+  CHECK(p.sourcePort == Read16(udp) && p.port == Read16(udp + 2) && p.udpChecksum == Read16(udp + 6));
+  CHECK(p.udpChecksum != 0 || checksumPartial);
+  CHECK(std::memcmp(p.source6, ip + 8, 16) == 0 && std::memcmp(p.group6, ip + 24, 16) == 0);
+  CHECK(p.ttl == ip[7] && p.tos == static_cast<uint8_t>((ip[0] << 4) | (ip[1] >> 4)));
+  if (p.payloadLength != 0) {
+    volatile uint8_t sink = data[p.payloadOffset];
+    sink = data[p.payloadOffset + p.payloadLength - 1];
+    (void)sink;
+  }
 }
 
 // Independent re-reading of the frame for a parse the parser calls UDP.
-void CheckUdp(const uint8_t* data, size_t size, const ParsedFrame& p) {
+void CheckUdp(const uint8_t* data, size_t size, const ParsedFrame& p, bool checksumPartial) {
   const bool tagged = size >= 14 && Read16(data + 12) == 0x8100;
   CHECK(p.l3Offset == (tagged ? 18u : 14u));
   CHECK(tagged ? (p.vlan >= 0 && p.vlan <= 0x0fff) : p.vlan == -1);
+  if (p.ipv6) return CheckUdp6(data, size, p, checksumPartial);
   const uint8_t* ip = data + p.l3Offset;
   const size_t ihl = static_cast<size_t>(ip[0] & 0x0f) * 4;
   CHECK((ip[0] >> 4) == 4 && ihl >= 20);
@@ -168,17 +314,66 @@ uint64_t SlowSum(const uint8_t* p, size_t length) {
 }
 
 // The UDP checksum of a datagram verifies: pseudo-header + UDP header + payload sum to 0xffff.
-bool UdpVerifies(uint32_t source, uint32_t destination, const uint8_t* udp, const uint8_t* payload, size_t payloadLength) {
-  const uint64_t sum = SlowSum(reinterpret_cast<const uint8_t*>(&source), 4) +
-                       SlowSum(reinterpret_cast<const uint8_t*>(&destination), 4) + 17u + Read16(udp + 4) +
+// Addresses of 4 (IPv4) or 16 (IPv6) bytes; the pseudo-header's length and protocol sum the same.
+bool UdpVerifies(const uint8_t* source, const uint8_t* destination, size_t addressBytes, const uint8_t* udp,
+                 const uint8_t* payload, size_t payloadLength) {
+  const uint64_t sum = SlowSum(source, addressBytes) + SlowSum(destination, addressBytes) + 17u + Read16(udp + 4) +
                        SlowSum(udp, 8) + SlowSum(payload, payloadLength);
   return mcr::Fold(sum) == 0xffff;
+}
+bool UdpVerifies(uint32_t source, uint32_t destination, const uint8_t* udp, const uint8_t* payload, size_t payloadLength) {
+  return UdpVerifies(reinterpret_cast<const uint8_t*>(&source), reinterpret_cast<const uint8_t*>(&destination), 4, udp,
+                     payload, payloadLength);
+}
+
+// Where an output sends this frame: its group, or (offset mapping) its group with the input
+// destination's host bits, computed byte by byte.
+void ExpectedDestination(const CompiledOutput& output, const ParsedFrame& p, uint8_t* out) {
+  const size_t bytes = output.ipv6 ? 16 : 4;
+  std::memcpy(out, output.ipv6 ? output.group6 : reinterpret_cast<const uint8_t*>(&output.group), bytes);
+  if (!output.mapsRange) return;
+  uint8_t mask[16];
+  mcr::Store6(output.hostMask, mask);
+  const uint8_t* in = p.ipv6 ? p.group6 : reinterpret_cast<const uint8_t*>(&p.group);
+  const uint8_t* m = output.ipv6 ? mask : mask + 12;
+  for (size_t i = 0; i < bytes; ++i) {
+    CHECK((out[i] & m[i]) == 0);  // the output's base has no host bits
+    out[i] |= in[i] & m[i];
+  }
+}
+
+// A rewritten IPv6 header: 33:33 MAC, version, lengths, next header, hop limit, addresses, and a
+// UDP checksum that is right whenever the input's was (never 0).
+void CheckRewrite6(const CompiledOutput& output, const ParsedFrame& p, const uint8_t* frame, const FrameMeta& meta,
+                   const msghdr& msg) {
+  CHECK(msg.msg_iovlen == 2 && msg.msg_iov[0].iov_len == mcr::kHeaderBytes6);
+  const uint8_t* header = static_cast<const uint8_t*>(msg.msg_iov[0].iov_base);
+  const uint8_t* payload = static_cast<const uint8_t*>(msg.msg_iov[1].iov_base);
+  CHECK(payload == frame + p.payloadOffset && msg.msg_iov[1].iov_len == p.payloadLength);
+  uint8_t destination[16];
+  ExpectedDestination(output, p, destination);
+  const uint8_t* ip = header + 14;
+  const uint8_t* udp = ip + 40;
+  CHECK(header[0] == 0x33 && header[1] == 0x33 && std::memcmp(header + 2, destination + 12, 4) == 0);
+  CHECK(Read16(header + 12) == 0x86dd);
+  CHECK((ip[0] >> 4) == 6 && ip[6] == 17 && Read16(ip + 4) == 8u + p.payloadLength);
+  const uint8_t ttl = output.ttlSet ? output.ttl : (output.ttl < p.ttl - 1 ? output.ttl : static_cast<uint8_t>(p.ttl - 1));
+  CHECK(ttl >= 1 && ip[7] == ttl);
+  CHECK(std::memcmp(ip + 8, output.sourceAddress6, 16) == 0 && std::memcmp(ip + 24, destination, 16) == 0);
+  CHECK(Read16(udp) == p.sourcePort && Read16(udp + 2) == output.port && Read16(udp + 4) == 8u + p.payloadLength);
+  CHECK(Read16(udp + 6) != 0);
+  const uint8_t* inUdp = frame + p.payloadOffset - 8;
+  if (meta.checksumPartial || UdpVerifies(p.source6, p.group6, 16, inUdp, payload, p.payloadLength)) {
+    CHECK(UdpVerifies(output.sourceAddress6, destination, 16, udp, payload, p.payloadLength));
+  }
 }
 
 // A rewritten multicast header as queued: lengths, TTL, an IPv4 checksum that verifies, constant
 // fields from the template, and a UDP checksum that is right whenever the input's was.
 void CheckRewrite(const CompiledOutput& output, const ParsedFrame& p, const uint8_t* frame, const FrameMeta& meta,
                   const msghdr& msg) {
+  CHECK(output.ipv6 == p.ipv6);
+  if (output.ipv6) return CheckRewrite6(output, p, frame, meta, msg);
   CHECK(msg.msg_iovlen == 2 && msg.msg_iov[0].iov_len == mcr::kHeaderBytes);
   const uint8_t* header = static_cast<const uint8_t*>(msg.msg_iov[0].iov_base);
   const uint8_t* payload = static_cast<const uint8_t*>(msg.msg_iov[1].iov_base);
@@ -192,7 +387,12 @@ void CheckRewrite(const CompiledOutput& output, const ParsedFrame& p, const uint
   CHECK(Read16(udp + 4) == 8u + p.payloadLength);
   CHECK(Read16(udp) == p.sourcePort && Read16(udp + 2) == output.port);
   CHECK((ip[6] & 0x40) == (p.dontFragment ? 0x40 : 0) && (Read16(ip + 6) & 0xbfff) == 0);
-  CHECK(std::memcmp(ip + 16, &output.group, 4) == 0 && std::memcmp(ip + 12, &output.sourceAddress, 4) == 0);
+  uint32_t destination;
+  ExpectedDestination(output, p, reinterpret_cast<uint8_t*>(&destination));
+  CHECK(std::memcmp(ip + 16, &destination, 4) == 0 && std::memcmp(ip + 12, &output.sourceAddress, 4) == 0);
+  const uint8_t* d = ip + 16;
+  CHECK(header[0] == 0x01 && header[1] == 0x00 && header[2] == 0x5e && header[3] == (d[1] & 0x7f) &&
+        header[4] == d[2] && header[5] == d[3]);
   CHECK(mcr::Fold(SlowSum(ip, 20)) == 0xffff);
   const uint16_t checksum = Read16(udp + 6);
   if (!meta.checksumPartial && p.udpChecksum == 0) {
@@ -202,7 +402,7 @@ void CheckRewrite(const CompiledOutput& output, const ParsedFrame& p, const uint
   CHECK(checksum != 0);
   const uint8_t* inUdp = frame + p.payloadOffset - 8;
   if (meta.checksumPartial || UdpVerifies(p.source, p.group, inUdp, payload, p.payloadLength)) {
-    CHECK(UdpVerifies(output.sourceAddress, output.group, udp, payload, p.payloadLength));
+    CHECK(UdpVerifies(output.sourceAddress, destination, udp, payload, p.payloadLength));
   }
 }
 
@@ -222,12 +422,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   meta.nowNs = fixture->clockNs;
 
   ParsedFrame parsed;
-  mcr::ParseFrame(data, size, parsed);
+  mcr::ParseFrame(data, size, parsed, meta.checksumPartial);
   switch (parsed.kind) {
-    case FrameKind::Udp: CheckUdp(data, size, parsed); break;
+    case FrameKind::Udp: CheckUdp(data, size, parsed, meta.checksumPartial); break;
     case FrameKind::Malformed: CHECK(parsed.reason != nullptr && parsed.reason[0] != '\0'); break;
     case FrameKind::Fragment:
-    case FrameKind::NotIpv4:
+    case FrameKind::NotIp:
+    case FrameKind::ExtensionHeader:
     case FrameKind::NotUdp: break;
     default: __builtin_trap();
   }
@@ -239,13 +440,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const int32_t vlan = meta.vlan >= 0 ? meta.vlan : parsed.vlan;
   const CompiledRule* expected = nullptr;
   if (parsed.kind == FrameKind::Udp) {
-    const CompiledRule* rule = table.Lookup(parsed.group, parsed.port, parsed.source, vlan);
-    expected = SlowLookup(table, parsed.group, parsed.port, parsed.source, vlan);
+    const CompiledRule* rule = table.Lookup(parsed, vlan);
+    expected = SlowLookup(table, parsed, vlan);
     CHECK(rule == expected);
+    CHECK(rule == nullptr || rule->ipv6 == parsed.ipv6);
   }
   if (own) expected = nullptr;  // never relayed
+  // IPv6 has no header checksum.
   const bool headerOk = expected != nullptr &&
-                        mcr::Fold(SlowSum(data + parsed.l3Offset, parsed.payloadOffset - 8 - parsed.l3Offset)) == 0xffff;
+                        (parsed.ipv6 || mcr::Fold(SlowSum(data + parsed.l3Offset, parsed.payloadOffset - 8 - parsed.l3Offset)) == 0xffff);
   // The word-wise sum agrees with the byte-wise one on every length and alignment the input offers.
   if (size != 0) CHECK(mcr::Fold(mcr::SumBytes(data + 1, size - 1)) == mcr::Fold(SlowSum(data + 1, size - 1)));
 
@@ -271,8 +474,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     CHECK(mcr::HandleFrame(&table, data, size, meta, again, egress, Fixture::kEgressCapacity, tally));
   }
   CHECK(tally.framesSeen == 1);
-  CHECK(tally.matched + tally.noMatch + tally.malformed + tally.fragments + tally.ownFrames + tally.badChecksum == 1);
+  CHECK(tally.matched + tally.noMatch + tally.malformed + tally.fragments + tally.ownFrames + tally.badChecksum +
+            tally.extensionHeaders == 1);
   CHECK(tally.ownFrames == (own ? 1u : 0u));
+  CHECK(tally.extensionHeaders == (!own && parsed.kind == FrameKind::ExtensionHeader ? 1u : 0u));
   if (!own) {
     CHECK(again.kind == parsed.kind && again.payloadOffset == parsed.payloadOffset &&
           again.payloadLength == parsed.payloadLength);

@@ -2,8 +2,6 @@
 // the addon can be loaded in several worker_threads at once.
 #include <napi.h>
 
-#include <arpa/inet.h>
-
 #include <vector>
 
 #include "bench_hot_path.hpp"
@@ -20,7 +18,7 @@ struct AddonData {
   Napi::FunctionReference membershipSocket;
 };
 
-// parseFrame(buffer) -> plain object; addresses as host-order uint32 (TS formats them).
+// parseFrame(buffer) -> plain object; addresses as Buffers of 4 or 16 bytes (TS formats them).
 Napi::Value ParseFrameJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Buffer<uint8_t> frame = info[0].As<Napi::Buffer<uint8_t>>();
@@ -29,10 +27,16 @@ Napi::Value ParseFrameJs(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("kind", Napi::Number::New(env, static_cast<int>(parsed.kind)));
   if (parsed.kind == FrameKind::Malformed) out.Set("reason", parsed.reason);
+  if (parsed.kind == FrameKind::ExtensionHeader) out.Set("nextHeader", Napi::Number::New(env, parsed.nextHeader));
   if (parsed.kind == FrameKind::Udp) {
     out.Set("vlan", Napi::Number::New(env, parsed.vlan));
-    out.Set("source", Napi::Number::New(env, ntohl(parsed.source)));
-    out.Set("group", Napi::Number::New(env, ntohl(parsed.group)));
+    if (parsed.ipv6) {
+      out.Set("source", Napi::Buffer<uint8_t>::Copy(env, parsed.source6, 16));
+      out.Set("group", Napi::Buffer<uint8_t>::Copy(env, parsed.group6, 16));
+    } else {
+      out.Set("source", Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(&parsed.source), 4));
+      out.Set("group", Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(&parsed.group), 4));
+    }
     out.Set("sourcePort", Napi::Number::New(env, parsed.sourcePort));
     out.Set("port", Napi::Number::New(env, parsed.port));
     out.Set("ttl", Napi::Number::New(env, parsed.ttl));

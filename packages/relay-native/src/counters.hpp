@@ -41,6 +41,7 @@ struct WorkerCounterBlock {
   std::atomic<uint64_t> txErrors{0};
   std::atomic<uint64_t> ownFrames{0};
   std::atomic<uint64_t> badChecksum{0};
+  std::atomic<uint64_t> extensionHeaders{0};
   std::atomic<uint64_t> ttlExpired{0};
   std::atomic<uint64_t> rateLimited{0};
   std::atomic<uint64_t> outputAbsent{0};

@@ -129,7 +129,7 @@ void DataPlaneWorker::SetRules(const Napi::CallbackInfo& info) {
   // The kernel-side filter follows the table; if it cannot be attached the table is not published
   // either, and the previous pair stays in force.
   SysError filterError;
-  if (!ring_.AttachFilter(BuildIngressFilter(FilterKeysOf(table->rules())), filterError)) {
+  if (!ring_.AttachFilter(BuildIngressFilter(FilterPlanOf(table->rules())), filterError)) {
     throw MakeNativeError(env, filterError.err, filterError.syscall, interfaceName_);
   }
   table_.store(table.get(), std::memory_order_seq_cst);
@@ -225,6 +225,7 @@ Napi::Value DataPlaneWorker::Counters(const Napi::CallbackInfo& info) {
   out.Set("kernelDrops", Napi::Number::New(env, static_cast<double>(kernelDrops_)));
   out.Set("ownFrames", number(counters_.ownFrames));
   out.Set("badChecksum", number(counters_.badChecksum));
+  out.Set("extensionHeaders", number(counters_.extensionHeaders));
   out.Set("ttlExpired", number(counters_.ttlExpired));
   out.Set("rateLimited", number(counters_.rateLimited));
   out.Set("outputAbsent", number(counters_.outputAbsent));

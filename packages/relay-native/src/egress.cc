@@ -5,12 +5,57 @@
 #include <cerrno>
 #include <cstring>
 
+#include "checksum.hpp"
+
 namespace mcr {
+
+namespace {
+
+void RewriteHeader6(const CompiledOutput& output, const ParsedFrame& parsed, const RewriteValues& values,
+                    uint8_t* header) noexcept {
+  std::memcpy(header, output.headerTemplate, kHeaderBytes6);
+  uint8_t* ip = header + 14;
+  uint8_t* udp = ip + 40;
+  if (output.mapsRange) {
+    // The group's host bits are 0 (validated): or-ing in the input's gives base + offset.
+    uint8_t* destination = ip + 24;
+    uint8_t host[16];
+    Store6(values.mappedHost, host);
+    for (int i = 0; i < 16; ++i) destination[i] |= host[i];
+    std::memcpy(header + 2, destination + 12, 4);  // 33:33 + low 32 bits
+  }
+  // Traffic class carried over; flow label 0 (the new source starts its own flows).
+  ip[0] = static_cast<uint8_t>(0x60 | (parsed.tos >> 4));
+  ip[1] = static_cast<uint8_t>(parsed.tos << 4);
+  const uint32_t udpLength = 8 + parsed.payloadLength;
+  ip[4] = static_cast<uint8_t>(udpLength >> 8);  // payload length: the UDP datagram alone
+  ip[5] = static_cast<uint8_t>(udpLength);
+  ip[7] = values.ttl;
+  udp[0] = static_cast<uint8_t>(parsed.sourcePort >> 8);
+  udp[1] = static_cast<uint8_t>(parsed.sourcePort);
+  udp[4] = static_cast<uint8_t>(udpLength >> 8);
+  udp[5] = static_cast<uint8_t>(udpLength);
+  udp[6] = static_cast<uint8_t>(values.udpChecksum >> 8);
+  udp[7] = static_cast<uint8_t>(values.udpChecksum);
+}
+
+}  // namespace
 
 void RewriteHeader(const CompiledOutput& output, const ParsedFrame& parsed, const RewriteValues& values,
                    uint8_t* header) noexcept {
+  if (output.ipv6) return RewriteHeader6(output, parsed, values, header);
   std::memcpy(header, output.headerTemplate, kHeaderBytes);
   uint8_t* ip = header + 14;
+  if (output.mapsRange) {
+    const uint32_t host = static_cast<uint32_t>(values.mappedHost.lo);
+    ip[17] |= static_cast<uint8_t>(host >> 16);
+    ip[18] |= static_cast<uint8_t>(host >> 8);
+    ip[19] |= static_cast<uint8_t>(host);
+    ip[16] |= static_cast<uint8_t>(host >> 24);
+    header[3] = ip[17] & 0x7f;  // 01:00:5e + low 23 bits
+    header[4] = ip[18];
+    header[5] = ip[19];
+  }
   uint8_t* udp = ip + 20;
   const uint32_t total = 28 + parsed.payloadLength;
   ip[1] = parsed.tos;
@@ -21,11 +66,9 @@ void RewriteHeader(const CompiledOutput& output, const ParsedFrame& parsed, cons
   ip[7] = 0;
   ip[8] = values.ttl;
   // Complete the checksum from the template's constant part and the per-packet words.
-  uint32_t sum = output.checksumBase + parsed.tos + total + ((static_cast<uint32_t>(ip[4]) << 8) | ip[5]) +
-                 (static_cast<uint32_t>(ip[6]) << 8) + (static_cast<uint32_t>(values.ttl) << 8);
-  sum = (sum & 0xffff) + (sum >> 16);
-  sum = (sum & 0xffff) + (sum >> 16);
-  const uint16_t checksum = static_cast<uint16_t>(~sum);
+  uint64_t sum = output.checksumBase + parsed.tos + total + ((static_cast<uint32_t>(ip[4]) << 8) | ip[5]) +
+                 (static_cast<uint32_t>(ip[6]) << 8) + (static_cast<uint32_t>(values.ttl) << 8) + values.mappedSum;
+  const uint16_t checksum = static_cast<uint16_t>(~Fold(sum));
   ip[10] = static_cast<uint8_t>(checksum >> 8);
   ip[11] = static_cast<uint8_t>(checksum);
   // UDP: source port kept, destination port from the template, checksum from the caller
@@ -62,7 +105,7 @@ void EgressBatch::Queue(const CompiledOutput& output, const ParsedFrame& parsed,
   if (output.multicast) {
     RewriteHeader(output, parsed, values, headers_[slot].bytes);
     iov[0].iov_base = headers_[slot].bytes;
-    iov[0].iov_len = kHeaderBytes;
+    iov[0].iov_len = output.headerBytes;
     iov[1].iov_base = payload;
     iov[1].iov_len = parsed.payloadLength;
     msg.msg_iovlen = 2;
@@ -77,8 +120,8 @@ void EgressBatch::Queue(const CompiledOutput& output, const ParsedFrame& parsed,
     msg.msg_control = controls_[slot].bytes;
     msg.msg_controllen = sizeof controls_[slot].bytes;
     cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-    cmsg->cmsg_level = IPPROTO_IP;
-    cmsg->cmsg_type = IP_TTL;
+    cmsg->cmsg_level = output.ipv6 ? IPPROTO_IPV6 : IPPROTO_IP;
+    cmsg->cmsg_type = output.ipv6 ? IPV6_HOPLIMIT : IP_TTL;
     cmsg->cmsg_len = CMSG_LEN(sizeof(int));
     const int ttl = values.ttl;
     std::memcpy(CMSG_DATA(cmsg), &ttl, sizeof ttl);

@@ -18,11 +18,15 @@ namespace mcr {
 
 // What a rewrite needs beyond the output's template: decided per frame and output by the caller.
 struct RewriteValues {
-  uint8_t ttl = 1;
-  uint16_t udpChecksum = 0;  // as sent; 0 only when the input carried 0
+  uint8_t ttl = 1;           // TTL or hop limit
+  uint16_t udpChecksum = 0;  // as sent; 0 only when an IPv4 input carried 0
+  // Offset mapping (output.mapsRange): the input destination's host bits, and their words' sum.
+  Address128 mappedHost;
+  uint64_t mappedSum = 0;
 };
 
-// Writes the 42-byte Ethernet/IPv4/UDP header of `output` for the parsed input packet.
+// Writes the Ethernet/IPv4/UDP (42 bytes) or Ethernet/IPv6/UDP (62 bytes) header of `output` for
+// the parsed input packet.
 void RewriteHeader(const CompiledOutput& output, const ParsedFrame& parsed, const RewriteValues& values,
                    uint8_t* header) noexcept;
 
@@ -52,7 +56,7 @@ class EgressBatch {
   struct alignas(64) HeaderSlot {
     uint8_t bytes[64];
   };
-  // Unicast outputs carry their per-packet TTL as an IP_TTL control message.
+  // Unicast outputs carry their per-packet TTL as an IP_TTL (IPV6_HOPLIMIT) control message.
   struct alignas(alignof(cmsghdr)) ControlSlot {
     uint8_t bytes[CMSG_SPACE(sizeof(int))];
   };

@@ -1,6 +1,6 @@
 // The per-frame hot path shared by DataPlaneWorker's loop and benchHotPath: parse, loop guard,
-// match, header checksum, rate limit, TTL, and one rewritten message per output. No allocation,
-// no lock.
+// match (exact, then ranges), IPv4 header checksum, rate limit, TTL / hop limit, and one rewritten
+// message per output, for IPv4 and IPv6 alike. No allocation, no lock.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +23,7 @@ struct FrameMeta {
 // Local tallies, folded into the shared atomics once per batch.
 struct BatchTally {
   uint64_t framesSeen = 0, matched = 0, noMatch = 0, malformed = 0, fragments = 0;
-  uint64_t ownFrames = 0, badChecksum = 0, ttlExpired = 0, rateLimited = 0, outputAbsent = 0;
+  uint64_t ownFrames = 0, badChecksum = 0, extensionHeaders = 0, ttlExpired = 0, rateLimited = 0, outputAbsent = 0;
 
   void FoldInto(WorkerCounterBlock& c) const {
     if (framesSeen) Bump(c.framesSeen, framesSeen);
@@ -33,6 +33,7 @@ struct BatchTally {
     if (fragments) Bump(c.fragments, fragments);
     if (ownFrames) Bump(c.ownFrames, ownFrames);
     if (badChecksum) Bump(c.badChecksum, badChecksum);
+    if (extensionHeaders) Bump(c.extensionHeaders, extensionHeaders);
     if (ttlExpired) Bump(c.ttlExpired, ttlExpired);
     if (rateLimited) Bump(c.rateLimited, rateLimited);
     if (outputAbsent) Bump(c.outputAbsent, outputAbsent);
@@ -61,25 +62,42 @@ inline bool TakeToken(const CompiledRule& rule, RateBucket& bucket, int64_t nowN
 // kNoUdpChecksum when the input carried none (then the outputs carry none either).
 constexpr uint64_t kNoUdpChecksum = UINT64_MAX;
 
+// The ones' complement of each big-endian 16-bit word of `length` (even) bytes, summed.
+inline uint64_t SumNotWords(const uint8_t* p, size_t length) noexcept {
+  uint64_t sum = 0;
+  for (size_t i = 0; i < length; i += 2) sum += static_cast<uint16_t>(~((static_cast<uint32_t>(p[i]) << 8) | p[i + 1]));
+  return sum;
+}
+
+// The 16-bit words of an Address128 summed (IPv4: the low two words; the rest are 0).
+inline uint64_t SumWords(const Address128& a) noexcept {
+  uint64_t sum = 0;
+  for (int shift = 0; shift < 64; shift += 16) sum += ((a.hi >> shift) & 0xffff) + ((a.lo >> shift) & 0xffff);
+  return sum;
+}
+
 inline uint64_t UdpChecksumBase(const uint8_t* data, const ParsedFrame& parsed, bool checksumPartial) noexcept {
   const uint32_t udpLength = 8 + parsed.payloadLength;
   if (checksumPartial) {
     // The field holds only the kernel's pseudo-header seed: compute the whole sum (pseudo-header
     // length and protocol, UDP source port and length, payload); the output adds its addresses and
-    // destination port.
+    // destination port. The IPv6 pseudo-header's 32-bit length sums the same for UDP's 16 bits.
     return SumBytes(data + parsed.payloadOffset, parsed.payloadLength) + 17u + udpLength + udpLength +
            parsed.sourcePort;
   }
-  if (parsed.udpChecksum == 0) return kNoUdpChecksum;
+  if (parsed.udpChecksum == 0) return kNoUdpChecksum;  // IPv4 only: the parser refuses it for IPv6
   // RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). The words that change are the addresses and the
   // destination port; ~m of each is added here, m' by the output.
-  const uint8_t* s = reinterpret_cast<const uint8_t*>(&parsed.source);
-  const uint8_t* g = reinterpret_cast<const uint8_t*>(&parsed.group);
-  const auto notWord = [](uint8_t hi, uint8_t lo) -> uint64_t {
-    return static_cast<uint16_t>(~((static_cast<uint32_t>(hi) << 8) | lo));
-  };
-  return static_cast<uint16_t>(~parsed.udpChecksum) + notWord(s[0], s[1]) + notWord(s[2], s[3]) +
-         notWord(g[0], g[1]) + notWord(g[2], g[3]) + static_cast<uint16_t>(~parsed.port);
+  const uint64_t addresses =
+      parsed.ipv6 ? SumNotWords(parsed.source6, 16) + SumNotWords(parsed.group6, 16)
+                  : SumNotWords(reinterpret_cast<const uint8_t*>(&parsed.source), 4) +
+                        SumNotWords(reinterpret_cast<const uint8_t*>(&parsed.group), 4);
+  return static_cast<uint16_t>(~parsed.udpChecksum) + addresses + static_cast<uint16_t>(~parsed.port);
+}
+
+// The input destination's host bits that an offset-mapping output or's into its group.
+inline Address128 MappedHostBits(const CompiledOutput& output, const ParsedFrame& parsed) noexcept {
+  return (parsed.ipv6 ? Load6(parsed.group6) : Load4(parsed.group)) & output.hostMask;
 }
 
 // Returns false when the frame needs more egress slots than are free: the caller flushes and
@@ -94,12 +112,12 @@ inline bool HandleFrame(const RuleTable* table, const uint8_t* data, size_t leng
     ++tally.ownFrames;
     return true;
   }
-  ParseFrame(data, length, parsed);
+  ParseFrame(data, length, parsed, meta.checksumPartial);
   const CompiledRule* rule = nullptr;
   if (parsed.kind == FrameKind::Udp && table != nullptr) {
     // A tag in the metadata is the frame's (the kernel removed it from the bytes).
     const int32_t vlan = meta.vlan >= 0 ? meta.vlan : parsed.vlan;
-    rule = table->Lookup(parsed.group, parsed.port, parsed.source, vlan);
+    rule = table->Lookup(parsed, vlan);
     if (rule != nullptr && egress.Count() + rule->outputs.size() > egressCapacity && egress.Count() != 0) {
       return false;
     }
@@ -108,7 +126,8 @@ inline bool HandleFrame(const RuleTable* table, const uint8_t* data, size_t leng
   switch (parsed.kind) {
     case FrameKind::Malformed: ++tally.malformed; return true;
     case FrameKind::Fragment: ++tally.fragments; return true;
-    case FrameKind::NotIpv4:
+    case FrameKind::ExtensionHeader: ++tally.extensionHeaders; return true;
+    case FrameKind::NotIp:
     case FrameKind::NotUdp: ++tally.noMatch; return true;
     case FrameKind::Udp: break;
   }
@@ -116,9 +135,10 @@ inline bool HandleFrame(const RuleTable* table, const uint8_t* data, size_t leng
     ++tally.noMatch;
     return true;
   }
-  // Verified only for frames that would be relayed: the rest is never looked at again.
+  // Verified only for frames that would be relayed: the rest is never looked at again. (IPv6 has
+  // no header checksum.)
   const uint8_t* ip = data + parsed.l3Offset;
-  if (!Ipv4HeaderChecksumOk(ip, parsed.payloadOffset - 8 - parsed.l3Offset)) {
+  if (!parsed.ipv6 && !Ipv4HeaderChecksumOk(ip, parsed.payloadOffset - 8 - parsed.l3Offset)) {
     ++tally.badChecksum;
     return true;
   }
@@ -161,7 +181,12 @@ inline bool HandleFrame(const RuleTable* table, const uint8_t* data, size_t leng
         checksumBase = UdpChecksumBase(data, parsed, meta.checksumPartial);
         checksumReady = true;
       }
-      values.udpChecksum = checksumBase == kNoUdpChecksum ? 0 : UdpChecksumField(checksumBase + output.udpTerms);
+      // An offset-mapped destination is the output's group plus host bits disjoint from it: its
+      // words sum to the group's (in udpTerms / checksumBase) plus the host bits'.
+      values.mappedHost = output.mapsRange ? MappedHostBits(output, parsed) : Address128();
+      values.mappedSum = output.mapsRange ? SumWords(values.mappedHost) : 0;
+      values.udpChecksum =
+          checksumBase == kNoUdpChecksum ? 0 : UdpChecksumField(checksumBase + output.udpTerms + values.mappedSum);
     }
     egress.Queue(output, parsed, data, values);
   }

@@ -1,5 +1,6 @@
 // @mcr/relay-native: the relay's data plane. Thin entry point: re-exports only.
 export type {
+  AddressFamily,
   BenchHotPathOptions,
   BenchHotPathResult,
   FanoutMode,

@@ -11,6 +11,10 @@ constexpr uint32_t kAccept = 0xffffffffu;  // the whole frame (the ring slot bou
 constexpr uint32_t kDrop = 0;
 constexpr uint32_t kEthTypeIpv4 = 0x0800;
 constexpr uint32_t kEthTypeVlan = 0x8100;
+constexpr uint32_t kEthTypeIpv6 = 0x86dd;
+// IPv6 next headers that enter the ring: UDP, and the extension headers the loop walks or counts
+// (Hop-by-Hop, Routing, Fragment, ESP, AH, Destination Options, Mobility, HIP, Shim6, 253, 254).
+constexpr uint32_t kIpv6NextHeaders[] = {17, 0, 43, 44, 50, 51, 60, 135, 139, 140, 253, 254};
 constexpr uint32_t kVlanKeySlot = 0;  // scratch M[0]: the frame's VLAN as id + 1, 0 untagged
 
 class Program {
@@ -23,6 +27,7 @@ class Program {
     Op(BPF_RET | BPF_K, kDrop);
   }
   size_t Size() const { return code_.size(); }
+  void Append(const sock_filter& op) { code_.push_back(op); }
   sock_filter& At(size_t i) { return code_[i]; }
   std::vector<sock_filter> Take() { return std::move(code_); }
 
@@ -72,6 +77,7 @@ void EmitIpv4(Program& p, uint32_t l3, const std::vector<FilterKey>* keys) {
   p.Op(BPF_LDX | BPF_B | BPF_MSH, l3);  // X = IHL * 4
   for (const FilterKey& key : *keys) {
     p.Op(BPF_LD | BPF_W | BPF_ABS, l3 + 16);
+    if (key.mask != 0xffffffffu) p.Op(BPF_ALU | BPF_AND | BPF_K, key.mask);  // a range: compare the prefix
     p.Jump(BPF_JMP | BPF_JEQ | BPF_K, key.group, 0, 5);
     p.Op(BPF_LD | BPF_H | BPF_IND, l3 + 2);
     p.Jump(BPF_JMP | BPF_JEQ | BPF_K, key.port, 0, 3);
@@ -82,36 +88,76 @@ void EmitIpv4(Program& p, uint32_t l3, const std::vector<FilterKey>* keys) {
   p.Op(BPF_RET | BPF_K, kDrop);
 }
 
-// One L3 layout: the VLAN key, then a branch per network protocol.
-void EmitLayout(Program& p, bool inFrameTag, const std::vector<FilterKey>* keys) {
+// IPv6 at `l3`: destination in ff00::/8, next header UDP or an extension header. Ends in a ret.
+void EmitIpv6(Program& p, uint32_t l3) {
+  p.Op(BPF_LD | BPF_B | BPF_ABS, l3);
+  p.Op(BPF_ALU | BPF_AND | BPF_K, 0xf0);
+  p.RequireEqual(0x60);
+  p.Op(BPF_LD | BPF_B | BPF_ABS, l3 + 24);  // the destination's first byte
+  p.RequireEqual(0xff);
+  p.Op(BPF_LD | BPF_B | BPF_ABS, l3 + 6);  // next header
+  const size_t count = sizeof kIpv6NextHeaders / sizeof kIpv6NextHeaders[0];
+  for (size_t i = 0; i < count; ++i) {
+    // Equal: jump over the remaining tests and the drop, to the accept.
+    p.Jump(BPF_JMP | BPF_JEQ | BPF_K, kIpv6NextHeaders[i], static_cast<uint8_t>(count - i), 0);
+  }
+  p.Op(BPF_RET | BPF_K, kDrop);
+  p.Op(BPF_RET | BPF_K, kAccept);
+}
+
+// One L3 layout: the VLAN key, then a branch per network protocol. keys: nullptr for the generic
+// IPv4 block; ipv4 false: no IPv4 block (an IPv6-only table).
+void EmitLayout(Program& p, bool inFrameTag, const std::vector<FilterKey>* keys, bool ipv4, bool ipv6) {
+  const uint32_t l3 = inFrameTag ? 18 : 14;
   EmitVlanKey(p, inFrameTag);
-  // An IPv6 branch goes here: jeq #0x86dd to its own EmitIpv6 block.
+  if (ipv6) {
+    Program v6;
+    EmitIpv6(v6, l3);
+    // Not IPv6: jump over its block (a few dozen instructions: within a conditional's reach).
+    p.Jump(BPF_JMP | BPF_JEQ | BPF_K, kEthTypeIpv6, 0, static_cast<uint8_t>(v6.Size()));
+    for (size_t i = 0; i < v6.Size(); ++i) p.Append(v6.At(i));
+  }
+  if (!ipv4) {
+    p.Op(BPF_RET | BPF_K, kDrop);
+    return;
+  }
   p.RequireEqual(kEthTypeIpv4);
-  EmitIpv4(p, inFrameTag ? 18 : 14, keys);
+  EmitIpv4(p, l3, keys);
 }
 
 }  // namespace
 
-std::vector<FilterKey> FilterKeysOf(const std::vector<CompiledRule>& rules) {
-  std::vector<FilterKey> keys;
-  keys.reserve(rules.size());
-  for (const CompiledRule& rule : rules) keys.push_back({ntohl(rule.group), rule.port, rule.vlan});
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  return keys;
+FilterPlan FilterPlanOf(const std::vector<CompiledRule>& rules) {
+  FilterPlan plan;
+  plan.anyRule = !rules.empty();
+  plan.ipv6 = rules.empty();
+  plan.keys.reserve(rules.size());
+  for (const CompiledRule& rule : rules) {
+    if (rule.ipv6) {
+      plan.ipv6 = true;
+      continue;
+    }
+    const uint32_t mask = rule.prefixLength >= 32 ? 0xffffffffu : ~0u << (32 - rule.prefixLength);
+    plan.keys.push_back({ntohl(rule.group) & mask, mask, rule.port, rule.vlan});
+  }
+  std::sort(plan.keys.begin(), plan.keys.end());
+  plan.keys.erase(std::unique(plan.keys.begin(), plan.keys.end()), plan.keys.end());
+  return plan;
 }
 
-std::vector<sock_filter> BuildIngressFilter(const std::vector<FilterKey>& keys) {
-  const bool exact = !keys.empty() && keys.size() <= kMaxExactFilterKeys;
-  const std::vector<FilterKey>* list = exact ? &keys : nullptr;
+std::vector<sock_filter> BuildIngressFilter(const FilterPlan& plan) {
+  // No IPv4 rule in a non-empty table: no IPv4 block. Too many keys: the generic one.
+  const bool ipv4 = !plan.anyRule || !plan.keys.empty();
+  const bool exact = !plan.keys.empty() && plan.keys.size() <= kMaxExactFilterKeys;
+  const std::vector<FilterKey>* list = exact ? &plan.keys : nullptr;
   Program p;
   p.Op(BPF_LD | BPF_H | BPF_ABS, 12);
   p.Jump(BPF_JMP | BPF_JEQ | BPF_K, kEthTypeVlan, 0, 1);
   const size_t toTagged = p.Size();
   p.Op(BPF_JMP | BPF_JA, 0);  // patched below: the untagged layout may be longer than a jt reach
-  EmitLayout(p, false, list);
+  EmitLayout(p, false, list, ipv4, plan.ipv6);
   p.At(toTagged).k = static_cast<uint32_t>(p.Size() - toTagged - 1);
-  EmitLayout(p, true, list);
+  EmitLayout(p, true, list, ipv4, plan.ipv6);
   return p.Take();
 }
 

@@ -5,6 +5,11 @@ export const NATIVE_LIMITS = {
   maxOutputsPerRule: 64,
   /** Rules in one table (one worker's setRules call). */
   maxRulesPerTable: 4096,
+  /**
+   * Range rules (RuleSpec.groupPrefixLength shorter than the address) in one table: a frame that no
+   * exact rule matches is matched by a linear longest-prefix scan over them.
+   */
+  maxRangeRulesPerTable: 256,
   /** Frames taken from the ring per batch (WorkerOptions.batchSize). */
   maxBatchSize: 1024,
   /** WorkerOptions.coalesceMicros: the latency one coalescing pause may add. */

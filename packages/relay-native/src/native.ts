@@ -4,23 +4,29 @@ import { createRequire } from 'node:module';
 
 import type { WorkerCounters } from './types.js';
 
-/** A rule as the native side reads it: validated, addresses as host-order uint32. */
+/**
+ * A rule as the native side reads it: validated; addresses as Buffers in network byte order, 4
+ * bytes (IPv4) or 16 (IPv6), one family per rule.
+ */
 export interface NativeOutputSpec {
   interface: string;
   ifindex: number;
-  group: number;
+  group: Buffer;
+  multicast: boolean; // false: unicast, sent through a UDP/UDP6 socket
+  mapsRange: boolean; // offset mapping: destination = group + (input destination - rule's base)
   port: number;
   ttl: number;
   ttlSet: boolean; // ttlMode 'set'
-  sourceAddress: number;
+  sourceAddress: Buffer;
   sourceMac: Buffer;
 }
 export interface NativeRuleSpec {
   id: string;
-  group: number;
+  group: Buffer; // the base of the range when prefixLength is shorter than the address
+  prefixLength: number; // 32 (IPv4) / 128 (IPv6): exact
   port: number;
   hasSource: boolean;
-  source: number;
+  source: Buffer; // zeros when hasSource is false
   vlan: number; // -1: untagged frames only
   maxPps: number; // 0: unlimited
   outputs: NativeOutputSpec[];
@@ -34,18 +40,23 @@ export interface NativeDataPlaneWorker {
   counters(): WorkerCounters;
   checkHealth(): void;
 }
+/** source: an empty Buffer for an any-source join; else the same family as group. */
 export interface NativeMembershipSocket {
-  join(ifindex: number, group: number, interfaceName: string, groupText: string): void;
-  leave(ifindex: number, group: number, interfaceName: string, groupText: string): void;
+  join(ifindex: number, group: Buffer, source: Buffer, interfaceName: string, groupText: string): void;
+  leave(ifindex: number, group: Buffer, source: Buffer, interfaceName: string, groupText: string): void;
   close(): void;
 }
-/** kind: 0 udp, 1 fragment, 2 not-ipv4, 3 not-udp, 4 malformed (FrameKind in frame_parser.hpp). */
+/**
+ * kind: 0 udp, 1 fragment, 2 not-ip, 3 not-udp, 4 malformed, 5 extension header (FrameKind in
+ * frame_parser.hpp).
+ */
 export interface NativeParsedFrame {
-  kind: 0 | 1 | 2 | 3 | 4;
+  kind: 0 | 1 | 2 | 3 | 4 | 5;
   reason?: string;
+  nextHeader?: number;
   vlan?: number;
-  source?: number;
-  group?: number;
+  source?: Buffer;
+  group?: Buffer;
   sourcePort?: number;
   port?: number;
   ttl?: number;

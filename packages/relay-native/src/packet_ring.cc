@@ -84,7 +84,7 @@ bool PacketRing::Open(const PacketRingOptions& options, SysError& error) {
   }
   ring_ = static_cast<uint8_t*>(ring);
 
-  if (!AttachFilter(BuildIngressFilter({}), error)) {
+  if (!AttachFilter(BuildIngressFilter(FilterPlan()), error)) {
     Close();
     return false;
   }

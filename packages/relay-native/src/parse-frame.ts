@@ -1,5 +1,5 @@
 // parseFrame: the hot path's C++ parser, exposed for tests and fuzzing.
-import { numberToIpv4 } from './ipv4.js';
+import { formatAddress } from './ip-address.js';
 import { native } from './native.js';
 import type { ParsedFrame } from './types.js';
 
@@ -10,9 +10,10 @@ export function parseFrame(frame: Buffer): ParsedFrame {
     case 0:
       return {
         kind: 'udp',
+        family: parsed.group?.length === 16 ? 'ipv6' : 'ipv4',
         vlan: parsed.vlan === undefined || parsed.vlan < 0 ? null : parsed.vlan,
-        source: numberToIpv4(parsed.source ?? 0),
-        group: numberToIpv4(parsed.group ?? 0),
+        source: formatAddress(parsed.source ?? Buffer.alloc(4)),
+        group: formatAddress(parsed.group ?? Buffer.alloc(4)),
         sourcePort: parsed.sourcePort ?? 0,
         port: parsed.port ?? 0,
         ttl: parsed.ttl ?? 0,
@@ -22,9 +23,11 @@ export function parseFrame(frame: Buffer): ParsedFrame {
     case 1:
       return { kind: 'fragment' };
     case 2:
-      return { kind: 'not-ipv4' };
+      return { kind: 'not-ip' };
     case 3:
       return { kind: 'not-udp' };
+    case 5:
+      return { kind: 'extension-header', nextHeader: parsed.nextHeader ?? 0 };
     default:
       return { kind: 'malformed', reason: parsed.reason ?? 'unknown' };
   }

@@ -1,7 +1,5 @@
 #include "rule_spec.hpp"
 
-#include <arpa/inet.h>
-
 #include <cstring>
 
 namespace mcr {
@@ -9,6 +7,19 @@ namespace {
 
 uint32_t U32(const Napi::Object& o, const char* key) {
   return static_cast<uint32_t>(o.Get(key).As<Napi::Number>().Int64Value());
+}
+
+// An address Buffer (network byte order, validated in TS): 4 bytes into `v4`, 16 into `v6`.
+// Returns true for IPv6.
+bool ReadAddress(const Napi::Object& o, const char* key, uint32_t& v4, uint8_t* v6) {
+  Napi::Buffer<uint8_t> bytes = o.Get(key).As<Napi::Buffer<uint8_t>>();
+  if (bytes.Length() == 16) {
+    std::memcpy(v6, bytes.Data(), 16);
+    return true;
+  }
+  v4 = 0;
+  std::memcpy(&v4, bytes.Data(), bytes.Length() < 4 ? bytes.Length() : 4);
+  return false;
 }
 
 }  // namespace
@@ -20,12 +31,15 @@ std::vector<CompiledRule> ReadRuleSpecs(const Napi::Array& specs) {
     Napi::Object spec = specs.Get(i).As<Napi::Object>();
     CompiledRule rule;
     rule.id = spec.Get("id").As<Napi::String>().Utf8Value();
-    rule.group = htonl(U32(spec, "group"));
+    rule.ipv6 = ReadAddress(spec, "group", rule.group, rule.group6);
+    rule.prefixLength = U32(spec, "prefixLength");
     rule.port = static_cast<uint16_t>(U32(spec, "port"));
     rule.hasSource = spec.Get("hasSource").As<Napi::Boolean>().Value();
-    rule.source = htonl(U32(spec, "source"));
+    ReadAddress(spec, "source", rule.source, rule.source6);
     rule.vlan = static_cast<int32_t>(spec.Get("vlan").As<Napi::Number>().Int32Value());
     rule.maxPps = U32(spec, "maxPps");
+    // Offset mapping keeps the input destination's host bits: those outside the rule's prefix.
+    const Address128 hostMask = ~rule.mask128();
     Napi::Array outputs = spec.Get("outputs").As<Napi::Array>();
     rule.outputs.resize(outputs.Length());
     for (uint32_t k = 0; k < outputs.Length(); ++k) {
@@ -33,13 +47,14 @@ std::vector<CompiledRule> ReadRuleSpecs(const Napi::Array& specs) {
       CompiledOutput& out = rule.outputs[k];
       out.interfaceName = o.Get("interface").As<Napi::String>().Utf8Value();
       out.ifindex = static_cast<int>(U32(o, "ifindex"));
-      const uint32_t group = U32(o, "group");
-      out.group = htonl(group);
-      out.multicast = (group >> 28) == 0xe;
+      out.ipv6 = ReadAddress(o, "group", out.group, out.group6);
+      out.multicast = o.Get("multicast").As<Napi::Boolean>().Value();
+      out.mapsRange = o.Get("mapsRange").As<Napi::Boolean>().Value();
+      if (out.mapsRange) out.hostMask = out.ipv6 ? hostMask : Address128{0, hostMask.lo & 0xffffffffu};
       out.port = static_cast<uint16_t>(U32(o, "port"));
       out.ttl = static_cast<uint8_t>(U32(o, "ttl"));
       out.ttlSet = o.Get("ttlSet").As<Napi::Boolean>().Value();
-      out.sourceAddress = htonl(U32(o, "sourceAddress"));
+      ReadAddress(o, "sourceAddress", out.sourceAddress, out.sourceAddress6);
       Napi::Buffer<uint8_t> mac = o.Get("sourceMac").As<Napi::Buffer<uint8_t>>();
       std::memcpy(out.sourceMac, mac.Data(), mac.Length() < 6 ? mac.Length() : 6);
       PrepareOutputTemplate(out);

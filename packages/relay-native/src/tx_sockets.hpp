@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <string>
+#include <tuple>
 #include <utility>
 
 #include "rule_table.hpp"
@@ -31,16 +33,23 @@ class TxSockets {
  private:
   struct PacketTx {  // AF_PACKET SOCK_RAW + PACKET_QDISC_BYPASS, per output ifindex
     int fd = -1;
-    sockaddr_ll address{};
+    sockaddr_ll address{};   // sll_protocol ETH_P_IP: IPv4 frames
+    sockaddr_ll address6{};  // sll_protocol ETH_P_IPV6: IPv6 frames
   };
-  struct UdpTx {  // unicast outputs: UDP socket bound to the device, per (ifindex, ttl)
+  struct UdpTx {  // unicast outputs: UDP socket bound to the device and the source address
     int fd = -1;
   };
+  bool AttachUnicast6(CompiledOutput& output, SysError& error);
+
   std::map<int, std::unique_ptr<PacketTx>> packet_;
-  std::map<std::pair<int, int>, std::unique_ptr<UdpTx>> udp_;
-  // One destination address per distinct (group, port), kept alive as long as the sockets, so a
-  // table swap never invalidates what the loop may still be sending to; repeated swaps reuse them.
+  std::map<std::pair<int, int>, std::unique_ptr<UdpTx>> udp_;  // IPv4, per (ifindex, ttl)
+  // IPv6, per (ifindex, ttl, source address bytes).
+  std::map<std::tuple<int, int, std::string>, std::unique_ptr<UdpTx>> udp6_;
+  // One destination address per distinct (group, port) (IPv6: and ifindex, its scope), kept alive as
+  // long as the sockets, so a table swap never invalidates what the loop may still be sending to;
+  // repeated swaps reuse them.
   std::map<std::pair<uint32_t, uint16_t>, std::unique_ptr<sockaddr_in>> unicastAddresses_;
+  std::map<std::tuple<std::string, uint16_t, int>, std::unique_ptr<sockaddr_in6>> unicastAddresses6_;
 };
 
 }  // namespace mcr

@@ -1,6 +1,9 @@
 // The public types of relay-native, exactly as docs/architecture.md states them.
 
+import type { AddressFamily } from './ip-address.js';
+
 export type FanoutMode = 'hash' | 'cpu' | 'lb';
+export type { AddressFamily } from './ip-address.js';
 export type TtlMode = 'decrement' | 'set';
 
 export interface OutputSpec {
@@ -10,10 +13,27 @@ export interface OutputSpec {
    * place) but nothing is sent on it; each frame not sent for that reason counts in `outputAbsent`.
    */
   ifindex: number;
-  group: string; // destination IPv4. Multicast: AF_PACKET fast path. Unicast: UDP socket.
+  /**
+   * Destination, of the rule's family (IPv4 or IPv6). Multicast (224.0.0.0/4, ff00::/8): AF_PACKET
+   * fast path (rewritten header). Unicast: a UDP (UDP6) socket bound to the interface.
+   */
+  group: string;
+  /**
+   * Only on a range rule's multicast output, and then equal to the rule's groupPrefixLength: the
+   * destination is this output's base + (input destination - rule's base), "offset mapping"
+   * (239.1.0.7 -> 239.9.0.7 for 239.1.0.0/24 -> 239.9.0.0/24); host bits of `group` must be 0.
+   * Absent (on any rule): every frame of the rule goes to `group`.
+   */
+  groupPrefixLength?: number;
   port: number; // 1..65535
-  ttl: number; // 1..255
-  sourceAddress: string; // IPv4 of the output interface: source of the rewritten packet
+  ttl: number; // 1..255: the IPv4 TTL, or the IPv6 hop limit (ttlMode applies to both)
+  /**
+   * Address of the output interface, of the rule's family: source of the rewritten packet (and the
+   * bound address of a unicast output's socket). For IPv6 the relay picks the interface's global
+   * address, or its fe80:: link-local one for link-local scope groups (ff02::/16) and when it has
+   * no global one.
+   */
+  sourceAddress: string;
   sourceMac: string; // MAC of the output interface, 'aa:bb:cc:dd:ee:ff'
   /**
    * 'decrement' (default): out TTL = min(ttl, input TTL - 1), and an input TTL <= 1 is not sent on
@@ -25,10 +45,20 @@ export interface OutputSpec {
 
 export interface RuleSpec {
   id: string;
-  group: string; // input: destination multicast group
+  /** input: destination multicast group, IPv4 or IPv6 (the base of a range with groupPrefixLength). */
+  group: string;
+  /**
+   * Absent: the rule matches exactly `group`. Present, 8..32 (IPv4) or 16..128 (IPv6): every
+   * destination in group/groupPrefixLength (host bits of `group` must be 0). An exact rule beats a
+   * range rule; among range rules the longest prefix wins. At most
+   * NATIVE_LIMITS.maxRangeRulesPerTable range rules (prefix shorter than the address) per table.
+   */
+  groupPrefixLength?: number;
   port: number; // input: destination UDP port
-  source?: string; // input: optional source IPv4
-  outputs: OutputSpec[]; // at most NATIVE_LIMITS.maxOutputsPerRule
+  /** input: optional source address, same family as `group`. A source-specific rule beats a wildcard one. */
+  source?: string;
+  /** At most NATIVE_LIMITS.maxOutputsPerRule, every one of the rule's family. */
+  outputs: OutputSpec[];
   /**
    * 0..4095. Absent: the rule matches untagged frames only. Present: only frames tagged with that
    * VLAN id, whether the tag is in the frame bytes or in the ring's metadata (tp_vlan_tci with
@@ -102,7 +132,8 @@ export interface RuleCounters {
 }
 
 /**
- * Counting rule: framesSeen = matched + noMatch + malformed + fragments + ownFrames + badChecksum.
+ * Counting rule: framesSeen = matched + noMatch + malformed + fragments + ownFrames + badChecksum
+ *   + extensionHeaders.
  * ttlExpired and rateLimited are parts of matched.
  */
 export interface WorkerCounters {
@@ -117,6 +148,12 @@ export interface WorkerCounters {
   kernelDrops: number;
   ownFrames: number; // frames from this host's own interfaces (loop guard): dropped
   badChecksum: number; // IPv4 header checksum wrong: dropped
+  /**
+   * IPv6 frames with an extension header the relay does not walk (Routing, AH, ESP, unknown ones,
+   * or more Hop-by-Hop/Destination Options headers than it walks): dropped. Hop-by-Hop and
+   * Destination Options headers are walked; a Fragment header counts in `fragments`.
+   */
+  extensionHeaders: number;
   ttlExpired: number; // matched frames with TTL <= 1 not sent on a decrementing output (part of matched)
   rateLimited: number; // matched frames dropped by maxPps (part of matched)
   outputAbsent: number; // (frame, output) pairs not sent because the output's ifindex is 0
@@ -126,18 +163,20 @@ export interface WorkerCounters {
 export type ParsedFrame =
   | {
       kind: 'udp';
+      family: AddressFamily;
       vlan: number | null;
       source: string;
       group: string;
       sourcePort: number;
       port: number;
-      ttl: number;
+      ttl: number; // IPv4 TTL or IPv6 hop limit
       payloadOffset: number;
       payloadLength: number;
     }
-  | { kind: 'fragment' }
-  | { kind: 'not-ipv4' }
+  | { kind: 'fragment' } // IPv4 MF/offset, or an IPv6 Fragment header
+  | { kind: 'not-ip' } // neither IPv4 nor IPv6 (after at most one 802.1Q tag)
   | { kind: 'not-udp' }
+  | { kind: 'extension-header'; nextHeader: number } // an IPv6 extension header that is not walked
   | { kind: 'malformed'; reason: string };
 
 export interface BenchHotPathOptions {

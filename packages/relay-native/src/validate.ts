@@ -1,6 +1,14 @@
 // Argument checks: TypeError for a wrong type, RangeError for a value out of range. Every
 // message names the argument path, the expectation and the value received.
-import { ipv4ToNumber, isMulticast, macToBuffer } from './ipv4.js';
+import {
+  ADDRESS_BITS,
+  hostBitsZero,
+  isMulticastAddress,
+  parseAddress,
+  type AddressFamily,
+  type ParsedAddress,
+} from './ip-address.js';
+import { macToBuffer } from './ipv4.js';
 import { NATIVE_LIMITS } from './limits.js';
 import type { NativeOutputSpec, NativeRuleSpec } from './native.js';
 import type { FanoutMode, OutputSpec, RuleSpec, TableContext, TtlMode, WorkerOptions } from './types.js';
@@ -47,14 +55,42 @@ function mac(name: string, value: unknown): Buffer {
   return bytes;
 }
 
-export function ipv4(name: string, value: unknown, kind: 'any' | 'multicast' = 'any'): number {
-  if (typeof value !== 'string') throw new TypeError(`${name} must be an IPv4 address string, received ${show(value)}`);
-  const parsed = ipv4ToNumber(value);
-  if (parsed === null) throw new RangeError(`${name} must be a dotted-quad IPv4 address, received ${show(value)}`);
-  if (kind === 'multicast' && !isMulticast(parsed)) {
-    throw new RangeError(`${name} must be a multicast address in 224.0.0.0/4, received ${show(value)}`);
+const FAMILY_TEXT: Record<AddressFamily, string> = { ipv4: 'IPv4', ipv6: 'IPv6' };
+const MULTICAST_TEXT: Record<AddressFamily, string> = { ipv4: '224.0.0.0/4', ipv6: 'ff00::/8' };
+
+/**
+ * An IPv4 or IPv6 address (IPv6 without zone index). `family`, when given, is required (a rule's
+ * addresses share one family); `kind` 'multicast' requires 224.0.0.0/4 or ff00::/8.
+ */
+export function ipAddress(
+  name: string,
+  value: unknown,
+  kind: 'any' | 'multicast' = 'any',
+  family?: AddressFamily,
+  familyOf = "the rule's group",
+): ParsedAddress {
+  if (typeof value !== 'string') throw new TypeError(`${name} must be an IPv4 or IPv6 address string, received ${show(value)}`);
+  const parsed = parseAddress(value);
+  if (parsed === null) {
+    throw new RangeError(`${name} must be a dotted-quad IPv4 or an IPv6 address (no zone index), received ${show(value)}`);
+  }
+  if (family !== undefined && parsed.family !== family) {
+    throw new RangeError(`${name} must be an ${FAMILY_TEXT[family]} address like ${familyOf}, received ${show(value)}`);
+  }
+  if (kind === 'multicast' && !isMulticastAddress(parsed)) {
+    throw new RangeError(`${name} must be a multicast address in ${MULTICAST_TEXT[parsed.family]}, received ${show(value)}`);
   }
   return parsed;
+}
+
+/** A range's prefix length for `base`: 8..32 (IPv4) or 16..128 (IPv6), host bits of base zero. */
+function groupPrefixLength(name: string, value: unknown, base: ParsedAddress, baseName: string, baseText: unknown): number {
+  const bits = ADDRESS_BITS[base.family];
+  const length = integer(name, value, base.family === 'ipv4' ? 8 : 16, bits);
+  if (!hostBitsZero(base.bytes, length)) {
+    throw new RangeError(`${baseName} must be the base of its /${length} range (host bits 0), received ${show(baseText)}`);
+  }
+  return length;
 }
 
 function object(name: string, value: unknown): Record<string, unknown> {
@@ -142,17 +178,42 @@ function ttlMode(name: string, value: unknown): boolean {
   return TTL_MODES[value as TtlMode];
 }
 
-function normalizeOutput(name: string, value: unknown): NativeOutputSpec {
+interface RuleShape {
+  family: AddressFamily;
+  prefixLength: number; // ADDRESS_BITS[family]: exact
+  hasPrefix: boolean; // the rule names a groupPrefixLength (the whole address length included)
+}
+
+function normalizeOutput(name: string, value: unknown, rule: RuleShape): NativeOutputSpec {
   const o = object(name, value) as Partial<OutputSpec>;
+  const group = ipAddress(`${name}.group`, o.group, 'any', rule.family);
+  const multicast = isMulticastAddress(group);
+  let mapsRange = false;
+  if (o.groupPrefixLength !== undefined) {
+    if (!rule.hasPrefix) {
+      throw new RangeError(`${name}.groupPrefixLength is allowed only on a range rule's output (the rule has no groupPrefixLength), received ${show(o.groupPrefixLength)}`);
+    }
+    if (!multicast) {
+      throw new RangeError(`${name}.groupPrefixLength needs a multicast group (offset mapping), received group ${show(o.group)}`);
+    }
+    const length = groupPrefixLength(`${name}.groupPrefixLength`, o.groupPrefixLength, group, `${name}.group`, o.group);
+    if (length !== rule.prefixLength) {
+      throw new RangeError(`${name}.groupPrefixLength must equal the rule's groupPrefixLength ${rule.prefixLength} (offset mapping), received ${length}`);
+    }
+    // A /32 (/128) "range" maps nothing: the output's group is the destination.
+    mapsRange = length < ADDRESS_BITS[rule.family];
+  }
   return {
     interface: interfaceName(`${name}.interface`, o.interface),
     // 0: the interface is absent; the output keeps its place and sends nothing.
     ifindex: integer(`${name}.ifindex`, o.ifindex, 0, 0x7fffffff),
-    group: ipv4(`${name}.group`, o.group),
+    group: group.bytes,
+    multicast,
+    mapsRange,
     port: integer(`${name}.port`, o.port, 1, 65535),
     ttl: integer(`${name}.ttl`, o.ttl, 1, 255),
     ttlSet: ttlMode(`${name}.ttlMode`, o.ttlMode),
-    sourceAddress: ipv4(`${name}.sourceAddress`, o.sourceAddress),
+    sourceAddress: ipAddress(`${name}.sourceAddress`, o.sourceAddress, 'any', rule.family).bytes,
     sourceMac: mac(`${name}.sourceMac`, o.sourceMac),
   };
 }
@@ -166,7 +227,8 @@ export function normalizeRules(name: string, rules: unknown): NativeRuleSpec[] {
     );
   }
   const ids = new Set<string>();
-  return list.map((value, i) => {
+  const ranges = new Map<string, string>(); // (base, prefix, port, vlan, source) -> the first rule's path
+  const normalized = list.map((value, i): NativeRuleSpec => {
     const at = `${name}[${i}]`;
     const r = object(at, value) as Partial<RuleSpec>;
     const id = nonEmptyString(`${at}.id`, r.id);
@@ -178,17 +240,38 @@ export function normalizeRules(name: string, rules: unknown): NativeRuleSpec[] {
         `${at}.outputs must hold at most ${NATIVE_LIMITS.maxOutputsPerRule} outputs (NATIVE_LIMITS.maxOutputsPerRule), received ${outputs.length}`,
       );
     }
-    return {
+    const group = ipAddress(`${at}.group`, r.group, 'multicast');
+    const bits = ADDRESS_BITS[group.family];
+    const prefixLength = r.groupPrefixLength === undefined ? bits : groupPrefixLength(`${at}.groupPrefixLength`, r.groupPrefixLength, group, `${at}.group`, r.group);
+    const source = r.source === undefined ? null : ipAddress(`${at}.source`, r.source, 'any', group.family);
+    const spec: NativeRuleSpec = {
       id,
-      group: ipv4(`${at}.group`, r.group, 'multicast'),
+      group: group.bytes,
+      prefixLength,
       port: integer(`${at}.port`, r.port, 1, 65535),
-      hasSource: r.source !== undefined,
-      source: r.source === undefined ? 0 : ipv4(`${at}.source`, r.source),
+      hasSource: source !== null,
+      source: source?.bytes ?? Buffer.alloc(group.bytes.length),
       vlan: r.vlan === undefined ? -1 : integer(`${at}.vlan`, r.vlan, 0, NATIVE_LIMITS.maxVlanId),
       maxPps: r.maxPps === undefined ? 0 : integer(`${at}.maxPps`, r.maxPps, 1, NATIVE_LIMITS.maxPps),
-      outputs: outputs.map((output, k) => normalizeOutput(`${at}.outputs[${k}]`, output)),
+      outputs: outputs.map((output, k) => normalizeOutput(`${at}.outputs[${k}]`, output, { family: group.family, prefixLength, hasPrefix: r.groupPrefixLength !== undefined })),
     };
+    if (prefixLength < bits) {
+      // Two rules for the same range, port, VLAN and source would leave the winner to table order.
+      const key = [spec.group.toString('hex'), prefixLength, spec.port, spec.vlan, spec.source.toString('hex'), spec.hasSource].join('/');
+      const first = ranges.get(key);
+      if (first !== undefined) {
+        throw new RangeError(`${at}.groupPrefixLength: the rule repeats ${first}'s range, port, VLAN and source (ambiguous match)`);
+      }
+      ranges.set(key, at);
+    }
+    return spec;
   });
+  if (ranges.size > NATIVE_LIMITS.maxRangeRulesPerTable) {
+    throw new RangeError(
+      `${name} must hold at most ${NATIVE_LIMITS.maxRangeRulesPerTable} range rules (NATIVE_LIMITS.maxRangeRulesPerTable), received ${ranges.size}`,
+    );
+  }
+  return normalized;
 }
 
 /** The table context as the native side reads it: own MACs as one Buffer of 6-byte entries. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import { benchHotPath, type RuleSpec } from '../src/index.js';
 import { udpFrame } from '@mcr/netns-lab';
+import { udp6Frame } from './helpers/frames6.js';
 
 describe('benchHotPath', () => {
   it('matches what the rules say and reports a per-packet cost', () => {
@@ -30,6 +31,21 @@ describe('benchHotPath', () => {
     const partial = benchHotPath({ frames, rules, iterations: 1000, partialChecksum: true });
     expect(partial.matched).toBe(2000);
     console.log(`benchHotPath: ${result.nsPerPacket.toFixed(1)} ns per packet, ${partial.nsPerPacket.toFixed(1)} with partial checksums`);
+    // IPv6 exact and range rules through the same path.
+    const rules6: RuleSpec[] = [
+      { id: 'v6', group: 'ff3e::1:2', port: 5001, outputs: [{ ...rules[0]!.outputs[0]!, group: 'ff3e::9:2', sourceAddress: 'fd00::1' }] },
+      {
+        id: 'v6-range',
+        group: 'ff3e::2:0',
+        groupPrefixLength: 112,
+        port: 5001,
+        outputs: [{ ...rules[0]!.outputs[0]!, group: 'ff3e::9:0', groupPrefixLength: 112, sourceAddress: 'fd00::1' }],
+      },
+    ];
+    const frames6 = [udp6Frame({ group: 'ff3e::1:2', payload: Buffer.alloc(1000) }), udp6Frame({ group: 'ff3e::2:9' }), udp6Frame({ group: 'ff3e::3:9' })];
+    const v6 = benchHotPath({ frames: frames6, rules: rules6, iterations: 1000 });
+    expect(v6.matched).toBe(2000);
+    console.log(`benchHotPath IPv6 (exact and /112 range): ${v6.nsPerPacket.toFixed(1)} ns per packet`);
     expect(() => benchHotPath({ frames, rules, iterations: 1, partialChecksum: 1 as unknown as boolean })).toThrow(
       new TypeError('options.partialChecksum must be a boolean, received 1'),
     );

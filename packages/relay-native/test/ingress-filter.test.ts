@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import type { RuleSpec } from '../src/index.js';
 import { ChainBed } from './helpers/chain-bed.js';
+import { udp6Frame } from './helpers/frames6.js';
 import { seededRandom } from './helpers/seeded.js';
 
 /** kMaxExactFilterKeys in src/ingress_filter.hpp. */
@@ -84,4 +85,47 @@ describe('kernel ingress filter (src -> relay, crafted frames)', () => {
 
   it('passes exactly the frames of a small table (exact program, VLANs in metadata)', () => check(12));
   it(`passes every multicast UDP frame above ${MAX_EXACT_KEYS} keys (generic program); userspace matches`, () => check(MAX_EXACT_KEYS + 6));
+
+  it('passes IPv6 multicast UDP and extension headers (plain and tagged) only to tables with IPv6 rules; IPv4 ranges as masked keys', async () => {
+    const v6Rules: RuleSpec[] = [
+      { id: 'v6', group: 'ff3e::1:2', port: 7000, outputs: [] },
+      { id: 'v6-range', group: 'ff3e::2:0', groupPrefixLength: 112, port: 7001, outputs: [] },
+      { id: 'v6-vlan', group: 'ff3e::1:2', port: 7000, vlan: 5, outputs: [] },
+    ];
+    const v4Rules: RuleSpec[] = [
+      { id: 'v4', group: '239.7.0.1', port: 7000, outputs: [] },
+      { id: 'v4-range', group: '239.8.0.0', groupPrefixLength: 16, port: 7000, outputs: [] },
+    ];
+    const at = (group: string, port: number, extra: Parameters<typeof udp6Frame>[0] = {}) => udp6Frame({ sourceMac: bed.mac.src, group, port, ...extra });
+    const icmp = at('ff02::1', 7000);
+    icmp[14 + 6] = 58; // ND / MLD without options: never enters the ring
+    const v6Frames = {
+      matching: [at('ff3e::1:2', 7000), at('ff3e::2:77', 7001), at('ff3e::1:2', 7000, { vlan: 5 }), at('ff3e::1:2', 7000, { extensionHeaders: [{ type: 0 }] })],
+      passedUnmatched: [at('ff3e::1:3', 7000), at('ff02::fb', 5353)], // generic IPv6: userspace sorts them out
+      extension: [at('ff3e::1:2', 7000, { extensionHeaders: [{ type: 43 }] })],
+      fragment: [at('ff3e::1:2', 7000, { extensionHeaders: [{ type: 44 }] })],
+      dropped: [icmp, at('fd00::2', 7000), at('fe80::1', 7000)],
+    };
+    const v4Frames = {
+      matching: [udpFrame({ group: '239.7.0.1', port: 7000 }), udpFrame({ group: '239.8.3.4', port: 7000 }), udpFrame({ group: '239.8.255.255', port: 7000 })],
+      dropped: [udpFrame({ group: '239.9.0.1', port: 7000 }), udpFrame({ group: '239.8.3.4', port: 7001 }), udpFrame({ group: '239.7.0.2', port: 7000 })],
+    };
+    const all = [...Object.values(v6Frames).flat(), ...Object.values(v4Frames).flat()];
+    const run = async (rules: RuleSpec[], expected: { framesSeen: number; matched: number; extensionHeaders: number; fragments: number }) => {
+      const worker = await bed.worker(rules);
+      await bed.inject(all);
+      await worker.waitFor((c) => c.framesSeen >= expected.framesSeen);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // anything still in flight shows up here
+      const c = await worker.waitFor(() => true);
+      expect(c).toMatchObject(expected);
+      await bed.cleanup();
+    };
+    const v6Seen = v6Frames.matching.length + v6Frames.passedUnmatched.length + v6Frames.extension.length + v6Frames.fragment.length;
+    // Both families: IPv4 exact program with a masked range key, IPv6 generic.
+    await run([...v4Rules, ...v6Rules], { framesSeen: v6Seen + 3, matched: 4 + 3, extensionHeaders: 1, fragments: 1 });
+    // IPv4 only: no IPv6 frame enters the ring.
+    await run(v4Rules, { framesSeen: 3, matched: 3, extensionHeaders: 0, fragments: 0 });
+    // IPv6 only: no IPv4 frame enters the ring.
+    await run(v6Rules, { framesSeen: v6Seen, matched: 4, extensionHeaders: 1, fragments: 1 });
+  });
 });

@@ -3,7 +3,7 @@
 import { inNetns, runSender, udpFrame } from '@mcr/netns-lab';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { NATIVE_LIMITS, type OutputSpec } from '../src/index.js';
+import { NATIVE_LIMITS, type OutputSpec, type RuleSpec } from '../src/index.js';
 import { AgentCallError } from './helpers/agent.js';
 import { ChainBed, IN_GROUP, IN_PORT, OUT_PORT } from './helpers/chain-bed.js';
 import { seededRandom } from './helpers/seeded.js';
@@ -166,28 +166,61 @@ describe('data-plane safety (src -> relay -> sink)', () => {
       sourceAddress: pick([ip(), '0.0.0.0', bed.output().sourceAddress]),
       ...(next(2) === 0 ? { ttlMode: pick(['set', 'decrement'] as const) } : {}),
     });
-    const worker = await bed.worker([bed.rule('r', [bed.output()])]);
-    const outcomes = { applied: 0, refused: 0 };
-    for (let round = 0; round < 150; round++) {
-      const rules = Array.from({ length: next(6) }, (_, i) =>
-        bed.rule(`r${next(4)}-${i}`, Array.from({ length: next(4) }, randomOutput), {
-          group: `239.${next(2)}.${next(2)}.${next(2)}`,
-          port: pick([IN_PORT, 1 + next(65535)]),
-          ...(next(3) === 0 ? { vlan: next(4096) } : {}),
-          ...(next(3) === 0 ? { maxPps: 1 + next(NATIVE_LIMITS.maxPps) } : {}),
+    // IPv6 rules and ranges of both families too (no IPv6 address is configured here: every
+    // unicast IPv6 output's bind fails, a NativeError).
+    const hex = () => next(0x10000).toString(16);
+    const ip6 = () => pick([`ff3e::${hex()}:${hex()}`, `fd00::${hex()}`, '::', `fe80::${hex()}`, `ff02::${hex()}`]);
+    const randomOutput6 = (prefix?: number): OutputSpec => ({
+      ...randomOutput(),
+      group: prefix !== undefined && next(2) === 0 ? 'ff3e::9:0' : ip6(),
+      ...(prefix !== undefined && next(2) === 0 ? { group: 'ff3e::9:0', groupPrefixLength: prefix } : {}),
+      sourceAddress: pick([ip6(), '::']),
+    });
+    const randomRule = (i: number): RuleSpec => {
+      const id = `r${next(4)}-${i}`;
+      const common = {
+        port: pick([IN_PORT, 1 + next(65535)]),
+        ...(next(3) === 0 ? { vlan: next(4096) } : {}),
+        ...(next(3) === 0 ? { maxPps: 1 + next(NATIVE_LIMITS.maxPps) } : {}),
+      };
+      const kind = next(4);
+      if (kind === 0) {
+        const prefix = next(2) === 0 ? 112 : undefined;
+        return bed.rule(id, Array.from({ length: next(4) }, () => randomOutput6(prefix)), {
+          ...common,
+          group: prefix === undefined ? `ff3e::1:${next(4)}` : 'ff3e::1:0',
+          ...(prefix === undefined ? {} : { groupPrefixLength: prefix }),
+          ...(next(4) === 0 ? { source: ip6() } : {}),
+        });
+      }
+      const range = kind === 1;
+      return bed.rule(
+        id,
+        Array.from({ length: next(4) }, () => ({ ...randomOutput(), ...(range && next(2) === 0 ? { group: '239.9.0.0', groupPrefixLength: 16 } : {}) })),
+        {
+          ...common,
+          group: range ? '239.1.0.0' : `239.${next(2)}.${next(2)}.${next(2)}`,
+          ...(range ? { groupPrefixLength: 16 } : {}),
           ...(next(4) === 0 ? { source: ip() } : {}),
-        }),
+        },
       );
+    };
+    const worker = await bed.worker([bed.rule('r', [bed.output()])]);
+    const outcomes = { applied: 0, refused: 0, invalid: 0 };
+    for (let round = 0; round < 150; round++) {
+      const rules = Array.from({ length: next(6) }, (_, i) => randomRule(i));
       const ownMacs = Array.from({ length: next(3) }, () => pick([bed.mac.src, bed.mac.relayOut, '02:00:00:00:00:01']));
       const error = await worker.setRules(rules, { ownMacs }).catch((e: unknown) => e);
       if (error === undefined || error === null) outcomes.applied++;
-      else {
+      else if ((error as AgentCallError).detail.name === 'RangeError' && /repeats/.test((error as AgentCallError).detail.message)) {
+        outcomes.invalid++; // two random rules for the same range: validation refuses them
+      } else {
         expect((error as AgentCallError).detail, String(error)).toMatchObject({ isNativeError: true });
         outcomes.refused++;
       }
       if (round % 30 === 0) await bed.inject([udpFrame({ group: IN_GROUP, port: IN_PORT })]);
     }
-    console.log(`setRules on hostile tables: ${outcomes.applied} applied, ${outcomes.refused} refused (NativeError)`);
+    console.log(`setRules on hostile tables: ${outcomes.applied} applied, ${outcomes.refused} refused (NativeError), ${outcomes.invalid} invalid`);
     expect(outcomes.applied).toBeGreaterThan(0);
     expect(outcomes.refused).toBeGreaterThan(0);
     await worker.agent.call('worker.checkHealth', { id: 'w' });

@@ -99,4 +99,82 @@ describe('argument validation', () => {
       socket.close();
     }
   });
+
+  describe('families and group ranges', () => {
+    const output6 = { ...output, group: 'ff3e::9:2', sourceAddress: 'fd00:0:0:2::1' };
+    const rule6: RuleSpec = { id: 'r6', group: 'ff3e::1:2', port: 5001, outputs: [output6] };
+    const rules = (list: unknown) => normalizeRules('rules', list);
+
+    it('accepts IPv6 rules and hands native code 16-byte addresses', () => {
+      const [r] = rules([{ ...rule6, source: 'FD00:0:0:1::1' }]);
+      expect(r).toMatchObject({ prefixLength: 128, hasSource: true });
+      expect(r!.group).toEqual(Buffer.from('ff3e0000000000000000000000010002', 'hex'));
+      expect(r!.source).toEqual(Buffer.from('fd000000000000010000000000000001', 'hex'));
+      expect(r!.outputs[0]).toMatchObject({ multicast: true, mapsRange: false });
+      expect(r!.outputs[0]!.sourceAddress).toHaveLength(16);
+      const unicast = rules([{ ...rule6, outputs: [{ ...output6, group: 'fd00:0:0:2::2' }] }])[0]!.outputs[0]!;
+      expect(unicast.multicast).toBe(false);
+    });
+
+    it('refuses mixed families, naming the field', () => {
+      expect(() => rules([{ ...rule6, outputs: [{ ...output6, group: '239.9.9.1' }] }])).toThrow(
+        new RangeError(`rules[0].outputs[0].group must be an IPv6 address like the rule's group, received "239.9.9.1"`),
+      );
+      expect(() => rules([{ ...rule6, outputs: [{ ...output6, sourceAddress: '10.0.0.1' }] }])).toThrow(/rules\[0\]\.outputs\[0\]\.sourceAddress must be an IPv6 address/);
+      expect(() => rules([{ ...rule6, source: '10.1.0.1' }])).toThrow(/rules\[0\]\.source must be an IPv6 address/);
+      expect(() => rules([{ ...rule, outputs: [output6] }])).toThrow(/rules\[0\]\.outputs\[0\]\.group must be an IPv4 address/);
+      expect(() => rules([{ ...rule6, group: 'fd00::1' }])).toThrow(/rules\[0\]\.group must be a multicast address in ff00::\/8/);
+      expect(() => rules([{ ...rule6, group: '::ffff:239.1.1.1' }])).toThrow(/rules\[0\]\.group must be a multicast address in ff00::\/8/);
+      expect(() => rules([{ ...rule6, group: 'ff02::1%eth0' }])).toThrow(/rules\[0\]\.group must be a dotted-quad IPv4 or an IPv6 address \(no zone index\)/);
+    });
+
+    it('checks range prefixes: family bounds, host bits, offset-mapped outputs', () => {
+      const range4 = { ...rule, group: '239.1.0.0', groupPrefixLength: 24 };
+      expect(rules([range4])[0]!.prefixLength).toBe(24);
+      expect(rules([{ ...range4, outputs: [{ ...output, group: '239.9.0.0', groupPrefixLength: 24 }] }])[0]!.outputs[0]!.mapsRange).toBe(true);
+      expect(() => rules([{ ...range4, groupPrefixLength: 7 }])).toThrow(new RangeError('rules[0].groupPrefixLength must be an integer in 8..32, received 7'));
+      expect(() => rules([{ ...range4, group: '239.1.0.1' }])).toThrow(
+        new RangeError('rules[0].group must be the base of its /24 range (host bits 0), received "239.1.0.1"'),
+      );
+      expect(() => rules([{ ...rule6, groupPrefixLength: 15 }])).toThrow(/rules\[0\]\.groupPrefixLength must be an integer in 16\.\.128/);
+      expect(() => rules([{ ...rule6, groupPrefixLength: 120 }])).toThrow(/rules\[0\]\.group must be the base of its \/120 range/);
+      const range6 = { ...rule6, group: 'ff3e::1:0', groupPrefixLength: 112 };
+      expect(rules([{ ...range6, outputs: [{ ...output6, group: 'ff3e::9:0', groupPrefixLength: 112 }] }])[0]!.outputs[0]!.mapsRange).toBe(true);
+      expect(() => rules([{ ...range6, outputs: [{ ...output6, group: 'ff3e::9:0', groupPrefixLength: 120 }] }])).toThrow(
+        new RangeError(`rules[0].outputs[0].groupPrefixLength must equal the rule's groupPrefixLength 112 (offset mapping), received 120`),
+      );
+      expect(() => rules([{ ...range6, outputs: [{ ...output6, group: 'ff3e::9:5', groupPrefixLength: 112 }] }])).toThrow(
+        /rules\[0\]\.outputs\[0\]\.group must be the base of its \/112 range/,
+      );
+      expect(() => rules([{ ...range6, outputs: [{ ...output6, group: 'fd00::', groupPrefixLength: 112 }] }])).toThrow(
+        /rules\[0\]\.outputs\[0\]\.groupPrefixLength needs a multicast group/,
+      );
+      expect(() => rules([{ ...rule6, outputs: [{ ...output6, groupPrefixLength: 128 }] }])).toThrow(
+        /rules\[0\]\.outputs\[0\]\.groupPrefixLength is allowed only on a range rule's output/,
+      );
+      const single = rules([{ ...rule6, groupPrefixLength: 128, outputs: [{ ...output6, groupPrefixLength: 128 }] }])[0]!;
+      expect(single).toMatchObject({ prefixLength: 128 });
+      expect(single.outputs[0]!.mapsRange).toBe(false);
+      expect(() => rules([range4, { ...range4, id: 'again' }])).toThrow(/rules\[1\]\.groupPrefixLength: the rule repeats rules\[0\]'s range/);
+      expect(rules([range4, { ...range4, id: 'ssm', source: '10.1.0.1' }])).toHaveLength(2);
+    });
+
+    it('holds range rules to NATIVE_LIMITS.maxRangeRulesPerTable', () => {
+      const ranges = (n: number) => Array.from({ length: n }, (_, i) => ({ ...rule, id: `r${i}`, group: `239.${i >> 8}.${i & 0xff}.0`, groupPrefixLength: 24, outputs: [] }));
+      expect(rules(ranges(NATIVE_LIMITS.maxRangeRulesPerTable))).toHaveLength(256);
+      expect(() => rules(ranges(NATIVE_LIMITS.maxRangeRulesPerTable + 1))).toThrow(
+        new RangeError('rules must hold at most 256 range rules (NATIVE_LIMITS.maxRangeRulesPerTable), received 257'),
+      );
+    });
+
+    it('checks membership families and sources', () => {
+      const socket = new MembershipSocket();
+      try {
+        expect(() => socket.join(1, 'fd00::1')).toThrow(/group must be a multicast address in ff00::\/8/);
+        expect(() => socket.join(1, 'ff3e::1', 'eth0', '10.0.0.1')).toThrow(/source must be an IPv6 address like group/);
+      } finally {
+        socket.close();
+      }
+    });
+  });
 });

@@ -1,6 +1,6 @@
 import { ConfigError } from './config/config-error.js';
 import { ControlClientError } from './control/control-client.js';
-import { UsageError } from './cli/args.js';
+import { reportUsageError, UsageError } from '@mcr/cli-kit';
 import { HELP, VERSION } from './cli/help.js';
 import { runCommand } from './cli/run-command.js';
 import { validateCommand } from './cli/validate-command.js';
@@ -39,10 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await run(rest);
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`mcr ${command}: ${err.message}\nRun 'mcr ${command} --help' for usage.\n`);
-      return 2;
-    }
+    if (err instanceof UsageError) return reportUsageError(err, `mcr ${command}`, `Run 'mcr ${command} --help' for usage.`);
     if (err instanceof ConfigError) {
       process.stderr.write(`mcr ${command}: invalid configuration:\n${err.issues.map((i) => `  ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n')}\n`);
       return 2;

@@ -1,5 +1,6 @@
 export { ConfigError, type ConfigIssue } from './config/config-error.js';
-export { parseConfig } from './config/config-schema.js';
+export { parseConfig, type RelayConfigFile } from './config/config-schema.js';
+export { configJsonSchema } from './config/json-schema.js';
 export { loadConfig } from './config/load-config.js';
 export { parseRule } from './config/rule-schema.js';
 export * from './config/types.js';

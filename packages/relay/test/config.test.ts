@@ -6,6 +6,7 @@ import { parseConfig } from '../src/config/config-schema.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { NATIVE_LIMITS } from '../src/config/limits.js';
 import { WORKER_DEFAULTS } from '@mcr/relay-native';
+import { DEFAULTS } from '../src/config/types.js';
 import { interfaceExists, isEthernetInterface } from '../src/net/interfaces.js';
 import { tempDir } from './temp-dirs.js';
 
@@ -76,6 +77,7 @@ describe.skipIf(ether === undefined)('config', () => {
     expect(issues).toContain('fanout.mode: must be one of hash | cpu | lb | off, got "round-robin"');
     expect(issues).toContain('rules[3].outputs[0].port: must be 1..65535, got 70000');
     expect(issuesOf({ dataPlane: { coalesceMicros: 5000 } })).toContain('dataPlane.coalesceMicros: must be 0..1000, got 5000');
+    expect(issuesOf({ dataPlane: { latencyBudgetMicros: NATIVE_LIMITS.maxLatencyBudgetMicros + 1 } })).toEqual([`dataPlane.latencyBudgetMicros: must be 0..${NATIVE_LIMITS.maxLatencyBudgetMicros}, got ${NATIVE_LIMITS.maxLatencyBudgetMicros + 1}`]);
   });
 
   it('rejects an unknown interface, a unicast input group, a duplicate input and a loop', () => {
@@ -96,6 +98,7 @@ describe.skipIf(ether === undefined)('config', () => {
     expect(c.testOnly).toEqual({ disableLoopGuard: false, injectedWorkNanos: 0 });
     expect(c.rules[0]).toMatchObject({ maxPps: 1000, input: { vlan: 10 } });
     expect(c.rules[0]!.outputs.map((o) => o.ttlMode)).toEqual(['set', 'decrement']);
+    expect(parseConfig({ dataPlane: { latencyBudgetMicros: 0 } }, options).dataPlane.latencyBudgetMicros).toBe(0);
     expect(parseConfig({ testOnly: { disableLoopGuard: true, injectedWorkNanos: 500 } }, options).testOnly).toEqual({ disableLoopGuard: true, injectedWorkNanos: 500 });
   });
 
@@ -117,10 +120,19 @@ describe.skipIf(ether === undefined)('config', () => {
     expect(issuesOf({ rules: [rule({ input: { interface: 'lo', group: '239.1.1.1', port: 1, vlan: 4096 } })] })).toContain('rules[0].input.vlan: must be 0..4095, got 4096');
   });
 
+  it('ignores the $schema key editors use, and nothing else unknown', () => {
+    expect(parseConfig({ $schema: './node_modules/@mcr/relay/schema/mcr-config.schema.json', rules: [rule()] }, options).rules).toHaveLength(1);
+    expect(parseConfig({ $schema: 'x' }, options)).not.toHaveProperty('$schema');
+    expect(issuesOf({ schema: 'x' })[0]).toMatch(/^schema: unknown field \(expected one of: workers, /);
+  });
+
   it('refuses a control socket mode that lets others in', () => {
     expect(parseConfig({ control: { mode: '0660' } }, options).control.mode).toBe(0o660);
     expect(issuesOf({ control: { mode: '0666' } })).toEqual(['control.mode: must not give others access (no bits in 0007), got "0666"']);
     expect(issuesOf({ control: { mode: 0o601 } })).toEqual(['control.mode: must not give others access (no bits in 0007), got "0601"']);
+    expect(issuesOf({ control: { mode: 'rw-rw----' } })).toEqual(['control.mode: must be a file mode such as "0600", got "rw-rw----"']);
+    expect(issuesOf({ control: { mode: true } })).toEqual(['control.mode: must be a file mode such as "0600", got true']);
+    expect(parseConfig({}, options).control).toEqual({ socket: '/run/mcr/control.sock', mode: 0o600, idleTimeout: 10, maxClients: 128 });
   });
 
   it('reads JSON5 and reports syntax errors with the file name', () => {
@@ -128,6 +140,9 @@ describe.skipIf(ether === undefined)('config', () => {
     const good = join(dir, 'good.json5');
     writeFileSync(good, `{ workers: 2, // comment\n rules: [ { input: { interface: "lo", group: "239.1.1.1", port: 5001 }, outputs: [ { interface: "${ether}", group: "239.9.9.1", port: 6001 } ] } ] }`);
     expect(loadConfig(good, options).workers).toBe(2);
+    const withSchema = join(dir, 'with-schema.json5');
+    writeFileSync(withSchema, `{ "$schema": "../node_modules/@mcr/relay/schema/mcr-config.schema.json", workers: 3 }`);
+    expect(loadConfig(withSchema, options).workers).toBe(3);
     const bad = join(dir, 'bad.json5');
     writeFileSync(bad, '{ workers: ');
     expect(() => loadConfig(bad, options)).toThrow(/bad\.json5 is not valid JSON5/);

@@ -4,7 +4,7 @@ import { renderFirstPacket, renderGroupCapacity } from './rfc3918.js';
 import { renderLatencyMarkdown } from '../latency/report.js';
 import { deliveredVsOffered, sweep, type Series } from './series.js';
 import { lineChartSvg } from './svg.js';
-import { COLUMNS, markdownTable, ratioLines, sweepRows, tableRow } from './table.js';
+import { COLUMNS, familyTitle, markdownTable, pointTitle, ratioLines, sweepRows, tableRow } from './table.js';
 
 export interface Chart {
   file: string;
@@ -36,9 +36,9 @@ export function charts(result: BenchResult, stem: string): Chart[] {
   return out;
 }
 
-function pointSection(p: RunPoint, floorPps: number): string {
+function pointSection(p: RunPoint, floorPps: number, family?: string): string {
   const rows = p.relays.map((r) => tableRow(r, floorPps));
-  let s = `### ${p.label}\n\n${markdownTable(COLUMNS, rows)}\n`;
+  let s = `### ${pointTitle(p, family)}\n\n${markdownTable(COLUMNS, rows)}\n`;
   const ratios = ratioLines(p);
   if (ratios.length) s += ratios.map((r) => `- ${r}`).join('\n') + '\n\n';
   const trialRows = p.relays.flatMap((r) =>
@@ -62,11 +62,12 @@ export function renderMarkdown(result: BenchResult, stem: string): { text: strin
   const e = result.environment;
   const s = result.settings;
   const cs = charts(result, stem);
-  let md = `# Bench run: ${result.target} (${result.startedAt})\n\n`;
+  const fam = familyTitle(s.family);
+  let md = `# Bench run: ${result.target}${fam ? `, ${fam}` : ''} (${result.startedAt})\n\n`;
   md += `Machine: ${e.hostname}, ${e.cpuModel} x ${e.cpuCount}, kernel ${e.kernel}, Node ${e.node}, `;
   md += `commit ${e.gitCommit ?? 'unknown'}${e.gitDirty ? ' (dirty)' : ''}. Duration ${result.durationSec.toFixed(0)} s.\n\n`;
   if (result.points.length > 0) {
-  md += `Settings: streams ${s.streams}, workers ${s.workers}, payload ${s.size} B, trials ${s.trialSeconds} s`;
+  md += `Settings: ${fam ? 'IPv6 streams (ff3e::1:<n> -> ff3e::9:<n>, fd00:: addresses), ' : ''}streams ${s.streams}, workers ${s.workers}, payload ${s.size} B, trials ${s.trialSeconds} s`;
   md += `${s.prime ? ' after priming (RFC 3918)' : ''}, relays ${s.relays.join(', ')}, PDR loss <= ${s.maxLossPct} %, `;
   md += `rungs ${s.rungs} between ${s.floorPps} and ${s.ceilingPps} pps${s.long ? ' (long mode, RFC 2544 trial length)' : ''}.\n\n`;
   md += 'NDR: highest rate with zero loss and no duplicate; PDR: highest with loss within the threshold and no duplicate. ';
@@ -78,7 +79,7 @@ export function renderMarkdown(result: BenchResult, stem: string): { text: strin
     const { header, rows } = sweepRows(result.points);
     md += `## Sweep\n\n${markdownTable(header, rows)}\n`;
   }
-  if (result.points.length) md += '## Results\n\n' + result.points.map((p) => pointSection(p, s.floorPps)).join('');
+  if (result.points.length) md += '## Results\n\n' + result.points.map((p) => pointSection(p, s.floorPps, s.family)).join('');
   if (result.soak) {
     const k = result.soak;
     md += `## Soak: ${k.passed ? 'PASS' : 'FAIL'}\n\n${k.durationSec} s at ${k.ratePps} pps (${k.rateSource}), a rule added or removed every second.\n\n`;

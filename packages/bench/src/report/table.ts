@@ -60,10 +60,16 @@ export function ratioLines(point: RunPoint): string[] {
   return point.ratios.map((r) => `${r.name} ${r.metric.toUpperCase()}: ${describeRatio(r)}`);
 }
 
-export function renderPointText(point: RunPoint, floorPps?: number): string {
+/** The family as a table title says it: nothing for IPv4 (every result before --family), `IPv6` otherwise. */
+export const familyTitle = (family: string | undefined): string => (family === 'ipv6' ? 'IPv6' : '');
+
+/** A point's table title: its label, then the family when it is IPv6 (`streams=10, IPv6`). */
+export const pointTitle = (point: RunPoint, family?: string): string => [point.label, familyTitle(family)].filter(Boolean).join(', ');
+
+export function renderPointText(point: RunPoint, floorPps?: number, family?: string): string {
   const rows = point.relays.map((r) => tableRow(r, floorPps));
   const ratios = ratioLines(point);
-  return `${point.label}\n${textTable(COLUMNS, rows)}${ratios.length ? ratios.join('   ') + '\n' : ''}`;
+  return `${pointTitle(point, family)}\n${textTable(COLUMNS, rows)}${ratios.length ? ratios.join('   ') + '\n' : ''}`;
 }
 
 /** Sweep summary: one row per point, the PDR of each relay. */

@@ -17,6 +17,7 @@ export function pointSpecs(s: Settings): PointSpec[] {
   const base = (relay: RelayName, streams: number): BedOptions => ({
     relay,
     streams,
+    ...(s.family === 'ipv6' ? { family: s.family } : {}), // IPv4 is the bed's default
     ...(relay === 'mcr' ? { workers: s.workers } : {}),
   });
   switch (s.target) {

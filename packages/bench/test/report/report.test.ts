@@ -17,6 +17,18 @@ describe('report', () => {
     expect(text).toMatch(/mcr\/kernel PDR: 0\.\d\dx/);
   });
 
+  it('titles an IPv6 run\'s tables IPv6, and an IPv4 run\'s as before', async () => {
+    const p = await point(NORMAL);
+    expect(renderPointText(p, 5_000, 'ipv6').split('\n')[0]).toBe(`${p.label}, IPv6`);
+    expect(renderPointText(p, 5_000, 'ipv4').split('\n')[0]).toBe(p.label);
+    const r = result([p]);
+    r.settings.family = 'ipv6';
+    const md = renderMarkdown(r, 'stem').text;
+    expect(md).toContain('# Bench run: multi-stream, IPv6 (');
+    expect(md).toContain(`### ${p.label}, IPv6`);
+    expect(md).toContain('Settings: IPv6 streams');
+  });
+
   it('marks sender-bound figures', async () => {
     const text = renderPointText(await point({ mcr: { ndr: 1e7, pdr: 2e7, senderMax: 300_000 } }));
     expect(text).toContain('>= 300.0 kpps (sender-bound)');

@@ -2,8 +2,8 @@
 // trials (docs/architecture.md, "netns-lab: test beds and trials"). A trial primes the path, starts
 // mcr-recv in every sink, reads the relay's CPU, runs mcr-send from every source, waits for the
 // receivers to go idle and folds the reports into one TrialResult.
-import { KernelRelay, McrRelay, SocatRelay, machineBusySeconds, type McrDataPlane, type McrTestOnly, type RelayName, type RelayUnderTest, type StreamSpec } from '../relays/index.js';
-import { awaitSnooping, build, uniquePrefix, up, type Lab, type TopologyKind } from '../topology/index.js';
+import { KernelRelay, McrRelay, RELAY_NAMES, SocatRelay, machineBusySeconds, type McrDataPlane, type McrTestOnly, type RelayName, type RelayUnderTest, type StreamSpec } from '../relays/index.js';
+import { awaitSnooping, build, checkFamily, uniquePrefix, up, type AddressFamily, type Lab, type TopologyKind } from '../topology/index.js';
 import { runSender, startReceiver, type ReceiverResult, type SenderResult, type StreamCounts, type StreamReport, type StreamTarget } from '../traffic/index.js';
 import { McrControl } from './mcr-control.js';
 import { MAX_STREAMS, planStreams } from './streams.js';
@@ -16,11 +16,16 @@ export interface BedOptions {
   topology?: TopologyKind;
   /** Groups 239.1.<n/250>.<n%250+1>, ports 5001+n; outputs 239.9.x.y, 6001+n (kernel: the inputs). */
   streams: number;
+  /** 'ipv4' (default) or 'ipv6': ff3e::1:<n+1> -> ff3e::9:<n+1> (bed/streams.ts), the lab's fd00:: addresses. */
+  family?: AddressFamily;
   /** mcr only (default 1). */
   workers?: number;
   /** mcr only (default 'hash'). */
   fanoutMode?: 'hash' | 'cpu' | 'lb' | 'off';
-  /** mcr only (default true). */
+  /**
+   * Whether the relay joins its input groups (IGMP / MLD): mcr default true, socat default true,
+   * kernel default only behind the switch. false: the negative control (nothing passes a snooping bridge).
+   */
   igmpJoin?: boolean;
   /** mcr only: the mcr CLI to run (bin/mcr.js of another build); default $MCR_BIN, else the workspace's. */
   mcrBin?: string;
@@ -71,6 +76,8 @@ export interface BedStreamReport extends StreamReport {
 /** The receivers' counts summed over streams and sinks (StreamCounts), plus what the trial adds. */
 export interface TrialResult extends Omit<StreamCounts, 'latencyUs'> {
   relay: RelayName;
+  /** IP version of the bed's streams. */
+  family: AddressFamily;
   streams: number;
   size: number;
   offeredPps: number;
@@ -134,7 +141,7 @@ export async function closeAllBeds(): Promise<void> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const RELAYS: readonly RelayName[] = ['mcr', 'socat', 'kernel'];
+const RELAYS: readonly RelayName[] = RELAY_NAMES;
 const SENDER_TTL = 8; // above 1: the kernel relay decrements it
 
 function intIn(name: string, v: unknown, min: number, max: number): void {
@@ -148,7 +155,7 @@ export function normaliseBedOptions(o: BedOptions): BedOptions {
   if (!RELAYS.includes(o.relay)) throw new TypeError(`option "relay" must be one of ${RELAYS.join(', ')}, received ${JSON.stringify(o.relay)}`);
   const topology = o.topology ?? 'chain';
   intIn('streams', o.streams, 1, MAX_STREAMS);
-  const n: BedOptions = { ...o, topology };
+  const n: BedOptions = { ...o, topology, family: checkFamily('family', o.family ?? 'ipv4') };
   if (o.relay === 'mcr') {
     n.workers = o.workers ?? 1;
     intIn('workers', n.workers, 1, 64);
@@ -156,7 +163,7 @@ export function normaliseBedOptions(o: BedOptions): BedOptions {
     if (!['hash', 'cpu', 'lb', 'off'].includes(n.fanoutMode)) throw new TypeError(`option "fanoutMode" must be hash|cpu|lb|off, received ${JSON.stringify(o.fanoutMode)}`);
     n.igmpJoin = o.igmpJoin ?? true;
   } else {
-    for (const k of ['workers', 'fanoutMode', 'igmpJoin', 'mcrBin', 'mcrTestOnly', 'mcrDataPlane'] as const) {
+    for (const k of ['workers', 'fanoutMode', 'mcrBin', 'mcrTestOnly', 'mcrDataPlane'] as const) {
       if (o[k] !== undefined) throw new TypeError(`option "${k}" applies to relay mcr only (relay is ${o.relay})`);
     }
   }
@@ -187,7 +194,7 @@ export async function openBed(options: BedOptions): Promise<Bed> {
     ...(o.outputs !== undefined ? { outputs: o.outputs } : {}),
     ...(o.sources !== undefined ? { sources: o.sources } : {}),
   });
-  const streams = planStreams(o.streams, { relay: o.relay, socatSharedPort: o.socatSharedPort ?? false, sources: o.sources ?? 1 });
+  const streams = planStreams(o.streams, { relay: o.relay, family: o.family!, socatSharedPort: o.socatSharedPort ?? false, sources: o.sources ?? 1 });
   const lab = await up(topo); // tears down what it created if it fails
   history.push(prefix);
   const relay = makeRelay(o);
@@ -196,11 +203,12 @@ export async function openBed(options: BedOptions): Promise<Bed> {
   opening.add(teardown);
   try {
     if (topo.kind === 'switch') {
-      o.onProgress?.(`${prefix}: waiting for the bridge's IGMP snooping (about 10 s)`);
-      const ms = await awaitSnooping(lab, { timeoutMs: o.snoopingTimeoutMs ?? 30_000 });
+      o.onProgress?.(`${prefix}: waiting for the bridge's ${o.family === 'ipv6' ? 'MLD' : 'IGMP'} snooping (about 10 s)`);
+      const ms = await awaitSnooping(lab, { family: o.family!, timeoutMs: o.snoopingTimeoutMs ?? 30_000 });
       o.onProgress?.(`${prefix}: snooping ready after ${ms} ms`);
     }
     await relay.start(lab, streams, {
+      family: o.family!,
       ...(o.workers !== undefined ? { workers: o.workers } : {}),
       ...(o.fanoutMode !== undefined ? { fanoutMode: o.fanoutMode } : {}),
       ...(o.igmpJoin !== undefined ? { igmpJoin: o.igmpJoin } : {}),
@@ -386,6 +394,7 @@ async function runTrial(bed: Bed, trial: TrialOptions): Promise<TrialResult> {
   const machineCpuSeconds = Math.max(0, machine1 - machine0);
   return {
     relay: bed.options.relay,
+    family: bed.options.family ?? 'ipv4',
     streams: nStreams,
     size: t.size,
     offeredPps,

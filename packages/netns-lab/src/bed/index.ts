@@ -13,5 +13,5 @@ export {
   type RelayName,
 } from './bed.js';
 export { planStreams, inputGroup, outputGroup, inputPort, outputPort, MAX_STREAMS, type PlanOptions } from './streams.js';
-export { McrControl, type McrStats } from './mcr-control.js';
+export { McrControl, mcrEndpoint, type McrStats } from './mcr-control.js';
 export { joinedGroups, rxPackets } from './procfs.js';

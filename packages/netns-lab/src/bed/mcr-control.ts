@@ -1,5 +1,6 @@
 // Talking to a running mcr through its CLI and control socket (the lab never imports the relay):
 //   node <@mcr/relay>/bin/mcr.js stats|list|add|remove ... --control SOCK --json
+import { isIPv6 } from 'node:net';
 import { inNetns } from '../netns/index.js';
 import type { McrRelay } from '../relays/index.js';
 
@@ -10,6 +11,11 @@ export interface McrStats {
   workers: { interface: string; index: number; pid: number | null; alive: boolean; restarts: number; forwarded: number; matched: number; framesSeen: number; noMatch: number }[];
   totals: { forwarded: number; matched: number; framesSeen: number; noMatch: number; workers: number; workersAlive: number; workerRestarts: number };
   igmp: { memberships: { interface: string; group: string }[] } & Record<string, unknown>;
+}
+
+/** `IFACE:GROUP:PORT[:TTL]` as the mcr CLI takes endpoints, an IPv6 group in brackets (`in0:[ff3e::1:1]:5001`). */
+export function mcrEndpoint(ifname: string, group: string, port: number, ttl?: number): string {
+  return `${ifname}:${isIPv6(group) ? `[${group}]` : group}:${port}${ttl === undefined ? '' : `:${ttl}`}`;
 }
 
 export class McrControl {

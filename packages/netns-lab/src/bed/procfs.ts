@@ -1,9 +1,14 @@
 // Readers for the relay namespace's kernel state: the groups joined on an interface
-// (/proc/net/igmp, parsed by netns/igmp.ts) and an interface's receive counter.
-import { igmpMemberships, run } from '../netns/index.js';
+// (/proc/net/igmp and /proc/net/igmp6, parsed by netns/igmp.ts) and an interface's receive counter.
+import { igmpMemberships, mldMemberships, run } from '../netns/index.js';
+import type { AddressFamily } from '../topology/index.js';
 
-/** Groups joined on `ifname` in namespace `ns`, without the link-local 224.0.0.x ones. */
-export async function joinedGroups(ns: string, ifname: string): Promise<string[]> {
+/**
+ * Groups joined on `ifname` in namespace `ns`: IPv4 without the link-local 224.0.0.x ones, IPv6
+ * without the link- and interface-local scopes (canonical text).
+ */
+export async function joinedGroups(ns: string, ifname: string, family: AddressFamily = 'ipv4'): Promise<string[]> {
+  if (family === 'ipv6') return (await mldMemberships(ns)).get(ifname) ?? [];
   return ((await igmpMemberships(ns)).get(ifname) ?? []).filter((g) => !g.startsWith('224.0.0.'));
 }
 

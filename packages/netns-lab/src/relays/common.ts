@@ -1,7 +1,8 @@
 // Helpers shared by the relay adapters: resolving streams against the lab, spawning a child in a
 // namespace and stopping it. CPU accounting lives in cpu.ts.
+import { isIP } from 'node:net';
 import { execa, type ResultPromise } from 'execa';
-import type { Lab, RelayRole } from '../topology/index.js';
+import { endpointIp, type AddressFamily, type Lab, type RelayRole } from '../topology/index.js';
 import type { RelayStartOptions, ResolvedStream, StreamSpec } from './types.js';
 
 export function relayRole(lab: Lab, opts: RelayStartOptions = {}): RelayRole {
@@ -11,8 +12,27 @@ export function relayRole(lab: Lab, opts: RelayStartOptions = {}): RelayRole {
   return role;
 }
 
-export function resolveStreams(role: RelayRole, streams: StreamSpec[]): ResolvedStream[] {
+const familyOf = (address: string): AddressFamily | undefined => ({ 4: 'ipv4', 6: 'ipv6' } as const)[isIP(address) as 4 | 6];
+
+/**
+ * The one family of `streams`: `expected` when given, else the first stream's. Every input and
+ * output group must be of it (a relay forwards within one family); the message names the field.
+ */
+export function streamsFamily(streams: StreamSpec[], expected?: AddressFamily): AddressFamily {
   if (streams.length === 0) throw new RangeError('streams must not be empty');
+  const family = expected ?? familyOf(streams[0]!.group);
+  streams.forEach((s, i) => {
+    for (const field of ['group', 'outGroup'] as const) {
+      if (familyOf(s[field]) !== family) {
+        throw new RangeError(`streams[${i}].${field} must be an ${family ?? 'IPv4 or IPv6'} address${expected ? ' (option "family")' : ' (the family of streams[0].group)'}, received ${JSON.stringify(s[field])}`);
+      }
+    }
+  });
+  return family!;
+}
+
+export function resolveStreams(role: RelayRole, streams: StreamSpec[], expected?: AddressFamily): ResolvedStream[] {
+  const family = streamsFamily(streams, expected);
   return streams.map((s, i) => {
     const input = role.inputs[s.input ?? 0];
     if (!input) throw new RangeError(`streams[${i}].input must index the relay's inputs (0..${role.inputs.length - 1}), received ${s.input}`);
@@ -20,9 +40,9 @@ export function resolveStreams(role: RelayRole, streams: StreamSpec[]): Resolved
     const outs = outIdx.map((k) => {
       const o = role.outputs[k];
       if (!o) throw new RangeError(`streams[${i}].outputs must index the relay's outputs (0..${role.outputs.length - 1}), received ${k}`);
-      return { ifname: o.ifname, ip: o.ip };
+      return { ifname: o.ifname, ip: endpointIp(o, family) };
     });
-    return { ...s, inIfname: input.ifname, outs };
+    return { ...s, family, inIfname: input.ifname, outs };
   });
 }
 

@@ -1,8 +1,9 @@
 export type { RelayUnderTest, RelayName, RelayStartOptions, McrDataPlane, McrTestOnly, StreamSpec, ResolvedStream } from './types.js';
+export { RELAY_NAMES } from './types.js';
 export { SocatRelay, socatArgs, type SocatRelayOptions } from './socat.js';
-export { KernelRelay, smcrouteConf } from './kernel.js';
+export { KernelRelay, smcrouteConf, type SmcrouteConfOptions } from './kernel.js';
 export { McrRelay, mcrConfig, mcrBin, mcrUnavailableReason, MCR_BIN_ENV, type McrConfig, type McrRelayOptions } from './mcr.js';
-export { resolveStreams } from './common.js';
+export { resolveStreams, streamsFamily } from './common.js';
 export { CpuMeter, busyTicks, clockTicksPerSecond, machineBusySeconds } from './cpu.js';
 import { KernelRelay } from './kernel.js';
 import { McrRelay } from './mcr.js';

@@ -10,22 +10,36 @@
 // USER:GROUP in this version, not the pid file. The pid file is written once the routes are
 // installed ("Ready, waiting for client request"): the readiness signal.
 //
+// IPv6 uses the same file (smcroute installs MIFs and MFC6 entries; checked here with v2.5.6):
+//          mroute from in0 group ff3e::1:1 to out0
+// and needs a kernel with IPv6 multicast routing (/proc/net/ip6_mr_vif); smcrouted sets
+// net.ipv6.conf.all.mc_forwarding itself. IPv6 forwarding decrements the hop limit like the TTL.
+//
+// Behind a snooping bridge (the `switch` topology) a group reaches the relay only while it is
+// joined there: `mgroup from in0 group G` lines make smcrouted join (IGMP / MLD report).
+//
 // Limits, by nature of kernel forwarding: it cannot rewrite group or port, so streams must have
 // outGroup == group and outPort == port; it needs ip_forward=1 (the topology sets it) and senders
 // must use a TTL > 1 (it decrements TTL, and the route's threshold is 1). The routes are (*,G):
 // the first packets of a source go up to smcrouted, which installs (S,G); prime the path before
 // counting. Its forwarding runs in the sender's softirq, so no process accounts for it: cpuSeconds() is null.
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lab } from '../topology/index.js';
 import { relayRole, resolveStreams, spawnInNetns, stopChild, type Child } from './common.js';
 import type { RelayStartOptions, RelayUnderTest, ResolvedStream, StreamSpec } from './types.js';
 
+export interface SmcrouteConfOptions {
+  /** Add `mgroup from IN group G` lines: smcrouted joins the input groups (default false). */
+  join?: boolean;
+}
+
 /** smcroute.conf text for the streams. Pure. */
-export function smcrouteConf(streams: ResolvedStream[]): string {
+export function smcrouteConf(streams: ResolvedStream[], opts: SmcrouteConfOptions = {}): string {
   const ifaces = new Set<string>();
   const lines: string[] = [];
+  const joins: string[] = [];
   for (const s of streams) {
     if (s.outGroup !== s.group || s.outPort !== s.port) {
       throw new RangeError(
@@ -35,9 +49,10 @@ export function smcrouteConf(streams: ResolvedStream[]): string {
     ifaces.add(s.inIfname);
     for (const o of s.outs) ifaces.add(o.ifname);
     lines.push(`mroute from ${s.inIfname} group ${s.group} to ${s.outs.map((o) => o.ifname).join(' ')}`);
+    if (opts.join) joins.push(`mgroup from ${s.inIfname} group ${s.group}`);
   }
-  // Several streams on one group (different ports) need a single route.
-  return [...[...ifaces].map((i) => `phyint ${i} enable`), ...new Set(lines)].join('\n') + '\n';
+  // Several streams on one group (different ports) need a single route (and join).
+  return [...[...ifaces].map((i) => `phyint ${i} enable`), ...new Set(joins), ...new Set(lines)].join('\n') + '\n';
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -51,7 +66,11 @@ export class KernelRelay implements RelayUnderTest {
   async start(lab: Lab, streams: StreamSpec[], opts: RelayStartOptions = {}): Promise<void> {
     if (this.child) throw new Error('kernel relay: already started');
     const role = relayRole(lab, opts);
-    const conf = smcrouteConf(resolveStreams(role, streams));
+    const resolved = resolveStreams(role, streams, opts.family);
+    if (resolved[0]!.family === 'ipv6' && !(await access('/proc/net/ip6_mr_vif').then(() => true, () => false))) {
+      throw new Error('kernel relay: this kernel has no IPv6 multicast routing (/proc/net/ip6_mr_vif missing: CONFIG_IPV6_MROUTE)');
+    }
+    const conf = smcrouteConf(resolved, { join: opts.igmpJoin ?? lab.topo.switch !== undefined });
     this.dir = await mkdtemp(join(tmpdir(), 'mcr-lab-smcroute-'));
     const confFile = join(this.dir, 'smcroute.conf');
     const pidFile = join(this.dir, 'smcroute.pid');

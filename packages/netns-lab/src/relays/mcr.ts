@@ -30,7 +30,11 @@ export interface McrConfig {
   dataPlane?: McrDataPlane;
 }
 
-/** mcr's config for the streams. Pure. Rule ids are `s0`, `s1`, ... in stream order. */
+/**
+ * mcr's config for the streams. Pure. Rule ids are `s0`, `s1`, ... in stream order. IPv6 groups go
+ * in as they are (canonical text, no brackets: the config's `"ff3e::1:2"`); relaying them needs an
+ * mcr with IPv6 (issue 12).
+ */
 export function mcrConfig(streams: ResolvedStream[], controlSocket: string, opts: RelayStartOptions = {}): McrConfig {
   const ttl = opts.ttl ?? 8;
   return {
@@ -108,7 +112,7 @@ export class McrRelay implements RelayUnderTest {
     this.dir = await mkdtemp(join(tmpdir(), 'mcr-lab-mcr-'));
     const sock = join(this.dir, 'control.sock');
     const cfgFile = join(this.dir, 'mcr.json');
-    await writeFile(cfgFile, JSON.stringify(mcrConfig(resolveStreams(role, streams), sock, opts), null, 2) + '\n');
+    await writeFile(cfgFile, JSON.stringify(mcrConfig(resolveStreams(role, streams, opts.family), sock, opts), null, 2) + '\n');
     this.controlSocket = sock;
     const child = spawnInNetns(role.ns, process.execPath, [bin, 'run', '--config', cfgFile, '--control', sock]);
     this.child = child;

@@ -1,9 +1,9 @@
 // The contract every relay under test implements, so scenarios and benchmarks can swap the
 // in-kernel reference (smcroute), the naive userspace baseline (socat) and mcr.
-import type { Lab } from '../topology/index.js';
+import type { AddressFamily, Lab } from '../topology/index.js';
 
 export interface StreamSpec {
-  /** Input multicast group and UDP port, as sent by the source. */
+  /** Input multicast group (IPv4, or IPv6 without brackets) and UDP port, as sent by the source. */
   group: string;
   port: number;
   /** Output group and port the relay sends to (the kernel relay cannot rewrite them: must equal group/port). */
@@ -18,11 +18,23 @@ export interface StreamSpec {
 export interface RelayStartOptions {
   /** Which relay namespace of the topology (`topo.relays[i]`); default 0. */
   relay?: number;
-  /** TTL of relayed packets; default 8. */
+  /**
+   * IP version of every stream (input and output groups alike); default: the family of the first
+   * stream's group. A stream of the other family is refused with a message naming it.
+   */
+  family?: AddressFamily;
+  /** TTL (IPv6: hop limit) of relayed packets; default 8. */
   ttl?: number;
   /** mcr only. */
   workers?: number;
   fanoutMode?: 'hash' | 'cpu' | 'lb' | 'off';
+  /**
+   * Whether the relay joins its input groups on the input interface (IGMP for IPv4, MLD for IPv6).
+   * false is the negative control: behind a snooping bridge nothing then arrives. mcr: its config's
+   * `igmp.join` (default true); socat: ip-add-membership / ipv6-join-group (default true); kernel:
+   * smcroute `mgroup` lines (default: only when the topology has a snooping switch, the one place
+   * kernel routing needs them).
+   */
   igmpJoin?: boolean;
   /**
    * mcr only: the relay's documented test-only switches (its config's `testOnly` section), for the
@@ -48,7 +60,9 @@ export interface McrTestOnly {
   injectedWorkNanos?: number;
 }
 
-export type RelayName = 'mcr' | 'socat' | 'kernel';
+/** The relays the lab can put under test, stated once. */
+export const RELAY_NAMES = ['mcr', 'socat', 'kernel'] as const;
+export type RelayName = (typeof RELAY_NAMES)[number];
 
 export interface RelayUnderTest {
   readonly name: RelayName;
@@ -68,6 +82,8 @@ export interface RelayUnderTest {
 
 /** Resolved stream: the endpoints it uses in the relay namespace. */
 export interface ResolvedStream extends StreamSpec {
+  family: AddressFamily;
   inIfname: string;
+  /** Output interfaces with their address in the stream's family. */
   outs: { ifname: string; ip: string }[];
 }

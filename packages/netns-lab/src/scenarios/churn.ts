@@ -1,13 +1,20 @@
 // churn: rules on extra groups are added and removed through mcr's control socket while the bed's
 // streams run, with traffic on the extra groups too; the untouched streams lose nothing beyond
 // --max-loss and see no duplicates, every add/remove succeeds, and only the bed's rules remain.
+import { mcrEndpoint } from '../bed/index.js';
+import type { AddressFamily } from '../topology/index.js';
 import { runSender } from '../traffic/index.js';
 import type { ScenarioOptions } from './options.js';
 import { checkTrial, makeReport, trialTotals, streamRows, STREAM_COLUMNS, type ScenarioReport, type Violation } from './report.js';
 import { bedOptions, withBed } from './common.js';
 
-/** Extra groups churned: input 239.2.0.<k+1>:7001+k -> output 239.8.0.<k+1>:8001+k. */
+/**
+ * Extra groups churned: input 239.2.0.<k+1>:7001+k -> output 239.8.0.<k+1>:8001+k (IPv6:
+ * ff3e::2:<k+1> -> ff3e::8:<k+1>), outside the stream plan.
+ */
 const EXTRA = 2;
+const extraGroups = (k: number, family: AddressFamily): [string, string] =>
+  family === 'ipv6' ? [`ff3e::2:${k + 1}`, `ff3e::8:${k + 1}`] : [`239.2.0.${k + 1}`, `239.8.0.${k + 1}`];
 const EXTRA_PPS = 500;
 /** Default trial length when --count is not given: long enough for several add/remove cycles. */
 const DEFAULT_SECONDS = 4;
@@ -20,12 +27,10 @@ export async function churn(o: ScenarioOptions): Promise<ScenarioReport> {
     const mcr = bed.mcr!;
     const topo = bed.lab.topo;
     const in0 = topo.relay.inputs[0]!.ifname;
-    const extra = Array.from({ length: EXTRA }, (_, k) => ({
-      id: `churn${k}`,
-      group: `239.2.0.${k + 1}`,
-      port: 7001 + k,
-      outputs: topo.relay.outputs.map((x) => `${x.ifname}:239.8.0.${k + 1}:${8001 + k}:8`),
-    }));
+    const extra = Array.from({ length: EXTRA }, (_, k) => {
+      const [group, outGroup] = extraGroups(k, o.family);
+      return { id: `churn${k}`, group, port: 7001 + k, outputs: topo.relay.outputs.map((x) => mcrEndpoint(x.ifname, outGroup, 8001 + k, 8)) };
+    });
     const violations: Violation[] = [];
     let cycles = 0;
     let operations = 0;
@@ -41,7 +46,7 @@ export async function churn(o: ScenarioOptions): Promise<ScenarioReport> {
         try {
           while (!signal.aborted) {
             for (const e of extra) {
-              await mcr.add({ id: e.id, input: `${in0}:${e.group}:${e.port}`, outputs: e.outputs });
+              await mcr.add({ id: e.id, input: mcrEndpoint(in0, e.group, e.port), outputs: e.outputs });
               operations++;
             }
             for (const e of extra) {

@@ -3,12 +3,14 @@ import { openBed, type Bed, type BedOptions } from '../bed/index.js';
 import type { RelayName } from '../relays/index.js';
 import type { ScenarioOptions } from './options.js';
 
-/** Bed options for `relay` with the scenario's mcr settings and negative control. */
+/** Bed options for `relay` with the scenario's family, mcr settings and negative control. */
 export function bedOptions(o: ScenarioOptions, streams: number, relay: RelayName = o.relay, extra: Partial<BedOptions> = {}): BedOptions {
   return {
     relay,
     streams,
+    family: o.family,
     ...(relay === 'mcr' ? { workers: o.workers, fanoutMode: o.fanoutMode, igmpJoin: o.injectBug !== 'no-igmp' } : {}),
+    ...(relay !== 'mcr' && o.injectBug === 'no-igmp' ? { igmpJoin: false } : {}),
     ...(relay === 'socat' && o.injectBug === 'socat-shared-port' ? { socatSharedPort: true } : {}),
     onProgress: o.onProgress,
     ...extra,

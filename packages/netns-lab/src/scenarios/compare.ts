@@ -1,13 +1,13 @@
 // compare: the same traffic through mcr, socat and the kernel in one run: one bed each, opened
 // together, trials interleaved (mcr, socat, kernel); one table. Thresholds hold for every relay.
 import type { Bed, TrialResult } from '../bed/index.js';
-import type { RelayName } from '../relays/index.js';
+import { RELAY_NAMES, type RelayName } from '../relays/index.js';
 import type { ScenarioOptions } from './options.js';
 import { checkTrial, makeReport, trialTotals, trialRow, TRIAL_COLUMNS, type Row, type ScenarioReport, type Violation } from './report.js';
 import { bedOptions, trialOptions } from './common.js';
 import { openBed } from '../bed/index.js';
 
-const RELAYS: RelayName[] = ['mcr', 'socat', 'kernel'];
+const RELAYS: readonly RelayName[] = RELAY_NAMES;
 
 export async function compare(o: ScenarioOptions): Promise<ScenarioReport> {
   const n = o.streams[0]!;

@@ -1,12 +1,13 @@
 // igmp: mcr behind an IGMP-snooping bridge (`switch` topology), where a group reaches the relay
-// only while the relay has joined it.
+// only while the relay has joined it. With --family ipv6 the same steps run on MLD: the bridge
+// snoops MLD, and the memberships are read from /proc/net/igmp6.
 //   1. every stream is delivered (the bridge forwards the groups only because mcr joined them);
-//   2. /proc/net/igmp in the relay namespace lists exactly the rules' groups on in0;
+//   2. /proc/net/igmp (igmp6) in the relay namespace lists exactly the rules' groups on in0;
 //   3. `mcr remove s0` under traffic on stream 0: the relay's input stops seeing it (leave delay:
 //      time until in0's rx counter stops rising), and the group leaves /proc/net/igmp;
 //   4. `mcr add` it back: it arrives again (join delay: time until in0's rx counter rises again);
 //   5. every stream is delivered again.
-import { joinedGroups, rxPackets, type Bed } from '../bed/index.js';
+import { joinedGroups, mcrEndpoint, rxPackets, type Bed } from '../bed/index.js';
 import { runSender } from '../traffic/index.js';
 import type { ScenarioOptions } from './options.js';
 import { checkTrial, makeReport, trialRow, TRIAL_COLUMNS, type Row, type ScenarioReport, type Violation } from './report.js';
@@ -25,17 +26,19 @@ const FLOWING = 10;
 async function checkMemberships(bed: Bed, expected: string[], when: string): Promise<{ joined: string[]; violations: Violation[] }> {
   const ns = bed.lab.topo.relay.ns;
   const ifname = bed.lab.topo.relay.inputs[0]!.ifname;
-  const joined = await joinedGroups(ns, ifname);
+  const family = bed.options.family ?? 'ipv4';
+  const table = family === 'ipv6' ? '/proc/net/igmp6' : '/proc/net/igmp';
+  const joined = await joinedGroups(ns, ifname, family);
   const violations: Violation[] = [];
   const missing = expected.filter((g) => !joined.includes(g));
   const extra = joined.filter((g) => !expected.includes(g));
   if (missing.length) {
     violations.push({ metric: 'igmpMissing', value: missing.length, threshold: 0,
-      message: `${when}: /proc/net/igmp on ${ns}/${ifname} lacks ${missing.length} rule group(s): ${missing.slice(0, 8).join(', ')}` });
+      message: `${when}: ${table} on ${ns}/${ifname} lacks ${missing.length} rule group(s): ${missing.slice(0, 8).join(', ')}` });
   }
   if (extra.length) {
     violations.push({ metric: 'igmpExtra', value: extra.length, threshold: 0,
-      message: `${when}: /proc/net/igmp on ${ns}/${ifname} has ${extra.length} group(s) no rule needs: ${extra.slice(0, 8).join(', ')}` });
+      message: `${when}: ${table} on ${ns}/${ifname} has ${extra.length} group(s) no rule needs: ${extra.slice(0, 8).join(', ')}` });
   }
   return { joined, violations };
 }
@@ -68,7 +71,7 @@ async function measureJoin(ns: string, ifname: string, t0: number): Promise<numb
 
 export async function igmp(o: ScenarioOptions): Promise<ScenarioReport> {
   const n = o.streams[0]!;
-  o.onProgress(`igmp: mcr on switch (snooping bridge), ${n} streams, igmp.join ${o.injectBug === 'no-igmp' ? 'false (inject-bug no-igmp)' : 'true'}`);
+  o.onProgress(`igmp: mcr on switch (${o.family === 'ipv6' ? 'MLD' : 'IGMP'} snooping bridge), ${o.family}, ${n} streams, igmp.join ${o.injectBug === 'no-igmp' ? 'false (inject-bug no-igmp)' : 'true'}`);
   return withBed(bedOptions(o, n, 'mcr', { topology: 'switch' }), async (bed) => {
     const violations: Violation[] = [];
     const rows: Row[] = [];
@@ -117,9 +120,9 @@ export async function igmp(o: ScenarioOptions): Promise<ScenarioReport> {
           details.membershipsAfterRemove = m2.joined;
 
           o.onProgress('igmp: mcr add s0 (join)');
-          const out = topo.relay.outputs.map((x) => `${x.ifname}:${s0.outGroup}:${s0.outPort}:8`);
+          const out = topo.relay.outputs.map((x) => mcrEndpoint(x.ifname, s0.outGroup, s0.outPort, 8));
           const tJoin = Date.now();
-          await bed.mcr!.add({ id: 's0', input: `${in0}:${s0.group}:${s0.port}`, outputs: out });
+          await bed.mcr!.add({ id: 's0', input: mcrEndpoint(in0, s0.group, s0.port), outputs: out });
           const cliJoinMs = Date.now() - tJoin;
           const joinMs = await measureJoin(rly, in0, tJoin);
           if (joinMs === null) {

@@ -9,13 +9,15 @@ import { multiStream } from './multi-stream.js';
 import { normaliseScenarioOptions, type ScenarioInput, type ScenarioName, type ScenarioOptions } from './options.js';
 import type { ScenarioReport } from './report.js';
 import { scaling } from './scaling.js';
+import { snooping } from './snooping.js';
 import { soak } from './soak.js';
 
 export const SCENARIOS: Record<ScenarioName, { summary: string; run: (o: ScenarioOptions) => Promise<ScenarioReport> }> = {
   'multi-stream': { summary: 'N streams through one relay: loss, duplicates, cross-talk per stream', run: multiStream },
   scaling: { summary: 'multi-stream for each count in --streams 1,2,5,10; one table', run: scaling },
   duplication: { summary: 'mcr with N workers: delivered <= sent, no duplicate, every worker forwards', run: duplication },
-  igmp: { summary: 'mcr behind a snooping bridge: delivery, /proc/net/igmp, leave and join delays', run: igmp },
+  igmp: { summary: 'mcr behind a snooping bridge: delivery, /proc/net/igmp(6), leave and join delays', run: igmp },
+  snooping: { summary: 'any relay behind the IGMP/MLD-snooping bridge: every group arrives, an unjoined one does not (default 30 streams)', run: snooping },
   churn: { summary: 'mcr add/remove on extra groups under traffic: the other streams lose nothing', run: churn },
   compare: { summary: 'the same traffic through mcr, socat and kernel, one table', run: compare },
   soak: { summary: 'mcr for --duration s with a rule added or removed every second: memory, fds, loss', run: soak },
@@ -28,7 +30,7 @@ export function runScenario(name: string, input: ScenarioInput = {}): Promise<Sc
   return SCENARIOS[o.scenario].run(o);
 }
 
-export { multiStream, scaling, duplication, igmp, churn, compare, soak, loop };
+export { multiStream, scaling, duplication, igmp, snooping, churn, compare, soak, loop };
 export {
   normaliseScenarioOptions,
   ScenarioUsageError,

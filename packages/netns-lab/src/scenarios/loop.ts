@@ -9,15 +9,16 @@
 // scenario must fail.
 import { McrControl, type McrStats } from '../bed/index.js';
 import { McrRelay, type RelayStartOptions, type StreamSpec } from '../relays/index.js';
-import { ring, segment, uniquePrefix, up, type Lab, type Topology } from '../topology/index.js';
+import { ring, segment, uniquePrefix, up, type AddressFamily, type Lab, type Topology } from '../topology/index.js';
 import { runSender, startReceiver } from '../traffic/index.js';
 import type { ScenarioOptions } from './options.js';
 import { makeReport, type Row, type ScenarioReport, type Violation } from './report.js';
 import { sleep } from './common.js';
 
-const GROUP = '239.77.0.1';
+/** The looping rule's group per family (IPv6: the hop limit plays the TTL's part). */
+const GROUPS: Record<AddressFamily, string> = { ipv4: '239.77.0.1', ipv6: 'ff3e::77:1' };
 const PORT = 7000;
-const STREAM: StreamSpec = { group: GROUP, port: PORT, outGroup: GROUP, outPort: PORT };
+const stream = (family: AddressFamily): StreamSpec => ({ group: GROUPS[family], port: PORT, outGroup: GROUPS[family], outPort: PORT });
 /** The TTL a relayed packet gets when the input allows it: as high as a user would configure. */
 const CONFIGURED_TTL = 8;
 /** A loop relays a datagram within microseconds per hop; a second is ample for it to die out, or storm. */
@@ -46,11 +47,12 @@ async function withRelays<T>(lab: Lab, o: ScenarioOptions, fn: (controls: McrCon
       relays.push(relay);
       const opts: RelayStartOptions = {
         relay: i,
+        family: o.family,
         ttl: CONFIGURED_TTL,
         workers: o.workers,
         ...(o.injectBug === 'no-loop-guard' ? { testOnly: { disableLoopGuard: true } } : {}),
       };
-      await relay.start(lab, [STREAM], opts);
+      await relay.start(lab, [stream(o.family)], opts);
       controls.push(new McrControl(relay, lab.topo.relays[i]!.ns));
     }
     return await fn(controls);
@@ -80,9 +82,10 @@ async function runProbe(lab: Lab, controls: McrControl[], probe: Probe, o: Scena
   const src = lab.topo.source;
   const sink = lab.topo.sinks[0]!;
   // An independent count beside the relays' own: every copy on the sink's segment reaches the sink.
-  const receiver = await startReceiver({ netns: sink.ns, interface: sink.ifname, streams: [{ group: GROUP, port: PORT }] });
+  const target = { group: GROUPS[o.family], port: PORT };
+  const receiver = await startReceiver({ netns: sink.ns, interface: sink.ifname, streams: [target] });
   const before = await totals(controls);
-  await runSender({ netns: src.ns, interface: src.ifname, streams: [{ group: GROUP, port: PORT }], count: 1, ttl: probe.ttl });
+  await runSender({ netns: src.ns, interface: src.ifname, streams: [target], count: 1, ttl: probe.ttl });
   await sleep(SETTLE_MS);
   const settled = await totals(controls);
   await sleep(QUIET_MS);
@@ -153,7 +156,7 @@ export async function loop(o: ScenarioOptions): Promise<ScenarioReport> {
     columns: ['topology', 'ttl', 'relayed', 'allowed', 'lateCopies', 'atSink', 'ownFrames', 'ttlExpired'],
     rows,
     summary: [
-      `mcr, ${guard}: rule ${GROUP}:${PORT} -> ${GROUP}:${PORT} (configured TTL ${CONFIGURED_TTL}) with input and output on one segment, then two relays in a ring`,
+      `mcr, ${guard}, ${o.family}: rule ${GROUPS[o.family]}:${PORT} -> ${GROUPS[o.family]}:${PORT} (configured TTL ${CONFIGURED_TTL}) with input and output on one segment, then two relays in a ring`,
       `relayed = packets the relays sent within ${SETTLE_MS} ms of one datagram; lateCopies = packets sent in the ${QUIET_MS} ms after that;`,
       'atSink = datagrams the sink received (segment: the original and every copy; ring: relay 0\'s copies)',
     ],

@@ -3,6 +3,8 @@
 // (default 0.01 %), no duplicate, resident memory flat after warm-up, no file-descriptor growth.
 // Memory and descriptors are read from /proc for the supervisor and every worker (pids from mcr stats).
 import { readdir, readFile } from 'node:fs/promises';
+import { mcrEndpoint } from '../bed/index.js';
+import type { AddressFamily } from '../topology/index.js';
 import type { ScenarioOptions } from './options.js';
 import { checkTrial, makeReport, trialTotals, streamRows, STREAM_COLUMNS, type ScenarioReport, type Violation } from './report.js';
 import { bedOptions, sleep, withBed } from './common.js';
@@ -41,6 +43,10 @@ async function sampleProcesses(pids: number[], atSec: number): Promise<Sample> {
   return { atSec, rssBytes, fds, processes };
 }
 
+/** The k-th churned rule's input group and the one output group, outside the stream plan. */
+const soakGroups = (k: number, family: AddressFamily): [string, string] =>
+  family === 'ipv6' ? [`ff3e::3:${((k % 60000) + 1).toString(16)}`, 'ff3e::7:1'] : [`239.3.${Math.floor(k / 250) % 250}.${(k % 250) + 1}`, '239.7.0.1'];
+
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
 export async function soak(o: ScenarioOptions): Promise<ScenarioReport> {
@@ -72,7 +78,8 @@ export async function soak(o: ScenarioOptions): Promise<ScenarioReport> {
               present = undefined;
             } else {
               present = `soak-${k}`;
-              await mcr.add({ id: present, input: `${in0}:239.3.${Math.floor(k / 250) % 250}.${(k % 250) + 1}:${9001 + (k % 1000)}`, outputs: topo.relay.outputs.map((x) => `${x.ifname}:239.7.0.1:9001:8`) });
+              const [group, outGroup] = soakGroups(k, o.family);
+              await mcr.add({ id: present, input: mcrEndpoint(in0, group, 9001 + (k % 1000)), outputs: topo.relay.outputs.map((x) => mcrEndpoint(x.ifname, outGroup, 9001, 8)) });
               k++;
             }
             changes++;

@@ -1,16 +1,18 @@
 // Pure topology builders. No I/O: each returns a fresh Topology object.
 //
-// Addressing plan (the same for every builder):
-//   - every IP segment s (1-based, in link order) is 10.s.0.0/24; its upstream end (toward the
-//     source) is 10.s.0.1, its downstream end 10.s.0.2;
-//   - in `switch`, segment 1 spans the bridge: source eth0 = 10.1.0.1, relay in0 = 10.1.0.2, and
+// Addressing plan (the same for every builder; the addresses themselves, IPv4 and IPv6, come from
+// address-plan.ts):
+//   - every IP segment s (1-based, in link order) is 10.s.0.0/24 and fd00:0:0:s::/64; its upstream
+//     end (toward the source) is host 1, its downstream end host 2;
+//   - in `switch`, segment 1 spans the bridge: source eth0 = host 1, relay in0 = host 2, and
 //     the bridge ports carry no address;
-//   - in `segment` and `ring`, each bridged segment's members get 10.s.0.1, .2, ... in the order the
+//   - in `segment` and `ring`, each bridged segment's members get hosts 1, 2, ... in the order the
 //     builder lists them.
 // Namespaces: `${prefix}-src` / `-rly` / `-snk` (with an index 0.. when a role has several:
 // fanout sinks `-snk0..`, converge sources `-src0..`, chain3 relays `-rly0..2`), `-sw` for the switch.
 // Interfaces: sources and sinks `eth0`; relays `in0..` (inputs) and `out0..` (outputs); the switch
 // `p-src`, `p-rly` and bridge `br0`.
+import { IPV6_NAMESPACE_SYSCTLS, endpointOn } from './address-plan.js';
 import { IFNAMES, checkIfname, checkPrefix, nsName } from './names.js';
 import type {
   BridgeSpec,
@@ -51,12 +53,8 @@ function count(name: string, value: number | undefined, fallback: number): numbe
   return v;
 }
 
-const endpoint = (ns: string, ifname: string, address: string): Endpoint => ({
-  ns,
-  ifname,
-  address,
-  ip: address.split('/')[0]!,
-});
+/** The LinkEnd of an addressed endpoint. */
+const addressed = (e: Endpoint): LinkSpec['a'] => ({ ns: e.ns, ifname: e.ifname, address: e.address, address6: e.address6 });
 
 /** Accumulates namespaces and links; local state only, so the builders stay pure. */
 class Draft {
@@ -73,8 +71,12 @@ class Draft {
       // effective value is max(all, iface), so both must be 0.
       'net.ipv4.conf.all.rp_filter': '0',
       'net.ipv4.conf.default.rp_filter': '0',
+      ...IPV6_NAMESPACE_SYSCTLS,
     };
-    if (role === 'relay') sysctls['net.ipv4.ip_forward'] = '1';
+    if (role === 'relay') {
+      sysctls['net.ipv4.ip_forward'] = '1';
+      sysctls['net.ipv6.conf.all.forwarding'] = '1';
+    }
     const spec: NamespaceSpec = { name, role, sysctls, ...(mcastRoute ? { mcastRoute } : {}) };
     this.namespaces.push(spec);
     return spec;
@@ -93,9 +95,9 @@ class Draft {
   /** A routed point-to-point segment: returns the two endpoints. */
   link(id: string, aNs: string, aIf: string, bNs: string, bIf: string): [Endpoint, Endpoint] {
     this.segment += 1;
-    const a = endpoint(aNs, aIf, `10.${this.segment}.0.1/24`);
-    const b = endpoint(bNs, bIf, `10.${this.segment}.0.2/24`);
-    this.rawLink(id, { ns: aNs, ifname: aIf, address: a.address }, { ns: bNs, ifname: bIf, address: b.address });
+    const a = endpointOn(aNs, aIf, this.segment, 1);
+    const b = endpointOn(bNs, bIf, this.segment, 2);
+    this.rawLink(id, addressed(a), addressed(b));
     return [a, b];
   }
 
@@ -108,14 +110,14 @@ class Draft {
   /**
    * One L2 segment: a plain bridge (no snooping: it floods every group, as an unmanaged switch does)
    * in `sw`, and one veth per member from the member's interface to a bridge port. Members get
-   * 10.s.0.1, .2, ... in order. Link ids are `sw-<port facing>`.
+   * hosts 1, 2, ... of segment s in order. Link ids are `sw-<port facing>`.
    */
   bridgedSegment(sw: string, bridge: string, members: Array<{ ns: string; ifname: string; facing: string }>): Endpoint[] {
     const seg = this.nextSegment();
     const ports = members.map((m) => IFNAMES.bridgePort(m.facing));
     const ends = members.map((m, i) => {
-      const e = endpoint(m.ns, m.ifname, `10.${seg}.0.${i + 1}/24`);
-      this.rawLink(`sw-${m.facing}`, { ns: sw, ifname: ports[i]! }, { ns: m.ns, ifname: m.ifname, address: e.address });
+      const e = endpointOn(m.ns, m.ifname, seg, i + 1);
+      this.rawLink(`sw-${m.facing}`, { ns: sw, ifname: ports[i]! }, addressed(e));
       return e;
     });
     this.bridges.push({ ns: sw, name: bridge, ports, mcastSnooping: false, mcastQuerier: false, noFloodPorts: [] });
@@ -175,26 +177,28 @@ export function chain(opts: ChainOptions): Topology {
 }
 
 /**
- * src(eth0) -> (p-src)sw[br0](p-rly) -> (in0)rly(out0) -> (eth0)snk. The bridge snoops IGMP,
- * is its own querier, and does not flood unknown groups to the relay port: a group reaches the
- * relay only while something there has joined it. It forwards nothing to that port for ~10 s
- * after creation (field notes): call `awaitSnooping()` before counting.
+ * src(eth0) -> (p-src)sw[br0](p-rly) -> (in0)rly(out0) -> (eth0)snk. The bridge snoops IGMP and
+ * MLD (version 2), is its own querier for both, and does not flood unknown groups to the relay
+ * port: a group, IPv4 or IPv6, reaches the relay only while something there has joined it. It
+ * forwards nothing to that port for ~10 s after creation (field notes): call `awaitSnooping()`
+ * (with the family to be used) before counting.
  * Links `src-sw`, `sw-rly`, `rly-snk`.
  */
 export function switchTopo(opts: SwitchOptions): Topology {
   const d = new Draft(checkPrefix(opts.prefix));
   const { src, sw, rly, snk } = d.switchedNamespaces();
   const seg = d.nextSegment();
-  const s = endpoint(src, IFNAMES.source, `10.${seg}.0.1/24`);
-  const rin = endpoint(rly, IFNAMES.relayInput(0), `10.${seg}.0.2/24`);
-  d.rawLink('src-sw', { ns: src, ifname: s.ifname, address: s.address }, { ns: sw, ifname: IFNAMES.switchSourcePort });
-  d.rawLink('sw-rly', { ns: sw, ifname: IFNAMES.switchRelayPort }, { ns: rly, ifname: rin.ifname, address: rin.address });
+  const s = endpointOn(src, IFNAMES.source, seg, 1);
+  const rin = endpointOn(rly, IFNAMES.relayInput(0), seg, 2);
+  d.rawLink('src-sw', addressed(s), { ns: sw, ifname: IFNAMES.switchSourcePort });
+  d.rawLink('sw-rly', { ns: sw, ifname: IFNAMES.switchRelayPort }, addressed(rin));
   d.bridges.push({
     ns: sw,
     name: IFNAMES.bridge,
     ports: [IFNAMES.switchSourcePort, IFNAMES.switchRelayPort],
     mcastSnooping: true,
     mcastQuerier: true,
+    mcastMldVersion: 2,
     noFloodPorts: [IFNAMES.switchRelayPort],
   });
   const [rout, k] = d.link('rly-snk', rly, IFNAMES.relayOutput(0), snk, IFNAMES.sink);

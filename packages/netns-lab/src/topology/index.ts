@@ -18,7 +18,8 @@ export {
   type Chain3Options,
   type ConvergeOptions,
 } from './builders.js';
-export { up, relink, attach, netemArgs, qdiscArgs, netemSupported, LabInterrupted, type Lab, type UpOptions } from './realise.js';
+export { up, relink, awaitIpv6Ready, attach, netemArgs, qdiscArgs, netemSupported, LabInterrupted, type Lab, type UpOptions } from './realise.js';
+export { FAMILIES, IPV4_PREFIX_LENGTH, IPV6_PREFIX_LENGTH, segmentAddress, endpointOn, endpointIp, checkFamily, IPV6_NAMESPACE_SYSCTLS } from './address-plan.js';
 export { clean } from './clean.js';
-export { awaitSnooping, type SnoopingProbe } from './snooping.js';
+export { awaitSnooping, SNOOPING_PROBE_GROUP, type SnoopingProbe } from './snooping.js';
 export { REGISTRY_DIR, register, unregister, readEntry, listEntries, type RegistryEntry } from './registry.js';

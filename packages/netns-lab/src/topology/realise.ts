@@ -102,7 +102,45 @@ async function addLink(link: LinkSpec, step: Step): Promise<void> {
   await step('ip', ['link', 'add', link.a.ifname, 'netns', link.a.ns, 'type', 'veth', 'peer', 'name', link.b.ifname, 'netns', link.b.ns]);
   for (const end of [link.a, link.b]) {
     if (end.address) await step('ip', ['-n', end.ns, 'addr', 'add', end.address, 'dev', end.ifname]);
+    if (end.address6) await step('ip', ['-n', end.ns, 'addr', 'add', end.address6, 'dev', end.ifname, 'nodad']);
     await step('ip', ['-n', end.ns, 'link', 'set', end.ifname, 'up']);
+  }
+}
+
+/** A per-interface key (`net.ipv4.conf.IF.x`, `net.ipv6.conf.IF.x`), as opposed to a namespace-wide one. */
+const perInterface = (key: string): boolean => /\.conf\./.test(key) && !/\.conf\.(all|default)\./.test(key);
+
+const sysctlArgs = (entries: [string, string][]): string[] => entries.map(([k, v]) => `${k}=${v}`);
+
+interface Ipv6Addr {
+  ifname: string;
+  flags?: string[];
+  addr_info?: { family: string; local: string; scope: string; tentative?: boolean; dadfailed?: boolean }[];
+}
+
+/**
+ * Waits until, in every namespace, each interface set up has its fe80:: link-local address (and
+ * with it the kernel's `multicast ff00::/8` route) and no address is still tentative (field notes:
+ * even with `nodad`, wait for that). Administratively up, not operstate UP: the kernel reports
+ * operstate late (linkwatch), and a veth without its link-local address drops IPv6 multicast as
+ * "no route" (Ip6InNoRoutes). With DAD off this takes well under a second; the bound is generous.
+ */
+export async function awaitIpv6Ready(topo: Topology, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const ns of topo.namespaces) {
+    for (;;) {
+      const { stdout } = await run('ip', ['-n', ns.name, '-j', '-6', 'addr', 'show']);
+      const links = (JSON.parse(stdout || '[]') as Ipv6Addr[]).filter((l) => l.ifname !== 'lo' && (l.flags ?? []).includes('UP'));
+      const pending = links.filter((l) => {
+        const addrs = (l.addr_info ?? []).filter((a) => a.family === 'inet6');
+        return !addrs.some((a) => a.scope === 'link') || addrs.some((a) => a.tentative || a.dadfailed);
+      });
+      if (pending.length === 0) break;
+      if (Date.now() > deadline) {
+        throw new Error(`lab ${topo.prefix}: IPv6 not ready in ${ns.name} after ${timeoutMs} ms (no link-local or tentative address on ${pending.map((l) => l.ifname).join(', ')})`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 }
 
@@ -114,11 +152,10 @@ export async function relink(topo: Topology, linkId: string): Promise<void> {
   const link = topo.links.find((l) => l.id === linkId);
   if (!link) throw new Error(`lab ${topo.prefix}: no link "${linkId}" (links: ${topo.links.map((l) => l.id).join(', ')})`);
   await addLink(link, run);
+  await awaitIpv6Ready(topo);
   for (const end of [link.a, link.b]) {
     const ns = topo.namespaces.find((n) => n.name === end.ns)!;
-    const kv = Object.entries(ns.sysctls)
-      .filter(([k]) => k.includes(`.${end.ifname}.`))
-      .map(([k, v]) => `${k}=${v}`);
+    const kv = sysctlArgs(Object.entries(ns.sysctls).filter(([k]) => k.includes(`.${end.ifname}.`)));
     if (kv.length) await run('ip', ['netns', 'exec', ns.name, 'sysctl', '-q', '-w', ...kv]);
     if (ns.mcastRoute === end.ifname) await run('ip', ['-n', ns.name, 'route', 'add', '224.0.0.0/4', 'dev', end.ifname]);
   }
@@ -154,20 +191,25 @@ export async function up(topo: Topology, opts: UpOptions = {}): Promise<Lab> {
       await addNamespace(ns.name);
       created.push(ns.name);
       await step('ip', ['-n', ns.name, 'link', 'set', 'lo', 'up']);
+      // Namespace-wide first: interfaces created from here on inherit the defaults (IPv6 on, no DAD).
+      const early = sysctlArgs(Object.entries(ns.sysctls).filter(([k]) => !perInterface(k)));
+      if (early.length) await step('ip', ['netns', 'exec', ns.name, 'sysctl', '-q', '-w', ...early]);
     }
 
     for (const link of topo.links) await addLink(link, step);
 
     for (const br of topo.bridges) {
+      // The querier starts below, once the bridge has its link-local address.
       await step('ip', ['-n', br.ns, 'link', 'add', br.name, 'type', 'bridge',
-        'mcast_snooping', br.mcastSnooping ? '1' : '0', 'mcast_querier', br.mcastQuerier ? '1' : '0']);
+        'mcast_snooping', br.mcastSnooping ? '1' : '0', 'mcast_querier', '0',
+        ...(br.mcastMldVersion ? ['mcast_mld_version', String(br.mcastMldVersion)] : [])]);
       for (const port of br.ports) await step('ip', ['-n', br.ns, 'link', 'set', port, 'master', br.name]);
       await step('ip', ['-n', br.ns, 'link', 'set', br.name, 'up']);
       for (const port of br.noFloodPorts) await step('bridge', ['-n', br.ns, 'link', 'set', 'dev', port, 'mcast_flood', 'off']);
     }
 
     for (const ns of topo.namespaces) {
-      const kv = Object.entries(ns.sysctls).map(([k, v]) => `${k}=${v}`);
+      const kv = sysctlArgs(Object.entries(ns.sysctls).filter(([k]) => perInterface(k)));
       if (kv.length) await step('ip', ['netns', 'exec', ns.name, 'sysctl', '-q', '-w', ...kv]);
       if (ns.mcastRoute) await step('ip', ['-n', ns.name, 'route', 'add', '224.0.0.0/4', 'dev', ns.mcastRoute]);
     }
@@ -177,6 +219,14 @@ export async function up(topo: Topology, opts: UpOptions = {}): Promise<Lab> {
       const on = link.netem.on ?? 'a';
       const ends = on === 'both' ? [link.a, link.b] : [on === 'a' ? link.a : link.b];
       for (const end of ends) await step('tc', ['-n', end.ns, 'qdisc', 'add', 'dev', end.ifname, 'root', ...qdiscArgs(link.netem)]);
+    }
+    check();
+    await awaitIpv6Ready(topo);
+    // The MLD querier trap (field notes): a querier enabled with the bridge sends its first query
+    // before the bridge has a usable fe80:: address, and snooping then forwards no IPv6 group.
+    // Started now, it queries with that address (the IGMP querier just starts a little later).
+    for (const br of topo.bridges.filter((b) => b.mcastQuerier)) {
+      await step('ip', ['-n', br.ns, 'link', 'set', br.name, 'type', 'bridge', 'mcast_querier', '1']);
     }
     check();
     return attach(topo, created);

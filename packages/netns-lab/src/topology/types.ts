@@ -4,10 +4,17 @@
 
 export type Role = 'source' | 'relay' | 'sink' | 'switch';
 
+/** IP version a scenario, stream or relay adapter works in (the lab is dual stack: address-plan.ts). */
+export type AddressFamily = 'ipv4' | 'ipv6';
+
 export interface NamespaceSpec {
   name: string;
   role: Role;
-  /** Applied with `sysctl -w` after the interfaces exist, in insertion order. */
+  /**
+   * Applied with `sysctl -w`, in insertion order: namespace-wide keys (`net.ipv4.ip_forward`,
+   * `net.ipv6.conf.default.*`, `...conf.all.*`) right after the namespace is created, so interfaces
+   * inherit the defaults; per-interface keys (`net.ipv4.conf.IF.*`) once the interfaces exist.
+   */
   sysctls: Record<string, string>;
   /** Interface that carries the `224.0.0.0/4` route (the one facing the next hop), if any. */
   mcastRoute?: string;
@@ -18,6 +25,8 @@ export interface LinkEnd {
   ifname: string;
   /** CIDR, e.g. `10.1.0.1/24`; absent on bridge ports. */
   address?: string;
+  /** IPv6 CIDR, e.g. `fd00:0:0:1::1/64`, added with `nodad`; present whenever `address` is. */
+  address6?: string;
 }
 
 /**
@@ -46,8 +55,16 @@ export interface BridgeSpec {
   ns: string;
   name: string;
   ports: string[];
+  /** IGMP and MLD snooping alike (`mcast_snooping` covers both families). */
   mcastSnooping: boolean;
+  /**
+   * The bridge is its own IGMP and MLD querier. `up()` turns it on only once the bridge has its
+   * fe80:: address: an MLD querier started earlier queries without one and snooping then passes no
+   * IPv6 group at all (field notes).
+   */
   mcastQuerier: boolean;
+  /** `mcast_mld_version` (kernel default 1); 2 lets receivers send MLDv2 (source-specific) reports. */
+  mcastMldVersion?: 1 | 2;
   /** Ports with `bridge link set dev X mcast_flood off`: they get only groups joined behind them. */
   noFloodPorts: string[];
 }
@@ -60,6 +77,10 @@ export interface Endpoint {
   address: string;
   /** The bare IPv4 of `address`. */
   ip: string;
+  /** IPv6 CIDR on the same segment (address-plan.ts). */
+  address6: string;
+  /** The bare IPv6 of `address6`. */
+  ip6: string;
 }
 
 export interface RelayRole {

@@ -4,13 +4,18 @@ import { execa } from 'execa';
 import { toolPath } from './binaries.js';
 import { parseReport, TrafficToolError } from './errors.js';
 import { StreamStatsMax } from './limits.js';
-import { checkInt, checkInterface, checkSeconds, checkStreams, streamArgs, type StreamTarget } from './validate.js';
+import { checkInt, checkInterface, checkSeconds, checkSource, checkStreams, streamArgs, type StreamTarget } from './validate.js';
 
 export interface ReceiverOptions {
   /** Groups and ports to receive; stream id = 0-based order (matches the sender's order). */
   streams: StreamTarget[];
   /** Interface to join the groups on. */
   interface: string;
+  /**
+   * Source-specific join (IGMPv3 / MLDv2 INCLUDE {source}): every group is received only from this
+   * sender address, of the streams' family. Absent: any-source joins.
+   */
+  source?: string;
   /** Packets expected per stream: missing = expect - unique (else highest seq + 1 - unique). */
   expect?: number;
   /** Stop after this many seconds. */
@@ -72,6 +77,10 @@ export function receiverArgs(opts: ReceiverOptions): string[] {
   checkStreams('streams', opts.streams);
   checkInterface('interface', opts.interface);
   const args = [...streamArgs(opts.streams), '--interface', opts.interface];
+  if (opts.source !== undefined) {
+    checkSource('source', opts.source, opts.streams);
+    args.push('--source', opts.source);
+  }
   if (opts.expect !== undefined) {
     checkInt('expect', opts.expect, 1, StreamStatsMax.seq);
     args.push('--expect', String(opts.expect));

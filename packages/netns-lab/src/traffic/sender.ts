@@ -3,10 +3,10 @@ import { execa } from 'execa';
 import { toolPath } from './binaries.js';
 import { parseReport, TrafficToolError } from './errors.js';
 import { MAX_PAYLOAD, MIN_PAYLOAD } from './payload.js';
-import { checkInt, checkInterface, checkSeconds, checkStreams, streamArgs, type StreamTarget } from './validate.js';
+import { checkInt, checkInterface, checkOneFamily, checkSeconds, checkStreams, streamArgs, type StreamTarget } from './validate.js';
 
 export interface SenderOptions {
-  /** Destinations; stream ids are their 0-based order. Packets go round robin over them. */
+  /** Destinations, all IPv4 or all IPv6; stream ids are their 0-based order. Packets go round robin over them. */
   streams: StreamTarget[];
   /** Aggregate packets per second over all streams; 0 = unthrottled (the default). */
   rate?: number;
@@ -16,9 +16,9 @@ export interface SenderOptions {
   durationSec?: number;
   /** UDP payload bytes, 64..8972; default 1000. */
   size?: number;
-  /** IP_MULTICAST_TTL / IP_TTL, 1..255; default 16. */
+  /** IPv4 TTL or IPv6 hop limit (multicast and unicast), 1..255; default 16. */
   ttl?: number;
-  /** Egress interface for multicast (IP_MULTICAST_IF by ifindex). */
+  /** Egress interface for multicast (IP_MULTICAST_IF / IPV6_MULTICAST_IF by ifindex). */
   interface?: string;
   /** Messages per sendmmsg, 1..1024; default 32. */
   batch?: number;
@@ -43,6 +43,7 @@ export interface SenderResult {
 /** The mcr-send argument vector for opts (validated), always with --json. */
 export function senderArgs(opts: SenderOptions): string[] {
   checkStreams('streams', opts.streams);
+  checkOneFamily('streams', opts.streams);
   const args = streamArgs(opts.streams);
   if (opts.rate !== undefined) {
     checkInt('rate', opts.rate, 0, 100_000_000);

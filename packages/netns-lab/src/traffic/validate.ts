@@ -1,10 +1,10 @@
 // One normalise/validate step for the options both wrappers share. Messages name the option,
 // the expectation and the value received; the native tools re-check, but a TypeError here
 // points at the caller's line instead of at a child process's exit code.
-import { isIPv4 } from 'node:net';
+import { isIP, isIPv6 } from 'node:net';
 
 export interface StreamTarget {
-  /** Destination IPv4: a multicast group, or a unicast address. */
+  /** Destination IPv4 or IPv6 address (bare, no brackets): a multicast group, or a unicast address. */
   group: string;
   /** UDP port, 1..65535. */
   port: number;
@@ -15,8 +15,8 @@ export function checkStreams(name: string, streams: readonly StreamTarget[] | un
     throw new TypeError(`${name}: expected a non-empty array of { group, port }, got ${JSON.stringify(streams)}`);
   }
   streams.forEach((s, i) => {
-    if (typeof s?.group !== 'string' || !isIPv4(s.group)) {
-      throw new TypeError(`${name}[${i}].group: expected an IPv4 address, got ${JSON.stringify(s?.group)}`);
+    if (typeof s?.group !== 'string' || isIP(s.group) === 0) {
+      throw new TypeError(`${name}[${i}].group: expected an IPv4 or IPv6 address (no brackets), got ${JSON.stringify(s?.group)}`);
     }
     checkInt(`${name}[${i}].port`, s.port, 1, 65535);
   });
@@ -43,5 +43,27 @@ export function checkInterface(name: string, value: unknown): void {
   }
 }
 
+/** A unicast IPv4 or IPv6 address of the same family as every stream (a sender to filter on). */
+export function checkSource(name: string, value: unknown, streams: readonly StreamTarget[]): void {
+  const family = typeof value === 'string' ? isIP(value) : 0;
+  if (family === 0) throw new TypeError(`${name}: expected an IPv4 or IPv6 address, got ${JSON.stringify(value)}`);
+  streams.forEach((s, i) => {
+    if (isIP(s.group) !== family) {
+      throw new TypeError(`${name}: ${JSON.stringify(value)} is IPv${family} but streams[${i}].group ${JSON.stringify(s.group)} is not`);
+    }
+  });
+}
+
+/** All streams in one family: mcr-send sends from one socket. */
+export function checkOneFamily(name: string, streams: readonly StreamTarget[]): void {
+  const family = isIP(streams[0]!.group);
+  streams.forEach((s, i) => {
+    if (isIP(s.group) !== family) {
+      throw new TypeError(`${name}[${i}].group: every stream of one sender must be IPv${family} like ${name}[0], got ${JSON.stringify(s.group)}`);
+    }
+  });
+}
+
+/** `GROUP:PORT`, IPv6 in brackets (`[ff3e::1:1]:5001`), as the native tools take them. */
 export const streamArgs = (streams: readonly StreamTarget[]): string[] =>
-  streams.flatMap((s) => ['--stream', `${s.group}:${s.port}`]);
+  streams.flatMap((s) => ['--stream', isIPv6(s.group) ? `[${s.group}]:${s.port}` : `${s.group}:${s.port}`]);

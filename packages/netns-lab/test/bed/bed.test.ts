@@ -25,6 +25,17 @@ describe('stream plan and options (pure)', () => {
     expect(planStreams(3, { relay: 'kernel', sources: 2 }).map((x) => x.input)).toEqual([0, 1, 0]);
   });
 
+  it('plans IPv6 groups beside the IPv4 ones: ff3e::1:<n+1> -> ff3e::9:<n+1>, same ports', () => {
+    const s = planStreams(256, { relay: 'mcr', family: 'ipv6' });
+    expect(s[0]).toEqual({ group: 'ff3e::1:1', port: 5001, outGroup: 'ff3e::9:1', outPort: 6001 });
+    expect(s[254]).toMatchObject({ group: 'ff3e::1:ff', outGroup: 'ff3e::9:ff' });
+    expect(s[255]).toMatchObject({ group: 'ff3e::1:100', port: 5256 });
+    expect(planStreams(2, { relay: 'kernel', family: 'ipv6' })[1]).toEqual({ group: 'ff3e::1:2', port: 5002, outGroup: 'ff3e::1:2', outPort: 5002 });
+    // Canonical text (RFC 5952), as the relay prints groups.
+    for (const x of planStreams(1000, { relay: 'mcr', family: 'ipv6' })) expect(new URL(`http://[${x.group}]`).hostname).toBe(`[${x.group}]`);
+    expect(planStreams(2, { relay: 'mcr' })).toEqual(planStreams(2, { relay: 'mcr', family: 'ipv4' }));
+  });
+
   it('validates bed options, naming the option', () => {
     expect(normaliseBedOptions({ relay: 'mcr', streams: 1 })).toMatchObject({ topology: 'chain', workers: 1, fanoutMode: 'hash', igmpJoin: true });
     expect(() => normaliseBedOptions({ relay: 'nope' as 'mcr', streams: 1 })).toThrow(/"relay"/);

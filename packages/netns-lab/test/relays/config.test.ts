@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { mcrConfig, resolveStreams, smcrouteConf, socatArgs } from '../../src/relays/index.js';
 import { fanout } from '../../src/topology/index.js';
+import { parseConfig, type RelayConfigFile } from '@mcr/relay';
 
 const topo = fanout({ prefix: 'mcrlunit', outputs: 2 });
 const streams = resolveStreams(topo.relay, [
@@ -29,6 +30,38 @@ describe('relay configs', () => {
     expect(socatArgs(streams[0]!, streams[0]!.outs[0]!, 8, true)[5]).toBe('UDP4-RECV:5001,ip-add-membership=239.1.1.1:in0,reuseaddr');
   });
 
+  it('resolves IPv6 streams to the outputs\' fd00:: addresses; one family per relay, named when mixed', () => {
+    const v6 = resolveStreams(topo.relay, [{ group: 'ff3e::1:1', port: 5001, outGroup: 'ff3e::9:1', outPort: 6001 }]);
+    expect(v6[0]).toMatchObject({ family: 'ipv6', inIfname: 'in0', outs: [{ ifname: 'out0', ip: 'fd00:0:0:2::1' }, { ifname: 'out1', ip: 'fd00:0:0:3::1' }] });
+    expect(streams[0]!.family).toBe('ipv4');
+    expect(() => resolveStreams(topo.relay, [{ group: 'ff3e::1:1', port: 1, outGroup: '239.9.9.1', outPort: 1 }])).toThrow(/streams\[0\]\.outGroup must be an ipv6 address/);
+    expect(() => resolveStreams(topo.relay, [{ group: '239.1.1.1', port: 1, outGroup: '239.1.1.1', outPort: 1 }], 'ipv6')).toThrow(/streams\[0\]\.group must be an ipv6 address \(option "family"\)/);
+  });
+
+  it('socat IPv6: UDP6-RECV bound to [group] with ipv6-join-group, UDP6-SENDTO out of the output interface with the hop limit', () => {
+    const [s] = resolveStreams(topo.relay, [{ group: 'ff3e::1:1', port: 5001, outGroup: 'ff3e::9:1', outPort: 6001 }]);
+    expect(socatArgs(s!, s!.outs[0]!, 8)).toEqual([
+      '-d', '-d', '-b', '65536', '-u',
+      'UDP6-RECV:5001,bind=[ff3e::1:1],ipv6-join-group=[ff3e::1:1]:in0,reuseaddr',
+      'UDP6-SENDTO:[ff3e::9:1]:6001,so-bindtodevice=out0,setsockopt-int=41:18:8',
+    ]);
+    expect(socatArgs(s!, s!.outs[0]!, 8, true)[5]).toBe('UDP6-RECV:5001,ipv6-join-group=[ff3e::1:1]:in0,reuseaddr');
+    // The negative control behind a snooping bridge: no join.
+    expect(socatArgs(s!, s!.outs[0]!, 8, false, false)[5]).toBe('UDP6-RECV:5001,bind=[ff3e::1:1],reuseaddr');
+    expect(socatArgs(streams[0]!, streams[0]!.outs[0]!, 8, false, false)[5]).toBe('UDP4-RECV:5001,bind=239.1.1.1,reuseaddr');
+  });
+
+  it('smcroute IPv6: the same mroute syntax; mgroup lines when the relay must join (behind a snooping bridge)', () => {
+    const v6 = resolveStreams(topo.relay, [
+      { group: 'ff3e::1:1', port: 5001, outGroup: 'ff3e::1:1', outPort: 5001 },
+      { group: 'ff3e::1:2', port: 5002, outGroup: 'ff3e::1:2', outPort: 5002, outputs: [0] },
+    ]);
+    expect(smcrouteConf(v6, { join: true })).toBe(
+      'phyint in0 enable\nphyint out0 enable\nphyint out1 enable\nmgroup from in0 group ff3e::1:1\nmgroup from in0 group ff3e::1:2\n' +
+        'mroute from in0 group ff3e::1:1 to out0 out1\nmroute from in0 group ff3e::1:2 to out0\n',
+    );
+  });
+
   it('smcroute: phyint lines and one mroute per group; refuses rewrites', () => {
     const same = resolveStreams(topo.relay, [
       { group: '239.1.1.1', port: 5001, outGroup: '239.1.1.1', outPort: 5001 },
@@ -53,5 +86,21 @@ describe('relay configs', () => {
       ],
     });
     expect(mcrConfig(streams, '/s').fanout.mode).toBe('hash');
+  });
+
+  it('mcr IPv6: groups go into the config as canonical text, without brackets', () => {
+    const v6 = resolveStreams(topo.relay, [{ group: 'ff3e::1:1', port: 5001, outGroup: 'ff3e::9:1', outPort: 6001, outputs: [0] }]);
+    expect(mcrConfig(v6, '/s').rules).toEqual([
+      { id: 's0', input: { interface: 'in0', group: 'ff3e::1:1', port: 5001 }, outputs: [{ interface: 'out0', group: 'ff3e::9:1', port: 6001, ttl: 8 }] },
+    ]);
+  });
+
+  it('mcr: what the lab writes passes the relay\'s own schema, both families (interfaces not looked up here)', () => {
+    const anyInterface = { interfaceExists: () => true, isEthernet: () => true };
+    const v6 = resolveStreams(topo.relay, [{ group: 'ff3e::1:1', port: 5001, outGroup: 'ff3e::9:1', outPort: 6001 }]);
+    const configs: RelayConfigFile[] = [mcrConfig(streams, '/tmp/x.sock', { testOnly: { disableLoopGuard: true } }), mcrConfig(v6, '/tmp/x.sock')];
+    for (const config of configs) {
+      expect(parseConfig(config, anyInterface).rules).toHaveLength(config.rules!.length);
+    }
   });
 });

@@ -51,7 +51,7 @@ describe('topology builders', () => {
       ['mcrlunit-rly', 'relay'],
       ['mcrlunit-snk', 'sink'],
     ]);
-    expect(t.source).toEqual({ ns: 'mcrlunit-src', ifname: 'eth0', address: '10.1.0.1/24', ip: '10.1.0.1' });
+    expect(t.source).toEqual({ ns: 'mcrlunit-src', ifname: 'eth0', address: '10.1.0.1/24', ip: '10.1.0.1', address6: 'fd00:0:0:1::1/64', ip6: 'fd00:0:0:1::1' });
     expect(t.relay.inputs[0]).toMatchObject({ ifname: 'in0', ip: '10.1.0.2' });
     expect(t.relay.outputs[0]).toMatchObject({ ifname: 'out0', ip: '10.2.0.1' });
     expect(t.sinks[0]).toMatchObject({ ns: 'mcrlunit-snk', ifname: 'eth0', ip: '10.2.0.2' });
@@ -61,6 +61,32 @@ describe('topology builders', () => {
     expect(rly.sysctls['net.ipv4.conf.all.rp_filter']).toBe('0');
     expect(t.namespaces.find((n) => n.role === 'source')!.mcastRoute).toBe('eth0');
     expect(t.namespaces.find((n) => n.role === 'sink')!.mcastRoute).toBe('eth0');
+  });
+
+  it('dual stack: every addressed end also has fd00:0:0:s::N/64 on the same segment and host, IPv6 on, no DAD', () => {
+    for (const t of topos) {
+      for (const link of t.links) {
+        for (const end of [link.a, link.b]) {
+          if (end.address === undefined) {
+            expect(end.address6).toBeUndefined();
+            continue;
+          }
+          const [, s, n] = /^10\.(\d+)\.0\.(\d+)\/24$/.exec(end.address)!;
+          expect(end.address6).toBe(`fd00:0:0:${s}::${n}/64`);
+        }
+      }
+      for (const e of [...t.sources, ...t.sinks, ...t.relays.flatMap((r) => [...r.inputs, ...r.outputs])]) {
+        expect(e.ip6).toBe(e.address6.split('/')[0]);
+        expect(e.ip6).toBe(`fd00:0:0:${e.ip.split('.')[1]}::${e.ip.split('.')[3]}`);
+      }
+      for (const ns of t.namespaces) {
+        expect(ns.sysctls).toMatchObject({ 'net.ipv6.conf.default.disable_ipv6': '0', 'net.ipv6.conf.default.accept_dad': '0' });
+        if (ns.role === 'relay') expect(ns.sysctls['net.ipv6.conf.all.forwarding']).toBe('1');
+      }
+    }
+    const f = fanout({ prefix, outputs: 12 });
+    expect(f.sinks[11]!.ip6).toBe('fd00:0:0:13::2'); // the digits of 10.13.0.2, read as hex: still canonical text
+    expect(new URL(`http://[${f.sinks[11]!.ip6}]`).hostname).toBe(`[${f.sinks[11]!.ip6}]`);
   });
 
   it('switch: one L2 segment across the snooping bridge, flood off on the relay port', () => {

@@ -58,6 +58,13 @@ describe('topologies, realised', () => {
       expect(route.stdout).toContain('dev eth0');
       const fwd = await inNetns(topo.relay.ns, 'sysctl', ['-n', 'net.ipv4.ip_forward', 'net.ipv4.conf.in0.rp_filter', 'net.ipv4.conf.all.rp_filter']);
       expect(fwd.stdout.split('\n')).toEqual(['1', '0', '0']);
+      // Dual stack: the interfaces inherited IPv6 on and DAD off; the global address is usable at once.
+      const v6 = await inNetns(topo.relay.ns, 'sysctl', ['-n', 'net.ipv6.conf.in0.disable_ipv6', 'net.ipv6.conf.in0.accept_dad', 'net.ipv6.conf.all.forwarding']);
+      expect(v6.stdout.split('\n')).toEqual(['0', '0', '1']);
+      const addrs = await run('ip', ['-n', topo.relay.ns, '-6', '-o', 'addr', 'show', 'dev', 'in0']);
+      expect(addrs.stdout).toContain(`inet6 ${topo.relay.inputs[0]!.address6} scope global`);
+      expect(addrs.stdout).toMatch(/inet6 fe80::\S+ scope link/);
+      expect(addrs.stdout).not.toMatch(/tentative/);
 
       const streams = [{ group: '239.1.1.1', port: 5001 }];
       const relay = new KernelRelay();

@@ -18,6 +18,14 @@ describe('mcr-send / mcr-recv command line', () => {
     ['mcr-send', ['--stream', '239.1.1.1:5000', '--seq-list', '0,x'], '--seq-list'],
     ['mcr-send', ['--stream', '239.1.1.1:5000', '--interface', 'nosuchif0'], '--interface'],
     ['mcr-send', [], '--stream'],
+    ['mcr-send', ['--stream', 'ff3e::1:1:5000'], 'brackets'],
+    ['mcr-send', ['--stream', '[ff3e::1:1]5000'], '--stream'],
+    ['mcr-send', ['--stream', '[239.1.1.1]:5000'], 'IPv6 groups only'],
+    ['mcr-send', ['--stream', '[ff3e::zz]:5000'], '--stream'],
+    ['mcr-send', ['--stream', '[ff3e::1:1]:5000', '--stream', '239.1.1.1:5000'], 'one family'],
+    ['mcr-recv', ['--stream', '[ff3e::1:1]:5000', '--interface', 'lo', '--source', '10.1.0.1'], '--source'],
+    ['mcr-recv', ['--stream', '[ff3e::1:1]:5000', '--interface', 'lo', '--source', 'ff3e::9'], '--source'],
+    ['mcr-recv', ['--stream', '239.1.1.1:5000', '--interface', 'lo', '--source', 'nope'], '--source'],
     ['mcr-recv', ['--stream', '239.1.1.1:5000', '--interface', 'lo', '--nope'], '--nope'],
     ['mcr-recv', ['--stream', '239.1.1.1:5000'], '--interface'],
     ['mcr-recv', ['--stream', '239.1.1.1:5000', '--interface', 'nosuchif0'], '--interface'],
@@ -50,6 +58,16 @@ describe('TypeScript option validation', () => {
     ]);
     expect(receiverArgs({ streams: [stream], interface: 'veth1', receiveBufferBytes: 0 })).toEqual(['--stream', '239.201.4.1:5300', '--interface', 'veth1', '--rcvbuf', '0', '--json']);
     expect(senderArgs({ streams: [stream], seqList: [0, 1, 1, 2] })).toContain('0,1,1,2');
+  });
+
+  it('writes IPv6 groups in brackets and passes a source filter', () => {
+    expect(senderArgs({ streams: [{ group: 'ff3e::1:1', port: 5001 }], count: 1, ttl: 2 })).toEqual(['--stream', '[ff3e::1:1]:5001', '--count', '1', '--ttl', '2', '--json']);
+    expect(receiverArgs({ streams: [{ group: 'ff3e::1:1', port: 5001 }], interface: 'in0', source: 'fd00:0:0:1::1' })).toEqual([
+      '--stream', '[ff3e::1:1]:5001', '--interface', 'in0', '--source', 'fd00:0:0:1::1', '--json',
+    ]);
+    expect(() => senderArgs({ streams: [{ group: 'ff3e::1:1', port: 1 }, stream], count: 1 })).toThrow(/streams\[1\]\.group: every stream of one sender must be IPv6/);
+    expect(() => receiverArgs({ streams: [stream], interface: 'in0', source: 'fd00::1' })).toThrow(/source: "fd00::1" is IPv6 but streams\[0\]/);
+    expect(() => receiverArgs({ streams: [{ group: '[ff3e::1]', port: 1 }], interface: 'in0' })).toThrow(/no brackets/);
   });
 
   it('names the option, the expectation and the value', () => {

@@ -43,6 +43,12 @@ export class ChainBed {
     Object.assign(this.mac, { src: (await linkInfo(this.ns.src, this.dev.src)).mac, relayIn: inLink.mac, relayOut: outLink.mac });
   }
 
+  /** The lab under the bed (after up()). */
+  get lab(): Lab {
+    if (this.#lab === null) throw new Error('ChainBed.up() first');
+    return this.#lab;
+  }
+
   async down(): Promise<void> {
     await this.#lab?.down();
   }
@@ -133,9 +139,12 @@ export class Worker {
   }
 }
 
-/** framesSeen = matched + noMatch + malformed + fragments + ownFrames + badChecksum; ttlExpired and rateLimited are parts of matched. */
+/**
+ * framesSeen = matched + noMatch + malformed + fragments + ownFrames + badChecksum + extensionHeaders;
+ * ttlExpired and rateLimited are parts of matched.
+ */
 export function expectCountingRule(c: WorkerCounters): void {
-  expect(c.framesSeen).toBe(c.matched + c.noMatch + c.malformed + c.fragments + c.ownFrames + c.badChecksum);
+  expect(c.framesSeen).toBe(c.matched + c.noMatch + c.malformed + c.fragments + c.ownFrames + c.badChecksum + c.extensionHeaders);
   expect(c.ttlExpired + c.rateLimited).toBeLessThanOrEqual(c.matched);
   expect(c.rateLimited).toBe(c.rules.reduce((sum, rule) => sum + rule.rateLimited, 0));
 }

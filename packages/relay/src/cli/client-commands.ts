@@ -3,7 +3,8 @@ import type { Response } from '../control/protocol.js';
 import type { ReloadSummary } from '../daemon/reload-plan.js';
 import type { StatsReport } from '../daemon/stats-report.js';
 import type { Rule } from '../config/types.js';
-import { integerFlag, parse, parseEndpoint, UsageError } from './args.js';
+import { integerFlag, parseCommandLine, UsageError } from '@mcr/cli-kit';
+import { parseEndpoint } from './endpoint.js';
 
 const CONTROL_DEFAULT = process.env.MCR_CONTROL ?? '/run/mcr/control.sock';
 const common = { control: { type: 'string' }, json: { type: 'boolean' } } as const;
@@ -23,25 +24,25 @@ function finish(res: Response, json: boolean | undefined, human: (result: any) =
 }
 
 export async function pingCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, common);
+  const { values } = parseCommandLine(argv, common);
   const res = await request(values.control ?? CONTROL_DEFAULT, 'ping');
   return finish(res, values.json, (r) => `pong from pid ${r.pid} (${r.rules} rules)`);
 }
 
 export async function listCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, common);
+  const { values } = parseCommandLine(argv, common);
   const res = await request(values.control ?? CONTROL_DEFAULT, 'list');
   return finish(res, values.json, (r: { rules: Rule[] }) => (r.rules.length === 0 ? 'no rules' : r.rules.map(formatRule).join('\n')));
 }
 
 export async function statsCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, common);
+  const { values } = parseCommandLine(argv, common);
   const res = await request(values.control ?? CONTROL_DEFAULT, 'stats');
   return finish(res, values.json, formatStats);
 }
 
 export async function addCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
+  const { values } = parseCommandLine(argv, {
     ...common,
     id: { type: 'string' },
     input: { type: 'string' },
@@ -50,10 +51,11 @@ export async function addCommand(argv: string[]): Promise<number> {
     output: { type: 'string', multiple: true },
     'max-pps': { type: 'string' },
     'link-local': { type: 'boolean' },
+    'no-join': { type: 'boolean' },
     'ttl-mode': { type: 'string' },
   });
-  if (!values.input) throw new UsageError('--input IFACE:GROUP:PORT is required');
-  if (!values.output || values.output.length === 0) throw new UsageError('--output IFACE:GROUP:PORT[:TTL] is required (repeatable)');
+  if (!values.input) throw new UsageError('--input IFACE:GROUP[/LEN]:PORT is required');
+  if (!values.output || values.output.length === 0) throw new UsageError('--output IFACE:GROUP[/LEN]:PORT[:TTL] is required (repeatable)');
   const input = parseEndpoint(values.input, '--input', false);
   // Ranges are the relay's to check (its schema names the field and states the limit); the CLI only
   // checks that a number is a number.
@@ -65,6 +67,7 @@ export async function addCommand(argv: string[]): Promise<number> {
     input: { ...input, ...(values.source ? { source: values.source } : {}), ...(vlan === undefined ? {} : { vlan }) },
     ...(maxPps === undefined ? {} : { maxPps }),
     ...(values['link-local'] ? { linkLocal: true } : {}),
+    ...(values['no-join'] ? { join: false } : {}),
     outputs: values.output.map((o) => ({ ...parseEndpoint(o, '--output', true), ...(ttlMode === undefined ? {} : { ttlMode }) })),
   };
   const res = await request(values.control ?? CONTROL_DEFAULT, 'add', { rule });
@@ -72,14 +75,14 @@ export async function addCommand(argv: string[]): Promise<number> {
 }
 
 export async function removeCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, common, true);
+  const { values, positionals } = parseCommandLine(argv, common, true);
   if (positionals.length !== 1) throw new UsageError('remove takes exactly one rule ID');
   const res = await request(values.control ?? CONTROL_DEFAULT, 'remove', { id: positionals[0] });
   return finish(res, values.json, (r: { rule: Rule }) => `removed ${r.rule.id}`);
 }
 
 export async function reloadCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, common);
+  const { values } = parseCommandLine(argv, common);
   // A reload may start and stop workers: allow it the time a rule change may take, and more.
   const res = await request(values.control ?? CONTROL_DEFAULT, 'reload', {}, 30_000);
   if (!res.ok && res.error.issues && !values.json) {
@@ -94,12 +97,18 @@ export async function reloadCommand(argv: string[]): Promise<number> {
   });
 }
 
+/** An endpoint as `mcr add` takes it: IPv6 in brackets, a range with its /LEN. */
+function endpoint(iface: string, group: string, prefixLength: number | undefined, port: number): string {
+  const address = group.includes(':') ? `[${group}]` : group;
+  return `${iface}:${address}${prefixLength === undefined ? '' : `/${prefixLength}`}:${port}`;
+}
+
 function formatRule(r: Rule): string {
   const i = r.input;
-  const outs = r.outputs.map((o) => `${o.interface}:${o.group}:${o.port}:${o.ttl}${o.ttlMode === 'set' ? ' (ttl set)' : ''}`).join(', ');
+  const outs = r.outputs.map((o) => `${endpoint(o.interface, o.group, o.prefixLength, o.port)}:${o.ttl}${o.ttlMode === 'set' ? ' (ttl set)' : ''}`).join(', ');
   const extras = [i.vlan === undefined ? '' : ` vlan ${i.vlan}`, i.source ? ` from ${i.source}` : ''].join('');
-  const limits = [r.maxPps === undefined ? '' : `  max ${r.maxPps} pps`, r.linkLocal ? '  link-local' : ''].join('');
-  return `${r.id}  ${i.interface}:${i.group}:${i.port}${extras} -> ${outs}${limits}`;
+  const limits = [r.maxPps === undefined ? '' : `  max ${r.maxPps} pps`, r.linkLocal ? '  link-local' : '', r.join === false ? '  no-join' : ''].join('');
+  return `${r.id}  ${endpoint(i.interface, i.group, i.prefixLength, i.port)}${extras} -> ${outs}${limits}`;
 }
 
 function formatStats(s: StatsReport): string {
@@ -111,17 +120,20 @@ function formatStats(s: StatsReport): string {
   for (const w of s.workers) {
     lines.push(
       `  ${w.interface}#${w.index} pid ${w.pid ?? '-'} ${w.state} restarts ${w.restarts}  frames ${w.framesSeen} matched ${w.matched} forwarded ${w.forwarded} nomatch ${w.noMatch} malformed ${w.malformed} fragments ${w.fragments} txerr ${w.txErrors} kdrops ${w.kernelDrops}` +
-        ` ownframes ${w.ownFrames} ttlexpired ${w.ttlExpired} ratelimited ${w.rateLimited} badsum ${w.badChecksum} absent ${w.outputAbsent}`,
+        ` ownframes ${w.ownFrames} ttlexpired ${w.ttlExpired} ratelimited ${w.rateLimited} badsum ${w.badChecksum} absent ${w.outputAbsent} exthdr ${w.extensionHeaders}`,
     );
     if (w.lastError) lines.push(`    last error: ${w.lastError}`);
   }
   lines.push('', 'interfaces:');
   for (const i of s.interfaces) {
     const fanout = i.fanout ? `  fanout ${i.fanout.mode === 'off' ? 'off' : `group ${i.fanout.id ?? '?'} mode ${i.fanout.mode}`}` : '';
-    lines.push(`  ${i.name}${i.renamedTo ? ` (now ${i.renamedTo})` : ''} ifindex ${i.ifindex ?? '-'} ${i.up ? 'up' : 'DOWN'} ipv4 ${i.ipv4 ?? '-'} mtu ${i.mtu}${fanout}`);
+    lines.push(`  ${i.name}${i.renamedTo ? ` (now ${i.renamedTo})` : ''} ifindex ${i.ifindex ?? '-'} ${i.up ? 'up' : 'DOWN'} ipv4 ${i.ipv4 ?? '-'} ipv6 ${[i.ipv6, i.ipv6LinkLocal].filter((a) => a !== null).join(' ') || '-'} mtu ${i.mtu}${fanout}`);
   }
   const g = s.igmp;
-  lines.push('', `igmp: attempted ${g.attempted} succeeded ${g.succeeded} failed ${g.failed} left ${g.left}`);
-  for (const m of g.memberships) lines.push(`  ${m.interface} ${m.group} (rules: ${m.rules.join(', ')})${m.joined ? '' : ` NOT JOINED: ${m.error}; retrying`}`);
+  lines.push('', `memberships (IGMP, MLD): attempted ${g.attempted} succeeded ${g.succeeded} failed ${g.failed} left ${g.left}`);
+  for (const m of g.memberships) {
+    const kind = `${m.family === 'ipv6' ? 'MLD' : 'IGMP'} ${m.source === undefined ? 'any-source' : `source ${m.source}`}`;
+    lines.push(`  ${m.interface} ${m.group} ${kind} (rules: ${m.rules.join(', ')})${m.joined ? '' : ` NOT JOINED: ${m.error}; retrying`}`);
+  }
   return lines.join('\n');
 }

@@ -38,20 +38,29 @@ Options:
   --state FILE           keep the rules added at runtime (mcr add/remove) in FILE, and restore them
                          at the next start (written atomically on every change)
   -h, --help             this help`,
-  add: `Usage: mcr add --input IFACE:GROUP:PORT --output IFACE:GROUP:PORT[:TTL] [--output ...] [options]
+  add: `Usage: mcr add --input IFACE:GROUP[/LEN]:PORT --output IFACE:GROUP[/LEN]:PORT[:TTL] [--output ...] [options]
 
 Adds a rule to the running relay. It takes effect at once, without restarting workers, and only once
 every worker has applied it: a change a worker refuses is rolled back everywhere (EAPPLY).
 
+GROUP is an IPv4 or IPv6 address; IPv6 goes in brackets: in0:[ff3e::1:2]:5001. GROUP/LEN is a range
+of groups (in0:239.1.0.0/24:5001, in0:[ff3e::1:0]/120:5001); an output range of the same size maps
+each group to the one at the same offset, an output that is one group gets them all. A rule's input,
+source and outputs are all IPv4 or all IPv6.
+
 Options:
   --id ID                rule id (generated when absent)
-  --input IFACE:GROUP:PORT            the stream to relay
-  --source ADDRESS       only packets from this source address
+  --input IFACE:GROUP[/LEN]:PORT          the stream (or range of groups) to relay
+  --source ADDRESS       only packets from this source address (source-specific; same family)
   --vlan N               only frames tagged with 802.1Q VLAN N (0..4095); default: untagged only
-  --output IFACE:GROUP:PORT[:TTL]     where to send it (repeatable); GROUP may be unicast
+  --output IFACE:GROUP[/LEN]:PORT[:TTL]   where to send it (repeatable); GROUP may be unicast; TTL is
+                         the hop limit for IPv6
   --max-pps N            forward at most N packets per second of this stream (per worker); excess is
                          dropped and counted (rateLimited)
-  --link-local           allow output groups in 224.0.0.0/24 (refused otherwise)
+  --link-local           allow groups that never leave the link, input or output: 224.0.0.0/24,
+                         ff01::/16, ff02::/16 (refused otherwise)
+  --no-join              join no membership for this rule (its frames arrive by other means); needed
+                         for a range of more than 256 groups
   --ttl-mode MODE        decrement (default): out TTL = min(TTL, input TTL - 1), TTL-1 input dropped;
                          set: out TTL = TTL whatever came in (loop-unsafe); applies to every output
   --control PATH         control socket

@@ -1,6 +1,7 @@
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
-import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../config/types.js';
+import { CONFIG_FIELDS } from '../config/config-schema.js';
+import type { LogFormat } from '../config/types.js';
 import { resolve } from 'node:path';
 import { claimSocketPath, withdrawSocketPath } from '../control/socket-path.js';
 import { Relay } from '../daemon/relay.js';
@@ -9,7 +10,7 @@ import { summaryLine, type StatsReport } from '../daemon/stats-report.js';
 import { createLogger, type Logger } from '../log.js';
 import { parseListenAddress } from '../metrics/listen-address.js';
 import { interfaceExists } from '../net/interfaces.js';
-import { integerFlag, numberFlag, parse, UsageError } from './args.js';
+import { parseCommandLine, schemaFlag, UsageError } from '@mcr/cli-kit';
 
 const SHUTDOWN_DEADLINE_MS = 5000;
 /** SIGTERM during start-up: the process is gone within this (the issue's bound is 2 s). */
@@ -31,7 +32,7 @@ function exitAfter(ms: number, code: number, log: Logger, why: string): void {
 
 /** `mcr run`: resolves when the relay has stopped; the exit code is the caller's to set. */
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
+  const { values } = parseCommandLine(argv, {
     config: { type: 'string' },
     workers: { type: 'string' },
     control: { type: 'string' },
@@ -42,16 +43,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     'log-format': { type: 'string' },
   });
   if (!values.config) throw new UsageError('--config FILE is required');
-  const workers = integerFlag(values.workers, '--workers', 1, 64);
-  const statsInterval = numberFlag(values['stats-interval'], '--stats-interval', 0, 86400);
-  const logLevel = values['log-level'];
-  if (logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    throw new UsageError(`--log-level: must be one of ${LOG_LEVELS.join(' | ')}, got "${logLevel}"`);
-  }
-  const logFormat = values['log-format'];
-  if (logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormat)) {
-    throw new UsageError(`--log-format: must be one of ${LOG_FORMATS.join(' | ')}, got "${logFormat}"`);
-  }
+  // The flags override config fields: the config schema's own fields check them.
+  const workers = schemaFlag(values.workers, '--workers', CONFIG_FIELDS.workers);
+  const statsInterval = schemaFlag(values['stats-interval'], '--stats-interval', CONFIG_FIELDS.statsInterval);
+  const logLevel = schemaFlag(values['log-level'], '--log-level', CONFIG_FIELDS.logLevel);
+  const logFormat = schemaFlag(values['log-format'], '--log-format', CONFIG_FIELDS.logFormat);
   if (values.metrics !== undefined) {
     const address = parseListenAddress(values.metrics);
     if (typeof address === 'string') throw new UsageError(`--metrics: ${address}`);
@@ -68,9 +64,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (workers !== undefined) config.workers = workers;
     if (values.control !== undefined) config.control.socket = values.control;
     if (statsInterval !== undefined) config.statsInterval = statsInterval;
-    if (logLevel !== undefined) config.logLevel = logLevel as LogLevel;
+    if (logLevel !== undefined) config.logLevel = logLevel;
     if (values.metrics !== undefined) config.metrics = { listen: values.metrics };
-    if (logFormat !== undefined) config.logFormat = logFormat as LogFormat;
+    if (logFormat !== undefined) config.logFormat = logFormat;
     return config;
   };
   const config = readConfig();

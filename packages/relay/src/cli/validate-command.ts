@@ -1,6 +1,6 @@
 import { loadConfig } from '../config/load-config.js';
 import { interfaceExists } from '../net/interfaces.js';
-import { parse, UsageError } from './args.js';
+import { parseCommandLine, UsageError } from '@mcr/cli-kit';
 
 /**
  * `mcr validate --config FILE`: the checks `mcr run` makes, without starting anything. Exit 0 when
@@ -9,7 +9,7 @@ import { parse, UsageError } from './args.js';
  * a file on another host than the relay's).
  */
 export async function validateCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { config: { type: 'string' }, 'skip-interfaces': { type: 'boolean' } });
+  const { values } = parseCommandLine(argv, { config: { type: 'string' }, 'skip-interfaces': { type: 'boolean' } });
   if (!values.config) throw new UsageError('--config FILE is required');
   const skip = values['skip-interfaces'] === true;
   const config = loadConfig(values.config, skip ? { interfaceExists: () => true, isEthernet: () => true } : { interfaceExists });

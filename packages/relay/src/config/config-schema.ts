@@ -1,144 +1,120 @@
+import { z } from 'zod';
 import { ConfigError } from './config-error.js';
-import { FieldReader, join } from './fields.js';
-import { readRule, type RuleCheckOptions } from './rule-schema.js';
+import { ruleSchema, type RuleCheckOptions } from './rule-schema.js';
 import { CONTROL_MODE_OTHERS, NATIVE_LIMITS } from './limits.js';
-import { DEFAULTS, FANOUT_MODES, LOG_FORMATS, LOG_LEVELS, type DataPlaneSettings, type FanoutMode, type RelayConfig, type Rule, type TestOnlySettings } from './types.js';
+import { array, boolean, configIssues, integer, number, object, oneOf, text } from './schema-fields.js';
+import { DEFAULTS, FANOUT_MODES, LOG_FORMATS, LOG_LEVELS, type RelayConfig, type Rule } from './types.js';
 import { RuleTable } from '../rules/rule-table.js';
 import { parseListenAddress } from '../metrics/listen-address.js';
 
-const TOP_LEVEL_KEYS = ['workers', 'dataPlane', 'fanout', 'igmp', 'control', 'statsInterval', 'logLevel', 'logFormat', 'metrics', 'rules', 'testOnly'] as const;
+// The config file's schema: normalise -> default -> validate in one zod parse that reports every
+// issue with its field path. Cross-rule checks (duplicate inputs and ids, overlapping ranges, loops,
+// limits) then go through the RuleTable, the same code that guards a runtime `add`.
+
+const octal = (mode: number) => `0${mode.toString(8).padStart(3, '0')}`;
+
+/** Modes are written as octal strings ("0660") in JSON, which has no octal literals; a number is taken too. */
+function controlMode() {
+  const error = (issue: { input?: unknown }) => `must be a file mode such as "0600", got ${JSON.stringify(issue.input) ?? 'nothing'}`;
+  return z
+    .union([z.string({ error }).regex(/^0?[0-7]{3}$/, { error }), z.int({ error }).min(0, { error }).max(0o777, { error })], { error })
+    .transform((mode) => (typeof mode === 'string' ? parseInt(mode, 8) : mode))
+    .refine((mode) => (mode & CONTROL_MODE_OTHERS) === 0, {
+      // Whoever can connect can add and remove rules: only the owner and the configured group may.
+      error: (issue) => `must not give others access (no bits in ${octal(CONTROL_MODE_OTHERS)}), got "${octal(issue.input as number)}"`,
+    });
+}
+
+function listenAddress() {
+  return text().superRefine((listen, ctx) => {
+    const parsed = parseListenAddress(listen);
+    if (typeof parsed === 'string') ctx.addIssue(parsed);
+  });
+}
+
+/** Fields `mcr run` may override from the command line: its flags are checked by these. */
+export const CONFIG_FIELDS = {
+  workers: integer(1, DEFAULTS.maxWorkers),
+  statsInterval: number(0, 86400),
+  logLevel: oneOf(LOG_LEVELS),
+  logFormat: oneOf(LOG_FORMATS),
+};
+
+/** The config file's schema, with interfaces looked up by `options` (the JSON Schema uses lookups that accept any). */
+export function configSchema(options: RuleCheckOptions) {
+  let schema = schemas.get(options);
+  if (!schema) schemas.set(options, (schema = buildConfigSchema(options)));
+  return schema;
+}
+const schemas = new WeakMap<RuleCheckOptions, ReturnType<typeof buildConfigSchema>>();
+
+function buildConfigSchema(options: RuleCheckOptions) {
+  return object({
+    $schema: z.string().optional().describe('the JSON Schema this file follows (for editors); the relay ignores it'),
+    workers: CONFIG_FIELDS.workers.default(DEFAULTS.workers).describe('worker processes per input interface'),
+    dataPlane: object({
+      batchSize: integer(1, NATIVE_LIMITS.maxBatchSize).default(DEFAULTS.batchSize).describe('frames a worker reads and sends per batch'),
+      coalesceMicros: integer(0, NATIVE_LIMITS.maxCoalesceMicros)
+        .default(DEFAULTS.coalesceMicros)
+        .describe('after a partial batch, wait this long (µs) before draining again; 0: the adaptive wait (latencyBudgetMicros)'),
+      latencyBudgetMicros: integer(0, NATIVE_LIMITS.maxLatencyBudgetMicros)
+        .default(DEFAULTS.latencyBudgetMicros)
+        .describe('the wait (µs) adaptive coalescing may add when coalesceMicros is 0'),
+    }).prefault({}),
+    fanout: object({
+      mode: oneOf(FANOUT_MODES).default(DEFAULTS.fanoutMode).describe('how PACKET_FANOUT spreads an input\'s frames over its workers'),
+      id: integer(0, 65535).optional().describe('the PACKET_FANOUT group id; default: chosen per interface'),
+    }).prefault({}),
+    igmp: object({ join: boolean().default(DEFAULTS.igmpJoin).describe('false: passive, join nothing') }).prefault({}),
+    control: object({
+      socket: text(/^\//, 'an absolute path').default(DEFAULTS.controlSocket).describe('the control socket\'s path'),
+      mode: controlMode().prefault(octal(DEFAULTS.controlMode)).describe('the control socket\'s file mode, e.g. "0660"; no bits for others'),
+      group: text(/^[A-Za-z0-9_.-]+$/, 'a group name or number').optional().describe('the control socket\'s group'),
+      idleTimeout: number(0.1, 3600).default(DEFAULTS.controlIdleTimeout).describe('seconds a control connection may stay idle'),
+      maxClients: integer(1, 4096).default(DEFAULTS.controlMaxClients).describe('control connections at once'),
+    }).prefault({}),
+    metrics: object({ listen: listenAddress().describe('HOST:PORT for Prometheus, e.g. "127.0.0.1:9464" or "[::1]:9464"') })
+      .optional()
+      .describe('Prometheus endpoint (GET /metrics); absent: none'),
+    statsInterval: CONFIG_FIELDS.statsInterval.default(DEFAULTS.statsInterval).describe('seconds between summary lines on stderr; 0: off'),
+    logLevel: CONFIG_FIELDS.logLevel.default(DEFAULTS.logLevel),
+    logFormat: CONFIG_FIELDS.logFormat.default(DEFAULTS.logFormat).describe('text: readable lines; json: one JSON object per line'),
+    rules: array(ruleSchema(options)).default([]),
+    testOnly: object({
+      disableLoopGuard: boolean().default(false).describe('TEST-ONLY: no own-MAC check and TTL "set" on every output'),
+      injectedWorkNanos: integer(0, NATIVE_LIMITS.maxInjectedWorkNanos).default(0).describe('TEST-ONLY: busy work per frame read'),
+    })
+      .prefault({})
+      .describe('TEST-ONLY switches, logged loudly at start; never in production'),
+  });
+}
+
+/** A config file as users write it (before defaults): what tools that write configs (the lab) produce. */
+export type RelayConfigFile = z.input<ReturnType<typeof buildConfigSchema>>;
 
 /**
- * normalise -> default -> validate, in one pass that reports every issue with its field path.
- * Cross-rule checks (duplicate input tuples, duplicate ids, loops) go through the RuleTable, the same
- * code that guards runtime `add`.
+ * The relay's configuration from an untrusted value (a parsed JSON5 file). Throws ConfigError listing
+ * every problem with its field path; the cross-rule checks run once every field is right.
  */
 export function parseConfig(value: unknown, options: RuleCheckOptions): RelayConfig {
-  const reader = new FieldReader();
-  const obj = reader.object(value, '');
-  if (!obj) throw new ConfigError(reader.issues);
-  reader.onlyKeys(obj, '', TOP_LEVEL_KEYS);
-
-  const workers = obj.workers === undefined ? DEFAULTS.workers : reader.integer(obj.workers, 'workers', 1, DEFAULTS.maxWorkers);
-
-  const dataPlane: DataPlaneSettings = {
-    batchSize: DEFAULTS.batchSize,
-    coalesceMicros: DEFAULTS.coalesceMicros,
-    latencyBudgetMicros: DEFAULTS.latencyBudgetMicros,
-  };
-  if (obj.dataPlane !== undefined) {
-    const d = reader.object(obj.dataPlane, 'dataPlane');
-    if (d) {
-      reader.onlyKeys(d, 'dataPlane', ['batchSize', 'coalesceMicros', 'latencyBudgetMicros']);
-      if (d.batchSize !== undefined) dataPlane.batchSize = reader.integer(d.batchSize, 'dataPlane.batchSize', 1, NATIVE_LIMITS.maxBatchSize) ?? dataPlane.batchSize;
-      if (d.coalesceMicros !== undefined) dataPlane.coalesceMicros = reader.integer(d.coalesceMicros, 'dataPlane.coalesceMicros', 0, NATIVE_LIMITS.maxCoalesceMicros) ?? dataPlane.coalesceMicros;
-      if (d.latencyBudgetMicros !== undefined) {
-        dataPlane.latencyBudgetMicros =
-          reader.integer(d.latencyBudgetMicros, 'dataPlane.latencyBudgetMicros', 0, NATIVE_LIMITS.maxLatencyBudgetMicros) ?? dataPlane.latencyBudgetMicros;
-      }
-    }
-  }
-
-  let fanout: { mode: FanoutMode; id?: number } = { mode: DEFAULTS.fanoutMode };
-  if (obj.fanout !== undefined) {
-    const f = reader.object(obj.fanout, 'fanout');
-    if (f) {
-      reader.onlyKeys(f, 'fanout', ['mode', 'id']);
-      const mode = f.mode === undefined ? DEFAULTS.fanoutMode : reader.oneOf(f.mode, 'fanout.mode', FANOUT_MODES);
-      const id = f.id === undefined ? undefined : reader.integer(f.id, 'fanout.id', 0, 65535);
-      fanout = { mode: mode ?? DEFAULTS.fanoutMode, ...(id === undefined ? {} : { id }) };
-    }
-  }
-
-  let igmpJoin: boolean = DEFAULTS.igmpJoin;
-  if (obj.igmp !== undefined) {
-    const i = reader.object(obj.igmp, 'igmp');
-    if (i) {
-      reader.onlyKeys(i, 'igmp', ['join']);
-      if (i.join !== undefined) igmpJoin = reader.boolean(i.join, 'igmp.join') ?? igmpJoin;
-    }
-  }
-
-  const control: RelayConfig['control'] = {
-    socket: DEFAULTS.controlSocket,
-    mode: DEFAULTS.controlMode,
-    idleTimeout: DEFAULTS.controlIdleTimeout,
-    maxClients: DEFAULTS.controlMaxClients,
-  };
-  if (obj.control !== undefined) {
-    const c = reader.object(obj.control, 'control');
-    if (c) {
-      reader.onlyKeys(c, 'control', ['socket', 'mode', 'group', 'idleTimeout', 'maxClients']);
-      if (c.idleTimeout !== undefined) control.idleTimeout = reader.number(c.idleTimeout, 'control.idleTimeout', 0.1, 3600) ?? control.idleTimeout;
-      if (c.maxClients !== undefined) control.maxClients = reader.integer(c.maxClients, 'control.maxClients', 1, 4096) ?? control.maxClients;
-      if (c.socket !== undefined) control.socket = reader.string(c.socket, 'control.socket', /^\//, 'an absolute path') ?? control.socket;
-      if (c.mode !== undefined) control.mode = parseMode(reader, c.mode, 'control.mode') ?? control.mode;
-      if (c.group !== undefined) {
-        const g = reader.string(c.group, 'control.group', /^[A-Za-z0-9_.-]+$/, 'a group name or number');
-        if (g !== undefined) control.group = g;
-      }
-    }
-  }
-
-  const testOnly: TestOnlySettings = { disableLoopGuard: false, injectedWorkNanos: 0 };
-  if (obj.testOnly !== undefined) {
-    const t = reader.object(obj.testOnly, 'testOnly');
-    if (t) {
-      reader.onlyKeys(t, 'testOnly', ['disableLoopGuard', 'injectedWorkNanos']);
-      if (t.disableLoopGuard !== undefined) testOnly.disableLoopGuard = reader.boolean(t.disableLoopGuard, 'testOnly.disableLoopGuard') ?? false;
-      if (t.injectedWorkNanos !== undefined) {
-        testOnly.injectedWorkNanos = reader.integer(t.injectedWorkNanos, 'testOnly.injectedWorkNanos', 0, NATIVE_LIMITS.maxInjectedWorkNanos) ?? 0;
-      }
-    }
-  }
-
-  let metrics: RelayConfig['metrics'];
-  if (obj.metrics !== undefined) {
-    const m = reader.object(obj.metrics, 'metrics');
-    if (m) {
-      reader.onlyKeys(m, 'metrics', ['listen']);
-      const listen = reader.string(m.listen, 'metrics.listen');
-      if (listen !== undefined) {
-        const parsed = parseListenAddress(listen);
-        if (typeof parsed === 'string') reader.fail('metrics.listen', parsed);
-        else metrics = { listen };
-      }
-    }
-  }
-
-  const statsInterval = obj.statsInterval === undefined ? DEFAULTS.statsInterval : reader.number(obj.statsInterval, 'statsInterval', 0, 86400);
-  const logLevel = obj.logLevel === undefined ? DEFAULTS.logLevel : reader.oneOf(obj.logLevel, 'logLevel', LOG_LEVELS);
-  const logFormat = obj.logFormat === undefined ? DEFAULTS.logFormat : reader.oneOf(obj.logFormat, 'logFormat', LOG_FORMATS);
-
-  const rawRules = obj.rules === undefined ? [] : reader.array(obj.rules, 'rules') ?? [];
-  const rules: Rule[] = [];
-  const takenIds = new Set(rawRules.map((r) => (r as { id?: unknown } | null)?.id).filter((id) => typeof id === 'string'));
-  rawRules.forEach((r, i) => {
-    const rule = readRule(reader, r, join('rules', i), options);
-    if (rule) rules.push({ ...rule, id: rule.id ?? freshId(i + 1, takenIds) });
-  });
-
-  if (reader.issues.length === 0) {
-    try {
-      RuleTable.from(rules);
-    } catch (err) {
-      if (err instanceof ConfigError) reader.issues.push(...err.issues);
-      else throw err;
-    }
-  }
-  if (reader.issues.length > 0) throw new ConfigError(reader.issues);
+  const result = configSchema(options).safeParse(value);
+  if (!result.success) throw new ConfigError(configIssues(result.error.issues, '', value));
+  const c = result.data;
+  const takenIds = new Set(c.rules.map((r) => r.id).filter((id) => id !== undefined));
+  const rules: Rule[] = c.rules.map((r, i) => ({ ...r, id: r.id ?? freshId(i + 1, takenIds) }));
+  RuleTable.from(rules);
   return {
-    workers: workers!,
-    dataPlane,
-    fanout,
-    igmp: { join: igmpJoin },
-    control,
-    ...(metrics ? { metrics } : {}),
-    statsInterval: statsInterval!,
-    logLevel: logLevel!,
-    logFormat: logFormat!,
+    workers: c.workers,
+    dataPlane: c.dataPlane,
+    fanout: { mode: c.fanout.mode, ...(c.fanout.id === undefined ? {} : { id: c.fanout.id }) },
+    igmp: c.igmp,
+    control: { socket: c.control.socket, mode: c.control.mode, ...(c.control.group === undefined ? {} : { group: c.control.group }), idleTimeout: c.control.idleTimeout, maxClients: c.control.maxClients },
+    ...(c.metrics ? { metrics: c.metrics } : {}),
+    statsInterval: c.statsInterval,
+    logLevel: c.logLevel,
+    logFormat: c.logFormat,
     rules,
-    testOnly,
+    testOnly: c.testOnly,
   };
 }
 
@@ -148,17 +124,4 @@ function freshId(position: number, taken: Set<unknown>): string {
   while (taken.has(id)) id = `${id}-auto`;
   taken.add(id);
   return id;
-}
-
-function parseMode(reader: FieldReader, value: unknown, path: string): number | undefined {
-  // Modes are written as octal strings ("0660") in JSON, which has no octal literals.
-  let mode: number | undefined;
-  if (typeof value === 'string' && /^0?[0-7]{3}$/.test(value)) mode = parseInt(value, 8);
-  else if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0o777) mode = value;
-  if (mode === undefined) return reader.fail(path, `must be a file mode such as "0600", got ${JSON.stringify(value)}`);
-  // Whoever can connect can add and remove rules: only the owner and the configured group may.
-  if ((mode & CONTROL_MODE_OTHERS) !== 0) {
-    return reader.fail(path, `must not give others access (no bits in 0${CONTROL_MODE_OTHERS.toString(8).padStart(3, '0')}), got "0${mode.toString(8).padStart(3, '0')}"`);
-  }
-  return mode;
 }

@@ -25,6 +25,23 @@ export const RELAY_LIMITS = {
    * one worker each is already more processes than the cores of any host this relay is meant for.
    */
   maxInputInterfaces: 64,
+  /**
+   * Groups one range rule may join (a rule whose input is BASE/LEN and whose `join` is not false):
+   * each group is a membership and an entry in the NIC's multicast filter, like an exact rule's. A
+   * larger range must say join: false and get its frames by other means (a mirror port, a static
+   * route, a querier-less switch flooding them).
+   */
+  maxJoinedGroupsPerRange: 256,
+} as const;
+
+/**
+ * The prefix lengths a range of groups may have (RuleSpec.groupPrefixLength in relay-native): IPv4
+ * /8 and longer stay inside one multicast /8; IPv6 /16 and longer keep the flags and scope (the
+ * first 16 bits) the same for every group of the range.
+ */
+export const GROUP_PREFIX_LENGTHS = {
+  ipv4: { min: 8, max: 32 },
+  ipv6: { min: 16, max: 128 },
 } as const;
 
 /** control.mode bits that would give users other than the owner and the group access to the relay. */

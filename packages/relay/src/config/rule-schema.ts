@@ -1,9 +1,28 @@
-import { isIpv4, isLinkLocalMulticast, isMulticast, unsendableUnicast } from '../net/ipv4.js';
+import { z } from 'zod';
+import {
+  ADDRESS_BITS,
+  hostBitsAreZero,
+  isMulticastAddress,
+  networkOf,
+  parseIpAddress,
+  rangeSize,
+  reachesLinkLocalGroups,
+  splitPrefix,
+  type AddressFamily,
+  type AddressRange,
+} from '../net/ip-address.js';
+import { unsendableUnicast } from '../net/ipv4.js';
+import { isReservedScope6, multicastScope6, unsendableUnicast6 } from '../net/ipv6.js';
 import { isEthernetInterface, isValidInterfaceName } from '../net/interfaces.js';
 import { ConfigError } from './config-error.js';
-import { FieldReader, join } from './fields.js';
-import { NATIVE_LIMITS } from './limits.js';
+import { GROUP_PREFIX_LENGTHS, NATIVE_LIMITS, RELAY_LIMITS } from './limits.js';
+import { array, boolean, configIssues, integer, isRecord, object, oneOf, OTHER_FIELD, text } from './schema-fields.js';
 import { DEFAULTS, TTL_MODES, type InputSpec, type OutputSpec, type Rule } from './types.js';
+
+// One rule, as the config file, the state file and the control socket's `add` carry it. Field
+// types and ranges are the zod schema's; what depends on several fields (one address family per
+// rule, ranges and their outputs, link-local scopes, join) is checked by one refinement that reads
+// the addresses once. Every problem is reported with its field path, all at once.
 
 export const RULE_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 
@@ -17,121 +36,282 @@ export interface RuleCheckOptions {
   isEthernet?: (name: string) => boolean;
 }
 
-/**
- * Checks one untrusted rule (from the config file or the control socket). `id` may be absent:
- * the caller generates one. Returns undefined after recording issues in `reader`.
- */
-export function readRule(
-  reader: FieldReader,
-  value: unknown,
-  path: string,
-  options: RuleCheckOptions,
-): (Omit<Rule, 'id'> & { id?: string }) | undefined {
-  const obj = reader.object(value, path);
-  if (!obj) return undefined;
-  reader.onlyKeys(obj, path, ['id', 'input', 'outputs', 'maxPps', 'linkLocal']);
-  const id = obj.id === undefined ? undefined : reader.string(obj.id, join(path, 'id'), RULE_ID, 'letters, digits, _ . : - (1..64 characters)');
-  const input = readInput(reader, obj.input, join(path, 'input'), options);
-  const maxPps = obj.maxPps === undefined ? undefined : reader.integer(obj.maxPps, join(path, 'maxPps'), 1, NATIVE_LIMITS.maxPps);
-  const linkLocal = obj.linkLocal === undefined ? false : reader.boolean(obj.linkLocal, join(path, 'linkLocal'));
-  const outputsPath = join(path, 'outputs');
-  let list = reader.array(obj.outputs, outputsPath, 1);
-  if (list && list.length > NATIVE_LIMITS.maxOutputsPerRule) {
-    list = reader.fail(outputsPath, `at most ${NATIVE_LIMITS.maxOutputsPerRule} outputs per rule (the data plane's limit), got ${list.length}`);
-  }
-  const outputs = (list ?? []).map((o, i) => readOutput(reader, o, join(outputsPath, i), options, linkLocal === true));
-  if (!input || !list || outputs.some((o) => o === undefined)) return undefined;
-  if (!distinctOutputs(reader, outputs as OutputSpec[], outputsPath)) return undefined;
-  if ((obj.id !== undefined && id === undefined) || (obj.maxPps !== undefined && maxPps === undefined) || linkLocal === undefined) return undefined;
-  return {
-    ...(id === undefined ? {} : { id }),
+/** A rule as parsed: `id` may be absent (the caller generates one). */
+export type ParsedRule = Omit<Rule, 'id'> & { id?: string };
+
+const FAMILIES = ['ipv4', 'ipv6'] as const;
+const FAMILY_NAME: Record<AddressFamily, string> = { ipv4: 'IPv4', ipv6: 'IPv6' };
+
+function interfaceName(options: RuleCheckOptions, role: 'input' | 'output') {
+  return text().superRefine((name, ctx) => {
+    if (!isValidInterfaceName(name)) ctx.addIssue(`"${name}" is not a valid interface name`);
+    else if (!options.interfaceExists(name)) ctx.addIssue(`unknown interface "${name}"`);
+    else if (role === 'output' && !(options.isEthernet ?? isEthernetInterface)(name)) {
+      // Outputs are sent as rewritten Ethernet frames with the interface's MAC as their source: an
+      // interface without one (tun, wg, gre, lo) cannot carry them.
+      ctx.addIssue(`${name} has no Ethernet MAC address (tun, wg, gre, lo and other non-Ethernet interfaces cannot be outputs)`);
+    }
+  });
+}
+
+/** The rule schema for one set of interface lookups (built once per set; zod schemas are reusable). */
+export function ruleSchema(options: RuleCheckOptions) {
+  let schema = schemas.get(options);
+  if (!schema) schemas.set(options, (schema = buildRuleSchema(options)));
+  return schema;
+}
+const schemas = new WeakMap<RuleCheckOptions, ReturnType<typeof buildRuleSchema>>();
+
+function buildRuleSchema(options: RuleCheckOptions) {
+  const input = object({
+    interface: interfaceName(options, 'input').describe('interface the stream arrives on'),
+    group: text().describe('multicast group (IPv4 224.0.0.0/4 or IPv6 ff00::/8), or a range BASE/LEN such as "239.1.0.0/24" or "ff3e::1:0/120"'),
+    port: integer(1, 65535).describe('UDP destination port'),
+    source: text().optional().describe('source-specific (SSM): only packets from this unicast address, of the group\'s family'),
+    vlan: integer(0, NATIVE_LIMITS.maxVlanId).optional().describe('802.1Q VLAN id: only frames tagged with it match; absent: untagged frames only'),
+    prefixLength: integer(0, GROUP_PREFIX_LENGTHS.ipv6.max).optional().describe('the range\'s prefix length, as "/LEN" in group says it (the normalised form)'),
+    family: oneOf(FAMILIES).optional().describe('the rule\'s address family; derived from group (the normalised form carries it)'),
+  });
+  const output = object({
+    interface: interfaceName(options, 'output').describe('Ethernet interface the copies are sent on'),
+    group: text().describe('multicast group, a range BASE/LEN of the input range\'s size (offset mapping), or a unicast address'),
+    port: integer(1, 65535).describe('UDP destination port'),
+    ttl: integer(1, 255).default(DEFAULTS.ttl).describe('TTL (IPv4) or hop limit (IPv6) of the copies'),
+    ttlMode: oneOf(TTL_MODES).default(DEFAULTS.ttlMode).describe('decrement: min(ttl, input TTL - 1), TTL-1 input dropped; set: ttl whatever came in (loop-unsafe)'),
+    prefixLength: integer(0, GROUP_PREFIX_LENGTHS.ipv6.max).optional().describe('the output range\'s prefix length, as "/LEN" in group says it (the normalised form)'),
+  });
+  const outputs = array(output, 1).max(NATIVE_LIMITS.maxOutputsPerRule, {
+    error: (issue) => `at most ${NATIVE_LIMITS.maxOutputsPerRule} outputs per rule (the data plane's limit), got ${(issue.input as unknown[]).length}`,
+  });
+  return object({
+    id: text(RULE_ID, 'letters, digits, _ . : - (1..64 characters)').optional().describe('rule id; generated (rule-N) when absent'),
     input,
-    outputs: outputs as OutputSpec[],
-    ...(maxPps === undefined ? {} : { maxPps }),
-    ...(linkLocal ? { linkLocal } : {}),
+    outputs: outputs.describe('where each packet is sent'),
+    maxPps: integer(1, NATIVE_LIMITS.maxPps).optional().describe('packets per second this rule may forward (per worker); absent: unlimited'),
+    linkLocal: boolean().optional().describe('true: input and outputs may use groups that never leave the link (224.0.0.0/24, ff01::/16, ff02::/16)'),
+    join: boolean()
+      .optional()
+      .describe(`false: join no membership for this rule (frames arrive by other means); default true. A range of more than ${RELAY_LIMITS.maxJoinedGroupsPerRange} groups needs false`),
+  })
+    .superRefine(checkAddresses, { when: (payload) => isRecord(payload.value) })
+    .transform(normalise);
+}
+
+type Ctx = z.core.$RefinementCtx<unknown>;
+
+function fail(ctx: Ctx, path: (string | number)[], message: string): void {
+  ctx.addIssue({ code: 'custom', path, message });
+}
+
+/** A group field's text (with "/LEN" or the prefixLength field) as a range; LEN = all bits for one address. */
+type GroupReading = { range: AddressRange; isRange: boolean } | { error: 'malformed' | 'conflict' };
+
+function readGroup(value: unknown, prefixField: unknown): GroupReading {
+  if (typeof value !== 'string') return { error: 'malformed' };
+  const split = splitPrefix(value);
+  const base = split && parseIpAddress(split.address);
+  if (!split || !base) return { error: 'malformed' };
+  const explicit = typeof prefixField === 'number' ? prefixField : undefined;
+  if (split.prefixLength !== undefined && explicit !== undefined && split.prefixLength !== explicit) return { error: 'conflict' };
+  const prefixLength = split.prefixLength ?? explicit ?? ADDRESS_BITS[base.family];
+  return { range: { base, prefixLength }, isRange: prefixLength !== ADDRESS_BITS[base.family] };
+}
+
+function rangeText(r: AddressRange): string {
+  return r.prefixLength === ADDRESS_BITS[r.base.family] ? r.base.text : `${r.base.text}/${r.prefixLength}`;
+}
+
+/** Prefix bounds and host bits of a range; the message, or null when it is fine. */
+function rangeProblem(r: AddressRange, written: unknown): string | null {
+  const { min, max } = GROUP_PREFIX_LENGTHS[r.base.family];
+  if (r.prefixLength < min || r.prefixLength > max) {
+    return `a range's prefix length must be ${min}..${max} for ${FAMILY_NAME[r.base.family]}, got ${JSON.stringify(written)} (/${r.prefixLength})`;
+  }
+  if (!hostBitsAreZero(r)) return `the host bits of a range's base must be zero (did you mean ${networkOf(r).text}/${r.prefixLength}?), got ${JSON.stringify(written)}`;
+  return null;
+}
+
+function linkLocalProblem(r: AddressRange, written: unknown, verb: string): string {
+  if (r.base.family === 'ipv4') return `224.0.0.0/24 is link-local control traffic; the rule must say linkLocal: true to ${verb} it, got ${JSON.stringify(written)}`;
+  const scope = multicastScope6(r.base.value) === 1 ? '1 (interface-local)' : '2 (link-local)';
+  return `IPv6 multicast scope ${scope} never leaves the link; the rule must say linkLocal: true to ${verb} it, got ${JSON.stringify(written)}`;
+}
+
+const MIXED = 'a rule\'s input, source and outputs share one address family';
+
+/**
+ * Everything about a rule's addresses: each group, source and output read once, then checked on its
+ * own (multicast, scope, unsendable, range bounds) and against the rest (family, linkLocal, output
+ * range sizes, join). Runs even when other fields failed, so one pass reports every problem; it
+ * therefore reads the rule defensively.
+ */
+function checkAddresses(rule: Record<string, unknown>, ctx: Ctx): void {
+  const linkLocal = rule.linkLocal === true;
+  const inputObj = isRecord(rule.input) ? rule.input : {};
+  const group = readGroup(inputObj.group, inputObj.prefixLength);
+  let input: AddressRange | undefined;
+  if ('error' in group) {
+    if (typeof inputObj.group === 'string') {
+      fail(
+        ctx,
+        ['input', 'group'],
+        group.error === 'conflict'
+          ? `says /LEN and prefixLength ${String(inputObj.prefixLength)}, which differ, got ${JSON.stringify(inputObj.group)}`
+          : `must be an IPv4 multicast group (224.0.0.0/4) or an IPv6 one (ff00::/8), or a range BASE/LEN of them, got ${JSON.stringify(inputObj.group)}`,
+      );
+    }
+  } else {
+    const r = group.range;
+    const problem = !isMulticastAddress(r.base)
+      ? r.base.family === 'ipv4'
+        ? `must be an IPv4 multicast group (224.0.0.0/4), got ${JSON.stringify(inputObj.group)}`
+        : `must be an IPv6 multicast group (ff00::/8), got ${JSON.stringify(inputObj.group)}`
+      : (rangeProblem(r, inputObj.group) ??
+        (r.base.family === 'ipv6' && isReservedScope6(r.base.value)
+          ? `IPv6 multicast scopes 0 and f are reserved (RFC 4291), got ${JSON.stringify(inputObj.group)}`
+          : reachesLinkLocalGroups(r) && !linkLocal
+            ? linkLocalProblem(r, inputObj.group, 'relay')
+            : null));
+    if (problem) fail(ctx, ['input', 'group'], problem);
+    else input = r;
+  }
+  const family = 'error' in group ? undefined : group.range.base.family;
+
+  if (family && typeof inputObj.family === 'string' && inputObj.family !== family) {
+    fail(ctx, ['input', 'family'], `must be ${family} like input.group ${JSON.stringify(inputObj.group)}, got ${JSON.stringify(inputObj.family)}`);
+  }
+
+  if (typeof inputObj.source === 'string') {
+    const source = parseIpAddress(inputObj.source);
+    const got = JSON.stringify(inputObj.source);
+    if (!source) fail(ctx, ['input', 'source'], `must be a unicast IPv4 or IPv6 address, got ${got}`);
+    else if (isMulticastAddress(source) || source.value === 0n) fail(ctx, ['input', 'source'], `must be a unicast ${FAMILY_NAME[source.family]} address, got ${got}`);
+    else if (family && source.family !== family) {
+      fail(ctx, ['input', 'source'], `is ${FAMILY_NAME[source.family]} but input.group is ${FAMILY_NAME[family]} (${MIXED}), got ${got}`);
+    }
+  }
+
+  if (input && rangeSize(input) > BigInt(RELAY_LIMITS.maxJoinedGroupsPerRange) && rule.join !== false) {
+    fail(
+      ctx,
+      ['join'],
+      `input range ${rangeText(input)} has ${rangeSize(input)} groups, more than the ${RELAY_LIMITS.maxJoinedGroupsPerRange} one rule may join (RELAY_LIMITS.maxJoinedGroupsPerRange): say join: false and bring its frames in by other means`,
+    );
+  }
+
+  if (!Array.isArray(rule.outputs)) return;
+  const seen = new Map<string, number>();
+  rule.outputs.forEach((out: unknown, i) => {
+    if (!isRecord(out) || typeof out.group !== 'string') return;
+    const path = ['outputs', i, 'group'];
+    const got = JSON.stringify(out.group);
+    const reading = readGroup(out.group, out.prefixLength);
+    if ('error' in reading) {
+      fail(
+        ctx,
+        path,
+        reading.error === 'conflict'
+          ? `says /LEN and prefixLength ${String(out.prefixLength)}, which differ, got ${got}`
+          : `must be an IPv4 or IPv6 address (a multicast group or range, or unicast), got ${got}`,
+      );
+      return;
+    }
+    const r = reading.range;
+    if (family && r.base.family !== family) {
+      fail(ctx, path, `is ${FAMILY_NAME[r.base.family]} but input.group is ${FAMILY_NAME[family]} (${MIXED}), got ${got}`);
+      return;
+    }
+    if (isMulticastAddress(r.base)) {
+      if (reading.isRange) {
+        const problem = rangeProblem(r, out.group);
+        if (problem) return fail(ctx, path, problem);
+      }
+      if (r.base.family === 'ipv6' && isReservedScope6(r.base.value)) return fail(ctx, path, `IPv6 multicast scopes 0 and f are reserved (RFC 4291), got ${got}`);
+      if (reading.isRange) {
+        if (input && input.prefixLength !== r.prefixLength) {
+          return fail(
+            ctx,
+            path,
+            input.prefixLength === ADDRESS_BITS[input.base.family]
+              ? `a range output needs a range input (input.group is the single group ${input.base.text}), got ${got}`
+              : `an output range must be the size of the input range (/${input.prefixLength}: offset mapping), or a single group, got ${got}`,
+          );
+        }
+      }
+      if (reachesLinkLocalGroups(r) && !linkLocal) return fail(ctx, path, linkLocalProblem(r, out.group, 'send to'));
+    } else {
+      if (reading.isRange) return fail(ctx, path, `a range output must be multicast (a unicast output is one address), got ${got}`);
+      const why = r.base.family === 'ipv4' ? unsendableUnicast(r.base.text) : unsendableUnicast6(r.base.value);
+      if (why) return fail(ctx, path, `cannot send to ${why}, got ${got}`);
+    }
+    // Two outputs with the same (interface, group, port) would send every frame twice.
+    if (typeof out.interface !== 'string' || typeof out.port !== 'number') return;
+    const key = `${out.interface}|${rangeText(r)}|${out.port}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['outputs', i],
+        message: `duplicate output: ${OTHER_FIELD} already sends to ${rangeText(r)}:${out.port} on ${out.interface}`,
+        params: { otherField: ['outputs', first] },
+      });
+    }
+    else seen.set(key, i);
+  });
+}
+
+type RawRule = Record<string, unknown> & {
+  id?: string;
+  input: { interface: string; group: string; port: number; source?: string; vlan?: number; prefixLength?: number };
+  outputs: { interface: string; group: string; port: number; ttl: number; ttlMode: OutputSpec['ttlMode']; prefixLength?: number }[];
+  maxPps?: number;
+  linkLocal?: boolean;
+  join?: boolean;
+};
+
+/** The checked rule in its normalised form: canonical addresses, prefixes apart, defaults filled in. */
+function normalise(raw: RawRule): ParsedRule {
+  const group = readGroup(raw.input.group, raw.input.prefixLength) as { range: AddressRange; isRange: boolean };
+  const source = raw.input.source === undefined ? undefined : parseIpAddress(raw.input.source)!.text;
+  const input: InputSpec = {
+    interface: raw.input.interface,
+    group: group.range.base.text,
+    ...(group.isRange ? { prefixLength: group.range.prefixLength } : {}),
+    port: raw.input.port,
+    ...(source === undefined ? {} : { source }),
+    ...(raw.input.vlan === undefined ? {} : { vlan: raw.input.vlan }),
+    family: group.range.base.family,
+  };
+  const outputs = raw.outputs.map((o): OutputSpec => {
+    const out = readGroup(o.group, o.prefixLength) as { range: AddressRange; isRange: boolean };
+    return {
+      interface: o.interface,
+      group: out.range.base.text,
+      ...(out.isRange ? { prefixLength: out.range.prefixLength } : {}),
+      port: o.port,
+      ttl: o.ttl,
+      ttlMode: o.ttlMode,
+    };
+  });
+  return {
+    ...(raw.id === undefined ? {} : { id: raw.id }),
+    input,
+    outputs,
+    ...(raw.maxPps === undefined ? {} : { maxPps: raw.maxPps }),
+    ...(raw.linkLocal ? { linkLocal: true } : {}),
+    ...(raw.join === false ? { join: false } : {}),
   };
 }
 
-/** Two outputs with the same (interface, group, port) would send every frame twice. */
-function distinctOutputs(reader: FieldReader, outputs: OutputSpec[], path: string): boolean {
-  const seen = new Map<string, number>();
-  let ok = true;
-  outputs.forEach((o, i) => {
-    const key = `${o.interface}|${o.group}|${o.port}`;
-    const first = seen.get(key);
-    if (first !== undefined) {
-      reader.fail(join(path, i), `duplicate output: ${path}[${first}] already sends to ${o.group}:${o.port} on ${o.interface}`);
-      ok = false;
-    } else seen.set(key, i);
-  });
-  return ok;
+/** Checks one untrusted rule; every problem comes back as a ConfigIssue under `path`. */
+export function checkRule(value: unknown, options: RuleCheckOptions, path: string): { rule: ParsedRule } | { issues: ReturnType<typeof configIssues> } {
+  const result = ruleSchema(options).safeParse(value);
+  return result.success ? { rule: result.data } : { issues: configIssues(result.error.issues, path, value) };
 }
 
-function readInterface(reader: FieldReader, value: unknown, path: string, options: RuleCheckOptions): string | undefined {
-  const name = reader.string(value, path);
-  if (name === undefined) return undefined;
-  if (!isValidInterfaceName(name)) return reader.fail(path, `"${name}" is not a valid interface name`);
-  if (!options.interfaceExists(name)) return reader.fail(path, `unknown interface "${name}"`);
-  return name;
-}
-
-function readInput(reader: FieldReader, value: unknown, path: string, options: RuleCheckOptions): InputSpec | undefined {
-  const obj = reader.object(value, path);
-  if (!obj) return undefined;
-  reader.onlyKeys(obj, path, ['interface', 'group', 'port', 'source', 'vlan']);
-  const iface = readInterface(reader, obj.interface, join(path, 'interface'), options);
-  let group = reader.string(obj.group, join(path, 'group'));
-  if (group !== undefined && !isMulticast(group)) {
-    group = reader.fail(join(path, 'group'), `must be an IPv4 multicast group (224.0.0.0/4), got "${group}"`);
-  } else if (group !== undefined && isLinkLocalMulticast(group)) {
-    group = reader.fail(join(path, 'group'), `224.0.0.0/24 is link-local control traffic and cannot be relayed, got "${group}"`);
-  }
-  const port = reader.integer(obj.port, join(path, 'port'), 1, 65535);
-  let source: string | undefined;
-  if (obj.source !== undefined) {
-    source = reader.string(obj.source, join(path, 'source'));
-    if (source !== undefined && (!isIpv4(source) || isMulticast(source))) {
-      source = reader.fail(join(path, 'source'), `must be a unicast IPv4 address, got "${source}"`);
-    }
-    if (source === undefined) return undefined;
-  }
-  const vlan = obj.vlan === undefined ? undefined : reader.integer(obj.vlan, join(path, 'vlan'), 0, NATIVE_LIMITS.maxVlanId);
-  if (obj.vlan !== undefined && vlan === undefined) return undefined;
-  if (iface === undefined || group === undefined || port === undefined) return undefined;
-  return { interface: iface, group, port, ...(source === undefined ? {} : { source }), ...(vlan === undefined ? {} : { vlan }) };
-}
-
-function readOutput(reader: FieldReader, value: unknown, path: string, options: RuleCheckOptions, linkLocal: boolean): OutputSpec | undefined {
-  const obj = reader.object(value, path);
-  if (!obj) return undefined;
-  reader.onlyKeys(obj, path, ['interface', 'group', 'port', 'ttl', 'ttlMode']);
-  let iface = readInterface(reader, obj.interface, join(path, 'interface'), options);
-  if (iface !== undefined && !(options.isEthernet ?? isEthernetInterface)(iface)) {
-    // Outputs are sent as rewritten Ethernet frames with the interface's MAC as their source: an
-    // interface without one (tun, wg, gre, lo) cannot carry them.
-    iface = reader.fail(join(path, 'interface'), `${iface} has no Ethernet MAC address (tun, wg, gre, lo and other non-Ethernet interfaces cannot be outputs)`);
-  }
-  const groupPath = join(path, 'group');
-  let group = reader.string(obj.group, groupPath);
-  if (group !== undefined && !isIpv4(group)) {
-    group = reader.fail(groupPath, `must be an IPv4 address (a multicast group, or unicast), got "${group}"`);
-  } else if (group !== undefined && isLinkLocalMulticast(group) && !linkLocal) {
-    group = reader.fail(groupPath, `224.0.0.0/24 is link-local control traffic; the rule must say linkLocal: true to send to it, got "${group}"`);
-  } else if (group !== undefined && !isMulticast(group)) {
-    const why = unsendableUnicast(group);
-    if (why) group = reader.fail(groupPath, `cannot send to ${why}, got "${group}"`);
-  }
-  const port = reader.integer(obj.port, join(path, 'port'), 1, 65535);
-  const ttl = obj.ttl === undefined ? DEFAULTS.ttl : reader.integer(obj.ttl, join(path, 'ttl'), 1, 255);
-  const ttlMode = obj.ttlMode === undefined ? DEFAULTS.ttlMode : reader.oneOf(obj.ttlMode, join(path, 'ttlMode'), TTL_MODES);
-  if (iface === undefined || group === undefined || port === undefined || ttl === undefined || ttlMode === undefined) return undefined;
-  return { interface: iface, group, port, ttl, ttlMode };
-}
-
-/** Validates one rule on its own (the control socket's `add`); throws ConfigError. */
-export function parseRule(value: unknown, options: RuleCheckOptions, path = 'rule') {
-  const reader = new FieldReader();
-  const rule = readRule(reader, value, path, options);
-  if (!rule || reader.issues.length > 0) throw new ConfigError(reader.issues);
-  return rule;
+/** Validates one rule on its own (the control socket's `add`, a state file's rule); throws ConfigError. */
+export function parseRule(value: unknown, options: RuleCheckOptions, path = 'rule'): ParsedRule {
+  const checked = checkRule(value, options, path);
+  if ('issues' in checked) throw new ConfigError(checked.issues);
+  return checked.rule;
 }

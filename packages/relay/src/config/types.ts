@@ -3,17 +3,26 @@ import { WORKER_DEFAULTS } from '@mcr/relay-native';
 // The relay's configuration, as users write it (JSON5) and as the rest of the relay sees it once
 // normalised: every default filled in, every field checked.
 
+import type { AddressFamily } from '../net/ip-address.js';
+
+export type { AddressFamily };
 export type FanoutMode = 'hash' | 'cpu' | 'lb' | 'off';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export type LogFormat = 'text' | 'json';
 
 export interface InputSpec {
   interface: string;
+  /** Canonical text of the group, or of the range's base (host bits zero); never with "/LEN". */
   group: string;
+  /** Absent: exactly `group`. Present: every group of group/prefixLength (shorter than the family's bits). */
+  prefixLength?: number;
   port: number;
+  /** Source-specific (SSM): only packets from this unicast address, of the group's family. */
   source?: string;
   /** 802.1Q VLAN id: only frames tagged with it match. Absent: untagged frames only. */
   vlan?: number;
+  /** The family of group, source and every output of the rule (one family per rule). */
+  family: AddressFamily;
 }
 
 /**
@@ -24,8 +33,14 @@ export type TtlMode = 'decrement' | 'set';
 
 export interface OutputSpec {
   interface: string;
-  /** A multicast group, or a unicast address (multicast-to-unicast). */
+  /** A multicast group (or a range's base), or a unicast address (multicast-to-unicast); canonical text. */
   group: string;
+  /**
+   * Only on a range rule's multicast output, equal to the input's prefixLength: each input group goes
+   * to the output group at the same offset ("offset mapping"). Absent on a range rule: every group
+   * of the range goes to `group`.
+   */
+  prefixLength?: number;
   port: number;
   ttl: number;
   ttlMode: TtlMode;
@@ -37,8 +52,16 @@ export interface Rule {
   outputs: OutputSpec[];
   /** Frames per second this rule may forward (per worker); absent: unlimited. */
   maxPps?: number;
-  /** true: outputs may use 224.0.0.0/24 (link-local control groups), which is refused otherwise. */
+  /**
+   * true: the input and outputs may use groups that never leave the link (IPv4 224.0.0.0/24, IPv6
+   * scopes 1 and 2: ff01::/16, ff02::/16), which are refused otherwise.
+   */
   linkLocal?: boolean;
+  /**
+   * false: no membership is joined for this rule (its frames arrive by other means). Absent: true.
+   * A range of more than RELAY_LIMITS.maxJoinedGroupsPerRange groups must say false.
+   */
+  join?: boolean;
 }
 
 /** TEST-ONLY switches, logged loudly at start: they exist so the lab can prove its checks can fail. */
@@ -105,7 +128,7 @@ export const DEFAULTS = {
   latencyBudgetMicros: WORKER_DEFAULTS.latencyBudgetMicros,
 } as const;
 
-export const FANOUT_MODES: readonly FanoutMode[] = ['hash', 'cpu', 'lb', 'off'];
-export const TTL_MODES: readonly TtlMode[] = ['decrement', 'set'];
-export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
-export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
+export const FANOUT_MODES = ['hash', 'cpu', 'lb', 'off'] as const satisfies readonly FanoutMode[];
+export const TTL_MODES = ['decrement', 'set'] as const satisfies readonly TtlMode[];
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const satisfies readonly LogLevel[];
+export const LOG_FORMATS = ['text', 'json'] as const satisfies readonly LogFormat[];

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { ConfigIssue } from '../config/config-error.js';
+import { configIssues, isRecord, object, text } from '../config/schema-fields.js';
 
 // The control protocol: one JSON object per line over a Unix stream socket, each request answered by
 // one response line, in order. Versioned so that old clients get a clear answer from new relays.
@@ -14,14 +16,22 @@ export const MAX_REQUESTS_IN_FLIGHT = 16;
 export const COMMANDS = ['add', 'remove', 'list', 'stats', 'ping', 'reload'] as const;
 export type Command = (typeof COMMANDS)[number];
 
-export interface Request {
-  v: number;
-  cmd: Command;
-  /** `add`: the rule, in the config file's rule format. */
-  rule?: unknown;
-  /** `remove`: the rule id. */
-  id?: string;
-}
+/**
+ * Each command's request, as its schema checks it before anything runs: a malformed request is
+ * answered EINVAL naming the field, and changes nothing. The rule of an `add` is the config file's
+ * rule, checked by the relay against its own interfaces (EINVALIDCONFIG, with the rule's field paths).
+ */
+const version = z.literal(PROTOCOL_VERSION);
+const REQUEST_SCHEMAS = {
+  add: object({ v: version, cmd: z.literal('add'), rule: z.unknown().describe('the rule, in the config file\'s rule format') }),
+  remove: object({ v: version, cmd: z.literal('remove'), id: text().describe('the id of the rule to remove') }),
+  list: object({ v: version, cmd: z.literal('list') }),
+  stats: object({ v: version, cmd: z.literal('stats') }),
+  ping: object({ v: version, cmd: z.literal('ping') }),
+  reload: object({ v: version, cmd: z.literal('reload') }),
+} satisfies Record<Command, z.ZodType>;
+
+export type Request = { [C in Command]: z.output<(typeof REQUEST_SCHEMAS)[C]> }[Command];
 
 export type ErrorCode =
   | 'EPARSE' // not JSON
@@ -64,7 +74,7 @@ export function failure(code: ErrorCode, message: string, issues?: ConfigIssue[]
   return { v: PROTOCOL_VERSION, ok: false, error: { code, message, ...(issues ? { issues } : {}) } };
 }
 
-/** Checks one request line's shape; the command's own arguments are checked by its handler. */
+/** Parses and checks one request line; throws ProtocolError (EPARSE, EINVAL, EVERSION, EUNKNOWNCMD). */
 export function parseRequest(line: string): Request {
   let value: unknown;
   try {
@@ -72,16 +82,18 @@ export function parseRequest(line: string): Request {
   } catch {
     throw new ProtocolError('EPARSE', 'request is not valid JSON');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ProtocolError('EINVAL', 'request must be a JSON object');
+  if (!isRecord(value)) throw new ProtocolError('EINVAL', 'request must be a JSON object');
+  if (value.v !== PROTOCOL_VERSION) {
+    throw new ProtocolError('EVERSION', `unsupported protocol version ${JSON.stringify(value.v)}; this relay speaks v${PROTOCOL_VERSION}`);
   }
-  const req = value as Record<string, unknown>;
-  if (req.v !== PROTOCOL_VERSION) {
-    throw new ProtocolError('EVERSION', `unsupported protocol version ${JSON.stringify(req.v)}; this relay speaks v${PROTOCOL_VERSION}`);
+  if (typeof value.cmd !== 'string' || !(COMMANDS as readonly string[]).includes(value.cmd)) {
+    throw new ProtocolError('EUNKNOWNCMD', `unknown command ${JSON.stringify(value.cmd)}; expected one of ${COMMANDS.join(', ')}`);
   }
-  if (typeof req.cmd !== 'string' || !(COMMANDS as readonly string[]).includes(req.cmd)) {
-    throw new ProtocolError('EUNKNOWNCMD', `unknown command ${JSON.stringify(req.cmd)}; expected one of ${COMMANDS.join(', ')}`);
+  const cmd = value.cmd as Command;
+  const result = REQUEST_SCHEMAS[cmd].safeParse(value);
+  if (!result.success) {
+    const issues = configIssues(result.error.issues, '', value);
+    throw new ProtocolError('EINVAL', `${cmd}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
   }
-  if (req.id !== undefined && typeof req.id !== 'string') throw new ProtocolError('EINVAL', 'id: must be a string');
-  return req as unknown as Request;
+  return result.data as Request;
 }

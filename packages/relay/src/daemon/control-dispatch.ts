@@ -28,7 +28,6 @@ export async function dispatch(ops: RelayOperations, req: Request): Promise<Resp
       case 'add':
         return ok({ rule: await ops.add(req.rule) });
       case 'remove':
-        if (typeof req.id !== 'string') return failure('EINVAL', 'remove: id must be a rule id string');
         return ok({ rule: await ops.remove(req.id) });
       case 'reload':
         return ok(await ops.reload());

@@ -1,6 +1,6 @@
 import type { Logger } from '../log.js';
-import { isMulticast } from '../net/ipv4.js';
-import type { InterfaceFactsCache } from '../net/interface-facts.js';
+import { addressesDiffer, type InterfaceFactsCache } from '../net/interface-facts.js';
+import { isMulticastAddress, parseIpAddress, type AddressFamily } from '../net/ip-address.js';
 import type { InterfaceChange, InterfaceState } from '../net/interface-watcher.js';
 import type { RuleTable } from '../rules/rule-table.js';
 import type { InputPools } from './input-pools.js';
@@ -59,13 +59,13 @@ export class InterfaceFaults {
       await this.rebind(new Set([...this.inputsSendingOn(name), name]), 'all');
       return;
     }
-    if (before.ipv4 !== after.ipv4) {
-      this.logAddress(name, after.ipv4);
+    if (addressesDiffer(before, after)) {
+      this.logAddress(name, after);
       await this.rebind(this.inputsSendingOn(name), 'all');
       // relay-native keeps a unicast output's UDP socket bound to the address it was opened with
       // (per ifindex and TTL) for the worker's life: only new workers send from the new address.
-      const unicast = this.inputsSendingUnicastOn(name);
-      if (after.ipv4 !== null && unicast.size > 0) await this.restartPools(unicast, `the unicast sockets on ${name} must be bound to its new address ${after.ipv4}`);
+      const unicast = this.inputsSendingUnicastOn(name, familiesWithNewAddress(before, after));
+      if (unicast.size > 0) await this.restartPools(unicast, `the unicast sockets on ${name} must be bound to its new address`);
     }
     if (before.mtu !== after.mtu && after.mtu > 0) {
       // The rings' frame slots were sized from the MTU when the workers opened them.
@@ -88,7 +88,7 @@ export class InterfaceFaults {
     for (const name of stale) {
       this.facts.forget(name);
       const now = states.find((st) => st.name === name)!;
-      if (now.ifindex !== null) this.logAddress(name, now.ipv4);
+      if (now.ifindex !== null) this.logAddress(name, now);
     }
     const macsChanged = this.facts.refreshOwnMacs();
     const inputs = new Set(macsChanged ? this.table().inputInterfaces() : stale.flatMap((name) => [...this.inputsSendingOn(name)]));
@@ -97,14 +97,17 @@ export class InterfaceFaults {
     if (back.length > 0) await this.rebind(new Set(back), 'missing');
   }
 
-  private logAddress(name: string, ipv4: string | null): void {
-    this.log.info(ipv4 === null ? `interface ${name} has no IPv4 address: nothing is sent on it` : `interface ${name} has IPv4 ${ipv4}: sending on it`);
+  private logAddress(name: string, now: InterfaceState): void {
+    this.log.info(`interface ${name} ${describeAddresses(now)}`, { interface: name, ipv4: now.ipv4, ipv6: now.ipv6, ipv6LinkLocal: now.ipv6LinkLocal });
   }
 
-  /** Input interfaces with a rule that sends unicast (multicast-to-unicast) on `name`. */
-  private inputsSendingUnicastOn(name: string): Set<string> {
+  /** Input interfaces with a rule that sends unicast (multicast-to-unicast) of one of `families` on `name`. */
+  private inputsSendingUnicastOn(name: string, families: readonly AddressFamily[]): Set<string> {
     const inputs = new Set<string>();
-    for (const rule of this.table().list()) if (rule.outputs.some((o) => o.interface === name && !isMulticast(o.group))) inputs.add(rule.input.interface);
+    for (const rule of this.table().list()) {
+      if (!families.includes(rule.input.family)) continue;
+      if (rule.outputs.some((o) => o.interface === name && !isMulticastAddress(parseIpAddress(o.group)!))) inputs.add(rule.input.interface);
+    }
     return inputs;
   }
 
@@ -154,4 +157,20 @@ export class InterfaceFaults {
       }),
     );
   }
+}
+
+/** What an interface sends from, for a log line: each family's address, or that it has none. */
+function describeAddresses(s: InterfaceState): string {
+  const v4 = s.ipv4 === null ? 'has no IPv4 address: no IPv4 output sends on it' : `has IPv4 ${s.ipv4}: sending on it`;
+  const v6 = [s.ipv6, s.ipv6LinkLocal].filter((a) => a !== null);
+  return `${v4}; ${v6.length === 0 ? 'no IPv6 address: no IPv6 output sends on it' : `IPv6 ${v6.join(' and ')}`}`;
+}
+
+/** The families whose send address changed to one it can send from: their unicast sockets must be bound anew. */
+function familiesWithNewAddress(before: InterfaceState, after: InterfaceState): AddressFamily[] {
+  const families: AddressFamily[] = [];
+  if (before.ipv4 !== after.ipv4 && after.ipv4 !== null) families.push('ipv4');
+  const v6Changed = before.ipv6 !== after.ipv6 || before.ipv6LinkLocal !== after.ipv6LinkLocal;
+  if (v6Changed && (after.ipv6 ?? after.ipv6LinkLocal) !== null) families.push('ipv6');
+  return families;
 }

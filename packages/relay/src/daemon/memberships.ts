@@ -1,13 +1,61 @@
 import { MembershipSocket } from '@mcr/relay-native';
+import { RELAY_LIMITS } from '../config/limits.js';
 import type { Rule } from '../config/types.js';
 import { ProtocolError } from '../control/protocol.js';
-import { IgmpMemberships, type IgmpCounters, type Membership } from '../igmp/igmp-memberships.js';
+import { IgmpMemberships, type IgmpCounters, type Membership, type MembershipKey } from '../igmp/igmp-memberships.js';
+import { formatIpAddress, parseIpAddress, rangeSize } from '../net/ip-address.js';
 import type { InterfaceFactsCache } from '../net/interface-facts.js';
 
+/** One membership one rule needs. */
+export interface RuleJoin {
+  rule: string;
+  membership: MembershipKey;
+}
+
 /**
- * The IGMP memberships the rules need: each rule holds (input interface, input group), reference
- * counted by rule id in IgmpMemberships. With `igmp.join: false` nothing is joined (passive mode).
- * Work is proportional to the rules that change, never to the whole table.
+ * The memberships a rule needs on its input interface: its group, or each group of its range, any-source
+ * or from its `source` (source-specific: IGMPv3/MLDv2 include mode). None with `join: false`.
+ */
+export function joinsOf(rule: Rule): MembershipKey[] {
+  if (rule.join === false) return [];
+  const { interface: iface, family, group, prefixLength, source } = rule.input;
+  const withSource = source === undefined ? {} : { source };
+  if (prefixLength === undefined) return [{ interface: iface, family, group, ...withSource }];
+  const base = parseIpAddress(group)!;
+  // The schema refuses a joined range above the limit; a table that got here anyway must not make the
+  // daemon join 2^96 groups.
+  const size = rangeSize({ base, prefixLength });
+  if (size > BigInt(RELAY_LIMITS.maxJoinedGroupsPerRange)) {
+    throw new ProtocolError('EINVAL', `rule ${rule.id}: a range of ${size} groups joins at most ${RELAY_LIMITS.maxJoinedGroupsPerRange} (RELAY_LIMITS.maxJoinedGroupsPerRange); it needs join: false`);
+  }
+  const joins: MembershipKey[] = [];
+  for (let i = 0n; i < size; i++) joins.push({ interface: iface, family, group: formatIpAddress(family, base.value + i), ...withSource });
+  return joins;
+}
+
+function joinKey(j: RuleJoin): string {
+  const m = j.membership;
+  return `${j.rule}|${m.interface}|${m.group}|${m.source ?? ''}`;
+}
+
+/**
+ * What a rule change does to memberships: the (rule, membership) pairs to take and to give up. A rule
+ * replaced in place (same id, e.g. by a reload) keeps what both its versions need: acquiring and then
+ * releasing the same (rule, membership) would leave the group.
+ */
+export function planJoins(added: readonly Rule[], removed: readonly Rule[]): { joining: RuleJoin[]; leaving: RuleJoin[] } {
+  const pairs = (rules: readonly Rule[]) => rules.flatMap((r) => joinsOf(r).map((membership) => ({ rule: r.id, membership })));
+  const after = pairs(added);
+  const before = pairs(removed);
+  const afterKeys = new Set(after.map(joinKey));
+  const beforeKeys = new Set(before.map(joinKey));
+  return { joining: after.filter((j) => !beforeKeys.has(joinKey(j))), leaving: before.filter((j) => !afterKeys.has(joinKey(j))) };
+}
+
+/**
+ * The IGMP/MLD memberships the rules need, reference counted by rule id in IgmpMemberships. With
+ * `igmp.join: false` nothing is joined (passive mode). Work is proportional to the rules that change,
+ * never to the whole table.
  */
 export class RuleMemberships {
   private readonly igmp: IgmpMemberships;
@@ -26,30 +74,30 @@ export class RuleMemberships {
     });
   }
 
-  /** Joins what `rules` need, all or nothing: on a failure, releases what it took and throws EJOIN. */
-  acquire(rules: readonly Rule[]): void {
+  /** Joins what `joins` need, all or nothing: on a failure, releases what it took and throws EJOIN. */
+  acquire(joins: readonly RuleJoin[]): void {
     if (!this.enabled) return;
-    const taken: Rule[] = [];
+    const taken: RuleJoin[] = [];
     try {
-      for (const r of rules) {
-        this.igmp.acquire(r.input.interface, r.input.group, r.id);
-        taken.push(r);
+      for (const j of joins) {
+        this.igmp.acquire(j.membership, j.rule);
+        taken.push(j);
       }
     } catch (err) {
       this.release(taken);
-      throw new ProtocolError('EJOIN', `IGMP join failed: ${(err as Error).message}`);
+      throw new ProtocolError('EJOIN', `joining a multicast group failed: ${(err as Error).message}`);
     }
   }
 
-  /** Gives up what `rules` held; a group is left when no other rule needs it. */
-  release(rules: readonly Rule[]): void {
+  /** Gives up what `joins` held; a membership is left when no other rule needs it. */
+  release(joins: readonly RuleJoin[]): void {
     if (!this.enabled) return;
-    for (const r of rules) this.igmp.release(r.input.interface, r.input.group, r.id);
+    for (const j of joins) this.igmp.release(j.membership, j.rule);
   }
 
   /**
-   * The interface came back with a new ifindex: the kernel dropped its memberships. Returns the groups
-   * that could not be joined again, as `<group> (<error>)`; IgmpMemberships retries them.
+   * The interface came back with a new ifindex: the kernel dropped its memberships. Returns those that
+   * could not be joined again, as `<group>[ from <source>] (<error>)`; IgmpMemberships retries them.
    */
   rejoin(iface: string): string[] {
     return this.enabled ? this.igmp.rejoin(iface) : [];

@@ -1,5 +1,6 @@
-import type { Rule } from '../config/types.js';
+import type { AddressFamily, OutputSpec, Rule } from '../config/types.js';
 import type { InterfaceFacts } from '../net/interface-facts.js';
+import { isLinkScope6, isMulticast6, parseIpv6 } from '../net/ipv6.js';
 import type { RuleSpec } from '@mcr/relay-native';
 
 export interface NativeRulesOptions {
@@ -7,31 +8,56 @@ export interface NativeRulesOptions {
   disableLoopGuard: boolean;
 }
 
-/** What an output is sent with while its interface is gone or has no IPv4 address. */
-const ABSENT = { ifindex: 0, sourceAddress: '0.0.0.0', sourceMac: '00:00:00:00:00:00' } as const;
+/** What an output is sent with while its interface is gone or has no address of the output's family. */
+const ABSENT = {
+  ipv4: { ifindex: 0, sourceAddress: '0.0.0.0', sourceMac: '00:00:00:00:00:00' },
+  ipv6: { ifindex: 0, sourceAddress: '::', sourceMac: '00:00:00:00:00:00' },
+} as const;
+
+/**
+ * The address rewritten packets to `out` are sent from: the interface's IPv4 address; for IPv6 its
+ * global address, or its fe80:: link-local one for link-local scope destinations (ff02::/16 and the
+ * like: a router would not pass them, so the link-local address is the right identity) and when it has
+ * no global one. null while it has no such address.
+ */
+export function sourceAddressFor(family: AddressFamily, out: Pick<OutputSpec, 'group'>, facts: InterfaceFacts): string | null {
+  if (family === 'ipv4') return facts.ipv4;
+  if (isLinkScopeDestination(out.group)) return facts.ipv6LinkLocal;
+  return facts.ipv6 ?? facts.ipv6LinkLocal;
+}
+
+/** IPv6 multicast of scope 1 or 2 (ff01::/16, ff02::/16, any flags), or a fe80::/10 unicast address: never leaves the link. */
+function isLinkScopeDestination(group: string): boolean {
+  const value = parseIpv6(group);
+  if (value === null) return false;
+  return isMulticast6(value) ? isLinkScope6(value) : value >> 118n === 0xfe80n >> 6n;
+}
 
 /**
  * Turns the rules of one input interface into the native data plane's table: interface names become
  * ifindexes, and each output carries the source MAC and address its rewritten frames are sent with.
- * An output whose interface is gone or has no IPv4 address stays in the table with ifindex 0 (the
- * data plane counts what it could not send in `outputAbsent`), so rule changes elsewhere never wait
- * for it; the interface watcher rebinds it when the interface is back.
+ * An output whose interface is gone or has no address of its family stays in the table with ifindex 0
+ * (the data plane counts what it could not send in `outputAbsent`), so rule changes elsewhere never
+ * wait for it; the interface watcher rebinds it when the interface or its address is back.
  */
 export function nativeRulesFor(rules: Rule[], factsOf: (name: string) => InterfaceFacts | null, options: NativeRulesOptions): RuleSpec[] {
   return rules.map((rule) => ({
     id: rule.id,
     group: rule.input.group,
+    ...(rule.input.prefixLength === undefined ? {} : { groupPrefixLength: rule.input.prefixLength }),
     port: rule.input.port,
     ...(rule.input.source ? { source: rule.input.source } : {}),
     ...(rule.input.vlan === undefined ? {} : { vlan: rule.input.vlan }),
     ...(rule.maxPps === undefined ? {} : { maxPps: rule.maxPps }),
     outputs: rule.outputs.map((out) => {
       const facts = factsOf(out.interface);
-      const bound = facts && facts.ipv4 !== null ? { ifindex: facts.ifindex, sourceAddress: facts.ipv4, sourceMac: facts.mac } : ABSENT;
+      const sourceAddress = facts ? sourceAddressFor(rule.input.family, out, facts) : null;
+      const bound = facts && sourceAddress !== null ? { ifindex: facts.ifindex, sourceAddress, sourceMac: facts.mac } : ABSENT[rule.input.family];
       return {
         interface: out.interface,
         ...bound,
         group: out.group,
+        ...(out.prefixLength === undefined ? {} : { groupPrefixLength: out.prefixLength }),
         port: out.port,
         ttl: out.ttl,
         ttlMode: options.disableLoopGuard ? 'set' : out.ttlMode,

@@ -12,7 +12,7 @@ import { LinkMonitor } from '../net/link-monitor.js';
 import { InterfaceRenames } from '../net/renames.js';
 import { effectiveCapabilities } from '../net/capabilities.js';
 import { interfaceExists } from '../net/interfaces.js';
-import { RuleTable } from '../rules/rule-table.js';
+import { describeInput, RuleTable } from '../rules/rule-table.js';
 import { dispatch } from './control-dispatch.js';
 import { InputPools } from './input-pools.js';
 import { InterfaceFaults } from './interface-faults.js';
@@ -127,7 +127,7 @@ export class Relay {
       if (this.table.has(id)) throw new ConfigError([{ path: 'rule.id', message: `a rule with id "${id}" exists already` }]);
       await this.apply(this.table.with(rule), { added: [rule], removed: [] });
       this.saveState();
-      this.log.info(`rule ${id} added: ${rule.input.group}:${rule.input.port} on ${rule.input.interface} -> ${rule.outputs.length} output(s)`);
+      this.log.info(`rule ${id} added: ${describeInput(rule)}${rule.join === false ? ' (join: false)' : ''} -> ${rule.outputs.length} output(s)`);
       return rule;
     });
   }

@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { RuleTable } from '../rules/rule-table.js';
 import { TableRefused } from '../workers/worker-pool.js';
 import type { InputPools } from './input-pools.js';
-import type { RuleMemberships } from './memberships.js';
+import { planJoins, type RuleMemberships } from './memberships.js';
 
 /** What a change does to the rule table; the work of applying it is proportional to this. */
 export interface RuleChange {
@@ -30,12 +30,7 @@ export async function applyRuleChange(ctx: ApplyContext, current: RuleTable, nex
   const { pools, memberships, log } = ctx;
   const affected = new Set([...change.added, ...change.removed].map((r) => r.input.interface).filter((iface) => !pools.missing.has(iface)));
 
-  // A rule replaced in place (same id, e.g. by a reload) keeps the membership it already holds:
-  // acquiring and then releasing the same (interface, group, rule) would leave the group.
-  const heldAfter = new Set(change.added.map(membershipKey));
-  const heldBefore = new Set(change.removed.map(membershipKey));
-  const joining = change.added.filter((r) => !heldBefore.has(membershipKey(r)));
-  const leaving = change.removed.filter((r) => !heldAfter.has(membershipKey(r)));
+  const { joining, leaving } = planJoins(change.added, change.removed);
   memberships.acquire(joining);
 
   const sent: string[] = [];
@@ -81,8 +76,4 @@ export async function applyRuleChange(ctx: ApplyContext, current: RuleTable, nex
   memberships.release(leaving);
   await Promise.all(emptied.map((iface) => pools.stop(iface)));
   for (const iface of pools.missing) if (next.rulesOn(iface).length === 0) pools.missing.delete(iface);
-}
-
-function membershipKey(rule: Rule): string {
-  return `${rule.input.interface}|${rule.input.group}|${rule.id}`;
 }

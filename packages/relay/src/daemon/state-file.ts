@@ -1,7 +1,8 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ConfigError, type ConfigIssue } from '../config/config-error.js';
-import { parseRule, type RuleCheckOptions } from '../config/rule-schema.js';
+import { z } from 'zod';
+import { checkRule, type RuleCheckOptions } from '../config/rule-schema.js';
 import type { Rule } from '../config/types.js';
 
 /**
@@ -13,6 +14,12 @@ export interface StateFileContents {
   v: 1;
   rules: readonly Rule[];
 }
+
+/**
+ * The file's frame. Its rules are checked one by one afterwards (each as `mcr add` checks it), so
+ * one that no longer passes is dropped alone.
+ */
+const stateFileSchema = z.object({ v: z.literal(1), rules: z.array(z.unknown()) });
 
 export function writeStateFile(file: string, rules: readonly Rule[]): void {
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
@@ -45,19 +52,15 @@ export function readStateFile(file: string, options: RuleCheckOptions): { rules:
   } catch (err) {
     throw new ConfigError([{ path: 'state', message: `${file} is not JSON: ${(err as Error).message}` }], { cause: err });
   }
-  const raw = (value as { v?: unknown; rules?: unknown } | null) ?? {};
-  if (raw.v !== 1 || !Array.isArray(raw.rules)) throw new ConfigError([{ path: 'state', message: `${file}: expected {"v":1,"rules":[...]}` }]);
+  const frame = stateFileSchema.safeParse(value);
+  if (!frame.success) throw new ConfigError([{ path: 'state', message: `${file}: expected {"v":1,"rules":[...]}` }]);
   const rules: Rule[] = [];
   const skipped: ConfigIssue[] = [];
-  raw.rules.forEach((r, i) => {
-    try {
-      const rule = parseRule(r, options, `state.rules[${i}]`);
-      if (rule.id === undefined) skipped.push({ path: `state.rules[${i}].id`, message: 'a saved rule must have an id' });
-      else rules.push({ ...rule, id: rule.id });
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      skipped.push(...err.issues);
-    }
+  frame.data.rules.forEach((r, i) => {
+    const checked = checkRule(r, options, `state.rules[${i}]`);
+    if ('issues' in checked) skipped.push(...checked.issues);
+    else if (checked.rule.id === undefined) skipped.push({ path: `state.rules[${i}].id`, message: 'a saved rule must have an id' });
+    else rules.push({ ...checked.rule, id: checked.rule.id });
   });
   return { rules, skipped };
 }

@@ -31,6 +31,8 @@ export interface InterfaceReport {
   ifindex: number | null;
   up: boolean;
   ipv4: string | null;
+  ipv6: string | null;
+  ipv6LinkLocal: string | null;
   mtu: number;
   renamedTo?: string;
   fanout: { id: number | null; mode: string } | null;
@@ -92,6 +94,7 @@ const WHEN_NONZERO = [
   ['rateLimited', 'ratelimited'],
   ['badChecksum', 'badsum'],
   ['outputAbsent', 'absent'],
+  ['extensionHeaders', 'exthdr'],
   ['workersFailing', 'failing'],
 ] as const;
 

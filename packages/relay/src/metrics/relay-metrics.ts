@@ -6,9 +6,9 @@ import { SCALAR_COUNTERS, type ScalarCounter } from '../workers/counters.js';
 const WORKER_COUNTER_NAMES: Record<ScalarCounter, { name: string; help: string }> = {
   framesSeen: { name: 'mcr_worker_frames_total', help: 'Frames read from the input interface' },
   matched: { name: 'mcr_worker_matched_total', help: 'Frames that matched a rule' },
-  noMatch: { name: 'mcr_worker_no_match_total', help: 'Dropped: UDP/IPv4 frames that matched no rule' },
+  noMatch: { name: 'mcr_worker_no_match_total', help: 'Dropped: UDP frames (IPv4 or IPv6) that matched no rule' },
   malformed: { name: 'mcr_worker_malformed_total', help: 'Dropped: truncated or inconsistent headers' },
-  fragments: { name: 'mcr_worker_fragments_total', help: 'Dropped: IPv4 fragments' },
+  fragments: { name: 'mcr_worker_fragments_total', help: 'Dropped: IPv4 fragments and IPv6 Fragment headers' },
   forwarded: { name: 'mcr_worker_forwarded_total', help: 'Copies sent on outputs' },
   txErrors: { name: 'mcr_worker_tx_errors_total', help: 'Dropped: copies the kernel refused to send' },
   kernelPackets: { name: 'mcr_worker_kernel_packets_total', help: 'Frames the kernel delivered to the ring (PACKET_STATISTICS)' },
@@ -17,7 +17,8 @@ const WORKER_COUNTER_NAMES: Record<ScalarCounter, { name: string; help: string }
   badChecksum: { name: 'mcr_worker_bad_checksum_total', help: 'Dropped: wrong IPv4 header checksum' },
   ttlExpired: { name: 'mcr_worker_ttl_expired_total', help: 'Dropped: matched frames whose TTL was spent' },
   rateLimited: { name: 'mcr_worker_rate_limited_total', help: "Dropped: frames over a rule's maxPps" },
-  outputAbsent: { name: 'mcr_worker_output_absent_total', help: 'Dropped: copies for an output interface that is gone or has no IPv4 address' },
+  outputAbsent: { name: 'mcr_worker_output_absent_total', help: 'Dropped: copies for an output interface that is gone or has no address of the output family' },
+  extensionHeaders: { name: 'mcr_worker_extension_headers_total', help: 'Dropped: IPv6 frames with an extension header the relay does not pass (Routing, AH, ESP, unknown)' },
 };
 
 type Labels<K extends string> = Partial<Record<K, string | number>>;
@@ -32,7 +33,7 @@ export class RelayMetrics {
   private readonly gauges: Array<Gauge<string>> = [];
 
   private readonly ruleMatched = this.counter('mcr_rule_matched_packets_total', 'Packets that matched the rule', ['rule']);
-  private readonly ruleBytes = this.counter('mcr_rule_matched_bytes_total', 'Bytes (IPv4 datagrams) that matched the rule', ['rule']);
+  private readonly ruleBytes = this.counter('mcr_rule_matched_bytes_total', 'Bytes (IP datagrams) that matched the rule', ['rule']);
   private readonly ruleRateLimited = this.counter('mcr_rule_rate_limited_total', "Packets dropped over the rule's maxPps", ['rule']);
   private readonly outPackets = this.counter('mcr_output_packets_total', 'Packets sent on the output', ['rule', 'interface', 'group', 'port']);
   private readonly outBytes = this.counter('mcr_output_bytes_total', 'Bytes sent on the output', ['rule', 'interface', 'group', 'port']);
@@ -42,10 +43,11 @@ export class RelayMetrics {
   ) as Record<ScalarCounter, Counter<string>>;
   private readonly workerRestarts = this.counter('mcr_worker_restarts_total', 'Times the worker slot was restarted', ['interface', 'worker']);
   private readonly workerUp = this.gauge('mcr_worker_up', '1 when the worker process is alive', ['interface', 'worker', 'state']);
-  private readonly igmpJoins = this.counter('mcr_igmp_joins_total', 'IGMP joins, by result', ['result']);
-  private readonly igmpLeaves = this.counter('mcr_igmp_leaves_total', 'IGMP groups left', []);
-  private readonly igmpMemberships = this.gauge('mcr_igmp_memberships', 'Groups held (joined) on the interface', ['interface']);
-  private readonly igmpNotJoined = this.gauge('mcr_igmp_memberships_not_joined', 'Groups a rule needs that the kernel refused (retried)', ['interface']);
+  // "igmp" in these names is historical: they count MLD (IPv6) memberships too, told apart by `family`.
+  private readonly igmpJoins = this.counter('mcr_igmp_joins_total', 'IGMP/MLD joins, by result', ['result']);
+  private readonly igmpLeaves = this.counter('mcr_igmp_leaves_total', 'IGMP/MLD memberships left', []);
+  private readonly igmpMemberships = this.gauge('mcr_igmp_memberships', 'Memberships held (joined) on the interface, per family (ipv4: IGMP, ipv6: MLD)', ['interface', 'family']);
+  private readonly igmpNotJoined = this.gauge('mcr_igmp_memberships_not_joined', 'Memberships a rule needs that the kernel refused (retried)', ['interface', 'family']);
   private readonly rules = this.gauge('mcr_rules', 'Rules in the table', []);
   private readonly interfaceUp = this.gauge('mcr_interface_up', '1 when the interface is up', ['interface']);
   private readonly interfaceEvents = this.counter('mcr_interface_events_total', 'Interface events seen by the watcher', ['event']);
@@ -62,7 +64,8 @@ export class RelayMetrics {
       this.set(this.ruleBytes, { rule: r.id }, r.bytes);
       this.set(this.ruleRateLimited, { rule: r.id }, r.rateLimited);
       for (const o of r.outputs) {
-        const labels = { rule: r.id, interface: o.interface, group: o.group, port: o.port };
+        // A range output (offset mapping) is labelled with its prefix: BASE/LEN, as the config writes it.
+        const labels = { rule: r.id, interface: o.interface, group: o.prefixLength === undefined ? o.group : `${o.group}/${o.prefixLength}`, port: o.port };
         this.set(this.outPackets, labels, o.packets);
         this.set(this.outBytes, labels, o.bytes);
         this.set(this.outTxErrors, labels, o.txErrors);
@@ -78,16 +81,17 @@ export class RelayMetrics {
     this.set(this.igmpJoins, { result: 'succeeded' }, g.succeeded);
     this.set(this.igmpJoins, { result: 'failed' }, g.failed);
     this.set(this.igmpLeaves, {}, g.left);
-    const held = new Map<string, { joined: number; not: number }>();
+    const held = new Map<string, { labels: { interface: string; family: string }; joined: number; not: number }>();
     for (const m of g.memberships) {
-      const n = held.get(m.interface) ?? { joined: 0, not: 0 };
+      const key = `${m.interface}|${m.family}`;
+      const n = held.get(key) ?? { labels: { interface: m.interface, family: m.family }, joined: 0, not: 0 };
       if (m.joined) n.joined++;
       else n.not++;
-      held.set(m.interface, n);
+      held.set(key, n);
     }
-    for (const [iface, n] of held) {
-      this.igmpMemberships.set({ interface: iface }, n.joined);
-      this.igmpNotJoined.set({ interface: iface }, n.not);
+    for (const { labels, joined, not } of held.values()) {
+      this.igmpMemberships.set(labels, joined);
+      this.igmpNotJoined.set(labels, not);
     }
     this.rules.set(report.rules.length);
     for (const s of report.interfaces) this.interfaceUp.set({ interface: s.name }, s.up ? 1 : 0);

@@ -8,9 +8,38 @@ export interface InterfaceFacts {
   name: string;
   ifindex: number;
   mac: string;
-  /** First IPv4 address, the source address of rewritten packets; null while it has none. */
+  /** First IPv4 address, the source address of rewritten IPv4 packets; null while it has none. */
   ipv4: string | null;
+  /** First IPv6 address of global scope (not fe80::/10), the source of rewritten IPv6 packets; null while it has none. */
+  ipv6: string | null;
+  /** Its fe80:: link-local address: the source for link-local scope groups, and when it has no global one. */
+  ipv6LinkLocal: string | null;
   ethernet: boolean;
+}
+
+type Addresses = ReturnType<typeof networkInterfaces>;
+
+/** The addresses of `name` the data plane sends from, as getifaddrs (one call for all interfaces) reports them. */
+export function interfaceAddresses(name: string, addresses: Addresses = networkInterfaces()): SendAddresses {
+  const list = addresses[name] ?? [];
+  const v6 = list.filter((a) => a.family === 'IPv6');
+  return {
+    ipv4: list.find((a) => a.family === 'IPv4')?.address ?? null,
+    ipv6: v6.find((a) => !isLinkLocalUnicast(a.address))?.address ?? null,
+    ipv6LinkLocal: v6.find((a) => isLinkLocalUnicast(a.address))?.address ?? null,
+  };
+}
+
+type SendAddresses = Pick<InterfaceFacts, 'ipv4' | 'ipv6' | 'ipv6LinkLocal'>;
+
+/** Whether an output's source address changed: IPv4, global IPv6 or link-local IPv6. */
+export function addressesDiffer(a: SendAddresses, b: SendAddresses): boolean {
+  return a.ipv4 !== b.ipv4 || a.ipv6 !== b.ipv6 || a.ipv6LinkLocal !== b.ipv6LinkLocal;
+}
+
+/** fe80::/10 */
+function isLinkLocalUnicast(address: string): boolean {
+  return /^fe[89ab][0-9a-f]:/i.test(address);
 }
 
 const NO_MAC = '00:00:00:00:00:00';
@@ -24,7 +53,7 @@ export function readInterfaceFacts(name: string): InterfaceFacts | null {
       name,
       ifindex: Number(readFileSync(`${sys}/ifindex`, 'utf8').trim()),
       mac: readFileSync(`${sys}/address`, 'utf8').trim(),
-      ipv4: networkInterfaces()[name]?.find((a) => a.family === 'IPv4')?.address ?? null,
+      ...interfaceAddresses(name),
       ethernet: isEthernetInterface(name),
     };
   } catch {
@@ -72,12 +101,13 @@ export class InterfaceFactsCache {
    * address gained or lost, gone or back). The watcher reports changes from its own previous reading;
    * this also catches a change between the lookup and the watcher's first reading of an interface.
    */
-  staleAgainst(states: ReadonlyArray<{ name: string; ifindex: number | null; ipv4: string | null }>): string[] {
+  staleAgainst(states: ReadonlyArray<{ name: string; ifindex: number | null } & SendAddresses>): string[] {
     return states
-      .filter(({ name, ifindex, ipv4 }) => {
-        if (!this.facts.has(name)) return false;
-        const cached = this.facts.get(name)!;
-        return cached === null ? ifindex !== null : cached.ifindex !== ifindex || cached.ipv4 !== ipv4;
+      .filter((now) => {
+        if (!this.facts.has(now.name)) return false;
+        const cached = this.facts.get(now.name)!;
+        if (cached === null) return now.ifindex !== null;
+        return cached.ifindex !== now.ifindex || addressesDiffer(cached, now);
       })
       .map((s) => s.name);
   }

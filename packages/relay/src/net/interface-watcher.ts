@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
+import { addressesDiffer, interfaceAddresses } from './interface-facts.js';
 import { interfaceIsUp } from './interfaces.js';
 import { InterfaceRenames, nameOfIfindex } from './renames.js';
 
@@ -7,8 +8,12 @@ export interface InterfaceState {
   /** null while the interface does not exist. */
   ifindex: number | null;
   up: boolean;
-  /** Its first IPv4 address, null while it has none: outputs send from it. */
+  /** Its first IPv4 address, null while it has none: IPv4 outputs send from it. */
   ipv4: string | null;
+  /** Its first global IPv6 address, null while it has none: IPv6 outputs send from it. */
+  ipv6: string | null;
+  /** Its fe80:: address: IPv6 outputs to link-local scope groups (or without a global address) send from it. */
+  ipv6LinkLocal: string | null;
   /** Its MTU (0 while it does not exist): the workers' ring slots are sized from it. */
   mtu: number;
   /** The name it has now, when it was renamed after the rules named it (followed by ifindex). */
@@ -23,21 +28,22 @@ export interface InterfaceChange {
 
 type Addresses = ReturnType<typeof networkInterfaces>;
 
+const ABSENT: InterfaceState = { ifindex: null, up: false, ipv4: null, ipv6: null, ipv6LinkLocal: null, mtu: 0 };
+
 export function readInterfaceState(name: string, addresses: Addresses = networkInterfaces()): InterfaceState {
   const sys = `/sys/class/net/${name}`;
-  if (!existsSync(sys)) return { ifindex: null, up: false, ipv4: null, mtu: 0 };
+  if (!existsSync(sys)) return ABSENT;
   try {
-    const ipv4 = addresses[name]?.find((a) => a.family === 'IPv4')?.address ?? null;
     const mtu = Number(readFileSync(`${sys}/mtu`, 'utf8').trim());
-    return { ifindex: Number(readFileSync(`${sys}/ifindex`, 'utf8').trim()), up: interfaceIsUp(name), ipv4, mtu };
+    return { ifindex: Number(readFileSync(`${sys}/ifindex`, 'utf8').trim()), up: interfaceIsUp(name), ...interfaceAddresses(name, addresses), mtu };
   } catch {
-    return { ifindex: null, up: false, ipv4: null, mtu: 0 }; // removed between the reads
+    return ABSENT; // removed between the reads
   }
 }
 
 /**
  * Polls the state of the interfaces the relay uses and reports each change (down, up, gone, back with
- * a new ifindex, a new or lost IPv4 address). It reads sysfs when an rtnetlink event arrives
+ * a new ifindex, a new or lost IPv4 or IPv6 address). It reads sysfs when an rtnetlink event arrives
  * (LinkMonitor: within about 10 ms) and once a second anyway, the backstop for a missed event.
  */
 export class InterfaceWatcher {
@@ -99,7 +105,7 @@ export class InterfaceWatcher {
         } else this.renames.forget(name);
       }
       this.known.set(name, after);
-      if (before && (before.ifindex !== after.ifindex || before.up !== after.up || before.ipv4 !== after.ipv4 || before.mtu !== after.mtu)) this.onChange({ name, before, after });
+      if (before && (before.ifindex !== after.ifindex || before.up !== after.up || addressesDiffer(before, after) || before.mtu !== after.mtu)) this.onChange({ name, before, after });
     }
   }
 }

@@ -15,6 +15,7 @@ const SCALARS = [
   'ttlExpired',
   'rateLimited',
   'outputAbsent',
+  'extensionHeaders',
 ] as const;
 export type ScalarCounter = (typeof SCALARS)[number];
 

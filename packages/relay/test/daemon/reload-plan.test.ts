@@ -6,7 +6,7 @@ import { ConfigError } from '../../src/config/config-error.js';
 
 const rule = (id: string, port: number, outPort = 6000 + port): Rule => ({
   id,
-  input: { interface: 'in0', group: `239.1.1.${port % 250}`, port },
+  input: { interface: 'in0', group: `239.1.1.${port % 250}`, port, family: 'ipv4' },
   outputs: [{ interface: 'out0', group: '239.9.9.1', port: outPort, ttl: 8, ttlMode: 'decrement' }],
 });
 

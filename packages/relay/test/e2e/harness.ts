@@ -3,7 +3,22 @@ import { chownSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chain, runSender, startReceiver, uniquePrefix, up, type Lab, type ReceiverResult, type SenderResult } from '@mcr/netns-lab';
+import {
+  chain,
+  inputGroup,
+  inputPort,
+  outputGroup,
+  outputPort,
+  runSender,
+  startReceiver,
+  uniquePrefix,
+  up,
+  type AddressFamily,
+  type Endpoint,
+  type Lab,
+  type ReceiverResult,
+  type SenderResult,
+} from '@mcr/netns-lab';
 import { request } from '../../src/control/control-client.js';
 import type { Command, Response } from '../../src/control/protocol.js';
 import { afterAll, beforeAll } from 'vitest';
@@ -22,12 +37,11 @@ export interface Stream {
   outPort: number;
 }
 
-/** Stream n: 239.1.x.y:5001+n in, 239.9.x.y:6001+n out. */
-export function streamPlan(count: number, first = 0): Stream[] {
+/** Stream n of the lab's plan (239.1.x.y or ff3e::1:n in, 239.9.x.y or ff3e::9:n out; ports 5001+n, 6001+n). */
+export function streamPlan(count: number, first = 0, family: AddressFamily = 'ipv4'): Stream[] {
   return Array.from({ length: count }, (_, i) => {
     const n = first + i;
-    const host = `${Math.floor(n / 250)}.${(n % 250) + 1}`;
-    return { id: `s${n}`, group: `239.1.${host}`, port: 5001 + n, outGroup: `239.9.${host}`, outPort: 6001 + n };
+    return { id: `s${n}`, group: inputGroup(n, family), port: inputPort(n), outGroup: outputGroup(n, family), outPort: outputPort(n) };
   });
 }
 
@@ -208,4 +222,33 @@ export function openClient(path: string): { socket: Socket; said: Promise<string
   socket.on('error', () => undefined);
   const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
   return { socket, said: closed.then(() => text), closedAt: closed.then(() => Date.now()) };
+}
+
+/**
+ * Receives one output group (or a unicast port) in `sink`'s namespace with a plain UDP socket and
+ * records, per source address, how many datagrams came and when the first did: what the relay put in
+ * the IP header. IPv6 when `group` is: joined on the sink's interface (`::%ifname`).
+ */
+export function sourceProbe(sink: Pick<Endpoint, 'ns' | 'ifname' | 'ip'>, group: string, port: number) {
+  const v6 = group.includes(':');
+  const join = v6 ? (group.startsWith('ff') ? `s.addMembership('${group}', '::%${sink.ifname}');` : '') : Number(group.split('.')[0]) >= 224 ? `s.addMembership('${group}', '${sink.ip}');` : '';
+  const script = `
+    const s = require('node:dgram').createSocket({ type: '${v6 ? 'udp6' : 'udp4'}', reuseAddr: true });
+    const seen = {};
+    s.on('message', (_m, r) => { (seen[r.address.split('%')[0]] ??= { count: 0, first: Date.now() }).count++; });
+    s.bind(${port}, () => { ${join} console.log('ready'); });
+    process.on('SIGTERM', () => { console.log(JSON.stringify(seen)); process.exit(0); });`;
+  const child = spawn('ip', ['netns', 'exec', sink.ns, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const ready = waitFor('probe ready', async () => out.includes('ready'), 5000);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    ready,
+    async stop(): Promise<Record<string, { count: number; first: number }>> {
+      child.kill('SIGTERM');
+      await exited;
+      return JSON.parse(out.split('\n').filter(Boolean).at(-1)!);
+    },
+  };
 }

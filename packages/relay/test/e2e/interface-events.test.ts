@@ -1,8 +1,8 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { runSender, type Lab } from '@mcr/netns-lab';
-import { pushTraffic, RelayProcess, ruleFor, sleep, streamPlan, waitFor, useChainLab } from './harness.js';
+import { pushTraffic, RelayProcess, ruleFor, sleep, sourceProbe, streamPlan, waitFor, useChainLab } from './harness.js';
 
 // Interface changes arrive through rtnetlink (`ip monitor`, LinkMonitor) and the relay reacts within
 // 100 ms, where the one-second sysfs poll alone took up to a second.
@@ -13,32 +13,6 @@ const ip = (ns: string, ...args: string[]) => run('ip', ['-n', ns, ...args]);
 function loggedAt(stderr: string, pattern: RegExp): number | undefined {
   const line = stderr.split('\n').find((l) => pattern.test(l));
   return line === undefined ? undefined : Date.parse(line.split(' ')[0]!);
-}
-
-/**
- * Receives one output group in the sink namespace with a plain UDP socket and records, per source
- * address, how many datagrams came and when the first did: what the relay put in the IPv4 header.
- */
-function sourceProbe(ns: string, group: string, port: number, localAddress: string) {
-  const script = `
-    const s = require('node:dgram').createSocket({ type: 'udp4', reuseAddr: true });
-    const seen = {};
-    s.on('message', (_m, r) => { (seen[r.address] ??= { count: 0, first: Date.now() }).count++; });
-    s.bind(${port}, () => { if (${Number(group.split('.')[0]) >= 224}) s.addMembership('${group}', '${localAddress}'); console.log('ready'); });
-    process.on('SIGTERM', () => { console.log(JSON.stringify(seen)); process.exit(0); });`;
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const ready = waitFor('probe ready', async () => out.includes('ready'), 5000);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    ready,
-    async stop(): Promise<Record<string, { count: number; first: number }>> {
-      child.kill('SIGTERM');
-      await exited;
-      return JSON.parse(out.split('\n').filter(Boolean).at(-1)!);
-    },
-  };
 }
 
 describe('interface events (rtnetlink)', () => {
@@ -52,7 +26,7 @@ describe('interface events (rtnetlink)', () => {
     const fresh = '10.250.0.1';
     await run('ip', ['netns', 'exec', sink.ns, 'sysctl', '-qw', 'net.ipv4.conf.all.rp_filter=0', `net.ipv4.conf.${sink.ifname}.rp_filter=0`]);
     const relay = await RelayProcess.start(lab.topo.relay.ns, { rules: [ruleFor(s!, lab)] });
-    const probe = sourceProbe(sink.ns, s!.outGroup, s!.outPort, sink.ip);
+    const probe = sourceProbe(sink, s!.outGroup, s!.outPort);
     try {
       await probe.ready;
       const count = 8000;
@@ -183,7 +157,7 @@ describe('interface events (rtnetlink)', () => {
     await run('ip', ['netns', 'exec', r.ns, 'sysctl', '-qw', `net.ipv4.conf.${out.ifname}.promote_secondaries=1`]);
     const rule = { ...ruleFor(s!, lab), outputs: [{ interface: out.ifname, group: sink.ip, port: s!.outPort, ttl: 8 }] };
     const relay = await RelayProcess.start(r.ns, { rules: [rule] });
-    const probe = sourceProbe(sink.ns, sink.ip, s!.outPort, sink.ip);
+    const probe = sourceProbe(sink, sink.ip, s!.outPort);
     try {
       await probe.ready;
       const sending = runSender({ netns: lab.topo.source.ns, interface: lab.topo.source.ifname, streams: [{ group: s!.group, port: s!.port }], rate: 2000, count: 6000, ttl: 8 });

@@ -34,7 +34,7 @@ describe('logs and fanout visibility', () => {
     expect(typeof fanoutLine!.fanoutId).toBe('number');
     const state = stats.interfaces.find((s: { name: string }) => s.name === input);
     expect(state.fanout).toEqual({ id: fanoutLine!.fanoutId, mode: 'lb' });
-    expect(human).toMatch(new RegExp(`^  ${input} ifindex \\d+ up ipv4 \\S+ mtu 1500  fanout group ${fanoutLine!.fanoutId} mode lb$`, 'm'));
+    expect(human).toMatch(new RegExp(`^  ${input} ifindex \\d+ up ipv4 \\S+ ipv6 [0-9a-f: ]+ mtu 1500  fanout group ${fanoutLine!.fanoutId} mode lb$`, 'm'));
     const output = stats.interfaces.find((s: { name: string }) => s.name === lab.topo.relay.outputs[0]!.ifname);
     expect(output.fanout).toBeNull();
     expect(records.some((r) => r.event === 'final' && typeof r.forwarded === 'number')).toBe(true);

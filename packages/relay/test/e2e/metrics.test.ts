@@ -48,7 +48,7 @@ describe('Prometheus metrics', () => {
         expect(text).toContain(`mcr_rule_matched_packets_total{rule="${s.id}"} ${stats.rules[i].matched}`);
       }
       expect(text).toMatch(/^mcr_worker_frames_total\{interface="[^"]+",worker="0"\} \d+$/m);
-      expect(text).toMatch(/^mcr_igmp_memberships\{interface="[^"]+"\} 2$/m);
+      expect(text).toMatch(/^mcr_igmp_memberships\{interface="[^"]+",family="ipv4"\} 2$/m);
       expect(text).toMatch(/^process_resident_memory_bytes /m);
     } finally {
       expect(await relay.stop()).toBe(0);

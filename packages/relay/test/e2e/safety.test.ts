@@ -80,7 +80,7 @@ describe('safety: refused changes leave the relay as it was', () => {
       expect(added.status).toBe(0);
       expect(JSON.parse(added.stdout).rule).toEqual({
         id: 'flags',
-        input: { interface: 'in0', group: '239.1.77.1', port: 5353, vlan: 10 },
+        input: { interface: 'in0', group: '239.1.77.1', port: 5353, vlan: 10, family: 'ipv4' },
         maxPps: 1000,
         linkLocal: true,
         outputs: [{ interface: 'out0', group: '224.0.0.251', port: 5353, ttl: 1, ttlMode: 'set' }],

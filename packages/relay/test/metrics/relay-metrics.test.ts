@@ -7,13 +7,18 @@ import type { Rule } from '../../src/config/types.js';
 
 const rule: Rule = {
   id: 'r1',
-  input: { interface: 'in0', group: '239.1.1.1', port: 5001 },
+  input: { interface: 'in0', group: '239.1.1.1', port: 5001, family: 'ipv4' },
   outputs: [{ interface: 'out0', group: '239.9.9.1', port: 6001, ttl: 8, ttlMode: 'decrement' }],
+};
+const rule6: Rule = {
+  id: 'r6',
+  input: { interface: 'in0', group: 'ff3e::1:0', prefixLength: 120, port: 5001, source: 'fd00:0:0:1::1', family: 'ipv6' },
+  outputs: [{ interface: 'out0', group: 'ff3e::9:0', prefixLength: 120, port: 6001, ttl: 8, ttlMode: 'decrement' }],
 };
 
 const report = () =>
   buildStatsReport({
-    rules: [rule],
+    rules: [rule, rule6],
     workers: [
       {
         interface: 'in0',
@@ -30,13 +35,16 @@ const report = () =>
           noMatch: 20,
           kernelDrops: 3,
           ownFrames: 4,
-          rules: [{ id: 'r1', matched: 100, bytes: 100_000, rateLimited: 1, outputs: [{ packets: 99, bytes: 99_000, txErrors: 1 }] }],
+          rules: [
+            { id: 'r1', matched: 100, bytes: 100_000, rateLimited: 1, outputs: [{ packets: 99, bytes: 99_000, txErrors: 1 }] },
+            { id: 'r6', matched: 7, bytes: 7000, rateLimited: 0, outputs: [{ packets: 7, bytes: 7000, txErrors: 0 }] },
+          ],
         },
       },
     ],
     igmp: { attempted: 3, succeeded: 2, failed: 1, left: 1 },
-    memberships: [{ interface: 'in0', group: '239.1.1.1', rules: ['r1'], joined: true }],
-    interfaces: [{ name: 'in0', ifindex: 2, up: true, ipv4: '10.0.0.1', mtu: 1500, fanout: { id: 7, mode: 'hash' } }], interfaceEvents: { down: 0, up: 0, gone: 0, back: 0, renamed: 0, mtu: 0, workerRestarts: 0 },
+    memberships: [{ interface: 'in0', family: 'ipv4', group: '239.1.1.1', rules: ['r1'], joined: true }, { interface: 'in0', family: 'ipv6', group: 'ff3e::1', source: 'fd00:0:0:1::2', rules: ['r2'], joined: true }],
+    interfaces: [{ name: 'in0', ifindex: 2, up: true, ipv4: '10.0.0.1', ipv6: null, ipv6LinkLocal: null, mtu: 1500, fanout: { id: 7, mode: 'hash' } }], interfaceEvents: { down: 0, up: 0, gone: 0, back: 0, renamed: 0, mtu: 0, workerRestarts: 0 },
     startedAt: Date.now(),
   });
 
@@ -53,6 +61,8 @@ describe('metrics', () => {
     expect(sample(text, 'mcr_rule_matched_bytes_total', 'rule="r1"')).toBe(100_000);
     expect(sample(text, 'mcr_output_packets_total', 'rule="r1",interface="out0",group="239.9.9.1",port="6001"')).toBe(99);
     expect(sample(text, 'mcr_output_tx_errors_total', 'rule="r1",interface="out0",group="239.9.9.1",port="6001"')).toBe(1);
+    // IPv6 groups are label values as they are; a range output is BASE/LEN.
+    expect(sample(text, 'mcr_output_packets_total', 'rule="r6",interface="out0",group="ff3e::9:0/120",port="6001"')).toBe(7);
     expect(sample(text, 'mcr_worker_frames_total', 'interface="in0",worker="0"')).toBe(120);
     expect(sample(text, 'mcr_worker_kernel_drops_total', 'interface="in0",worker="0"')).toBe(3);
     expect(sample(text, 'mcr_worker_no_match_total', 'interface="in0",worker="0"')).toBe(20);
@@ -60,7 +70,8 @@ describe('metrics', () => {
     expect(sample(text, 'mcr_worker_restarts_total', 'interface="in0",worker="0"')).toBe(2);
     expect(sample(text, 'mcr_igmp_joins_total', 'result="succeeded"')).toBe(2);
     expect(sample(text, 'mcr_igmp_joins_total', 'result="failed"')).toBe(1);
-    expect(sample(text, 'mcr_igmp_memberships', 'interface="in0"')).toBe(1);
+    expect(sample(text, 'mcr_igmp_memberships', 'interface="in0",family="ipv4"')).toBe(1);
+    expect(sample(text, 'mcr_igmp_memberships', 'interface="in0",family="ipv6"')).toBe(1);
     expect(text).toMatch(/^process_cpu_seconds_total /m);
     expect(text).toMatch(/^# TYPE mcr_output_packets_total counter$/m);
   });

@@ -1,0 +1,98 @@
+// The IPv6 baselines side by side on one chain lab: socat (UDP6-RECV with ipv6-join-group,
+// UDP6-SENDTO, group rewrite), socat on a shared port (the negative control's IPv6 twin:
+// cross-talk), and the kernel through smcroute's IPv6 routes, including the hop limit that
+// mcr-send sets (1 dies at the kernel router, 2 crosses it). mcr in IPv6 is here too: it needs the
+// relay's IPv6 support (issue 12's relay6/native6/schema branches).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listNamespaces } from '../../src/netns/index.js';
+import { KernelRelay, McrRelay, SocatRelay, type RelayUnderTest, type StreamSpec } from '../../src/relays/index.js';
+import { chain, clean, uniquePrefix, up, type Lab } from '../../src/topology/index.js';
+import { runSender, type StreamTarget as Stream } from '../../src/traffic/index.js';
+import { prime, receive } from '../lab-traffic.js';
+import { sendAndCount } from './traffic.js';
+
+const prefix = uniquePrefix();
+let lab: Lab;
+beforeAll(async () => {
+  lab = await up(chain({ prefix }));
+});
+afterAll(async () => {
+  try {
+    await lab?.down();
+  } finally {
+    await clean(prefix);
+  }
+  expect((await listNamespaces()).filter((n) => n.startsWith(`${prefix}-`))).toEqual([]);
+});
+
+const COUNT = 1000;
+
+async function forward(relay: RelayUnderTest, streams: StreamSpec[]) {
+  const outs: Stream[] = streams.map((s) => ({ group: s.outGroup, port: s.outPort }));
+  const ins: Stream[] = streams.map((s) => ({ group: s.group, port: s.port }));
+  await relay.start(lab, streams, { family: 'ipv6' });
+  try {
+    return await sendAndCount(lab, ins, outs, COUNT);
+  } finally {
+    await relay.stop();
+  }
+}
+
+describe('IPv6 relays under test', () => {
+  it('socat: UDP6-RECV/UDP6-SENDTO, one process per stream, group and port rewritten, no duplicates', async () => {
+    const results = await forward(new SocatRelay(), [
+      { group: 'ff3e::11:1', port: 5011, outGroup: 'ff3e::19:1', outPort: 6011 },
+      { group: 'ff3e::11:2', port: 5012, outGroup: 'ff3e::19:2', outPort: 6012 },
+    ]);
+    for (const r of results) expect(r).toMatchObject({ unique: COUNT, duplicates: 0, foreign: 0 });
+  });
+
+  it('socat-shared-port: processes bound to [::]:port with IPV6_MULTICAST_ALL on receive every group (cross-talk)', async () => {
+    const results = await forward(new SocatRelay({ sharedPort: true }), [
+      { group: 'ff3e::12:1', port: 5013, outGroup: 'ff3e::18:1', outPort: 6013 },
+      { group: 'ff3e::12:2', port: 5013, outGroup: 'ff3e::18:2', outPort: 6014 },
+    ]);
+    for (const r of results) {
+      expect(r.unique).toBe(COUNT);
+      expect(r.foreign).toBeGreaterThan(0);
+    }
+  });
+
+  it('kernel (smcroute IPv6 routes): two streams, output group = input group', async () => {
+    const results = await forward(new KernelRelay(), [
+      { group: 'ff3e::13:1', port: 5015, outGroup: 'ff3e::13:1', outPort: 5015 },
+      { group: 'ff3e::13:2', port: 5016, outGroup: 'ff3e::13:2', outPort: 5016 },
+    ]);
+    for (const r of results) expect(r).toMatchObject({ unique: COUNT, duplicates: 0, foreign: 0 });
+  });
+
+  it('kernel: mcr-send\'s hop limit holds: 1 dies at the router, 2 crosses it', async () => {
+    const s = [{ group: 'ff3e::14:1', port: 5017 }];
+    const relay = new KernelRelay();
+    await relay.start(lab, s.map((x) => ({ ...x, outGroup: x.group, outPort: x.port })));
+    try {
+      await prime(lab.topo.source, s);
+      const counts: number[] = [];
+      for (const ttl of [1, 2]) {
+        const rx = await receive(lab.topo.sinks[0]!, s, 100);
+        await runSender({ netns: lab.topo.source.ns, interface: lab.topo.source.ifname, streams: s, count: 100, rate: 2000, ttl });
+        counts.push((await rx.stop()).streams[0]!.unique);
+      }
+      expect(counts).toEqual([0, 100]);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('a relay refuses streams of two families, naming the field', async () => {
+    await expect(new SocatRelay().start(lab, [{ group: 'ff3e::15:1', port: 5019, outGroup: '239.9.9.9', outPort: 6019 }])).rejects.toThrow(/streams\[0\]\.outGroup must be an ipv6 address/);
+  });
+
+  it('mcr: two IPv6 streams with rewrite (needs mcr with IPv6: issue 12)', async () => {
+    const results = await forward(new McrRelay(), [
+      { group: 'ff3e::16:1', port: 5021, outGroup: 'ff3e::17:1', outPort: 6021 },
+      { group: 'ff3e::16:2', port: 5022, outGroup: 'ff3e::17:2', outPort: 6022 },
+    ]);
+    for (const r of results) expect(r).toMatchObject({ unique: COUNT, duplicates: 0, foreign: 0 });
+  });
+});
