@@ -1,4 +1,4 @@
-// mcr, the relay under development, driven through its CLI only (the lab never imports the relay):
+// mcr, the relay under development, driven through its CLI only (the lab imports no relay code, only its config type):
 //   node <bin> run --config FILE --control SOCK     (in the relay namespace)
 //   node <bin> ping --control SOCK                  (readiness)
 // <bin> is the workspace's @mcr/relay bin/mcr.js unless another build is named: the `bin` option
@@ -10,6 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { RelayConfigFile } from '@mcr/relay';
 import { inNetns } from '../netns/index.js';
 import type { Lab } from '../topology/index.js';
 import { relayRole, resolveStreams, spawnInNetns, stopChild, type Child } from './common.js';
@@ -37,7 +38,7 @@ export interface McrConfig {
  */
 export function mcrConfig(streams: ResolvedStream[], controlSocket: string, opts: RelayStartOptions = {}): McrConfig {
   const ttl = opts.ttl ?? 8;
-  return {
+  const config: McrConfig = {
     workers: opts.workers ?? 2,
     fanout: { mode: opts.fanoutMode ?? 'hash' },
     igmp: { join: opts.igmpJoin ?? true },
@@ -50,6 +51,9 @@ export function mcrConfig(streams: ResolvedStream[], controlSocket: string, opts
     ...(opts.testOnly ? { testOnly: { ...opts.testOnly } } : {}),
     ...(opts.dataPlane ? { dataPlane: { ...opts.dataPlane } } : {}),
   };
+  // Types may be shared across packages: what the lab writes must be a config file the relay's own
+  // schema type accepts, so a retyped field (or one the lab writes wrongly) breaks this build, not a lab run.
+  return config satisfies RelayConfigFile;
 }
 
 /** Environment variable naming another mcr build's CLI (its bin/mcr.js) for every mcr the lab starts. */
