@@ -11,6 +11,18 @@ namespace mcr {
 
 namespace {
 
+// The UDP header's per-packet fields, the same in both families: source port kept (the destination
+// port is the template's), length, and the checksum the caller worked out (forward_path.hpp:
+// updated from the input's or computed over the payload).
+void WriteUdpHeader(const ParsedFrame& parsed, const RewriteValues& values, uint32_t udpLength, uint8_t* udp) noexcept {
+  udp[0] = static_cast<uint8_t>(parsed.sourcePort >> 8);
+  udp[1] = static_cast<uint8_t>(parsed.sourcePort);
+  udp[4] = static_cast<uint8_t>(udpLength >> 8);
+  udp[5] = static_cast<uint8_t>(udpLength);
+  udp[6] = static_cast<uint8_t>(values.udpChecksum >> 8);
+  udp[7] = static_cast<uint8_t>(values.udpChecksum);
+}
+
 void RewriteHeader6(const CompiledOutput& output, const ParsedFrame& parsed, const RewriteValues& values,
                     uint8_t* header) noexcept {
   std::memcpy(header, output.headerTemplate, kHeaderBytes6);
@@ -31,12 +43,7 @@ void RewriteHeader6(const CompiledOutput& output, const ParsedFrame& parsed, con
   ip[4] = static_cast<uint8_t>(udpLength >> 8);  // payload length: the UDP datagram alone
   ip[5] = static_cast<uint8_t>(udpLength);
   ip[7] = values.ttl;
-  udp[0] = static_cast<uint8_t>(parsed.sourcePort >> 8);
-  udp[1] = static_cast<uint8_t>(parsed.sourcePort);
-  udp[4] = static_cast<uint8_t>(udpLength >> 8);
-  udp[5] = static_cast<uint8_t>(udpLength);
-  udp[6] = static_cast<uint8_t>(values.udpChecksum >> 8);
-  udp[7] = static_cast<uint8_t>(values.udpChecksum);
+  WriteUdpHeader(parsed, values, udpLength, udp);
 }
 
 }  // namespace
@@ -71,15 +78,7 @@ void RewriteHeader(const CompiledOutput& output, const ParsedFrame& parsed, cons
   const uint16_t checksum = static_cast<uint16_t>(~Fold(sum));
   ip[10] = static_cast<uint8_t>(checksum >> 8);
   ip[11] = static_cast<uint8_t>(checksum);
-  // UDP: source port kept, destination port from the template, checksum from the caller
-  // (forward_path.hpp: updated from the input's or computed over the payload).
-  const uint32_t udpLength = 8 + parsed.payloadLength;
-  udp[0] = static_cast<uint8_t>(parsed.sourcePort >> 8);
-  udp[1] = static_cast<uint8_t>(parsed.sourcePort);
-  udp[4] = static_cast<uint8_t>(udpLength >> 8);
-  udp[5] = static_cast<uint8_t>(udpLength);
-  udp[6] = static_cast<uint8_t>(values.udpChecksum >> 8);
-  udp[7] = static_cast<uint8_t>(values.udpChecksum);
+  WriteUdpHeader(parsed, values, 8 + parsed.payloadLength, udp);
 }
 
 EgressBatch::EgressBatch(size_t capacity)
