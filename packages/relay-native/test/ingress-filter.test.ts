@@ -117,7 +117,14 @@ describe('kernel ingress filter (src -> relay, crafted frames)', () => {
       await worker.waitFor((c) => c.framesSeen >= expected.framesSeen);
       await new Promise((resolve) => setTimeout(resolve, 300)); // anything still in flight shows up here
       const c = await worker.waitFor(() => true);
-      expect(c).toMatchObject(expected);
+      // The namespaces' own MLD reports (Hop-by-Hop, then ICMPv6) pass an IPv6 program, which does not
+      // walk extension headers, and the worker counts them in noMatch: only that counter may exceed
+      // what the injected frames account for.
+      const { framesSeen, ...exact } = expected;
+      const sorted = expected.matched + expected.extensionHeaders + expected.fragments;
+      expect(c).toMatchObject(exact);
+      expect(c.framesSeen - c.noMatch).toBe(sorted);
+      expect(c.noMatch).toBeGreaterThanOrEqual(framesSeen - sorted);
       await bed.cleanup();
     };
     const v6Seen = v6Frames.matching.length + v6Frames.passedUnmatched.length + v6Frames.extension.length + v6Frames.fragment.length;

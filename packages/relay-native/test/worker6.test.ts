@@ -84,8 +84,11 @@ describe('DataPlaneWorker, IPv6 and group ranges (src -> relay -> sink)', () => 
       at('vlan', { vlan: 12 }),
     ];
     await bed.inject(frames);
-    const c = await worker.waitFor((v) => v.framesSeen >= frames.length);
-    expect(c).toMatchObject({ framesSeen: 10, matched: 5, forwarded: 5, extensionHeaders: 2, fragments: 1, malformed: 1, ownFrames: 1 });
+    const c = await worker.waitFor((v) => v.framesSeen - v.noMatch >= frames.length);
+    // The namespaces' own MLD reports (Hop-by-Hop, then ICMPv6) pass the kernel filter, which does not
+    // walk extension headers, and may arrive meanwhile: the worker counts them in noMatch.
+    expect(c).toMatchObject({ matched: 5, forwarded: 5, extensionHeaders: 2, fragments: 1, malformed: 1, ownFrames: 1 });
+    expect(c.framesSeen - c.noMatch).toBe(frames.length);
     const got = (await cap.frames).map(udp6Facts);
     expect(got.map((f) => f.payload.toString())).toEqual(['plain', 'hop-by-hop', 'options', 'wrong checksum']);
     expect(got.map((f) => f.udpChecksumOk)).toEqual([true, true, true, false]);
@@ -112,8 +115,12 @@ describe('DataPlaneWorker, IPv6 and group ranges (src -> relay -> sink)', () => 
     const v6 = (group: string) => udp6Frame({ sourceMac: bed.mac.src, source: SRC6, group, port: PORT, payload: Buffer.from(group) });
     const v4 = (group: string) => withUdpChecksum(udpFrame({ source: '10.1.0.1', group, port: PORT, ttl: 8, payload: Buffer.from(group) }));
     await bed.inject([v6('ff3e::1:5'), v6('ff3e::1:ff'), v6('ff3e::1:7'), v6('ff3e::2:1'), v6('ff3e:0:0:1::1'), v4('239.1.0.5'), v4('239.1.0.7'), v4('239.1.1.5')]);
-    const c = await worker.waitFor((v) => v.framesSeen >= 7);
-    expect(c).toMatchObject({ framesSeen: 7, matched: 6, noMatch: 1, forwarded: 6 }); // 239.1.1.5: dropped by the kernel filter (no key)
+    const c = await worker.waitFor((v) => v.matched + v.noMatch >= 7);
+    // 239.1.1.5: dropped by the kernel filter (no key); ff3e:0:0:1::1 matches no rule. Background MLD
+    // reports (see above) may add to noMatch.
+    expect(c).toMatchObject({ matched: 6, forwarded: 6 });
+    expect(c.noMatch).toBeGreaterThanOrEqual(1);
+    expect(c.framesSeen - c.noMatch).toBe(6);
 
     const destinations = (await cap.frames).map((frame) =>
       frame.readUInt16BE(12) === 0x86dd ? formatAddress(udp6Facts(frame).destination) : formatAddress(frame.subarray(30, 34)),
@@ -148,9 +155,10 @@ describe('DataPlaneWorker, IPv6 and group ranges (src -> relay -> sink)', () => 
     const worker = await bed.worker([rule6('limited', [output6()], { maxPps: 1 })], { ownMacs: [bed.mac.relayOut] });
     const frame = (sourceMac: string) => udp6Frame({ sourceMac, source: SRC6, group: IN6, port: PORT });
     await bed.inject([...Array.from({ length: 10 }, () => frame(bed.mac.src)), frame(bed.mac.relayOut)]);
-    const c = await worker.waitFor((v) => v.framesSeen >= 11);
+    const c = await worker.waitFor((v) => v.framesSeen - v.noMatch >= 11);
     // Burst max(1, maxPps / 10) = 1 frame; the 10 frames arrive within a few ms (1 pps refills none).
-    expect(c).toMatchObject({ framesSeen: 11, ownFrames: 1, matched: 10, rateLimited: 9, forwarded: 1 });
+    expect(c).toMatchObject({ ownFrames: 1, matched: 10, rateLimited: 9, forwarded: 1 });
+    expect(c.framesSeen - c.noMatch).toBe(11); // background MLD reports (see above) only add to noMatch
     expect(c.rules[0]).toMatchObject({ id: 'limited', matched: 10, rateLimited: 9 });
   });
 
