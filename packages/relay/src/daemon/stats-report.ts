@@ -3,6 +3,7 @@ import type { IgmpCounters, Membership } from '../igmp/igmp-memberships.js';
 import type { InterfaceEvents } from './interface-faults.js';
 import { addCounters, emptyCounters, mergeRules, SCALAR_COUNTERS, type ScalarCounter } from '../workers/counters.js';
 import type { WorkerSnapshot, WorkerState } from '../workers/worker-pool.js';
+import type { InterfaceState } from '../net/interface-watcher.js';
 
 /** `mcr stats --json`: the shape is part of the control protocol (v1). */
 export interface StatsReport {
@@ -26,15 +27,9 @@ export interface StatsReport {
   interfaceEvents: InterfaceEvents;
 }
 
-export interface InterfaceReport {
+/** What the interface watcher knows of one interface, its name, and its workers' PACKET_FANOUT group. */
+export interface InterfaceReport extends InterfaceState {
   name: string;
-  ifindex: number | null;
-  up: boolean;
-  ipv4: string | null;
-  ipv6: string | null;
-  ipv6LinkLocal: string | null;
-  mtu: number;
-  renamedTo?: string;
   fanout: { id: number | null; mode: string } | null;
 }
 
