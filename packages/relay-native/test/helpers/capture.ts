@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
 import { fixture } from './agent.js';
+import { fold, sum16 } from './ones-complement.js';
 
 export interface Capture {
   /** Resolves with the frames once `count` arrived or the timeout passed. */
@@ -27,17 +28,6 @@ export async function startCapture(ns: string, ifname: string, port: number, cou
     child.once('exit', (code) => reject(new Error(`capture exited (${code}) before it was ready`)));
   });
   return { frames, stop: () => void child.kill('SIGTERM') };
-}
-
-function sum16(bytes: Buffer): number {
-  let sum = 0;
-  for (let i = 0; i < bytes.length; i += 2) sum += (bytes[i]! << 8) | (i + 1 < bytes.length ? bytes[i + 1]! : 0);
-  return sum;
-}
-
-function fold(sum: number): number {
-  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
-  return sum;
 }
 
 export interface UdpFacts {

@@ -1,6 +1,7 @@
 // Crafted Ethernet/IPv6/UDP frames for the parser, the fuzz seeds and raw injection, and the
 // checks made on what a sink captured (hop limit, addresses, UDP checksum recomputed).
 import { ipv6ToBuffer } from '../../src/ip-address.js';
+import { fold, sum16 } from './ones-complement.js';
 
 export interface ExtensionHeaderSpec {
   type: number; // next-header value of this header (0 Hop-by-Hop, 60 Destination Options, 43 Routing, 44 Fragment, ...)
@@ -27,17 +28,6 @@ function address(text: string): Buffer {
   const bytes = ipv6ToBuffer(text);
   if (bytes === null) throw new RangeError(`not an IPv6 address: ${text}`);
   return bytes;
-}
-
-function sum16(bytes: Buffer): number {
-  let sum = 0;
-  for (let i = 0; i < bytes.length; i += 2) sum += (bytes[i]! << 8) | (i + 1 < bytes.length ? bytes[i + 1]! : 0);
-  return sum;
-}
-
-function fold(sum: number): number {
-  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
-  return sum;
 }
 
 /** The UDP checksum over the IPv6 pseudo-header, the UDP header (checksum field as is) and payload. */
