@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listNamespaces } from '../../src/netns/index.js';
 import { KernelRelay, McrRelay, SocatRelay, type RelayUnderTest, type StreamSpec } from '../../src/relays/index.js';
 import { chain, clean, uniquePrefix, up, type Lab } from '../../src/topology/index.js';
-import { runSender, type StreamTarget as Stream } from '../../src/traffic/index.js';
+import { runSender } from '../../src/traffic/index.js';
 import { prime, receive } from '../lab-traffic.js';
-import { sendAndCount } from './traffic.js';
+import { forwardThrough } from './traffic.js';
 
 const prefix = uniquePrefix();
 let lab: Lab;
@@ -27,16 +27,7 @@ afterAll(async () => {
 
 const COUNT = 1000;
 
-async function forward(relay: RelayUnderTest, streams: StreamSpec[]) {
-  const outs: Stream[] = streams.map((s) => ({ group: s.outGroup, port: s.outPort }));
-  const ins: Stream[] = streams.map((s) => ({ group: s.group, port: s.port }));
-  await relay.start(lab, streams, { family: 'ipv6' });
-  try {
-    return await sendAndCount(lab, ins, outs, COUNT);
-  } finally {
-    await relay.stop();
-  }
-}
+const forward = async (relay: RelayUnderTest, streams: StreamSpec[]) => (await forwardThrough(lab, relay, streams, COUNT, { family: 'ipv6' })).results;
 
 describe('IPv6 relays under test', () => {
   it('socat: UDP6-RECV/UDP6-SENDTO, one process per stream, group and port rewritten, no duplicates', async () => {

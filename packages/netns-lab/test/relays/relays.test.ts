@@ -4,8 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listNamespaces } from '../../src/netns/index.js';
 import { KernelRelay, McrRelay, SocatRelay, type RelayUnderTest, type StreamSpec } from '../../src/relays/index.js';
 import { chain, clean, uniquePrefix, up, type Lab } from '../../src/topology/index.js';
-import type { StreamTarget as Stream } from '../../src/traffic/index.js';
-import { sendAndCount } from './traffic.js';
+import { forwardThrough } from './traffic.js';
 
 const prefix = uniquePrefix();
 let lab: Lab;
@@ -24,17 +23,7 @@ afterAll(async () => {
 const COUNT = 1000;
 
 /** Starts `relay`, sends COUNT packets per stream, returns what the sink received per output stream. */
-async function forward(relay: RelayUnderTest, streams: StreamSpec[]) {
-  const outs: Stream[] = streams.map((s) => ({ group: s.outGroup, port: s.outPort }));
-  const ins: Stream[] = streams.map((s) => ({ group: s.group, port: s.port }));
-  await relay.start(lab, streams);
-  try {
-    const results = await sendAndCount(lab, ins, outs, COUNT);
-    return { results, cpu: await relay.cpuSeconds() };
-  } finally {
-    await relay.stop();
-  }
-}
+const forward = (relay: RelayUnderTest, streams: StreamSpec[]) => forwardThrough(lab, relay, streams, COUNT);
 
 describe('relays under test (traffic: native mcr-send/mcr-recv)', () => {
   it('socat: one process per stream, group and port rewritten, no duplicates', async () => {

@@ -1,5 +1,6 @@
 // Traffic for the relay tests: the native mcr-send / mcr-recv (src/traffic, built before any
 // test runs). Reports per output stream: unique, duplicates, foreign.
+import type { RelayStartOptions, RelayUnderTest, StreamSpec } from '../../src/relays/index.js';
 import type { Lab } from '../../src/topology/index.js';
 import type { StreamTarget } from '../../src/traffic/index.js';
 import { prime, receive, send } from '../lab-traffic.js';
@@ -18,4 +19,20 @@ export async function sendAndCount(lab: Lab, ins: StreamTarget[], outs: StreamTa
   await send(src, ins, count);
   const report = await rx.result;
   return report.streams.map((s) => ({ unique: s.unique, duplicates: s.duplicates, foreign: s.foreign }));
+}
+
+/**
+ * Starts `relay` for `streams`, sends `count` packets per stream, and returns what sink 0 received
+ * per output stream and the relay's CPU seconds; the relay is stopped whatever happens.
+ */
+export async function forwardThrough(lab: Lab, relay: RelayUnderTest, streams: StreamSpec[], count: number, opts: RelayStartOptions = {}) {
+  const outs: StreamTarget[] = streams.map((s) => ({ group: s.outGroup, port: s.outPort }));
+  const ins: StreamTarget[] = streams.map((s) => ({ group: s.group, port: s.port }));
+  await relay.start(lab, streams, opts);
+  try {
+    const results = await sendAndCount(lab, ins, outs, count);
+    return { results, cpu: await relay.cpuSeconds() };
+  } finally {
+    await relay.stop();
+  }
 }
