@@ -4,7 +4,9 @@ import { integerFlag, parseCommandLine, reportUsageError, UsageError, type FlagO
 import { pathToFileURL } from 'node:url';
 import { writeFile } from 'node:fs/promises';
 import { closeAllBeds } from './bed/index.js';
+import { ASSUME_NO_MROUTE_ENV, doctorReport, renderDoctor } from './doctor/index.js';
 import { listNamespaces } from './netns/index.js';
+import { RELAY_NAMES } from './relays/index.js';
 import {
   BUGS_FOR,
   INJECTED_BUGS,
@@ -160,9 +162,25 @@ const cleanCmd: Command = {
   },
 };
 
+const doctorCmd: Command = {
+  words: ['doctor'],
+  usage: 'mcr-lab doctor [--json]',
+  summary:
+    'probe what this kernel and these tools can do (multicast routing, bridge snooping, tc, netem, 8021q, fanout flags, ' +
+    `BPF JIT, tool versions, cores, timer granularity), then say which relays and scenarios can run here and why not ` +
+    `(test-only switch: ${ASSUME_NO_MROUTE_ENV}=1 behaves as if the kernel had no multicast routing)`,
+  options: { ...HELP, json: { type: 'boolean' } },
+  allowPositionals: false,
+  async run(values, _p, io) {
+    const report = await doctorReport();
+    io.out(values.json ? JSON.stringify(report, null, 2) : renderDoctor(report).trimEnd());
+    return 0;
+  },
+};
 
 const RUN_OPTIONS = `options:
-  --relay mcr|socat|kernel   relay under test (default mcr; compare runs all three)
+  --relay NAME               relay under test: ${RELAY_NAMES.join(', ')} (default mcr; compare runs mcr, socat and kernel;
+                             kernel is kernel-mfc where the kernel routes multicast, else kernel-tc)
   --family ipv4|ipv6         IP version of the streams (default ipv4; ipv6: ff3e::1:<n> -> ff3e::9:<n>)
   --streams N                streams (scaling: a list, default 1,2,5,10)
   --workers N                mcr workers (default 1; duplication 2)
@@ -258,7 +276,7 @@ const runCmd: Command = {
 };
 
 /** The command table. */
-export const COMMANDS: Command[] = [topoUp, topoDown, topoList, cleanCmd, runCmd];
+export const COMMANDS: Command[] = [topoUp, topoDown, topoList, cleanCmd, runCmd, doctorCmd];
 
 function helpOf(c: Command): string {
   return `usage: ${c.usage}\n  ${c.summary}`;

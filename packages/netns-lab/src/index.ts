@@ -6,3 +6,4 @@ export * from './relays/index.js';
 export * from './traffic/index.js';
 export * from './bed/index.js';
 export * from './scenarios/index.js';
+export * from './doctor/index.js';

@@ -2,7 +2,21 @@
 // trials (docs/architecture.md, "netns-lab: test beds and trials"). A trial primes the path, starts
 // mcr-recv in every sink, reads the relay's CPU, runs mcr-send from every source, waits for the
 // receivers to go idle and folds the reports into one TrialResult.
-import { KernelRelay, McrRelay, RELAY_NAMES, SocatRelay, machineBusySeconds, type McrDataPlane, type McrTestOnly, type RelayName, type RelayUnderTest, type StreamSpec } from '../relays/index.js';
+import {
+  createRelay,
+  machineBusySeconds,
+  McrRelay,
+  RELAY_NAMES,
+  RelayUnavailableError,
+  relayTitle,
+  resolveRelay,
+  type ConcreteRelayName,
+  type McrDataPlane,
+  type McrTestOnly,
+  type RelayName,
+  type RelayUnderTest,
+  type StreamSpec,
+} from '../relays/index.js';
 import { awaitSnooping, build, checkFamily, uniquePrefix, up, type AddressFamily, type Lab, type TopologyKind } from '../topology/index.js';
 import { runSender, startReceiver, type ReceiverResult, type SenderResult, type StreamCounts, type StreamReport, type StreamTarget } from '../traffic/index.js';
 import { McrControl } from './mcr-control.js';
@@ -11,6 +25,7 @@ import { MAX_STREAMS, planStreams } from './streams.js';
 export type { RelayName } from '../relays/index.js';
 
 export interface BedOptions {
+  /** The relay to run; `kernel` resolves to kernel-mfc or kernel-tc (the open bed's options name which). */
   relay: RelayName;
   /** Default 'chain'. */
   topology?: TopologyKind;
@@ -33,7 +48,7 @@ export interface BedOptions {
   mcrTestOnly?: McrTestOnly;
   /** mcr only: its config's dataPlane pacing, e.g. { coalesceMicros: 300 } (absent: mcr's defaults). */
   mcrDataPlane?: McrDataPlane;
-  /** socat only: the negative control (every input on port 5001, processes bound to INADDR_ANY). */
+  /** socat and socat-default only: the negative control (every input on port 5001, processes bound to INADDR_ANY). */
   socatSharedPort?: boolean;
   /** fanout: sinks (default 2); converge: sources (default 2). */
   outputs?: number;
@@ -63,6 +78,21 @@ export interface TrialOptions {
    * sender has finished. The trial waits for it. Used by the churn and igmp scenarios.
    */
   during?: (signal: AbortSignal) => Promise<void>;
+  /**
+   * Default true: a trial in which the sinks received nothing of what was sent throws
+   * RelayDeliveredNothingError: after priming, a relay that delivers nothing is broken, not slow, and
+   * must never stand in a table as a rate of 0. false where nothing arriving is a possible outcome
+   * (the negative controls that make a relay drop everything).
+   */
+  expectDelivery?: boolean;
+}
+
+/** A trial in which nothing reached the sinks: the relay is broken (or cannot work on this machine). */
+export class RelayDeliveredNothingError extends Error {
+  constructor(readonly relay: ConcreteRelayName, readonly sent: number) {
+    super(`${relayTitle(relay)} delivered nothing of ${sent} packets sent (after priming): the relay is broken here, not slow`);
+    this.name = 'RelayDeliveredNothingError';
+  }
 }
 
 /** One mcr-recv stream report, with the sink it was received at (fanout: one per sink). */
@@ -75,7 +105,7 @@ export interface BedStreamReport extends StreamReport {
 
 /** The receivers' counts summed over streams and sinks (StreamCounts), plus what the trial adds. */
 export interface TrialResult extends Omit<StreamCounts, 'latencyUs'> {
-  relay: RelayName;
+  relay: ConcreteRelayName;
   /** IP version of the bed's streams. */
   family: AddressFamily;
   streams: number;
@@ -106,7 +136,8 @@ export interface TrialResult extends Omit<StreamCounts, 'latencyUs'> {
 }
 
 export interface Bed {
-  options: BedOptions;
+  /** The options as opened: `relay` names the relay that runs (never the `kernel` request). */
+  options: BedOptions & { relay: ConcreteRelayName };
   lab: Lab;
   /** The relay adapter running in the lab. */
   relay: RelayUnderTest;
@@ -167,7 +198,9 @@ export function normaliseBedOptions(o: BedOptions): BedOptions {
       if (o[k] !== undefined) throw new TypeError(`option "${k}" applies to relay mcr only (relay is ${o.relay})`);
     }
   }
-  if (o.socatSharedPort && o.relay !== 'socat') throw new TypeError(`option "socatSharedPort" applies to relay socat only (relay is ${o.relay})`);
+  if (o.socatSharedPort && o.relay !== 'socat' && o.relay !== 'socat-default') {
+    throw new TypeError(`option "socatSharedPort" applies to relays socat and socat-default only (relay is ${o.relay})`);
+  }
   if (topology === 'fanout') {
     n.outputs = o.outputs ?? 2;
     intIn('outputs', n.outputs, 1, 64);
@@ -180,24 +213,27 @@ export function normaliseBedOptions(o: BedOptions): BedOptions {
   return n;
 }
 
-function makeRelay(o: BedOptions): RelayUnderTest {
-  if (o.relay === 'mcr') return new McrRelay(o.mcrBin !== undefined ? { bin: o.mcrBin } : {});
-  if (o.relay === 'kernel') return new KernelRelay();
-  return new SocatRelay({ sharedPort: o.socatSharedPort ?? false });
-}
-
+/**
+ * Opens a bed: the topology up, the relay started in it. Throws RelayUnavailableError, before anything
+ * is created, when the relay cannot run on this machine (the doctor's probes say why).
+ */
 export async function openBed(options: BedOptions): Promise<Bed> {
   const o = normaliseBedOptions(options);
+  const resolved = await resolveRelay(o.relay, o.family!, o.mcrBin !== undefined ? { mcrBin: o.mcrBin } : {});
+  if (resolved.unavailable !== undefined) throw new RelayUnavailableError(resolved.relay, resolved.unavailable);
   const prefix = o.prefix ?? uniquePrefix();
   const topo = build(o.topology!, {
     prefix,
     ...(o.outputs !== undefined ? { outputs: o.outputs } : {}),
     ...(o.sources !== undefined ? { sources: o.sources } : {}),
   });
-  const streams = planStreams(o.streams, { relay: o.relay, family: o.family!, socatSharedPort: o.socatSharedPort ?? false, sources: o.sources ?? 1 });
+  const streams = planStreams(o.streams, { relay: resolved.relay, family: o.family!, socatSharedPort: o.socatSharedPort ?? false, sources: o.sources ?? 1 });
   const lab = await up(topo); // tears down what it created if it fails
   history.push(prefix);
-  const relay = makeRelay(o);
+  const relay = createRelay(resolved.relay, {
+    ...(o.mcrBin !== undefined ? { mcrBin: o.mcrBin } : {}),
+    ...(o.socatSharedPort !== undefined ? { socatSharedPort: o.socatSharedPort } : {}),
+  });
   let torn: Promise<void> | undefined;
   const teardown = () => (torn ??= relay.stop().catch(() => {}).finally(() => lab.down()));
   opening.add(teardown);
@@ -229,7 +265,7 @@ export async function openBed(options: BedOptions): Promise<Bed> {
   let closing: Promise<void> | undefined;
   let busy = false;
   const bed: Bed = {
-    options: { ...o, prefix },
+    options: { ...o, relay: resolved.relay, prefix },
     lab,
     relay,
     streams,
@@ -275,14 +311,14 @@ function senderPlans(bed: Bed): SenderPlan[] {
     .filter((p) => p.streams.length > 0);
 }
 
-function normaliseTrial(t: TrialOptions): Required<Pick<TrialOptions, 'rate' | 'size' | 'prime' | 'idleMs'>> & TrialOptions {
+function normaliseTrial(t: TrialOptions): Required<Pick<TrialOptions, 'rate' | 'size' | 'prime' | 'idleMs' | 'expectDelivery'>> & TrialOptions {
   intIn('rate', t.rate, 0, 100_000_000);
   if ((t.count === undefined) === (t.durationSec === undefined)) throw new TypeError('trial: exactly one of "count" and "durationSec" is required');
   if (t.count !== undefined) intIn('count', t.count, 1, 1_000_000_000);
   if (t.durationSec !== undefined && !(t.durationSec > 0)) throw new RangeError(`option "durationSec" must be > 0, received ${t.durationSec}`);
   const size = t.size ?? 1000;
   intIn('size', size, 64, 8972);
-  return { ...t, size, prime: t.prime ?? true, idleMs: t.idleMs ?? 300 };
+  return { ...t, size, prime: t.prime ?? true, idleMs: t.idleMs ?? 300, expectDelivery: t.expectDelivery ?? true };
 }
 
 async function runTrial(bed: Bed, trial: TrialOptions): Promise<TrialResult> {
@@ -387,6 +423,7 @@ async function runTrial(bed: Bed, trial: TrialOptions): Promise<TrialResult> {
   const deliveriesExpected = sent * topo.sinks.length;
   const missing = sum('missing');
   const unique = sum('unique');
+  if (t.expectDelivery && sent > 0 && unique === 0) throw new RelayDeliveredNothingError(bed.options.relay, sent);
   const offeredPps = t.rate;
   const achievedPps = senders.reduce((a, s) => a + s.achievedPps, 0);
   const lat = (k: 'p50' | 'p99' | 'p999' | 'max') => Math.max(0, ...reports.map((r) => r.totals.latencyUs[k] ?? 0));

@@ -11,6 +11,7 @@ export {
   type TrialResult,
   type BedStreamReport,
   type RelayName,
+  RelayDeliveredNothingError,
 } from './bed.js';
 export { planStreams, inputGroup, outputGroup, inputPort, outputPort, MAX_STREAMS, type PlanOptions } from './streams.js';
 export { McrControl, mcrEndpoint, type McrStats } from './mcr-control.js';

@@ -8,10 +8,10 @@
 // input/output digits 1 and 9 echoing the IPv4 plan. Streams 0..254 fall in ff3e::1:0/120 (and
 // ff3e::9:0/120), so a range rule of that size covers them with offset mapping. The text is
 // canonical (RFC 5952), as the relay prints it.
-// The kernel relay cannot rewrite: its outputs are the inputs. The socat-shared-port negative
+// The in-kernel references and the direct bridge cannot rewrite: their outputs are the inputs. The socat-shared-port negative
 // control puts every input on port 5001 (distinct groups), which is what makes its processes,
 // bound to INADDR_ANY:5001, receive each other's groups.
-import type { RelayName, StreamSpec } from '../relays/index.js';
+import { relayRewrites, type RelayName, type StreamSpec } from '../relays/index.js';
 import type { AddressFamily } from '../topology/index.js';
 
 /** Most streams a bed accepts: 1000 groups (250 per /24), ports 5001..6000 and 6001..7000. */
@@ -39,7 +39,7 @@ export function planStreams(count: number, opts: PlanOptions): StreamSpec[] {
     const family = opts.family ?? 'ipv4';
     const group = inputGroup(n, family);
     const port = opts.socatSharedPort ? 5001 : inputPort(n);
-    const rewrite = opts.relay !== 'kernel';
+    const rewrite = relayRewrites(opts.relay);
     const spec: StreamSpec = { group, port, outGroup: rewrite ? outputGroup(n, family) : group, outPort: rewrite ? outputPort(n) : port };
     if (opts.sources && opts.sources > 1) spec.input = n % opts.sources;
     return spec;

@@ -7,4 +7,4 @@ export {
   killNamespacePids,
   deleteNamespace,
 } from './namespaces.js';
-export { igmpMemberships, mldMemberships, parseProcNetIgmp6, canonicalIpv6 } from './igmp.js';
+export { igmpMemberships, mldMemberships, parseProcNetIgmp, parseProcNetIgmp6, canonicalIpv6 } from './igmp.js';

@@ -46,38 +46,86 @@ export function resolveStreams(role: RelayRole, streams: StreamSpec[], expected?
   });
 }
 
-export type Child = ResultPromise<{ reject: false; stdin: 'ignore'; buffer: true; all: true }>;
+/** How much of a child's output (stdout and stderr together) is kept: the tail, for error messages. */
+export const CHILD_OUTPUT_TAIL_BYTES = 64 * 1024;
+
+type ChildProcess = ResultPromise<{ reject: false; stdin: 'ignore'; buffer: false; all: true }>;
+
+/**
+ * A relay's process in a namespace. Its output is drained as it comes (a tool that writes faster than
+ * anyone reads would otherwise block on a full pipe, or grow the lab's memory) and only the last
+ * CHILD_OUTPUT_TAIL_BYTES are kept, for the messages that say why it failed.
+ */
+export interface Child {
+  readonly process: ChildProcess;
+  readonly pid: number | undefined;
+  /** The tail of what it printed so far. */
+  output(): string;
+  /** Whether it has exited (or was killed by a signal). */
+  exited(): boolean;
+}
 
 /** Spawns `cmd args` inside `ns`. `ip netns exec` execs the command, so the child's pid is the tool's own. */
 export function spawnInNetns(ns: string, cmd: string, args: string[]): Child {
-  return execa('ip', ['netns', 'exec', ns, cmd, ...args], { reject: false, stdin: 'ignore', buffer: true, all: true });
+  const process = execa('ip', ['netns', 'exec', ns, cmd, ...args], { reject: false, stdin: 'ignore', buffer: false, all: true });
+  let tail = '';
+  process.all.on('data', (chunk: Buffer) => {
+    tail += chunk.toString();
+    if (tail.length > CHILD_OUTPUT_TAIL_BYTES) tail = tail.slice(-CHILD_OUTPUT_TAIL_BYTES);
+  });
+  return {
+    process,
+    pid: process.pid,
+    output: () => tail,
+    exited: () => process.exitCode !== null || process.signalCode !== null,
+  };
 }
 
 /** Resolves when `child`'s combined output contains `marker`; rejects if it exits first or after `timeoutMs`. */
 export function waitForOutput(child: Child, marker: string | RegExp, what: string, timeoutMs = 10_000): Promise<void> {
   return new Promise((resolve, reject) => {
-    let seen = '';
+    const all = child.process.all;
     const done = (err?: Error) => {
       clearTimeout(timer);
-      child.all?.off('data', onData);
+      all.off('data', onData);
       if (err) reject(err);
       else resolve();
     };
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (typeof marker === 'string' ? seen.includes(marker) : marker.test(seen)) done();
+    const seen = () => child.output();
+    const onData = () => {
+      if (typeof marker === 'string' ? seen().includes(marker) : marker.test(seen())) done();
     };
-    const timer = setTimeout(() => done(new Error(`${what}: not ready after ${timeoutMs} ms; output:\n${seen}`)), timeoutMs);
-    child.all?.on('data', onData);
-    void child.then((r) => done(new Error(`${what} exited (code ${r.exitCode}, signal ${r.signal ?? '-'}) before it was ready:\n${seen}`)));
+    const timer = setTimeout(() => done(new Error(`${what}: not ready after ${timeoutMs} ms; output:\n${seen()}`)), timeoutMs);
+    all.on('data', onData);
+    onData();
+    void child.process.then((r) => done(new Error(`${what} exited (code ${r.exitCode}, signal ${r.signal ?? '-'}) before it was ready:\n${seen()}`)));
   });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Polls `ready` every 50 ms until it answers true; rejects when the child exits first (with its output)
+ * or after `timeoutMs` (with `lastState()`, what was still missing).
+ */
+export async function waitUntil(child: Child, ready: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exited()) {
+      const r = await child.process;
+      throw new Error(`${what} exited (code ${r.exitCode}, signal ${r.signal ?? '-'}) before it was ready:\n${child.output()}`);
+    }
+    if (await ready()) return;
+    if (Date.now() > deadline) throw new Error(`${what}: not ready after ${timeoutMs} ms; output:\n${child.output()}`);
+    await sleep(50);
+  }
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once the child has exited. */
 export async function stopChild(child: Child, graceMs = 3000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  child.kill('SIGTERM');
-  await child;
+  if (child.exited()) return;
+  const timer = setTimeout(() => child.process.kill('SIGKILL'), graceMs);
+  child.process.kill('SIGTERM');
+  await child.process;
   clearTimeout(timer);
 }

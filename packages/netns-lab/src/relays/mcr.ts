@@ -5,17 +5,17 @@
 // (bed option `mcrBin`) or the environment variable MCR_BIN, e.g. a baseline commit built elsewhere
 // for the bench's regression gate. The config is written as JSON (a subset of the JSON5 mcr accepts)
 // to a private temp dir.
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { RelayConfigFile } from '@mcr/relay';
 import { inNetns } from '../netns/index.js';
 import type { Lab } from '../topology/index.js';
-import { relayRole, resolveStreams, spawnInNetns, stopChild, type Child } from './common.js';
+import { relayRole, resolveStreams, spawnInNetns, stopChild, streamsFamily, type Child } from './common.js';
+import { assertRelayAvailable } from './availability.js';
 import { CpuMeter } from './cpu.js';
-import type { McrDataPlane, McrTestOnly, RelayStartOptions, RelayUnderTest, ResolvedStream, StreamSpec } from './types.js';
+import { mcrBin } from './mcr-bin.js';
+import { relayTitle, type McrDataPlane, type McrTestOnly, type RelayStartOptions, type RelayUnderTest, type ResolvedStream, type StreamSpec } from './types.js';
 
 export interface McrConfig {
   workers: number;
@@ -56,34 +56,6 @@ export function mcrConfig(streams: ResolvedStream[], controlSocket: string, opts
   return config satisfies RelayConfigFile;
 }
 
-/** Environment variable naming another mcr build's CLI (its bin/mcr.js) for every mcr the lab starts. */
-export const MCR_BIN_ENV = 'MCR_BIN';
-
-/**
- * Path of the `mcr` CLI the lab runs: `explicit`, else $MCR_BIN, else the workspace's (bin/mcr.js of
- * @mcr/relay); undefined if none of them is given and the package is absent.
- */
-export function mcrBin(explicit?: string): string | undefined {
-  if (explicit) return explicit;
-  const fromEnv = process.env[MCR_BIN_ENV];
-  if (fromEnv) return fromEnv;
-  try {
-    const pkg = createRequire(import.meta.url).resolve('@mcr/relay/package.json');
-    return join(dirname(pkg), 'bin', 'mcr.js');
-  } catch {
-    return undefined;
-  }
-}
-
-/** Why the mcr relay cannot run here, or undefined if it can (bin present and dist built). */
-export function mcrUnavailableReason(explicit?: string): string | undefined {
-  const bin = mcrBin(explicit);
-  if (!bin) return '@mcr/relay is not resolvable from @mcr/netns-lab';
-  if (!existsSync(bin)) return `${bin} does not exist`;
-  if (!existsSync(join(dirname(bin), '..', 'dist'))) return '@mcr/relay has no built dist/ (run nx build relay)';
-  return undefined;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface McrRelayOptions {
@@ -93,7 +65,7 @@ export interface McrRelayOptions {
 
 export class McrRelay implements RelayUnderTest {
   readonly name = 'mcr' as const;
-  readonly label = 'mcr';
+  readonly label = relayTitle('mcr');
   /** The CLI this instance runs (and talks to the control socket with). */
   readonly bin: string | undefined;
   private child: Child | undefined;
@@ -109,10 +81,10 @@ export class McrRelay implements RelayUnderTest {
 
   async start(lab: Lab, streams: StreamSpec[], opts: RelayStartOptions = {}): Promise<void> {
     if (this.child) throw new Error('mcr relay: already started');
-    const reason = mcrUnavailableReason(this.bin);
-    if (reason) throw new Error(`mcr relay unavailable: ${reason}`);
-    const bin = this.bin!;
     const role = relayRole(lab, opts);
+    const family = streamsFamily(streams, opts.family);
+    await assertRelayAvailable('mcr', family, this.bin);
+    const bin = this.bin!;
     this.dir = await mkdtemp(join(tmpdir(), 'mcr-lab-mcr-'));
     const sock = join(this.dir, 'control.sock');
     const cfgFile = join(this.dir, 'mcr.json');
@@ -124,9 +96,9 @@ export class McrRelay implements RelayUnderTest {
       const deadline = Date.now() + 15_000;
       let lastErr: unknown;
       for (;;) {
-        if (child.exitCode !== null || child.signalCode !== null) {
-          const r = await child;
-          throw new Error(`mcr exited (code ${r.exitCode}, signal ${r.signal ?? '-'}) before answering ping:\n${r.all ?? ''}`);
+        if (child.exited()) {
+          const r = await child.process;
+          throw new Error(`mcr exited (code ${r.exitCode}, signal ${r.signal ?? '-'}) before answering ping:\n${child.output()}`);
         }
         try {
           await inNetns(role.ns, process.execPath, [bin, 'ping', '--control', sock], { timeout: 5000 });

@@ -60,13 +60,56 @@ export interface McrTestOnly {
   injectedWorkNanos?: number;
 }
 
-/** The relays the lab can put under test, stated once. */
-export const RELAY_NAMES = ['mcr', 'socat', 'kernel'] as const;
+/**
+ * The relays the lab can put under test, stated once:
+ * - `mcr`: the relay under development;
+ * - `socat`: one socat per (stream, output), with mcr's receive room (SOCAT_BUFFER_BYTES) and quiet logs;
+ * - `socat-default`: the same command on the kernel's default socket buffers, as an untuned socat runs;
+ * - `kernel-mfc`: kernel multicast routing (smcroute), where the kernel has it;
+ * - `kernel-tc`: a clsact ingress u32 match per stream with `mirred egress mirror` to each output,
+ *   which needs no multicast routing;
+ * - `direct`: a plain bridge in place of a relay: the ceiling of sender and receiver on this machine;
+ * - `kernel`: a request, not a relay: `kernel-mfc` where the kernel routes multicast of the family,
+ *   else `kernel-tc` (resolveRelay in availability.ts).
+ */
+export const RELAY_NAMES = ['mcr', 'socat', 'socat-default', 'kernel', 'kernel-mfc', 'kernel-tc', 'direct'] as const;
 export type RelayName = (typeof RELAY_NAMES)[number];
+/** A relay that runs: every name but the `kernel` request. */
+export type ConcreteRelayName = Exclude<RelayName, 'kernel'>;
+
+/** How tables and results files name each relay. */
+export const RELAY_TITLES: Readonly<Record<RelayName, string>> = {
+  mcr: 'mcr',
+  socat: 'socat',
+  'socat-default': 'socat-default',
+  // `kernel` stands in results written before the in-kernel family had two members: it was smcroute.
+  kernel: 'kernel (mfc)',
+  'kernel-mfc': 'kernel (mfc)',
+  'kernel-tc': 'kernel (tc)',
+  direct: 'direct',
+};
+
+/** A relay's title for tables (`kernel (tc)`); an unknown name as it is. */
+export const relayTitle = (name: string): string => RELAY_TITLES[name as RelayName] ?? name;
+
+/** The in-kernel references (and `kernel`, as results name smcroute). */
+export const isKernelRelay = (name: string): boolean => name === 'kernel' || name === 'kernel-mfc' || name === 'kernel-tc';
+
+/**
+ * Whether the relay can send a stream to another group and port. The in-kernel references and the
+ * direct bridge pass frames as they came: their streams keep group and port.
+ */
+export const relayRewrites = (name: RelayName): boolean => name === 'mcr' || name === 'socat' || name === 'socat-default';
+
+/**
+ * Relays whose forwarding runs in softirq context (on veth: the sender's), which no process accounts
+ * for: their relay CPU is null, and only the whole machine's CPU charges them.
+ */
+export const relayInSoftirq = (name: string): boolean => isKernelRelay(name) || name === 'direct';
 
 export interface RelayUnderTest {
-  readonly name: RelayName;
-  /** Name for tables: `mcr`, `socat`, `socat-shared-port`, `kernel`. */
+  readonly name: ConcreteRelayName;
+  /** Name for tables: relayTitle(name), or `socat-shared-port` for the negative control. */
   readonly label: string;
   /** Resolves once the relay forwards (joined/bound/configured). */
   start(lab: Lab, streams: StreamSpec[], opts?: RelayStartOptions): Promise<void>;
@@ -75,7 +118,7 @@ export interface RelayUnderTest {
   /**
    * CPU seconds (user + system) used so far by the relay's processes and their descendants, from
    * /proc/<pid>/stat. `null` when the relay does its work in softirq context, which no process
-   * accounts for (the kernel relay).
+   * accounts for (relayInSoftirq).
    */
   cpuSeconds(): Promise<number | null>;
 }

@@ -1,19 +1,20 @@
-// compare: the same traffic through mcr, socat and the kernel in one run: one bed each, opened
-// together, trials interleaved (mcr, socat, kernel); one table. Thresholds hold for every relay.
+// compare: the same traffic through mcr, socat and the in-kernel reference in one run: one bed each,
+// opened together, trials interleaved (mcr, socat, kernel); one table. Thresholds hold for every relay.
+// `kernel` is kernel multicast routing where the kernel has it, else the tc reference: the table says which.
 import type { Bed, TrialResult } from '../bed/index.js';
-import { RELAY_NAMES, type RelayName } from '../relays/index.js';
+import { isKernelRelay, relayTitle, type RelayName } from '../relays/index.js';
 import type { ScenarioOptions } from './options.js';
 import { checkTrial, makeReport, trialTotals, trialRow, TRIAL_COLUMNS, type Row, type ScenarioReport, type Violation } from './report.js';
 import { bedOptions, trialOptions } from './common.js';
 import { openBed } from '../bed/index.js';
 
-const RELAYS: readonly RelayName[] = RELAY_NAMES;
+export const COMPARE_RELAYS: readonly RelayName[] = ['mcr', 'socat', 'kernel'];
 
 export async function compare(o: ScenarioOptions): Promise<ScenarioReport> {
   const n = o.streams[0]!;
   const beds: Bed[] = [];
   try {
-    for (const relay of RELAYS) {
+    for (const relay of COMPARE_RELAYS) {
       o.onProgress(`compare: opening the ${relay} bed (${n} streams)`);
       beds.push(await openBed(bedOptions(o, n, relay)));
     }
@@ -26,7 +27,7 @@ export async function compare(o: ScenarioOptions): Promise<ScenarioReport> {
       o.onProgress(`compare: trial on ${bed.relay.label}`);
       const r = await bed.trial(trialOptions(o));
       results.push(r);
-      if (bed.options.relay === 'kernel') kernel = r;
+      if (isKernelRelay(bed.options.relay)) kernel = r;
       violations.push(...checkTrial(r, o, bed.relay.label));
       const totals = trialTotals(r);
       trials.push(totals);
@@ -35,7 +36,7 @@ export async function compare(o: ScenarioOptions): Promise<ScenarioReport> {
     const summary = [`${n} streams, ${o.rate} pps aggregate, ${o.count} packets per stream, ${o.size} B; one trial each, interleaved`];
     if (kernel) {
       for (const r of results) {
-        if (r.relay !== 'kernel') summary.push(`${r.relay}: p99 latency ${(r.latencyUs.p99 / Math.max(kernel.latencyUs.p99, 1e-9)).toFixed(1)}x the kernel's`);
+        if (r !== kernel) summary.push(`${r.relay}: p99 latency ${(r.latencyUs.p99 / Math.max(kernel.latencyUs.p99, 1e-9)).toFixed(1)}x ${relayTitle(kernel.relay)}'s`);
       }
     }
     return makeReport(o, { violations, columns: ['relay', ...TRIAL_COLUMNS], rows, summary, details: { trials } });

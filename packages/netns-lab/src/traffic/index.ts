@@ -15,3 +15,4 @@ export {
 } from './receiver.js';
 export type { StreamTarget } from './validate.js';
 export { udpFrame, ipOffset, malformedFrames, injectFrames, type FrameOptions } from './raw-frames.js';
+export { probeMroute, probeTimer, probeFanoutIgnoreOutgoing, type MrouteProbe, type TimerProbe, type FanoutIgnoreOutgoingProbe } from './probe.js';

@@ -1,7 +1,9 @@
-// Test beds: the stream plan (pure), option validation, and trials through socat, the kernel and
-// mcr on chain, fanout and converge. Correctness only (loss/dup/foreign), never timing.
+// Test beds: the stream plan (pure), option validation, and trials through socat, the in-kernel
+// reference, the direct bridge and mcr on chain, fanout and converge. Correctness only
+// (loss/dup/foreign), never timing; a relay that delivers nothing is an error, never a 0.
 import { describe, expect, it } from 'vitest';
-import { normaliseBedOptions, openBed, planStreams, type Bed } from '../../src/bed/index.js';
+import { normaliseBedOptions, openBed, planStreams, RelayDeliveredNothingError, type Bed } from '../../src/bed/index.js';
+import { machineFindings } from '../../src/doctor/index.js';
 import { expectBedsClosedAfterAll } from '../beds-closed.js';
 
 expectBedsClosedAfterAll();
@@ -23,6 +25,8 @@ describe('stream plan and options (pure)', () => {
     expect(planStreams(2, { relay: 'kernel' })[1]).toEqual({ group: '239.1.0.2', port: 5002, outGroup: '239.1.0.2', outPort: 5002 });
     expect(planStreams(3, { relay: 'socat', socatSharedPort: true }).map((x) => x.port)).toEqual([5001, 5001, 5001]);
     expect(planStreams(3, { relay: 'kernel', sources: 2 }).map((x) => x.input)).toEqual([0, 1, 0]);
+    for (const relay of ['kernel-mfc', 'kernel-tc', 'direct'] as const) expect(planStreams(1, { relay })[0]).toMatchObject({ outGroup: '239.1.0.1', outPort: 5001 });
+    expect(planStreams(1, { relay: 'socat-default' })[0]).toMatchObject({ outGroup: '239.9.0.1', outPort: 6001 });
   });
 
   it('plans IPv6 groups beside the IPv4 ones: ff3e::1:<n+1> -> ff3e::9:<n+1>, same ports', () => {
@@ -59,9 +63,12 @@ describe('trials', () => {
     expect(r.relayCpuSeconds).not.toBeNull();
   });
 
-  it('kernel on chain (no rewrite), trials repeat on one bed, duration mode', async () => {
+  it('kernel on chain (no rewrite) is the reference for this kernel; trials repeat on one bed, duration mode', async () => {
     await withBed(await openBed({ relay: 'kernel', streams: 3 }), async (b) => {
+      const runs = (await machineFindings()).multicastRouting.ipv4 ? 'kernel-mfc' : 'kernel-tc';
+      expect(b.options.relay).toBe(runs);
       const a = await b.trial(trial);
+      expect(a.relay).toBe(runs);
       expect(a).toMatchObject({ sent: 1500, unique: 1500, missing: 0, duplicates: 0, relayCpuSeconds: null, relayCpuPerPacketUs: null });
       expect(a.machineCpuPerPacketUs).toBeGreaterThan(0);
       const d = await b.trial({ rate: 3000, durationSec: 0.5, size: 200 });
@@ -69,6 +76,21 @@ describe('trials', () => {
       expect(d.sent).toBeGreaterThan(0);
       expect(d.duplicates).toBe(0);
       expect(d.missing).toBe(d.sent - d.unique);
+    });
+  });
+
+  it('direct on fanout: the bridge floods every stream to every sink, unchanged', async () => {
+    const r = await withBed(await openBed({ relay: 'direct', topology: 'fanout', outputs: 2, streams: 2 }), (b) => b.trial(trial));
+    expect(r).toMatchObject({ relay: 'direct', sent: 1000, unique: 2000, duplicates: 0, foreign: 0, relayCpuSeconds: null });
+  });
+
+  it('a relay that delivers nothing fails the trial with a message, never a 0 (and may be allowed to)', async () => {
+    await withBed(await openBed({ relay: 'socat', streams: 2 }), async (b) => {
+      await b.relay.stop(); // socat gone: the path delivers nothing
+      const failed = b.trial(trial);
+      await expect(failed).rejects.toBeInstanceOf(RelayDeliveredNothingError);
+      await expect(failed).rejects.toThrow('socat delivered nothing of 1000 packets sent (after priming): the relay is broken here, not slow');
+      expect(await b.trial({ ...trial, expectDelivery: false })).toMatchObject({ sent: 1000, unique: 0, lossPct: 100 });
     });
   });
 

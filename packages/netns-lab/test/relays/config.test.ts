@@ -1,6 +1,7 @@
-// The adapters' pure parts: the exact socat command line, smcroute.conf, and mcr's JSON config.
+// The adapters' pure parts: the exact socat command line, smcroute.conf, the tc and bridge batches,
+// and mcr's JSON config.
 import { describe, expect, it } from 'vitest';
-import { mcrConfig, resolveStreams, smcrouteConf, socatArgs } from '../../src/relays/index.js';
+import { directBridgeBatch, mcrConfig, resolveStreams, smcrouteConf, socatArgs, socatIntData, SOCAT_BUFFER_BYTES, tcMirrorBatch } from '../../src/relays/index.js';
 import { fanout } from '../../src/topology/index.js';
 import { parseConfig, type RelayConfigFile } from '@mcr/relay';
 
@@ -21,13 +22,38 @@ describe('relay configs', () => {
     expect(() => resolveStreams(topo.relay, [{ group: '239.1.1.1', port: 1, outGroup: '239.1.1.1', outPort: 1, input: 3 }])).toThrow(/input must index/);
   });
 
-  it('socat: bound to the group, or INADDR_ANY for the shared-port control', () => {
-    expect(socatArgs(streams[0]!, streams[0]!.outs[0]!, 8)).toEqual([
-      '-d', '-d', '-b', '65536', '-u',
+  const defaults = { ttl: 8, bufferBytes: null };
+  it('socat: quiet, bound to the group, or INADDR_ANY for the shared-port control', () => {
+    expect(socatArgs(streams[0]!, streams[0]!.outs[0]!, defaults)).toEqual([
+      '-b', '65536', '-u',
       'UDP4-RECV:5001,bind=239.1.1.1,ip-add-membership=239.1.1.1:in0,reuseaddr',
       'UDP4-SENDTO:239.9.9.1:6001,ip-multicast-if=10.2.0.1,ip-multicast-ttl=8',
     ]);
-    expect(socatArgs(streams[0]!, streams[0]!.outs[0]!, 8, true)[5]).toBe('UDP4-RECV:5001,ip-add-membership=239.1.1.1:in0,reuseaddr');
+    expect(socatArgs(streams[0]!, streams[0]!.outs[0]!, { ...defaults, sharedPort: true })[3]).toBe('UDP4-RECV:5001,ip-add-membership=239.1.1.1:in0,reuseaddr');
+  });
+
+  it('socat tuned: SO_RCVBUFFORCE / SO_SNDBUFFORCE of mcr\'s ring size per input (8 MiB)', () => {
+    expect(SOCAT_BUFFER_BYTES).toBe(8 * 1024 * 1024);
+    expect(socatIntData(8 * 1024 * 1024)).toBe('x00008000'); // little-endian int, this machine
+    expect(socatArgs(streams[0]!, streams[0]!.outs[0]!, { ttl: 8, bufferBytes: SOCAT_BUFFER_BYTES }).slice(3)).toEqual([
+      'UDP4-RECV:5001,bind=239.1.1.1,ip-add-membership=239.1.1.1:in0,reuseaddr,setsockopt-listen=1:33:x00008000',
+      'UDP4-SENDTO:239.9.9.1:6001,ip-multicast-if=10.2.0.1,ip-multicast-ttl=8,setsockopt-int=1:32:8388608',
+    ]);
+  });
+
+  it('kernel-tc: one clsact per input, a u32 match per stream mirrored to each output; direct: one bridge', () => {
+    const same = resolveStreams(topo.relay, [
+      { group: '239.1.1.1', port: 5001, outGroup: '239.1.1.1', outPort: 5001 },
+      { group: 'ff3e::1:2', port: 5002, outGroup: 'ff3e::1:2', outPort: 5002, outputs: [1] },
+    ].slice(0, 1));
+    expect(tcMirrorBatch(same)).toBe(
+      'qdisc add dev in0 clsact\n' +
+        'filter add dev in0 ingress pref 1 protocol ip u32 match ip dst 239.1.1.1/32 match ip dport 5001 0xffff action mirred egress mirror dev out0 action mirred egress mirror dev out1\n',
+    );
+    const v6 = resolveStreams(topo.relay, [{ group: 'ff3e::1:2', port: 5002, outGroup: 'ff3e::1:2', outPort: 5002, outputs: [1] }]);
+    expect(tcMirrorBatch(v6)).toContain('filter add dev in0 ingress pref 1 protocol ipv6 u32 match ip6 dst ff3e::1:2/128 match ip6 dport 5002 0xffff action mirred egress mirror dev out1\n');
+    expect(() => tcMirrorBatch(streams)).toThrow(/kernel \(tc\) cannot rewrite/);
+    expect(directBridgeBatch(['in0', 'out0'])).toBe('link add dbr0 type bridge mcast_snooping 0\nlink set in0 master dbr0\nlink set out0 master dbr0\nlink set dbr0 up\n');
   });
 
   it('resolves IPv6 streams to the outputs\' fd00:: addresses; one family per relay, named when mixed', () => {
@@ -40,15 +66,15 @@ describe('relay configs', () => {
 
   it('socat IPv6: UDP6-RECV bound to [group] with ipv6-join-group, UDP6-SENDTO out of the output interface with the hop limit', () => {
     const [s] = resolveStreams(topo.relay, [{ group: 'ff3e::1:1', port: 5001, outGroup: 'ff3e::9:1', outPort: 6001 }]);
-    expect(socatArgs(s!, s!.outs[0]!, 8)).toEqual([
-      '-d', '-d', '-b', '65536', '-u',
+    expect(socatArgs(s!, s!.outs[0]!, defaults)).toEqual([
+      '-b', '65536', '-u',
       'UDP6-RECV:5001,bind=[ff3e::1:1],ipv6-join-group=[ff3e::1:1]:in0,reuseaddr',
       'UDP6-SENDTO:[ff3e::9:1]:6001,so-bindtodevice=out0,setsockopt-int=41:18:8',
     ]);
-    expect(socatArgs(s!, s!.outs[0]!, 8, true)[5]).toBe('UDP6-RECV:5001,ipv6-join-group=[ff3e::1:1]:in0,reuseaddr');
+    expect(socatArgs(s!, s!.outs[0]!, { ...defaults, sharedPort: true })[3]).toBe('UDP6-RECV:5001,ipv6-join-group=[ff3e::1:1]:in0,reuseaddr');
     // The negative control behind a snooping bridge: no join.
-    expect(socatArgs(s!, s!.outs[0]!, 8, false, false)[5]).toBe('UDP6-RECV:5001,bind=[ff3e::1:1],reuseaddr');
-    expect(socatArgs(streams[0]!, streams[0]!.outs[0]!, 8, false, false)[5]).toBe('UDP4-RECV:5001,bind=239.1.1.1,reuseaddr');
+    expect(socatArgs(s!, s!.outs[0]!, { ...defaults, join: false })[3]).toBe('UDP6-RECV:5001,bind=[ff3e::1:1],reuseaddr');
+    expect(socatArgs(streams[0]!, streams[0]!.outs[0]!, { ...defaults, join: false })[3]).toBe('UDP4-RECV:5001,bind=239.1.1.1,reuseaddr');
   });
 
   it('smcroute IPv6: the same mroute syntax; mgroup lines when the relay must join (behind a snooping bridge)', () => {

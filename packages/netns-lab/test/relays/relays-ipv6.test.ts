@@ -1,14 +1,15 @@
 // The IPv6 baselines side by side on one chain lab: socat (UDP6-RECV with ipv6-join-group,
 // UDP6-SENDTO, group rewrite), socat on a shared port (the negative control's IPv6 twin:
-// cross-talk), and the kernel through smcroute's IPv6 routes, including the hop limit that
-// mcr-send sets (1 dies at the kernel router, 2 crosses it). mcr in IPv6 is here too: it needs the
-// relay's IPv6 support (issue 12's relay6/native6/schema branches).
+// cross-talk), and the in-kernel reference `kernel` resolves to here: smcroute's IPv6 routes, which
+// decrement the hop limit mcr-send sets (1 dies at the router, 2 crosses it), or the tc mirror, which
+// passes frames unchanged (1 crosses too). mcr in IPv6 is here too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listNamespaces } from '../../src/netns/index.js';
-import { KernelRelay, McrRelay, SocatRelay, type RelayUnderTest, type StreamSpec } from '../../src/relays/index.js';
+import { McrRelay, SocatRelay, type RelayUnderTest, type StreamSpec } from '../../src/relays/index.js';
 import { chain, clean, uniquePrefix, up, type Lab } from '../../src/topology/index.js';
 import { runSender } from '../../src/traffic/index.js';
 import { prime, receive } from '../lab-traffic.js';
+import { kernelReference } from '../kernel-reference.js';
 import { forwardThrough } from './traffic.js';
 
 const prefix = uniquePrefix();
@@ -49,17 +50,17 @@ describe('IPv6 relays under test', () => {
     }
   });
 
-  it('kernel (smcroute IPv6 routes): two streams, output group = input group', async () => {
-    const results = await forward(new KernelRelay(), [
+  it('kernel (the reference for this kernel, IPv6): two streams, output group = input group', async () => {
+    const results = await forward(await kernelReference('ipv6'), [
       { group: 'ff3e::13:1', port: 5015, outGroup: 'ff3e::13:1', outPort: 5015 },
       { group: 'ff3e::13:2', port: 5016, outGroup: 'ff3e::13:2', outPort: 5016 },
     ]);
     for (const r of results) expect(r).toMatchObject({ unique: COUNT, duplicates: 0, foreign: 0 });
   });
 
-  it('kernel: mcr-send\'s hop limit holds: 1 dies at the router, 2 crosses it', async () => {
+  it('kernel: mcr-send\'s hop limit holds: 1 dies at a multicast router and crosses the tc mirror, 2 crosses both', async () => {
     const s = [{ group: 'ff3e::14:1', port: 5017 }];
-    const relay = new KernelRelay();
+    const relay = await kernelReference('ipv6');
     await relay.start(lab, s.map((x) => ({ ...x, outGroup: x.group, outPort: x.port })));
     try {
       await prime(lab.topo.source, s);
@@ -69,7 +70,7 @@ describe('IPv6 relays under test', () => {
         await runSender({ netns: lab.topo.source.ns, interface: lab.topo.source.ifname, streams: s, count: 100, rate: 2000, ttl });
         counts.push((await rx.stop()).streams[0]!.unique);
       }
-      expect(counts).toEqual([0, 100]);
+      expect(counts).toEqual(relay.name === 'kernel-mfc' ? [0, 100] : [100, 100]);
     } finally {
       await relay.stop();
     }

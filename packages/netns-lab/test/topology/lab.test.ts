@@ -2,7 +2,7 @@
 // smcroute, in every relay namespace), and goes down leaving nothing behind.
 import { afterAll, describe, expect, it } from 'vitest';
 import { inNetns, listNamespaces, run } from '../../src/netns/index.js';
-import { KernelRelay } from '../../src/relays/index.js';
+import { kernelReference } from '../kernel-reference.js';
 import {
   PREFIX_FAMILY,
   chain,
@@ -46,7 +46,7 @@ async function withLab(topo: Topology, body: (lab: Lab) => Promise<void>): Promi
 const COUNT = 200;
 
 describe('topologies, realised', () => {
-  it('chain: namespaces, addresses, sysctls, routes; kernel relay forwards end to end', async () => {
+  it('chain: namespaces, addresses, sysctls, routes; the in-kernel reference forwards end to end', async () => {
     const topo = chain({ prefix: prefix() });
     await withLab(topo, async (lab) => {
       expect((await ours(topo.prefix)).sort()).toEqual(topo.namespaces.map((n) => n.name).sort());
@@ -67,7 +67,7 @@ describe('topologies, realised', () => {
       expect(addrs.stdout).not.toMatch(/tentative/);
 
       const streams = [{ group: '239.1.1.1', port: 5001 }];
-      const relay = new KernelRelay();
+      const relay = await kernelReference();
       await relay.start(lab, streams.map((s) => ({ ...s, outGroup: s.group, outPort: s.port })));
       try {
         await prime(topo.source, streams);
@@ -86,7 +86,7 @@ describe('topologies, realised', () => {
     const topo = fanout({ prefix: prefix(), outputs: 3 });
     await withLab(topo, async (lab) => {
       const streams = [{ group: '239.1.2.1', port: 5002 }];
-      const relay = new KernelRelay();
+      const relay = await kernelReference();
       await relay.start(lab, streams.map((s) => ({ ...s, outGroup: s.group, outPort: s.port })));
       try {
         await prime(topo.source, streams);
@@ -99,11 +99,11 @@ describe('topologies, realised', () => {
     });
   });
 
-  it('chain3: three kernel relays in series (TTL 8 survives three hops)', async () => {
+  it('chain3: three in-kernel references in series (TTL 8 survives three hops)', async () => {
     const topo = chain3({ prefix: prefix() });
     await withLab(topo, async (lab) => {
       const streams = [{ group: '239.1.3.1', port: 5003 }];
-      const relays = topo.relays.map(() => new KernelRelay());
+      const relays = await Promise.all(topo.relays.map(() => kernelReference()));
       try {
         for (const [i, r] of relays.entries()) await r.start(lab, streams.map((s) => ({ ...s, outGroup: s.group, outPort: s.port })), { relay: i });
         await prime(topo.source, streams);
@@ -123,7 +123,7 @@ describe('topologies, realised', () => {
         { group: '239.1.4.1', port: 5004, input: 0 },
         { group: '239.1.4.2', port: 5004, input: 1 },
       ];
-      const relay = new KernelRelay();
+      const relay = await kernelReference();
       await relay.start(lab, streams.map((s) => ({ ...s, outGroup: s.group, outPort: s.port })));
       try {
         // Each source sends its own stream; mcr-send numbers a sender's streams from 0, so both

@@ -121,6 +121,8 @@ export const DEFAULTS = {
   ttlMode: 'decrement' as TtlMode,
   maxWorkers: 64,
   batchSize: WORKER_DEFAULTS.batchSize,
+  /** Each worker's receive ring per input interface (and its socket's SO_RCVBUFFORCE), bytes. */
+  receiveBufferBytes: WORKER_DEFAULTS.receiveBufferBytes,
   // The data plane's own defaults: adaptive coalescing within its latency budget, no fixed window.
   // What they cost and save against socat and kernel routing is measured by `nx run bench:latency`
   // (results/latest-latency.json, README "Latency and CPU"); no figure is restated here.

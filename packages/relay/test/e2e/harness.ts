@@ -23,6 +23,7 @@ import { request } from '../../src/control/control-client.js';
 import type { Command, Response } from '../../src/control/protocol.js';
 import { afterAll, beforeAll } from 'vitest';
 import { tempDir } from '../temp-dirs.js';
+import { installedRelayBin } from './installed-copy.js';
 
 // The relay under test runs as users run it: `mcr run` in the relay namespace, driven through its
 // control socket. Traffic comes from the lab's native sender and receiver.
@@ -83,7 +84,8 @@ export class RelayProcess {
 
   /**
    * Starts `mcr run` with `config` in namespace `ns`; resolves once it answers ping. `runAs`: as that
-   * user, holding only `caps` (setpriv; the config and socket directory are made theirs).
+   * user, holding only `caps` (setpriv; the config and socket directory are made theirs), running an
+   * installed copy of the relay (installed-copy.ts) so the checkout's location does not matter.
    */
   static async start(ns: string, config: Record<string, unknown>, extraArgs: string[] = [], runAs?: RunAs): Promise<RelayProcess> {
     const dir = tempDir('mcr-e2e-');
@@ -93,7 +95,9 @@ export class RelayProcess {
     const file = join(dir, 'relay.json5');
     writeFileSync(file, JSON.stringify({ ...config, control: controlConfig }));
     if (runAs) chownSync(file, runAs.uid, runAs.gid);
-    const child = spawn('ip', ['netns', 'exec', ns, ...(runAs ? setprivArgs(runAs) : []), process.execPath, MCR_BIN, 'run', '--config', file, '--stats-interval', '0', ...extraArgs], {
+    // Another user runs an installed copy: it may not be able to enter the checkout's directories.
+    const bin = runAs ? installedRelayBin() : MCR_BIN;
+    const child = spawn('ip', ['netns', 'exec', ns, ...(runAs ? setprivArgs(runAs) : []), process.execPath, bin, 'run', '--config', file, '--stats-interval', '0', ...extraArgs], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -1,6 +1,6 @@
 // In-kernel reference: smcroute (v2.5) installs multicast routes in the relay namespace's kernel.
 //
-//   smcrouted -n -N -f CONF -l debug -u SOCK -P PIDFILE -i IDENT
+//   smcrouted -n -N -f CONF -l notice -u SOCK -P PIDFILE -i IDENT
 //   CONF:  phyint in0 enable
 //          phyint out0 enable
 //          mroute from in0 group 239.1.1.1 to out0
@@ -23,12 +23,16 @@
 // must use a TTL > 1 (it decrements TTL, and the route's threshold is 1). The routes are (*,G):
 // the first packets of a source go up to smcrouted, which installs (S,G); prime the path before
 // counting. Its forwarding runs in the sender's softirq, so no process accounts for it: cpuSeconds() is null.
-import { access, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+//
+// Without multicast routing in the kernel smcrouted still starts, writes its pid file and routes
+// nothing; the adapter therefore checks the doctor's probe first and refuses (kernel-tc needs none).
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lab } from '../topology/index.js';
-import { relayRole, resolveStreams, spawnInNetns, stopChild, type Child } from './common.js';
-import type { RelayStartOptions, RelayUnderTest, ResolvedStream, StreamSpec } from './types.js';
+import { assertRelayAvailable } from './availability.js';
+import { relayRole, resolveStreams, spawnInNetns, stopChild, waitUntil, type Child } from './common.js';
+import { relayTitle, type RelayStartOptions, type RelayUnderTest, type ResolvedStream, type StreamSpec } from './types.js';
 
 export interface SmcrouteConfOptions {
   /** Add `mgroup from IN group G` lines: smcrouted joins the input groups (default false). */
@@ -43,7 +47,7 @@ export function smcrouteConf(streams: ResolvedStream[], opts: SmcrouteConfOption
   for (const s of streams) {
     if (s.outGroup !== s.group || s.outPort !== s.port) {
       throw new RangeError(
-        `kernel relay cannot rewrite group/port: stream ${s.group}:${s.port} -> ${s.outGroup}:${s.outPort} (use outGroup == group and outPort == port)`,
+        `${relayTitle('kernel-mfc')} cannot rewrite group/port: stream ${s.group}:${s.port} -> ${s.outGroup}:${s.outPort} (use outGroup == group and outPort == port)`,
       );
     }
     ifaces.add(s.inIfname);
@@ -55,41 +59,30 @@ export function smcrouteConf(streams: ResolvedStream[], opts: SmcrouteConfOption
   return [...[...ifaces].map((i) => `phyint ${i} enable`), ...new Set(joins), ...new Set(lines)].join('\n') + '\n';
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The smcrouted argument vector. */
+export function smcroutedArgs(dir: string, ident: string): string[] {
+  return ['-n', '-N', '-f', join(dir, 'smcroute.conf'), '-l', 'notice', '-u', join(dir, 'smcroute.sock'), '-P', join(dir, 'smcroute.pid'), '-i', ident];
+}
 
-export class KernelRelay implements RelayUnderTest {
-  readonly name = 'kernel' as const;
-  readonly label = 'kernel';
+export class KernelMfcRelay implements RelayUnderTest {
+  readonly name = 'kernel-mfc' as const;
+  readonly label = relayTitle('kernel-mfc');
   private child: Child | undefined;
   private dir: string | undefined;
 
   async start(lab: Lab, streams: StreamSpec[], opts: RelayStartOptions = {}): Promise<void> {
-    if (this.child) throw new Error('kernel relay: already started');
+    if (this.child) throw new Error(`${this.label}: already started`);
     const role = relayRole(lab, opts);
     const resolved = resolveStreams(role, streams, opts.family);
-    if (resolved[0]!.family === 'ipv6' && !(await access('/proc/net/ip6_mr_vif').then(() => true, () => false))) {
-      throw new Error('kernel relay: this kernel has no IPv6 multicast routing (/proc/net/ip6_mr_vif missing: CONFIG_IPV6_MROUTE)');
-    }
+    await assertRelayAvailable('kernel-mfc', resolved[0]!.family);
     const conf = smcrouteConf(resolved, { join: opts.igmpJoin ?? lab.topo.switch !== undefined });
     this.dir = await mkdtemp(join(tmpdir(), 'mcr-lab-smcroute-'));
-    const confFile = join(this.dir, 'smcroute.conf');
+    await writeFile(join(this.dir, 'smcroute.conf'), conf);
     const pidFile = join(this.dir, 'smcroute.pid');
-    await writeFile(confFile, conf);
-    const child = spawnInNetns(role.ns, 'smcrouted', [
-      '-n', '-N', '-f', confFile, '-l', 'debug', '-u', join(this.dir, 'smcroute.sock'), '-P', pidFile, '-i', `mcrlab-${role.ns}`,
-    ]);
+    const child = spawnInNetns(role.ns, 'smcrouted', smcroutedArgs(this.dir, `mcrlab-${role.ns}`));
     this.child = child;
     try {
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        if (child.exitCode !== null || child.signalCode !== null) {
-          const r = await child;
-          throw new Error(`smcrouted exited (code ${r.exitCode}) before it was ready:\n${r.all ?? ''}`);
-        }
-        if (await stat(pidFile).then(() => true, () => false)) break;
-        if (Date.now() > deadline) throw new Error(`smcrouted: no pid file ${pidFile} after 10 s`);
-        await sleep(50);
-      }
+      await waitUntil(child, () => stat(pidFile).then(() => true, () => false), `smcrouted (pid file ${pidFile})`);
     } catch (err) {
       await this.stop();
       throw err;
