@@ -3,7 +3,8 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine, reportUsageError } from '@mcr/cli-kit';
-import { normalizeSettings, TARGETS, UsageError, type RawFlags, type Settings } from './settings.js';
+import { resolveRelays } from './lab.js';
+import { DEFAULT_RELAYS, normalizeSettings, RELAY_TARGETS, RELAYS, TARGETS, UsageError, type RawFlags, type RelayName, type Settings } from './settings.js';
 
 export const HELP = `usage: node dist/cli.js <target> [options]      (or: npx nx run bench:<target> [options])
 
@@ -14,12 +15,12 @@ targets:
   workers        mcr with 1..--workers workers (doubling); fails on any duplicate
   join-leave     IGMP join and leave delay through the snooping switch (RFC 3918)
   group-capacity largest group count (1..--streams, default 1000) forwarded with zero loss at --rate
-                 (default 50000 aggregate), mcr, socat, kernel side by side (RFC 3918)
+                 (default 50000 aggregate), the relays side by side (RFC 3918)
   first-packet   packets lost and delayed at the start of fresh streams, --rounds fresh relays each
                  (default 10 streams, --rate 10000) (RFC 3918)
-  latency        added latency (p50/p99/p99.9) and CPU per packet of mcr, socat, kernel at 20 kpps, 50 kpps and
+  latency        added latency (p50/p99/p99.9) and CPU per packet of the relays at 20 kpps, 50 kpps and
                  50 % of each one's NDR, one stream, --repeats interleaved rounds; mcr's default against a fixed
-                 300 us window at 150 kpps; mcr beside an iperf3 TCP flow; issue 10's targets (~10 min)
+                 300 us window at 150 kpps; mcr beside an iperf3 TCP flow; the latency targets (~10 min)
   micro          tinybench of the native hot path (parse + match + enqueue; 10 and 1000 rules)
   gate           the working tree against the baseline commit, interleaved pairs (exit 1 on regression)
   soak           mcr at --rate for --duration s over --streams streams, a rule added/removed every second
@@ -32,7 +33,9 @@ options:
   --outputs K          fanout: the largest number of outputs                 (default 4)
   --size B             UDP payload bytes, 64..8972                           (default 1000)
   --trial-seconds S    seconds per trial                                     (default 2, latency 3; --long 60)
-  --relays LIST        some of mcr,socat,kernel                              (default all three)
+  --relays LIST        some of ${RELAYS.join(',')}
+                       (default ${DEFAULT_RELAYS.join(',')}; kernel: kernel-mfc where the kernel routes
+                       multicast, else kernel-tc; direct: a plain bridge, the machine's own ceiling)
   --family F           ipv4 or ipv6 streams (multi-stream, scaling, fanout, workers) (default ipv4)
   --max-loss PCT       PDR loss threshold, percent                           (default 0.1)
   --rungs N            trials per relay at most                              (default 8, latency 6; --long 10)
@@ -64,8 +67,13 @@ options:
   --json               print the result JSON on stdout (report on stderr)
   --help               this text
 
-exit status: 0 done (gate: pass), 1 failure (gate: regression; lab unavailable), 2 usage error.
+exit status: 0 done, every requested relay measured (gate: pass); 1 failure (gate: regression; a relay
+  broken or the lab unavailable); 2 usage error; 3 some requested relays cannot run on this machine
+  (each is a row "unavailable: REASON"; the others were measured; mcr-lab doctor says more).
 `;
+
+/** Exit status of a run in which some requested relays could not run here (the others were measured). */
+export const EXIT_SOME_UNAVAILABLE = 3;
 
 const OPTIONS = {
   streams: { type: 'string' },
@@ -125,6 +133,16 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const cwd = process.cwd();
+  if (RELAY_TARGETS.includes(settings.target)) {
+    const { relays, unavailable } = await resolveRelays(settings.relays, settings.family);
+    settings = { ...settings, relays: relays as RelayName[], unavailable };
+    for (const u of unavailable) process.stderr.write(`bench ${settings.target}: ${u.reason}\n`);
+  }
+  const code = await runTarget(settings, cwd);
+  return code === 0 && settings.unavailable.length > 0 ? EXIT_SOME_UNAVAILABLE : code;
+}
+
+async function runTarget(settings: Settings, cwd: string): Promise<number> {
   switch (settings.target) {
     case 'micro':
       return (await import('./targets/micro.js')).runMicroTarget(settings, cwd);

@@ -1,8 +1,8 @@
 // Loads the lab at run time. The bench uses @mcr/netns-lab through `openBed` (docs/architecture.md,
 // "netns-lab: test beds and trials"), and says clearly why it cannot run when the lab is missing.
-import type { openBed } from '@mcr/netns-lab';
+import type { machineFindings, openBed, resolveRelay } from '@mcr/netns-lab';
 
-export type { AddressFamily, Bed, BedOptions, RelayName, TrialOptions, TrialResult } from '@mcr/netns-lab';
+export type { AddressFamily, Bed, BedOptions, ConcreteRelayName, MachineFindings, RelayName, TrialOptions, TrialResult } from '@mcr/netns-lab';
 export type OpenBed = typeof openBed;
 export type BedLoader = { openBed: OpenBed } | { unavailable: string };
 
@@ -33,4 +33,53 @@ export async function openBedOrExplain(target: string, injected?: OpenBed): Prom
     return undefined;
   }
   return loaded.openBed;
+}
+
+/** A requested relay that cannot run on this machine, and why (the lab's probes say). */
+export interface UnavailableRelay {
+  relay: string;
+  title: string;
+  reason: string;
+}
+
+type Lab = { resolveRelay: typeof resolveRelay; machineFindings: typeof machineFindings; relayTitle: (name: string) => string };
+
+async function labModule(): Promise<Lab | undefined> {
+  try {
+    return (await import('@mcr/netns-lab')) as unknown as Lab;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The relays a run measures: each request resolved (`kernel` to kernel-mfc or kernel-tc), those that
+ * cannot run here set apart with their reason. Without the lab (or root) nothing is resolved: the
+ * target then says why it cannot run.
+ */
+export async function resolveRelays(
+  requested: readonly string[],
+  family: 'ipv4' | 'ipv6',
+): Promise<{ relays: string[]; unavailable: UnavailableRelay[] }> {
+  const lab = await labModule();
+  if (!lab || process.getuid?.() !== 0) return { relays: [...requested], unavailable: [] };
+  const relays: string[] = [];
+  const unavailable: UnavailableRelay[] = [];
+  for (const name of requested) {
+    const r = await lab.resolveRelay(name as Parameters<typeof resolveRelay>[0], family);
+    if (r.unavailable !== undefined) unavailable.push({ relay: r.relay, title: lab.relayTitle(r.relay), reason: r.unavailable });
+    else if (!relays.includes(r.relay)) relays.push(r.relay);
+  }
+  return { relays, unavailable };
+}
+
+/** The lab's findings about this machine for a results file's environment; null without the lab or root. */
+export async function machineFindingsOrNull(): Promise<import('@mcr/netns-lab').MachineFindings | null> {
+  const lab = await labModule();
+  if (!lab || process.getuid?.() !== 0) return null;
+  try {
+    return await lab.machineFindings();
+  } catch {
+    return null;
+  }
 }

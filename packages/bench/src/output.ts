@@ -4,6 +4,7 @@ import { renderMarkdown, sweepParam } from './report/markdown.js';
 import { asciiChart } from './report/ascii.js';
 import { deliveredVsOffered, sweep } from './report/series.js';
 import { renderPointText, sweepRows, textTable } from './report/table.js';
+import { machineFindingsOrNull } from './lab.js';
 import { environment } from './results/environment.js';
 import { SCHEMA, type BenchResult } from './results/schema.js';
 import { writeRun, type WrittenFiles } from './results/writer.js';
@@ -27,7 +28,8 @@ export function makeResult(settings: Settings, clock: RunClock, cwd: string): Be
     environment: environment(cwd),
     settings: kept,
     points: [],
-    notes: [],
+    // A relay that cannot run here is said once up front; search tables also show it as a row.
+    notes: settings.unavailable.map((u) => `unavailable: ${u.reason}`),
   };
 }
 
@@ -56,6 +58,8 @@ export function renderText(result: BenchResult, color: boolean): string {
 }
 
 export async function publish(result: BenchResult, settings: Settings): Promise<WrittenFiles> {
+  // What the lab's doctor found on this machine: the kernel features and tools every figure depends on.
+  result.environment.machine ??= await machineFindingsOrNull();
   const files = await writeRun(settings.outDir, result, (stem) => renderMarkdown(result, stem));
   const human = settings.json ? process.stderr : process.stdout;
   human.write(renderText(result, human.isTTY === true));

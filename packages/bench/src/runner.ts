@@ -2,7 +2,7 @@
 // closed in `finally` (and on SIGINT/SIGTERM).
 import type { Bed, BedOptions, OpenBed, RelayName } from './lab.js';
 import { mcrRatios } from './search/ratios.js';
-import { confirmRates, searchRates, type ProgressEvent, type RelaySearch } from './search/search.js';
+import { confirmRates, searchRates, unavailableSearch, type ProgressEvent, type RelaySearch } from './search/search.js';
 import type { RunPoint } from './results/schema.js';
 import type { Settings } from './settings.js';
 
@@ -60,7 +60,13 @@ export async function runPoint(
         openBeds.add(bed);
         beds.set(relay, bed);
       } catch (err) {
-        const msg = `${spec.label}: ${relay} test bed could not be opened: ${(err as Error).message.split('\n')[0]}`;
+        const first = (err as Error).message.split('\n')[0]!;
+        if ((err as Error).name === 'RelayUnavailableError') {
+          notes.push(`${spec.label}: ${first}`);
+          failed.push(unavailableSearch(relay, first));
+          continue;
+        }
+        const msg = `${spec.label}: ${relay} test bed could not be opened: ${first}`;
         notes.push(msg);
         failed.push({ relay, ndr: null, pdr: null, stop: 'error', ndrStop: 'error', duplicatesTotal: 0, trials: [], error: msg });
       }
@@ -78,7 +84,10 @@ export async function runPoint(
     // Figures with their spread: `repeats` trials at every NDR and PDR rate, interleaved over relays.
     await confirmRates(searched, trial, cfg, settings.repeats, onProgress);
     if (afterSearch) await afterSearch(beds, searched);
-    const all = relays.map((r) => searched.find((s) => s.relay === r) ?? failed.find((s) => s.relay === r)!);
+    const all: RelaySearch<RelayName>[] = [
+      ...relays.map((r) => searched.find((s) => s.relay === r) ?? failed.find((s) => s.relay === r)!),
+      ...settings.unavailable.map((u) => unavailableSearch(u.relay as RelayName, u.reason)),
+    ];
     return { label: spec.label, params: spec.params, relays: all, ratios: mcrRatios(all) };
   } finally {
     for (const bed of beds.values()) {

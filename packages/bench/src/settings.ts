@@ -7,13 +7,21 @@ import { z } from 'zod';
 import { choiceValue, integerValue, numberValue, UsageError, usageErrorFrom } from '@mcr/cli-kit';
 import { DEFAULTS } from '@mcr/relay';
 import { FAMILIES, MAX_PAYLOAD, MIN_PAYLOAD, RELAY_NAMES } from '@mcr/netns-lab';
-import type { AddressFamily, RelayName } from './lab.js';
+import type { AddressFamily, RelayName, UnavailableRelay } from './lab.js';
 
 export { UsageError };
+export type { RelayName };
 
 export const TARGETS = ['multi-stream', 'scaling', 'fanout', 'workers', 'join-leave', 'group-capacity', 'first-packet', 'latency', 'micro', 'gate', 'soak', 'readme'] as const;
 export type Target = (typeof TARGETS)[number];
 export const RELAYS: readonly RelayName[] = RELAY_NAMES;
+/**
+ * The relays a comparison runs unless --relays says otherwise: mcr, tuned socat, the in-kernel
+ * reference this kernel has, and the direct bridge, the machine's own ceiling.
+ */
+export const DEFAULT_RELAYS: readonly RelayName[] = ['mcr', 'socat', 'kernel', 'direct'];
+/** The targets that compare relays (the others run mcr alone): --relays is resolved for them before they run. */
+export const RELAY_TARGETS: readonly Target[] = ['multi-stream', 'scaling', 'fanout', 'workers', 'group-capacity', 'first-packet', 'latency'];
 export { FAMILIES };
 /** The targets whose test beds take --family (the rate searches); the others run IPv4 only. */
 export const FAMILY_TARGETS: readonly Target[] = ['multi-stream', 'scaling', 'fanout', 'workers'];
@@ -32,6 +40,11 @@ export interface Settings {
   size: number;
   trialSeconds: number;
   relays: RelayName[];
+  /**
+   * Requested relays that cannot run on this machine, with the lab's reason (filled in when the run
+   * starts: `relays` then holds only the ones that run, `kernel` resolved to kernel-mfc or kernel-tc).
+   */
+  unavailable: UnavailableRelay[];
   /** PDR threshold, percent. */
   maxLossPct: number;
   long: boolean;
@@ -104,7 +117,7 @@ export type RawFlags = Record<string, string | boolean | undefined>;
 /** "mcr,kernel": some of the relays, each once. */
 const relayList = z.string().transform((text, ctx): RelayName[] => {
   const list = text.split(',').map((r) => r.trim()).filter(Boolean);
-  if (list.length === 0) ctx.addIssue('expected a list such as mcr,socat,kernel');
+  if (list.length === 0) ctx.addIssue(`expected a list such as ${DEFAULT_RELAYS.join(',')}`);
   for (const r of list) {
     if (!(RELAYS as readonly string[]).includes(r)) ctx.addIssue(`unknown relay ${JSON.stringify(r)} (expected some of ${RELAYS.join(',')})`);
   }
@@ -154,7 +167,7 @@ const flagsSchema = z
   })
   .partial();
 
-type Defaults = Omit<Settings, 'target' | 'family' | 'outDir' | 'json' | 'updateBaseline' | 'check' | 'baselineBin' | 'candidateBin' | 'baselineCommit' | 'injectRegressionPct' | 'ndrFrom' | 'tcpNoise' | 'latencyRungs'>;
+type Defaults = Omit<Settings, 'target' | 'family' | 'unavailable' | 'outDir' | 'json' | 'updateBaseline' | 'check' | 'baselineBin' | 'candidateBin' | 'baselineCommit' | 'injectRegressionPct' | 'ndrFrom' | 'tcpNoise' | 'latencyRungs'>;
 
 /** Per-target defaults before flags: the defaults fit in 3 minutes on 2 cores; --long uses RFC 2544 60 s trials. */
 function defaults(target: Target, long: boolean): Defaults {
@@ -164,7 +177,7 @@ function defaults(target: Target, long: boolean): Defaults {
     outputs: 4,
     size: 1000,
     trialSeconds: long ? 60 : 2,
-    relays: [...RELAYS],
+    relays: [...DEFAULT_RELAYS],
     maxLossPct: 0.1,
     long,
     rungs: long ? 10 : 8,
@@ -226,6 +239,7 @@ export function normalizeSettings(target: string, raw: RawFlags, cwd = process.c
     size: flags.size ?? d.size,
     trialSeconds: flags['trial-seconds'] ?? d.trialSeconds,
     relays: flags.relays ?? d.relays,
+    unavailable: [],
     maxLossPct: flags['max-loss'] ?? d.maxLossPct,
     long,
     rungs: flags.rungs ?? d.rungs,

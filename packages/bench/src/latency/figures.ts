@@ -1,5 +1,6 @@
 // bench:latency's figures from its trials: every (relay, rate) cell as medians with min-max over the
-// repeats, the ratios between relays at each rate, and the issue's targets met or not. Pure.
+// repeats, the ratios between relays at each rate, and the latency targets met or not. Pure.
+import { isKernelRelay, RELAY_TITLES } from '@mcr/netns-lab';
 import type { RelayName } from '../lab.js';
 import type { TrialRecord } from '../search/search.js';
 import { spread, type Spread } from '../search/spread.js';
@@ -11,20 +12,25 @@ export const FIXED_RATES_PPS = [20_000, 50_000] as const;
 export const NDR_FRACTION = 0.5;
 /** The bulk comparison: mcr's default against a fixed coalescing window at this rate. */
 export const BULK_RATE_PPS = 150_000;
-/** The fixed window compared with the default at the bulk rate: the relay's default before issue 10. */
+/** The fixed window compared with the default at the bulk rate: a classic batching relay's setting. */
 export const FIXED_WINDOW_MICROS = 300;
 /** TCP noise: the multicast rate, and the least TCP throughput a run must carry to count. */
 export const TCP_NOISE_RATE_PPS = 20_000;
 export const TCP_NOISE_MIN_BITS_PER_SECOND = 1e9;
 
-/** What is measured: the three relays, and mcr with the fixed window (bulk rung only). */
+/**
+ * What is measured: the relays, and mcr with the fixed window (bulk rung only). As a ratio's or a
+ * target's side, `kernel` stands for whichever in-kernel reference the run measured (kernel-mfc or
+ * kernel-tc; results written before the family had two members name smcroute `kernel`).
+ */
 export type LatencySubject = RelayName | 'mcr-fixed';
 export const SUBJECT_LABELS: Record<LatencySubject, string> = {
-  mcr: 'mcr',
-  socat: 'socat',
-  kernel: 'kernel',
+  ...RELAY_TITLES,
   'mcr-fixed': `mcr, coalesceMicros ${FIXED_WINDOW_MICROS}`,
 };
+
+/** Whether a measured subject is the one a ratio names (`kernel`: any in-kernel reference). */
+const isSubject = (measured: LatencySubject, named: LatencySubject): boolean => measured === named || (named === 'kernel' && isKernelRelay(measured));
 
 /** A rung of the ladder (as --rates names it): a rate every subject of it runs at (half-ndr: each relay at its own). */
 export type RungId = LatencyRung;
@@ -87,7 +93,7 @@ export interface LatencyRatio {
   value: number | null;
 }
 
-/** The ratios the issue asks about, at every rung: latency against the kernel, CPU against socat. */
+/** The ratios that matter, at every rung: latency against the kernel, CPU against socat. */
 const RATIO_SPECS: { num: LatencySubject; den: LatencySubject; metric: LatencyMetric }[] = [
   { num: 'mcr', den: 'kernel', metric: 'p50Us' },
   { num: 'mcr', den: 'kernel', metric: 'p99Us' },
@@ -100,7 +106,7 @@ const RATIO_SPECS: { num: LatencySubject; den: LatencySubject; metric: LatencyMe
 ];
 
 export function findCell(cells: readonly LatencyCell[], rung: RungId, subject: LatencySubject): LatencyCell | undefined {
-  return cells.find((c) => c.rung === rung && c.subject === subject);
+  return cells.find((c) => c.rung === rung && isSubject(c.subject, subject));
 }
 
 const medianOf = (c: LatencyCell | undefined, metric: LatencyMetric): number | null => c?.stats?.[metric]?.median ?? null;
@@ -124,7 +130,7 @@ export function latencyRatios(cells: readonly LatencyCell[]): LatencyRatio[] {
   );
 }
 
-/** A target of issue 10: a ratio at a rate that must not exceed a limit. */
+/** A latency target: a ratio at a rate that must not exceed a limit. */
 export interface LatencyTarget {
   rung: RungId;
   num: LatencySubject;
@@ -134,7 +140,7 @@ export interface LatencyTarget {
   text: string;
 }
 
-/** Issue 10's targets, stated once: kernel-class latency and socat-beating CPU at the same time. */
+/** The latency targets, stated once: kernel-class latency and socat-beating CPU at the same time. */
 export const LATENCY_TARGETS: readonly LatencyTarget[] = [
   { rung: '20k', num: 'mcr', den: 'kernel', metric: 'p50Us', limit: 3, text: 'p50 <= 3x kernel at 20 kpps' },
   { rung: '20k', num: 'mcr', den: 'kernel', metric: 'p99Us', limit: 5, text: 'p99 <= 5x kernel at 20 kpps' },
@@ -265,10 +271,15 @@ export interface LatencyResult {
   bulk: { ratePps: number; fixedWindowMicros: number; relayCpuRatio: number | null; senderBound: boolean } | null;
   /** mcr beside an iperf3 TCP flow on its input; skipped: why not measured. */
   tcpNoise: TcpNoiseResult | { skipped: string };
+  /** Requested relays that cannot run on this machine (absent in results written before they were recorded). */
+  unavailable?: { relay: string; title: string; reason: string }[];
 }
 
 /** Folds the cells into the result's derived figures (ratios, verdicts, the bulk comparison). */
-export function summariseLatency(base: Pick<LatencyResult, 'streams' | 'size' | 'repeats' | 'trialSeconds' | 'topology' | 'ndrSource' | 'ndr' | 'cells' | 'tcpNoise'>, maxLossPct: number): LatencyResult {
+export function summariseLatency(
+  base: Pick<LatencyResult, 'streams' | 'size' | 'repeats' | 'trialSeconds' | 'topology' | 'ndrSource' | 'ndr' | 'cells' | 'tcpNoise' | 'unavailable'>,
+  maxLossPct: number,
+): LatencyResult {
   const cells = base.cells.map((c) => ({ ...c, stats: cellStats(c.trials) }));
   const bulkCells = cells.filter((c) => c.rung === 'bulk');
   return {

@@ -1,4 +1,5 @@
 // bench:latency's tables, as Markdown (run summary, README section) or text (terminal). Pure.
+import { relayInSoftirq } from '@mcr/netns-lab';
 import { kpps } from '../search/search.js';
 import { describeSpread, type Spread } from '../search/spread.js';
 import { markdownTable, textTable } from '../report/table.js';
@@ -44,7 +45,7 @@ function rateCell(c: LatencyCell): string {
 
 function relayCpuCell(c: LatencyCell, s: CellStats): string {
   if (s.relayCpuPerPacketUs) return us(s.relayCpuPerPacketUs, 2);
-  return c.subject === 'kernel' ? 'n/a (softirq)' : '-';
+  return relayInSoftirq(c.subject) ? 'n/a (softirq)' : '-';
 }
 
 const RUNG_ORDER: RungId[] = ['20k', '50k', 'half-ndr', 'bulk'];
@@ -59,6 +60,7 @@ export function cellsTable(l: LatencyResult): Table {
     if (!s) return [...head, '-', '-', '-', '-', '-', '-', '0'];
     return [...head, us(s.p50Us), us(s.p99Us), us(s.p999Us), relayCpuCell(c, s), us(s.machineCpuPerPacketUs, 2), pct(s.lossPct), String(s.trials)];
   });
+  for (const u of l.unavailable ?? []) rows.push(['every rate', u.title, `unavailable: ${u.reason}`, '-', '-', '-', '-', '-', '-', '0']);
   return {
     title: 'Added latency and CPU per packet by rate',
     header: ['rate', 'relay', 'offered', 'p50', 'p99', 'p99.9', 'relay CPU/pkt', 'machine CPU/pkt', 'loss', 'trials'],
@@ -98,7 +100,7 @@ export function ratiosTable(l: LatencyResult): Table | null {
 
 export function targetsTable(l: LatencyResult): Table {
   const rows = l.targets.map((t: TargetVerdict) => [t.text, `${t.name} ${times(t.value)}`, `<= ${t.limit}x`, verdictWord(t.met), t.caveats.join('; ') || '-']);
-  return { title: "Issue 10's targets", header: ['target', 'measured', 'limit', 'verdict', 'caveats'], rows, notes: [] };
+  return { title: 'Latency targets', header: ['target', 'measured', 'limit', 'verdict', 'caveats'], rows, notes: [] };
 }
 
 export function bulkTable(l: LatencyResult): Table | null {
@@ -113,7 +115,7 @@ export function bulkTable(l: LatencyResult): Table | null {
     return [name(c), rateCell(c), relayCpuCell(c, s), us(s.machineCpuPerPacketUs, 2), us(s.p50Us), us(s.p99Us), pct(s.lossPct)];
   });
   const notes = [
-    `mcr's default (adaptive) against a fixed ${b.fixedWindowMicros} us window (\`dataPlane.coalesceMicros: ${b.fixedWindowMicros}\`, the relay's default before issue 10) ` +
+    `mcr's default (adaptive) against a fixed ${b.fixedWindowMicros} us window (\`dataPlane.coalesceMicros: ${b.fixedWindowMicros}\`, a classic batching relay's setting) ` +
       `at ${kpps(b.ratePps)}: relay CPU per packet default/fixed ${times(b.relayCpuRatio)}.`,
   ];
   if (b.senderBound) notes.push(`The sender could not reach ${kpps(b.ratePps)} in every trial (sender-bound): the figures are at the rate it achieved.`);
@@ -144,7 +146,7 @@ export function tcpNoiseTable(l: LatencyResult): Table {
   notes.push(
     n.flowReachedMinimum
       ? `Every flow carried at least ${n.minTcpBitsPerSecond / 1e9} Gbit/s.`
-      : `The flow did not carry ${n.minTcpBitsPerSecond / 1e9} Gbit/s in every trial: the machine was too busy for the comparison the issue asks for.`,
+      : `The flow did not carry ${n.minTcpBitsPerSecond / 1e9} Gbit/s in every trial: the machine was too busy for the comparison.`,
   );
   return {
     title: 'mcr beside a TCP flow on its input',

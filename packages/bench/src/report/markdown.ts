@@ -1,4 +1,6 @@
 // The Markdown summary of a run, with the SVG charts it links (written beside it). Pure.
+import { relayTitle } from '@mcr/netns-lab';
+import type { MachineFindings } from '../lab.js';
 import type { BenchResult, RunPoint } from '../results/schema.js';
 import { renderFirstPacket, renderGroupCapacity } from './rfc3918.js';
 import { renderLatencyMarkdown } from '../latency/report.js';
@@ -37,7 +39,7 @@ export function charts(result: BenchResult, stem: string): Chart[] {
 }
 
 function pointSection(p: RunPoint, floorPps: number, family?: string): string {
-  const rows = p.relays.map((r) => tableRow(r, floorPps));
+  const rows = p.relays.map((r) => tableRow(r, floorPps, p.ratios));
   let s = `### ${pointTitle(p, family)}\n\n${markdownTable(COLUMNS, rows)}\n`;
   const ratios = ratioLines(p);
   if (ratios.length) s += ratios.map((r) => `- ${r}`).join('\n') + '\n\n';
@@ -58,6 +60,19 @@ function pointSection(p: RunPoint, floorPps: number, family?: string): string {
   return s;
 }
 
+/** What the lab found this kernel can do, in one line (the results file has every probe and how it decided). */
+export function machineLine(m: MachineFindings): string {
+  const yes = (v: boolean | null) => (v === null ? '?' : v ? 'yes' : 'no');
+  const f = m.features;
+  const timer = 'error' in m.timer ? 'not measured' : `a ${m.timer.requestedUs} us sleep lasts ${m.timer.medianUs.toFixed(0)} us (median)`;
+  return (
+    `Kernel features (probed by the lab): IPv4 multicast routing ${yes(f.ipv4MulticastRouting.available)}, IPv6 ${yes(f.ipv6MulticastRouting.available)}, ` +
+    `clsact ${yes(f.clsact.available)}, u32 ${yes(f.clsU32.available)}, mirred ${yes(f.actMirred.available)}, netem ${yes(f.netem.available)}, ` +
+    `8021q ${yes(f.vlan8021q.available)}, fanout ignore-outgoing ${yes(f.fanoutIgnoreOutgoing.available)}; timer: ${timer}; ` +
+    `socat ${m.tools.socat?.version ?? 'missing'}, smcroute ${m.tools.smcroute?.version ?? 'missing'}.`
+  );
+}
+
 export function renderMarkdown(result: BenchResult, stem: string): { text: string; charts: { file: string; svg: string }[] } {
   const e = result.environment;
   const s = result.settings;
@@ -66,9 +81,10 @@ export function renderMarkdown(result: BenchResult, stem: string): { text: strin
   let md = `# Bench run: ${result.target}${fam ? `, ${fam}` : ''} (${result.startedAt})\n\n`;
   md += `Machine: ${e.hostname}, ${e.cpuModel} x ${e.cpuCount}, kernel ${e.kernel}, Node ${e.node}, `;
   md += `commit ${e.gitCommit ?? 'unknown'}${e.gitDirty ? ' (dirty)' : ''}. Duration ${result.durationSec.toFixed(0)} s.\n\n`;
+  if (e.machine) md += `${machineLine(e.machine)}\n\n`;
   if (result.points.length > 0) {
   md += `Settings: ${fam ? 'IPv6 streams (ff3e::1:<n> -> ff3e::9:<n>, fd00:: addresses), ' : ''}streams ${s.streams}, workers ${s.workers}, payload ${s.size} B, trials ${s.trialSeconds} s`;
-  md += `${s.prime ? ' after priming (RFC 3918)' : ''}, relays ${s.relays.join(', ')}, PDR loss <= ${s.maxLossPct} %, `;
+  md += `${s.prime ? ' after priming (RFC 3918)' : ''}, relays ${s.relays.map(relayTitle).join(', ')}, PDR loss <= ${s.maxLossPct} %, `;
   md += `rungs ${s.rungs} between ${s.floorPps} and ${s.ceilingPps} pps${s.long ? ' (long mode, RFC 2544 trial length)' : ''}.\n\n`;
   md += 'NDR: highest rate with zero loss and no duplicate; PDR: highest with loss within the threshold and no duplicate. ';
   md += 'Rates are aggregate packets per second the sender achieved; ">= X (sender-bound)" means the sender could not offer more, ';

@@ -1,5 +1,5 @@
 // The one result schema every bench run writes (documented in results/README.md).
-import type { RelayName } from '../lab.js';
+import type { MachineFindings, RelayName } from '../lab.js';
 import type { Ratio } from '../search/ratios.js';
 import type { RelaySearch } from '../search/search.js';
 import type { MetricCheck } from '../gate/decision.js';
@@ -23,6 +23,11 @@ export interface Environment {
   gitCommit: string | null;
   /** Uncommitted changes in the work tree when the run started. */
   gitDirty: boolean | null;
+  /**
+   * `mcr-lab doctor`'s findings: kernel features (each probed), tool versions, cores, timer granularity.
+   * null: not probed (no lab, or not root); absent in results written before it was recorded.
+   */
+  machine?: MachineFindings | null;
 }
 
 /** One search (one point of a sweep): the parameters that vary, and every relay's figures. */
@@ -117,7 +122,7 @@ export interface BenchResult {
   firstPacket?: FirstPacketResult;
   /** soak runs: the rate and where it came from, and the lab's soak report. */
   soak?: SoakResult;
-  /** latency runs: every relay at fixed rates, ratios, issue 10's targets, the bulk and TCP-noise comparisons. */
+  /** latency runs: every relay at fixed rates, ratios, the latency targets, the bulk and TCP-noise comparisons. */
   latency?: LatencyResult;
   /** Anything a reader must know: skipped relays, errors. */
   notes: string[];

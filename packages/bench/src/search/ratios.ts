@@ -1,4 +1,5 @@
 // Speed ratios between relays measured in the same run (field notes: absolute numbers move run to run).
+import { relayTitle } from '@mcr/netns-lab';
 import type { RateFigure, RelaySearch } from './search.js';
 
 export interface Ratio {
@@ -25,18 +26,28 @@ export function ratio(name: string, metric: 'pdr' | 'ndr', num: RateFigure | nul
   return { name, metric, value, kind };
 }
 
-/** mcr/socat and mcr/kernel for PDR and NDR, for the relays present. */
+/** The name of the ratio of every relay's NDR to the direct bridge's: `socat/direct`, `kernel (tc)/direct`. */
+export const directRatioName = (relay: string): string => `${relayTitle(relay)}/direct`;
+
+/**
+ * mcr against every other relay of the run (PDR and NDR: `mcr/socat`, `mcr/kernel (tc)`, ...), and
+ * every relay's NDR as a fraction of the direct bridge's, the machine's own ceiling. Relays that did
+ * not run have no ratio.
+ */
 export function mcrRatios(searches: readonly RelaySearch[]): Ratio[] {
-  const by = new Map(searches.map((s) => [s.relay, s]));
-  const mcr = by.get('mcr');
-  if (!mcr) return [];
+  const measured = searches.filter((s) => s.unavailable === undefined);
+  const by = new Map(measured.map((s) => [s.relay, s]));
   const out: Ratio[] = [];
-  for (const other of ['socat', 'kernel']) {
-    const o = by.get(other);
-    if (!o) continue;
-    out.push(ratio(`mcr/${other}`, 'pdr', mcr.pdr, o.pdr));
-    out.push(ratio(`mcr/${other}`, 'ndr', mcr.ndr, o.ndr));
+  const mcr = by.get('mcr');
+  if (mcr) {
+    for (const o of measured) {
+      if (o.relay === 'mcr' || o.relay === 'direct') continue;
+      out.push(ratio(`mcr/${relayTitle(o.relay)}`, 'pdr', mcr.pdr, o.pdr));
+      out.push(ratio(`mcr/${relayTitle(o.relay)}`, 'ndr', mcr.ndr, o.ndr));
+    }
   }
+  const direct = by.get('direct');
+  if (direct) for (const o of measured) if (o.relay !== 'direct') out.push(ratio(directRatioName(o.relay), 'ndr', o.ndr, direct.ndr));
   return out;
 }
 

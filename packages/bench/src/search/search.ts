@@ -28,7 +28,7 @@ export interface SearchConfig {
   startPps?: number;
 }
 
-export type StopReason = 'resolved' | 'ceiling' | 'floor' | 'sender-bound' | 'rungs' | 'error';
+export type StopReason = 'resolved' | 'ceiling' | 'floor' | 'sender-bound' | 'rungs' | 'error' | 'unavailable';
 
 export interface TrialRecord extends TrialFigures {
   /** Search rungs count from 1; confirmation trials (repeats at a figure's rate) carry rung 0. */
@@ -74,7 +74,15 @@ export interface RelaySearch<R extends string = string> {
   /** Trials per rung (search rungs 1.., confirmation rung 0). */
   rungs?: { rung: number; targetPps: number; trials: number }[];
   trials: TrialRecord[];
+  /** Why the search failed (a bed could not open, a trial failed, the relay delivered nothing). */
   error?: string;
+  /** Why the relay cannot run on this machine (it was not tried; stop is 'unavailable'). */
+  unavailable?: string;
+}
+
+/** The row of a relay that cannot run on this machine. */
+export function unavailableSearch<R extends string>(relay: R, reason: string): RelaySearch<R> {
+  return { relay, ndr: null, pdr: null, stop: 'unavailable', ndrStop: 'unavailable', duplicatesTotal: 0, trials: [], unavailable: reason };
 }
 
 export interface ProgressEvent<R extends string = string> {

@@ -73,8 +73,10 @@ export function ndrFromResult(result: BenchResult, relays: readonly RelayName[],
   const point = result.points.find((p) => p.params.streams === streams) ?? result.points[0];
   if (!point) throw new Error(`--ndr-from ${file}: the file has no search point`);
   if (point.params.streams !== streams) notes.push(`--ndr-from: ${file} has no point with ${streams} stream(s); its NDRs at ${point.label} were used`);
+  // Results written before the in-kernel family had two members name smcroute `kernel`.
+  const isRelay = (name: string, relay: RelayName) => name === relay || (relay === 'kernel-mfc' && name === 'kernel');
   return relays.map((relay) => {
-    const f = point.relays.find((r) => r.relay === relay)?.ndr ?? null;
+    const f = point.relays.find((r) => isRelay(r.relay, relay))?.ndr ?? null;
     return { relay, pps: f?.pps ?? null, lowerBound: f ? f.senderBound || f.atCeiling : false };
   });
 }
@@ -212,6 +214,7 @@ export async function runLatency(s: Settings, cwd: string, injected?: OpenBed): 
       ndr,
       cells: [...cells.values()],
       tcpNoise,
+      unavailable: s.unavailable,
     },
     s.maxLossPct,
   );

@@ -47,7 +47,7 @@ describe('latency tables', () => {
     const md = renderLatencyMarkdown(latency());
     expect(md).toContain('| rate | relay | offered | p50 | p99 | p99.9 | relay CPU/pkt | machine CPU/pkt | loss | trials |');
     expect(md).toContain('| 50 kpps | mcr | 50.0 kpps | 42 us (40-44) | 160 us (150-170) | 450 us (400-500) | 4.50 us (4.00-5.00) | 15.00 us | 0.000 % | 2 |');
-    expect(md).toContain('| 20 kpps | kernel | 20.0 kpps | 20 us | 60 us | 100 us | n/a (softirq) |');
+    expect(md).toContain('| 20 kpps | kernel (mfc) | 20.0 kpps | 20 us | 60 us | 100 us | n/a (softirq) |');
     expect(md).toContain('each relay at half its own NDR (NDR mcr 125.0 kpps, socat 8.8 kpps, kernel >= 115.0 kpps, from a short search in this run)');
     expect(md).toContain('2 interleaved rounds of 3 s trials');
   });
@@ -96,7 +96,7 @@ describe('README latency section', () => {
     expect(s.startsWith(sectionBegin('latency'))).toBe(true);
     expect(s.endsWith(sectionEnd('latency'))).toBe(true);
     expect(s).toContain('Run file: [x-latency.json](results/runs/x-latency.json) (abcdef0), 2026-11-30.');
-    expect(s).toContain('#### Issue 10\'s targets');
+    expect(s).toContain('#### Latency targets');
     const readme = `before\n${sectionBegin('latency')}\nold\n${sectionEnd('latency')}\nafter\n`;
     expect(replaceBlock(readme, s, sectionBegin('latency'), sectionEnd('latency'))).toBe(`before\n${s}\nafter\n`);
   });

@@ -5,16 +5,17 @@ import { deliveredVsOffered, interpolate, sweep } from '../../src/report/series.
 import { lineChartSvg, ticks } from '../../src/report/svg.js';
 import { renderPointText } from '../../src/report/table.js';
 import { NORMAL, point, result } from '../fixtures.js';
+import { unavailableSearch } from '../../src/search/search.js';
 
 describe('report', () => {
   it('prints one side-by-side table with ratios', async () => {
     const text = renderPointText(await point(NORMAL), 5_000);
     const lines = text.split('\n');
-    expect(lines[1]).toMatch(/^relay\s+NDR \(zero-loss trials\)\s+PDR \(passing trials\)\s+loss @PDR\s+p50 @PDR\s+p99 @PDR\s+relay CPU\/pkt @PDR\s+machine CPU\/pkt @PDR\s+duplicates\s+trials\s+stop$/);
+    expect(lines[1]).toMatch(/^relay\s+NDR \(zero-loss trials\)\s+NDR \/ direct\s+PDR \(passing trials\)\s+loss @PDR\s+p50 @PDR\s+p99 @PDR\s+relay CPU\/pkt @PDR\s+machine CPU\/pkt @PDR\s+duplicates\s+trials\s+stop$/);
     expect(text).toMatch(/mcr\s+\S+ kpps \(3\/3\)/);
     expect(lines.filter((l) => /^(mcr|socat|kernel)\s/.test(l))).toHaveLength(3);
     expect(text).toMatch(/mcr\/socat PDR: \d+\.\d\dx/);
-    expect(text).toMatch(/mcr\/kernel PDR: 0\.\d\dx/);
+    expect(text).toMatch(/mcr\/kernel \(mfc\) PDR: 0\.\d\dx/);
   });
 
   it('titles an IPv6 run\'s tables IPv6, and an IPv4 run\'s as before', async () => {
@@ -27,6 +28,18 @@ describe('report', () => {
     expect(md).toContain('# Bench run: multi-stream, IPv6 (');
     expect(md).toContain(`### ${p.label}, IPv6`);
     expect(md).toContain('Settings: IPv6 streams');
+  });
+
+  it('shows a relay that failed as an error and one that cannot run here as unavailable, never as a rate', async () => {
+    const p = await point(NORMAL);
+    const broken = { ...p.relays[0]!, relay: 'socat' as const, ndr: null, pdr: null, stop: 'error' as const, ndrStop: 'error' as const, trials: [], error: 'socat delivered nothing of 2000 packets sent (after priming): the relay is broken here, not slow' };
+    const missing = unavailableSearch('kernel-mfc', 'kernel (mfc): this kernel has no IPv4 multicast routing (CONFIG_IP_MROUTE)');
+    const text = renderPointText({ ...p, relays: [broken, missing] }, 5_000);
+    const [socat, mfc] = text.split('\n').slice(3);
+    expect(socat).toMatch(/^socat\s+error\s+-\s+error\s/);
+    expect(socat).toContain('error: socat delivered nothing');
+    expect(socat).not.toMatch(/kpps/);
+    expect(mfc).toMatch(/^kernel \(mfc\)\s+unavailable: kernel \(mfc\): this kernel has no IPv4 multicast routing \(CONFIG_IP_MROUTE\)(\s+-)+$/);
   });
 
   it('marks sender-bound figures', async () => {

@@ -11,7 +11,7 @@
 // The in-kernel references and the direct bridge cannot rewrite: their outputs are the inputs. The socat-shared-port negative
 // control puts every input on port 5001 (distinct groups), which is what makes its processes,
 // bound to INADDR_ANY:5001, receive each other's groups.
-import { relayRewrites, type RelayName, type StreamSpec } from '../relays/index.js';
+import { relayRewrites, type RelayName, type StreamSpec } from '../relays/types.js';
 import type { AddressFamily } from '../topology/index.js';
 
 /** Most streams a bed accepts: 1000 groups (250 per /24), ports 5001..6000 and 6001..7000. */

@@ -47,3 +47,4 @@ export function createRelay(name: ConcreteRelayName, opts: CreateRelayOptions = 
       return new DirectRelay();
   }
 }
+export { relayRecipes, type RelayRecipe } from './recipes.js';
