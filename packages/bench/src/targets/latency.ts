@@ -1,4 +1,4 @@
-// bench:latency (issue 10): added latency and CPU per packet of mcr (as users run it), socat and kernel
+// bench:latency: added latency and CPU per packet of mcr (as users run it), socat and kernel
 // routing side by side, at 20 kpps, 50 kpps and half of each relay's NDR, one 1000 B stream on the
 // chain, --repeats interleaved rounds (in every round each rate runs every relay, in rotating order,
 // so drift of the shared machine hits all alike). Also mcr's default against a fixed 300 us window at

@@ -1,5 +1,5 @@
 // bench:latency's pure parts: cells as medians with min-max over the repeats, ratios of the medians,
-// issue 10's targets met / not met / not measured with their caveats, the half-NDR rate, the TCP-noise
+// the latency targets met / not met / not measured with their caveats, the half-NDR rate, the TCP-noise
 // summary, the interleaving order, and the NDR read from a results file.
 import { describe, expect, it } from 'vitest';
 import {

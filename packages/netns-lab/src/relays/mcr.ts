@@ -34,7 +34,7 @@ export interface McrConfig {
 /**
  * mcr's config for the streams. Pure. Rule ids are `s0`, `s1`, ... in stream order. IPv6 groups go
  * in as they are (canonical text, no brackets: the config's `"ff3e::1:2"`); relaying them needs an
- * mcr with IPv6 (issue 12).
+ * mcr with IPv6.
  */
 export function mcrConfig(streams: ResolvedStream[], controlSocket: string, opts: RelayStartOptions = {}): McrConfig {
   const ttl = opts.ttl ?? 8;

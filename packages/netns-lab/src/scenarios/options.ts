@@ -81,7 +81,7 @@ const DEFAULT_STREAMS: Record<ScenarioName, number[]> = {
   scaling: [1, 2, 5, 10],
   duplication: [16], // enough flows that hash fanout puts some on every worker
   igmp: [4],
-  snooping: [30], // the bar: 30 groups behind the snooping bridge
+  snooping: [30], // the bar for IPv6: 30 groups behind the MLD-snooping bridge
   churn: [4],
   compare: [4],
   soak: [4],

@@ -80,7 +80,7 @@ describe('IPv6 relays under test', () => {
     await expect(new SocatRelay().start(lab, [{ group: 'ff3e::15:1', port: 5019, outGroup: '239.9.9.9', outPort: 6019 }])).rejects.toThrow(/streams\[0\]\.outGroup must be an ipv6 address/);
   });
 
-  it('mcr: two IPv6 streams with rewrite (needs mcr with IPv6: issue 12)', async () => {
+  it('mcr: two IPv6 streams with rewrite', async () => {
     const results = await forward(new McrRelay(), [
       { group: 'ff3e::16:1', port: 5021, outGroup: 'ff3e::17:1', outPort: 6021 },
       { group: 'ff3e::16:2', port: 5022, outGroup: 'ff3e::17:2', outPort: 6022 },
