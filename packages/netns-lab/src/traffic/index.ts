@@ -1,4 +1,4 @@
-// Public API of the lab's traffic tools: native mcr-send / mcr-recv behind typed wrappers.
+// Public API of the lab's native tools: mcr-send / mcr-recv / mcr-probe behind typed wrappers.
 export { toolPath, releaseDir, type TrafficTool } from './binaries.js';
 export { TrafficToolError } from './errors.js';
 export * from './payload.js';
@@ -14,4 +14,14 @@ export {
   type LatencyUs,
 } from './receiver.js';
 export type { StreamTarget } from './validate.js';
+export { TIMER_PROBE } from './limits.js';
+export {
+  probeMroute,
+  probeTimer,
+  probeFanoutIgnoreOutgoing,
+  type MrouteProbe,
+  type TimerProbe,
+  type TimerProbeOptions,
+  type FanoutIgnoreOutgoingProbe,
+} from './probe.js';
 export { udpFrame, ipOffset, malformedFrames, injectFrames, type FrameOptions } from './raw-frames.js';
