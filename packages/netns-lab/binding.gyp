@@ -12,7 +12,7 @@
     {
       "target_name": "mcr-send",
       "type": "executable",
-      "sources": ["native/mcr_send.cc", "native/payload.cc", "native/cli_util.cc"]
+      "sources": ["native/mcr_send.cc", "native/payload.cc", "native/cli_util.cc", "native/raw_frame.cc"]
     },
     {
       "target_name": "mcr-recv",
