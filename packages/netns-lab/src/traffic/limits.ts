@@ -14,3 +14,6 @@ export const TIMER_PROBE = {
   maxCount: 100_000,
   defaultCount: 1000,
 } as const;
+
+/** mcr-send --senders: processes the streams are dealt to (kMaxSenders in native/mcr_send.cc). */
+export const SENDER_PROCESSES = { min: 1, max: 8 } as const;
