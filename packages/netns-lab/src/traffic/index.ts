@@ -14,7 +14,7 @@ export {
   type LatencyUs,
 } from './receiver.js';
 export type { StreamTarget } from './validate.js';
-export { TIMER_PROBE } from './limits.js';
+export { TIMER_PROBE, SENDER_DEFAULTS, SENDER_PROCESSES, LAB_LINK_MTU, IP_UDP_HEADER, type SenderMode } from './limits.js';
 export {
   probeMroute,
   probeTimer,
