@@ -67,7 +67,8 @@ constexpr const char* kUsage =
     "  --raw         send complete Ethernet/IP/UDP frames through an AF_PACKET socket on --interface\n"
     "                (required) with PACKET_QDISC_BYPASS: multicast groups only (the destination MAC\n"
     "                comes from the group), the interface's MAC and address as source, no\n"
-    "                fragmentation (the packet must fit the MTU); the same payloads as without it\n"
+    "                fragmentation (the packet must fit the MTU); the same payloads as without it.\n"
+    "                Bypassing the qdisc, the frames skip any tc qdisc on the interface (netem, tbf)\n"
     "  --senders     split the streams over N processes, 1..8 (default 1): stream i goes to process\n"
     "                i % N (at most one process per stream), each sends its share of --rate; one report\n"
     "  --json        print { sent, perStream, elapsedNs, offeredPps, achievedPps, errors }\n";

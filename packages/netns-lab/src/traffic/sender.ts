@@ -30,7 +30,8 @@ export interface SenderOptions {
   /**
    * Send complete Ethernet/IP/UDP frames through an AF_PACKET socket on `interface` (required)
    * that bypasses the qdisc, instead of a UDP socket: multicast groups only, the interface's MAC
-   * and address as source, no fragmentation (the packet must fit the MTU). Same payloads.
+   * and address as source, no fragmentation (the packet must fit the MTU). Same payloads. The
+   * frames bypass the qdisc: a netem or tbf qdisc on `interface` does not apply to them.
    * Default false.
    */
   raw?: boolean;
