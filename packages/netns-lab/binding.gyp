@@ -1,6 +1,6 @@
 {
-  # Two standalone executables (not addons): the lab's traffic tools. node-gyp builds them into
-  # build/Release/mcr-send and build/Release/mcr-recv; they link nothing from Node.
+  # Standalone executables (not addons): the lab's traffic tools and its kernel probe. node-gyp
+  # builds them into build/Release/mcr-send, mcr-recv and mcr-probe; they link nothing from Node.
   "target_defaults": {
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-O3"],
     "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-fexceptions"],
@@ -12,12 +12,17 @@
     {
       "target_name": "mcr-send",
       "type": "executable",
-      "sources": ["native/mcr_send.cc", "native/payload.cc", "native/cli_util.cc"]
+      "sources": ["native/mcr_send.cc", "native/payload.cc", "native/cli_util.cc", "native/raw_frame.cc"]
     },
     {
       "target_name": "mcr-recv",
       "type": "executable",
       "sources": ["native/mcr_recv.cc", "native/payload.cc", "native/cli_util.cc", "native/stream_stats.cc"]
+    },
+    {
+      "target_name": "mcr-probe",
+      "type": "executable",
+      "sources": ["native/mcr_probe.cc", "native/cli_util.cc"]
     }
   ]
 }

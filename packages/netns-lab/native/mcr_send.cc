@@ -5,12 +5,27 @@
 // sequence number of that stream: the round robin and the per-stream counts follow from k alone,
 // which makes a partial sendmmsg (ENOBUFS) easy to resume: the unsent packets are rebuilt.
 // Rate control: a token bucket on CLOCK_MONOTONIC over the aggregate (see Pacer).
+//
+// Two ways past one core's UDP output path, both sending the same payloads:
+// --raw          complete Ethernet/IP/UDP frames through an AF_PACKET socket that bypasses the
+//                qdisc (raw_frame.hpp): no route lookup, no socket accounting per datagram. A
+//                frame the device drops comes back as ENOBUFS and is sent again, where a UDP
+//                socket would drop it silently.
+// --senders N    the streams dealt round robin to N forked processes (stream i to process
+//                i % N), each pacing its share of --rate; the parent folds their counts into
+//                one report. Processes never outlive the parent (PR_SET_PDEATHSIG) and get
+//                its SIGINT/SIGTERM.
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,7 +40,9 @@
 #include <vector>
 
 #include "cli_util.hpp"
+#include "inet_csum.hpp"
 #include "payload.hpp"
+#include "raw_frame.hpp"
 
 using namespace mcr;
 
@@ -34,7 +51,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: mcr-send --stream GROUP:PORT [--stream ...] [--rate PPS] [--count N | --duration SEC]\n"
     "                [--size BYTES] [--ttl N] [--interface IFNAME] [--batch N]\n"
-    "                [--seq-list 0,1,1,3] [--corrupt SEQ] [--json]\n"
+    "                [--seq-list 0,1,1,3] [--corrupt SEQ] [--raw] [--senders N] [--json]\n"
     "  --stream      destination GROUP:PORT, or [GROUP]:PORT for IPv6 (e.g. [ff3e::1:1]:5001); stream ids\n"
     "                are the 0-based order of --stream (repeatable); all streams of one family\n"
     "  --rate        aggregate packets per second over all streams; 0 = unthrottled (default 0)\n"
@@ -47,6 +64,13 @@ constexpr const char* kUsage =
     "  --batch       messages per sendmmsg, 1..1024 (default 32)\n"
     "  --seq-list    send exactly these sequence numbers, in this order, on every stream\n"
     "  --corrupt     flip a payload byte after the checksum of this seq (repeatable)\n"
+    "  --raw         send complete Ethernet/IP/UDP frames through an AF_PACKET socket on --interface\n"
+    "                (required) with PACKET_QDISC_BYPASS: multicast groups only (the destination MAC\n"
+    "                comes from the group), the interface's MAC and address as source, no\n"
+    "                fragmentation (the packet must fit the MTU); the same payloads as without it.\n"
+    "                Bypassing the qdisc, the frames skip any tc qdisc on the interface (netem, tbf)\n"
+    "  --senders     split the streams over N processes, 1..8 (default 1): stream i goes to process\n"
+    "                i % N (at most one process per stream), each sends its share of --rate; one report\n"
     "  --json        print { sent, perStream, elapsedNs, offeredPps, achievedPps, errors }\n";
 
 struct Options {
@@ -62,8 +86,15 @@ struct Options {
   bool hasSeqList = false;
   std::vector<uint64_t> seqList;
   std::set<uint64_t> corrupt;
+  bool raw = false;
+  unsigned senders = 1;
   bool json = false;
+  // The id each of `streams` carries in its payloads: its position on the command line, also
+  // when a process of --senders sends only some of the streams.
+  std::vector<uint32_t> streamIds;
 };
+
+constexpr unsigned kMaxSenders = 8;
 
 volatile sig_atomic_t gStop = 0;
 void onSignal(int) { gStop = 1; }
@@ -102,6 +133,11 @@ Options parseArgs(int argc, char** argv) {
       o.seqList = parseSeqList(flag, next());
     } else if (flag == "--corrupt") {
       o.corrupt.insert(parseUint(flag, next(), 0, UINT64_MAX));
+    } else if (flag == "--raw") {
+      if (flags.hasInlineValue()) usageError("--raw takes no value");
+      o.raw = true;
+    } else if (flag == "--senders") {
+      o.senders = static_cast<unsigned>(parseUint(flag, next(), 1, kMaxSenders));
     } else if (flag == "--json") {
       if (flags.hasInlineValue()) usageError("--json takes no value");
       o.json = true;
@@ -117,6 +153,15 @@ Options parseArgs(int argc, char** argv) {
     }
   }
   if (o.hasSeqList && o.hasCount) usageError("--seq-list and --count are exclusive: the list sets the count");
+  if (o.raw) {
+    if (o.interface.empty()) usageError("--raw needs --interface: the AF_PACKET socket sends on one interface");
+    for (const StreamSpec& st : o.streams) {
+      if (!st.addr.isMulticast()) {
+        usageError("--raw sends to multicast groups only (the destination MAC comes from the group), got '" + st.text + "'");
+      }
+    }
+  }
+  for (size_t i = 0; i < o.streams.size(); ++i) o.streamIds.push_back(static_cast<uint32_t>(i));
   return o;
 }
 
@@ -170,7 +215,65 @@ class Pacer {
   double next_ = 0;
 };
 
-int openSocket(const Options& o) {
+[[noreturn]] void sysFail(const char* what) {
+  std::fprintf(stderr, "mcr-send: %s: %s\n", what, std::strerror(errno));
+  std::exit(1);
+}
+
+// Where run() sends: a UDP socket, or (--raw) an AF_PACKET socket with a frame template per stream.
+struct Transport {
+  int fd = -1;
+  bool raw = false;
+  // --raw: the bound UDP socket that reserves the source port the frames carry.
+  int portFd = -1;
+  std::vector<FrameTemplate> frames;  // per stream, in the order of Options::streams
+  sockaddr_ll to{};                   // every frame's destination: the interface and EtherType
+  void closeAll() {
+    if (fd >= 0) close(fd);
+    if (portFd >= 0) close(portFd);
+    fd = portFd = -1;
+  }
+};
+
+// A deep send buffer keeps sendmmsg from blocking on short bursts; FORCE needs CAP_NET_ADMIN.
+void deepSendBuffer(int fd) {
+  const int sndbuf = 4 << 20;
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) != 0) {
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  }
+}
+
+Transport openRaw(const Options& o, const LinkInfo& link) {
+  const int family = o.streams[0].addr.family;
+  Transport t;
+  t.raw = true;
+  // Protocol 0: the socket only sends; with ETH_P_ALL it would also receive a copy of every frame.
+  t.fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+  if (t.fd < 0) sysFail("socket(AF_PACKET, SOCK_RAW)");
+  const int one = 1;
+  if (setsockopt(t.fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one) != 0) sysFail("setsockopt(PACKET_QDISC_BYPASS)");
+  deepSendBuffer(t.fd);
+  // The source port a UDP socket of this process would have, held for the run so no other socket
+  // takes it.
+  t.portFd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (t.portFd < 0) sysFail("socket (source port)");
+  IpAddress any;
+  any.family = family;
+  any.u.sa.sa_family = static_cast<sa_family_t>(family);
+  if (bind(t.portFd, &any.u.sa, any.length()) != 0) sysFail("bind (source port)");
+  socklen_t len = any.length();
+  if (getsockname(t.portFd, &any.u.sa, &len) != 0) sysFail("getsockname (source port)");
+  const uint16_t srcPort = ntohs(family == AF_INET6 ? any.u.v6.sin6_port : any.u.v4.sin_port);
+  for (const StreamSpec& st : o.streams) t.frames.push_back(buildFrameTemplate(link, st.addr, srcPort, o.ttl, o.size));
+  t.to.sll_family = AF_PACKET;
+  t.to.sll_ifindex = static_cast<int>(link.ifindex);
+  t.to.sll_protocol = htons(family == AF_INET6 ? ETH_P_IPV6 : ETH_P_IP);
+  t.to.sll_halen = 6;
+  multicastMac(o.streams[0].addr, t.to.sll_addr);  // unused for SOCK_RAW: each frame carries its own
+  return t;
+}
+
+Transport openUdp(const Options& o) {
   const int family = o.streams[0].addr.family;
   const int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
@@ -205,12 +308,10 @@ int openSocket(const Options& o) {
       must(setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof mreq), "setsockopt(IP_MULTICAST_IF)");
     }
   }
-  // A deep send buffer keeps sendmmsg from blocking on short bursts; FORCE needs CAP_NET_ADMIN.
-  const int sndbuf = 4 << 20;
-  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) != 0) {
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
-  }
-  return fd;
+  deepSendBuffer(fd);
+  Transport t;
+  t.fd = fd;
+  return t;
 }
 
 struct Result {
@@ -218,9 +319,14 @@ struct Result {
   std::vector<uint64_t> perStream;
   uint64_t elapsedNs = 0;
   uint64_t errors = 0;
+  double achievedPps = 0;
 };
 
-Result run(const Options& o, int fd) {
+double ratePps(uint64_t sent, uint64_t elapsedNs) {
+  return elapsedNs > 0 ? static_cast<double>(sent) * 1e9 / static_cast<double>(elapsedNs) : 0;
+}
+
+Result run(const Options& o, const Transport& t) {
   const size_t nStreams = o.streams.size();
   // Total packets in the run; UINT64_MAX = until --duration or a signal.
   uint64_t total = UINT64_MAX;
@@ -232,16 +338,25 @@ Result run(const Options& o, int fd) {
   for (size_t s = 0; s < nStreams; ++s) dests[s] = o.streams[s].addr;
   const socklen_t destLen = dests[0].length();
   // One zeroed buffer per batch slot: writePayload only rewrites the header and pattern words.
-  std::unique_ptr<uint8_t[]> bufs(new uint8_t[o.size * o.batch]());
+  // --raw: the slot is a whole frame, the payload after the template's headers (one family, so
+  // one header length for every stream).
+  const size_t payloadOff = t.raw ? t.frames[0].headerLen : 0;
+  const size_t slotSize = payloadOff + o.size;
+  std::unique_ptr<uint8_t[]> bufs(new uint8_t[slotSize * o.batch]());
   std::vector<iovec> iov(o.batch);
   std::vector<mmsghdr> msgs(o.batch);
   std::vector<char> flipped(o.batch, 0);
   for (unsigned i = 0; i < o.batch; ++i) {
-    iov[i] = {bufs.get() + i * o.size, o.size};
+    iov[i] = {bufs.get() + i * slotSize, slotSize};
     msgs[i].msg_hdr = {};
     msgs[i].msg_hdr.msg_iov = &iov[i];
     msgs[i].msg_hdr.msg_iovlen = 1;
-    msgs[i].msg_hdr.msg_namelen = destLen;
+    if (t.raw) {
+      msgs[i].msg_hdr.msg_name = const_cast<sockaddr_ll*>(&t.to);
+      msgs[i].msg_hdr.msg_namelen = sizeof t.to;
+    } else {
+      msgs[i].msg_hdr.msg_namelen = destLen;
+    }
   }
 
   Result r;
@@ -263,28 +378,38 @@ Result run(const Options& o, int fd) {
       const uint32_t stream = static_cast<uint32_t>(p % nStreams);
       const uint64_t idx = p / nStreams;
       const uint64_t seq = o.hasSeqList ? o.seqList[idx] : idx;
-      uint8_t* buf = bufs.get() + i * o.size;
-      writePayload(buf, o.size, stream, seq, monotonicNs());
+      uint8_t* frame = bufs.get() + i * slotSize;
+      uint8_t* buf = frame + payloadOff;
+      writePayload(buf, o.size, o.streamIds[stream], seq, monotonicNs());
       sealPayload(buf, o.size);
       if (anyCorrupt && o.corrupt.count(seq)) {
         buf[corruptOffset(o.size)] ^= 0xff;  // after the checksum: the receiver must flag it
         flipped[i] = 1;
       }
-      msgs[i].msg_hdr.msg_name = &dests[stream].u.sa;
+      if (t.raw) {
+        const FrameTemplate& ft = t.frames[stream];
+        std::memcpy(frame, ft.bytes, payloadOff);
+        // The UDP checksum covers the flipped byte too: the datagram must reach mcr-recv, which
+        // is the one to find the payload corrupt.
+        finishUdpChecksum(frame, ft, flipped[i] ? csumAdd(0, buf, o.size) : payloadCsum(buf, o.size));
+      } else {
+        msgs[i].msg_hdr.msg_name = &dests[stream].u.sa;
+      }
     }
-    const int rc = sendmmsg(fd, msgs.data(), static_cast<unsigned>(n), 0);
+    const int rc = sendmmsg(t.fd, msgs.data(), static_cast<unsigned>(n), 0);
     lastSendEnd = monotonicNs();
     if (anyCorrupt) {
       // Undo flips so the zero fill stays zero for the next packet built in that slot.
       for (uint64_t i = 0; i < n; ++i) {
-        if (flipped[i]) bufs[i * o.size + corruptOffset(o.size)] ^= 0xff;
+        if (flipped[i]) bufs[i * slotSize + payloadOff + corruptOffset(o.size)] ^= 0xff;
         flipped[i] = 0;
       }
     }
     if (rc < 0) {
       if (errno == EINTR) continue;
       if (errno == ENOBUFS || errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOMEM) {
-        // Queue full: count it, back off briefly and rebuild the same packets next round.
+        // Queue full (--raw: the device dropped the first frame): count it, back off briefly and
+        // rebuild the same packets next round.
         ++r.errors;
         const timespec ts{0, 50000};
         nanosleep(&ts, nullptr);
@@ -300,12 +425,13 @@ Result run(const Options& o, int fd) {
     if (static_cast<uint64_t>(rc) < n) ++r.errors;  // partial batch: the rest is retried
   }
   r.elapsedNs = lastSendEnd - start;
+  r.achievedPps = ratePps(r.sent, r.elapsedNs);
   return r;
 }
 
 void printResult(const Options& o, const Result& r) {
   const double secs = static_cast<double>(r.elapsedNs) / 1e9;
-  const double achieved = secs > 0 ? static_cast<double>(r.sent) / secs : 0;
+  const double achieved = r.achievedPps;
   if (o.json) {
     std::string per;
     for (size_t i = 0; i < r.perStream.size(); ++i) {
@@ -326,6 +452,175 @@ void printResult(const Options& o, const Result& r) {
   std::fflush(stdout);
 }
 
+// ---- --senders: one process per share of the streams -------------------------------------
+
+// The options of each process: stream i goes to process i % N, with its id; each process's rate
+// is its share of --rate in proportion to its streams (the shares add up to --rate, none below 1
+// pps, since 0 would mean unthrottled). At most one process per stream.
+std::vector<Options> splitStreams(const Options& o) {
+  const size_t nStreams = o.streams.size();
+  const size_t n = std::min<size_t>(o.senders, nStreams);
+  if (n <= 1) return {o};
+  std::vector<Options> plans(n, o);
+  for (Options& p : plans) {
+    p.streams.clear();
+    p.streamIds.clear();
+  }
+  for (size_t i = 0; i < nStreams; ++i) {
+    plans[i % n].streams.push_back(o.streams[i]);
+    plans[i % n].streamIds.push_back(o.streamIds[i]);
+  }
+  uint64_t before = 0;  // streams of the processes before this one
+  for (Options& p : plans) {
+    const uint64_t after = before + p.streams.size();
+    if (o.rate > 0) {
+      p.rate = std::max<uint64_t>(1, o.rate * after / nStreams - o.rate * before / nStreams);
+    }
+    before = after;
+  }
+  return plans;
+}
+
+// The children, for the parent's signal handler: filled before the handler is installed.
+pid_t gChildren[kMaxSenders];
+int gChildCount = 0;
+
+void forwardSignal(int sig) {
+  gStop = 1;
+  for (int i = 0; i < gChildCount; ++i) kill(gChildren[i], sig);
+}
+
+bool writeAll(int fd, const void* data, size_t len) {
+  const auto* p = static_cast<const uint8_t*>(data);
+  while (len > 0) {
+    const ssize_t n = write(fd, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    len -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// A child's report to the parent, in host order: sent, elapsedNs, errors, perStream[...].
+std::vector<uint64_t> encodeResult(const Result& r) {
+  std::vector<uint64_t> words = {r.sent, r.elapsedNs, r.errors};
+  words.insert(words.end(), r.perStream.begin(), r.perStream.end());
+  return words;
+}
+
+// Runs every plan in its own process and prints one report in the shape of a single sender's.
+// The transports were opened by the caller, so a failure to open one ended the run before any
+// process started.
+int runForked(const Options& o, const std::vector<Options>& plans, std::vector<Transport>& transports) {
+  struct Child {
+    pid_t pid = -1;
+    int fd = -1;
+    std::vector<uint8_t> data;
+  };
+  std::vector<Child> children(plans.size());
+  const pid_t parent = getpid();
+  std::fflush(nullptr);  // nothing buffered may be written twice
+  for (size_t k = 0; k < plans.size(); ++k) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) sysFail("pipe2");
+    const pid_t pid = fork();
+    if (pid < 0) {
+      // Stop the ones already running; their reports are not wanted.
+      for (size_t j = 0; j < k; ++j) kill(children[j].pid, SIGTERM);
+      sysFail("fork");
+    }
+    if (pid == 0) {
+      // No child outlives the parent, even one killed with SIGKILL.
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (getppid() != parent) _exit(1);
+      close(fds[0]);
+      for (size_t j = 0; j < transports.size(); ++j) {
+        if (j != k) transports[j].closeAll();
+      }
+      const Result r = run(plans[k], transports[k]);
+      const std::vector<uint64_t> words = encodeResult(r);
+      _exit(writeAll(fds[1], words.data(), words.size() * sizeof(uint64_t)) ? 0 : 1);
+    }
+    close(fds[1]);
+    children[k].pid = pid;
+    children[k].fd = fds[0];
+    gChildren[k] = pid;
+    gChildCount = static_cast<int>(k + 1);
+  }
+  for (Transport& t : transports) t.closeAll();
+
+  struct sigaction sa{};
+  sa.sa_handler = forwardSignal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  if (gStop) forwardSignal(SIGTERM);  // a signal that came while the children were forked
+
+  // Read every report to its end (a child's EOF means it exited); one that ends short is a child
+  // that failed (it said why on stderr): the others are stopped then.
+  bool failed = false;
+  size_t open = children.size();
+  std::vector<pollfd> pfds(children.size());
+  while (open > 0) {
+    for (size_t k = 0; k < children.size(); ++k) pfds[k] = {children[k].fd, POLLIN, 0};
+    if (poll(pfds.data(), pfds.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      sysFail("poll");
+    }
+    for (size_t k = 0; k < children.size(); ++k) {
+      Child& c = children[k];
+      if (c.fd < 0 || !(pfds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      uint8_t buf[4096];
+      const ssize_t n = read(c.fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n > 0) {
+        c.data.insert(c.data.end(), buf, buf + n);
+        continue;
+      }
+      close(c.fd);
+      c.fd = -1;
+      --open;
+      if (c.data.size() != (3 + plans[k].streams.size()) * sizeof(uint64_t) && !failed) {
+        failed = true;
+        gStop = 1;
+        for (const Child& other : children) kill(other.pid, SIGTERM);
+      }
+    }
+  }
+  for (size_t k = 0; k < children.size(); ++k) {
+    int status = 0;
+    while (waitpid(children[k].pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      if (WIFSIGNALED(status)) {
+        std::fprintf(stderr, "mcr-send: sender process %zu of %zu (pid %d) was killed by signal %d\n", k + 1,
+                     children.size(), children[k].pid, WTERMSIG(status));
+      } else {
+        std::fprintf(stderr, "mcr-send: sender process %zu of %zu (pid %d) exited with status %d\n", k + 1,
+                     children.size(), children[k].pid, WEXITSTATUS(status));
+      }
+      failed = true;
+    }
+  }
+  if (failed) return 1;
+
+  // One report: perStream in --stream order, counts and rates summed, the longest elapsed time.
+  Result total;
+  total.perStream.assign(o.streams.size(), 0);
+  for (size_t k = 0; k < children.size(); ++k) {
+    std::vector<uint64_t> words(children[k].data.size() / sizeof(uint64_t));
+    std::memcpy(words.data(), children[k].data.data(), children[k].data.size());
+    const uint64_t sent = words[0], elapsedNs = words[1], errors = words[2];
+    total.sent += sent;
+    total.errors += errors;
+    total.elapsedNs = std::max(total.elapsedNs, elapsedNs);
+    total.achievedPps += ratePps(sent, elapsedNs);
+    for (size_t j = 0; j < plans[k].streams.size(); ++j) total.perStream[plans[k].streamIds[j]] = words[3 + j];
+  }
+  printResult(o, total);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -344,15 +639,23 @@ int main(int argc, char** argv) {
   // 1 ns timer slack: the pacer's absolute sleeps wake as close to the deadline as possible.
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 
-  int fd;
+  // Every socket is opened here, before any process starts: a refusal ends the run at once.
+  const std::vector<Options> plans = splitStreams(o);
+  std::vector<Transport> transports;
   try {
-    fd = openSocket(o);
-  } catch (const UsageError& e) {  // an --interface that does not exist here
+    if (o.raw) {
+      const LinkInfo link = readLinkInfo(o.interface, o.streams[0].addr.family, o.size);
+      for (const Options& p : plans) transports.push_back(openRaw(p, link));
+    } else {
+      for (const Options& p : plans) transports.push_back(openUdp(p));
+    }
+  } catch (const UsageError& e) {  // an --interface that does not exist here, or cannot carry --raw
     std::fprintf(stderr, "mcr-send: %s\n%s", e.message.c_str(), kUsage);
     return 2;
   }
-  const Result r = run(o, fd);
-  close(fd);
+  if (plans.size() > 1) return runForked(o, plans, transports);
+  const Result r = run(o, transports[0]);
+  transports[0].closeAll();
   printResult(o, r);
   return 0;
 }

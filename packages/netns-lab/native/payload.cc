@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "inet_csum.hpp"
+
 namespace mcr {
 namespace {
 
@@ -84,6 +86,16 @@ void writePayload(uint8_t* buf, size_t len, uint32_t stream, uint64_t seq, uint6
 }
 
 void sealPayload(uint8_t* buf, size_t len) { put32(buf + kOffChecksum, fnv1a32(buf, len)); }
+
+uint64_t payloadCsum(const uint8_t* buf, size_t len) {
+  // The same words writePayload writes: kHeaderSize and kPatternStride are even, so each one
+  // starts at an even offset, and only the last may be short (and end the payload).
+  uint64_t acc = csumAdd(0, buf, kHeaderSize);
+  for (size_t off = kHeaderSize; off < len; off += kPatternStride) {
+    acc = csumAdd(acc, buf + off, len - off < 8 ? len - off : 8);
+  }
+  return acc;
+}
 
 Verdict checkPayload(const uint8_t* buf, size_t len, Header* out) {
   if (len < kHeaderSize) return Verdict::TooShort;

@@ -18,7 +18,20 @@ import {
   type StreamSpec,
 } from '../relays/index.js';
 import { awaitSnooping, build, checkFamily, uniquePrefix, up, type AddressFamily, type Lab, type TopologyKind } from '../topology/index.js';
-import { runSender, startReceiver, type ReceiverResult, type SenderResult, type StreamCounts, type StreamReport, type StreamTarget } from '../traffic/index.js';
+import {
+  IP_UDP_HEADER,
+  LAB_LINK_MTU,
+  runSender,
+  SENDER_DEFAULTS,
+  SENDER_PROCESSES,
+  startReceiver,
+  type ReceiverResult,
+  type SenderMode,
+  type SenderResult,
+  type StreamCounts,
+  type StreamReport,
+  type StreamTarget,
+} from '../traffic/index.js';
 import { McrControl } from './mcr-control.js';
 import { MAX_STREAMS, planStreams } from './streams.js';
 
@@ -50,6 +63,11 @@ export interface BedOptions {
   mcrDataPlane?: McrDataPlane;
   /** socat and socat-default only: the negative control (every input on port 5001, processes bound to INADDR_ANY). */
   socatSharedPort?: boolean;
+  /**
+   * How mcr-send sends, field by field over SENDER_DEFAULTS (raw frames, one process). A payload
+   * too big for the lab's links unfragmented goes through a UDP socket whatever `raw` says.
+   */
+  sender?: Partial<SenderMode>;
   /** fanout: sinks (default 2); converge: sources (default 2). */
   outputs?: number;
   sources?: number;
@@ -108,6 +126,8 @@ export interface TrialResult extends Omit<StreamCounts, 'latencyUs'> {
   relay: ConcreteRelayName;
   /** IP version of the bed's streams. */
   family: AddressFamily;
+  /** How the source(s) sent: raw frames or a UDP socket, from how many processes each. */
+  sender: SenderMode;
   streams: number;
   size: number;
   offeredPps: number;
@@ -201,6 +221,12 @@ export function normaliseBedOptions(o: BedOptions): BedOptions {
   if (o.socatSharedPort && o.relay !== 'socat' && o.relay !== 'socat-default') {
     throw new TypeError(`option "socatSharedPort" applies to relays socat and socat-default only (relay is ${o.relay})`);
   }
+  if (o.sender !== undefined && (typeof o.sender !== 'object' || o.sender === null)) {
+    throw new TypeError(`option "sender" must be an object { raw?, senders? }, received ${JSON.stringify(o.sender)}`);
+  }
+  n.sender = { ...SENDER_DEFAULTS, ...o.sender };
+  if (typeof n.sender.raw !== 'boolean') throw new TypeError(`option "sender.raw" must be a boolean, received ${JSON.stringify(n.sender.raw)}`);
+  intIn('sender.senders', n.sender.senders, SENDER_PROCESSES.min, SENDER_PROCESSES.max);
   if (topology === 'fanout') {
     n.outputs = o.outputs ?? 2;
     intIn('outputs', n.outputs, 1, 64);
@@ -311,6 +337,13 @@ function senderPlans(bed: Bed): SenderPlan[] {
     .filter((p) => p.streams.length > 0);
 }
 
+/** The bed's sender mode for payloads of `size` bytes: raw frames only where they fit the links' MTU. */
+function senderMode(bed: Bed, size: number): SenderMode {
+  const mode = { ...SENDER_DEFAULTS, ...bed.options.sender };
+  const fits = size + IP_UDP_HEADER[bed.options.family ?? 'ipv4'] <= LAB_LINK_MTU;
+  return { raw: mode.raw && fits, senders: mode.senders };
+}
+
 function normaliseTrial(t: TrialOptions): Required<Pick<TrialOptions, 'rate' | 'size' | 'prime' | 'idleMs' | 'expectDelivery'>> & TrialOptions {
   intIn('rate', t.rate, 0, 100_000_000);
   if ((t.count === undefined) === (t.durationSec === undefined)) throw new TypeError('trial: exactly one of "count" and "durationSec" is required');
@@ -324,6 +357,7 @@ function normaliseTrial(t: TrialOptions): Required<Pick<TrialOptions, 'rate' | '
 async function runTrial(bed: Bed, trial: TrialOptions): Promise<TrialResult> {
   const t = normaliseTrial(trial);
   const topo = bed.lab.topo;
+  const sender = senderMode(bed, t.size);
   const plans = senderPlans(bed);
   const nStreams = bed.streams.length;
   const inTarget = (n: number): StreamTarget => ({ group: bed.streams[n]!.group, port: bed.streams[n]!.port });
@@ -335,7 +369,7 @@ async function runTrial(bed: Bed, trial: TrialOptions): Promise<TrialResult> {
     const per = Math.max(3, Math.min(50, Math.floor(1000 / nStreams)));
     await Promise.all(
       plans.map((p) =>
-        runSender({ netns: p.ns, interface: p.ifname, ttl: SENDER_TTL, streams: p.streams.map(inTarget), count: per, rate: Math.max(100, Math.min(5000, 50 * p.streams.length)), size: t.size }),
+        runSender({ netns: p.ns, interface: p.ifname, ttl: SENDER_TTL, streams: p.streams.map(inTarget), count: per, rate: Math.max(100, Math.min(5000, 50 * p.streams.length)), size: t.size, ...sender }),
       ),
     );
     await sleep(300);
@@ -383,6 +417,7 @@ async function runTrial(bed: Bed, trial: TrialOptions): Promise<TrialResult> {
           streams: p.streams.map(inTarget),
           rate: t.rate === 0 ? 0 : Math.max(1, Math.round((t.rate * p.streams.length) / total)),
           size: t.size,
+          ...sender,
           ...(t.count !== undefined ? { count: t.count } : { durationSec: t.durationSec! }),
         }),
       ),
@@ -432,6 +467,7 @@ async function runTrial(bed: Bed, trial: TrialOptions): Promise<TrialResult> {
   return {
     relay: bed.options.relay,
     family: bed.options.family ?? 'ipv4',
+    sender,
     streams: nStreams,
     size: t.size,
     offeredPps,

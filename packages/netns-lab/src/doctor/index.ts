@@ -1,3 +1,3 @@
-export { machineFindings, probeMachine, FEATURES, TIMER_PROBE, type Feature, type MachineFindings } from './machine.js';
+export { machineFindings, probeMachine, FEATURES, type Feature, type MachineFindings } from './machine.js';
 export { ASSUME_NO_MROUTE_ENV, assumeNoMroute, type Finding, type ToolVersion } from './probes.js';
 export { doctorReport, renderDoctor, type DoctorReport } from './report.js';

@@ -28,9 +28,6 @@ export const FEATURES = [
 ] as const;
 export type Feature = (typeof FEATURES)[number];
 
-/** The timer probe: the real length of a short sleep, which bounds every design that sleeps. */
-export const TIMER_PROBE = { micros: 50, count: 1000 } as const;
-
 export interface MachineFindings {
   kernel: string;
   cores: number;
@@ -38,7 +35,10 @@ export interface MachineFindings {
   multicastRouting: { ipv4: boolean | null; ipv6: boolean | null };
   features: Record<Feature, Finding>;
   tools: Record<string, ToolVersion>;
-  /** clock_nanosleep of TIMER_PROBE.micros, TIMER_PROBE.count times; or why it could not run. */
+  /**
+   * The real length of a short sleep (mcr-probe timer's defaults: 50 us, 1000 times), which bounds
+   * every design that sleeps; or why it could not be measured.
+   */
   timer: (TimerProbe & { how: string }) | { error: string };
   /** Test-only switches in force (each changes what the lab believes of this machine). */
   testOnly: Record<string, boolean>;
@@ -61,7 +61,7 @@ async function fanoutFinding(ns: string): Promise<Finding> {
 
 async function timerFinding(): Promise<MachineFindings['timer']> {
   try {
-    const t = await probeTimer(TIMER_PROBE);
+    const t = await probeTimer();
     return { ...t, how: `clock_nanosleep(${t.requestedUs} us), ${t.count} times: median and spread of the real length` };
   } catch (err) {
     return { error: (err as Error).message.split('\n')[0]! };

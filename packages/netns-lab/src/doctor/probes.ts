@@ -45,7 +45,7 @@ export async function multicastRouting(scratch: Scratch, family: AddressFamily):
     const r = await probeMroute(scratch.ns, family);
     return r.available
       ? { available: true, how: `${call}: accepted` }
-      : { available: false, how: `${call}: ${r.errno ?? 'refused'}${r.message ? ` (${r.message})` : ''}` };
+      : { available: false, how: `${call}: ${r.errno ?? r.message ?? 'refused'}` };
   } catch (err) {
     return { available: null, how: `${call}: the probe failed: ${firstLine(err)}` };
   }

@@ -1,4 +1,4 @@
-// Public API of the lab's traffic tools: native mcr-send / mcr-recv behind typed wrappers.
+// Public API of the lab's native tools: mcr-send / mcr-recv / mcr-probe behind typed wrappers.
 export { toolPath, releaseDir, type TrafficTool } from './binaries.js';
 export { TrafficToolError } from './errors.js';
 export * from './payload.js';
@@ -14,5 +14,14 @@ export {
   type LatencyUs,
 } from './receiver.js';
 export type { StreamTarget } from './validate.js';
+export { TIMER_PROBE, SENDER_DEFAULTS, SENDER_PROCESSES, LAB_LINK_MTU, IP_UDP_HEADER, type SenderMode } from './limits.js';
+export {
+  probeMroute,
+  probeTimer,
+  probeFanoutIgnoreOutgoing,
+  type MrouteProbe,
+  type TimerProbe,
+  type TimerProbeOptions,
+  type FanoutIgnoreOutgoingProbe,
+} from './probe.js';
 export { udpFrame, ipOffset, malformedFrames, injectFrames, type FrameOptions } from './raw-frames.js';
-export { probeMroute, probeTimer, probeFanoutIgnoreOutgoing, type MrouteProbe, type TimerProbe, type FanoutIgnoreOutgoingProbe } from './probe.js';

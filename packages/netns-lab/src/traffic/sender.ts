@@ -2,8 +2,9 @@
 import { execa } from 'execa';
 import { toolPath } from './binaries.js';
 import { parseReport, TrafficToolError } from './errors.js';
+import { SENDER_PROCESSES } from './limits.js';
 import { MAX_PAYLOAD, MIN_PAYLOAD } from './payload.js';
-import { checkInt, checkInterface, checkOneFamily, checkSeconds, checkStreams, streamArgs, type StreamTarget } from './validate.js';
+import { checkInt, checkInterface, checkMulticast, checkOneFamily, checkSeconds, checkStreams, streamArgs, type StreamTarget } from './validate.js';
 
 export interface SenderOptions {
   /** Destinations, all IPv4 or all IPv6; stream ids are their 0-based order. Packets go round robin over them. */
@@ -26,6 +27,19 @@ export interface SenderOptions {
   seqList?: readonly number[];
   /** Sequence numbers whose payload gets a flipped byte after the checksum. */
   corrupt?: readonly number[];
+  /**
+   * Send complete Ethernet/IP/UDP frames through an AF_PACKET socket on `interface` (required)
+   * that bypasses the qdisc, instead of a UDP socket: multicast groups only, the interface's MAC
+   * and address as source, no fragmentation (the packet must fit the MTU). Same payloads. The
+   * frames bypass the qdisc: a netem or tbf qdisc on `interface` does not apply to them.
+   * Default false.
+   */
+  raw?: boolean;
+  /**
+   * Processes the streams are dealt to, 1..8 (stream i to process i % senders, at most one
+   * process per stream), each sending its share of `rate`; one report as from one process. Default 1.
+   */
+  senders?: number;
   /** Stops the sender early (SIGTERM); the result then covers what was sent so far. */
   signal?: AbortSignal;
 }
@@ -87,6 +101,18 @@ export function senderArgs(opts: SenderOptions): string[] {
   for (const [i, s] of (opts.corrupt ?? []).entries()) {
     checkInt(`corrupt[${i}]`, s, 0, Number.MAX_SAFE_INTEGER);
     args.push('--corrupt', String(s));
+  }
+  if (opts.raw !== undefined && typeof opts.raw !== 'boolean') {
+    throw new TypeError(`raw: expected a boolean, got ${JSON.stringify(opts.raw)}`);
+  }
+  if (opts.raw) {
+    if (opts.interface === undefined) throw new TypeError('raw: needs interface (the AF_PACKET socket sends on one interface)');
+    checkMulticast('streams', opts.streams, 'raw frames take their destination MAC from the group');
+    args.push('--raw');
+  }
+  if (opts.senders !== undefined) {
+    checkInt('senders', opts.senders, SENDER_PROCESSES.min, SENDER_PROCESSES.max);
+    args.push('--senders', String(opts.senders));
   }
   args.push('--json');
   return args;

@@ -1,7 +1,7 @@
 // One normalise/validate step for the options both wrappers share. Messages name the option,
 // the expectation and the value received; the native tools re-check, but a TypeError here
 // points at the caller's line instead of at a child process's exit code.
-import { isIP, isIPv6 } from 'node:net';
+import { BlockList, isIP, isIPv6 } from 'node:net';
 
 export interface StreamTarget {
   /** Destination IPv4 or IPv6 address (bare, no brackets): a multicast group, or a unicast address. */
@@ -60,6 +60,19 @@ export function checkOneFamily(name: string, streams: readonly StreamTarget[]): 
   streams.forEach((s, i) => {
     if (isIP(s.group) !== family) {
       throw new TypeError(`${name}[${i}].group: every stream of one sender must be IPv${family} like ${name}[0], got ${JSON.stringify(s.group)}`);
+    }
+  });
+}
+
+const MULTICAST = new BlockList();
+MULTICAST.addSubnet('224.0.0.0', 4, 'ipv4');
+MULTICAST.addSubnet('ff00::', 8, 'ipv6');
+
+/** Every stream a multicast group (224.0.0.0/4, ff00::/8), for what needs one, e.g. raw frames. */
+export function checkMulticast(name: string, streams: readonly StreamTarget[], why: string): void {
+  streams.forEach((s, i) => {
+    if (!MULTICAST.check(s.group, isIPv6(s.group) ? 'ipv6' : 'ipv4')) {
+      throw new TypeError(`${name}[${i}].group: expected a multicast group (${why}), got ${JSON.stringify(s.group)}`);
     }
   });
 }

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseBedOptions, openBed, planStreams, RelayDeliveredNothingError, type Bed } from '../../src/bed/index.js';
 import { machineFindings } from '../../src/doctor/index.js';
+import { SENDER_DEFAULTS } from '../../src/traffic/index.js';
 import { expectBedsClosedAfterAll } from '../beds-closed.js';
 
 expectBedsClosedAfterAll();
@@ -50,6 +51,15 @@ describe('stream plan and options (pure)', () => {
     expect(() => normaliseBedOptions({ relay: 'mcr', streams: 1, outputs: 2 })).toThrow(/"outputs"/);
     expect(normaliseBedOptions({ relay: 'socat', streams: 1, topology: 'fanout' }).outputs).toBe(2);
   });
+
+  it('sender mode: SENDER_DEFAULTS field by field, checked against the native limits', () => {
+    expect(normaliseBedOptions({ relay: 'mcr', streams: 1 }).sender).toEqual(SENDER_DEFAULTS);
+    expect(normaliseBedOptions({ relay: 'mcr', streams: 1, sender: { senders: 2 } }).sender).toEqual({ ...SENDER_DEFAULTS, senders: 2 });
+    expect(normaliseBedOptions({ relay: 'mcr', streams: 1, sender: { raw: false } }).sender).toEqual({ ...SENDER_DEFAULTS, raw: false });
+    expect(() => normaliseBedOptions({ relay: 'mcr', streams: 1, sender: { senders: 9 } })).toThrow(/"sender\.senders" must be an integer in 1\.\.8, received 9/);
+    expect(() => normaliseBedOptions({ relay: 'mcr', streams: 1, sender: { raw: 1 as unknown as boolean } })).toThrow(/"sender\.raw" must be a boolean/);
+    expect(() => normaliseBedOptions({ relay: 'mcr', streams: 1, sender: 'raw' as never })).toThrow(/"sender" must be an object/);
+  });
 });
 
 describe('trials', () => {
@@ -57,7 +67,7 @@ describe('trials', () => {
 
   it('socat on chain: every packet once, exact counts, CPU measured', async () => {
     const r = await withBed(await openBed({ relay: 'socat', streams: 2 }), (b) => b.trial(trial));
-    expect(r).toMatchObject({ relay: 'socat', streams: 2, size: 1000, sent: 1000, duplicates: 0, foreign: 0, corrupt: 0, offeredPps: 4000 });
+    expect(r).toMatchObject({ relay: 'socat', streams: 2, size: 1000, sent: 1000, duplicates: 0, foreign: 0, corrupt: 0, offeredPps: 4000, sender: SENDER_DEFAULTS });
     expect(r.lossPct).toBeLessThanOrEqual(1);
     expect(r.perStream.map((s) => [s.stream, s.sink, s.group, s.sent])).toEqual([[0, 0, '239.9.0.1', 500], [1, 0, '239.9.0.2', 500]]);
     expect(r.relayCpuSeconds).not.toBeNull();
@@ -91,6 +101,19 @@ describe('trials', () => {
       await expect(failed).rejects.toBeInstanceOf(RelayDeliveredNothingError);
       await expect(failed).rejects.toThrow('socat delivered nothing of 1000 packets sent (after priming): the relay is broken here, not slow');
       expect(await b.trial({ ...trial, expectDelivery: false })).toMatchObject({ sent: 1000, unique: 0, lossPct: 100 });
+    });
+  });
+
+  it('the sender mode reaches mcr-send: two processes, and a UDP socket for a payload too big for a raw frame', async () => {
+    await withBed(await openBed({ relay: 'socat', streams: 2, sender: { raw: true, senders: 2 } }), async (b) => {
+      const r = await b.trial(trial);
+      expect(r).toMatchObject({ sender: { raw: true, senders: 2 }, sent: 1000, duplicates: 0, foreign: 0, corrupt: 0 });
+      expect(r.perStream.map((s) => s.sent)).toEqual([500, 500]);
+      expect(r.lossPct).toBeLessThanOrEqual(1);
+      // 1473 B + 28 B of IP and UDP headers exceed the links' 1500 B MTU: fragments, from a UDP socket.
+      const big = await b.trial({ rate: 2000, count: 200, size: 1473 });
+      expect(big).toMatchObject({ sender: { raw: false, senders: 2 }, sent: 400, duplicates: 0, corrupt: 0 });
+      expect(big.lossPct).toBeLessThanOrEqual(1);
     });
   });
 

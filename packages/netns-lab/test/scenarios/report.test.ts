@@ -8,7 +8,7 @@ const stream = (n: number, over: Partial<TrialResult['perStream'][number]> = {})
   reordered: 0, corrupt: 0, foreign: 0, lossPct: 0, latencyUs: { p50: 1, p99: 2, p999: 2.5, max: 3 }, ...over,
 });
 const trial = (perStream: TrialResult['perStream']): TrialResult => ({
-  relay: 'mcr', family: 'ipv4', streams: perStream.length, size: 1000, offeredPps: 1000, achievedPps: 1000, senderBound: false, sent: 1000 * perStream.length,
+  relay: 'mcr', family: 'ipv4', sender: { raw: true, senders: 1 }, streams: perStream.length, size: 1000, offeredPps: 1000, achievedPps: 1000, senderBound: false, sent: 1000 * perStream.length,
   received: 0, unique: 0, duplicates: 0, missing: 0, reordered: 0, corrupt: 0, foreign: 0, lossPct: 0,
   latencyUs: { p50: 1, p99: 2, p999: 2.5, max: 3 }, relayCpuSeconds: null, relayCpuPerPacketUs: null, machineCpuSeconds: 0.1, machineCpuPerPacketUs: 1, perStream,
 });

@@ -23,6 +23,12 @@ describe('mcr-send / mcr-recv command line', () => {
     ['mcr-send', ['--stream', '[239.1.1.1]:5000'], 'IPv6 groups only'],
     ['mcr-send', ['--stream', '[ff3e::zz]:5000'], '--stream'],
     ['mcr-send', ['--stream', '[ff3e::1:1]:5000', '--stream', '239.1.1.1:5000'], 'one family'],
+    ['mcr-send', ['--stream', '239.1.1.1:5000', '--raw'], '--raw needs --interface'],
+    ['mcr-send', ['--stream', '239.1.1.1:5000', '--raw=yes', '--interface', 'lo'], '--raw takes no value'],
+    ['mcr-send', ['--stream', '10.1.1.1:5000', '--raw', '--interface', 'lo'], 'multicast groups only'],
+    ['mcr-send', ['--stream', '239.1.1.1:5000', '--raw', '--interface', 'nosuchif0'], '--interface'],
+    ['mcr-send', ['--stream', '239.1.1.1:5000', '--senders', '0'], '--senders expects an integer in 1..8'],
+    ['mcr-send', ['--stream', '239.1.1.1:5000', '--senders', '9'], '--senders expects an integer in 1..8'],
     ['mcr-recv', ['--stream', '[ff3e::1:1]:5000', '--interface', 'lo', '--source', '10.1.0.1'], '--source'],
     ['mcr-recv', ['--stream', '[ff3e::1:1]:5000', '--interface', 'lo', '--source', 'ff3e::9'], '--source'],
     ['mcr-recv', ['--stream', '239.1.1.1:5000', '--interface', 'lo', '--source', 'nope'], '--source'],
@@ -58,6 +64,23 @@ describe('TypeScript option validation', () => {
     ]);
     expect(receiverArgs({ streams: [stream], interface: 'veth1', receiveBufferBytes: 0 })).toEqual(['--stream', '239.201.4.1:5300', '--interface', 'veth1', '--rcvbuf', '0', '--json']);
     expect(senderArgs({ streams: [stream], seqList: [0, 1, 1, 2] })).toContain('0,1,1,2');
+    expect(senderArgs({ streams: [stream], count: 1, interface: 'eth0', raw: true, senders: 2 })).toEqual([
+      '--stream', '239.201.4.1:5300', '--count', '1', '--interface', 'eth0', '--raw', '--senders', '2', '--json',
+    ]);
+    expect(senderArgs({ streams: [stream], count: 1, raw: false })).toEqual(['--stream', '239.201.4.1:5300', '--count', '1', '--json']);
+  });
+
+  it('raw and senders: checked before mcr-send runs', () => {
+    expect(() => senderArgs({ streams: [stream], count: 1, raw: true })).toThrow(/raw: needs interface/);
+    expect(() => senderArgs({ streams: [{ group: '10.1.0.2', port: 1 }], count: 1, interface: 'eth0', raw: true })).toThrow(
+      /streams\[0\]\.group: expected a multicast group \(raw frames take their destination MAC from the group\), got "10\.1\.0\.2"/,
+    );
+    expect(() => senderArgs({ streams: [{ group: 'fd00::1', port: 1 }], count: 1, interface: 'eth0', raw: true })).toThrow(/multicast group/);
+    expect(senderArgs({ streams: [{ group: 'FF3E::1', port: 1 }], count: 1, interface: 'eth0', raw: true })).toContain('--raw');
+    expect(() => senderArgs({ streams: [stream], count: 1, raw: 'yes' as unknown as boolean })).toThrow(/raw: expected a boolean, got "yes"/);
+    expect(() => senderArgs({ streams: [stream], count: 1, senders: 0 })).toThrow(/senders: expected 1\.\.8, got 0/);
+    expect(() => senderArgs({ streams: [stream], count: 1, senders: 9 })).toThrow(/senders: expected 1\.\.8, got 9/);
+    expect(() => senderArgs({ streams: [stream], count: 1, senders: 1.5 })).toThrow(/senders: expected an integer/);
   });
 
   it('writes IPv6 groups in brackets and passes a source filter', () => {
