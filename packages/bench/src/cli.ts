@@ -35,7 +35,7 @@ options:
   --trial-seconds S    seconds per trial                                     (default 2, latency 3; --long 60)
   --relays LIST        some of ${RELAYS.join(',')}
                        (default ${DEFAULT_RELAYS.join(',')}; kernel: kernel-mfc where the kernel routes
-                       multicast, else kernel-tc; direct: a plain bridge, the machine's own ceiling)
+                       multicast, else kernel-tc; direct: a wire in place of a relay, the machine's ceiling)
   --family F           ipv4 or ipv6 streams (multi-stream, scaling, fanout, workers) (default ipv4)
   --max-loss PCT       PDR loss threshold, percent                           (default 0.1)
   --rungs N            trials per relay at most                              (default 8, latency 6; --long 10)

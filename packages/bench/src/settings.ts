@@ -17,7 +17,7 @@ export type Target = (typeof TARGETS)[number];
 export const RELAYS: readonly RelayName[] = RELAY_NAMES;
 /**
  * The relays a comparison runs unless --relays says otherwise: mcr, tuned socat, the in-kernel
- * reference this kernel has, and the direct bridge, the machine's own ceiling.
+ * reference this kernel has, and the direct wire, the machine's own ceiling.
  */
 export const DEFAULT_RELAYS: readonly RelayName[] = ['mcr', 'socat', 'kernel', 'direct'];
 /** The targets that compare relays (the others run mcr alone): --relays is resolved for them before they run. */

@@ -136,7 +136,7 @@ export function renderBlock(manifest: Manifest, results: ReadonlyMap<string, Ben
     'Each cell is the median of the trials at that rate in the named run, with min-max when there were several, and ' +
     '(passing/trials) beside a rate; n/a: the run did not record it. "kernel" is the in-kernel reference the run had: ' +
     '`mfc` kernel multicast routing (smcroute), `tc` a clsact mirror where the kernel has no multicast routing. ' +
-    '"direct" is a plain bridge in place of a relay: what sender and receiver alone sustain on that machine. ' +
+    '"direct" is a wire in place of a relay (every frame redirected unchanged): what sender and receiver alone sustain on that machine. ' +
     '"Relay CPU" counts the relay\'s own processes; "machine CPU" all busy CPU of the machine per delivered packet ' +
     '(sender and receiver included), the fair comparison with the in-kernel references, which work in the sender\'s softirq.';
   return `${BEGIN}\n${table}\n${legend}\n${END}`;

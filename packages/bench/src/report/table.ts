@@ -8,7 +8,7 @@ import { describeSpread, spread, type Spread } from '../search/spread.js';
 
 // Every figure at a rate is the median of the trials at that rate with min-max beside it (search and
 // confirmation trials; `n/k` = trials passing / trials at that rate).
-// `NDR / direct`: the relay's NDR as a fraction of the direct bridge's in the same run.
+// `NDR / direct`: the relay's NDR as a fraction of the direct wire's in the same run.
 export const COLUMNS = [
   'relay', 'NDR (zero-loss trials)', 'NDR / direct', 'PDR (passing trials)', 'loss @PDR', 'p50 @PDR', 'p99 @PDR', 'relay CPU/pkt @PDR',
   'machine CPU/pkt @PDR', 'duplicates', 'trials', 'stop',

@@ -26,12 +26,12 @@ export function ratio(name: string, metric: 'pdr' | 'ndr', num: RateFigure | nul
   return { name, metric, value, kind };
 }
 
-/** The name of the ratio of every relay's NDR to the direct bridge's: `socat/direct`, `kernel (tc)/direct`. */
+/** The name of the ratio of every relay's NDR to the direct wire's: `socat/direct`, `kernel (tc)/direct`. */
 export const directRatioName = (relay: string): string => `${relayTitle(relay)}/direct`;
 
 /**
  * mcr against every other relay of the run (PDR and NDR: `mcr/socat`, `mcr/kernel (tc)`, ...), and
- * every relay's NDR as a fraction of the direct bridge's, the machine's own ceiling. Relays that did
+ * every relay's NDR as a fraction of the direct wire's, the machine's own ceiling. Relays that did
  * not run have no ratio.
  */
 export function mcrRatios(searches: readonly RelaySearch[]): Ratio[] {

@@ -8,7 +8,7 @@
 // input/output digits 1 and 9 echoing the IPv4 plan. Streams 0..254 fall in ff3e::1:0/120 (and
 // ff3e::9:0/120), so a range rule of that size covers them with offset mapping. The text is
 // canonical (RFC 5952), as the relay prints it.
-// The in-kernel references and the direct bridge cannot rewrite: their outputs are the inputs. The socat-shared-port negative
+// The in-kernel references and the direct wire cannot rewrite: their outputs are the inputs. The socat-shared-port negative
 // control puts every input on port 5001 (distinct groups), which is what makes its processes,
 // bound to INADDR_ANY:5001, receive each other's groups.
 import { relayRewrites, type RelayName, type StreamSpec } from '../relays/types.js';

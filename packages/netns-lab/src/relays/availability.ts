@@ -39,9 +39,8 @@ export function relayUnavailableReason(relay: ConcreteRelayName, family: Address
         return missingTool(m, 'smcroute', 'smcroute');
       }
       case 'kernel-tc':
-        return missingTool(m, 'tc', 'iproute2') ?? missingFeatures(m, ['clsact', 'clsU32', 'actMirred']);
       case 'direct':
-        return missingFeatures(m, ['bridge']);
+        return missingTool(m, 'tc', 'iproute2') ?? missingFeatures(m, ['clsact', 'clsU32', 'actMirred']);
     }
   })();
   return why === undefined ? undefined : `${relayTitle(relay)}: ${why}`;

@@ -2,8 +2,8 @@ export type { RelayUnderTest, RelayName, ConcreteRelayName, RelayStartOptions, M
 export { RELAY_NAMES, RELAY_TITLES, relayTitle, isKernelRelay, relayRewrites, relayInSoftirq } from './types.js';
 export { SocatRelay, socatArgs, socatIntData, SOCAT_BUFFER_BYTES, type SocatRelayOptions, type SocatArgsOptions } from './socat.js';
 export { KernelMfcRelay, smcrouteConf, smcroutedArgs, type SmcrouteConfOptions } from './kernel-mfc.js';
-export { KernelTcRelay, tcMirrorBatch } from './kernel-tc.js';
-export { DirectRelay, directBridgeBatch, DIRECT_BRIDGE } from './direct.js';
+export { KernelTcRelay, TcRelay, tcMirrorBatch } from './kernel-tc.js';
+export { DirectRelay, directWireBatch } from './direct.js';
 export { McrRelay, mcrConfig, type McrConfig, type McrRelayOptions } from './mcr.js';
 export { mcrBin, mcrUnavailableReason, MCR_BIN_ENV } from './mcr-bin.js';
 export {

@@ -17,6 +17,7 @@
 import { inNetns } from '../netns/index.js';
 import type { Lab } from '../topology/index.js';
 import { startReceiver, type ReceiverHandle } from '../traffic/index.js';
+import { assertRelayAvailable } from './availability.js';
 import { relayRole, resolveStreams } from './common.js';
 import { relayTitle, type RelayStartOptions, type RelayUnderTest, type ResolvedStream, type StreamSpec } from './types.js';
 
@@ -25,14 +26,21 @@ const HOLDER_PORT = 9;
 /** How long a membership holder may live at most (it is stopped with the relay). */
 const HOLDER_BACKSTOP_SEC = 7 * 86_400;
 
+/** Refuses a stream that changes group or port: a tc relay passes frames as they came. */
+export function checkNoRewrite(relay: 'kernel-tc' | 'direct', streams: ResolvedStream[]): void {
+  for (const s of streams) {
+    if (s.outGroup !== s.group || s.outPort !== s.port) {
+      throw new RangeError(`${relayTitle(relay)} cannot rewrite group/port: stream ${s.group}:${s.port} -> ${s.outGroup}:${s.outPort} (use outGroup == group and outPort == port)`);
+    }
+  }
+}
+
 /** `tc -batch` lines that install the streams' filters (one per stream and input). Pure. */
 export function tcMirrorBatch(streams: ResolvedStream[]): string {
+  checkNoRewrite('kernel-tc', streams);
   const inputs = [...new Set(streams.map((s) => s.inIfname))];
   const lines = inputs.map((i) => `qdisc add dev ${i} clsact`);
   streams.forEach((s, n) => {
-    if (s.outGroup !== s.group || s.outPort !== s.port) {
-      throw new RangeError(`${relayTitle('kernel-tc')} cannot rewrite group/port: stream ${s.group}:${s.port} -> ${s.outGroup}:${s.outPort} (use outGroup == group and outPort == port)`);
-    }
     const match = s.family === 'ipv6' ? `protocol ipv6 u32 match ip6 dst ${s.group}/128 match ip6 dport ${s.port} 0xffff` : `protocol ip u32 match ip dst ${s.group}/32 match ip dport ${s.port} 0xffff`;
     const actions = s.outs.map((o) => `action mirred egress mirror dev ${o.ifname}`).join(' ');
     lines.push(`filter add dev ${s.inIfname} ingress pref ${n + 1} ${match} ${actions}`);
@@ -40,9 +48,15 @@ export function tcMirrorBatch(streams: ResolvedStream[]): string {
   return lines.join('\n') + '\n';
 }
 
-export class KernelTcRelay implements RelayUnderTest {
-  readonly name = 'kernel-tc' as const;
-  readonly label = relayTitle('kernel-tc');
+/**
+ * A relay made of tc filters on the inputs' clsact ingress: `batch` installs them, stopping deletes
+ * the qdiscs (and with them the filters). Shared by kernel-tc and direct.
+ */
+export abstract class TcRelay implements RelayUnderTest {
+  abstract readonly name: 'kernel-tc' | 'direct';
+  abstract readonly label: string;
+  /** The `tc -batch` text for the streams (throws RangeError for what the relay cannot do). */
+  protected abstract batch(streams: ResolvedStream[]): string;
   private ns: string | undefined;
   private inputs: string[] = [];
   private holders: ReceiverHandle[] = [];
@@ -51,7 +65,8 @@ export class KernelTcRelay implements RelayUnderTest {
     if (this.ns) throw new Error(`${this.label}: already started`);
     const role = relayRole(lab, opts);
     const resolved = resolveStreams(role, streams, opts.family);
-    const batch = tcMirrorBatch(resolved);
+    await assertRelayAvailable(this.name, resolved[0]!.family);
+    const batch = this.batch(resolved);
     this.ns = role.ns;
     this.inputs = [...new Set(resolved.map((s) => s.inIfname))];
     try {
@@ -86,5 +101,13 @@ export class KernelTcRelay implements RelayUnderTest {
   /** Forwarding runs in softirq context of the sender's core: not attributable to a process. */
   async cpuSeconds(): Promise<null> {
     return null;
+  }
+}
+
+export class KernelTcRelay extends TcRelay {
+  readonly name = 'kernel-tc' as const;
+  readonly label = relayTitle('kernel-tc');
+  protected batch(streams: ResolvedStream[]): string {
+    return tcMirrorBatch(streams);
   }
 }

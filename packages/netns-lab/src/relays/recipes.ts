@@ -4,7 +4,7 @@
 import { inputGroup, inputPort, outputGroup, outputPort } from '../bed/streams.js';
 import { chain, type AddressFamily } from '../topology/index.js';
 import { resolveStreams } from './common.js';
-import { directBridgeBatch } from './direct.js';
+import { directWireBatch } from './direct.js';
 import { smcroutedArgs, smcrouteConf } from './kernel-mfc.js';
 import { tcMirrorBatch } from './kernel-tc.js';
 import { mcrConfig } from './mcr.js';
@@ -57,6 +57,6 @@ export function relayRecipes(family: AddressFamily = 'ipv4'): RelayRecipe[] {
       [],
       batch('tc', tcMirrorBatch(kept)),
     ),
-    recipe('direct', 'no relay: a plain bridge (snooping off) joins the relay namespace\'s ports, the ceiling of sender and receiver on this machine.', [], batch('ip', directBridgeBatch([s.inIfname, out.ifname]))),
+    recipe('direct', 'no relay: a wire (every frame of the input redirected, unchanged, to the output), the ceiling of sender and receiver on this machine.', [], batch('tc', directWireBatch(kept))),
   ];
 }

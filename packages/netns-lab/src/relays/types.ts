@@ -68,7 +68,8 @@ export interface McrTestOnly {
  * - `kernel-mfc`: kernel multicast routing (smcroute), where the kernel has it;
  * - `kernel-tc`: a clsact ingress u32 match per stream with `mirred egress mirror` to each output,
  *   which needs no multicast routing;
- * - `direct`: a plain bridge in place of a relay: the ceiling of sender and receiver on this machine;
+ * - `direct`: a wire in place of a relay (every input frame redirected, unchanged, to the outputs):
+ *   the ceiling of sender and receiver on this machine;
  * - `kernel`: a request, not a relay: `kernel-mfc` where the kernel routes multicast of the family,
  *   else `kernel-tc` (resolveRelay in availability.ts).
  */
@@ -97,7 +98,7 @@ export const isKernelRelay = (name: string): boolean => name === 'kernel' || nam
 
 /**
  * Whether the relay can send a stream to another group and port. The in-kernel references and the
- * direct bridge pass frames as they came: their streams keep group and port.
+ * direct wire pass frames as they came: their streams keep group and port.
  */
 export const relayRewrites = (name: RelayName): boolean => name === 'mcr' || name === 'socat' || name === 'socat-default';
 

@@ -1,5 +1,5 @@
 // Test beds: the stream plan (pure), option validation, and trials through socat, the in-kernel
-// reference, the direct bridge and mcr on chain, fanout and converge. Correctness only
+// reference, the direct wire and mcr on chain, fanout and converge. Correctness only
 // (loss/dup/foreign), never timing; a relay that delivers nothing is an error, never a 0.
 import { describe, expect, it } from 'vitest';
 import { normaliseBedOptions, openBed, planStreams, RelayDeliveredNothingError, type Bed } from '../../src/bed/index.js';
@@ -89,7 +89,7 @@ describe('trials', () => {
     });
   });
 
-  it('direct on fanout: the bridge floods every stream to every sink, unchanged', async () => {
+  it('direct on fanout: the wire hands every stream to every sink, unchanged', async () => {
     const r = await withBed(await openBed({ relay: 'direct', topology: 'fanout', outputs: 2, streams: 2 }), (b) => b.trial(trial));
     expect(r).toMatchObject({ relay: 'direct', sent: 1000, unique: 2000, duplicates: 0, foreign: 0, relayCpuSeconds: null });
   });

@@ -1,7 +1,7 @@
 // The adapters' pure parts: the exact socat command line, smcroute.conf, the tc and bridge batches,
 // and mcr's JSON config.
 import { describe, expect, it } from 'vitest';
-import { directBridgeBatch, mcrConfig, resolveStreams, smcrouteConf, socatArgs, socatIntData, SOCAT_BUFFER_BYTES, tcMirrorBatch } from '../../src/relays/index.js';
+import { directWireBatch, mcrConfig, resolveStreams, smcrouteConf, socatArgs, socatIntData, SOCAT_BUFFER_BYTES, tcMirrorBatch } from '../../src/relays/index.js';
 import { fanout } from '../../src/topology/index.js';
 import { parseConfig, type RelayConfigFile } from '@mcr/relay';
 
@@ -41,7 +41,7 @@ describe('relay configs', () => {
     ]);
   });
 
-  it('kernel-tc: one clsact per input, a u32 match per stream mirrored to each output; direct: one bridge', () => {
+  it('kernel-tc: one clsact per input, a u32 match per stream mirrored to each output; direct: one match-all wire', () => {
     const same = resolveStreams(topo.relay, [
       { group: '239.1.1.1', port: 5001, outGroup: '239.1.1.1', outPort: 5001 },
       { group: 'ff3e::1:2', port: 5002, outGroup: 'ff3e::1:2', outPort: 5002, outputs: [1] },
@@ -53,7 +53,10 @@ describe('relay configs', () => {
     const v6 = resolveStreams(topo.relay, [{ group: 'ff3e::1:2', port: 5002, outGroup: 'ff3e::1:2', outPort: 5002, outputs: [1] }]);
     expect(tcMirrorBatch(v6)).toContain('filter add dev in0 ingress pref 1 protocol ipv6 u32 match ip6 dst ff3e::1:2/128 match ip6 dport 5002 0xffff action mirred egress mirror dev out1\n');
     expect(() => tcMirrorBatch(streams)).toThrow(/kernel \(tc\) cannot rewrite/);
-    expect(directBridgeBatch(['in0', 'out0'])).toBe('link add dbr0 type bridge mcast_snooping 0\nlink set in0 master dbr0\nlink set out0 master dbr0\nlink set dbr0 up\n');
+    expect(directWireBatch(same)).toBe(
+      'qdisc add dev in0 clsact\nfilter add dev in0 ingress pref 1 protocol all u32 match u32 0 0 action mirred egress mirror dev out0 action mirred egress redirect dev out1\n',
+    );
+    expect(() => directWireBatch(streams)).toThrow(/direct cannot rewrite/);
   });
 
   it('resolves IPv6 streams to the outputs\' fd00:: addresses; one family per relay, named when mixed', () => {

@@ -1,7 +1,7 @@
 // The baselines forward two streams through a chain lab: socat tuned and on the kernel's default
 // buffers (with group rewrite), socat on a shared port (negative control: duplicates), the in-kernel
 // reference `kernel` resolves to here (smcroute, or the tc mirror without multicast routing), the tc
-// mirror and the direct bridge by name, and mcr. kernel-mfc refuses by name where it cannot run.
+// mirror and the direct wire by name, and mcr. kernel-mfc refuses by name where it cannot run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listNamespaces } from '../../src/netns/index.js';
 import { machineFindings } from '../../src/doctor/index.js';
