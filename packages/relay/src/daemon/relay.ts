@@ -19,7 +19,7 @@ import { InterfaceFaults } from './interface-faults.js';
 import { RuleMemberships } from './memberships.js';
 import { applyRuleChange, type RuleChange } from './rule-apply.js';
 import { planReload, restartOnlyDifferences, type ReloadSummary } from './reload-plan.js';
-import { readStateFile, writeStateFile } from './state-file.js';
+import { StateStore } from './state-store.js';
 import { buildStatsReport, type StatsReport } from './stats-report.js';
 
 export interface RelayOptions {
@@ -52,6 +52,8 @@ export class Relay {
   private readonly startedAt = Date.now();
   /** Ids the config file names; every other rule was added at runtime and is kept by a reload. */
   private fileIds: Set<string>;
+  /** `--state FILE`: the runtime rules, saved as part of every change to them. */
+  private readonly state: StateStore | undefined;
 
   constructor(
     private config: RelayConfig,
@@ -59,6 +61,7 @@ export class Relay {
     private readonly options: RelayOptions = {},
   ) {
     this.fileIds = new Set(config.rules.map((r) => r.id));
+    this.state = options.stateFile === undefined ? undefined : new StateStore(options.stateFile, log);
     this.pools = new InputPools(config, this.facts, log);
     this.memberships = new RuleMemberships(config.igmp.join, this.facts);
     this.faults = new InterfaceFaults(this.pools, this.memberships, this.facts, () => this.table, log);
@@ -85,7 +88,7 @@ export class Relay {
       capabilities: caps === null ? null : [...caps].join(','),
     });
     let first = RuleTable.from(this.config.rules);
-    if (this.options.stateFile) first = this.withSavedRules(first, this.options.stateFile);
+    if (this.state) first = this.withSavedRules(first, this.state);
     await this.apply(first, { added: first.list(), removed: [] });
     const c = this.config.control;
     this.control = new ControlServer(
@@ -125,8 +128,8 @@ export class Relay {
       const id = parsed.id ?? this.freshId();
       const rule: Rule = { ...parsed, id };
       if (this.table.has(id)) throw new ConfigError([{ path: 'rule.id', message: `a rule with id "${id}" exists already` }]);
-      await this.apply(this.table.with(rule), { added: [rule], removed: [] });
-      this.saveState();
+      const next = this.table.with(rule);
+      await this.transact(next, { added: [rule], removed: [] }, this.runtimeRules(next));
       this.log.info(`rule ${id} added: ${describeInput(rule)}${rule.join === false ? ' (join: false)' : ''} -> ${rule.outputs.length} output(s)`);
       return rule;
     });
@@ -137,8 +140,7 @@ export class Relay {
       const rule = this.table.get(id);
       const next = this.table.without(id);
       if (!rule || !next) throw new ProtocolError('ENOTFOUND', `no rule with id "${id}"`);
-      await this.apply(next, { added: [], removed: [rule] });
-      this.saveState();
+      await this.transact(next, { added: [], removed: [rule] }, this.runtimeRules(next));
       this.log.info(`rule ${id} removed`);
       return rule;
     });
@@ -157,9 +159,9 @@ export class Relay {
       const file = this.options.loadConfig();
       const runtimeIds = new Set(this.table.list().filter((r) => !this.fileIds.has(r.id)).map((r) => r.id));
       const plan = planReload(this.table, runtimeIds, file.rules);
-      const { change } = plan;
-      if (change.added.length > 0 || change.removed.length > 0) await this.apply(plan.next, change);
-      this.fileIds = new Set(file.rules.map((r) => r.id));
+      const fileIds = new Set(file.rules.map((r) => r.id));
+      await this.transact(plan.next, plan.change, this.runtimeRules(plan.next, fileIds));
+      this.fileIds = fileIds;
       const summary: ReloadSummary = { ...plan.summary, ignoredUntilRestart: restartOnlyDifferences(this.config, file) };
       if (file.logLevel !== this.config.logLevel) {
         this.log.level = file.logLevel;
@@ -167,7 +169,6 @@ export class Relay {
       }
       // What runs is what the running config says, except the rules and what was applied.
       this.config = { ...this.config, rules: file.rules, logLevel: file.logLevel };
-      this.saveState();
       return summary;
     });
   }
@@ -181,6 +182,7 @@ export class Relay {
       interfaces: this.watcher.states().map((s) => ({ ...s, fanout: this.pools.get(s.name)?.fanout ?? null })),
       interfaceEvents: { ...this.faults.events },
       startedAt: this.startedAt,
+      stateFile: this.state?.status ?? null,
     });
   }
 
@@ -205,20 +207,56 @@ export class Relay {
     this.table = next;
   }
 
-  /** The runtime rules (those the config file does not name) to the state file, if there is one. */
-  private saveState(): void {
-    const file = this.options.stateFile;
-    if (!file) return;
+  /**
+   * Moves the table to `next` and the state file (if any) to `runtime`, as one change. The new file is
+   * written and synced before anything else moves, so a full disk refuses the change (ESTATE) with
+   * the relay as it was; then the table is applied (a worker's refusal discards the file); then the
+   * file is renamed into place, and if even that fails the table change is undone.
+   */
+  private async transact(next: RuleTable, change: RuleChange, runtime: readonly Rule[]): Promise<void> {
+    const before = this.table;
+    const write = this.state?.prepare(runtime) ?? null;
     try {
-      writeStateFile(file, this.table.list().filter((r) => !this.fileIds.has(r.id)));
+      if (change.added.length > 0 || change.removed.length > 0) await this.apply(next, change);
+      else this.table = next;
     } catch (err) {
-      this.log.error(`state file ${file}: cannot save the runtime rules: ${(err as Error).message}`);
+      write?.discard();
+      throw err;
+    }
+    if (!write) return;
+    try {
+      this.state!.commit(write);
+    } catch (err) {
+      await this.undo(before, change);
+      throw err;
     }
   }
 
+  /** Takes back a change that was applied but could not be saved: the table as it was, the file too if it can be. */
+  private async undo(before: RuleTable, change: RuleChange): Promise<void> {
+    try {
+      if (change.added.length > 0 || change.removed.length > 0) await this.apply(before, { added: change.removed, removed: change.added });
+      else this.table = before;
+    } catch (err) {
+      this.log.error(`undoing a rule change that could not be saved: ${(err as Error).message}`);
+    }
+    try {
+      const write = this.state!.prepare(this.runtimeRules(this.table));
+      if (write) this.state!.commit(write);
+    } catch {
+      // already logged by the state store; the next change tries again
+    }
+  }
+
+  /** The rules of `table` that the config file does not name: what the state file keeps. */
+  private runtimeRules(table: RuleTable, fileIds: ReadonlySet<string> = this.fileIds): Rule[] {
+    return table.list().filter((r) => !fileIds.has(r.id));
+  }
+
   /** Adds the saved runtime rules the file does not name; one that no longer fits is logged and skipped. */
-  private withSavedRules(table: RuleTable, file: string): RuleTable {
-    const { rules, skipped } = readStateFile(file, { interfaceExists });
+  private withSavedRules(table: RuleTable, state: StateStore): RuleTable {
+    const file = state.path;
+    const { rules, skipped } = state.load({ interfaceExists });
     for (const issue of skipped) this.log.warn(`state file ${file}: skipping a saved rule: ${issue.path}: ${issue.message}`);
     for (const rule of rules) {
       if (this.fileIds.has(rule.id)) {

@@ -4,6 +4,7 @@ import type { InterfaceEvents } from './interface-faults.js';
 import { addCounters, emptyCounters, mergeRules, SCALAR_COUNTERS, type ScalarCounter } from '../workers/counters.js';
 import type { WorkerSnapshot, WorkerState } from '../workers/worker-pool.js';
 import type { InterfaceState } from '../net/interface-watcher.js';
+import type { StateFileStatus } from './state-store.js';
 
 /** `mcr stats --json`: the shape is part of the control protocol (v1). */
 export interface StatsReport {
@@ -25,6 +26,8 @@ export interface StatsReport {
   /** Every interface the rules use. `fanout`: the PACKET_FANOUT group of an input interface's workers; null for other interfaces. */
   interfaces: InterfaceReport[];
   interfaceEvents: InterfaceEvents;
+  /** `--state FILE`: whether its last read (at start) or save worked; null without --state. */
+  stateFile: StateFileStatus | null;
 }
 
 /** What the interface watcher knows of one interface, its name, and its workers' PACKET_FANOUT group. */
@@ -41,6 +44,7 @@ export function buildStatsReport(args: {
   interfaces: InterfaceReport[];
   interfaceEvents: InterfaceEvents;
   startedAt: number;
+  stateFile?: StateFileStatus | null;
 }): StatsReport {
   const perRule = new Map(mergeRules(args.workers.flatMap((w) => w.counters.rules)).map((r) => [r.id, r]));
   const total = args.workers.reduce((sum, w) => addCounters(sum, w.counters), emptyCounters());
@@ -79,6 +83,7 @@ export function buildStatsReport(args: {
     igmp: { ...args.igmp, memberships: args.memberships },
     interfaces: args.interfaces,
     interfaceEvents: args.interfaceEvents,
+    stateFile: args.stateFile ?? null,
   };
 }
 
