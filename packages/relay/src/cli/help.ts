@@ -49,7 +49,7 @@ each group to the one at the same offset, an output that is one group gets them 
 source and outputs are all IPv4 or all IPv6.
 
 Options:
-  --id ID                rule id (generated when absent)
+  --id ID                rule id (generated as run-N when absent)
   --input IFACE:GROUP[/LEN]:PORT          the stream (or range of groups) to relay
   --source ADDRESS       only packets from this source address (source-specific; same family)
   --vlan N               only frames tagged with 802.1Q VLAN N (0..4095); default: untagged only

@@ -103,6 +103,8 @@ export interface RelayConfig {
   /** text (default): one readable line per event; json: one JSON object per line (time, level, msg, fields). */
   logFormat: LogFormat;
   rules: Rule[];
+  /** The ids of `rules` that the file did not write and the relay generated (`rule-N`). */
+  generatedIds: string[];
   testOnly: TestOnlySettings;
 }
 

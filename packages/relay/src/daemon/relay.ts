@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/config-error.js';
+import { reserveRuleIds } from '../config/config-schema.js';
 import { parseRule } from '../config/rule-schema.js';
 import type { RelayConfig, Rule } from '../config/types.js';
 import { ControlServer } from '../control/control-server.js';
@@ -54,6 +55,8 @@ export class Relay {
   private fileIds: Set<string>;
   /** `--state FILE`: the runtime rules, saved as part of every change to them. */
   private readonly state: StateStore | undefined;
+  /** The next N to try for a generated runtime id (`run-N`). */
+  private nextRunId = 1;
 
   constructor(
     private config: RelayConfig,
@@ -87,8 +90,11 @@ export class Relay {
       uid,
       capabilities: caps === null ? null : [...caps].join(','),
     });
-    let first = RuleTable.from(this.config.rules);
-    if (this.state) first = this.withSavedRules(first, this.state);
+    const saved = this.state ? this.loadSaved(this.state) : [];
+    // A saved rule keeps its id even when the file has since gained id-less rules that would be named so.
+    this.config = reserveRuleIds(this.config, new Set(saved.map((r) => r.id)));
+    this.fileIds = new Set(this.config.rules.map((r) => r.id));
+    const first = this.withSavedRules(RuleTable.from(this.config.rules), saved);
     await this.apply(first, { added: first.list(), removed: [] });
     const c = this.config.control;
     this.control = new ControlServer(
@@ -156,8 +162,9 @@ export class Relay {
   reload(): Promise<ReloadSummary> {
     return this.serialise(async () => {
       if (!this.options.loadConfig) throw new ProtocolError('EINVAL', 'this relay was not started from a config file');
-      const file = this.options.loadConfig();
-      const runtimeIds = new Set(this.table.list().filter((r) => !this.fileIds.has(r.id)).map((r) => r.id));
+      const runtimeIds = new Set(this.runtimeRules(this.table).map((r) => r.id));
+      // The file's id-less rules never take a runtime rule's id: only a rule that names it does.
+      const file = reserveRuleIds(this.options.loadConfig(), runtimeIds);
       const plan = planReload(this.table, runtimeIds, file.rules);
       const fileIds = new Set(file.rules.map((r) => r.id));
       await this.transact(plan.next, plan.change, this.runtimeRules(plan.next, fileIds));
@@ -253,11 +260,16 @@ export class Relay {
     return table.list().filter((r) => !fileIds.has(r.id));
   }
 
-  /** Adds the saved runtime rules the file does not name; one that no longer fits is logged and skipped. */
-  private withSavedRules(table: RuleTable, state: StateStore): RuleTable {
-    const file = state.path;
+  /** The rules the state file holds; one that does not pass its checks any more is logged and skipped. */
+  private loadSaved(state: StateStore): Rule[] {
     const { rules, skipped } = state.load({ interfaceExists });
-    for (const issue of skipped) this.log.warn(`state file ${file}: skipping a saved rule: ${issue.path}: ${issue.message}`);
+    for (const issue of skipped) this.log.warn(`state file ${state.path}: skipping a saved rule: ${issue.path}: ${issue.message}`);
+    return rules;
+  }
+
+  /** Adds the saved runtime rules the file does not name; one that no longer fits is logged and skipped. */
+  private withSavedRules(table: RuleTable, rules: readonly Rule[]): RuleTable {
+    const file = this.state?.path;
     for (const rule of rules) {
       if (this.fileIds.has(rule.id)) {
         this.log.info(`state file ${file}: rule ${rule.id} is in the config file, which wins`);
@@ -280,10 +292,13 @@ export class Relay {
     return run;
   }
 
+  /**
+   * An id for a rule added without one: `run-N`, a namespace of its own, so that it can never be an
+   * id the config file generates for its id-less rules (`rule-N`), whatever the file later holds.
+   */
   private freshId(): string {
-    let n = this.table.size + 1;
-    while (this.table.has(`rule-${n}`)) n++;
-    return `rule-${n}`;
+    while (this.table.has(`run-${this.nextRunId}`)) this.nextRunId++;
+    return `run-${this.nextRunId++}`;
   }
 
   private interfacesInUse(): string[] {
