@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
-import { ruleSchema, type ParsedRule, type RuleCheckOptions } from './rule-schema.js';
+import { absentInterfacesPass, ruleSchema, type ParsedRule, type RuleCheckOptions } from './rule-schema.js';
 import { CONTROL_MODE_OTHERS, NATIVE_LIMITS } from './limits.js';
-import { array, boolean, configIssues, integer, number, object, oneOf, text } from './schema-fields.js';
+import { array, boolean, configIssues, integer, isRecord, number, object, oneOf, text } from './schema-fields.js';
 import { DEFAULTS, FANOUT_MODES, LOG_FORMATS, LOG_LEVELS, type RelayConfig, type Rule } from './types.js';
 import { RuleTable } from '../rules/rule-table.js';
 import { parseListenAddress } from '../metrics/listen-address.js';
@@ -79,6 +79,9 @@ function buildConfigSchema(options: RuleCheckOptions) {
     statsInterval: CONFIG_FIELDS.statsInterval.default(DEFAULTS.statsInterval).describe('seconds between summary lines on stderr; 0: off'),
     logLevel: CONFIG_FIELDS.logLevel.default(DEFAULTS.logLevel),
     logFormat: CONFIG_FIELDS.logFormat.default(DEFAULTS.logFormat).describe('text: readable lines; json: one JSON object per line'),
+    waitForInterfaces: boolean()
+      .default(DEFAULTS.waitForInterfaces)
+      .describe('true: a rule whose interface does not exist (yet) waits for it, pending, and starts when it appears; false: an unknown interface is an error, so a typo is caught'),
     rules: array(ruleSchema(options)).default([]),
     testOnly: object({
       disableLoopGuard: boolean().default(false).describe('TEST-ONLY: no own-MAC check and TTL "set" on every output'),
@@ -97,7 +100,9 @@ export type RelayConfigFile = z.input<ReturnType<typeof buildConfigSchema>>;
  * every problem with its field path; the cross-rule checks run once every field is right.
  */
 export function parseConfig(value: unknown, options: RuleCheckOptions): RelayConfig {
-  const result = configSchema(options).safeParse(value);
+  // Whether rules may name interfaces that are not there yet decides how interfaces are checked.
+  const waiting = isRecord(value) && value.waitForInterfaces === true;
+  const result = configSchema(waiting ? absentInterfacesPass(options) : options).safeParse(value);
   if (!result.success) throw new ConfigError(configIssues(result.error.issues, '', value));
   const c = result.data;
   const { rules, generatedIds } = assignRuleIds(c.rules);
@@ -112,6 +117,7 @@ export function parseConfig(value: unknown, options: RuleCheckOptions): RelayCon
     statsInterval: c.statsInterval,
     logLevel: c.logLevel,
     logFormat: c.logFormat,
+    waitForInterfaces: c.waitForInterfaces,
     rules,
     generatedIds,
     testOnly: c.testOnly,
