@@ -27,6 +27,11 @@ import { buildStatsReport, type StatsReport } from './stats-report.js';
 
 /** Interfaces as the relay's namespace has them now: how `mcr add` and a pending rule's start check a rule. */
 const LOOKUPS = { interfaceExists };
+/**
+ * A pending rule whose start failed in the workers (EAPPLY, workers that cannot start) is tried again
+ * after this, not at every poll: each try is a whole rule change, pushed to every worker of its input.
+ */
+const PENDING_RETRY_MS = 30_000;
 
 export interface RelayOptions {
   /** Re-read by reload(): a SIGHUP or `mcr reload`. */
@@ -67,6 +72,8 @@ export class Relay {
    * unique across the table and this map. Replaced whole by a change, never edited in place.
    */
   private pending: ReadonlyMap<string, PendingRule> = new Map();
+  /** Pending rules whose start failed in the workers, and when to try them again. */
+  private readonly pendingRetryAt = new Map<string, number>();
 
   constructor(
     private config: RelayConfig,
@@ -104,7 +111,7 @@ export class Relay {
     // A saved rule keeps its id even when the file has since gained id-less rules that would be named so.
     this.config = reserveRuleIds(this.config, new Set(saved.map((r) => r.id)));
     this.fileIds = new Set(this.config.rules.map((r) => r.id));
-    // A file rule whose interface is absent got past the file's checks only under waitForInterfaces.
+    // A file rule whose interface is absent (the file says waitForInterfaces) waits for it.
     const pending = new Map<string, PendingRule>();
     const present = this.config.rules.filter((rule) => {
       const absent = absentInterfaces(rule, interfaceExists);
@@ -145,7 +152,7 @@ export class Relay {
         }).catch((err) => this.log.error(`interface poll: ${(err as Error).message}`)),
     );
     this.linkEvents.start();
-    this.log.info(`control socket ${this.config.control.socket}; ${this.table.size} rule(s), ${this.config.workers} worker(s) per input interface, fanout ${this.config.fanout.mode}`);
+    this.log.info(`control socket ${this.config.control.socket}; ${this.table.size} rule(s)${this.pending.size > 0 ? ` and ${this.pending.size} pending` : ''}, ${this.config.workers} worker(s) per input interface, fanout ${this.config.fanout.mode}`);
   }
 
   rules(): Rule[] {
@@ -179,7 +186,7 @@ export class Relay {
         const pending = new Map(this.pending);
         pending.delete(id);
         await this.transact(this.table, { added: [], removed: [] }, this.runtimeRules(this.table, this.fileIds, pending));
-        this.pending = pending;
+        this.setPending(pending);
         this.log.info(`rule ${id} removed (it was pending: ${waiting.reason})`);
         return waiting.rule;
       }
@@ -335,6 +342,7 @@ export class Relay {
     for (const [id, waiting] of pending) {
       if (this.pending.get(id)?.reason !== waiting.reason) this.log.warn(`rule ${id} is pending: ${waiting.reason}`, { rule: id });
     }
+    for (const id of this.pendingRetryAt.keys()) if (!pending.has(id)) this.pendingRetryAt.delete(id);
     this.pending = pending;
   }
 
@@ -349,6 +357,8 @@ export class Relay {
     const pending = new Map(this.pending);
     let started = false;
     for (const [id, waiting] of this.pending) {
+      if ((this.pendingRetryAt.get(id) ?? 0) > Date.now()) continue;
+      this.pendingRetryAt.delete(id);
       const absent = absentInterfaces(waiting.rule, interfaceExists);
       if (absent.length > 0) {
         pending.set(id, { ...waiting, reason: absenceReason(absent) });
@@ -369,6 +379,7 @@ export class Relay {
         await this.apply(next, { added: [rule], removed: [] });
       } catch (err) {
         pending.set(id, { ...waiting, reason: `cannot start: ${(err as Error).message}` });
+        this.pendingRetryAt.set(id, Date.now() + PENDING_RETRY_MS);
         continue;
       }
       pending.delete(id);
