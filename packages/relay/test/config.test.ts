@@ -2,7 +2,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config/config-error.js';
-import { parseConfig } from '../src/config/config-schema.js';
+import { parseConfig, reserveRuleIds } from '../src/config/config-schema.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { NATIVE_LIMITS } from '../src/config/limits.js';
 import { WORKER_DEFAULTS } from '@mcr/relay-native';
@@ -60,6 +60,18 @@ describe.skipIf(ether === undefined)('config', () => {
   it('generates ids that never collide with explicit ones', () => {
     const c = parseConfig({ rules: [rule({ id: undefined }), rule({ id: 'rule-1', input: { interface: 'lo', group: '239.1.1.2', port: 5001 } })] }, options);
     expect(c.rules.map((r) => r.id)).toEqual(['rule-1-auto', 'rule-1']);
+    expect(c.generatedIds).toEqual(['rule-1-auto']);
+  });
+
+  it('keeps generated ids off the ids reserved for runtime rules, and only those ids move', () => {
+    const lo = (n: number, id?: string) => rule({ id, input: { interface: 'lo', group: `239.1.1.${n}`, port: 5001 } });
+    const c = parseConfig({ rules: [lo(1), lo(2, 'mine'), lo(3)] }, options);
+    expect(c.rules.map((r) => r.id)).toEqual(['rule-1', 'mine', 'rule-3']);
+    expect(reserveRuleIds(c, new Set(['run-1', 'mine']))).toBe(c); // explicit ids are the file's to name
+    const moved = reserveRuleIds(c, new Set(['rule-3']));
+    expect(moved.rules.map((r) => r.id)).toEqual(['rule-1', 'mine', 'rule-3-auto']);
+    expect(moved.generatedIds).toEqual(['rule-1', 'rule-3-auto']);
+    expect(moved.rules[2]).toEqual({ ...c.rules[2], id: 'rule-3-auto' });
   });
 
   it('names the field of every problem', () => {

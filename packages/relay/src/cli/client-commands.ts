@@ -3,6 +3,7 @@ import type { Response } from '../control/protocol.js';
 import type { ReloadSummary } from '../daemon/reload-plan.js';
 import type { StatsReport } from '../daemon/stats-report.js';
 import type { Rule } from '../config/types.js';
+import type { PendingRule } from '../daemon/pending-rules.js';
 import { integerFlag, parseCommandLine, UsageError } from '@mcr/cli-kit';
 import { parseEndpoint } from './endpoint.js';
 
@@ -32,7 +33,10 @@ export async function pingCommand(argv: string[]): Promise<number> {
 export async function listCommand(argv: string[]): Promise<number> {
   const { values } = parseCommandLine(argv, common);
   const res = await request(values.control ?? CONTROL_DEFAULT, 'list');
-  return finish(res, values.json, (r: { rules: Rule[] }) => (r.rules.length === 0 ? 'no rules' : r.rules.map(formatRule).join('\n')));
+  return finish(res, values.json, (r: { rules: Rule[]; pending?: PendingRule[] }) => {
+    const lines = [...r.rules.map(formatRule), ...(r.pending ?? []).map((p) => `${formatRule(p.rule)}  pending: ${p.reason}`)];
+    return lines.length === 0 ? 'no rules' : lines.join('\n');
+  });
 }
 
 export async function statsCommand(argv: string[]): Promise<number> {
@@ -90,7 +94,7 @@ export async function reloadCommand(argv: string[]): Promise<number> {
   }
   return finish(res, values.json, (r: ReloadSummary) => {
     const list = (ids: string[]) => (ids.length === 0 ? '-' : ids.join(', '));
-    const lines = [`added: ${list(r.added)}`, `removed: ${list(r.removed)}`, `changed: ${list(r.changed)}`, `unchanged: ${r.unchanged}`, `runtime rules kept: ${list(r.kept)}`];
+    const lines = [`added: ${list(r.added)}`, `removed: ${list(r.removed)}`, `changed: ${list(r.changed)}`, `unchanged: ${r.unchanged}`, `runtime rules kept: ${list(r.kept)}`, `pending: ${list(r.pending ?? [])}`];
     for (const a of r.applied) lines.push(`applied: ${a}`);
     for (const i of r.ignoredUntilRestart) lines.push(`ignored until restart: ${i.setting}`);
     return lines.join('\n');
@@ -116,6 +120,8 @@ function formatStats(s: StatsReport): string {
   for (const r of s.rules) {
     lines.push(`  ${r.id}  matched ${r.matched}  bytes ${r.bytes}${r.rateLimited ? `  ratelimited ${r.rateLimited}` : ''}  ` + r.outputs.map((o) => `-> ${o.interface}:${o.group}:${o.port} ${o.packets} pkts ${o.txErrors} txerr`).join('  '));
   }
+  for (const p of s.pending ?? []) lines.push(`  ${p.id}  pending: ${p.reason}`);
+  if (s.stateFile) lines.push('', `state file ${s.stateFile.path}: ${s.stateFile.ok ? 'ok' : `NOT OK: ${s.stateFile.error}`}`);
   lines.push('', 'workers:');
   for (const w of s.workers) {
     lines.push(

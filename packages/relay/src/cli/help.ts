@@ -36,7 +36,9 @@ Options:
   --metrics ADDR         serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9464
                          (overrides "metrics.listen"; default: off)
   --state FILE           keep the rules added at runtime (mcr add/remove) in FILE, and restore them
-                         at the next start (written atomically on every change)
+                         at the next start (written atomically as part of every change: a change
+                         that cannot be saved is refused, ESTATE); an unreadable FILE is moved aside
+                         to FILE.corrupt-<time>; a saved rule whose interface is absent waits (pending)
   -h, --help             this help`,
   add: `Usage: mcr add --input IFACE:GROUP[/LEN]:PORT --output IFACE:GROUP[/LEN]:PORT[:TTL] [--output ...] [options]
 
@@ -49,7 +51,7 @@ each group to the one at the same offset, an output that is one group gets them 
 source and outputs are all IPv4 or all IPv6.
 
 Options:
-  --id ID                rule id (generated when absent)
+  --id ID                rule id (generated as run-N when absent)
   --input IFACE:GROUP[/LEN]:PORT          the stream (or range of groups) to relay
   --source ADDRESS       only packets from this source address (source-specific; same family)
   --vlan N               only frames tagged with 802.1Q VLAN N (0..4095); default: untagged only
@@ -71,7 +73,8 @@ Options:
 Removes rule ID from the running relay; its group is left when no other rule needs it.`,
   list: `Usage: mcr list [--control PATH] [--json]
 
-Lists the rules of the running relay.`,
+Lists the rules of the running relay, then those that wait (pending), each with its reason, e.g.
+"pending: interface x is absent": they start when their interfaces appear.`,
   stats: `Usage: mcr stats [--control PATH] [--json]
 
 Shows counters: per rule (matched, rate-limited, per output forwarded), per worker (pid, state
@@ -83,15 +86,18 @@ PACKET_FANOUT group and mode of an input's workers).`,
 Checks FILE as 'mcr run' would, without starting anything, and prints every problem with the path of
 its field (e.g. rules[3].outputs[0].port: must be 1..65535, got 70000). Interfaces are looked up in
 this network namespace; --skip-interfaces leaves them unchecked (a file meant for another host).
+With waitForInterfaces: true an absent interface is a warning (its rule would wait for it), not a problem.
 Exit status: 0 valid, 2 invalid (or unreadable).`,
   reload: `Usage: mcr reload [--control PATH] [--json]
 
 Asks the relay to re-read its config file (as SIGHUP does) and apply the difference as one
 transaction: unchanged rules keep forwarding and counting, added rules start, removed rules stop and
 their groups are left, changed rules are replaced. Rules added at runtime (mcr add) are kept unless
-the file names their id. An invalid file changes nothing: every problem is printed with its field
+the file names their id itself. A file rule whose interface is absent (waitForInterfaces) waits,
+pending. An invalid file changes nothing: every problem is printed with its field
 path (exit 1). workers, fanout, dataPlane, igmp, control, metrics, statsInterval, logFormat and testOnly take
-effect only at the next start (reported as ignored until restart); logLevel applies at once.`,
+effect only at the next start (reported as ignored until restart); logLevel and waitForInterfaces
+apply at once.`,
   ping: `Usage: mcr ping [--control PATH] [--json]
 
 Exits 0 when a relay answers on the control socket, 1 otherwise.`,

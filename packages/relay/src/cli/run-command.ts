@@ -158,7 +158,7 @@ export async function runCommand(argv: string[]): Promise<number> {
 
 export function logReload(log: Logger, s: ReloadSummary): void {
   const list = (ids: string[]) => (ids.length === 0 ? '-' : ids.join(','));
-  log.info(`reload: added ${list(s.added)} removed ${list(s.removed)} changed ${list(s.changed)} unchanged ${s.unchanged} (runtime rules kept: ${list(s.kept)})`);
+  log.info(`reload: added ${list(s.added)} removed ${list(s.removed)} changed ${list(s.changed)} unchanged ${s.unchanged} (runtime rules kept: ${list(s.kept)}; pending: ${list(s.pending)})`);
   for (const a of s.applied) log.info(`reload: ${a}`);
   for (const i of s.ignoredUntilRestart) log.warn(`reload: ${i.setting} changed in the file (${JSON.stringify(i.running)} -> ${JSON.stringify(i.file)}): ignored until restart`);
 }

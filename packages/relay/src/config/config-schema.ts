@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
-import { ruleSchema, type RuleCheckOptions } from './rule-schema.js';
+import { absentInterfacesPass, ruleSchema, type ParsedRule, type RuleCheckOptions } from './rule-schema.js';
 import { CONTROL_MODE_OTHERS, NATIVE_LIMITS } from './limits.js';
-import { array, boolean, configIssues, integer, number, object, oneOf, text } from './schema-fields.js';
+import { array, boolean, configIssues, integer, isRecord, number, object, oneOf, text } from './schema-fields.js';
 import { DEFAULTS, FANOUT_MODES, LOG_FORMATS, LOG_LEVELS, type RelayConfig, type Rule } from './types.js';
 import { RuleTable } from '../rules/rule-table.js';
 import { parseListenAddress } from '../metrics/listen-address.js';
@@ -79,6 +79,9 @@ function buildConfigSchema(options: RuleCheckOptions) {
     statsInterval: CONFIG_FIELDS.statsInterval.default(DEFAULTS.statsInterval).describe('seconds between summary lines on stderr; 0: off'),
     logLevel: CONFIG_FIELDS.logLevel.default(DEFAULTS.logLevel),
     logFormat: CONFIG_FIELDS.logFormat.default(DEFAULTS.logFormat).describe('text: readable lines; json: one JSON object per line'),
+    waitForInterfaces: boolean()
+      .default(DEFAULTS.waitForInterfaces)
+      .describe('true: a rule whose interface does not exist (yet) waits for it, pending, and starts when it appears; false: an unknown interface is an error, so a typo is caught'),
     rules: array(ruleSchema(options)).default([]),
     testOnly: object({
       disableLoopGuard: boolean().default(false).describe('TEST-ONLY: no own-MAC check and TTL "set" on every output'),
@@ -97,11 +100,12 @@ export type RelayConfigFile = z.input<ReturnType<typeof buildConfigSchema>>;
  * every problem with its field path; the cross-rule checks run once every field is right.
  */
 export function parseConfig(value: unknown, options: RuleCheckOptions): RelayConfig {
-  const result = configSchema(options).safeParse(value);
+  // Whether rules may name interfaces that are not there yet decides how interfaces are checked.
+  const waiting = isRecord(value) && value.waitForInterfaces === true;
+  const result = configSchema(waiting ? absentInterfacesPass(options) : options).safeParse(value);
   if (!result.success) throw new ConfigError(configIssues(result.error.issues, '', value));
   const c = result.data;
-  const takenIds = new Set(c.rules.map((r) => r.id).filter((id) => id !== undefined));
-  const rules: Rule[] = c.rules.map((r, i) => ({ ...r, id: r.id ?? freshId(i + 1, takenIds) }));
+  const { rules, generatedIds } = assignRuleIds(c.rules);
   RuleTable.from(rules);
   return {
     workers: c.workers,
@@ -113,15 +117,43 @@ export function parseConfig(value: unknown, options: RuleCheckOptions): RelayCon
     statsInterval: c.statsInterval,
     logLevel: c.logLevel,
     logFormat: c.logFormat,
+    waitForInterfaces: c.waitForInterfaces,
     rules,
+    generatedIds,
     testOnly: c.testOnly,
   };
 }
 
-/** Ids generated for rules that have none: `rule-N` by position, never one that is taken. */
-function freshId(position: number, taken: Set<unknown>): string {
-  let id = `rule-${position}`;
-  while (taken.has(id)) id = `${id}-auto`;
-  taken.add(id);
-  return id;
+/**
+ * Ids for the file's rules that have none: `rule-N` by position (from 1), or `rule-N-auto` (and so on)
+ * when that id is taken, by a rule of the file or by `reserved`: the ids of the rules added at runtime,
+ * which a rule of the file takes over only by naming them itself. (Runtime ids the relay generates,
+ * `run-N`, can never be one of these.)
+ */
+export function assignRuleIds(rules: readonly ParsedRule[], reserved: ReadonlySet<string> = new Set()): { rules: Rule[]; generatedIds: string[] } {
+  const taken = new Set<string>([...reserved, ...rules.flatMap((r) => (r.id === undefined ? [] : [r.id]))]);
+  const generatedIds: string[] = [];
+  const named = rules.map((r, i): Rule => {
+    if (r.id !== undefined) return { ...r, id: r.id };
+    let id = `rule-${i + 1}`;
+    while (taken.has(id)) id = `${id}-auto`;
+    taken.add(id);
+    generatedIds.push(id);
+    return { ...r, id };
+  });
+  return { rules: named, generatedIds };
+}
+
+/**
+ * `config` with the ids it generated kept off `reserved` (the runtime rules' ids): the id-less rules
+ * a file gains must never replace a rule added at runtime.
+ */
+export function reserveRuleIds(config: RelayConfig, reserved: ReadonlySet<string>): RelayConfig {
+  if (!config.generatedIds.some((id) => reserved.has(id))) return config;
+  const generated = new Set(config.generatedIds);
+  const { rules, generatedIds } = assignRuleIds(
+    config.rules.map(({ id, ...rule }) => (generated.has(id) ? rule : { ...rule, id })),
+    reserved,
+  );
+  return { ...config, rules, generatedIds };
 }

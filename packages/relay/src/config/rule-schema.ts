@@ -36,6 +36,27 @@ export interface RuleCheckOptions {
   isEthernet?: (name: string) => boolean;
 }
 
+/**
+ * Lookups under which an interface that does not exist passes, so that a rule naming it can wait for
+ * it (`pending`); an interface that exists is checked as usual (an output must be Ethernet). Names
+ * must still be valid interface names. One object per `options`, so schemas built for it are reused.
+ */
+export function absentInterfacesPass(options: RuleCheckOptions): RuleCheckOptions {
+  let lenient = lenientLookups.get(options);
+  if (!lenient) {
+    lenient = { interfaceExists: () => true, isEthernet: (name) => !options.interfaceExists(name) || (options.isEthernet ?? isEthernetInterface)(name) };
+    lenientLookups.set(options, lenient);
+  }
+  return lenient;
+}
+const lenientLookups = new WeakMap<RuleCheckOptions, RuleCheckOptions>();
+
+/** The interfaces `rule` names (input first, then outputs, each once) that `exists` does not find. */
+export function absentInterfaces(rule: Pick<Rule, 'input' | 'outputs'>, exists: (name: string) => boolean): string[] {
+  const names = new Set([rule.input.interface, ...rule.outputs.map((o) => o.interface)]);
+  return [...names].filter((name) => !exists(name));
+}
+
 /** A rule as parsed: `id` may be absent (the caller generates one). */
 export type ParsedRule = Omit<Rule, 'id'> & { id?: string };
 

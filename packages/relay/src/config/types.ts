@@ -102,7 +102,14 @@ export interface RelayConfig {
   logLevel: LogLevel;
   /** text (default): one readable line per event; json: one JSON object per line (time, level, msg, fields). */
   logFormat: LogFormat;
+  /**
+   * true: a rule whose interface does not exist waits for it (pending) instead of failing the file;
+   * false (default): an unknown interface is an error, so that a typo is caught.
+   */
+  waitForInterfaces: boolean;
   rules: Rule[];
+  /** The ids of `rules` that the file did not write and the relay generated (`rule-N`). */
+  generatedIds: string[];
   testOnly: TestOnlySettings;
 }
 
@@ -117,6 +124,7 @@ export const DEFAULTS = {
   statsInterval: 10,
   logLevel: 'info' as LogLevel,
   logFormat: 'text' as LogFormat,
+  waitForInterfaces: false,
   ttl: 16,
   ttlMode: 'decrement' as TtlMode,
   maxWorkers: 64,

@@ -45,6 +45,7 @@ export type ErrorCode =
   | 'EBUSY'
   | 'EJOIN' // an IGMP join failed
   | 'EAPPLY' // a worker refused the new rule table: the change was rolled back everywhere
+  | 'ESTATE' // the state file (--state) could not be written: the change was not made
   | 'EINTERNAL';
 
 export interface ErrorBody {

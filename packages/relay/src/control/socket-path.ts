@@ -1,5 +1,5 @@
-import { fstatSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync, unlinkSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { fstatSync, lstatSync, mkdirSync, readFileSync, readlinkSync, unlinkSync, type Stats } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { FileLock } from '@mcr/relay-native';
 
 /** What a relay holds once it has claimed its control socket path. */
@@ -19,9 +19,11 @@ const claimed = new Map<string, SocketPathClaim>();
  * Everything that can refuse a control socket path, done before the relay starts anything (`mcr run`
  * claims it first; the control server's listen() then finds the claim made):
  * - the group resolves;
- * - the directory is the relay's (owned by its uid or root) and nobody else can write to it, or it
- *   is sticky (like /tmp: others cannot remove or rename our files); so nobody can swap the socket
- *   for something else between our checks and our chown/chmod;
+ * - nobody but root and the relay's user can change what the directory's path leads to: the
+ *   directory and every directory above it (and every symlink on the way) is owned by the relay's uid
+ *   or root, and nobody else can write to any of them unless it is sticky (like /tmp: others cannot
+ *   remove or rename our entries); so nobody can swap the socket, its directory or a directory above
+ *   it between our checks and our chown/chmod/unlink, which go by path;
  * - `<socket>.lock` is locked (flock): a second relay on the path is refused even when the first is
  *   stopped or too busy to accept a connection, and the kernel drops the lock on any exit;
  * - with the lock held, a socket file at the path is a crashed relay's leftover and is removed; a
@@ -33,8 +35,9 @@ export function claimSocketPath(path: string, group: string | undefined): Socket
   if (held) return held;
   const gid = group === undefined ? undefined : groupId(group);
   const dir = dirname(path);
+  checkPathChain(dir, 'existing'); // before creating anything under it
   mkdirSync(dir, { recursive: true, mode: 0o755 });
-  checkDirectory(dir);
+  checkPathChain(dir, 'whole');
   const lock = lockFor(path);
   try {
     removeStaleSocket(path);
@@ -57,21 +60,61 @@ export function withdrawSocketPath(path: string): void {
 }
 
 const STICKY = 0o1000;
+/** Symlinks followed on one path before it counts as a loop (the kernel's own limit). */
+const MAX_SYMLINKS = 40;
 
-function checkDirectory(dir: string): void {
-  const real = realpathSync(dir);
-  const st = statSync(real);
+/**
+ * Walks `dir` from / as the kernel resolves it, symlinks included, and refuses the first entry that
+ * someone other than root or the relay's user could change: an entry (directory or symlink) owned by
+ * another uid, or a directory others can write to without the sticky bit. `existing`: stops quietly
+ * at the first component that does not exist (or is not a directory: mkdir then says why).
+ */
+function checkPathChain(dir: string, scope: 'existing' | 'whole'): void {
   const uid = process.getuid?.() ?? 0;
-  const where = real === dir ? dir : `${dir} (${real})`;
-  if (!st.isDirectory()) throw new Error(`control socket directory ${where} is not a directory`);
-  if (st.uid !== uid && st.uid !== 0) {
-    throw new Error(`control socket directory ${where} is owned by uid ${st.uid}, not by this relay (uid ${uid}) or root; refusing to use it`);
-  }
-  if ((st.mode & 0o022) !== 0 && (st.mode & STICKY) === 0) {
-    throw new Error(
-      `control socket directory ${where} is writable by group or others (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}) ` +
-        'and not sticky: whoever can write there could replace the socket; use a directory only the relay can write to',
-    );
+  const refuse = (why: string) => new Error(`control socket directory ${dir}: ${why}`);
+  const check = (entry: string, st: Stats) => {
+    if (st.uid !== uid && st.uid !== 0) {
+      throw refuse(`${entry} is owned by uid ${st.uid}, not by this relay (uid ${uid}) or root; refusing to use it: its owner could put something else in its place`);
+    }
+    if (st.isDirectory() && (st.mode & 0o022) !== 0 && (st.mode & STICKY) === 0) {
+      throw refuse(
+        `${entry} is writable by group or others (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}) and not sticky: whoever can write ` +
+          'there could replace the socket or a directory on its path; use a directory only the relay can write to, under directories only root or the relay can',
+      );
+    }
+  };
+  check('/', lstatSync('/'));
+  let current = '/'; // always a real directory: `..` goes to its parent
+  const todo = resolve(dir).split('/').filter((c) => c !== '' && c !== '.');
+  let links = 0;
+  while (todo.length > 0) {
+    const name = todo.shift()!;
+    if (name === '..') {
+      current = dirname(current);
+      continue;
+    }
+    const entry = current === '/' ? `/${name}` : `${current}/${name}`;
+    let st: Stats;
+    try {
+      st = lstatSync(entry);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (scope === 'existing' && (code === 'ENOENT' || code === 'ENOTDIR')) return;
+      throw refuse(`${entry}: ${code ?? (err as Error).message}`);
+    }
+    check(entry, st);
+    if (st.isSymbolicLink()) {
+      if (++links > MAX_SYMLINKS) throw refuse(`more than ${MAX_SYMLINKS} symbolic links (ELOOP)`);
+      const target = readlinkSync(entry);
+      if (target.startsWith('/')) current = '/';
+      todo.unshift(...target.split('/').filter((c) => c !== '' && c !== '.'));
+      continue;
+    }
+    if (!st.isDirectory()) {
+      if (scope === 'existing') return;
+      throw refuse(`${entry} is not a directory`);
+    }
+    current = entry;
   }
 }
 

@@ -2,13 +2,14 @@ import { ConfigError } from '../config/config-error.js';
 import type { Rule } from '../config/types.js';
 import { failure, ok, type Request, type Response } from '../control/protocol.js';
 import { ProtocolError } from '../control/protocol.js';
+import type { PendingRule } from './pending-rules.js';
 import type { ReloadSummary } from './reload-plan.js';
 import type { StatsReport } from './stats-report.js';
 
 /** What the control socket can ask of the relay. */
 export interface RelayOperations {
   ping(): { pong: true; pid: number; rules: number };
-  list(): Rule[];
+  list(): { rules: Rule[]; pending: PendingRule[] };
   stats(): Promise<StatsReport>;
   add(raw: unknown): Promise<Rule>;
   remove(id: string): Promise<Rule>;
@@ -22,7 +23,7 @@ export async function dispatch(ops: RelayOperations, req: Request): Promise<Resp
       case 'ping':
         return ok(ops.ping());
       case 'list':
-        return ok({ rules: ops.list() });
+        return ok(ops.list());
       case 'stats':
         return ok(await ops.stats());
       case 'add':

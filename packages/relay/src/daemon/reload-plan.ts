@@ -12,6 +12,8 @@ export interface ReloadSummary {
   unchanged: number;
   /** Rules added at runtime (control socket or state file) that the file does not name: kept. */
   kept: string[];
+  /** Every rule that waits after the reload (an interface absent), file and runtime rules alike. */
+  pending: string[];
   /** Settings that differ in the file but take effect only at the next start. */
   ignoredUntilRestart: Array<{ setting: string; running: unknown; file: unknown }>;
   /** Settings the reload applied (live). */
@@ -61,6 +63,7 @@ export function planReload(current: RuleTable, runtimeIds: ReadonlySet<string>, 
       changed,
       unchanged,
       kept: kept.map((r) => r.id),
+      pending: [],
       ignoredUntilRestart: [],
       applied: [],
     },

@@ -4,6 +4,8 @@ import type { InterfaceEvents } from './interface-faults.js';
 import { addCounters, emptyCounters, mergeRules, SCALAR_COUNTERS, type ScalarCounter } from '../workers/counters.js';
 import type { WorkerSnapshot, WorkerState } from '../workers/worker-pool.js';
 import type { InterfaceState } from '../net/interface-watcher.js';
+import type { PendingRule } from './pending-rules.js';
+import type { StateFileStatus } from './state-store.js';
 
 /** `mcr stats --json`: the shape is part of the control protocol (v1). */
 export interface StatsReport {
@@ -25,6 +27,10 @@ export interface StatsReport {
   /** Every interface the rules use. `fanout`: the PACKET_FANOUT group of an input interface's workers; null for other interfaces. */
   interfaces: InterfaceReport[];
   interfaceEvents: InterfaceEvents;
+  /** Rules kept but not running yet, each with why (e.g. `interface x is absent`); not in `rules`. */
+  pending: PendingRule[];
+  /** `--state FILE`: whether its last read (at start) or save worked; null without --state. */
+  stateFile: StateFileStatus | null;
 }
 
 /** What the interface watcher knows of one interface, its name, and its workers' PACKET_FANOUT group. */
@@ -41,6 +47,8 @@ export function buildStatsReport(args: {
   interfaces: InterfaceReport[];
   interfaceEvents: InterfaceEvents;
   startedAt: number;
+  pending?: PendingRule[];
+  stateFile?: StateFileStatus | null;
 }): StatsReport {
   const perRule = new Map(mergeRules(args.workers.flatMap((w) => w.counters.rules)).map((r) => [r.id, r]));
   const total = args.workers.reduce((sum, w) => addCounters(sum, w.counters), emptyCounters());
@@ -79,6 +87,8 @@ export function buildStatsReport(args: {
     igmp: { ...args.igmp, memberships: args.memberships },
     interfaces: args.interfaces,
     interfaceEvents: args.interfaceEvents,
+    pending: args.pending ?? [],
+    stateFile: args.stateFile ?? null,
   };
 }
 
@@ -100,6 +110,7 @@ export function summaryLine(s: StatsReport): string {
   return (
     `rules=${s.rules.length} workers=${t.workersAlive}/${t.workers} frames=${t.framesSeen} matched=${t.matched} ` +
     `forwarded=${t.forwarded} nomatch=${t.noMatch} malformed=${t.malformed} fragments=${t.fragments} ` +
-    `txerr=${t.txErrors} kdrops=${t.kernelDrops} groups=${s.igmp.memberships.length} restarts=${t.workerRestarts}${drops.join('')}`
+    `txerr=${t.txErrors} kdrops=${t.kernelDrops} groups=${s.igmp.memberships.length} restarts=${t.workerRestarts}${drops.join('')}` +
+    (s.pending.length > 0 ? ` pending=${s.pending.length}` : '')
   );
 }

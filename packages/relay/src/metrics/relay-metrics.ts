@@ -49,6 +49,8 @@ export class RelayMetrics {
   private readonly igmpMemberships = this.gauge('mcr_igmp_memberships', 'Memberships held (joined) on the interface, per family (ipv4: IGMP, ipv6: MLD)', ['interface', 'family']);
   private readonly igmpNotJoined = this.gauge('mcr_igmp_memberships_not_joined', 'Memberships a rule needs that the kernel refused (retried)', ['interface', 'family']);
   private readonly rules = this.gauge('mcr_rules', 'Rules in the table', []);
+  private readonly rulesPending = this.gauge('mcr_rules_pending', 'Rules kept but not running: an interface they name is absent (or they do not fit yet)', []);
+  private readonly stateFileOk = this.gauge('mcr_state_file_ok', '1 while the --state file was read (at start) or saved (last change) without error', ['path']);
   private readonly interfaceUp = this.gauge('mcr_interface_up', '1 when the interface is up', ['interface']);
   private readonly interfaceEvents = this.counter('mcr_interface_events_total', 'Interface events seen by the watcher', ['event']);
 
@@ -94,6 +96,8 @@ export class RelayMetrics {
       this.igmpNotJoined.set(labels, not);
     }
     this.rules.set(report.rules.length);
+    this.rulesPending.set(report.pending.length);
+    if (report.stateFile) this.stateFileOk.set({ path: report.stateFile.path }, report.stateFile.ok ? 1 : 0);
     for (const s of report.interfaces) this.interfaceUp.set({ interface: s.name }, s.up ? 1 : 0);
     for (const [event, n] of Object.entries(report.interfaceEvents)) this.set(this.interfaceEvents, { event }, n);
     return this.registry.metrics();

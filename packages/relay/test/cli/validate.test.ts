@@ -43,6 +43,18 @@ describe('mcr validate', () => {
     }
   });
 
+  it('waitForInterfaces: an absent interface is a warning naming its field (exit 0); a malformed name is still an error', async () => {
+    const waiting = { ...good, waitForInterfaces: true, rules: [{ ...good.rules[0], outputs: [{ interface: 'later0', group: '239.9.9.1', port: 6001 }] }] };
+    const r = await validate(waiting);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/valid \(1 rule\(s\) on 1 input interface\(s\)\)/);
+    expect(r.stderr).toBe('warning: rules[0].outputs[0].interface: interface "later0" is absent: the rule waits for it (waitForInterfaces)\n');
+    const typo = await validate({ ...waiting, rules: [{ ...waiting.rules[0], outputs: [{ interface: 'bad name!', group: '239.9.9.1', port: 6001 }] }] });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('rules[0].outputs[0].interface: "bad name!" is not a valid interface name');
+    expect((await validate({ ...waiting, waitForInterfaces: false })).code).toBe(2);
+  });
+
   it('exits 2 on a file that is not JSON5, and on a usage error', async () => {
     expect((await validate('{ rules: [ }')).code).toBe(2);
     expect((await validate(good, '--bogus')).code).toBe(2);

@@ -1,9 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRule } from '../../src/config/rule-schema.js';
 import type { Rule } from '../../src/config/types.js';
-import { readStateFile, writeStateFile } from '../../src/daemon/state-file.js';
+import { prepareStateFile, readStateFile, StateFileUnreadable, stateFileText, writeStateFile } from '../../src/daemon/state-file.js';
 import { tempDir } from '../temp-dirs.js';
 
 const options = { interfaceExists: (name: string) => name !== 'gone0', isEthernet: () => true };
@@ -35,7 +35,26 @@ describe('state file', () => {
   it('refuses a file that is not a state file, and takes a missing one as empty', () => {
     const file = join(dir, 'other.json');
     writeFileSync(file, JSON.stringify({ v: 2, rules: [] }));
+    expect(() => readStateFile(file, options)).toThrow(StateFileUnreadable);
     expect(() => readStateFile(file, options)).toThrow(/other\.json: expected \{"v":1,"rules":\[\.\.\.\]\}/);
     expect(readStateFile(join(dir, 'none.json'), options)).toEqual({ rules: [], skipped: [] });
+  });
+
+  it('writes a new file beside the old one: discarded, nothing changes; committed, it replaces the old one whole', () => {
+    const sub = tempDir('mcr-state-write-');
+    const file = join(sub, 'state.json');
+    const rule = parseRule({ id: 'a', input: { interface: 'in0', group: '239.1.1.1', port: 5001 }, outputs: [{ interface: 'out0', group: '239.9.9.1', port: 6001 }] }, options) as Rule;
+    writeStateFile(file, []);
+    const dropped = prepareStateFile(file, [rule]);
+    expect(readdirSync(sub)).toHaveLength(2);
+    dropped.discard();
+    expect(readdirSync(sub)).toEqual(['state.json']);
+    expect(readFileSync(file, 'utf8')).toBe(stateFileText([]));
+    const kept = prepareStateFile(file, [rule]);
+    kept.commit();
+    expect(readdirSync(sub)).toEqual(['state.json']);
+    expect(readFileSync(file, 'utf8')).toBe(kept.text);
+    expect(() => kept.commit()).toThrow(/settled already/);
+    expect(() => prepareStateFile(join(sub, 'missing-dir', 'state.json'), [rule])).toThrow(/ENOENT/);
   });
 });

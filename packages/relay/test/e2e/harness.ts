@@ -153,6 +153,8 @@ export interface RunAs {
   uid: number;
   gid: number;
   caps: string[];
+  /** Supplementary groups (gids), as systemd's SupplementaryGroups= gives them; default none. */
+  groups?: number[];
 }
 
 /** setpriv: switch to the user and keep exactly `caps` (ambient, so the workers inherit them across exec). */
@@ -162,7 +164,7 @@ export function setprivArgs(runAs: RunAs): string[] {
     'setpriv',
     `--reuid=${runAs.uid}`,
     `--regid=${runAs.gid}`,
-    '--clear-groups',
+    ...(runAs.groups?.length ? [`--groups=${runAs.groups.join(',')}`] : ['--clear-groups']),
     `--inh-caps=-all${caps ? `,${caps}` : ''}`,
     ...(caps ? [`--ambient-caps=${caps}`] : []),
     `--bounding-set=-all${caps ? `,${caps}` : ''}`,

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '@mcr/netns-lab';
@@ -43,6 +44,20 @@ describe('least privilege', () => {
 
   it('forwards as nobody with CAP_NET_RAW alone (the rings\' receive buffer falls back to SO_RCVBUF)', async () => {
     await forwardsAs({ ...NOBODY, caps: ['net_raw'] });
+  });
+
+  it('control.group as packaging/mcr.service sets it up: given the socket while the relay holds the group (SupplementaryGroups=), refused by name when it does not', async () => {
+    // daemon (gid 1) stands for the unit's mcr-control group: any group nobody is not in by default.
+    const config = { control: { group: 'daemon', mode: '0660' }, rules: streamPlan(1).map((s) => ruleFor(s, lab)) };
+    const relay = await RelayProcess.start(lab.topo.relay.ns, config, [], { ...NOBODY, caps: ['net_raw'], groups: [1] });
+    try {
+      const st = lstatSync(relay.control);
+      expect({ uid: st.uid, gid: st.gid, mode: st.mode & 0o777 }).toEqual({ uid: NOBODY.uid, gid: 1, mode: 0o660 });
+      expect((await relay.result('ping')).pong).toBe(true);
+    } finally {
+      expect(await relay.stop()).toBe(0);
+    }
+    await expect(RelayProcess.start(lab.topo.relay.ns, config, [], { ...NOBODY, caps: ['net_raw'] })).rejects.toThrow(/cannot give it group daemon: EPERM/);
   });
 
   it('without CAP_NET_RAW the start is refused, naming the capability', async () => {

@@ -101,6 +101,36 @@ describe('hitless reload', () => {
     }
   });
 
+  it('runtime rules never lose their id to the rules the file generates ids for; a reload replaces one only when the file names its id', async () => {
+    const streams = streamPlan(6);
+    const anonymous = (n: number) => {
+      const { id: _id, ...rule } = ruleFor(streams[n]!, lab);
+      return rule;
+    };
+    const ns = lab.topo.relay.ns;
+    const relay = await RelayProcess.start(ns, { rules: [anonymous(0), anonymous(1)] });
+    const inputs = async () => new Map<string, string>((await relay.result('list')).rules.map((r: { id: string; input: { group: string } }) => [r.id, r.input.group]));
+    try {
+      const generated = (await relay.result('add', { rule: anonymous(2) })).rule.id as string;
+      const explicit = (await relay.result('add', { rule: { ...anonymous(3), id: 'rule-5' } })).rule.id as string;
+      expect(explicit).toBe('rule-5');
+      // The file gains id-less rules at positions 3, 4 and 5: none of them takes a runtime rule's id.
+      relay.writeConfig({ rules: [anonymous(0), anonymous(1), anonymous(4), anonymous(5), { ...anonymous(4), input: { ...anonymous(4).input, port: 5999 } }] });
+      const summary = await relay.result('reload');
+      expect(summary).toMatchObject({ removed: [], changed: [], kept: [generated, explicit] });
+      const after = await inputs();
+      expect(after.size).toBe(7);
+      expect(after.get(generated)).toBe(streams[2]!.group);
+      expect(after.get(explicit)).toBe(streams[3]!.group);
+      // Named explicitly, the runtime rule becomes the file's.
+      relay.writeConfig({ rules: [anonymous(0), anonymous(1), { ...anonymous(3), id: 'rule-5' }] });
+      expect(await relay.result('reload')).toMatchObject({ kept: [generated], changed: [] });
+      expect((await inputs()).get('rule-5')).toBe(streams[3]!.group);
+    } finally {
+      expect(await relay.stop()).toBe(0);
+    }
+  });
+
   it('--state keeps the runtime rules across a restart, written atomically', async () => {
     const [a, b] = streamPlan(2);
     const ns = lab.topo.relay.ns;

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lchownSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { igmpMemberships, type Lab } from '@mcr/netns-lab';
@@ -90,7 +90,7 @@ describe('start-up and process faults', () => {
     expect((await igmpMemberships(relayNs())).get('in0') ?? []).toEqual([]);
   });
 
-  it('a socket directory that is not the relay\'s, is writable by others, or cannot be made is refused with exit 2; a sticky one is used', async () => {
+  it('a socket directory that is not the relay\'s, is writable by others, lies under a directory or symlink someone else could swap, or cannot be made is refused with exit 2; a sticky one is used', async () => {
     const cases: Array<{ what: string; prepare: (dir: string) => string; message: RegExp }> = [
       {
         what: 'owned by another user',
@@ -111,6 +111,41 @@ describe('start-up and process faults', () => {
           return join(d, 'c.sock');
         },
         message: /control socket directory .*open is writable by group or others \(mode 0777\) and not sticky/,
+      },
+      {
+        what: 'ours, under a directory owned by another user (who could rename it and put another in its place)',
+        prepare: (dir) => {
+          const theirs = join(dir, 'theirs');
+          mkdirSync(theirs, { mode: 0o755 });
+          chownSync(theirs, 65534, 65534);
+          mkdirSync(join(theirs, 'mine'), { mode: 0o755 });
+          return join(theirs, 'mine', 'c.sock');
+        },
+        message: /control socket directory .*theirs\/mine: .*theirs is owned by uid 65534, not by this relay \(uid 0\) or root; refusing to use it/,
+      },
+      {
+        what: 'ours, under a directory others can write to',
+        prepare: (dir) => {
+          const open = join(dir, 'open');
+          mkdirSync(open);
+          chmodSync(open, 0o777);
+          mkdirSync(join(open, 'mine'), { mode: 0o755 });
+          return join(open, 'mine', 'c.sock');
+        },
+        message: /control socket directory .*open\/mine: .*open is writable by group or others \(mode 0777\) and not sticky/,
+      },
+      {
+        what: 'reached through a symlink another user owns in a sticky directory',
+        prepare: (dir) => {
+          const shared = join(dir, 'shared');
+          mkdirSync(shared);
+          chmodSync(shared, 0o1777);
+          mkdirSync(join(dir, 'real'), { mode: 0o755 });
+          symlinkSync(join(dir, 'real'), join(shared, 'link'));
+          lchownSync(join(shared, 'link'), 65534, 65534);
+          return join(shared, 'link', 'c.sock');
+        },
+        message: /control socket directory .*shared\/link: .*shared\/link is owned by uid 65534, not by this relay \(uid 0\) or root; refusing to use it/,
       },
       {
         what: 'under a regular file',
@@ -136,6 +171,12 @@ describe('start-up and process faults', () => {
     chmodSync(sticky, 0o1777);
     const relay = await RelayProcess.start(relayNs(), { control: { socket: join(sticky, 'c.sock') }, rules: rules() });
     expect(await relay.stop()).toBe(0);
+    // A symlink of the relay's own user (root here), in a directory only it can write, is followed.
+    const base = freshDir('ownlink');
+    mkdirSync(join(base, 'real'), { mode: 0o755 });
+    symlinkSync(join(base, 'real'), join(base, 'link'));
+    const linked = await RelayProcess.start(relayNs(), { control: { socket: join(base, 'link', 'c.sock') }, rules: rules() });
+    expect(await linked.stop()).toBe(0);
   });
 
   it('workers that cannot start (fanout id taken by another relay in another mode): exit 2 with the reason, nothing left, the other relay unharmed', async () => {

@@ -89,6 +89,16 @@ describe('metrics', () => {
     expect(sample(text, 'mcr_rule_matched_packets_total', 'rule="r1"')).toBeUndefined();
   });
 
+  it('counts pending rules, and says whether the state file is well while there is one', async () => {
+    const metrics = new RelayMetrics();
+    const plain = await metrics.render(report());
+    expect(sample(plain, 'mcr_rules_pending', '')).toBe(0);
+    expect(plain).not.toMatch(/^mcr_state_file_ok\{/m);
+    const text = await metrics.render({ ...report(), pending: [{ id: 'r9', reason: 'interface x is absent', rule: { ...rule, id: 'r9' } }], stateFile: { ok: false, path: '/s.json', error: 'ENOSPC' } });
+    expect(sample(text, 'mcr_rules_pending', '')).toBe(1);
+    expect(sample(text, 'mcr_state_file_ok', 'path="/s.json"')).toBe(0);
+  });
+
   it('parses listen addresses and names what is wrong', () => {
     expect(parseListenAddress('127.0.0.1:9464')).toEqual({ host: '127.0.0.1', port: 9464 });
     expect(parseListenAddress('[::1]:9464')).toEqual({ host: '::1', port: 9464 });

@@ -48,4 +48,16 @@ describe('packaging/mcr.service', () => {
     expect(setting('NoNewPrivileges')).toBe('yes');
     expect(setting('RestrictAddressFamilies')).toBe('AF_UNIX AF_INET AF_INET6 AF_PACKET AF_NETLINK');
   });
+
+  it('does not restart a relay whose configuration is refused (exit 2), and holds the group its control.group recipe names', () => {
+    const text = readFileSync(UNIT, 'utf8');
+    const setting = (key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(text)?.[1];
+    expect(setting('Restart')).toBe('on-failure');
+    expect(setting('RestartPreventExitStatus')).toBe('2');
+    // Under User=mcr the relay may give the socket only a group it is in (chown(2)).
+    const group = setting('SupplementaryGroups');
+    expect(group).toBe('mcr-control');
+    expect(text).toContain(`groupadd --system ${group}`);
+    expect(text).toContain(`control: { group: "${group}", mode: "0660" }`);
+  });
 });
