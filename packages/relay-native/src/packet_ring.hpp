@@ -41,8 +41,9 @@ class PacketRing {
   int fd() const { return fd_; }
   int fanoutId() const { return fanoutId_; }  // -1 without fanout
   size_t frameCount() const { return frameCount_; }
+  // The kernel's layout (packet_lookup_frame): whole slots per block, the rest of a block unused.
   tpacket2_hdr* Frame(size_t index) const {
-    return reinterpret_cast<tpacket2_hdr*>(ring_ + index * frameSize_);
+    return reinterpret_cast<tpacket2_hdr*>(ring_ + index / framesPerBlock_ * blockBytes_ + index % framesPerBlock_ * frameSize_);
   }
   // PACKET_STATISTICS since the previous call (the kernel resets them on read).
   bool ReadStatistics(uint64_t& packets, uint64_t& drops) const;
@@ -51,8 +52,10 @@ class PacketRing {
   int fd_ = -1;
   uint8_t* ring_ = nullptr;
   size_t ringBytes_ = 0;
-  size_t frameSize_ = 0;
+  size_t frameSize_ = 0;   // one slot: RingSlotBytes(MTU) (packet_ring.cc)
   size_t frameCount_ = 0;
+  size_t framesPerBlock_ = 1;
+  size_t blockBytes_ = 0;
   int fanoutId_ = -1;
 };
 
