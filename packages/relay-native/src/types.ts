@@ -60,9 +60,11 @@ export interface RuleSpec {
   /** At most NATIVE_LIMITS.maxOutputsPerRule, every one of the rule's family. */
   outputs: OutputSpec[];
   /**
-   * 0..4095. Absent: the rule matches untagged frames only. Present: only frames tagged with that
-   * VLAN id, whether the tag is in the frame bytes or in the ring's metadata (tp_vlan_tci with
-   * TP_STATUS_VLAN_VALID, as veth delivers them).
+   * NATIVE_LIMITS.minVlanId..maxVlanId (1..4095). Absent: the rule matches untagged frames only.
+   * Present: only frames tagged with that VLAN id, whether the tag is in the frame bytes or in the
+   * ring's metadata (tp_vlan_tci with TP_STATUS_VLAN_VALID, as veth delivers them; metadata first). A
+   * priority tag (VLAN id 0, 802.1p) is no VLAN, as the kernel's stack takes it: a frame with only
+   * priority tags matches as untagged, and one outside an 802.1Q tag leaves that tag's VLAN.
    */
   vlan?: number;
   /**
@@ -164,7 +166,7 @@ export type ParsedFrame =
   | {
       kind: 'udp';
       family: AddressFamily;
-      vlan: number | null;
+      vlan: number | null; // the in-frame 802.1Q tag's VLAN id as it is (0: a priority tag); null: no tag
       source: string;
       group: string;
       sourcePort: number;

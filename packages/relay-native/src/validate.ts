@@ -251,7 +251,7 @@ export function normalizeRules(name: string, rules: unknown): NativeRuleSpec[] {
       port: integer(`${at}.port`, r.port, 1, 65535),
       hasSource: source !== null,
       source: source?.bytes ?? Buffer.alloc(group.bytes.length),
-      vlan: r.vlan === undefined ? -1 : integer(`${at}.vlan`, r.vlan, 0, NATIVE_LIMITS.maxVlanId),
+      vlan: r.vlan === undefined ? -1 : integer(`${at}.vlan`, r.vlan, NATIVE_LIMITS.minVlanId, NATIVE_LIMITS.maxVlanId),
       maxPps: r.maxPps === undefined ? 0 : integer(`${at}.maxPps`, r.maxPps, 1, NATIVE_LIMITS.maxPps),
       outputs: outputs.map((output, k) => normalizeOutput(`${at}.outputs[${k}]`, output, { family: group.family, prefixLength, hasPrefix: r.groupPrefixLength !== undefined })),
     };

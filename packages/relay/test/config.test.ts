@@ -117,7 +117,8 @@ describe.skipIf(ether === undefined)('config', () => {
     }
     expect(issuesOf({ rules: [rule({ outputs: [out({ ttlMode: 'copy' })] })] })).toContain('rules[0].outputs[0].ttlMode: must be one of decrement | set, got "copy"');
     expect(issuesOf({ rules: [rule({ maxPps: 0 })] })).toContain(`rules[0].maxPps: must be 1..${NATIVE_LIMITS.maxPps}, got 0`);
-    expect(issuesOf({ rules: [rule({ input: { interface: 'lo', group: '239.1.1.1', port: 1, vlan: 4096 } })] })).toContain('rules[0].input.vlan: must be 0..4095, got 4096');
+    expect(issuesOf({ rules: [rule({ input: { interface: 'lo', group: '239.1.1.1', port: 1, vlan: 4096 } })] })).toContain('rules[0].input.vlan: must be 1..4095, got 4096');
+    expect(issuesOf({ rules: [rule({ input: { interface: 'lo', group: '239.1.1.1', port: 1, vlan: 0 } })] })).toContain('rules[0].input.vlan: must be 1..4095, got 0');
   });
 
   it('ignores the $schema key editors use, and nothing else unknown', () => {
