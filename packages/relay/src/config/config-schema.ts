@@ -63,7 +63,9 @@ function buildConfigSchema(options: RuleCheckOptions) {
     }).prefault({}),
     fanout: object({
       mode: oneOf(FANOUT_MODES).default(DEFAULTS.fanoutMode).describe('how PACKET_FANOUT spreads an input\'s frames over its workers'),
-      id: integer(0, 65535).optional().describe('the PACKET_FANOUT group id; default: chosen per interface'),
+      id: integer(0, 65535)
+        .optional()
+        .describe('the first input interface\'s PACKET_FANOUT group id; each further input takes the lowest free of id+1, id+2, ... (a group serves one interface); default: the kernel picks one per interface'),
     }).prefault({}),
     igmp: object({ join: boolean().default(DEFAULTS.igmpJoin).describe('false: passive, join nothing') }).prefault({}),
     control: object({
