@@ -148,8 +148,11 @@ void DataPlaneWorker::FreeRetiredTables() {
     if (tables_[i]->generation() >= seen) kept.push_back(std::move(tables_[i]));
   }
   kept.push_back(std::move(tables_.back()));
+  const bool freed = kept.size() < tables_.size();
   tables_ = std::move(kept);
   PruneCounterBlocks();
+  // Sockets no held table sends on: the loop reads outputs of these tables only.
+  if (freed) txSockets_.Prune(tables_);
 }
 
 void DataPlaneWorker::PruneCounterBlocks() {

@@ -201,8 +201,13 @@ export class Relay {
   }
 
   private async apply(next: RuleTable, change: RuleChange): Promise<void> {
-    await applyRuleChange({ pools: this.pools, memberships: this.memberships, log: this.log }, this.table, next, change);
-    this.table = next;
+    try {
+      await applyRuleChange({ pools: this.pools, memberships: this.memberships, log: this.log }, this.table, next, change);
+      this.table = next;
+    } finally {
+      // Facts of interfaces no rule uses are not watched: read them afresh when a rule names them again.
+      this.facts.retainOnly(this.interfacesInUse());
+    }
   }
 
   /** The runtime rules (those the config file does not name) to the state file, if there is one. */
