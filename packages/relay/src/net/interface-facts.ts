@@ -107,17 +107,17 @@ export class InterfaceFactsCache {
   }
 
   /**
-   * Names whose cached facts no longer match what the interface watcher just read (a new ifindex, an
-   * address gained or lost, gone or back). The watcher reports changes from its own previous reading;
+   * Names whose cached facts no longer match what the interface watcher just read (a new ifindex or
+   * MAC, an address gained or lost, gone or back). The watcher reports changes from its own previous reading;
    * this also catches a change between the lookup and the watcher's first reading of an interface.
    */
-  staleAgainst(states: ReadonlyArray<{ name: string; ifindex: number | null } & SendAddresses>): string[] {
+  staleAgainst(states: ReadonlyArray<{ name: string; ifindex: number | null; mac: string | null } & SendAddresses>): string[] {
     return states
       .filter((now) => {
         if (!this.facts.has(now.name)) return false;
         const cached = this.facts.get(now.name)!;
         if (cached === null) return now.ifindex !== null;
-        return cached.ifindex !== now.ifindex || addressesDiffer(cached, now);
+        return cached.ifindex !== now.ifindex || cached.mac.toLowerCase() !== now.mac || addressesDiffer(cached, now);
       })
       .map((s) => s.name);
   }
