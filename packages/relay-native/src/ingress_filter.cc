@@ -1,6 +1,7 @@
 #include "ingress_filter.hpp"
 
 #include <arpa/inet.h>
+#include <linux/if_packet.h>
 
 #include <algorithm>
 
@@ -152,6 +153,12 @@ std::vector<sock_filter> BuildIngressFilter(const FilterPlan& plan) {
   const bool exact = !plan.keys.empty() && plan.keys.size() <= kMaxExactFilterKeys;
   const std::vector<FilterKey>* list = exact ? &plan.keys : nullptr;
   Program p;
+  if (plan.dropOutgoing) {
+    // Where a fanout group's PACKET_FANOUT_FLAG_IGNORE_OUTGOING has no effect (packet_ring.hpp).
+    p.Op(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE);
+    p.Jump(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 1);
+    p.Op(BPF_RET | BPF_K, kDrop);
+  }
   p.Op(BPF_LD | BPF_H | BPF_ABS, 12);
   p.Jump(BPF_JMP | BPF_JEQ | BPF_K, kEthTypeVlan, 0, 1);
   const size_t toTagged = p.Size();

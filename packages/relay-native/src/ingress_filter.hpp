@@ -53,6 +53,7 @@ struct FilterPlan {
   bool anyRule = false;        // false: generic for both families
   std::vector<FilterKey> keys;  // distinct IPv4 keys (sources are checked in userspace)
   bool ipv6 = true;            // pass IPv6 multicast (the table has an IPv6 rule, or none at all)
+  bool dropOutgoing = false;   // drop what the host itself sends (pkt_type PACKET_OUTGOING) first
 };
 
 FilterPlan FilterPlanOf(const std::vector<CompiledRule>& rules);

@@ -12,7 +12,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "ingress_filter.hpp"
 
 namespace mcr {
 namespace {
@@ -117,7 +116,10 @@ bool PacketRing::Open(const PacketRingOptions& options, SysError& error) {
   }
   ring_ = static_cast<uint8_t*>(ring);
 
-  if (!AttachFilter(BuildIngressFilter(FilterPlan()), error)) {
+  // The socket option keeps outgoing frames away from a ring in no group; a group's flag is not known
+  // to work until probed: until then (and for good if it does not) the filter drops them.
+  outgoingGuard_ = options.fanoutMode >= 0 ? OutgoingGuard::Filter : OutgoingGuard::SocketOption;
+  if (!AttachFilter(FilterPlan(), error)) {
     Close();
     return false;
   }
@@ -139,22 +141,43 @@ bool PacketRing::Open(const PacketRingOptions& options, SysError& error) {
   if (options.fanoutMode >= 0) {
     const int flags = options.fanoutId >= 0 ? 0 : kFanoutFlagUniqueId;
     const int id = options.fanoutId >= 0 ? options.fanoutId : 0;
-    int arg = id | ((options.fanoutMode | flags | kFanoutFlagIgnoreOutgoing) << 16);
+    bool flagInGroup = options.fanoutIgnoreOutgoing;
+    int arg = id | ((options.fanoutMode | flags | (flagInGroup ? kFanoutFlagIgnoreOutgoing : 0)) << 16);
     if (setsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) {
-      // A kernel before 6.7 refuses the unknown flag (EINVAL): join without it. Any other EINVAL
-      // (a group with another mode) fails again here and is reported.
+      // A kernel that refuses the flag (EINVAL): join without it. Any other EINVAL (a group with
+      // another mode) fails again here and is reported.
       arg = id | ((options.fanoutMode | flags) << 16);
-      if (errno != EINVAL || setsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) return fail("setsockopt");
+      if (errno != EINVAL || !flagInGroup || setsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) return fail("setsockopt");
+      flagInGroup = false;
+      outgoingProbe_ = OutgoingProbe::Refused;
     }
     int value = 0;
     socklen_t length = sizeof value;
     if (getsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &value, &length) != 0) return fail("getsockopt");
     fanoutId_ = value & 0xffff;
+    if (outgoingProbe_ != OutgoingProbe::Refused) {
+      // Kernels before 6.7 accept the flag and ignore it (and report it back through getsockopt): only
+      // an outgoing frame tells. The probe's group asks for what this one asked for.
+      switch (ProbeFanoutIgnoresOutgoing(options.ifindex, flagInGroup)) {
+        case ProbeResult::Honoured: outgoingProbe_ = OutgoingProbe::Honoured; break;
+        case ProbeResult::Ignored: outgoingProbe_ = OutgoingProbe::Ignored; break;
+        case ProbeResult::Inconclusive: outgoingProbe_ = OutgoingProbe::Inconclusive; break;
+      }
+    }
+    if (flagInGroup && outgoingProbe_ == OutgoingProbe::Honoured) {
+      outgoingGuard_ = OutgoingGuard::FanoutFlag;
+      if (!AttachFilter(FilterPlan(), error)) {
+        Close();
+        return false;
+      }
+    }
   }
   return true;
 }
 
-bool PacketRing::AttachFilter(const std::vector<sock_filter>& program, SysError& error) {
+bool PacketRing::AttachFilter(FilterPlan plan, SysError& error) {
+  plan.dropOutgoing = outgoingGuard_ == OutgoingGuard::Filter;
+  const std::vector<sock_filter> program = BuildIngressFilter(plan);
   sock_fprog fprog{};
   fprog.len = static_cast<unsigned short>(program.size());
   fprog.filter = const_cast<sock_filter*>(program.data());

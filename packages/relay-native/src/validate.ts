@@ -124,6 +124,7 @@ export interface NormalizedWorkerOptions {
   latencyBudgetMicros: number;
   allMulticast: boolean;
   injectedWorkNanos: number;
+  fanoutIgnoreOutgoingUnsupported: boolean;
 }
 
 const FANOUT_MODES: Record<FanoutMode, number> = { hash: 0, lb: 1, cpu: 2 };
@@ -152,6 +153,7 @@ export function normalizeWorkerOptions(options: unknown): NormalizedWorkerOption
     ),
     allMulticast: boolean('options.allMulticast', o.allMulticast ?? false),
     injectedWorkNanos: integer('options.injectedWorkNanos', o.injectedWorkNanos ?? 0, 0, NATIVE_LIMITS.maxInjectedWorkNanos),
+    fanoutIgnoreOutgoingUnsupported: boolean('options.fanoutIgnoreOutgoingUnsupported', o.fanoutIgnoreOutgoingUnsupported ?? false),
   };
   if (o.fanout === undefined) {
     throw new TypeError('options.fanout must be { mode, id? } or null (null: no fanout group), received undefined');

@@ -85,6 +85,9 @@ function buildConfigSchema(options: RuleCheckOptions) {
     testOnly: object({
       disableLoopGuard: boolean().default(false).describe('TEST-ONLY: no own-MAC check and TTL "set" on every output'),
       injectedWorkNanos: integer(0, NATIVE_LIMITS.maxInjectedWorkNanos).default(0).describe('TEST-ONLY: busy work per frame read'),
+      fanoutIgnoreOutgoingUnsupported: boolean()
+        .default(false)
+        .describe('TEST-ONLY: act as a kernel on which PACKET_FANOUT_FLAG_IGNORE_OUTGOING has no effect (the rings\' filter drops the host\'s own frames)'),
     })
       .prefault({})
       .describe('TEST-ONLY switches, logged loudly at start; never in production'),

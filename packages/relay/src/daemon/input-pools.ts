@@ -74,6 +74,7 @@ export class InputPools {
         // Passive mode joins nothing, so a NIC's multicast filter would drop the groups: take all.
         ...(this.config.igmp.join ? {} : { allMulticast: true }),
         ...(testOnly.injectedWorkNanos > 0 ? { injectedWorkNanos: testOnly.injectedWorkNanos } : {}),
+        ...(testOnly.fanoutIgnoreOutgoingUnsupported ? { fanoutIgnoreOutgoingUnsupported: true } : {}),
       },
       log: this.log,
       onFatal: (message) => {

@@ -268,6 +268,9 @@ export class Relay {
     if (t.disableLoopGuard) {
       this.log.warn('TEST-ONLY testOnly.disableLoopGuard is ON: own frames are relayed and every output TTL is "set"; a loop will storm');
     }
+    if (t.fanoutIgnoreOutgoingUnsupported) {
+      this.log.warn('TEST-ONLY testOnly.fanoutIgnoreOutgoingUnsupported is ON: workers join their fanout groups without PACKET_FANOUT_FLAG_IGNORE_OUTGOING');
+    }
     if (t.injectedWorkNanos > 0) {
       this.log.warn(`TEST-ONLY testOnly.injectedWorkNanos is ${t.injectedWorkNanos}: every worker wastes that long per frame`);
     }

@@ -4,7 +4,7 @@ import type { DataPlaneSettings, FanoutMode } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { FromWorker, RuleTableMessage, ToWorker, WorkerBoot } from './ipc.js';
 import { addCounters, emptyCounters } from './counters.js';
-import type { FanoutMode as NativeFanoutMode, WorkerCounters, WorkerOptions } from '@mcr/relay-native';
+import type { IgnoreOutgoingMode, FanoutMode as NativeFanoutMode, WorkerCounters, WorkerOptions } from '@mcr/relay-native';
 
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-process.js', import.meta.url));
 const RESTART_DELAY_MS = 100;
@@ -29,8 +29,8 @@ export interface WorkerPoolOptions {
   workers: number;
   fanout: { mode: FanoutMode; id?: number };
   dataPlane: DataPlaneSettings;
-  /** Passed to every worker's data plane as they are (allMulticast, injectedWorkNanos). */
-  extraWorkerOptions?: Pick<WorkerOptions, 'allMulticast' | 'injectedWorkNanos'>;
+  /** Passed to every worker's data plane as they are (allMulticast, and the TEST-ONLY switches). */
+  extraWorkerOptions?: Pick<WorkerOptions, 'allMulticast' | 'injectedWorkNanos' | 'fanoutIgnoreOutgoingUnsupported'>;
   log: Logger;
   /** Called when a worker cannot start at all (bad interface, no permission): the pool gives up. */
   onFatal?: (message: string) => void;
@@ -44,6 +44,8 @@ export interface WorkerSnapshot {
   state: WorkerState;
   restarts: number;
   lastError: string | null;
+  /** What keeps the host's own frames out of its ring, as its process reported when it opened; null before. */
+  ignoreOutgoing: IgnoreOutgoingMode | null;
   counters: WorkerCounters;
 }
 
@@ -78,6 +80,7 @@ interface Slot {
   /** In a crash loop, or its process refused the table it started with. */
   failing: boolean;
   lastError: string | null;
+  ignoreOutgoing: IgnoreOutgoingMode | null;
 }
 
 type TableAnswer = { ok: true } | { ok: false; reason: string };
@@ -92,6 +95,7 @@ export class WorkerPool {
   private table: RuleTableMessage = { rules: [], context: { ownMacs: [] } };
   private fanoutId: number | null;
   private fanoutLogged = false;
+  private ignoreOutgoingLogged: IgnoreOutgoingMode | null = null;
   private stopping = false;
   private started = false;
   private nextRequest = 1;
@@ -134,6 +138,7 @@ export class WorkerPool {
         deaths: [],
         failing: false,
         lastError: null,
+        ignoreOutgoing: null,
       };
       this.slots.push(slot);
       // The first worker creates the fanout group (the kernel picks a free id unless the config set one);
@@ -180,6 +185,7 @@ export class WorkerPool {
           state: stateOf(slot),
           restarts: slot.restarts,
           lastError: slot.lastError,
+          ignoreOutgoing: slot.ignoreOutgoing,
           counters: addCounters(slot.retired, slot.last),
         };
       }),
@@ -278,8 +284,10 @@ export class WorkerPool {
                 { interface: this.options.interface, coalesceMicros, latencyBudgetMicros },
               );
             }
+            slot.ignoreOutgoing = message.ignoreOutgoing.mode;
+            this.logIgnoreOutgoing(message.ignoreOutgoing);
             slot.ready = true;
-            log.debug(`worker ${name} pid ${child.pid} ready (fanout ${message.fanoutId ?? 'off'})`);
+            log.debug(`worker ${name} pid ${child.pid} ready (fanout ${message.fanoutId ?? 'off'}, host's own frames kept out by ${message.ignoreOutgoing.mode})`);
             void this.requestTable(slot, this.table).then((answer) => {
               if (answer.ok) {
                 slot.applied = true;
@@ -316,6 +324,30 @@ export class WorkerPool {
       });
       child.on('exit', (code, signal) => end(`pid ${child.pid} died (${signal ?? `exit ${code}`})`));
     });
+  }
+
+  /**
+   * How the host's own transmissions on the input are kept out of the rings: said when the first worker
+   * is ready, and again whenever a worker reports another way (a kernel cannot change its mind, but a
+   * probe on an interface that was down is inconclusive).
+   */
+  private logIgnoreOutgoing({ mode, probe }: Extract<FromWorker, { type: 'ready' }>['ignoreOutgoing']): void {
+    if (mode === this.ignoreOutgoingLogged || mode === 'socket-option') return;
+    this.ignoreOutgoingLogged = mode;
+    const iface = this.options.interface;
+    const fields = { interface: iface, ignoreOutgoing: mode, probe };
+    if (mode === 'fanout-flag') {
+      this.options.log.info(`interface ${iface}: the host's own frames are kept out of the rings by PACKET_FANOUT_FLAG_IGNORE_OUTGOING (probed: in effect)`, fields);
+      return;
+    }
+    const why = {
+      ignored: 'has no effect on this kernel (before Linux 6.7)',
+      refused: 'is refused by this kernel',
+      inconclusive: 'could not be probed (interface down or not Ethernet)',
+      honoured: 'was not asked for',
+      none: 'was not asked for',
+    }[probe];
+    this.options.log.warn(`interface ${iface}: PACKET_FANOUT_FLAG_IGNORE_OUTGOING ${why}: the rings' filter drops the host's own frames instead`, fields);
   }
 
   /** A restarted process refused the table its siblings run: keep it (idle) and say so; no restart. */
