@@ -77,9 +77,11 @@ interface Slot {
   quickDeaths: number;
   /** When the slot's processes died, within CRASH_LOOP.windowMs. */
   deaths: number[];
-  /** In a crash loop, or its process refused the table it started with. */
+  /** In a crash loop. */
   failing: boolean;
   lastError: string | null;
+  /** Why the pool is ending the slot's process itself (it refused its first table): the death's reason. */
+  ending: string | null;
   ignoreOutgoing: IgnoreOutgoingMode | null;
 }
 
@@ -138,6 +140,7 @@ export class WorkerPool {
         deaths: [],
         failing: false,
         lastError: null,
+        ending: null,
         ignoreOutgoing: null,
       };
       this.slots.push(slot);
@@ -293,7 +296,7 @@ export class WorkerPool {
                 slot.applied = true;
                 slot.failing = false;
               } else if (slot.child === child) {
-                this.firstTableRefused(slot, answer.reason);
+                this.firstTableRefused(slot, child, answer.reason);
               }
               settle();
             });
@@ -350,15 +353,24 @@ export class WorkerPool {
     this.options.log.warn(`interface ${iface}: PACKET_FANOUT_FLAG_IGNORE_OUTGOING ${why}: the rings' filter drops the host's own frames instead`, fields);
   }
 
-  /** A restarted process refused the table its siblings run: keep it (idle) and say so; no restart. */
-  private firstTableRefused(slot: Slot, reason: string): void {
+  /**
+   * A restarted process refused the table its siblings run. It has joined the fanout group, and the
+   * group hashes part of the input's flows to its ring, which nobody reads while it has no table: it
+   * must leave. It is stopped, and its slot is retried as after a crash (backoff, then `failing`), so a
+   * fault that clears (descriptors, memory) ends there.
+   */
+  private firstTableRefused(slot: Slot, child: ChildProcess, reason: string): void {
     slot.lastError = `table refused: ${reason}`;
     if (!this.started) {
       this.startRefusal ??= new TableRefused(this.workerName(slot), reason);
       return;
     }
-    slot.failing = true;
-    this.options.log.error(`worker ${this.workerName(slot)} refused the current rule table and does not forward: ${reason}`);
+    this.options.log.error(`worker ${this.workerName(slot)} refused the rule table its siblings run: ${reason}; it leaves the fanout group and is retried`);
+    slot.ending = slot.lastError;
+    slot.ready = false; // no table or counter request goes to it any more
+    this.post(slot, { type: 'stop' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    child.once('exit', () => clearTimeout(timer));
   }
 
   /** A slot's process is gone (or never came): settle its requests and schedule the next attempt. */
@@ -371,6 +383,8 @@ export class WorkerPool {
     if (slot.child === child) slot.child = null;
     slot.retired = addCounters(slot.retired, slot.last);
     slot.last = emptyCounters();
+    if (slot.ending !== null) why = slot.ending;
+    slot.ending = null;
     if (this.stopping) return;
     slot.restarts++;
     slot.lastError = why;
