@@ -15,7 +15,8 @@
         "src/tx_sockets.cc",
         "src/packet_ring.cc",
         "src/file_lock.cc",
-        "src/ingress_filter.cc"
+        "src/ingress_filter.cc",
+        "src/outgoing_probe.cc"
       ],
       "include_dirs": ["src", "<!(node -p \"require('node-addon-api').include_dir\")"],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],

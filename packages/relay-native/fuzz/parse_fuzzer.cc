@@ -437,7 +437,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const bool own = size >= 12 && std::memcmp(data + 6, kOwnMac, 6) == 0;
   CHECK(size < 12 || table.IsOwnMac(data + 6) == own);
-  const int32_t vlan = meta.vlan >= 0 ? meta.vlan : parsed.vlan;
+  // VLAN 0 (a priority tag) is no VLAN: the metadata's tag unless it is one, else the bytes' unless it is one.
+  const int32_t vlan = meta.vlan > 0 ? meta.vlan : parsed.vlan > 0 ? parsed.vlan : -1;
   const CompiledRule* expected = nullptr;
   if (parsed.kind == FrameKind::Udp) {
     const CompiledRule* rule = table.Lookup(parsed, vlan);

@@ -2,12 +2,13 @@
 // the native handle stays private.
 import { callNative } from './errors.js';
 import { native, type NativeDataPlaneWorker } from './native.js';
-import type { RuleSpec, TableContext, WorkerCounters, WorkerOptions } from './types.js';
+import type { IgnoreOutgoingMode, OutgoingProbe, RuleSpec, TableContext, WorkerCounters, WorkerOptions } from './types.js';
 import { normalizeRules, normalizeTableContext, normalizeWorkerOptions } from './validate.js';
 
 export class DataPlaneWorker {
   readonly #native: NativeDataPlaneWorker;
   readonly #fanoutId: number | null;
+  readonly #ignoreOutgoing: { mode: IgnoreOutgoingMode; probe: OutgoingProbe };
   #stopped: Promise<void> | null = null;
 
   /** Opens and binds sockets, joins the fanout group; throws NativeError. */
@@ -25,9 +26,21 @@ export class DataPlaneWorker {
           o.allMulticast,
           o.injectedWorkNanos,
           o.latencyBudgetMicros,
+          o.fanoutIgnoreOutgoingUnsupported,
         ),
     );
     this.#fanoutId = this.#native.fanoutId();
+    this.#ignoreOutgoing = this.#native.ignoreOutgoing();
+  }
+
+  /** What keeps the host's own transmissions on the input out of the ring (decided when it opened). */
+  get ignoreOutgoing(): IgnoreOutgoingMode {
+    return this.#ignoreOutgoing.mode;
+  }
+
+  /** Why: what the start-up probe of PACKET_FANOUT_FLAG_IGNORE_OUTGOING found. */
+  get outgoingProbe(): OutgoingProbe {
+    return this.#ignoreOutgoing.probe;
   }
 
   /** The fanout group id in use (the kernel's pick when options.fanout.id is absent). */

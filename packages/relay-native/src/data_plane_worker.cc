@@ -46,6 +46,7 @@ Napi::Function DataPlaneWorker::Define(Napi::Env env) {
   return DefineClass(env, "DataPlaneWorker",
                      {
                          InstanceMethod<&DataPlaneWorker::FanoutId>("fanoutId"),
+                         InstanceMethod<&DataPlaneWorker::IgnoreOutgoing>("ignoreOutgoing"),
                          InstanceMethod<&DataPlaneWorker::SetRules>("setRules"),
                          InstanceMethod<&DataPlaneWorker::Start>("start"),
                          InstanceMethod<&DataPlaneWorker::Stop>("stop"),
@@ -67,6 +68,7 @@ DataPlaneWorker::DataPlaneWorker(const Napi::CallbackInfo& info) : Napi::ObjectW
   options.allMulticast = info[7].As<Napi::Boolean>().Value();
   injectedWorkNs_ = info[8].As<Napi::Number>().Int64Value();
   latencyBudgetNs_ = info[9].As<Napi::Number>().Int64Value() * 1000;
+  options.fanoutIgnoreOutgoing = !info[10].As<Napi::Boolean>().Value();
   interfaceName_ = options.interfaceName;
 
   SysError error;
@@ -101,6 +103,28 @@ Napi::Value DataPlaneWorker::FanoutId(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), ring_.fanoutId());
 }
 
+Napi::Value DataPlaneWorker::IgnoreOutgoing(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* mode = "filter";
+  switch (ring_.outgoingGuard()) {
+    case OutgoingGuard::SocketOption: mode = "socket-option"; break;
+    case OutgoingGuard::FanoutFlag: mode = "fanout-flag"; break;
+    case OutgoingGuard::Filter: mode = "filter"; break;
+  }
+  const char* probe = "none";
+  switch (ring_.outgoingProbe()) {
+    case OutgoingProbe::None: probe = "none"; break;
+    case OutgoingProbe::Honoured: probe = "honoured"; break;
+    case OutgoingProbe::Ignored: probe = "ignored"; break;
+    case OutgoingProbe::Inconclusive: probe = "inconclusive"; break;
+    case OutgoingProbe::Refused: probe = "refused"; break;
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("mode", mode);
+  out.Set("probe", probe);
+  return out;
+}
+
 void DataPlaneWorker::SetRules(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (closed_) throw MakeNativeError(env, EBADF, "setRules", interfaceName_);
@@ -129,7 +153,7 @@ void DataPlaneWorker::SetRules(const Napi::CallbackInfo& info) {
   // The kernel-side filter follows the table; if it cannot be attached the table is not published
   // either, and the previous pair stays in force.
   SysError filterError;
-  if (!ring_.AttachFilter(BuildIngressFilter(FilterPlanOf(table->rules())), filterError)) {
+  if (!ring_.AttachFilter(FilterPlanOf(table->rules()), filterError)) {
     throw MakeNativeError(env, filterError.err, filterError.syscall, interfaceName_);
   }
   table_.store(table.get(), std::memory_order_seq_cst);
@@ -148,8 +172,11 @@ void DataPlaneWorker::FreeRetiredTables() {
     if (tables_[i]->generation() >= seen) kept.push_back(std::move(tables_[i]));
   }
   kept.push_back(std::move(tables_.back()));
+  const bool freed = kept.size() < tables_.size();
   tables_ = std::move(kept);
   PruneCounterBlocks();
+  // Sockets no held table sends on: the loop reads outputs of these tables only.
+  if (freed) txSockets_.Prune(tables_);
 }
 
 void DataPlaneWorker::PruneCounterBlocks() {

@@ -24,12 +24,13 @@ class DataPlaneWorker : public Napi::ObjectWrap<DataPlaneWorker> {
   static Napi::Function Define(Napi::Env env);
 
   // (interfaceName, ifindex, fanoutMode -1|0|1|2, fanoutId -1|0..65535, receiveBufferBytes, batchSize,
-  //  coalesceMicros, allMulticast, injectedWorkNanos, latencyBudgetMicros)
+  //  coalesceMicros, allMulticast, injectedWorkNanos, latencyBudgetMicros, fanoutIgnoreOutgoingUnsupported)
   explicit DataPlaneWorker(const Napi::CallbackInfo& info);
   ~DataPlaneWorker() override;
 
  private:
   Napi::Value FanoutId(const Napi::CallbackInfo& info);
+  Napi::Value IgnoreOutgoing(const Napi::CallbackInfo& info);
   void SetRules(const Napi::CallbackInfo& info);
   void Start(const Napi::CallbackInfo& info);
   void Stop(const Napi::CallbackInfo& info);

@@ -15,10 +15,18 @@ namespace mcr {
 
 // What the ring says about a frame besides its bytes (tpacket2_hdr), and the batch's clock.
 struct FrameMeta {
-  int32_t vlan = -1;             // tag the kernel moved into metadata (TP_STATUS_VLAN_VALID), else -1
+  int32_t vlan = -1;             // VLAN id of the tag the kernel moved into metadata (TP_STATUS_VLAN_VALID), else -1
   bool checksumPartial = false;  // TP_STATUS_CSUMNOTREADY: the UDP checksum field is not filled in
   int64_t nowNs = 0;             // CLOCK_MONOTONIC, read once per batch (token buckets)
 };
+
+// The VLAN a frame belongs to, for matching (-1: none): the tag in the ring's metadata, else the one in
+// its bytes. VLAN id 0 is a priority tag (802.1p), no VLAN, as the kernel's stack takes it: a frame
+// with only priority tags is untagged, and a priority tag outside an 802.1Q tag leaves the inner VLAN.
+inline int32_t FrameVlan(int32_t metadataVlan, int32_t frameVlan) noexcept {
+  if (metadataVlan > 0) return metadataVlan;
+  return frameVlan > 0 ? frameVlan : -1;
+}
 
 // Local tallies, folded into the shared atomics once per batch.
 struct BatchTally {
@@ -116,8 +124,7 @@ inline bool HandleFrame(const RuleTable* table, const uint8_t* data, size_t leng
   const CompiledRule* rule = nullptr;
   if (parsed.kind == FrameKind::Udp && table != nullptr) {
     // A tag in the metadata is the frame's (the kernel removed it from the bytes).
-    const int32_t vlan = meta.vlan >= 0 ? meta.vlan : parsed.vlan;
-    rule = table->Lookup(parsed, vlan);
+    rule = table->Lookup(parsed, FrameVlan(meta.vlan, parsed.vlan));
     if (rule != nullptr && egress.Count() + rule->outputs.size() > egressCapacity && egress.Count() != 0) {
       return false;
     }

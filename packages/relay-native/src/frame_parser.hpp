@@ -22,7 +22,7 @@ struct ParsedFrame {
   const char* reason = "";   // static string, only for Malformed
   bool ipv6 = false;         // the L3 header is IPv6 (source6/group6 hold the addresses)
   uint8_t nextHeader = 0;    // ExtensionHeader: the header's type
-  int32_t vlan = -1;         // 802.1Q VLAN id, -1 when untagged
+  int32_t vlan = -1;         // 802.1Q VLAN id as the tag holds it (0: a priority tag), -1 without a tag
   uint32_t l3Offset = 0;     // start of the IPv4/IPv6 header
   uint32_t source = 0;       // IPv4, network byte order
   uint32_t group = 0;        // IPv4, network byte order (destination address)

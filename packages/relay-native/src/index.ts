@@ -4,6 +4,8 @@ export type {
   BenchHotPathOptions,
   BenchHotPathResult,
   FanoutMode,
+  IgnoreOutgoingMode,
+  OutgoingProbe,
   OutputCounters,
   OutputSpec,
   ParsedFrame,

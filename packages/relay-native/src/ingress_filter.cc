@@ -1,6 +1,7 @@
 #include "ingress_filter.hpp"
 
 #include <arpa/inet.h>
+#include <linux/if_packet.h>
 
 #include <algorithm>
 
@@ -15,7 +16,7 @@ constexpr uint32_t kEthTypeIpv6 = 0x86dd;
 // IPv6 next headers that enter the ring: UDP, and the extension headers the loop walks or counts
 // (Hop-by-Hop, Routing, Fragment, ESP, AH, Destination Options, Mobility, HIP, Shim6, 253, 254).
 constexpr uint32_t kIpv6NextHeaders[] = {17, 0, 43, 44, 50, 51, 60, 135, 139, 140, 253, 254};
-constexpr uint32_t kVlanKeySlot = 0;  // scratch M[0]: the frame's VLAN as id + 1, 0 untagged
+constexpr uint32_t kVlanKeySlot = 0;  // scratch M[0]: the frame's VLAN id, 0 for none (VLAN 0 is a priority tag)
 
 class Program {
  public:
@@ -35,23 +36,24 @@ class Program {
   std::vector<sock_filter> code_;
 };
 
-// M[0] = the frame's VLAN key; A = the ethertype after the tag (if any).
+// M[0] = the frame's VLAN key; A = the ethertype after the tag (if any). As FrameVlan
+// (forward_path.hpp): the tag in metadata, else the one in the frame, a priority tag (VLAN 0) counting
+// as none.
 void EmitVlanKey(Program& p, bool inFrameTag) {
   if (inFrameTag) {
     p.Op(BPF_LD | BPF_H | BPF_ABS, 14);
     p.Op(BPF_ALU | BPF_AND | BPF_K, 0x0fff);
-    p.Op(BPF_ALU | BPF_ADD | BPF_K, 1);
   } else {
     p.Op(BPF_LD | BPF_IMM, 0);
   }
   p.Op(BPF_ST, kVlanKeySlot);
   // A tag in metadata is the frame's (the kernel took it out of the bytes); with two tags it is
-  // the outer one.
+  // the outer one, unless that one is a priority tag.
   p.Op(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_VLAN_TAG_PRESENT);
   p.Jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 4, 0);
   p.Op(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_VLAN_TAG);
   p.Op(BPF_ALU | BPF_AND | BPF_K, 0x0fff);
-  p.Op(BPF_ALU | BPF_ADD | BPF_K, 1);
+  p.Jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0);
   p.Op(BPF_ST, kVlanKeySlot);
   p.Op(BPF_LD | BPF_H | BPF_ABS, inFrameTag ? 16 : 12);
 }
@@ -82,7 +84,7 @@ void EmitIpv4(Program& p, uint32_t l3, const std::vector<FilterKey>* keys) {
     p.Op(BPF_LD | BPF_H | BPF_IND, l3 + 2);
     p.Jump(BPF_JMP | BPF_JEQ | BPF_K, key.port, 0, 3);
     p.Op(BPF_LD | BPF_MEM, kVlanKeySlot);
-    p.Jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(key.vlan + 1), 0, 1);
+    p.Jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(key.vlan < 0 ? 0 : key.vlan), 0, 1);
     p.Op(BPF_RET | BPF_K, kAccept);
   }
   p.Op(BPF_RET | BPF_K, kDrop);
@@ -151,6 +153,12 @@ std::vector<sock_filter> BuildIngressFilter(const FilterPlan& plan) {
   const bool exact = !plan.keys.empty() && plan.keys.size() <= kMaxExactFilterKeys;
   const std::vector<FilterKey>* list = exact ? &plan.keys : nullptr;
   Program p;
+  if (plan.dropOutgoing) {
+    // Where a fanout group's PACKET_FANOUT_FLAG_IGNORE_OUTGOING has no effect (packet_ring.hpp).
+    p.Op(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE);
+    p.Jump(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 1);
+    p.Op(BPF_RET | BPF_K, kDrop);
+  }
   p.Op(BPF_LD | BPF_H | BPF_ABS, 12);
   p.Jump(BPF_JMP | BPF_JEQ | BPF_K, kEthTypeVlan, 0, 1);
   const size_t toTagged = p.Size();

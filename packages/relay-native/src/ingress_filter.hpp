@@ -12,7 +12,8 @@
 // drops); ICMPv6 (ND, MLD without options) never enters the ring. Nothing finer: the loop matches.
 // VLAN: a tag in the frame (ethertype 0x8100) moves the L3 header 4 bytes on; a tag the kernel
 // moved into metadata (SKF_AD_VLAN_TAG_PRESENT, as veth delivers it) sets the frame's VLAN and
-// wins over an in-frame one, exactly as the loop's lookup does (forward_path.hpp). The program is
+// wins over an in-frame one, and a priority tag (VLAN 0) is none, exactly as the loop's lookup does
+// (FrameVlan in forward_path.hpp). The program is
 // built per L3 layout (untagged, tagged) and per network protocol.
 // Pure C++: built on the JS thread, attached by PacketRing.
 #pragma once
@@ -35,7 +36,7 @@ struct FilterKey {
   uint32_t group = 0;            // host byte order (a range's base)
   uint32_t mask = 0xffffffffu;   // a range rule's prefix mask; all ones for an exact rule
   uint16_t port = 0;             // host byte order
-  int32_t vlan = -1;             // -1: untagged
+  int32_t vlan = -1;             // -1: untagged (or priority-tagged); else 1..4095
   bool operator<(const FilterKey& o) const {
     if (group != o.group) return group < o.group;
     if (mask != o.mask) return mask < o.mask;
@@ -52,6 +53,7 @@ struct FilterPlan {
   bool anyRule = false;        // false: generic for both families
   std::vector<FilterKey> keys;  // distinct IPv4 keys (sources are checked in userspace)
   bool ipv6 = true;            // pass IPv6 multicast (the table has an IPv6 rule, or none at all)
+  bool dropOutgoing = false;   // drop what the host itself sends (pkt_type PACKET_OUTGOING) first
 };
 
 FilterPlan FilterPlanOf(const std::vector<CompiledRule>& rules);

@@ -20,7 +20,11 @@ export const NATIVE_LIMITS = {
   maxPps: 10_000_000,
   /** TableContext.ownMacs: this host's interface MACs checked by the loop guard. */
   maxOwnMacs: 1024,
-  /** RuleSpec.vlan: a 12-bit VLAN id. */
+  /**
+   * RuleSpec.vlan: a 12-bit VLAN id. 0 is not one: a tag with VLAN id 0 is a priority tag (802.1p),
+   * and such a frame matches as untagged, as the kernel's stack takes it.
+   */
+  minVlanId: 1,
   maxVlanId: 4095,
   /** Interface names (IFNAMSIZ - 1). */
   maxInterfaceNameLength: 15,

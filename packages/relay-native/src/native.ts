@@ -2,7 +2,7 @@
 // native handles stay private behind the TS classes.
 import { createRequire } from 'node:module';
 
-import type { WorkerCounters } from './types.js';
+import type { IgnoreOutgoingMode, OutgoingProbe, WorkerCounters } from './types.js';
 
 /**
  * A rule as the native side reads it: validated; addresses as Buffers in network byte order, 4
@@ -34,6 +34,7 @@ export interface NativeRuleSpec {
 
 export interface NativeDataPlaneWorker {
   fanoutId(): number | null;
+  ignoreOutgoing(): { mode: IgnoreOutgoingMode; probe: OutgoingProbe };
   setRules(rules: NativeRuleSpec[], ownMacs: Buffer): void; // ownMacs: 6 bytes per address
   start(): void;
   stop(): void;
@@ -76,6 +77,7 @@ export interface NativeBinding {
     allMulticast: boolean,
     injectedWorkNanos: number,
     latencyBudgetMicros: number,
+    fanoutIgnoreOutgoingUnsupported: boolean,
   ) => NativeDataPlaneWorker;
   MembershipSocket: new () => NativeMembershipSocket;
   parseFrame(frame: Buffer): NativeParsedFrame;

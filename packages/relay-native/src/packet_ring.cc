@@ -12,7 +12,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "ingress_filter.hpp"
 
 namespace mcr {
 namespace {
@@ -24,15 +23,40 @@ constexpr int kFanoutFlagUniqueId = 0x2000;
 // sends on the interface (IGMP reports, and the relay's own copies when an output shares it).
 constexpr int kFanoutFlagIgnoreOutgoing = 0x4000;
 constexpr size_t kBlockBytes = 1u << 16;
+constexpr size_t kVlanTagBytes = 4;
 
-int InterfaceMtu(const std::string& name) {
+// The MTU of the interface the ring is bound to, looked up by ifindex (the name may be stale after a
+// rename). A missing interface is ENODEV (SIOCGIFNAME), as the bind would report it.
+bool InterfaceMtu(int ifindex, int& mtu, SysError& error) {
   const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return 1500;
+  if (fd < 0) {
+    error.err = errno;
+    error.syscall = "socket";
+    return false;
+  }
   ifreq request{};
-  std::strncpy(request.ifr_name, name.c_str(), IFNAMSIZ - 1);
-  const int mtu = ioctl(fd, SIOCGIFMTU, &request) == 0 ? request.ifr_mtu : 1500;
+  request.ifr_ifindex = ifindex;
+  const bool ok = ioctl(fd, SIOCGIFNAME, &request) == 0 && ioctl(fd, SIOCGIFMTU, &request) == 0;
+  if (!ok) {
+    error.err = errno;
+    error.syscall = "ioctl";
+  }
   close(fd);
-  return mtu;
+  mtu = request.ifr_mtu;
+  return ok;
+}
+
+// The bytes a ring slot needs for every frame that fits an interface of this MTU.
+size_t RingSlotBytes(int mtu) {
+  // tpacket_rcv (net/packet/af_packet.c) puts the network header of a frame at
+  // netoff = TPACKET_ALIGN(TPACKET2_HDRLEN + max(16, link header)) from the slot's start, the link
+  // header right before it, and cuts whatever lies beyond the slot's end (tp_snaplen < tp_len; the
+  // loop relays no cut frame). The link header is Ethernet's 14 bytes, 18 when an 802.1Q tag stays in
+  // the bytes; past netoff come at most the MTU and, when the kernel counts a tag in the bytes as
+  // network data, that tag (veth and the stack pass MTU + Ethernet header + one tag).
+  const size_t linkHeader = ETH_HLEN + kVlanTagBytes;
+  const size_t netoff = TPACKET_ALIGN(TPACKET2_HDRLEN + (linkHeader < 16 ? 16 : linkHeader));
+  return TPACKET_ALIGN(netoff + static_cast<size_t>(mtu) + kVlanTagBytes);
 }
 
 }  // namespace
@@ -61,11 +85,17 @@ bool PacketRing::Open(const PacketRingOptions& options, SysError& error) {
     if (errno != EPERM || setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) != 0) return fail("setsockopt");
   }
 
-  // One frame slot holds the V2 header, the MAC header (+VLAN) and an MTU-sized packet.
-  const size_t needed = TPACKET_ALIGN(sizeof(tpacket2_hdr)) + 16 + 18 + static_cast<size_t>(InterfaceMtu(options.interfaceName));
-  frameSize_ = TPACKET_ALIGNMENT;
-  while (frameSize_ < needed) frameSize_ <<= 1;
-  const size_t blockBytes = frameSize_ > kBlockBytes ? frameSize_ : kBlockBytes;
+  int mtu = 0;
+  if (!InterfaceMtu(options.ifindex, mtu, error)) {
+    Close();
+    return false;
+  }
+  frameSize_ = RingSlotBytes(mtu);
+  // Blocks are whole pages (the kernel's rule); a slot larger than the default block gets a block of
+  // its own. Slots need not be powers of two, only TPACKET_ALIGNMENT multiples.
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const size_t slotPages = (frameSize_ + page - 1) / page * page;
+  const size_t blockBytes = slotPages > kBlockBytes ? slotPages : kBlockBytes;
   size_t blocks = options.receiveBufferBytes / blockBytes;
   if (blocks < 4) blocks = 4;
   tpacket_req request{};
@@ -75,6 +105,8 @@ bool PacketRing::Open(const PacketRingOptions& options, SysError& error) {
   request.tp_frame_nr = static_cast<unsigned>(blockBytes / frameSize_ * blocks);
   if (setsockopt(fd_, SOL_PACKET, PACKET_RX_RING, &request, sizeof request) != 0) return fail("setsockopt");
   frameCount_ = request.tp_frame_nr;
+  framesPerBlock_ = blockBytes / frameSize_;
+  blockBytes_ = blockBytes;
   ringBytes_ = blockBytes * blocks;
   void* ring = mmap(nullptr, ringBytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, fd_, 0);
   if (ring == MAP_FAILED) {
@@ -84,7 +116,10 @@ bool PacketRing::Open(const PacketRingOptions& options, SysError& error) {
   }
   ring_ = static_cast<uint8_t*>(ring);
 
-  if (!AttachFilter(BuildIngressFilter(FilterPlan()), error)) {
+  // The socket option keeps outgoing frames away from a ring in no group; a group's flag is not known
+  // to work until probed: until then (and for good if it does not) the filter drops them.
+  outgoingGuard_ = options.fanoutMode >= 0 ? OutgoingGuard::Filter : OutgoingGuard::SocketOption;
+  if (!AttachFilter(FilterPlan(), error)) {
     Close();
     return false;
   }
@@ -106,22 +141,43 @@ bool PacketRing::Open(const PacketRingOptions& options, SysError& error) {
   if (options.fanoutMode >= 0) {
     const int flags = options.fanoutId >= 0 ? 0 : kFanoutFlagUniqueId;
     const int id = options.fanoutId >= 0 ? options.fanoutId : 0;
-    int arg = id | ((options.fanoutMode | flags | kFanoutFlagIgnoreOutgoing) << 16);
+    bool flagInGroup = options.fanoutIgnoreOutgoing;
+    int arg = id | ((options.fanoutMode | flags | (flagInGroup ? kFanoutFlagIgnoreOutgoing : 0)) << 16);
     if (setsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) {
-      // A kernel before 6.7 refuses the unknown flag (EINVAL): join without it. Any other EINVAL
-      // (a group with another mode) fails again here and is reported.
+      // A kernel that refuses the flag (EINVAL): join without it. Any other EINVAL (a group with
+      // another mode) fails again here and is reported.
       arg = id | ((options.fanoutMode | flags) << 16);
-      if (errno != EINVAL || setsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) return fail("setsockopt");
+      if (errno != EINVAL || !flagInGroup || setsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) return fail("setsockopt");
+      flagInGroup = false;
+      outgoingProbe_ = OutgoingProbe::Refused;
     }
     int value = 0;
     socklen_t length = sizeof value;
     if (getsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &value, &length) != 0) return fail("getsockopt");
     fanoutId_ = value & 0xffff;
+    if (outgoingProbe_ != OutgoingProbe::Refused) {
+      // Kernels before 6.7 accept the flag and ignore it (and report it back through getsockopt): only
+      // an outgoing frame tells. The probe's group asks for what this one asked for.
+      switch (ProbeFanoutIgnoresOutgoing(options.ifindex, flagInGroup)) {
+        case ProbeResult::Honoured: outgoingProbe_ = OutgoingProbe::Honoured; break;
+        case ProbeResult::Ignored: outgoingProbe_ = OutgoingProbe::Ignored; break;
+        case ProbeResult::Inconclusive: outgoingProbe_ = OutgoingProbe::Inconclusive; break;
+      }
+    }
+    if (flagInGroup && outgoingProbe_ == OutgoingProbe::Honoured) {
+      outgoingGuard_ = OutgoingGuard::FanoutFlag;
+      if (!AttachFilter(FilterPlan(), error)) {
+        Close();
+        return false;
+      }
+    }
   }
   return true;
 }
 
-bool PacketRing::AttachFilter(const std::vector<sock_filter>& program, SysError& error) {
+bool PacketRing::AttachFilter(FilterPlan plan, SysError& error) {
+  plan.dropOutgoing = outgoingGuard_ == OutgoingGuard::Filter;
+  const std::vector<sock_filter> program = BuildIngressFilter(plan);
   sock_fprog fprog{};
   fprog.len = static_cast<unsigned short>(program.size());
   fprog.filter = const_cast<sock_filter*>(program.data());

@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <iterator>
+#include <set>
 
 namespace mcr {
 namespace {
@@ -126,6 +128,40 @@ bool TxSockets::AttachUnicast6(CompiledOutput& output, SysError& error) {
   output.address = reinterpret_cast<const sockaddr*>(address.get());
   output.addressLength = sizeof(sockaddr_in6);
   return true;
+}
+
+void TxSockets::Prune(const std::vector<std::unique_ptr<RuleTable>>& tables) {
+  std::set<int> fds;
+  std::set<const void*> addresses;
+  for (const auto& table : tables) {
+    for (const CompiledRule& rule : table->rules()) {
+      for (const CompiledOutput& output : rule.outputs) {
+        if (output.fd < 0) continue;
+        fds.insert(output.fd);
+        addresses.insert(output.address);
+      }
+    }
+  }
+  auto pruneSockets = [&](auto& sockets) {
+    for (auto it = sockets.begin(); it != sockets.end();) {
+      if (fds.count(it->second->fd) != 0) {
+        ++it;
+        continue;
+      }
+      close(it->second->fd);
+      it = sockets.erase(it);
+    }
+  };
+  pruneSockets(packet_);
+  pruneSockets(udp_);
+  pruneSockets(udp6_);
+  auto pruneAddresses = [&](auto& map) {
+    for (auto it = map.begin(); it != map.end();) {
+      it = addresses.count(it->second.get()) != 0 ? std::next(it) : map.erase(it);
+    }
+  };
+  pruneAddresses(unicastAddresses_);
+  pruneAddresses(unicastAddresses6_);
 }
 
 void TxSockets::Close() {

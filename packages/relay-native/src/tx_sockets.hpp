@@ -12,6 +12,7 @@
 #include <string>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "rule_table.hpp"
 #include "util/errors.hpp"
@@ -28,6 +29,11 @@ class TxSockets {
   // Opens (or reuses) the socket for `output` and fills output.fd/address. Returns false with
   // `error` set on failure.
   bool Attach(CompiledOutput& output, SysError& error);
+  // Closes every socket, and forgets every destination address, that no output of `tables` uses.
+  // Outputs go with rules and interfaces (a re-created interface has a new ifindex): a worker that
+  // lives for months must not keep a descriptor for each one it ever sent on. The caller passes every
+  // table the loop may still be reading.
+  void Prune(const std::vector<std::unique_ptr<RuleTable>>& tables);
   void Close();
 
  private:

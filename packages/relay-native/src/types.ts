@@ -6,6 +6,23 @@ export type FanoutMode = 'hash' | 'cpu' | 'lb';
 export type { AddressFamily } from './ip-address.js';
 export type TtlMode = 'decrement' | 'set';
 
+/**
+ * What keeps the frames the host itself sends on the input (PACKET_OUTGOING) out of a worker's ring:
+ * - 'socket-option': no fanout group; the socket's PACKET_IGNORE_OUTGOING.
+ * - 'fanout-flag': the group's PACKET_FANOUT_FLAG_IGNORE_OUTGOING (Linux 6.7), probed at start and in effect.
+ * - 'filter': the ring's BPF filter drops them (pkt_type PACKET_OUTGOING), because the flag was refused,
+ *   has no effect (a kernel before 6.7 accepts it and ignores it) or could not be probed.
+ */
+export type IgnoreOutgoingMode = 'socket-option' | 'fanout-flag' | 'filter';
+
+/**
+ * The probe behind a fanout worker's IgnoreOutgoingMode: an outgoing frame sent at start did not reach a
+ * group that asked for the flag ('honoured'), did ('ignored'), or could not be sent or seen
+ * ('inconclusive': interface down, not Ethernet); 'refused': the kernel refused the flag (no probe);
+ * 'none': no fanout group.
+ */
+export type OutgoingProbe = 'none' | 'honoured' | 'ignored' | 'inconclusive' | 'refused';
+
 export interface OutputSpec {
   interface: string; // output interface name (for errors and counters)
   /**
@@ -60,9 +77,11 @@ export interface RuleSpec {
   /** At most NATIVE_LIMITS.maxOutputsPerRule, every one of the rule's family. */
   outputs: OutputSpec[];
   /**
-   * 0..4095. Absent: the rule matches untagged frames only. Present: only frames tagged with that
-   * VLAN id, whether the tag is in the frame bytes or in the ring's metadata (tp_vlan_tci with
-   * TP_STATUS_VLAN_VALID, as veth delivers them).
+   * NATIVE_LIMITS.minVlanId..maxVlanId (1..4095). Absent: the rule matches untagged frames only.
+   * Present: only frames tagged with that VLAN id, whether the tag is in the frame bytes or in the
+   * ring's metadata (tp_vlan_tci with TP_STATUS_VLAN_VALID, as veth delivers them; metadata first). A
+   * priority tag (VLAN id 0, 802.1p) is no VLAN, as the kernel's stack takes it: a frame with only
+   * priority tags matches as untagged, and one outside an 802.1Q tag leaves that tag's VLAN.
    */
   vlan?: number;
   /**
@@ -115,6 +134,13 @@ export interface WorkerOptions {
    * regression of known size. Never set it in production.
    */
   injectedWorkNanos?: number;
+  /**
+   * TEST-ONLY fault switch, default false: act as a kernel before Linux 6.7, on which
+   * PACKET_FANOUT_FLAG_IGNORE_OUTGOING has no effect. The worker joins its fanout group (and its probe
+   * group) without the flag, so the probe sees the host's own frames reach the group and the ring's
+   * filter must drop them (`ignoreOutgoing` 'filter'). Never set it in production.
+   */
+  fanoutIgnoreOutgoingUnsupported?: boolean;
 }
 
 export interface OutputCounters {
@@ -164,7 +190,7 @@ export type ParsedFrame =
   | {
       kind: 'udp';
       family: AddressFamily;
-      vlan: number | null;
+      vlan: number | null; // the in-frame 802.1Q tag's VLAN id as it is (0: a priority tag); null: no tag
       source: string;
       group: string;
       sourcePort: number;

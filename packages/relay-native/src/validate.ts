@@ -124,6 +124,7 @@ export interface NormalizedWorkerOptions {
   latencyBudgetMicros: number;
   allMulticast: boolean;
   injectedWorkNanos: number;
+  fanoutIgnoreOutgoingUnsupported: boolean;
 }
 
 const FANOUT_MODES: Record<FanoutMode, number> = { hash: 0, lb: 1, cpu: 2 };
@@ -152,6 +153,7 @@ export function normalizeWorkerOptions(options: unknown): NormalizedWorkerOption
     ),
     allMulticast: boolean('options.allMulticast', o.allMulticast ?? false),
     injectedWorkNanos: integer('options.injectedWorkNanos', o.injectedWorkNanos ?? 0, 0, NATIVE_LIMITS.maxInjectedWorkNanos),
+    fanoutIgnoreOutgoingUnsupported: boolean('options.fanoutIgnoreOutgoingUnsupported', o.fanoutIgnoreOutgoingUnsupported ?? false),
   };
   if (o.fanout === undefined) {
     throw new TypeError('options.fanout must be { mode, id? } or null (null: no fanout group), received undefined');
@@ -251,7 +253,7 @@ export function normalizeRules(name: string, rules: unknown): NativeRuleSpec[] {
       port: integer(`${at}.port`, r.port, 1, 65535),
       hasSource: source !== null,
       source: source?.bytes ?? Buffer.alloc(group.bytes.length),
-      vlan: r.vlan === undefined ? -1 : integer(`${at}.vlan`, r.vlan, 0, NATIVE_LIMITS.maxVlanId),
+      vlan: r.vlan === undefined ? -1 : integer(`${at}.vlan`, r.vlan, NATIVE_LIMITS.minVlanId, NATIVE_LIMITS.maxVlanId),
       maxPps: r.maxPps === undefined ? 0 : integer(`${at}.maxPps`, r.maxPps, 1, NATIVE_LIMITS.maxPps),
       outputs: outputs.map((output, k) => normalizeOutput(`${at}.outputs[${k}]`, output, { family: group.family, prefixLength, hasPrefix: r.groupPrefixLength !== undefined })),
     };

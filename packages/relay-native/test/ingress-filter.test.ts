@@ -1,6 +1,6 @@
 // The ring's kernel filter (src/ingress_filter.cc) against the loop's own matching, on real frames:
-// a seeded mix of groups, ports, VLANs (moved into metadata by veth), fragments and non-UDP frames
-// is injected, and the filter must pass every frame a rule matches (no false drop) and, with the
+// a seeded mix of groups, ports, VLANs (moved into metadata by veth; VLAN 0, a priority tag, matches
+// as untagged), fragments and non-UDP frames is injected, and the filter must pass every frame a rule matches (no false drop) and, with the
 // exact program (<= 64 keys), nothing else; with more keys the generic program passes every
 // unfragmented multicast UDP frame and userspace sorts them out.
 import { udpFrame } from '@mcr/netns-lab';
@@ -19,7 +19,8 @@ interface Key {
   port: number;
   vlan: number | null;
 }
-const keyText = (k: Key) => `${k.group}:${k.port}:${k.vlan ?? '-'}`;
+/** VLAN 0 (a priority tag) is no VLAN: such a frame has an untagged frame's key. */
+const keyText = (k: Key) => `${k.group}:${k.port}:${k.vlan || '-'}`;
 
 describe('kernel ingress filter (src -> relay, crafted frames)', () => {
   const bed = new ChainBed();
@@ -44,7 +45,7 @@ describe('kernel ingress filter (src -> relay, crafted frames)', () => {
       id: `k${i}`,
       group: k.group,
       port: k.port,
-      ...(k.vlan === null ? {} : { vlan: k.vlan }),
+      ...(k.vlan ? { vlan: k.vlan } : {}),
       outputs: [],
     }));
     const worker = await bed.worker(rules);

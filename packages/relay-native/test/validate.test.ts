@@ -55,8 +55,10 @@ describe('argument validation', () => {
     const bench = (rules: unknown) => normalizeRules('rules', rules);
     expect(bench([{ ...rule, vlan: 4095, maxPps: NATIVE_LIMITS.maxPps }])[0]).toMatchObject({ vlan: 4095, maxPps: 10_000_000 });
     expect(bench([rule])[0]).toMatchObject({ vlan: -1, maxPps: 0 });
-    expect(() => bench([{ ...rule, vlan: 4096 }])).toThrow(new RangeError('rules[0].vlan must be an integer in 0..4095, received 4096'));
+    expect(() => bench([{ ...rule, vlan: 4096 }])).toThrow(new RangeError('rules[0].vlan must be an integer in 1..4095, received 4096'));
     expect(() => bench([{ ...rule, vlan: '1' }])).toThrow(TypeError);
+    // A priority tag (VLAN 0) is no VLAN: such frames match rules without one.
+    expect(() => bench([{ ...rule, vlan: 0 }])).toThrow(new RangeError('rules[0].vlan must be an integer in 1..4095, received 0'));
     expect(() => bench([{ ...rule, maxPps: 0 }])).toThrow(/rules\[0\]\.maxPps must be an integer in 1\.\.10000000/);
     expect(() => bench([{ ...rule, maxPps: 1.5 }])).toThrow(RangeError);
     expect(bench([{ ...rule, outputs: [{ ...output, ttlMode: 'set' }] }])[0]!.outputs[0]!.ttlSet).toBe(true);

@@ -225,11 +225,11 @@ describe('DataPlaneWorker (src -> relay -> sink namespaces)', () => {
     ]);
   });
 
-  it('reports a missing interface as NativeError ENODEV from bind', async () => {
+  it('reports a missing interface as NativeError ENODEV (the ring reads its MTU first)', async () => {
     const agent = startAgent();
     const options: WorkerOptions = { interface: 'nosuchdev', ifindex: 99999, fanout: { mode: 'hash' } };
     const error = await agent.call('worker.new', { id: 'x', options }).catch((e: unknown) => e);
-    expect((error as AgentCallError).detail).toMatchObject({ isNativeError: true, code: 'ENODEV', syscall: 'bind', interface: 'nosuchdev' });
+    expect((error as AgentCallError).detail).toMatchObject({ isNativeError: true, code: 'ENODEV', syscall: 'ioctl', interface: 'nosuchdev' });
   });
 
   it('rejects joining a fanout group with a different mode (NativeError EINVAL)', async () => {

@@ -11,6 +11,7 @@ import { startCapture, udpFacts, withUdpChecksum } from './helpers/capture.js';
 import { ChainBed } from './helpers/chain-bed.js';
 import { multicastMac6, udp6Facts, udp6Frame } from './helpers/frames6.js';
 import { sendUdp6, startUdp6Receiver } from './helpers/udp6.js';
+import { withTag } from './helpers/vlan-tag.js';
 import { formatAddress } from '../src/ip-address.js';
 
 const IN6 = 'ff3e::1:2';
@@ -97,6 +98,21 @@ describe('DataPlaneWorker, IPv6 and group ranges (src -> relay -> sink)', () => 
     expect(tagged).toHaveLength(1);
     expect(tagged[0]).toMatchObject({ udpChecksumOk: true, port: OUT_PORT + 1 });
     expect(tagged[0]!.payload.toString()).toBe('vlan');
+  });
+
+  it('matches IPv6 frames with a priority tag (VLAN 0) as untagged, in ring metadata and in the bytes', async () => {
+    const worker = await bed.worker([rule6('v6', [output6()]), rule6('tagged', [output6({ port: OUT_PORT + 1 })], { vlan: 12 })]);
+    const plain = udp6Frame({ sourceMac: bed.mac.src, source: SRC6, group: IN6, port: PORT });
+    // The outer tag lands in metadata, an inner one stays in the bytes (and moves the IPv6 header).
+    const frames = [withTag(plain, 0), withTag(withTag(plain, 0), 0), withTag(withTag(plain, 12), 0), withTag(withTag(plain, 0), 12)];
+    await bed.inject(frames);
+    const c = await worker.waitFor((v) => v.matched >= frames.length);
+    // The namespaces' own MLD reports may arrive meanwhile (noMatch).
+    expect(c.rules.map((r) => [r.id, r.matched])).toEqual([
+      ['v6', 2],
+      ['tagged', 2],
+    ]);
+    expect(c).toMatchObject({ matched: 4, forwarded: 4, malformed: 0 });
   });
 
   it('maps IPv6 and IPv4 ranges by offset, and an exact rule beats a range, a longer prefix a shorter one', async () => {

@@ -107,11 +107,11 @@ describe.skipIf(ether === undefined)('config', () => {
 
   it('fills in the new fields\' defaults and keeps the ones given', () => {
     const c = parseConfig({ rules: [rule({ maxPps: 1000, input: { interface: 'lo', group: '239.1.1.1', port: 5001, vlan: 10 }, outputs: [out({ ttlMode: 'set' }), out({ port: 6002 })] })] }, options);
-    expect(c.testOnly).toEqual({ disableLoopGuard: false, injectedWorkNanos: 0 });
+    expect(c.testOnly).toEqual({ disableLoopGuard: false, injectedWorkNanos: 0, fanoutIgnoreOutgoingUnsupported: false });
     expect(c.rules[0]).toMatchObject({ maxPps: 1000, input: { vlan: 10 } });
     expect(c.rules[0]!.outputs.map((o) => o.ttlMode)).toEqual(['set', 'decrement']);
     expect(parseConfig({ dataPlane: { latencyBudgetMicros: 0 } }, options).dataPlane.latencyBudgetMicros).toBe(0);
-    expect(parseConfig({ testOnly: { disableLoopGuard: true, injectedWorkNanos: 500 } }, options).testOnly).toEqual({ disableLoopGuard: true, injectedWorkNanos: 500 });
+    expect(parseConfig({ testOnly: { disableLoopGuard: true, injectedWorkNanos: 500 } }, options).testOnly).toEqual({ disableLoopGuard: true, injectedWorkNanos: 500, fanoutIgnoreOutgoingUnsupported: false });
   });
 
   it('refuses, with the field path, every output the data plane could not send', () => {
@@ -129,7 +129,8 @@ describe.skipIf(ether === undefined)('config', () => {
     }
     expect(issuesOf({ rules: [rule({ outputs: [out({ ttlMode: 'copy' })] })] })).toContain('rules[0].outputs[0].ttlMode: must be one of decrement | set, got "copy"');
     expect(issuesOf({ rules: [rule({ maxPps: 0 })] })).toContain(`rules[0].maxPps: must be 1..${NATIVE_LIMITS.maxPps}, got 0`);
-    expect(issuesOf({ rules: [rule({ input: { interface: 'lo', group: '239.1.1.1', port: 1, vlan: 4096 } })] })).toContain('rules[0].input.vlan: must be 0..4095, got 4096');
+    expect(issuesOf({ rules: [rule({ input: { interface: 'lo', group: '239.1.1.1', port: 1, vlan: 4096 } })] })).toContain('rules[0].input.vlan: must be 1..4095, got 4096');
+    expect(issuesOf({ rules: [rule({ input: { interface: 'lo', group: '239.1.1.1', port: 1, vlan: 0 } })] })).toContain('rules[0].input.vlan: must be 1..4095, got 0');
   });
 
   it('ignores the $schema key editors use, and nothing else unknown', () => {

@@ -54,7 +54,8 @@ Options:
   --id ID                rule id (generated as run-N when absent)
   --input IFACE:GROUP[/LEN]:PORT          the stream (or range of groups) to relay
   --source ADDRESS       only packets from this source address (source-specific; same family)
-  --vlan N               only frames tagged with 802.1Q VLAN N (0..4095); default: untagged only
+  --vlan N               only frames tagged with 802.1Q VLAN N (1..4095); default: untagged only (a
+                         priority tag, VLAN 0, counts as untagged)
   --output IFACE:GROUP[/LEN]:PORT[:TTL]   where to send it (repeatable); GROUP may be unicast; TTL is
                          the hop limit for IPv6
   --max-pps N            forward at most N packets per second of this stream (per worker); excess is

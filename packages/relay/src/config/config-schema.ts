@@ -63,7 +63,9 @@ function buildConfigSchema(options: RuleCheckOptions) {
     }).prefault({}),
     fanout: object({
       mode: oneOf(FANOUT_MODES).default(DEFAULTS.fanoutMode).describe('how PACKET_FANOUT spreads an input\'s frames over its workers'),
-      id: integer(0, 65535).optional().describe('the PACKET_FANOUT group id; default: chosen per interface'),
+      id: integer(0, 65535)
+        .optional()
+        .describe('the first input interface\'s PACKET_FANOUT group id; each further input takes the lowest free of id+1, id+2, ... (a group serves one interface); default: the kernel picks one per interface'),
     }).prefault({}),
     igmp: object({ join: boolean().default(DEFAULTS.igmpJoin).describe('false: passive, join nothing') }).prefault({}),
     control: object({
@@ -86,6 +88,9 @@ function buildConfigSchema(options: RuleCheckOptions) {
     testOnly: object({
       disableLoopGuard: boolean().default(false).describe('TEST-ONLY: no own-MAC check and TTL "set" on every output'),
       injectedWorkNanos: integer(0, NATIVE_LIMITS.maxInjectedWorkNanos).default(0).describe('TEST-ONLY: busy work per frame read'),
+      fanoutIgnoreOutgoingUnsupported: boolean()
+        .default(false)
+        .describe('TEST-ONLY: act as a kernel on which PACKET_FANOUT_FLAG_IGNORE_OUTGOING has no effect (the rings\' filter drops the host\'s own frames)'),
     })
       .prefault({})
       .describe('TEST-ONLY switches, logged loudly at start; never in production'),

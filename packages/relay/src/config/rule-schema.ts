@@ -89,7 +89,9 @@ function buildRuleSchema(options: RuleCheckOptions) {
     group: text().describe('multicast group (IPv4 224.0.0.0/4 or IPv6 ff00::/8), or a range BASE/LEN such as "239.1.0.0/24" or "ff3e::1:0/120"'),
     port: integer(1, 65535).describe('UDP destination port'),
     source: text().optional().describe('source-specific (SSM): only packets from this unicast address, of the group\'s family'),
-    vlan: integer(0, NATIVE_LIMITS.maxVlanId).optional().describe('802.1Q VLAN id: only frames tagged with it match; absent: untagged frames only'),
+    vlan: integer(NATIVE_LIMITS.minVlanId, NATIVE_LIMITS.maxVlanId)
+      .optional()
+      .describe('802.1Q VLAN id: only frames tagged with it match; absent: untagged frames only (a priority tag, VLAN 0, counts as untagged)'),
     prefixLength: integer(0, GROUP_PREFIX_LENGTHS.ipv6.max).optional().describe('the range\'s prefix length, as "/LEN" in group says it (the normalised form)'),
     family: oneOf(FAMILIES).optional().describe('the rule\'s address family; derived from group (the normalised form carries it)'),
   });

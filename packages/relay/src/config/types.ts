@@ -70,6 +70,8 @@ export interface TestOnlySettings {
   disableLoopGuard: boolean;
   /** Busy work per frame read in the data plane, so a gate can prove it catches a slowdown. */
   injectedWorkNanos: number;
+  /** TEST-ONLY: workers join their fanout groups without PACKET_FANOUT_FLAG_IGNORE_OUTGOING, as on a kernel that ignores it. */
+  fanoutIgnoreOutgoingUnsupported: boolean;
 }
 
 export interface DataPlaneSettings {

@@ -1,4 +1,4 @@
-import { NATIVE_LIMITS } from '../config/limits.js';
+import { NATIVE_LIMITS, RELAY_LIMITS } from '../config/limits.js';
 import type { RelayConfig } from '../config/types.js';
 import { ProtocolError } from '../control/protocol.js';
 import type { Logger } from '../log.js';
@@ -6,7 +6,7 @@ import type { InterfaceFactsCache } from '../net/interface-facts.js';
 import type { RuleTable } from '../rules/rule-table.js';
 import type { RuleTableMessage } from '../workers/ipc.js';
 import type { RuleSpec } from '@mcr/relay-native';
-import { WorkerPool, type WorkerSnapshot } from '../workers/worker-pool.js';
+import { WorkerPool, type WorkerPoolOptions, type WorkerSnapshot } from '../workers/worker-pool.js';
 import { capabilityHint } from '../net/capabilities.js';
 import { nativeRulesFor } from './native-rules.js';
 
@@ -19,6 +19,8 @@ export class InputPools {
   private readonly pools = new Map<string, WorkerPool>();
   /** Input interfaces whose workers were stopped because the interface disappeared. */
   readonly missing = new Set<string>();
+  /** With a configured fanout.id: each running pool's offset from it (fanoutFor). */
+  private readonly fanoutOffsets = new Map<string, number>();
 
   constructor(
     private readonly config: RelayConfig,
@@ -66,12 +68,13 @@ export class InputPools {
       interface: iface,
       ifindex: facts.ifindex,
       workers: this.config.workers,
-      fanout: this.config.fanout,
+      fanout: this.fanoutFor(iface),
       dataPlane: this.config.dataPlane,
       extraWorkerOptions: {
         // Passive mode joins nothing, so a NIC's multicast filter would drop the groups: take all.
         ...(this.config.igmp.join ? {} : { allMulticast: true }),
         ...(testOnly.injectedWorkNanos > 0 ? { injectedWorkNanos: testOnly.injectedWorkNanos } : {}),
+        ...(testOnly.fanoutIgnoreOutgoingUnsupported ? { fanoutIgnoreOutgoingUnsupported: true } : {}),
       },
       log: this.log,
       onFatal: (message) => {
@@ -93,12 +96,35 @@ export class InputPools {
     const pool = this.pools.get(iface);
     this.pools.delete(iface);
     await pool?.stop();
+    // Free once its workers are gone: the kernel drops a group with its last member.
+    if (!this.pools.has(iface)) this.fanoutOffsets.delete(iface);
   }
 
   async stopAll(): Promise<void> {
     const all = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(all.map((p) => p.stop()));
+    this.fanoutOffsets.clear();
+  }
+
+  /**
+   * The PACKET_FANOUT group of `iface`'s workers. The kernel keys a group by namespace and id, and every
+   * member must bind the same device: one id cannot serve two interfaces. So a configured fanout.id is
+   * a block: each input interface takes the lowest of id, id+1, ..., id+RELAY_LIMITS.maxInputInterfaces-1
+   * (modulo 65536) that no other input's pool holds, for as long as its pool runs (one input alone gets
+   * id itself). Without a configured id the kernel picks a free one per interface.
+   */
+  private fanoutFor(iface: string): WorkerPoolOptions['fanout'] {
+    const { mode, id } = this.config.fanout;
+    if (id === undefined || mode === 'off') return { mode };
+    let offset = this.fanoutOffsets.get(iface);
+    if (offset === undefined) {
+      const taken = new Set(this.fanoutOffsets.values());
+      offset = 0;
+      while (taken.has(offset) && offset < RELAY_LIMITS.maxInputInterfaces) offset++;
+      this.fanoutOffsets.set(iface, offset);
+    }
+    return { mode, id: (id + offset) % 0x10000 };
   }
 
   async snapshot(): Promise<WorkerSnapshot[]> {

@@ -59,6 +59,12 @@ export class InterfaceFaults {
       await this.rebind(new Set([...this.inputsSendingOn(name), name]), 'all');
       return;
     }
+    if (before.mac !== after.mac) {
+      // Copies sent on it carry its MAC as their source: the tables that send on it are rebuilt. (The
+      // loop guard's list of this host's MACs is refreshed on every poll.)
+      this.log.info(`interface ${name}: MAC ${before.mac} -> ${after.mac}`, { interface: name, mac: after.mac });
+      await this.rebind(this.inputsSendingOn(name), 'all');
+    }
     if (addressesDiffer(before, after)) {
       this.logAddress(name, after);
       await this.rebind(this.inputsSendingOn(name), 'all');

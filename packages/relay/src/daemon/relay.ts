@@ -284,8 +284,13 @@ export class Relay {
   }
 
   private async apply(next: RuleTable, change: RuleChange): Promise<void> {
-    await applyRuleChange({ pools: this.pools, memberships: this.memberships, log: this.log }, this.table, next, change);
-    this.table = next;
+    try {
+      await applyRuleChange({ pools: this.pools, memberships: this.memberships, log: this.log }, this.table, next, change);
+      this.table = next;
+    } finally {
+      // Facts of interfaces no rule uses are not watched: read them afresh when a rule names them again.
+      this.facts.retainOnly(this.interfacesInUse());
+    }
   }
 
   /**
@@ -468,6 +473,9 @@ export class Relay {
     const t = this.config.testOnly;
     if (t.disableLoopGuard) {
       this.log.warn('TEST-ONLY testOnly.disableLoopGuard is ON: own frames are relayed and every output TTL is "set"; a loop will storm');
+    }
+    if (t.fanoutIgnoreOutgoingUnsupported) {
+      this.log.warn('TEST-ONLY testOnly.fanoutIgnoreOutgoingUnsupported is ON: workers join their fanout groups without PACKET_FANOUT_FLAG_IGNORE_OUTGOING');
     }
     if (t.injectedWorkNanos > 0) {
       this.log.warn(`TEST-ONLY testOnly.injectedWorkNanos is ${t.injectedWorkNanos}: every worker wastes that long per frame`);

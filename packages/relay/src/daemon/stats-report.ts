@@ -6,6 +6,7 @@ import type { WorkerSnapshot, WorkerState } from '../workers/worker-pool.js';
 import type { InterfaceState } from '../net/interface-watcher.js';
 import type { PendingRule } from './pending-rules.js';
 import type { StateFileStatus } from './state-store.js';
+import type { IgnoreOutgoingMode } from '@mcr/relay-native';
 
 /** `mcr stats --json`: the shape is part of the control protocol (v1). */
 export interface StatsReport {
@@ -20,7 +21,17 @@ export interface StatsReport {
     outputs: Array<Rule['outputs'][number] & { packets: number; bytes: number; txErrors: number }>;
   }>;
   workers: Array<
-    { interface: string; index: number; pid: number | null; alive: boolean; state: WorkerState; restarts: number; lastError: string | null } & Record<ScalarCounter, number>
+    {
+      interface: string;
+      index: number;
+      pid: number | null;
+      alive: boolean;
+      state: WorkerState;
+      restarts: number;
+      lastError: string | null;
+      /** What keeps the host's own frames out of its ring: 'fanout-flag', 'filter' or 'socket-option' (fanout off); null before it opened. */
+      ignoreOutgoing: IgnoreOutgoingMode | null;
+    } & Record<ScalarCounter, number>
   >;
   totals: Record<ScalarCounter, number> & { workers: number; workersAlive: number; workersFailing: number; workerRestarts: number };
   igmp: IgmpCounters & { memberships: Membership[] };
@@ -75,6 +86,7 @@ export function buildStatsReport(args: {
       state: w.state,
       restarts: w.restarts,
       lastError: w.lastError,
+      ignoreOutgoing: w.ignoreOutgoing ?? null,
       ...scalars(w.counters),
     })),
     totals: {

@@ -97,17 +97,27 @@ export class InterfaceFactsCache {
   }
 
   /**
-   * Names whose cached facts no longer match what the interface watcher just read (a new ifindex, an
-   * address gained or lost, gone or back). The watcher reports changes from its own previous reading;
+   * Forgets every interface but `names`. The watcher reports changes only of interfaces the rules use:
+   * an entry for one they no longer use would go stale unseen (deleted and created again with a new
+   * ifindex), and a rule that names it later would send on a dead ifindex.
+   */
+  retainOnly(names: Iterable<string>): void {
+    const keep = new Set(names);
+    for (const name of [...this.facts.keys()]) if (!keep.has(name)) this.facts.delete(name);
+  }
+
+  /**
+   * Names whose cached facts no longer match what the interface watcher just read (a new ifindex or
+   * MAC, an address gained or lost, gone or back). The watcher reports changes from its own previous reading;
    * this also catches a change between the lookup and the watcher's first reading of an interface.
    */
-  staleAgainst(states: ReadonlyArray<{ name: string; ifindex: number | null } & SendAddresses>): string[] {
+  staleAgainst(states: ReadonlyArray<{ name: string; ifindex: number | null; mac: string | null } & SendAddresses>): string[] {
     return states
       .filter((now) => {
         if (!this.facts.has(now.name)) return false;
         const cached = this.facts.get(now.name)!;
         if (cached === null) return now.ifindex !== null;
-        return cached.ifindex !== now.ifindex || addressesDiffer(cached, now);
+        return cached.ifindex !== now.ifindex || cached.mac.toLowerCase() !== now.mac || addressesDiffer(cached, now);
       })
       .map((s) => s.name);
   }

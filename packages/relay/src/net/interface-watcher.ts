@@ -16,6 +16,8 @@ export interface InterfaceState {
   ipv6LinkLocal: string | null;
   /** Its MTU (0 while it does not exist): the workers' ring slots are sized from it. */
   mtu: number;
+  /** Its MAC address, null while it does not exist: the source MAC of what is sent on it, and one the loop guard knows. */
+  mac: string | null;
   /** The name it has now, when it was renamed after the rules named it (followed by ifindex). */
   renamedTo?: string;
 }
@@ -28,14 +30,15 @@ export interface InterfaceChange {
 
 type Addresses = ReturnType<typeof networkInterfaces>;
 
-const ABSENT: InterfaceState = { ifindex: null, up: false, ipv4: null, ipv6: null, ipv6LinkLocal: null, mtu: 0 };
+const ABSENT: InterfaceState = { ifindex: null, up: false, ipv4: null, ipv6: null, ipv6LinkLocal: null, mtu: 0, mac: null };
 
 export function readInterfaceState(name: string, addresses: Addresses = networkInterfaces()): InterfaceState {
   const sys = `/sys/class/net/${name}`;
   if (!existsSync(sys)) return ABSENT;
   try {
     const mtu = Number(readFileSync(`${sys}/mtu`, 'utf8').trim());
-    return { ifindex: Number(readFileSync(`${sys}/ifindex`, 'utf8').trim()), up: interfaceIsUp(name), ...interfaceAddresses(name, addresses), mtu };
+    const mac = readFileSync(`${sys}/address`, 'utf8').trim().toLowerCase();
+    return { ifindex: Number(readFileSync(`${sys}/ifindex`, 'utf8').trim()), up: interfaceIsUp(name), ...interfaceAddresses(name, addresses), mtu, mac };
   } catch {
     return ABSENT; // removed between the reads
   }
@@ -43,7 +46,7 @@ export function readInterfaceState(name: string, addresses: Addresses = networkI
 
 /**
  * Polls the state of the interfaces the relay uses and reports each change (down, up, gone, back with
- * a new ifindex, a new or lost IPv4 or IPv6 address). It reads sysfs when an rtnetlink event arrives
+ * a new ifindex, a new or lost IPv4 or IPv6 address, a new MTU or MAC). It reads sysfs when an rtnetlink event arrives
  * (LinkMonitor: within about 10 ms) and once a second anyway, the backstop for a missed event.
  */
 export class InterfaceWatcher {
@@ -105,7 +108,8 @@ export class InterfaceWatcher {
         } else this.renames.forget(name);
       }
       this.known.set(name, after);
-      if (before && (before.ifindex !== after.ifindex || before.up !== after.up || addressesDiffer(before, after) || before.mtu !== after.mtu)) this.onChange({ name, before, after });
+      const changed = before && (before.ifindex !== after.ifindex || before.up !== after.up || addressesDiffer(before, after) || before.mtu !== after.mtu || before.mac !== after.mac);
+      if (changed) this.onChange({ name, before, after });
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { RuleSpec, TableContext, WorkerCounters, WorkerOptions } from '@mcr/relay-native';
+import type { IgnoreOutgoingMode, OutgoingProbe, RuleSpec, TableContext, WorkerCounters, WorkerOptions } from '@mcr/relay-native';
 
 // Messages between the supervisor and a data-plane worker process (Node IPC channel). Every change
 // is a request with an answer: a table is `applied` or `refused` (with the reason), never silently
@@ -26,7 +26,7 @@ export interface WorkerPacing {
 }
 
 export type FromWorker =
-  | { type: 'ready'; fanoutId: number | null; pacing: WorkerPacing }
+  | { type: 'ready'; fanoutId: number | null; pacing: WorkerPacing; ignoreOutgoing: { mode: IgnoreOutgoingMode; probe: OutgoingProbe } }
   | { type: 'fatal'; message: string; code?: string }
   | { type: 'applied'; requestId: number }
   | { type: 'refused'; requestId: number; message: string }

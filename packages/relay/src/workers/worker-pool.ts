@@ -4,7 +4,7 @@ import type { DataPlaneSettings, FanoutMode } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { FromWorker, RuleTableMessage, ToWorker, WorkerBoot } from './ipc.js';
 import { addCounters, emptyCounters } from './counters.js';
-import type { FanoutMode as NativeFanoutMode, WorkerCounters, WorkerOptions } from '@mcr/relay-native';
+import type { IgnoreOutgoingMode, FanoutMode as NativeFanoutMode, WorkerCounters, WorkerOptions } from '@mcr/relay-native';
 
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-process.js', import.meta.url));
 const RESTART_DELAY_MS = 100;
@@ -29,8 +29,8 @@ export interface WorkerPoolOptions {
   workers: number;
   fanout: { mode: FanoutMode; id?: number };
   dataPlane: DataPlaneSettings;
-  /** Passed to every worker's data plane as they are (allMulticast, injectedWorkNanos). */
-  extraWorkerOptions?: Pick<WorkerOptions, 'allMulticast' | 'injectedWorkNanos'>;
+  /** Passed to every worker's data plane as they are (allMulticast, and the TEST-ONLY switches). */
+  extraWorkerOptions?: Pick<WorkerOptions, 'allMulticast' | 'injectedWorkNanos' | 'fanoutIgnoreOutgoingUnsupported'>;
   log: Logger;
   /** Called when a worker cannot start at all (bad interface, no permission): the pool gives up. */
   onFatal?: (message: string) => void;
@@ -44,6 +44,8 @@ export interface WorkerSnapshot {
   state: WorkerState;
   restarts: number;
   lastError: string | null;
+  /** What keeps the host's own frames out of its ring, as its process reported when it opened; null before. */
+  ignoreOutgoing: IgnoreOutgoingMode | null;
   counters: WorkerCounters;
 }
 
@@ -75,9 +77,12 @@ interface Slot {
   quickDeaths: number;
   /** When the slot's processes died, within CRASH_LOOP.windowMs. */
   deaths: number[];
-  /** In a crash loop, or its process refused the table it started with. */
+  /** In a crash loop. */
   failing: boolean;
   lastError: string | null;
+  /** Why the pool is ending the slot's process itself (it refused its first table): the death's reason. */
+  ending: string | null;
+  ignoreOutgoing: IgnoreOutgoingMode | null;
 }
 
 type TableAnswer = { ok: true } | { ok: false; reason: string };
@@ -92,6 +97,7 @@ export class WorkerPool {
   private table: RuleTableMessage = { rules: [], context: { ownMacs: [] } };
   private fanoutId: number | null;
   private fanoutLogged = false;
+  private ignoreOutgoingLogged: IgnoreOutgoingMode | null = null;
   private stopping = false;
   private started = false;
   private nextRequest = 1;
@@ -134,6 +140,8 @@ export class WorkerPool {
         deaths: [],
         failing: false,
         lastError: null,
+        ending: null,
+        ignoreOutgoing: null,
       };
       this.slots.push(slot);
       // The first worker creates the fanout group (the kernel picks a free id unless the config set one);
@@ -180,6 +188,7 @@ export class WorkerPool {
           state: stateOf(slot),
           restarts: slot.restarts,
           lastError: slot.lastError,
+          ignoreOutgoing: slot.ignoreOutgoing,
           counters: addCounters(slot.retired, slot.last),
         };
       }),
@@ -278,14 +287,16 @@ export class WorkerPool {
                 { interface: this.options.interface, coalesceMicros, latencyBudgetMicros },
               );
             }
+            slot.ignoreOutgoing = message.ignoreOutgoing.mode;
+            this.logIgnoreOutgoing(message.ignoreOutgoing);
             slot.ready = true;
-            log.debug(`worker ${name} pid ${child.pid} ready (fanout ${message.fanoutId ?? 'off'})`);
+            log.debug(`worker ${name} pid ${child.pid} ready (fanout ${message.fanoutId ?? 'off'}, host's own frames kept out by ${message.ignoreOutgoing.mode})`);
             void this.requestTable(slot, this.table).then((answer) => {
               if (answer.ok) {
                 slot.applied = true;
                 slot.failing = false;
               } else if (slot.child === child) {
-                this.firstTableRefused(slot, answer.reason);
+                this.firstTableRefused(slot, child, answer.reason);
               }
               settle();
             });
@@ -318,15 +329,48 @@ export class WorkerPool {
     });
   }
 
-  /** A restarted process refused the table its siblings run: keep it (idle) and say so; no restart. */
-  private firstTableRefused(slot: Slot, reason: string): void {
+  /**
+   * How the host's own transmissions on the input are kept out of the rings: said when the first worker
+   * is ready, and again whenever a worker reports another way (a kernel cannot change its mind, but a
+   * probe on an interface that was down is inconclusive).
+   */
+  private logIgnoreOutgoing({ mode, probe }: Extract<FromWorker, { type: 'ready' }>['ignoreOutgoing']): void {
+    if (mode === this.ignoreOutgoingLogged || mode === 'socket-option') return;
+    this.ignoreOutgoingLogged = mode;
+    const iface = this.options.interface;
+    const fields = { interface: iface, ignoreOutgoing: mode, probe };
+    if (mode === 'fanout-flag') {
+      this.options.log.info(`interface ${iface}: the host's own frames are kept out of the rings by PACKET_FANOUT_FLAG_IGNORE_OUTGOING (probed: in effect)`, fields);
+      return;
+    }
+    const why = {
+      ignored: 'has no effect on this kernel (before Linux 6.7)',
+      refused: 'is refused by this kernel',
+      inconclusive: 'could not be probed (interface down or not Ethernet)',
+      honoured: 'was not asked for',
+      none: 'was not asked for',
+    }[probe];
+    this.options.log.warn(`interface ${iface}: PACKET_FANOUT_FLAG_IGNORE_OUTGOING ${why}: the rings' filter drops the host's own frames instead`, fields);
+  }
+
+  /**
+   * A restarted process refused the table its siblings run. It has joined the fanout group, and the
+   * group hashes part of the input's flows to its ring, which nobody reads while it has no table: it
+   * must leave. It is stopped, and its slot is retried as after a crash (backoff, then `failing`), so a
+   * fault that clears (descriptors, memory) ends there.
+   */
+  private firstTableRefused(slot: Slot, child: ChildProcess, reason: string): void {
     slot.lastError = `table refused: ${reason}`;
     if (!this.started) {
       this.startRefusal ??= new TableRefused(this.workerName(slot), reason);
       return;
     }
-    slot.failing = true;
-    this.options.log.error(`worker ${this.workerName(slot)} refused the current rule table and does not forward: ${reason}`);
+    this.options.log.error(`worker ${this.workerName(slot)} refused the rule table its siblings run: ${reason}; it leaves the fanout group and is retried`);
+    slot.ending = slot.lastError;
+    slot.ready = false; // no table or counter request goes to it any more
+    this.post(slot, { type: 'stop' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    child.once('exit', () => clearTimeout(timer));
   }
 
   /** A slot's process is gone (or never came): settle its requests and schedule the next attempt. */
@@ -339,6 +383,8 @@ export class WorkerPool {
     if (slot.child === child) slot.child = null;
     slot.retired = addCounters(slot.retired, slot.last);
     slot.last = emptyCounters();
+    if (slot.ending !== null) why = slot.ending;
+    slot.ending = null;
     if (this.stopping) return;
     slot.restarts++;
     slot.lastError = why;

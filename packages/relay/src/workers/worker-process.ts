@@ -99,7 +99,7 @@ function main(): void {
     coalesceMicros: boot.options.coalesceMicros ?? WORKER_DEFAULTS.coalesceMicros,
     latencyBudgetMicros: boot.options.latencyBudgetMicros ?? WORKER_DEFAULTS.latencyBudgetMicros,
   };
-  send({ type: 'ready', fanoutId: worker.fanoutId, pacing });
+  send({ type: 'ready', fanoutId: worker.fanoutId, pacing, ignoreOutgoing: { mode: worker.ignoreOutgoing, probe: worker.outgoingProbe } });
 }
 
 main();

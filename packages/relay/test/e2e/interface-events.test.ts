@@ -1,7 +1,7 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { runSender, type Lab } from '@mcr/netns-lab';
+import { injectFrames, runSender, udpFrame, type Endpoint, type Lab } from '@mcr/netns-lab';
 import { pushTraffic, RelayProcess, ruleFor, sleep, sourceProbe, streamPlan, waitFor, useChainLab } from './harness.js';
 
 // Interface changes arrive through rtnetlink (`ip monitor`, LinkMonitor) and the relay reacts within
@@ -13,6 +13,48 @@ const ip = (ns: string, ...args: string[]) => run('ip', ['-n', ns, ...args]);
 function loggedAt(stderr: string, pattern: RegExp): number | undefined {
   const line = stderr.split('\n').find((l) => pattern.test(l));
   return line === undefined ? undefined : Date.parse(line.split(' ')[0]!);
+}
+
+/**
+ * The source MACs of the UDP frames to `port` that arrive on `sink`'s interface (AF_PACKET): per MAC,
+ * how many and when the first and last came (ms since the epoch).
+ */
+function sourceMacProbe(sink: Pick<Endpoint, 'ns' | 'ifname'>, port: number) {
+  const script = `
+import json, signal, socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.bind((${JSON.stringify(sink.ifname)}, 3))
+seen = {}
+def done(*_):
+    print(json.dumps(seen), flush=True)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, done)
+print("ready", flush=True)
+while True:
+    frame, address = s.recvfrom(65536)
+    if address[2] == 4 or len(frame) < 42 or frame[12:14] != b"\\x08\\x00":
+        continue
+    udp = 14 + (frame[14] & 15) * 4
+    if frame[23] != 17 or int.from_bytes(frame[udp + 2 : udp + 4], "big") != ${port}:
+        continue
+    now = time.time() * 1000
+    entry = seen.setdefault(frame[6:12].hex(":"), {"count": 0, "first": now, "last": now})
+    entry["count"] += 1
+    entry["last"] = now
+`;
+  const child = spawn('ip', ['netns', 'exec', sink.ns, 'python3', '-c', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const ready = waitFor('MAC probe ready', async () => out.includes('ready'), 5000);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    ready,
+    async stop(): Promise<Record<string, { count: number; first: number; last: number }>> {
+      child.kill('SIGTERM');
+      await exited;
+      return JSON.parse(out.split('\n').filter(Boolean).at(-1)!);
+    },
+  };
 }
 
 describe('interface events (rtnetlink)', () => {
@@ -53,6 +95,47 @@ describe('interface events (rtnetlink)', () => {
       await relay.stop();
       await ip(out.ns, 'addr', 'add', out.address, 'dev', out.ifname).catch(() => undefined);
       await ip(out.ns, 'addr', 'del', `${fresh}/24`, 'dev', out.ifname).catch(() => undefined);
+    }
+  });
+
+  it("an output's MAC changed under traffic: frames carry it and the loop guard knows it within 1 s", async () => {
+    const [s] = streamPlan(1);
+    const out = lab.topo.relay.outputs[0]!;
+    const src = lab.topo.source;
+    const fresh = '02:6d:63:72:00:01';
+    const { stdout } = await ip(out.ns, '-j', 'link', 'show', 'dev', out.ifname);
+    const old = (JSON.parse(stdout) as Array<{ address: string }>)[0]!.address;
+    const relay = await RelayProcess.start(lab.topo.relay.ns, { rules: [ruleFor(s!, lab)] });
+    const probe = sourceMacProbe(lab.topo.sinks[0]!, s!.outPort);
+    try {
+      await probe.ready;
+      const count = 6000;
+      const sending = runSender({ netns: src.ns, interface: src.ifname, streams: [{ group: s!.group, port: s!.port }], rate: 2000, count, ttl: 8 });
+      await sleep(800);
+      await ip(out.ns, 'link', 'set', 'dev', out.ifname, 'address', fresh);
+      const changedAt = Date.now();
+      // A frame from the new MAC that comes back on the input is the relay's own: dropped (ownFrames).
+      const fromFresh = udpFrame({ group: s!.group, port: s!.port, ttl: 8 });
+      Buffer.from(fresh.replace(/:/g, ''), 'hex').copy(fromFresh, 6);
+      const guardMs = await waitFor('the loop guard knows the new MAC', async () => {
+        await injectFrames(src.ns, src.ifname, [fromFresh]);
+        await sleep(20);
+        return (await relay.result('stats')).totals.ownFrames > 0;
+      }, 3000);
+      await sending;
+      await sleep(300);
+      const macs = await probe.stop();
+      const firstNew = macs[fresh]?.first ?? Infinity;
+      console.info(`MAC ${old} -> ${fresh}: loop guard after ${guardMs} ms, first frame from it ${firstNew - changedAt} ms after; ${JSON.stringify(macs)}`);
+      expect(Object.keys(macs).sort()).toEqual([old, fresh].sort());
+      expect(macs[old]!.count + macs[fresh]!.count).toBe(count);
+      expect(firstNew - changedAt).toBeLessThan(1000);
+      expect(macs[old]!.last).toBeLessThanOrEqual(firstNew); // no frame from the old MAC after the first from the new one
+      expect(guardMs).toBeLessThan(1000);
+    } finally {
+      await probe.stop().catch(() => undefined);
+      await relay.stop();
+      await ip(out.ns, 'link', 'set', 'dev', out.ifname, 'address', old).catch(() => undefined);
     }
   });
 

@@ -90,7 +90,11 @@ describe('safety: refused changes leave the relay as it was', () => {
       expect(noLinkLocal.stderr).toContain('rule.outputs[0].group: 224.0.0.0/24 is link-local control traffic; the rule must say linkLocal: true');
       const badVlan = mcr(relay, ['add', '--input', 'in0:239.1.77.2:5353', '--vlan', '4096', '--output', 'out0:239.9.77.2:5353']);
       expect(badVlan.status).toBe(1);
-      expect(badVlan.stderr).toContain('rule.input.vlan: must be 0..4095, got 4096');
+      expect(badVlan.stderr).toContain('rule.input.vlan: must be 1..4095, got 4096');
+      // VLAN 0 is a priority tag, which matches as untagged: no rule can name it.
+      const priorityTag = mcr(relay, ['add', '--input', 'in0:239.1.77.2:5353', '--vlan', '0', '--output', 'out0:239.9.77.2:5353']);
+      expect(priorityTag.status).toBe(1);
+      expect(priorityTag.stderr).toContain('rule.input.vlan: must be 1..4095, got 0');
       expect((await relay.result('list')).rules.map((r: { id: string }) => r.id)).toEqual([s0!.id, 'flags']);
     } finally {
       expect(await relay.stop()).toBe(0);
