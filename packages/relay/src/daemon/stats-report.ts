@@ -2,11 +2,10 @@ import type { Rule } from '../config/types.js';
 import type { IgmpCounters, Membership } from '../igmp/igmp-memberships.js';
 import type { InterfaceEvents } from './interface-faults.js';
 import { addCounters, emptyCounters, mergeRules, SCALAR_COUNTERS, type ScalarCounter } from '../workers/counters.js';
-import type { WorkerSnapshot, WorkerState } from '../workers/worker-pool.js';
+import type { WorkerSnapshot } from '../workers/worker-pool.js';
 import type { InterfaceState } from '../net/interface-watcher.js';
 import type { PendingRule } from './pending-rules.js';
 import type { StateFileStatus } from './state-store.js';
-import type { IgnoreOutgoingMode } from '@mcr/relay-native';
 
 /** `mcr stats --json`: the shape is part of the control protocol (v1). */
 export interface StatsReport {
@@ -20,19 +19,8 @@ export interface StatsReport {
     rateLimited: number;
     outputs: Array<Rule['outputs'][number] & { packets: number; bytes: number; txErrors: number }>;
   }>;
-  workers: Array<
-    {
-      interface: string;
-      index: number;
-      pid: number | null;
-      alive: boolean;
-      state: WorkerState;
-      restarts: number;
-      lastError: string | null;
-      /** What keeps the host's own frames out of its ring: 'fanout-flag', 'filter' or 'socket-option' (fanout off); null before it opened. */
-      ignoreOutgoing: IgnoreOutgoingMode | null;
-    } & Record<ScalarCounter, number>
-  >;
+  /** Each worker as the pool sees it, its counters flattened beside (the scalar ones). */
+  workers: Array<Omit<WorkerSnapshot, 'counters'> & Record<ScalarCounter, number>>;
   totals: Record<ScalarCounter, number> & { workers: number; workersAlive: number; workersFailing: number; workerRestarts: number };
   igmp: IgmpCounters & { memberships: Membership[] };
   /** Every interface the rules use. `fanout`: the PACKET_FANOUT group of an input interface's workers; null for other interfaces. */

@@ -28,6 +28,7 @@ const report = () =>
         state: 'running',
         restarts: 2,
         lastError: null,
+        ignoreOutgoing: 'fanout-flag',
         counters: {
           ...emptyCounters(),
           framesSeen: 120,
@@ -44,7 +45,7 @@ const report = () =>
     ],
     igmp: { attempted: 3, succeeded: 2, failed: 1, left: 1 },
     memberships: [{ interface: 'in0', family: 'ipv4', group: '239.1.1.1', rules: ['r1'], joined: true }, { interface: 'in0', family: 'ipv6', group: 'ff3e::1', source: 'fd00:0:0:1::2', rules: ['r2'], joined: true }],
-    interfaces: [{ name: 'in0', ifindex: 2, up: true, ipv4: '10.0.0.1', ipv6: null, ipv6LinkLocal: null, mtu: 1500, fanout: { id: 7, mode: 'hash' } }], interfaceEvents: { down: 0, up: 0, gone: 0, back: 0, renamed: 0, mtu: 0, workerRestarts: 0 },
+    interfaces: [{ name: 'in0', ifindex: 2, up: true, ipv4: '10.0.0.1', ipv6: null, ipv6LinkLocal: null, mtu: 1500, mac: '02:00:00:00:00:01', fanout: { id: 7, mode: 'hash' } }], interfaceEvents: { down: 0, up: 0, gone: 0, back: 0, renamed: 0, mtu: 0, workerRestarts: 0 },
     startedAt: Date.now(),
   });
 
