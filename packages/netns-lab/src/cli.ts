@@ -192,6 +192,8 @@ const RUN_OPTIONS = `options:
   --max-dup N                highest duplicates per stream (default 0)
   --inject-bug NAME          negative control: ${INJECTED_BUGS.join(' | ')}
   --duration SEC             soak: seconds of traffic (default 600)
+  --seconds SEC              chaos: seconds of faults (default 120)
+  --seed N                   chaos: the fault schedule's seed (default: drawn and printed)
   --json FILE                also write the report as JSON
 scenarios:
 ${SCENARIO_NAMES.map((n) => `  ${n.padEnd(13)} ${SCENARIOS[n].summary}${BUGS_FOR[n].length ? ` [inject-bug: ${BUGS_FOR[n].join(', ')}]` : ''}`).join('\n')}
@@ -215,6 +217,8 @@ const runCmd: Command = {
     'max-dup': { type: 'string' },
     'inject-bug': { type: 'string' },
     duration: { type: 'string' },
+    seconds: { type: 'string' },
+    seed: { type: 'string' },
     json: { type: 'string' },
   },
   allowPositionals: true,
@@ -236,6 +240,8 @@ const runCmd: Command = {
       maxDup: str('max-dup'),
       injectBug: str('inject-bug'),
       duration: str('duration'),
+      seconds: str('seconds'),
+      seed: str('seed'),
       json: str('json'),
       onProgress: (line: string) => io.err(`mcr-lab: ${line}`),
     };

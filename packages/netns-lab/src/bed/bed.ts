@@ -61,6 +61,10 @@ export interface BedOptions {
   mcrTestOnly?: McrTestOnly;
   /** mcr only: its config's dataPlane pacing, e.g. { coalesceMicros: 300 } (absent: mcr's defaults). */
   mcrDataPlane?: McrDataPlane;
+  /** mcr only: `mcr run --state FILE` (runtime rules survive a restart). */
+  mcrStateFile?: string;
+  /** mcr only: how many streams its config file holds (default all); the caller adds the rest with `bed.mcr.add`. */
+  mcrConfigStreams?: number;
   /** socat and socat-default only: the negative control (every input on port 5001, processes bound to INADDR_ANY). */
   socatSharedPort?: boolean;
   /**
@@ -214,7 +218,7 @@ export function normaliseBedOptions(o: BedOptions): BedOptions {
     if (!['hash', 'cpu', 'lb', 'off'].includes(n.fanoutMode)) throw new TypeError(`option "fanoutMode" must be hash|cpu|lb|off, received ${JSON.stringify(o.fanoutMode)}`);
     n.igmpJoin = o.igmpJoin ?? true;
   } else {
-    for (const k of ['workers', 'fanoutMode', 'mcrBin', 'mcrTestOnly', 'mcrDataPlane'] as const) {
+    for (const k of ['workers', 'fanoutMode', 'mcrBin', 'mcrTestOnly', 'mcrDataPlane', 'mcrStateFile', 'mcrConfigStreams'] as const) {
       if (o[k] !== undefined) throw new TypeError(`option "${k}" applies to relay mcr only (relay is ${o.relay})`);
     }
   }
@@ -258,6 +262,7 @@ export async function openBed(options: BedOptions): Promise<Bed> {
   history.push(prefix);
   const relay = createRelay(resolved.relay, {
     ...(o.mcrBin !== undefined ? { mcrBin: o.mcrBin } : {}),
+    ...(o.mcrStateFile !== undefined ? { mcrStateFile: o.mcrStateFile } : {}),
     ...(o.socatSharedPort !== undefined ? { socatSharedPort: o.socatSharedPort } : {}),
   });
   let torn: Promise<void> | undefined;
@@ -276,6 +281,7 @@ export async function openBed(options: BedOptions): Promise<Bed> {
       ...(o.igmpJoin !== undefined ? { igmpJoin: o.igmpJoin } : {}),
       ...(o.mcrTestOnly !== undefined ? { testOnly: o.mcrTestOnly } : {}),
       ...(o.mcrDataPlane !== undefined ? { dataPlane: o.mcrDataPlane } : {}),
+      ...(o.mcrConfigStreams !== undefined ? { configStreams: o.mcrConfigStreams } : {}),
     });
   } catch (err) {
     await teardown();

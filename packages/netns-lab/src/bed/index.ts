@@ -15,4 +15,4 @@ export {
 } from './bed.js';
 export { planStreams, inputGroup, outputGroup, inputPort, outputPort, MAX_STREAMS, type PlanOptions } from './streams.js';
 export { McrControl, mcrEndpoint, type McrStats } from './mcr-control.js';
-export { joinedGroups, rxPackets } from './procfs.js';
+export { joinedGroups, linkPackets, rxPackets } from './procfs.js';

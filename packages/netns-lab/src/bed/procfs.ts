@@ -13,10 +13,15 @@ export async function joinedGroups(ns: string, ifname: string, family: AddressFa
 }
 
 /** rx_packets of `ifname` in `ns` (`ip -s -j link`). */
-export async function rxPackets(ns: string, ifname: string): Promise<number> {
+export function rxPackets(ns: string, ifname: string): Promise<number> {
+  return linkPackets(ns, ifname, 'rx');
+}
+
+/** rx_packets or tx_packets of `ifname` in `ns` (`ip -s -j link`). */
+export async function linkPackets(ns: string, ifname: string, direction: 'rx' | 'tx'): Promise<number> {
   const { stdout } = await run('ip', ['-n', ns, '-s', '-j', 'link', 'show', 'dev', ifname]);
-  const [link] = JSON.parse(stdout) as { stats64?: { rx?: { packets?: number } } }[];
-  const n = link?.stats64?.rx?.packets;
-  if (typeof n !== 'number') throw new Error(`no rx packet counter for ${ns}/${ifname} in: ${stdout.slice(0, 200)}`);
+  const [link] = JSON.parse(stdout) as { stats64?: Record<'rx' | 'tx', { packets?: number } | undefined> }[];
+  const n = link?.stats64?.[direction]?.packets;
+  if (typeof n !== 'number') throw new Error(`no ${direction} packet counter for ${ns}/${ifname} in: ${stdout.slice(0, 200)}`);
   return n;
 }

@@ -27,6 +27,8 @@ import type { ConcreteRelayName, RelayUnderTest } from './types.js';
 export interface CreateRelayOptions {
   /** mcr: the CLI to run (bin/mcr.js of some build). */
   mcrBin?: string;
+  /** mcr: `--state FILE`. */
+  mcrStateFile?: string;
   /** socat: the negative control (every process bound to INADDR_ANY:port). */
   socatSharedPort?: boolean;
 }
@@ -35,7 +37,7 @@ export interface CreateRelayOptions {
 export function createRelay(name: ConcreteRelayName, opts: CreateRelayOptions = {}): RelayUnderTest {
   switch (name) {
     case 'mcr':
-      return new McrRelay(opts.mcrBin !== undefined ? { bin: opts.mcrBin } : {});
+      return new McrRelay({ ...(opts.mcrBin !== undefined ? { bin: opts.mcrBin } : {}), ...(opts.mcrStateFile !== undefined ? { stateFile: opts.mcrStateFile } : {}) });
     case 'socat':
     case 'socat-default':
       return new SocatRelay({ sharedPort: opts.socatSharedPort ?? false, tuned: name === 'socat' });

@@ -61,6 +61,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export interface McrRelayOptions {
   /** The mcr CLI to run (bin/mcr.js of some build); default mcrBin(): $MCR_BIN or the workspace's. */
   bin?: string;
+  /** `mcr run --state FILE`: runtime rules survive a restart (the chaos scenario). */
+  stateFile?: string;
 }
 
 export class McrRelay implements RelayUnderTest {
@@ -70,12 +72,15 @@ export class McrRelay implements RelayUnderTest {
   readonly bin: string | undefined;
   private child: Child | undefined;
   private dir: string | undefined;
+  private ns: string | undefined;
+  private config: McrConfig | undefined;
+  private configFile: string | undefined;
   private readonly meter = new CpuMeter(() => (this.child?.pid ? [this.child.pid] : []));
 
   /** Control socket of the running instance (for `mcr stats --control`). */
   controlSocket: string | undefined;
 
-  constructor(options: McrRelayOptions = {}) {
+  constructor(private readonly options: McrRelayOptions = {}) {
     this.bin = mcrBin(options.bin);
   }
 
@@ -84,35 +89,73 @@ export class McrRelay implements RelayUnderTest {
     const role = relayRole(lab, opts);
     const family = streamsFamily(streams, opts.family);
     await assertRelayAvailable('mcr', family, this.bin);
-    const bin = this.bin!;
     this.dir = await mkdtemp(join(tmpdir(), 'mcr-lab-mcr-'));
     const sock = join(this.dir, 'control.sock');
-    const cfgFile = join(this.dir, 'mcr.json');
-    await writeFile(cfgFile, JSON.stringify(mcrConfig(resolveStreams(role, streams, opts.family), sock, opts), null, 2) + '\n');
+    this.config = mcrConfig(resolveStreams(role, streams, opts.family).slice(0, opts.configStreams ?? streams.length), sock, opts);
+    this.configFile = join(this.dir, 'mcr.json');
+    await writeFile(this.configFile, JSON.stringify(this.config, null, 2) + '\n');
     this.controlSocket = sock;
-    const child = spawnInNetns(role.ns, process.execPath, [bin, 'run', '--config', cfgFile, '--control', sock]);
-    this.child = child;
+    this.ns = role.ns;
     try {
-      const deadline = Date.now() + 15_000;
-      let lastErr: unknown;
-      for (;;) {
-        if (child.exited()) {
-          const r = await child.process;
-          throw new Error(`mcr exited (code ${r.exitCode}, signal ${r.signal ?? '-'}) before answering ping:\n${child.output()}`);
-        }
-        try {
-          await inNetns(role.ns, process.execPath, [bin, 'ping', '--control', sock], { timeout: 5000 });
-          break;
-        } catch (err) {
-          lastErr = err;
-        }
-        if (Date.now() > deadline) throw new Error('mcr: no answer to `mcr ping` after 15 s', { cause: lastErr });
-        await sleep(100);
-      }
+      await this.launch();
     } catch (err) {
       await this.stop();
       throw err;
     }
+  }
+
+  /** Spawns `mcr run` with this instance's config (and state file) and waits until it answers ping. */
+  private async launch(): Promise<void> {
+    const bin = this.bin!;
+    const sock = this.controlSocket!;
+    const state = this.options.stateFile === undefined ? [] : ['--state', this.options.stateFile];
+    const child = spawnInNetns(this.ns!, process.execPath, [bin, 'run', '--config', this.configFile!, '--control', sock, ...state]);
+    this.child = child;
+    const deadline = Date.now() + 15_000;
+    let lastErr: unknown;
+    for (;;) {
+      if (child.exited()) {
+        const r = await child.process;
+        throw new Error(`mcr exited (code ${r.exitCode}, signal ${r.signal ?? '-'}) before answering ping:\n${child.output()}`);
+      }
+      try {
+        await inNetns(this.ns!, process.execPath, [bin, 'ping', '--control', sock], { timeout: 5000 });
+        return;
+      } catch (err) {
+        lastErr = err;
+      }
+      if (Date.now() > deadline) throw new Error('mcr: no answer to `mcr ping` after 15 s', { cause: lastErr });
+      await sleep(100);
+    }
+  }
+
+  /** The supervisor's pid (its workers are its children); undefined when not running. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /**
+   * SIGKILL of the supervisor (its workers stop when their channel to it closes), then `mcr run` again
+   * from the same config and state file, as systemd's Restart= would: the chaos scenario's fault.
+   */
+  async restart(): Promise<void> {
+    if (!this.child) throw new Error('mcr relay: not running');
+    const old = this.child;
+    old.process.kill('SIGKILL');
+    await old.process;
+    await this.launch();
+  }
+
+  /** Writes a changed config file (for `mcr reload`); `edit` gets the current one and returns the next. */
+  async rewriteConfig(edit: (config: McrConfig) => McrConfig): Promise<void> {
+    if (!this.config || !this.configFile) throw new Error('mcr relay: not running');
+    this.config = edit(structuredClone(this.config));
+    await writeFile(this.configFile, JSON.stringify(this.config, null, 2) + '\n');
+  }
+
+  /** The config file as the relay was last given it. */
+  get currentConfig(): McrConfig | undefined {
+    return this.config && structuredClone(this.config);
   }
 
   async stop(): Promise<void> {
@@ -125,6 +168,9 @@ export class McrRelay implements RelayUnderTest {
     if (this.dir) await rm(this.dir, { recursive: true, force: true });
     this.dir = undefined;
     this.controlSocket = undefined;
+    this.ns = undefined;
+    this.config = undefined;
+    this.configFile = undefined;
   }
 
   cpuSeconds(): Promise<number> {

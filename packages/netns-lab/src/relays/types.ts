@@ -43,6 +43,8 @@ export interface RelayStartOptions {
   testOnly?: McrTestOnly;
   /** mcr only: its config's `dataPlane` section (absent: mcr's defaults, as users run it). */
   dataPlane?: McrDataPlane;
+  /** mcr only: how many of the streams its config file holds (default all); the caller adds the rest at run time. */
+  configStreams?: number;
 }
 
 /** The pacing fields of mcr's `dataPlane` config section (its README documents them). */
@@ -58,6 +60,10 @@ export interface McrTestOnly {
   disableLoopGuard?: boolean;
   /** Busy work of about this many ns per frame in every data-plane worker (0..100000): the gate's `--inject-regression`. */
   injectedWorkNanos?: number;
+  /** A worker that dies stays dead: chaos's `--inject-bug no-restart`. */
+  noWorkerRestart?: boolean;
+  /** The state file is never written: chaos's `--inject-bug forget-state`. */
+  forgetState?: boolean;
 }
 
 /**

@@ -1,5 +1,6 @@
 // Scenarios: each takes normalised options and returns a ScenarioReport (passed, violations,
 // table rows, details); renderReport turns it into text. `runScenario` does both steps.
+import { chaos } from './chaos.js';
 import { churn } from './churn.js';
 import { compare, COMPARE_RELAYS } from './compare.js';
 import type { Feature } from '../doctor/machine.js';
@@ -43,6 +44,11 @@ export const SCENARIOS: Record<ScenarioName, { summary: string; needs: ScenarioN
     needs: { relays: ['mcr'], features: ['bridge'] },
     run: loop,
   },
+  chaos: {
+    summary: 'mcr (2 workers, --state) under one fault every 2-5 s (worker and supervisor kills, link flaps, a re-created output, MTU, MAC, rule changes, reload, a full disk): bounded loss, no duplicate, the rules kept',
+    needs: { relays: ['mcr'] },
+    run: chaos,
+  },
 };
 
 /** Normalises `input` (ScenarioUsageError on a bad option) and runs the scenario. */
@@ -51,7 +57,7 @@ export function runScenario(name: string, input: ScenarioInput = {}): Promise<Sc
   return SCENARIOS[o.scenario].run(o);
 }
 
-export { multiStream, scaling, duplication, igmp, snooping, churn, compare, soak, loop };
+export { multiStream, scaling, duplication, igmp, snooping, churn, compare, soak, loop, chaos };
 export {
   normaliseScenarioOptions,
   ScenarioUsageError,

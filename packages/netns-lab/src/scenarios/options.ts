@@ -13,10 +13,10 @@ import { MAX_PAYLOAD, MIN_PAYLOAD } from '../traffic/payload.js';
 
 export type { FanoutMode };
 
-export const SCENARIO_NAMES = ['multi-stream', 'scaling', 'duplication', 'igmp', 'snooping', 'churn', 'compare', 'soak', 'loop'] as const;
+export const SCENARIO_NAMES = ['multi-stream', 'scaling', 'duplication', 'igmp', 'snooping', 'churn', 'compare', 'soak', 'loop', 'chaos'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
-export const INJECTED_BUGS = ['fanout-off', 'no-igmp', 'socat-shared-port', 'no-loop-guard'] as const;
+export const INJECTED_BUGS = ['fanout-off', 'no-igmp', 'socat-shared-port', 'no-loop-guard', 'no-restart', 'forget-state'] as const;
 export type InjectedBug = (typeof INJECTED_BUGS)[number];
 
 /** What callers pass (CLI flags map 1:1: --relay, --streams, --workers, --fanout-mode, ...). */
@@ -40,6 +40,10 @@ export interface ScenarioInput {
   injectBug?: InjectedBug;
   /** soak: how long to run, seconds (default 600). */
   duration?: number | string;
+  /** chaos: how long to inject faults, seconds (default 120). */
+  seconds?: number | string;
+  /** chaos: the seed of the fault schedule (default: drawn, and printed). */
+  seed?: number | string;
   /** Write the report as JSON here (the CLI does it; runScenario ignores it). */
   json?: string;
   /** Progress lines for long runs (the CLI prints them on stderr). */
@@ -60,6 +64,9 @@ export interface ScenarioOptions {
   countGiven: boolean;
   /** soak only: seconds of traffic. */
   durationSec: number;
+  /** chaos only: seconds of faults, and the schedule's seed. */
+  seconds: number;
+  seed: number;
   size: number;
   maxLoss: number;
   maxDup: number;
@@ -86,6 +93,7 @@ const DEFAULT_STREAMS: Record<ScenarioName, number[]> = {
   compare: [4],
   soak: [4],
   loop: [1],
+  chaos: [10],
 };
 
 /** Which negative controls each scenario accepts. */
@@ -99,10 +107,11 @@ export const BUGS_FOR: Record<ScenarioName, readonly InjectedBug[]> = {
   compare: [],
   soak: ['fanout-off'],
   loop: ['no-loop-guard'],
+  chaos: ['no-restart', 'forget-state'],
 };
 
 /** Scenarios that drive mcr's control socket: mcr only. */
-const MCR_ONLY: readonly ScenarioName[] = ['duplication', 'igmp', 'churn', 'soak', 'loop'];
+const MCR_ONLY: readonly ScenarioName[] = ['duplication', 'igmp', 'churn', 'soak', 'loop', 'chaos'];
 
 
 function fail(msg: string): never {
@@ -130,6 +139,8 @@ const scenarioInputSchema = z.strictObject({
   maxDup: integerValue(0, Number.MAX_SAFE_INTEGER).optional(),
   injectBug: choiceValue(INJECTED_BUGS).optional(),
   duration: numberValue(1, 7 * 86400).optional(),
+  seconds: numberValue(10, 7 * 86400).optional(),
+  seed: integerValue(0, 2 ** 31 - 1).optional(),
   json: z.string().optional(),
   onProgress: z.custom<(line: string) => void>((f) => typeof f === 'function', { error: 'must be a function' }).optional(),
 });
@@ -160,7 +171,7 @@ export function normaliseScenarioOptions(scenario: string, raw: ScenarioInput = 
   if (bug === 'socat-shared-port' && streams.some((n) => n < 2)) fail('--inject-bug socat-shared-port needs --streams >= 2 (processes must share a port)');
 
   if (relay !== 'mcr' && (input.workers !== undefined || input.fanoutMode !== undefined)) fail(`--workers and --fanout-mode apply to --relay mcr only (relay is ${relay})`);
-  let workers = input.workers ?? (name === 'duplication' ? 2 : 1);
+  let workers = input.workers ?? (name === 'duplication' || name === 'chaos' ? 2 : 1);
   let fanoutMode: FanoutMode = input.fanoutMode ?? 'hash';
   if (bug === 'fanout-off') {
     if (input.fanoutMode !== undefined && input.fanoutMode !== 'off') fail(`--inject-bug fanout-off contradicts --fanout-mode ${input.fanoutMode}`);
@@ -169,6 +180,8 @@ export function normaliseScenarioOptions(scenario: string, raw: ScenarioInput = 
   }
   if (name === 'duplication' && workers < 2) fail('duplication needs --workers >= 2');
   if (input.duration !== undefined && name !== 'soak') fail(`--duration applies to soak only (scenario is ${name}); the others take --count`);
+  for (const k of ['seconds', 'seed'] as const) if (input[k] !== undefined && name !== 'chaos') fail(`--${k} applies to chaos only (scenario is ${name})`);
+  if (name === 'chaos' && streams[0]! < 2) fail('chaos needs --streams >= 2 (one of them is a rule added at run time)');
 
   return {
     scenario: name,
@@ -177,10 +190,13 @@ export function normaliseScenarioOptions(scenario: string, raw: ScenarioInput = 
     streams,
     workers,
     fanoutMode,
-    rate: input.rate ?? 10_000,
+    // chaos: 2 kpps per stream by default, so that a fault's loss stands out from the machine's noise.
+    rate: input.rate ?? (name === 'chaos' ? 2000 * streams[0]! : 10_000),
     count: input.count ?? 2000,
     countGiven: input.count !== undefined,
     durationSec: input.duration ?? 600,
+    seconds: input.seconds ?? 120,
+    seed: input.seed ?? Math.floor(Math.random() * 2 ** 31),
     size: input.size ?? 1000,
     // A soak holds the relay to production standards: 0.01 % over the whole run.
     maxLoss: input.maxLoss ?? (name === 'soak' ? 0.01 : 1),

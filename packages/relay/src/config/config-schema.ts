@@ -91,6 +91,8 @@ function buildConfigSchema(options: RuleCheckOptions) {
       fanoutIgnoreOutgoingUnsupported: boolean()
         .default(false)
         .describe('TEST-ONLY: act as a kernel on which PACKET_FANOUT_FLAG_IGNORE_OUTGOING has no effect (the rings\' filter drops the host\'s own frames)'),
+      noWorkerRestart: boolean().default(false).describe('TEST-ONLY: a worker that dies stays dead (the chaos scenario\'s negative control)'),
+      forgetState: boolean().default(false).describe('TEST-ONLY: --state is read at start but never written (the chaos scenario\'s negative control)'),
     })
       .prefault({})
       .describe('TEST-ONLY switches, logged loudly at start; never in production'),

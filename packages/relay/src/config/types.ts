@@ -72,6 +72,10 @@ export interface TestOnlySettings {
   injectedWorkNanos: number;
   /** TEST-ONLY: workers join their fanout groups without PACKET_FANOUT_FLAG_IGNORE_OUTGOING, as on a kernel that ignores it. */
   fanoutIgnoreOutgoingUnsupported: boolean;
+  /** TEST-ONLY: a worker that dies is not restarted, so a check of recovery can be shown to fail. */
+  noWorkerRestart: boolean;
+  /** TEST-ONLY: the state file is read at start and never written (every save claims success). */
+  forgetState: boolean;
 }
 
 export interface DataPlaneSettings {

@@ -77,6 +77,7 @@ export class InputPools {
         ...(testOnly.fanoutIgnoreOutgoingUnsupported ? { fanoutIgnoreOutgoingUnsupported: true } : {}),
       },
       log: this.log,
+      ...(testOnly.noWorkerRestart ? { noRestart: true } : {}),
       onFatal: (message) => {
         startError = message;
       },

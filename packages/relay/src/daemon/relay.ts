@@ -81,7 +81,7 @@ export class Relay {
     private readonly options: RelayOptions = {},
   ) {
     this.fileIds = new Set(config.rules.map((r) => r.id));
-    this.state = options.stateFile === undefined ? undefined : new StateStore(options.stateFile, log);
+    this.state = options.stateFile === undefined ? undefined : new StateStore(options.stateFile, log, { forget: config.testOnly.forgetState });
     this.pools = new InputPools(config, this.facts, log);
     this.memberships = new RuleMemberships(config.igmp.join, this.facts);
     this.faults = new InterfaceFaults(this.pools, this.memberships, this.facts, () => this.table, log);
@@ -480,5 +480,7 @@ export class Relay {
     if (t.injectedWorkNanos > 0) {
       this.log.warn(`TEST-ONLY testOnly.injectedWorkNanos is ${t.injectedWorkNanos}: every worker wastes that long per frame`);
     }
+    if (t.noWorkerRestart) this.log.warn('TEST-ONLY testOnly.noWorkerRestart is ON: a worker that dies is not restarted');
+    if (t.forgetState) this.log.warn('TEST-ONLY testOnly.forgetState is ON: the state file is never written');
   }
 }

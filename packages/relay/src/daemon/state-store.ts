@@ -28,6 +28,8 @@ export class StateStore {
   constructor(
     readonly path: string,
     private readonly log: Logger,
+    /** TEST-ONLY (testOnly.forgetState): never write; every change then "saves" nothing. */
+    private readonly testOnly: { forget?: boolean } = {},
   ) {}
 
   get status(): StateFileStatus {
@@ -60,7 +62,7 @@ export class StateStore {
    */
   prepare(rules: readonly Rule[]): PreparedStateFile | null {
     const text = stateFileText(rules);
-    if (text === this.saved) return null;
+    if (text === this.saved || this.testOnly.forget) return null;
     try {
       return prepareStateFile(this.path, rules);
     } catch (err) {

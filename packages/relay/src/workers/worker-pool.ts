@@ -34,6 +34,8 @@ export interface WorkerPoolOptions {
   log: Logger;
   /** Called when a worker cannot start at all (bad interface, no permission): the pool gives up. */
   onFatal?: (message: string) => void;
+  /** TEST-ONLY (testOnly.noWorkerRestart): a slot whose process dies stays empty. */
+  noRestart?: boolean;
 }
 
 export interface WorkerSnapshot {
@@ -404,6 +406,10 @@ export class WorkerPool {
       slot.quickDeaths = wasReady && now - startedAt > STABLE_AFTER_MS ? 0 : slot.quickDeaths + 1;
       delay = Math.min(MAX_RESTART_DELAY_MS, RESTART_DELAY_MS * 2 ** Math.max(0, slot.quickDeaths - 1));
       log.warn(`worker ${this.workerName(slot)} ${why}; restart #${slot.restarts} in ${delay} ms`);
+    }
+    if (this.options.noRestart) {
+      log.error(`worker ${this.workerName(slot)}: TEST-ONLY testOnly.noWorkerRestart: not restarted`);
+      return;
     }
     slot.restartTimer = setTimeout(() => {
       slot.restartTimer = null;
