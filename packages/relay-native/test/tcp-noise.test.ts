@@ -18,7 +18,7 @@ const SECONDS = 3;
 const PAYLOAD = 1000;
 /** The flow must carry at least this much while the stream is relayed. */
 const MIN_TCP_BITS_PER_SECOND = 1e9;
-/** Allowed rise of the worker's CPU per relayed packet with the flow (the issue's bound). */
+/** Allowed rise of the worker's CPU per relayed packet with the flow (the bound the relay promises). */
 const MAX_CPU_RISE = 0.2;
 const REPEATS = 5;
 /** iperf3's target rate: above the minimum with margin, without taking every cycle of the shared machine. */

@@ -3,7 +3,7 @@ import { ConfigError } from '../src/config/config-error.js';
 import { RELAY_LIMITS } from '../src/config/limits.js';
 import { parseRule } from '../src/config/rule-schema.js';
 
-// The rule fields of issue 12 (IPv6, ranges, SSM, join, link-local scopes), checked on their own:
+// The rule fields for IPv6, ranges, SSM, join, link-local scopes), checked on their own:
 // interfaces are taken as existing Ethernet ones, so only the addresses are under test.
 const options = { interfaceExists: () => true, isEthernet: () => true };
 const v4 = (over: Record<string, unknown> = {}, input: Record<string, unknown> = {}, outputs: Record<string, unknown>[] = [{}]) => ({

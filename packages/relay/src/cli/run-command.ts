@@ -13,7 +13,7 @@ import { interfaceExists } from '../net/interfaces.js';
 import { parseCommandLine, schemaFlag, UsageError } from '@mcr/cli-kit';
 
 const SHUTDOWN_DEADLINE_MS = 5000;
-/** SIGTERM during start-up: the process is gone within this (the bound is 2 s). */
+/** SIGTERM during start-up: the process is gone within this (the bound we promise is 2 s). */
 const STOP_DURING_STARTUP_DEADLINE_MS = 1800;
 /** ... of which start-up may take this long to notice the stop, after the shutdown. */
 const STARTUP_SETTLE_MS = 800;

@@ -72,8 +72,8 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 
 /**
  * Stands in a refinement's message for the full path of another field, which the refinement cannot
- * know (it sees its own object, not where that sits): the issue's `params.otherField` gives that
- * field's path relative to the refined object, whose own path is the issue's path less as many keys.
+ * know (it sees its own object, not where that sits): the zod issue's `params.otherField` gives that
+ * field's path relative to the refined object, whose own path is the zod issue's path less as many keys.
  */
 export const OTHER_FIELD = '\u0000other-field\u0000';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Lab } from '@mcr/netns-lab';
 import { MCR_BIN, RelayProcess, ruleFor, streamPlan, useChainLab } from './harness.js';
 
-// `mcr add` as a user types it, against a running relay (no traffic): the endpoints of issue 12
+// `mcr add` as a user types it, against a running relay (no traffic): its endpoints
 // (ranges, IPv6 in brackets, --source, --no-join) reach the relay as the config file's rule fields,
 // and what the relay refuses comes back naming the field.
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, runSender, startReceiver, switchTopo, uniquePrefix, up, type Lab } from '@mcr/netns-lab';
 import { RelayProcess, sleep } from './harness.js';
 
-// The one-segment loop of issue 8: the relay's input and output sit on one bridge, and a rule relays
+// The one-segment loop: the relay's input and output sit on one bridge, and a rule relays
 // a group back onto the segment it came from. Without the loop guard one datagram was forwarded
 // thousands of times a second; with it, the copy that comes back carries the relay's own source MAC
 // and is not relayed again, and a TTL-1 datagram is not relayed at all.
