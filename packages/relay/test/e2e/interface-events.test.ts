@@ -9,6 +9,12 @@ import { pushTraffic, RelayProcess, ruleFor, sleep, sourceProbe, streamPlan, wai
 const run = promisify(execFile);
 const ip = (ns: string, ...args: string[]) => run('ip', ['-n', ns, ...args]);
 
+/**
+ * How soon an rtnetlink event must be acted on: well inside the once-a-second sysfs poll that backs
+ * it up (so a missed event shows), with room for a shared machine that delays the reaction.
+ */
+const EVENT_BOUND_MS = 400;
+
 /** When the relay logged a line matching `pattern` (its ISO timestamp), in ms since the epoch. */
 function loggedAt(stderr: string, pattern: RegExp): number | undefined {
   const line = stderr.split('\n').find((l) => pattern.test(l));
@@ -88,8 +94,8 @@ describe('interface events (rtnetlink)', () => {
       console.info(`address change (ip addr add + del took ${changedAt - startedAt} ms): logged ${seenMs} ms after, first packet from ${fresh} ${firstNew - changedAt} ms after; ${JSON.stringify(sources)}`);
       expect(Object.keys(sources).sort()).toEqual([out.ip, fresh].sort());
       expect(sources[out.ip]!.count + sources[fresh]!.count).toBe(count);
-      expect(firstNew - changedAt).toBeLessThan(100);
-      expect(seenMs).toBeLessThan(100);
+      expect(firstNew - changedAt).toBeLessThan(EVENT_BOUND_MS);
+      expect(seenMs).toBeLessThan(EVENT_BOUND_MS);
     } finally {
       await probe.stop().catch(() => undefined);
       await relay.stop();
@@ -155,8 +161,8 @@ describe('interface events (rtnetlink)', () => {
       const downMs = loggedAt(relay.stderr, new RegExp(`interface ${out.ifname} is down`))! - downAt;
       const upMs = loggedAt(relay.stderr, new RegExp(`interface ${out.ifname} is up`))! - upAt;
       console.info(`link events: down seen after ${downMs} ms, up after ${upMs} ms`);
-      expect(downMs).toBeLessThan(100);
-      expect(upMs).toBeLessThan(100);
+      expect(downMs).toBeLessThan(EVENT_BOUND_MS);
+      expect(upMs).toBeLessThan(EVENT_BOUND_MS);
     } finally {
       await ip(out.ns, 'link', 'set', out.ifname, 'up').catch(() => undefined);
       expect(await relay.stop()).toBe(0);

@@ -33,8 +33,12 @@ describe('rule changes', () => {
       }
       const sorted = [...wall].sort((a, b) => a - b);
       console.info(`1000 adds: wall p50 ${sorted[500]!.toFixed(1)} ms, max ${sorted[999]!.toFixed(1)} ms; supervisor CPU max ${Math.round(Math.max(...cpu) * 1000)} ms, total ${cpu.reduce((a, b) => a + b, 0).toFixed(2)} s`);
-      // CPU time in 10 ms ticks, so a single tick more is noise; 100 ms would be a regression to per-add lookups.
-      expect(Math.max(...cpu)).toBeLessThanOrEqual(0.1);
+      // CPU time comes in 10 ms ticks. A regression to per-add lookups over the whole table makes the
+      // later adds cost tens of ms each, which the 99th percentile shows; a lone garbage collection or
+      // a descheduled moment on a shared machine only moves the maximum, so that bound is loose.
+      const cpuSorted = [...cpu].sort((a, b) => a - b);
+      expect(cpuSorted[989]!).toBeLessThanOrEqual(0.03);
+      expect(cpuSorted[999]!).toBeLessThanOrEqual(0.5);
       expect((await relay.result('list')).rules).toHaveLength(1001);
       const last = { id: 'bulk999', group: '239.2.0.1', port: 10_999, outGroup: '239.9.200.1', outPort: 10_999 };
       expect((await pushTraffic(lab, [s0!, last], { rate: 2000, count: 300 })).received.totals).toMatchObject({ unique: 600, duplicates: 0 });
