@@ -24,7 +24,7 @@ targets:
   micro          tinybench of the native hot path (parse + match + enqueue; 10 and 1000 rules)
   gate           the working tree against the baseline commit, interleaved pairs (exit 1 on regression)
   soak           mcr at --rate for --duration s over --streams streams, a rule added/removed every second
-  readme         write README.md's measured table and latency section from results/readme.json
+  readme         write the generated blocks of README.md and docs/ (results/readme.json, the code)
                  (--check: compare only)
 
 options:
@@ -63,7 +63,7 @@ options:
   --no-tcp-noise       latency: skip mcr's CPU per packet beside an iperf3 TCP flow on its input
   --rates LIST         latency: some of 20k,50k,half-ndr,bulk                (default all)
   --out DIR            results directory                                     (default <workspace>/results)
-  --check              readme: exit 1 when README.md and the results disagree, write nothing
+  --check              readme: exit 1 when README.md or docs/ and their sources disagree, write nothing
   --json               print the result JSON on stdout (report on stderr)
   --help               this text
 

@@ -59,7 +59,7 @@ export interface Settings {
   prime: boolean;
   outDir: string;
   json: boolean;
-  /** readme only: compare README.md with the results instead of writing it. */
+  /** readme only: compare README.md and docs/ with their sources instead of writing them. */
   check: boolean;
   /** gate only: name the working tree's HEAD commit as the baseline in results/baseline.json (no measurement). */
   updateBaseline: boolean;

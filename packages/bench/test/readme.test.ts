@@ -1,22 +1,29 @@
-// The README's measured table is generated: the committed README must match the committed results
-// (this is the check `npm test` runs), and a hand-edited number must make the check fail.
+// The README's and docs/' generated blocks: the committed documents must match the committed results
+// and the code (this is the check `npm test` runs), and a hand-edited number must make the check fail.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BEGIN, END, MANIFEST, generate, replaceBlock, sectionBegin, sectionEnd, type Manifest } from '../src/readme/readme.js';
+import { CONFIG_FIELDS, LIMITS, renderLimits } from '../src/readme/reference.js';
 import { workspaceRoot } from '../src/settings.js';
+import { NATIVE_LIMITS } from '@mcr/relay';
 
 const root = workspaceRoot(process.cwd());
+const doc = async (file: string) => {
+  const d = (await generate(root)).find((x) => x.file === file);
+  if (!d) throw new Error(`${file}: not among the generated documents`);
+  return d;
+};
 
-describe('README measured table', () => {
-  it('matches the results files named in results/readme.json (else: npx nx run bench:readme)', async () => {
-    const { readme, updated } = await generate(root);
-    expect(readme).toContain(BEGIN);
-    expect(updated).toBe(readme);
+describe('generated blocks of README.md and docs/', () => {
+  it('match the results files named in results/readme.json and the code (else: npx nx run bench:readme)', async () => {
+    const docs = await generate(root);
+    expect(docs.map((d) => d.file)).toContain('README.md');
+    for (const d of docs) expect({ file: d.file, text: d.updated }).toEqual({ file: d.file, text: d.text });
   });
 
-  it('names its run file in every row and invents nothing', async () => {
-    const { updated } = await generate(root);
+  it('the measured table names its run file in every row and invents nothing', async () => {
+    const { updated } = await doc('README.md');
     const block = updated.slice(updated.indexOf(BEGIN), updated.indexOf(END));
     const rows = block.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| figure'));
     expect(rows.length).toBeGreaterThan(0);
@@ -24,21 +31,30 @@ describe('README measured table', () => {
   });
 
   it('negative control: a hand-edited figure no longer matches', async () => {
-    const { readme } = await generate(root);
-    const edited = readme.replace(/\| NDR \(streams=10\) \| [0-9.]+ kpps/, '| NDR (streams=10) | 999.0 kpps');
-    expect(edited).not.toBe(readme);
-    const { updated } = await generate(root);
+    const { text, updated } = await doc('README.md');
+    const edited = text.replace(/\| NDR \(streams=10\) \| [0-9.]+ kpps/, '| NDR (streams=10) | 999.0 kpps');
+    expect(edited).not.toBe(text);
     expect(replaceBlock(edited, updated.slice(updated.indexOf(BEGIN), updated.indexOf(END) + END.length))).not.toBe(edited);
   });
 
-  it('has the latency section between its markers, fed by the file results/readme.json names (or a placeholder)', async () => {
+  it('has the latency section in docs/bench.md, fed by the file results/readme.json names (or a placeholder), with links from docs/', async () => {
     const manifest = JSON.parse(readFileSync(join(root, MANIFEST), 'utf8')) as Manifest;
     const latency = manifest.sections?.find((s) => s.name === 'latency');
     expect(latency).toBeDefined();
-    const { updated } = await generate(root);
+    const { updated } = await doc('docs/bench.md');
     const block = updated.slice(updated.indexOf(sectionBegin('latency')), updated.indexOf(sectionEnd('latency')));
     expect(block.length).toBeGreaterThan(0);
     if (latency!.file === null) expect(block).toContain('Not measured yet');
-    else expect(block).toContain(`(${latency!.file})`);
+    else expect(block).toContain(`(../${latency!.file})`);
+  });
+
+  it('states every config field and limit from the code: docs/config.md and docs/faults-and-limits.md', async () => {
+    const config = (await doc('docs/config.md')).updated;
+    const fields = config.slice(config.indexOf(CONFIG_FIELDS.begin), config.indexOf(CONFIG_FIELDS.end));
+    expect(fields).toMatch(/\| `workers` \| integer \| 1\.\.64 \| `1` \|/);
+    expect(fields).toMatch(/\| `rules\[\]\.outputs\[\]\.ttl` \| integer \| 1\.\.255 \| `16` \|/);
+    const limits = (await doc('docs/faults-and-limits.md')).updated;
+    expect(limits.slice(limits.indexOf(LIMITS.begin))).toContain(`| \`NATIVE_LIMITS.maxOutputsPerRule\` | ${NATIVE_LIMITS.maxOutputsPerRule} |`);
+    expect(renderLimits()).toContain('RELAY_LIMITS.maxRules');
   });
 });

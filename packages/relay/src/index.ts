@@ -9,3 +9,4 @@ export * from './control/protocol.js';
 export type { StatsReport } from './daemon/stats-report.js';
 export { IgmpMemberships, type Membership, type IgmpCounters } from './igmp/igmp-memberships.js';
 export { RuleTable } from './rules/rule-table.js';
+export { RELAY_LIMITS, NATIVE_LIMITS, GROUP_PREFIX_LENGTHS } from './config/limits.js';

@@ -223,7 +223,7 @@ export async function runLatency(s: Settings, cwd: string, injected?: OpenBed): 
   human.write(renderLatencyText(result.latency));
   const files = await publish(result, s);
   human.write(
-    `\nTo publish it in README.md: commit ${files.json.replace(/^.*\/results\//, 'results/')}, name it as the "latency" section's file in ` +
+    `\nTo publish it in docs/bench.md: commit ${files.json.replace(/^.*\/results\//, 'results/')}, name it as the "latency" section's file in ` +
       'results/readme.json, and run npx nx run bench:readme.\n',
   );
   return 0;

@@ -1,6 +1,6 @@
-// bench:readme: writes the README's generated blocks (measured table, latency section) from
-// results/readme.json; --check only compares
-// (exit 1 when the README and the results disagree).
+// bench:readme: writes the generated blocks of README.md and docs/*.md (measured table, baselines,
+// latency and chaos sections, reference tables) from results/readme.json and the code; --check only
+// compares (exit 1 when a document and its sources disagree).
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generate } from '../readme/readme.js';
@@ -8,16 +8,16 @@ import { workspaceRoot, type Settings } from '../settings.js';
 
 export async function runReadme(s: Settings, cwd: string): Promise<number> {
   const root = workspaceRoot(cwd);
-  const { readme, updated } = await generate(root);
+  const stale = (await generate(root)).filter((d) => d.text !== d.updated);
   if (s.check) {
-    if (readme === updated) {
-      process.stdout.write('bench readme: README.md matches the results files\n');
+    if (stale.length === 0) {
+      process.stdout.write('bench readme: README.md and docs/ match the results files and the code\n');
       return 0;
     }
-    process.stderr.write('bench readme: README.md does not match the results files named in results/readme.json; run npx nx run bench:readme\n');
+    process.stderr.write(`bench readme: ${stale.map((d) => d.file).join(', ')} do not match the results files named in results/readme.json or the code; run npx nx run bench:readme\n`);
     return 1;
   }
-  if (readme !== updated) await writeFile(join(root, 'README.md'), updated);
-  process.stdout.write(`bench readme: README.md ${readme === updated ? 'already up to date' : 'updated'}\n`);
+  for (const d of stale) await writeFile(join(root, d.file), d.updated);
+  process.stdout.write(`bench readme: ${stale.length ? `${stale.map((d) => d.file).join(', ')} updated` : 'README.md and docs/ already up to date'}\n`);
   return 0;
 }

@@ -1,4 +1,4 @@
-// bench:latency's tables (run summary, terminal, README section) and the README section's generation.
+// bench:latency's tables (run summary, terminal, docs section) and the docs section's generation.
 import { describe, expect, it } from 'vitest';
 import { summariseLatency, tcpNoiseSummary, type LatencyResult } from '../../src/latency/figures.js';
 import { renderLatencyMarkdown, renderLatencyText } from '../../src/latency/report.js';
@@ -88,7 +88,7 @@ describe('latency tables', () => {
   });
 });
 
-describe('README latency section', () => {
+describe('docs latency section', () => {
   const result = { environment: { gitCommit: 'abcdef0123', gitDirty: false }, startedAt: '2026-11-30T10:00:00.000Z', latency: latency() } as unknown as BenchResult;
 
   it('is generated between its markers from the named run file, with its commit', () => {
@@ -96,7 +96,7 @@ describe('README latency section', () => {
     expect(s.startsWith(sectionBegin('latency'))).toBe(true);
     expect(s.endsWith(sectionEnd('latency'))).toBe(true);
     expect(s).toContain('Run file: [x-latency.json](results/runs/x-latency.json) (abcdef0), 2026-11-30.');
-    expect(s).toContain('#### Latency targets');
+    expect(s).toContain('### Latency targets');
     const readme = `before\n${sectionBegin('latency')}\nold\n${sectionEnd('latency')}\nafter\n`;
     expect(replaceBlock(readme, s, sectionBegin('latency'), sectionEnd('latency'))).toBe(`before\n${s}\nafter\n`);
   });
