@@ -4,22 +4,18 @@ import type { DataPlaneSettings, FanoutMode } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { FromWorker, RuleTableMessage, ToWorker, WorkerBoot } from './ipc.js';
 import { addCounters, emptyCounters } from './counters.js';
+import { afterDeath, CRASH_LOOP } from './restart-policy.js';
+import { WorkerRequests } from './worker-requests.js';
+import { InterfaceLog } from './interface-log.js';
 import type { IgnoreOutgoingMode, FanoutMode as NativeFanoutMode, WorkerCounters, WorkerOptions } from '@mcr/relay-native';
 
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-process.js', import.meta.url));
-const RESTART_DELAY_MS = 100;
-const MAX_RESTART_DELAY_MS = 5000;
 const COUNTERS_TIMEOUT_MS = 1000;
 /** A worker swaps a table in microseconds; one that has not answered in this long is treated as refusing. */
 const TABLE_ANSWER_TIMEOUT_MS = 2000;
 const STOP_GRACE_MS = 1500;
-const STABLE_AFTER_MS = 10_000;
-/**
- * A slot whose process died this many times within CRASH_LOOP_WINDOW_MS is "failing": restarting it
- * at the usual pace would only burn CPU the other interfaces need, so it is retried every
- * FAILING_RETRY_MS until a process stays up.
- */
-export const CRASH_LOOP = { deaths: 5, windowMs: 60_000, retryMs: 30_000 } as const;
+
+export { CRASH_LOOP };
 
 export type WorkerState = 'running' | 'restarting' | 'failing';
 
@@ -98,18 +94,18 @@ export class WorkerPool {
   private readonly slots: Slot[] = [];
   private table: RuleTableMessage = { rules: [], context: { ownMacs: [] } };
   private fanoutId: number | null;
-  private fanoutLogged = false;
-  private ignoreOutgoingLogged: IgnoreOutgoingMode | null = null;
   private stopping = false;
   private started = false;
-  private nextRequest = 1;
   /** Requests in flight, by request id, with the slot they went to; a null answer: no answer. */
-  private readonly pending = new Map<number, { slot: Slot; answer: (m: FromWorker | null) => void }>();
+  private readonly requests = new WorkerRequests<Slot>();
   /** Refusals of a first table during start(), which then fails. */
   private startRefusal: TableRefused | null = null;
 
+  private readonly interfaceLog: InterfaceLog;
+
   constructor(private readonly options: WorkerPoolOptions) {
     this.fanoutId = options.fanout.id ?? null;
+    this.interfaceLog = new InterfaceLog(options.interface, options.fanout.mode, options.log);
   }
 
   /** The PACKET_FANOUT group the workers share: id null until the first worker created it, or with mode off. */
@@ -271,26 +267,8 @@ export class WorkerPool {
         switch (message.type) {
           case 'ready':
             if (this.fanoutId === null && message.fanoutId !== null) this.fanoutId = message.fanoutId;
-            if (!this.fanoutLogged) {
-              // The first thing to check when duplicates appear: which group, in which mode.
-              this.fanoutLogged = true;
-              const { mode } = this.options.fanout;
-              log.info(mode === 'off' ? `interface ${this.options.interface}: PACKET_FANOUT off (every worker gets every frame)` : `interface ${this.options.interface}: PACKET_FANOUT group ${this.fanoutId} mode ${mode}`, {
-                interface: this.options.interface,
-                fanoutId: this.fanoutId,
-                fanoutMode: mode,
-              });
-              // The second thing: how long a frame may wait in the worker (the latency/CPU trade-off).
-              const { coalesceMicros, latencyBudgetMicros } = message.pacing;
-              log.info(
-                coalesceMicros > 0
-                  ? `interface ${this.options.interface}: data plane waits a fixed ${coalesceMicros} us after a partial batch`
-                  : `interface ${this.options.interface}: data plane pacing adaptive, latency budget ${latencyBudgetMicros} us`,
-                { interface: this.options.interface, coalesceMicros, latencyBudgetMicros },
-              );
-            }
+            this.interfaceLog.workerReady(message, this.fanoutId);
             slot.ignoreOutgoing = message.ignoreOutgoing.mode;
-            this.logIgnoreOutgoing(message.ignoreOutgoing);
             slot.ready = true;
             log.debug(`worker ${name} pid ${child.pid} ready (fanout ${message.fanoutId ?? 'off'}, host's own frames kept out by ${message.ignoreOutgoing.mode})`);
             void this.requestTable(slot, this.table).then((answer) => {
@@ -317,7 +295,7 @@ export class WorkerPool {
           case 'applied':
           case 'refused':
           case 'counters':
-            this.pending.get(message.requestId)?.answer(message);
+            this.requests.answer(message.requestId, message);
             break;
         }
       });
@@ -329,30 +307,6 @@ export class WorkerPool {
       });
       child.on('exit', (code, signal) => end(`pid ${child.pid} died (${signal ?? `exit ${code}`})`));
     });
-  }
-
-  /**
-   * How the host's own transmissions on the input are kept out of the rings: said when the first worker
-   * is ready, and again whenever a worker reports another way (a kernel cannot change its mind, but a
-   * probe on an interface that was down is inconclusive).
-   */
-  private logIgnoreOutgoing({ mode, probe }: Extract<FromWorker, { type: 'ready' }>['ignoreOutgoing']): void {
-    if (mode === this.ignoreOutgoingLogged || mode === 'socket-option') return;
-    this.ignoreOutgoingLogged = mode;
-    const iface = this.options.interface;
-    const fields = { interface: iface, ignoreOutgoing: mode, probe };
-    if (mode === 'fanout-flag') {
-      this.options.log.info(`interface ${iface}: the host's own frames are kept out of the rings by PACKET_FANOUT_FLAG_IGNORE_OUTGOING (probed: in effect)`, fields);
-      return;
-    }
-    const why = {
-      ignored: 'has no effect on this kernel (before Linux 6.7)',
-      refused: 'is refused by this kernel',
-      inconclusive: 'could not be probed (interface down or not Ethernet)',
-      honoured: 'was not asked for',
-      none: 'was not asked for',
-    }[probe];
-    this.options.log.warn(`interface ${iface}: PACKET_FANOUT_FLAG_IGNORE_OUTGOING ${why}: the rings' filter drops the host's own frames instead`, fields);
   }
 
   /**
@@ -379,7 +333,7 @@ export class WorkerPool {
   private ended(slot: Slot, child: ChildProcess | null, startedAt: number, wasReady: boolean, why: string): void {
     const { log } = this.options;
     // A dead worker answers nothing: settle its requests now rather than at their timeout.
-    for (const p of [...this.pending.values()]) if (p.slot === slot) p.answer(null);
+    this.requests.workerGone(slot);
     slot.ready = false;
     slot.applied = false;
     if (slot.child === child) slot.child = null;
@@ -390,21 +344,15 @@ export class WorkerPool {
     if (this.stopping) return;
     slot.restarts++;
     slot.lastError = why;
-    const now = Date.now();
-    slot.deaths = [...slot.deaths.filter((t) => now - t < CRASH_LOOP.windowMs), now];
-    let delay: number;
-    slot.failing = slot.deaths.length >= CRASH_LOOP.deaths;
+    const decision = afterDeath(slot, Date.now(), startedAt, wasReady);
+    Object.assign(slot, { deaths: decision.deaths, quickDeaths: decision.quickDeaths, failing: decision.failing });
+    const delay = decision.delayMs;
     if (slot.failing) {
-      delay = CRASH_LOOP.retryMs;
       log.error(
         `worker ${this.workerName(slot)} ${why}: ${slot.deaths.length} deaths within ${CRASH_LOOP.windowMs / 1000} s, ` +
           `failing; next attempt in ${delay / 1000} s (restart #${slot.restarts}). Other interfaces are not affected.`,
       );
     } else {
-      // Restart at once after a crash; back off only while restarts keep failing quickly (the interface
-      // is gone, say), so that a worker in a crash loop does not spin.
-      slot.quickDeaths = wasReady && now - startedAt > STABLE_AFTER_MS ? 0 : slot.quickDeaths + 1;
-      delay = Math.min(MAX_RESTART_DELAY_MS, RESTART_DELAY_MS * 2 ** Math.max(0, slot.quickDeaths - 1));
       log.warn(`worker ${this.workerName(slot)} ${why}; restart #${slot.restarts} in ${delay} ms`);
     }
     if (this.options.noRestart) {
@@ -424,33 +372,19 @@ export class WorkerPool {
 
   /** One request to one worker; null when it died or did not answer within `timeoutMs`. */
   private request(slot: Slot, message: ToWorker & { requestId: number }, timeoutMs: number): Promise<FromWorker | null> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(message.requestId);
-        resolve(null);
-      }, timeoutMs);
-      this.pending.set(message.requestId, {
-        slot,
-        answer: (m) => {
-          clearTimeout(timer);
-          this.pending.delete(message.requestId);
-          resolve(m);
-        },
-      });
-      this.post(slot, message);
-    });
+    return this.requests.request(slot, message, timeoutMs, (m) => this.post(slot, m));
   }
 
   private async requestTable(slot: Slot, table: RuleTableMessage): Promise<TableAnswer> {
     const child = slot.child;
-    const answer = await this.request(slot, { type: 'rules', requestId: this.nextRequest++, ...table }, TABLE_ANSWER_TIMEOUT_MS);
+    const answer = await this.request(slot, { type: 'rules', requestId: this.requests.id(), ...table }, TABLE_ANSWER_TIMEOUT_MS);
     if (answer?.type === 'applied') return { ok: true };
     if (answer?.type === 'refused') return { ok: false, reason: answer.message };
     return { ok: false, reason: slot.child === child && child !== null ? `no answer within ${TABLE_ANSWER_TIMEOUT_MS} ms` : 'the worker died before answering' };
   }
 
   private async requestCounters(slot: Slot): Promise<WorkerCounters | null> {
-    const answer = await this.request(slot, { type: 'counters', requestId: this.nextRequest++ }, COUNTERS_TIMEOUT_MS);
+    const answer = await this.request(slot, { type: 'counters', requestId: this.requests.id() }, COUNTERS_TIMEOUT_MS);
     return answer?.type === 'counters' ? answer.counters : null;
   }
 }
