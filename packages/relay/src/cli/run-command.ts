@@ -1,7 +1,7 @@
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
 import { CONFIG_FIELDS } from '../config/config-schema.js';
-import type { LogFormat } from '../config/types.js';
+import type { LogFormat, RelayConfig } from '../config/types.js';
 import { resolve } from 'node:path';
 import { claimSocketPath, withdrawSocketPath } from '../control/socket-path.js';
 import { Relay } from '../daemon/relay.js';
@@ -30,8 +30,15 @@ function exitAfter(ms: number, code: number, log: Logger, why: string): void {
   }, ms).unref();
 }
 
-/** `mcr run`: resolves when the relay has stopped; the exit code is the caller's to set. */
-export async function runCommand(argv: string[]): Promise<number> {
+/** The command line's overrides of config fields, checked by the config schema's own fields. */
+interface RunFlags {
+  configFile: string;
+  stateFile: string | undefined;
+  /** The config file with the command line's overrides: at start, and again at every reload. */
+  readConfig: () => RelayConfig;
+}
+
+function parseRunFlags(argv: string[]): RunFlags {
   const { values } = parseCommandLine(argv, {
     config: { type: 'string' },
     workers: { type: 'string' },
@@ -43,7 +50,6 @@ export async function runCommand(argv: string[]): Promise<number> {
     'log-format': { type: 'string' },
   });
   if (!values.config) throw new UsageError('--config FILE is required');
-  // The flags override config fields: the config schema's own fields check them.
   const workers = schemaFlag(values.workers, '--workers', CONFIG_FIELDS.workers);
   const statsInterval = schemaFlag(values['stats-interval'], '--stats-interval', CONFIG_FIELDS.statsInterval);
   const logLevel = schemaFlag(values['log-level'], '--log-level', CONFIG_FIELDS.logLevel);
@@ -52,26 +58,97 @@ export async function runCommand(argv: string[]): Promise<number> {
     const address = parseListenAddress(values.metrics);
     if (typeof address === 'string') throw new UsageError(`--metrics: ${address}`);
   }
-  if (values.control !== undefined && !values.control.startsWith('/')) {
-    // Relative paths would silently depend on the daemon's working directory.
-    values.control = `${process.cwd()}/${values.control}`;
-  }
-
+  // Relative paths would silently depend on the daemon's working directory.
+  const control = values.control === undefined || values.control.startsWith('/') ? values.control : `${process.cwd()}/${values.control}`;
   const configFile = values.config;
-  /** The config file with the command line's overrides: at start, and again at every reload. */
+  const metrics = values.metrics;
   const readConfig = () => {
     const config = loadConfig(configFile, { interfaceExists });
     if (workers !== undefined) config.workers = workers;
-    if (values.control !== undefined) config.control.socket = values.control;
+    if (control !== undefined) config.control.socket = control;
     if (statsInterval !== undefined) config.statsInterval = statsInterval;
     if (logLevel !== undefined) config.logLevel = logLevel;
-    if (values.metrics !== undefined) config.metrics = { listen: values.metrics };
+    if (metrics !== undefined) config.metrics = { listen: metrics };
     if (logFormat !== undefined) config.logFormat = logFormat;
     return config;
   };
-  const config = readConfig();
-  const stateFile = values.state === undefined ? undefined : resolve(values.state);
+  return { configFile, stateFile: values.state === undefined ? undefined : resolve(values.state), readConfig };
+}
 
+/**
+ * SIGTERM and SIGINT resolve the promise returned; SIGHUP reloads the config file once `isRunning()`
+ * (a terminal closing must not stop forwarding either).
+ */
+function handleSignals(relay: Relay, log: Logger, configFile: string, isRunning: () => boolean): Promise<void> {
+  let stopRequested: (() => void) | undefined;
+  const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+  const onSignal = (signal: string) => {
+    log.info(`${signal}: stopping`);
+    stopRequested?.();
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGHUP', () => {
+    if (!isRunning()) return log.warn('SIGHUP: still starting; reload ignored');
+    log.info(`SIGHUP: reloading ${configFile}`);
+    relay.reload().then(
+      (summary) => logReload(log, summary),
+      (err: unknown) => logReloadFailure(log, err),
+    );
+  });
+  return stopped;
+}
+
+/**
+ * Stopped while starting: shut down what has started at once; start-up then finds its pools stopped
+ * and its socket path withdrawn, and gives up. Whatever it still started meanwhile is stopped by a
+ * second shutdown. If anything hangs, exit anyway: workers exit with our IPC channel, the kernel
+ * drops memberships and the path's lock with our sockets.
+ */
+async function stopDuringStartup(relay: Relay, config: RelayConfig, startup: Promise<unknown>, log: Logger): Promise<number> {
+  exitAfter(STOP_DURING_STARTUP_DEADLINE_MS, 1, log, 'stopping during start-up did not finish in time');
+  withdrawSocketPath(config.control.socket);
+  await relay.shutdown().catch(() => undefined);
+  const settled = await Promise.race([startup.then(() => true), sleep(STARTUP_SETTLE_MS).then(() => false)]);
+  if (settled) await relay.shutdown().catch(() => undefined);
+  log.info('stopped during start-up');
+  return 0;
+}
+
+/** A failed start-up: whatever it left running must not keep the process alive; exit 2 once cleaned up, or anyway. */
+async function failedStartup(relay: Relay, error: unknown, log: Logger): Promise<number> {
+  exitAfter(STARTUP_FAILURE_CLEANUP_MS, 2, log, 'cleaning up after a failed start-up did not finish in time');
+  await Promise.race([relay.shutdown().catch(() => undefined), sleep(STARTUP_FAILURE_CLEANUP_MS)]);
+  if (error instanceof ConfigError) throw error;
+  log.error(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
+  return 2;
+}
+
+/** Forwarding: a summary line every statsInterval until stopped, then the shutdown and the final summary. */
+async function serveUntilStopped(relay: Relay, config: RelayConfig, stopped: Promise<void>, log: Logger): Promise<number> {
+  const timer =
+    config.statsInterval > 0
+      ? setInterval(() => {
+          relay
+            .stats()
+            .then((s) => summary(log, config.logFormat, 'stats', s))
+            .catch(() => undefined);
+        }, config.statsInterval * 1000)
+      : undefined;
+  await stopped;
+  if (timer) clearInterval(timer);
+  // A last resort, never the plan: if shutdown ever hangs, exit anyway. The kernel drops the memberships
+  // with our sockets, and workers exit when their IPC channel to us closes.
+  exitAfter(SHUTDOWN_DEADLINE_MS, 1, log, `shutdown did not finish within ${SHUTDOWN_DEADLINE_MS} ms`);
+  const final = await relay.shutdown();
+  summary(log, config.logFormat, 'final', final);
+  return 0;
+}
+
+/** `mcr run`: resolves when the relay has stopped; the exit code is the caller's to set. */
+export async function runCommand(argv: string[]): Promise<number> {
+  const { configFile, stateFile, readConfig } = parseRunFlags(argv);
+  const config = readConfig();
   const log = createLogger(config.logLevel, undefined, config.logFormat);
   try {
     // Before anything starts: a socket path we may not use (directory, group, another relay) refuses
@@ -82,78 +159,19 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const relay = new Relay(config, log, { configFile, loadConfig: readConfig, ...(stateFile ? { stateFile } : {}) });
-
-  let stopRequested: (() => void) | undefined;
-  const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
-  const onSignal = (signal: string) => {
-    log.info(`${signal}: stopping`);
-    stopRequested?.();
-  };
-  process.once('SIGTERM', () => onSignal('SIGTERM'));
-  process.once('SIGINT', () => onSignal('SIGINT'));
-  // SIGHUP reloads the config file (a terminal closing must not stop forwarding either).
   let running = false;
-  process.on('SIGHUP', () => {
-    if (!running) return log.warn('SIGHUP: still starting; reload ignored');
-    log.info(`SIGHUP: reloading ${configFile}`);
-    relay.reload().then(
-      (summary) => logReload(log, summary),
-      (err: unknown) => logReloadFailure(log, err),
-    );
-  });
+  const stopped = handleSignals(relay, log, configFile, () => running);
 
-  log.info(`starting (pid ${process.pid}): ${config.rules.length} rule(s) from ${values.config}`);
+  log.info(`starting (pid ${process.pid}): ${config.rules.length} rule(s) from ${configFile}`);
   const startup = relay.start().then(
     () => undefined,
     (err: unknown) => err ?? new Error('start-up failed'),
   );
   const first = await Promise.race([startup.then((error) => ({ error, stop: false })), stopped.then(() => ({ error: undefined, stop: true }))]);
-
-  if (first.stop) {
-    // Stopped while starting: shut down what has started at once; start-up then finds its pools
-    // stopped and its socket path withdrawn, and gives up. Whatever it still started meanwhile is
-    // stopped by a second shutdown. If anything hangs, exit anyway: workers exit with our IPC
-    // channel, the kernel drops memberships and the path's lock with our sockets.
-    exitAfter(STOP_DURING_STARTUP_DEADLINE_MS, 1, log, 'stopping during start-up did not finish in time');
-    withdrawSocketPath(config.control.socket);
-    await relay.shutdown().catch(() => undefined);
-    const settled = await Promise.race([startup.then(() => true), sleep(STARTUP_SETTLE_MS).then(() => false)]);
-    if (settled) await relay.shutdown().catch(() => undefined);
-    log.info('stopped during start-up');
-    return 0;
-  }
-
-  if (first.error !== undefined) {
-    // Whatever start-up left running must not keep the process alive: exit 2 once cleaned up, or anyway.
-    exitAfter(STARTUP_FAILURE_CLEANUP_MS, 2, log, 'cleaning up after a failed start-up did not finish in time');
-    await Promise.race([relay.shutdown().catch(() => undefined), sleep(STARTUP_FAILURE_CLEANUP_MS)]);
-    if (first.error instanceof ConfigError) throw first.error;
-    log.error(`start-up failed: ${first.error instanceof Error ? first.error.message : String(first.error)}`);
-    return 2;
-  }
-
+  if (first.stop) return stopDuringStartup(relay, config, startup, log);
+  if (first.error !== undefined) return failedStartup(relay, first.error, log);
   running = true;
-  const timer =
-    config.statsInterval > 0
-      ? setInterval(() => {
-          relay
-            .stats()
-            .then((s) => summary(log, config.logFormat, 'stats', s))
-            .catch(() => undefined);
-        }, config.statsInterval * 1000)
-      : undefined;
-
-  await stopped;
-  if (timer) clearInterval(timer);
-  // A last resort, never the plan: if shutdown ever hangs, exit anyway. The kernel drops the memberships
-  // with our sockets, and workers exit when their IPC channel to us closes.
-  setTimeout(() => {
-    log.error(`shutdown did not finish within ${SHUTDOWN_DEADLINE_MS} ms; exiting`);
-    process.exit(1);
-  }, SHUTDOWN_DEADLINE_MS).unref();
-  const final = await relay.shutdown();
-  summary(log, config.logFormat, 'final', final);
-  return 0;
+  return serveUntilStopped(relay, config, stopped, log);
 }
 
 export function logReload(log: Logger, s: ReloadSummary): void {

@@ -162,17 +162,9 @@ function linkLocalProblem(r: AddressRange, written: unknown, verb: string): stri
 
 const MIXED = 'a rule\'s input, source and outputs share one address family';
 
-/**
- * Everything about a rule's addresses: each group, source and output read once, then checked on its
- * own (multicast, scope, unsendable, range bounds) and against the rest (family, linkLocal, output
- * range sizes, join). Runs even when other fields failed, so one pass reports every problem; it
- * therefore reads the rule defensively.
- */
-function checkAddresses(rule: Record<string, unknown>, ctx: Ctx): void {
-  const linkLocal = rule.linkLocal === true;
-  const inputObj = isRecord(rule.input) ? rule.input : {};
+/** The input group (or range): multicast, not reserved, within range bounds, link-local only when allowed. */
+function checkInputGroup(inputObj: Record<string, unknown>, linkLocal: boolean, ctx: Ctx): { input?: AddressRange; family?: AddressFamily } {
   const group = readGroup(inputObj.group, inputObj.prefixLength);
-  let input: AddressRange | undefined;
   if ('error' in group) {
     if (typeof inputObj.group === 'string') {
       fail(
@@ -183,103 +175,126 @@ function checkAddresses(rule: Record<string, unknown>, ctx: Ctx): void {
           : `must be an IPv4 multicast group (224.0.0.0/4) or an IPv6 one (ff00::/8), or a range BASE/LEN of them, got ${JSON.stringify(inputObj.group)}`,
       );
     }
-  } else {
-    const r = group.range;
-    const problem = !isMulticastAddress(r.base)
-      ? r.base.family === 'ipv4'
-        ? `must be an IPv4 multicast group (224.0.0.0/4), got ${JSON.stringify(inputObj.group)}`
-        : `must be an IPv6 multicast group (ff00::/8), got ${JSON.stringify(inputObj.group)}`
-      : (rangeProblem(r, inputObj.group) ??
-        (r.base.family === 'ipv6' && isReservedScope6(r.base.value)
-          ? `IPv6 multicast scopes 0 and f are reserved (RFC 4291), got ${JSON.stringify(inputObj.group)}`
-          : reachesLinkLocalGroups(r) && !linkLocal
-            ? linkLocalProblem(r, inputObj.group, 'relay')
-            : null));
-    if (problem) fail(ctx, ['input', 'group'], problem);
-    else input = r;
+    return {};
   }
-  const family = 'error' in group ? undefined : group.range.base.family;
-
-  if (family && typeof inputObj.family === 'string' && inputObj.family !== family) {
-    fail(ctx, ['input', 'family'], `must be ${family} like input.group ${JSON.stringify(inputObj.group)}, got ${JSON.stringify(inputObj.family)}`);
+  const r = group.range;
+  const problem = !isMulticastAddress(r.base)
+    ? r.base.family === 'ipv4'
+      ? `must be an IPv4 multicast group (224.0.0.0/4), got ${JSON.stringify(inputObj.group)}`
+      : `must be an IPv6 multicast group (ff00::/8), got ${JSON.stringify(inputObj.group)}`
+    : (rangeProblem(r, inputObj.group) ??
+      (r.base.family === 'ipv6' && isReservedScope6(r.base.value)
+        ? `IPv6 multicast scopes 0 and f are reserved (RFC 4291), got ${JSON.stringify(inputObj.group)}`
+        : reachesLinkLocalGroups(r) && !linkLocal
+          ? linkLocalProblem(r, inputObj.group, 'relay')
+          : null));
+  if (problem) fail(ctx, ['input', 'group'], problem);
+  if (typeof inputObj.family === 'string' && inputObj.family !== r.base.family) {
+    fail(ctx, ['input', 'family'], `must be ${r.base.family} like input.group ${JSON.stringify(inputObj.group)}, got ${JSON.stringify(inputObj.family)}`);
   }
+  return problem ? { family: r.base.family } : { input: r, family: r.base.family };
+}
 
-  if (typeof inputObj.source === 'string') {
-    const source = parseIpAddress(inputObj.source);
-    const got = JSON.stringify(inputObj.source);
-    if (!source) fail(ctx, ['input', 'source'], `must be a unicast IPv4 or IPv6 address, got ${got}`);
-    else if (isMulticastAddress(source) || source.value === 0n) fail(ctx, ['input', 'source'], `must be a unicast ${FAMILY_NAME[source.family]} address, got ${got}`);
-    else if (family && source.family !== family) {
-      fail(ctx, ['input', 'source'], `is ${FAMILY_NAME[source.family]} but input.group is ${FAMILY_NAME[family]} (${MIXED}), got ${got}`);
-    }
+/** input.source: a unicast address of the group's family. */
+function checkSource(source: unknown, family: AddressFamily | undefined, ctx: Ctx): void {
+  if (typeof source !== 'string') return;
+  const address = parseIpAddress(source);
+  const got = JSON.stringify(source);
+  if (!address) fail(ctx, ['input', 'source'], `must be a unicast IPv4 or IPv6 address, got ${got}`);
+  else if (isMulticastAddress(address) || address.value === 0n) fail(ctx, ['input', 'source'], `must be a unicast ${FAMILY_NAME[address.family]} address, got ${got}`);
+  else if (family && address.family !== family) {
+    fail(ctx, ['input', 'source'], `is ${FAMILY_NAME[address.family]} but input.group is ${FAMILY_NAME[family]} (${MIXED}), got ${got}`);
   }
+}
 
-  if (input && rangeSize(input) > BigInt(RELAY_LIMITS.maxJoinedGroupsPerRange) && rule.join !== false) {
+/** A range that joins its groups may join at most RELAY_LIMITS.maxJoinedGroupsPerRange of them. */
+function checkJoinSize(input: AddressRange | undefined, join: unknown, ctx: Ctx): void {
+  if (!input || rangeSize(input) <= BigInt(RELAY_LIMITS.maxJoinedGroupsPerRange) || join === false) return;
+  fail(
+    ctx,
+    ['join'],
+    `input range ${rangeText(input)} has ${rangeSize(input)} groups, more than the ${RELAY_LIMITS.maxJoinedGroupsPerRange} one rule may join (RELAY_LIMITS.maxJoinedGroupsPerRange): say join: false and bring its frames in by other means`,
+  );
+}
+
+/**
+ * One output's group: its family is the input's; a multicast output is not reserved, a range output
+ * maps a range input of its size, link-local only when allowed; a unicast output is one sendable
+ * address. Returns the output's range when it is valid.
+ */
+function checkOutputGroup(out: Record<string, unknown>, i: number, rule: { input?: AddressRange; family?: AddressFamily; linkLocal: boolean }, ctx: Ctx): AddressRange | undefined {
+  const path = ['outputs', i, 'group'];
+  const got = JSON.stringify(out.group);
+  const reading = readGroup(out.group, out.prefixLength);
+  if ('error' in reading) {
     fail(
       ctx,
-      ['join'],
-      `input range ${rangeText(input)} has ${rangeSize(input)} groups, more than the ${RELAY_LIMITS.maxJoinedGroupsPerRange} one rule may join (RELAY_LIMITS.maxJoinedGroupsPerRange): say join: false and bring its frames in by other means`,
+      path,
+      reading.error === 'conflict'
+        ? `says /LEN and prefixLength ${String(out.prefixLength)}, which differ, got ${got}`
+        : `must be an IPv4 or IPv6 address (a multicast group or range, or unicast), got ${got}`,
     );
+    return undefined;
   }
+  const r = reading.range;
+  const { input, family } = rule;
+  let problem: string | null = null;
+  if (family && r.base.family !== family) {
+    problem = `is ${FAMILY_NAME[r.base.family]} but input.group is ${FAMILY_NAME[family]} (${MIXED}), got ${got}`;
+  } else if (isMulticastAddress(r.base)) {
+    problem =
+      (reading.isRange ? rangeProblem(r, out.group) : null) ??
+      (r.base.family === 'ipv6' && isReservedScope6(r.base.value) ? `IPv6 multicast scopes 0 and f are reserved (RFC 4291), got ${got}` : null) ??
+      (reading.isRange && input && input.prefixLength !== r.prefixLength
+        ? input.prefixLength === ADDRESS_BITS[input.base.family]
+          ? `a range output needs a range input (input.group is the single group ${input.base.text}), got ${got}`
+          : `an output range must be the size of the input range (/${input.prefixLength}: offset mapping), or a single group, got ${got}`
+        : null) ??
+      (reachesLinkLocalGroups(r) && !rule.linkLocal ? linkLocalProblem(r, out.group, 'send to') : null);
+  } else if (reading.isRange) {
+    problem = `a range output must be multicast (a unicast output is one address), got ${got}`;
+  } else {
+    const why = r.base.family === 'ipv4' ? unsendableUnicast(r.base.text) : unsendableUnicast6(r.base.value);
+    if (why) problem = `cannot send to ${why}, got ${got}`;
+  }
+  if (problem) {
+    fail(ctx, path, problem);
+    return undefined;
+  }
+  return r;
+}
 
+/**
+ * Everything about a rule's addresses: each group, source and output read once, then checked on its
+ * own (multicast, scope, unsendable, range bounds) and against the rest (family, linkLocal, output
+ * range sizes, join). Runs even when other fields failed, so one pass reports every problem; it
+ * therefore reads the rule defensively.
+ */
+function checkAddresses(rule: Record<string, unknown>, ctx: Ctx): void {
+  const linkLocal = rule.linkLocal === true;
+  const inputObj = isRecord(rule.input) ? rule.input : {};
+  const { input, family } = checkInputGroup(inputObj, linkLocal, ctx);
+  checkSource(inputObj.source, family, ctx);
+  checkJoinSize(input, rule.join, ctx);
   if (!Array.isArray(rule.outputs)) return;
+  // Two outputs with the same (interface, group, port) would send every frame twice.
   const seen = new Map<string, number>();
   rule.outputs.forEach((out: unknown, i) => {
     if (!isRecord(out) || typeof out.group !== 'string') return;
-    const path = ['outputs', i, 'group'];
-    const got = JSON.stringify(out.group);
-    const reading = readGroup(out.group, out.prefixLength);
-    if ('error' in reading) {
-      fail(
-        ctx,
-        path,
-        reading.error === 'conflict'
-          ? `says /LEN and prefixLength ${String(out.prefixLength)}, which differ, got ${got}`
-          : `must be an IPv4 or IPv6 address (a multicast group or range, or unicast), got ${got}`,
-      );
-      return;
-    }
-    const r = reading.range;
-    if (family && r.base.family !== family) {
-      fail(ctx, path, `is ${FAMILY_NAME[r.base.family]} but input.group is ${FAMILY_NAME[family]} (${MIXED}), got ${got}`);
-      return;
-    }
-    if (isMulticastAddress(r.base)) {
-      if (reading.isRange) {
-        const problem = rangeProblem(r, out.group);
-        if (problem) return fail(ctx, path, problem);
-      }
-      if (r.base.family === 'ipv6' && isReservedScope6(r.base.value)) return fail(ctx, path, `IPv6 multicast scopes 0 and f are reserved (RFC 4291), got ${got}`);
-      if (reading.isRange) {
-        if (input && input.prefixLength !== r.prefixLength) {
-          return fail(
-            ctx,
-            path,
-            input.prefixLength === ADDRESS_BITS[input.base.family]
-              ? `a range output needs a range input (input.group is the single group ${input.base.text}), got ${got}`
-              : `an output range must be the size of the input range (/${input.prefixLength}: offset mapping), or a single group, got ${got}`,
-          );
-        }
-      }
-      if (reachesLinkLocalGroups(r) && !linkLocal) return fail(ctx, path, linkLocalProblem(r, out.group, 'send to'));
-    } else {
-      if (reading.isRange) return fail(ctx, path, `a range output must be multicast (a unicast output is one address), got ${got}`);
-      const why = r.base.family === 'ipv4' ? unsendableUnicast(r.base.text) : unsendableUnicast6(r.base.value);
-      if (why) return fail(ctx, path, `cannot send to ${why}, got ${got}`);
-    }
-    // Two outputs with the same (interface, group, port) would send every frame twice.
-    if (typeof out.interface !== 'string' || typeof out.port !== 'number') return;
+    const r = checkOutputGroup(out, i, { ...(input ? { input } : {}), ...(family ? { family } : {}), linkLocal }, ctx);
+    if (!r || typeof out.interface !== 'string' || typeof out.port !== 'number') return;
     const key = `${out.interface}|${rangeText(r)}|${out.port}`;
     const first = seen.get(key);
-    if (first !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['outputs', i],
-        message: `duplicate output: ${OTHER_FIELD} already sends to ${rangeText(r)}:${out.port} on ${out.interface}`,
-        params: { otherField: ['outputs', first] },
-      });
+    if (first === undefined) {
+      seen.set(key, i);
+      return;
     }
-    else seen.set(key, i);
+    ctx.addIssue({
+      code: 'custom',
+      path: ['outputs', i],
+      message: `duplicate output: ${OTHER_FIELD} already sends to ${rangeText(r)}:${out.port} on ${out.interface}`,
+      params: { otherField: ['outputs', first] },
+    });
   });
 }
 
