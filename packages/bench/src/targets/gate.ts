@@ -22,7 +22,7 @@ import { normalizeSettings, workspaceRoot } from '../settings.js';
 export const BASELINE_SCHEMA = 'mcr-gate-baseline/v2';
 /** Trials of the baseline that measure its relay CPU per packet before --inject-regression sizes the fault. */
 export const CALIBRATION_TRIALS = 3;
-/** The relay's limit on testOnly.injectedWorkNanos (contract of issues 8 and 9). */
+/** The relay's limit on testOnly.injectedWorkNanos (its config schema's maximum). */
 export const MAX_INJECTED_WORK_NANOS = 100_000;
 
 export interface BaselineFile {
@@ -102,19 +102,20 @@ export function nonDefaults(s: Settings): string[] {
   return keys.filter(([k]) => s[k] !== d[k]).map(([k, flag]) => `--${flag} ${String(s[k])} (default ${String(d[k])})`);
 }
 
-export async function runGate(s: Settings, cwd: string, injected?: OpenBed): Promise<number> {
-  const root = workspaceRoot(cwd);
-  const baselineFile = join(s.outDir, 'baseline.json');
-  if (s.updateBaseline) {
-    const head = gitHead(root);
-    if (!head.commit) throw new Error('gate --update-baseline: no git HEAD here');
-    if (head.dirty) process.stderr.write('gate: warning: the working tree has uncommitted changes; the baseline names HEAD, not them\n');
-    const file: BaselineFile = { schema: BASELINE_SCHEMA, commit: head.commit, recordedAt: new Date().toISOString(), note: 'the regression gate builds this commit and runs it beside the working tree (tools/gate.sh)' };
-    await mkdir(s.outDir, { recursive: true });
-    await writeFile(baselineFile, JSON.stringify(file, null, 2) + '\n');
-    process.stdout.write(`gate: ${baselineFile} now names ${head.commit}\n`);
-    return 0;
-  }
+/** `--update-baseline`: results/baseline.json names this checkout's HEAD. */
+async function writeBaseline(s: Settings, root: string, baselineFile: string): Promise<number> {
+  const head = gitHead(root);
+  if (!head.commit) throw new Error('gate --update-baseline: no git HEAD here');
+  if (head.dirty) process.stderr.write('gate: warning: the working tree has uncommitted changes; the baseline names HEAD, not them\n');
+  const file: BaselineFile = { schema: BASELINE_SCHEMA, commit: head.commit, recordedAt: new Date().toISOString(), note: 'the regression gate builds this commit and runs it beside the working tree (tools/gate.sh)' };
+  await mkdir(s.outDir, { recursive: true });
+  await writeFile(baselineFile, JSON.stringify(file, null, 2) + '\n');
+  process.stdout.write(`gate: ${baselineFile} now names ${head.commit}\n`);
+  return 0;
+}
+
+/** The baseline build and the lab must be there; a missing one is exit 2 (the gate cannot decide). */
+async function preflight(s: Settings, baselineFile: string, injected: OpenBed | undefined): Promise<{ openBed: OpenBed; baselineBin: string } | number> {
   if (!s.baselineBin) {
     process.stderr.write(`bench gate: --baseline-bin is required: run ./tools/gate.sh, which builds the commit named in ${baselineFile} and passes its bin/mcr.js\n`);
     return 2;
@@ -128,31 +129,94 @@ export async function runGate(s: Settings, cwd: string, injected?: OpenBed): Pro
     process.stderr.write(`bench gate: the lab is not available: ${loaded.unavailable}\n`);
     return 2;
   }
-  const widenPct = s.tolerancePct ?? 0;
-  const candidateBin = s.candidateBin ?? join(root, 'packages', 'relay', 'bin', 'mcr.js');
-  const clock = startClock();
-  const result = makeResult(s, clock, cwd);
-  const gate: GateRun = {
+  return { openBed: loaded.openBed, baselineBin: s.baselineBin };
+}
+
+/** The run's record before any trial: settings, limits, both sides. */
+function newGateRun(s: Settings, environment: { gitCommit: string | null; gitDirty: boolean | null }, candidateBin: string, baselineBin: string, widenPct: number): GateRun {
+  return {
     settings: {
       streams: s.streams, workers: s.workers, trialSeconds: s.trialSeconds, pairs: s.pairs, fixedRatePps: s.fixedRatePps, highRatePps: s.highRatePps,
       maxLossPct: s.maxLossPct, consistency: CONSISTENCY,
       metrics: METRICS.map((m) => ({ key: m.key, label: m.label, direction: m.direction, thresholdPct: m.thresholdPct, limit: ratioLimit(m, widenPct), rate: m.rate, why: m.why })),
       toleranceWidenedPct: s.tolerancePct,
     },
-    baseline: { commit: s.baselineCommit, bin: s.baselineBin },
-    candidate: s.candidateBin ? { commit: null, dirty: null, bin: candidateBin } : { commit: result.environment.gitCommit, dirty: result.environment.gitDirty, bin: candidateBin },
+    baseline: { commit: s.baselineCommit, bin: baselineBin },
+    candidate: s.candidateBin ? { commit: null, dirty: null, bin: candidateBin } : { commit: environment.gitCommit, dirty: environment.gitDirty, bin: candidateBin },
     injection: null,
     trials: [],
     checks: [],
     pass: false,
   };
+}
+
+/** Everything about this run that changes what passes, said before it starts and again with the verdict. */
+function banners(s: Settings): string[] {
+  const out: string[] = [];
+  if (s.tolerancePct !== null && s.tolerancePct > 0) out.push(`WIDENED: --tolerance ${s.tolerancePct} adds ${s.tolerancePct} points to every threshold (recorded in the results file)`);
+  for (const d of nonDefaults(s)) out.push(`NON-DEFAULT: ${d}`);
+  if (s.candidateBin) out.push(`CANDIDATE REPLACED: --candidate-bin ${s.candidateBin} runs instead of this working tree's mcr`);
+  if (s.injectRegressionPct !== null) out.push(`NEGATIVE CONTROL: --inject-regression ${s.injectRegressionPct}: the candidate burns ${s.injectRegressionPct} % of the baseline's relay CPU per packet more; this run must FAIL`);
+  return out;
+}
+
+type RunTrial = (bed: Bed, side: GateTrial['side'], phase: GateTrial['phase'], pair: number, rate: number) => Promise<GateTrial>;
+
+/** One trial on one bed, recorded in the run and reported on stderr. */
+function trialRunner(s: Settings, gate: GateRun): RunTrial {
+  return async (bed, side, phase, pair, rate) => {
+    const figures = pickFigures(await bed.trial({ rate, durationSec: s.trialSeconds, size: s.size, prime: s.prime }));
+    const t: GateTrial = { side, phase, pair, targetPps: rate, figures, deliveredPps: deliveredPps(figures) };
+    gate.trials.push(t);
+    const f = t.figures;
+    process.stderr.write(
+      `gate: ${phase} #${pair} ${side.padEnd(9)} @ ${kpps(rate)}: delivered ${kpps(t.deliveredPps)}, loss ${f.lossPct.toFixed(3)} %, ` +
+        `relay CPU ${f.relayCpuPerPacketUs?.toFixed(2) ?? '-'} us/pkt, machine ${f.machineCpuPerPacketUs.toFixed(2)} us/pkt, p50 ${f.latencyUs.p50 ?? '-'} us, p99 ${f.latencyUs.p99 ?? '-'} us\n`,
+    );
+    return t;
+  };
+}
+
+/** --inject-regression: the baseline's relay CPU per packet sizes the candidate's injected work. */
+async function calibrate(baseline: Bed, trial: RunTrial, s: Settings, regressionPct: number): Promise<NonNullable<GateRun['injection']>> {
+  const cal: number[] = [];
+  for (let i = 0; i < CALIBRATION_TRIALS; i++) {
+    const v = (await trial(baseline, 'baseline', 'calibrate', i, s.fixedRatePps)).figures.relayCpuPerPacketUs;
+    if (v !== null) cal.push(v);
+  }
+  const us = median(cal);
+  if (us === null) throw new Error('calibration: the baseline reported no relay CPU per packet');
+  const injection = { regressionPct, baselineRelayCpuPerPacketUs: us, injectedWorkNanos: injectedNanos(regressionPct, us) };
+  process.stderr.write(`gate: baseline relay CPU ${us.toFixed(2)} us/packet: the candidate runs with testOnly.injectedWorkNanos ${injection.injectedWorkNanos}\n`);
+  return injection;
+}
+
+/** The pairs at the fixed rate, then at the high rate, in ABBA order. */
+async function runPairs(candidate: Bed, baseline: Bed, trial: RunTrial, s: Settings): Promise<void> {
+  for (const [phase, rate] of [['fixed', s.fixedRatePps], ['high', s.highRatePps]] as const) {
+    for (let pair = 0; pair < s.pairs; pair++) {
+      // ABBA: who goes first alternates, so a drift within a pair favours neither.
+      const order = pair % 2 === 0 ? (['candidate', 'baseline'] as const) : (['baseline', 'candidate'] as const);
+      for (const side of order) await trial(side === 'candidate' ? candidate : baseline, side, phase, pair, rate);
+    }
+  }
+}
+
+export async function runGate(s: Settings, cwd: string, injected?: OpenBed): Promise<number> {
+  const root = workspaceRoot(cwd);
+  const baselineFile = join(s.outDir, 'baseline.json');
+  if (s.updateBaseline) return writeBaseline(s, root, baselineFile);
+  const loaded = await preflight(s, baselineFile, injected);
+  if (typeof loaded === 'number') return loaded;
+  const { baselineBin } = loaded;
+  const widenPct = s.tolerancePct ?? 0;
+  const candidateBin = s.candidateBin ?? join(root, 'packages', 'relay', 'bin', 'mcr.js');
+  const clock = startClock();
+  const result = makeResult(s, clock, cwd);
+  const gate = newGateRun(s, result.environment, candidateBin, baselineBin, widenPct);
   result.gate = gate;
-  const banners: string[] = [];
-  if (s.tolerancePct !== null && s.tolerancePct > 0) banners.push(`WIDENED: --tolerance ${s.tolerancePct} adds ${s.tolerancePct} points to every threshold (recorded in the results file)`);
-  for (const d of nonDefaults(s)) banners.push(`NON-DEFAULT: ${d}`);
-  if (s.candidateBin) banners.push(`CANDIDATE REPLACED: --candidate-bin ${s.candidateBin} runs instead of this working tree's mcr`);
-  if (s.injectRegressionPct !== null) banners.push(`NEGATIVE CONTROL: --inject-regression ${s.injectRegressionPct}: the candidate burns ${s.injectRegressionPct} % of the baseline's relay CPU per packet more; this run must FAIL`);
-  for (const b of banners) process.stderr.write(`gate: ${b}\n`);
+  const said = banners(s);
+  for (const b of said) process.stderr.write(`gate: ${b}\n`);
   process.stderr.write(
     `gate: candidate ${gate.candidate.commit ?? '?'}${gate.candidate.dirty ? ' (dirty)' : ''} vs baseline ${s.baselineCommit ?? '?'}; ${s.streams} streams, ` +
       `${s.pairs} pairs at ${kpps(s.fixedRatePps)} (CPU, latency) and at ${kpps(s.highRatePps)} (throughput), ${s.trialSeconds} s trials\n`,
@@ -166,32 +230,12 @@ export async function runGate(s: Settings, cwd: string, injected?: OpenBed): Pro
     process.stderr.write(`gate: ${side} bed up (${bed.lab.topo.prefix})\n`);
     return bed;
   };
-  const trial = async (bed: Bed, side: GateTrial['side'], phase: GateTrial['phase'], pair: number, rate: number): Promise<GateTrial> => {
-    const figures = pickFigures(await bed.trial({ rate, durationSec: s.trialSeconds, size: s.size, prime: s.prime }));
-    const t: GateTrial = { side, phase, pair, targetPps: rate, figures, deliveredPps: deliveredPps(figures) };
-    gate.trials.push(t);
-    const f = t.figures;
-    process.stderr.write(
-      `gate: ${phase} #${pair} ${side.padEnd(9)} @ ${kpps(rate)}: delivered ${kpps(t.deliveredPps)}, loss ${f.lossPct.toFixed(3)} %, ` +
-        `relay CPU ${f.relayCpuPerPacketUs?.toFixed(2) ?? '-'} us/pkt, machine ${f.machineCpuPerPacketUs.toFixed(2)} us/pkt, p50 ${f.latencyUs.p50 ?? '-'} us, p99 ${f.latencyUs.p99 ?? '-'} us\n`,
-    );
-    return t;
-  };
+  const trial = trialRunner(s, gate);
 
   let code: number;
   try {
-    const baseline = await open('baseline', { mcrBin: s.baselineBin });
-    if (s.injectRegressionPct !== null) {
-      const cal: number[] = [];
-      for (let i = 0; i < CALIBRATION_TRIALS; i++) {
-        const v = (await trial(baseline, 'baseline', 'calibrate', i, s.fixedRatePps)).figures.relayCpuPerPacketUs;
-        if (v !== null) cal.push(v);
-      }
-      const us = median(cal);
-      if (us === null) throw new Error('calibration: the baseline reported no relay CPU per packet');
-      gate.injection = { regressionPct: s.injectRegressionPct, baselineRelayCpuPerPacketUs: us, injectedWorkNanos: injectedNanos(s.injectRegressionPct, us) };
-      process.stderr.write(`gate: baseline relay CPU ${us.toFixed(2)} us/packet: the candidate runs with testOnly.injectedWorkNanos ${gate.injection.injectedWorkNanos}\n`);
-    }
+    const baseline = await open('baseline', { mcrBin: baselineBin });
+    if (s.injectRegressionPct !== null) gate.injection = await calibrate(baseline, trial, s, s.injectRegressionPct);
     const candidate = await open('candidate', {
       mcrBin: candidateBin,
       ...(gate.injection ? { mcrTestOnly: { injectedWorkNanos: gate.injection.injectedWorkNanos } } : {}),
@@ -200,13 +244,7 @@ export async function runGate(s: Settings, cwd: string, injected?: OpenBed): Pro
     // (page faults, ring setup, IGMP), which would otherwise land in pair 0 only.
     if (!gate.injection) await trial(baseline, 'baseline', 'warmup', 0, s.fixedRatePps);
     await trial(candidate, 'candidate', 'warmup', 0, s.fixedRatePps);
-    for (const [phase, rate] of [['fixed', s.fixedRatePps], ['high', s.highRatePps]] as const) {
-      for (let pair = 0; pair < s.pairs; pair++) {
-        // ABBA: who goes first alternates, so a drift within a pair favours neither.
-        const order = pair % 2 === 0 ? (['candidate', 'baseline'] as const) : (['baseline', 'candidate'] as const);
-        for (const side of order) await trial(side === 'candidate' ? candidate : baseline, side, phase, pair, rate);
-      }
-    }
+    await runPairs(candidate, baseline, trial, s);
     gate.checks = decide(gate.trials, { maxLossPct: s.maxLossPct, pairs: s.pairs, widenPct });
     gate.pass = gate.checks.every((c) => c.pass);
     code = gate.pass ? 0 : 1;
@@ -224,7 +262,7 @@ export async function runGate(s: Settings, cwd: string, injected?: OpenBed): Pro
   finishResult(result, clock);
   await publish(result, s);
   const head = `(candidate ${gate.candidate.commit?.slice(0, 12) ?? '?'}${gate.candidate.dirty ? '+dirty' : ''} vs baseline ${s.baselineCommit?.slice(0, 12) ?? '?'}, ${s.pairs} pairs, ${result.durationSec.toFixed(0)} s)`;
-  const out = [...banners.map((b) => `gate: ${b}`), code === 2 ? `gate: ERROR: could not decide: ${gate.error}` : renderVerdict({ pass: gate.pass, checks: gate.checks }, head).trimEnd()];
+  const out = [...said.map((b) => `gate: ${b}`), code === 2 ? `gate: ERROR: could not decide: ${gate.error}` : renderVerdict({ pass: gate.pass, checks: gate.checks }, head).trimEnd()];
   process.stdout.write('\n' + out.join('\n') + '\n');
   return code;
 }
