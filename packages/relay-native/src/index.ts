@@ -1,6 +1,5 @@
 // @mcr/relay-native: the relay's data plane. Thin entry point: re-exports only.
 export type {
-  AddressFamily,
   BenchHotPathOptions,
   BenchHotPathResult,
   FanoutMode,
@@ -17,7 +16,10 @@ export type {
   WorkerOptions,
 } from './types.js';
 export { NativeError } from './errors.js';
-export { NATIVE_LIMITS } from './limits.js';
+export { GROUP_PREFIX_LENGTHS, NATIVE_LIMITS } from './limits.js';
+export * from './ip-address.js';
+export { formatIpv4, isMulticast4, macToBuffer, parseIpv4, unsendableUnicast4 } from './ipv4.js';
+export * from './ipv6.js';
 export { WORKER_DEFAULTS } from './validate.js';
 export { DataPlaneWorker } from './data-plane-worker.js';
 export { MembershipSocket } from './membership-socket.js';

@@ -1,74 +1,105 @@
-// Family-independent address helpers. The native side takes every address as a Buffer in network
-// byte order: 4 bytes for IPv4, 16 for IPv6 (the length is the family).
-import { isIPv6 } from 'node:net';
-
-import { ipv4ToNumber, numberToIpv4 } from './ipv4.js';
+// One address of either family, as rules, the control protocol and the data plane use them:
+// canonical text plus a number for arithmetic, address ranges written "BASE/LEN" (a CIDR prefix over
+// the group space), and the bytes in network order the native side takes (4 for IPv4, 16 for IPv6:
+// the length is the family). The one address module of the relay and its data plane.
+import { formatIpv4, parseIpv4 } from './ipv4.js';
+import { canonicalIpv6, formatIpv6, isLinkScope6, isMulticast6, parseIpv6 } from './ipv6.js';
 
 export type AddressFamily = 'ipv4' | 'ipv6';
 
-export interface ParsedAddress {
+export interface IpAddress {
   family: AddressFamily;
-  bytes: Buffer;
+  /** Canonical text: dotted quad, or RFC 5952 IPv6. */
+  text: string;
+  value: bigint;
 }
 
 /** Bits of an address of each family (the longest prefix). */
 export const ADDRESS_BITS: Record<AddressFamily, number> = { ipv4: 32, ipv6: 128 };
 
-/** Text form of an IPv6 address (no zone index, no brackets) to 16 bytes, or null. */
-export function ipv6ToBuffer(text: string): Buffer | null {
-  if (text.includes('%') || !isIPv6(text)) return null;
-  // A dotted-quad tail (::ffff:192.0.2.1) stands for the last two groups.
-  const lastColon = text.lastIndexOf(':');
-  const tail = text.slice(lastColon + 1);
-  let head = text;
-  if (tail.includes('.')) {
-    const v4 = ipv4ToNumber(tail);
-    if (v4 === null) return null;
-    head = `${text.slice(0, lastColon + 1)}${(v4 >>> 16).toString(16)}:${(v4 & 0xffff).toString(16)}`;
-  }
-  const halves = head.split('::');
-  if (halves.length > 2) return null;
-  const parse = (part: string): number[] => (part === '' ? [] : part.split(':').map((g) => parseInt(g, 16)));
-  const left = parse(halves[0]!);
-  const right = halves.length === 2 ? parse(halves[1]!) : [];
-  const groups = halves.length === 2 ? [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right] : left;
-  if (groups.length !== 8 || groups.some((g) => !Number.isInteger(g) || g < 0 || g > 0xffff)) return null;
-  const bytes = Buffer.alloc(16);
-  groups.forEach((g, i) => bytes.writeUInt16BE(g, i * 2));
+export function parseIpAddress(text: string): IpAddress | null {
+  const v4 = parseIpv4(text);
+  if (v4 !== null) return { family: 'ipv4', text, value: BigInt(v4) };
+  const v6 = parseIpv6(text);
+  if (v6 !== null) return { family: 'ipv6', text: canonicalIpv6(text)!, value: v6 };
+  return null;
+}
+
+export function formatIpAddress(family: AddressFamily, value: bigint): string {
+  return family === 'ipv6' ? formatIpv6(value) : formatIpv4(Number(value));
+}
+
+export function isMulticastAddress(a: IpAddress): boolean {
+  return a.family === 'ipv4' ? a.value >> 28n === 0xen : isMulticast6(a.value);
+}
+
+/** The address in network byte order: 4 bytes for IPv4, 16 for IPv6. */
+export function addressBytes(a: IpAddress): Buffer {
+  const bytes = Buffer.alloc(ADDRESS_BITS[a.family] / 8);
+  for (let i = bytes.length - 1, v = a.value; i >= 0; i--, v >>= 8n) bytes[i] = Number(v & 0xffn);
   return bytes;
 }
 
-/** Canonical IPv6 text (lower case, RFC 5952 compression), as `new URL('http://[x]').hostname`. */
-export function bufferToIpv6(bytes: Uint8Array): string {
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
-  return new URL(`http://[${groups.join(':')}]`).hostname.slice(1, -1);
+/** Bytes in network order (4: IPv4, 16: IPv6) to the address. */
+export function addressFromBytes(bytes: Uint8Array): IpAddress {
+  const family: AddressFamily = bytes.length === 4 ? 'ipv4' : 'ipv6';
+  const value = [...bytes].reduce((v, b) => (v << 8n) | BigInt(b), 0n);
+  return { family, text: formatIpAddress(family, value), value };
 }
 
-export function parseAddress(text: string): ParsedAddress | null {
-  const v4 = ipv4ToNumber(text);
-  if (v4 !== null) {
-    const bytes = Buffer.alloc(4);
-    bytes.writeUInt32BE(v4);
-    return { family: 'ipv4', bytes };
-  }
-  const v6 = ipv6ToBuffer(text);
-  return v6 === null ? null : { family: 'ipv6', bytes: v6 };
+/** The canonical text of an address given as bytes in network order. */
+export const formatAddress = (bytes: Uint8Array): string => addressFromBytes(bytes).text;
+
+/** "BASE" or "BASE/LEN", split; `prefixLength` is undefined when there is no "/". Null when malformed. */
+export function splitPrefix(text: string): { address: string; prefixLength?: number } | null {
+  const slash = text.indexOf('/');
+  if (slash < 0) return { address: text };
+  const len = text.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(len)) return null;
+  return { address: text.slice(0, slash), prefixLength: Number(len) };
 }
 
-export function formatAddress(bytes: Uint8Array): string {
-  return bytes.length === 4 ? numberToIpv4(Buffer.from(bytes).readUInt32BE(0)) : bufferToIpv6(bytes);
+/** A set of addresses written BASE/LEN (LEN = the family's bit count for a single address). */
+export interface AddressRange {
+  base: IpAddress;
+  prefixLength: number;
 }
 
-/** IPv4 224.0.0.0/4, IPv6 ff00::/8. */
-export function isMulticastAddress(address: ParsedAddress): boolean {
-  return address.family === 'ipv4' ? address.bytes[0]! >> 4 === 0xe : address.bytes[0] === 0xff;
+export function rangeSize(r: AddressRange): bigint {
+  return 1n << BigInt(ADDRESS_BITS[r.base.family] - r.prefixLength);
 }
 
-/** True when every bit after the first `prefixLength` is 0 (the address is the base of its range). */
-export function hostBitsZero(bytes: Uint8Array, prefixLength: number): boolean {
-  for (let bit = prefixLength; bit < bytes.length * 8; bit++) {
-    if ((bytes[bit >> 3]! >> (7 - (bit & 7))) & 1) return false;
-  }
-  return true;
+function hostMask(r: AddressRange): bigint {
+  return rangeSize(r) - 1n;
+}
+
+/** True when every bit after the prefix is 0 (the address is the base of its range). */
+export function hostBitsAreZero(r: AddressRange): boolean {
+  return (r.base.value & hostMask(r)) === 0n;
+}
+
+/** The range's own base with host bits cleared: what the user probably meant. */
+export function networkOf(r: AddressRange): IpAddress {
+  const value = r.base.value & ~hostMask(r);
+  return { family: r.base.family, text: formatIpAddress(r.base.family, value), value };
+}
+
+/** Two ranges of the same family share an address; with CIDR prefixes one then contains the other. */
+export function rangesOverlap(a: AddressRange, b: AddressRange): boolean {
+  if (a.base.family !== b.base.family) return false;
+  const shorter = Math.min(a.prefixLength, b.prefixLength);
+  const shift = BigInt(ADDRESS_BITS[a.base.family] - shorter);
+  return a.base.value >> shift === b.base.value >> shift;
+}
+
+const IPV4_LINK_LOCAL_GROUPS: AddressRange = { base: { family: 'ipv4', text: '224.0.0.0', value: 0xe0000000n }, prefixLength: 24 };
+
+/**
+ * Whether a multicast range reaches groups that never leave the link: IPv4 224.0.0.0/24 (IGMP, OSPF,
+ * mDNS...), IPv6 scopes 1 (interface-local) and 2 (link-local). The IPv6 scope sits in the first 16
+ * bits, which every range of 16 bits or more shares.
+ */
+export function reachesLinkLocalGroups(r: AddressRange): boolean {
+  if (r.base.family === 'ipv6') return isMulticast6(r.base.value) && isLinkScope6(r.base.value);
+  return rangesOverlap(r, IPV4_LINK_LOCAL_GROUPS);
 }

@@ -34,3 +34,13 @@ export const NATIVE_LIMITS = {
   /** WorkerOptions.injectedWorkNanos (test-only fault switch): busy work per frame read. */
   maxInjectedWorkNanos: 100_000,
 } as const;
+
+/**
+ * The prefix lengths a range of groups may have (RuleSpec.groupPrefixLength): IPv4 /8 and longer stay
+ * inside one multicast /8; IPv6 /16 and longer keep the flags and scope (the first 16 bits) the same
+ * for every group of the range.
+ */
+export const GROUP_PREFIX_LENGTHS = {
+  ipv4: { min: 8, max: 32 },
+  ipv6: { min: 16, max: 128 },
+} as const;

@@ -1,15 +1,11 @@
 // Argument checks: TypeError for a wrong type, RangeError for a value out of range. Every
 // message names the argument path, the expectation and the value received.
-import {
-  ADDRESS_BITS,
-  hostBitsZero,
-  isMulticastAddress,
-  parseAddress,
-  type AddressFamily,
-  type ParsedAddress,
-} from './ip-address.js';
+import { ADDRESS_BITS, addressBytes, hostBitsAreZero, isMulticastAddress, parseIpAddress, type AddressFamily, type IpAddress } from './ip-address.js';
 import { macToBuffer } from './ipv4.js';
-import { NATIVE_LIMITS } from './limits.js';
+import { GROUP_PREFIX_LENGTHS, NATIVE_LIMITS } from './limits.js';
+
+/** An address with the bytes the native side takes. */
+type ParsedAddress = IpAddress & { bytes: Buffer };
 import type { NativeOutputSpec, NativeRuleSpec } from './native.js';
 import type { FanoutMode, OutputSpec, RuleSpec, TableContext, TtlMode, WorkerOptions } from './types.js';
 
@@ -70,10 +66,11 @@ export function ipAddress(
   familyOf = "the rule's group",
 ): ParsedAddress {
   if (typeof value !== 'string') throw new TypeError(`${name} must be an IPv4 or IPv6 address string, received ${show(value)}`);
-  const parsed = parseAddress(value);
-  if (parsed === null) {
+  const address = parseIpAddress(value);
+  if (address === null) {
     throw new RangeError(`${name} must be a dotted-quad IPv4 or an IPv6 address (no zone index), received ${show(value)}`);
   }
+  const parsed = { ...address, bytes: addressBytes(address) };
   if (family !== undefined && parsed.family !== family) {
     throw new RangeError(`${name} must be an ${FAMILY_TEXT[family]} address like ${familyOf}, received ${show(value)}`);
   }
@@ -86,8 +83,8 @@ export function ipAddress(
 /** A range's prefix length for `base`: 8..32 (IPv4) or 16..128 (IPv6), host bits of base zero. */
 function groupPrefixLength(name: string, value: unknown, base: ParsedAddress, baseName: string, baseText: unknown): number {
   const bits = ADDRESS_BITS[base.family];
-  const length = integer(name, value, base.family === 'ipv4' ? 8 : 16, bits);
-  if (!hostBitsZero(base.bytes, length)) {
+  const length = integer(name, value, GROUP_PREFIX_LENGTHS[base.family].min, bits);
+  if (!hostBitsAreZero({ base, prefixLength: length })) {
     throw new RangeError(`${baseName} must be the base of its /${length} range (host bits 0), received ${show(baseText)}`);
   }
   return length;

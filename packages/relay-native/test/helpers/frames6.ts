@@ -1,6 +1,6 @@
 // Crafted Ethernet/IPv6/UDP frames for the parser, the fuzz seeds and raw injection, and the
 // checks made on what a sink captured (hop limit, addresses, UDP checksum recomputed).
-import { ipv6ToBuffer } from '../../src/ip-address.js';
+import { addressBytes, parseIpAddress } from '../../src/ip-address.js';
 import { fold, sum16 } from './ones-complement.js';
 
 export interface ExtensionHeaderSpec {
@@ -25,9 +25,9 @@ export interface Udp6FrameOptions {
 }
 
 function address(text: string): Buffer {
-  const bytes = ipv6ToBuffer(text);
-  if (bytes === null) throw new RangeError(`not an IPv6 address: ${text}`);
-  return bytes;
+  const a = parseIpAddress(text);
+  if (a === null || a.family !== 'ipv6') throw new RangeError(`not an IPv6 address: ${text}`);
+  return addressBytes(a);
 }
 
 /** The UDP checksum over the IPv6 pseudo-header, the UDP header (checksum field as is) and payload. */

@@ -1,10 +1,10 @@
-import { NATIVE_LIMITS } from '@mcr/relay-native';
+import { GROUP_PREFIX_LENGTHS, NATIVE_LIMITS } from '@mcr/relay-native';
 
 // Every maximum the relay enforces, stated once. The schema (config files and `mcr add`), the rule
 // table and the README quote these names; whatever the data plane would refuse comes from
 // NATIVE_LIMITS, so the schema refuses it first, with a field path, before any worker sees it.
 
-export { NATIVE_LIMITS };
+export { GROUP_PREFIX_LENGTHS, NATIVE_LIMITS };
 
 export const RELAY_LIMITS = {
   /**
@@ -34,15 +34,6 @@ export const RELAY_LIMITS = {
   maxJoinedGroupsPerRange: 256,
 } as const;
 
-/**
- * The prefix lengths a range of groups may have (RuleSpec.groupPrefixLength in relay-native): IPv4
- * /8 and longer stay inside one multicast /8; IPv6 /16 and longer keep the flags and scope (the
- * first 16 bits) the same for every group of the range.
- */
-export const GROUP_PREFIX_LENGTHS = {
-  ipv4: { min: 8, max: 32 },
-  ipv6: { min: 16, max: 128 },
-} as const;
 
 /** control.mode bits that would give users other than the owner and the group access to the relay. */
 export const CONTROL_MODE_OTHERS = 0o007;

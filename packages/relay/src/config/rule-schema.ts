@@ -10,9 +10,11 @@ import {
   splitPrefix,
   type AddressFamily,
   type AddressRange,
-} from '../net/ip-address.js';
-import { unsendableUnicast } from '../net/ipv4.js';
-import { isReservedScope6, multicastScope6, unsendableUnicast6 } from '../net/ipv6.js';
+  isReservedScope6,
+  multicastScope6,
+  unsendableUnicast4,
+  unsendableUnicast6,
+} from '@mcr/relay-native';
 import { isEthernetInterface, isValidInterfaceName } from '../net/interfaces.js';
 import { ConfigError } from './config-error.js';
 import { GROUP_PREFIX_LENGTHS, NATIVE_LIMITS, RELAY_LIMITS } from './limits.js';
@@ -254,7 +256,7 @@ function checkOutputGroup(out: Record<string, unknown>, i: number, rule: { input
   } else if (reading.isRange) {
     problem = `a range output must be multicast (a unicast output is one address), got ${got}`;
   } else {
-    const why = r.base.family === 'ipv4' ? unsendableUnicast(r.base.text) : unsendableUnicast6(r.base.value);
+    const why = r.base.family === 'ipv4' ? unsendableUnicast4(Number(r.base.value)) : unsendableUnicast6(r.base.value);
     if (why) problem = `cannot send to ${why}, got ${got}`;
   }
   if (problem) {

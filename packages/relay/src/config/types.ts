@@ -3,7 +3,7 @@ import { WORKER_DEFAULTS } from '@mcr/relay-native';
 // The relay's configuration, as users write it (JSON5) and as the rest of the relay sees it once
 // normalised: every default filled in, every field checked.
 
-import type { AddressFamily } from '../net/ip-address.js';
+import type { AddressFamily } from '@mcr/relay-native';
 
 export type { AddressFamily };
 export type FanoutMode = 'hash' | 'cpu' | 'lb' | 'off';

@@ -1,6 +1,6 @@
 import type { Logger } from '../log.js';
 import { addressesDiffer, type InterfaceFactsCache } from '../net/interface-facts.js';
-import { isMulticastAddress, parseIpAddress, type AddressFamily } from '../net/ip-address.js';
+import { isMulticastAddress, parseIpAddress, type AddressFamily } from '@mcr/relay-native';
 import type { InterfaceChange, InterfaceState } from '../net/interface-watcher.js';
 import type { RuleTable } from '../rules/rule-table.js';
 import type { InputPools } from './input-pools.js';

@@ -3,7 +3,7 @@ import { RELAY_LIMITS } from '../config/limits.js';
 import type { Rule } from '../config/types.js';
 import { ProtocolError } from '../control/protocol.js';
 import { IgmpMemberships, type IgmpCounters, type Membership, type MembershipKey } from '../igmp/igmp-memberships.js';
-import { formatIpAddress, parseIpAddress, rangeSize } from '../net/ip-address.js';
+import { formatIpAddress, parseIpAddress, rangeSize } from '@mcr/relay-native';
 import type { InterfaceFactsCache } from '../net/interface-facts.js';
 
 /** One membership one rule needs. */

@@ -1,6 +1,6 @@
 import type { AddressFamily, OutputSpec, Rule } from '../config/types.js';
 import type { InterfaceFacts } from '../net/interface-facts.js';
-import { isLinkScope6, isMulticast6, parseIpv6 } from '../net/ipv6.js';
+import { isLinkScope6, isMulticast6, parseIpv6 } from '@mcr/relay-native';
 import type { RuleSpec } from '@mcr/relay-native';
 
 export interface NativeRulesOptions {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { AddressFamily } from '../net/ip-address.js';
+import type { AddressFamily } from '@mcr/relay-native';
 
 /**
  * The native MembershipSocket, as far as membership bookkeeping needs it: the family comes from

@@ -1,7 +1,7 @@
 import { ConfigError, type ConfigIssue } from '../config/config-error.js';
 import { NATIVE_LIMITS, RELAY_LIMITS } from '../config/limits.js';
 import type { InputSpec, Rule } from '../config/types.js';
-import { ADDRESS_BITS, parseIpAddress, rangesOverlap, rangeSize, type AddressRange } from '../net/ip-address.js';
+import { ADDRESS_BITS, parseIpAddress, rangesOverlap, rangeSize, type AddressRange } from '@mcr/relay-native';
 
 // Which rule a frame belongs to: an exact group beats a range, and a longer prefix beats a shorter
 // one (most specific wins), so rules may nest. Only two ranges with the same prefix that overlap

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hostBitsAreZero, networkOf, parseIpAddress, rangesOverlap, rangeSize, reachesLinkLocalGroups, splitPrefix } from '../../src/net/ip-address.js';
-import { canonicalIpv6, formatIpv6, multicastScope6, parseIpv6, unsendableUnicast6 } from '../../src/net/ipv6.js';
+import { hostBitsAreZero, networkOf, parseIpAddress, rangesOverlap, rangeSize, reachesLinkLocalGroups, splitPrefix } from '../src/ip-address.js';
+import { canonicalIpv6, formatIpv6, multicastScope6, parseIpv6, unsendableUnicast6 } from '../src/ipv6.js';
 
 const range = (text: string) => {
   const { address, prefixLength } = splitPrefix(text)!;
@@ -50,5 +50,19 @@ describe('address ranges', () => {
     expect(reachesLinkLocalGroups(range('ff02::/112'))).toBe(true);
     expect(reachesLinkLocalGroups(range('ff31::1'))).toBe(true);
     expect(reachesLinkLocalGroups(range('ff35::1'))).toBe(false);
+  });
+});
+
+describe('addresses as the data plane takes them (bytes in network order)', () => {
+  it('round-trips both families through addressBytes and addressFromBytes', async () => {
+    const { addressBytes, addressFromBytes, formatAddress } = await import('../src/ip-address.js');
+    for (const text of ['239.1.2.3', '10.0.0.1', 'ff3e::1:2', 'fd00:0:0:1::1', '::']) {
+      const a = parseIpAddress(text)!;
+      const bytes = addressBytes(a);
+      expect(bytes.length).toBe(a.family === 'ipv4' ? 4 : 16);
+      expect(addressFromBytes(bytes)).toEqual(a);
+      expect(formatAddress(bytes)).toBe(a.text);
+    }
+    expect([...addressBytes(parseIpAddress('239.1.2.3')!)]).toEqual([239, 1, 2, 3]);
   });
 });
