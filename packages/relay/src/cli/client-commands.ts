@@ -4,11 +4,39 @@ import type { ReloadSummary } from '../daemon/reload-plan.js';
 import type { StatsReport } from '../daemon/stats-report.js';
 import type { Rule } from '../config/types.js';
 import type { PendingRule } from '../daemon/pending-rules.js';
-import { integerFlag, parseCommandLine, UsageError } from '@mcr/cli-kit';
+import { integerValue, parseFlags, UsageError, type Flags } from '@mcr/cli-kit';
+import { RULE_FIELDS } from '../config/rule-schema.js';
+import { DEFAULTS } from '../config/types.js';
+import { RELAY_LIMITS } from '../config/limits.js';
 import { parseEndpoint } from './endpoint.js';
 
-const CONTROL_DEFAULT = process.env.MCR_CONTROL ?? '/run/mcr/control.sock';
-const common = { control: { type: 'string' }, json: { type: 'boolean' } } as const;
+const CONTROL_DEFAULT = process.env.MCR_CONTROL ?? DEFAULTS.controlSocket;
+
+/** The flags every client command takes. */
+export const CLIENT_FLAGS = {
+  control: { value: 'PATH', help: `the relay's control socket ($MCR_CONTROL, else ${DEFAULTS.controlSocket})` },
+  json: { help: "print the relay's answer as JSON" },
+} as const satisfies Flags;
+
+/**
+ * `mcr add`'s flags. Numbers are only checked to be numbers here: their ranges are the relay's to
+ * check (its answer names the field and states the limit); the help states them from the same schema.
+ */
+const ANY_COUNT = integerValue(0, Number.MAX_SAFE_INTEGER);
+export const ADD_FLAGS = {
+  id: { value: 'ID', describedBy: RULE_FIELDS.id },
+  input: { value: 'IFACE:GROUP[/LEN]:PORT', help: 'the stream (or range of groups) to relay (required)' },
+  source: { value: 'ADDRESS', describedBy: RULE_FIELDS.source },
+  vlan: { value: 'N', schema: ANY_COUNT, describedBy: RULE_FIELDS.vlan },
+  output: { value: 'IFACE:GROUP[/LEN]:PORT[:TTL]', multiple: true, help: 'where to send it (required, repeatable); GROUP may be unicast; TTL is the hop limit for IPv6' },
+  'max-pps': { value: 'N', schema: ANY_COUNT, describedBy: RULE_FIELDS.maxPps },
+  'link-local': { help: 'allow groups that never leave the link, input or output: 224.0.0.0/24, ff01::/16, ff02::/16 (linkLocal: true)' },
+  'no-join': {
+    help: `join no membership for this rule: its frames arrive by other means (join: false); needed for a range of more than ${RELAY_LIMITS.maxJoinedGroupsPerRange} groups`,
+  },
+  'ttl-mode': { value: 'MODE', describedBy: RULE_FIELDS.ttlMode, note: 'applies to every output' },
+  ...CLIENT_FLAGS,
+} as const satisfies Flags;
 
 /** Prints the relay's answer and turns it into an exit code: 0 ok, 1 refused. */
 function finish(res: Response, json: boolean | undefined, human: (result: any) => string): number {
@@ -25,13 +53,13 @@ function finish(res: Response, json: boolean | undefined, human: (result: any) =
 }
 
 export async function pingCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandLine(argv, common);
+  const { values } = parseFlags(argv, CLIENT_FLAGS);
   const res = await request(values.control ?? CONTROL_DEFAULT, 'ping');
   return finish(res, values.json, (r) => `pong from pid ${r.pid} (${r.rules} rules)`);
 }
 
 export async function listCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandLine(argv, common);
+  const { values } = parseFlags(argv, CLIENT_FLAGS);
   const res = await request(values.control ?? CONTROL_DEFAULT, 'list');
   return finish(res, values.json, (r: { rules: Rule[]; pending?: PendingRule[] }) => {
     const lines = [...r.rules.map(formatRule), ...(r.pending ?? []).map((p) => `${formatRule(p.rule)}  pending: ${p.reason}`)];
@@ -40,31 +68,17 @@ export async function listCommand(argv: string[]): Promise<number> {
 }
 
 export async function statsCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandLine(argv, common);
+  const { values } = parseFlags(argv, CLIENT_FLAGS);
   const res = await request(values.control ?? CONTROL_DEFAULT, 'stats');
   return finish(res, values.json, formatStats);
 }
 
 export async function addCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandLine(argv, {
-    ...common,
-    id: { type: 'string' },
-    input: { type: 'string' },
-    source: { type: 'string' },
-    vlan: { type: 'string' },
-    output: { type: 'string', multiple: true },
-    'max-pps': { type: 'string' },
-    'link-local': { type: 'boolean' },
-    'no-join': { type: 'boolean' },
-    'ttl-mode': { type: 'string' },
-  });
+  const { values } = parseFlags(argv, ADD_FLAGS);
   if (!values.input) throw new UsageError('--input IFACE:GROUP[/LEN]:PORT is required');
   if (!values.output || values.output.length === 0) throw new UsageError('--output IFACE:GROUP[/LEN]:PORT[:TTL] is required (repeatable)');
   const input = parseEndpoint(values.input, '--input', false);
-  // Ranges are the relay's to check (its schema names the field and states the limit); the CLI only
-  // checks that a number is a number.
-  const vlan = integerFlag(values.vlan, '--vlan', 0, Number.MAX_SAFE_INTEGER);
-  const maxPps = integerFlag(values['max-pps'], '--max-pps', 0, Number.MAX_SAFE_INTEGER);
+  const { vlan, 'max-pps': maxPps } = values;
   const ttlMode = values['ttl-mode'];
   const rule = {
     ...(values.id ? { id: values.id } : {}),
@@ -79,14 +93,14 @@ export async function addCommand(argv: string[]): Promise<number> {
 }
 
 export async function removeCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine(argv, common, true);
+  const { values, positionals } = parseFlags(argv, CLIENT_FLAGS, true);
   if (positionals.length !== 1) throw new UsageError('remove takes exactly one rule ID');
   const res = await request(values.control ?? CONTROL_DEFAULT, 'remove', { id: positionals[0] });
   return finish(res, values.json, (r: { rule: Rule }) => `removed ${r.rule.id}`);
 }
 
 export async function reloadCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandLine(argv, common);
+  const { values } = parseFlags(argv, CLIENT_FLAGS);
   // A reload may start and stop workers: allow it the time a rule change may take, and more.
   const res = await request(values.control ?? CONTROL_DEFAULT, 'reload', {}, 30_000);
   if (!res.ok && res.error.issues && !values.json) {

@@ -1,4 +1,13 @@
+// Each command's help: what it does, in prose, then its options, derived from the command's flag
+// table (descriptions, ranges and defaults from the schemas that check the values).
+import { optionsHelp } from '@mcr/cli-kit';
+import { ADD_FLAGS, CLIENT_FLAGS } from './client-commands.js';
+import { RUN_FLAGS } from './run-command.js';
+import { VALIDATE_FLAGS } from './validate-command.js';
+
 export const VERSION = '0.1.0';
+
+const CLIENT_OPTIONS = optionsHelp(CLIENT_FLAGS);
 
 export const HELP: Record<string, string> = {
   main: `mcr ${VERSION}: userspace multicast relay
@@ -27,19 +36,7 @@ config file (see 'mcr reload --help').
 A start-up that fails (bad config, socket directory or group, another relay on the socket) exits 2.
 
 Options:
-  --config FILE          JSON5 config file (required; see the README for the schema)
-  --workers N            workers per input interface (overrides the config's "workers")
-  --control PATH         control socket path (overrides "control.socket")
-  --stats-interval SEC   one-line summary on stderr every SEC seconds; 0 turns it off (default 10)
-  --log-level LEVEL      error | warn | info | debug (default info)
-  --log-format FORMAT    text | json (one JSON object per line; overrides "logFormat")
-  --metrics ADDR         serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9464
-                         (overrides "metrics.listen"; default: off)
-  --state FILE           keep the rules added at runtime (mcr add/remove) in FILE, and restore them
-                         at the next start (written atomically as part of every change: a change
-                         that cannot be saved is refused, ESTATE); an unreadable FILE is moved aside
-                         to FILE.corrupt-<time>; a saved rule whose interface is absent waits (pending)
-  -h, --help             this help`,
+${optionsHelp(RUN_FLAGS)}`,
   add: `Usage: mcr add --input IFACE:GROUP[/LEN]:PORT --output IFACE:GROUP[/LEN]:PORT[:TTL] [--output ...] [options]
 
 Adds a rule to the running relay. It takes effect at once, without restarting workers, and only once
@@ -51,45 +48,40 @@ each group to the one at the same offset, an output that is one group gets them 
 source and outputs are all IPv4 or all IPv6.
 
 Options:
-  --id ID                rule id (generated as run-N when absent)
-  --input IFACE:GROUP[/LEN]:PORT          the stream (or range of groups) to relay
-  --source ADDRESS       only packets from this source address (source-specific; same family)
-  --vlan N               only frames tagged with 802.1Q VLAN N (1..4095); default: untagged only (a
-                         priority tag, VLAN 0, counts as untagged)
-  --output IFACE:GROUP[/LEN]:PORT[:TTL]   where to send it (repeatable); GROUP may be unicast; TTL is
-                         the hop limit for IPv6
-  --max-pps N            forward at most N packets per second of this stream (per worker); excess is
-                         dropped and counted (rateLimited)
-  --link-local           allow groups that never leave the link, input or output: 224.0.0.0/24,
-                         ff01::/16, ff02::/16 (refused otherwise)
-  --no-join              join no membership for this rule (its frames arrive by other means); needed
-                         for a range of more than 256 groups
-  --ttl-mode MODE        decrement (default): out TTL = min(TTL, input TTL - 1), TTL-1 input dropped;
-                         set: out TTL = TTL whatever came in (loop-unsafe); applies to every output
-  --control PATH         control socket
-  --json                 print the relay's answer as JSON
-  -h, --help             this help`,
-  remove: `Usage: mcr remove ID [--control PATH] [--json]
+${optionsHelp(ADD_FLAGS)}`,
+  remove: `Usage: mcr remove ID [options]
 
-Removes rule ID from the running relay; its group is left when no other rule needs it.`,
-  list: `Usage: mcr list [--control PATH] [--json]
+Removes rule ID from the running relay; its group is left when no other rule needs it.
+
+Options:
+${CLIENT_OPTIONS}`,
+  list: `Usage: mcr list [options]
 
 Lists the rules of the running relay, then those that wait (pending), each with its reason, e.g.
-"pending: interface x is absent": they start when their interfaces appear.`,
-  stats: `Usage: mcr stats [--control PATH] [--json]
+"pending: interface x is absent": they start when their interfaces appear.
+
+Options:
+${CLIENT_OPTIONS}`,
+  stats: `Usage: mcr stats [options]
 
 Shows counters: per rule (matched, rate-limited, per output forwarded), per worker (pid, state
 running | restarting | failing, restarts, last error, loop-guard and TTL drops), totals, and the IGMP
 counters and current memberships, and the interfaces in use (state, address, MTU, and the
-PACKET_FANOUT group and mode of an input's workers).`,
-  validate: `Usage: mcr validate --config FILE [--skip-interfaces]
+PACKET_FANOUT group and mode of an input's workers).
+
+Options:
+${CLIENT_OPTIONS}`,
+  validate: `Usage: mcr validate --config FILE [options]
 
 Checks FILE as 'mcr run' would, without starting anything, and prints every problem with the path of
 its field (e.g. rules[3].outputs[0].port: must be 1..65535, got 70000). Interfaces are looked up in
 this network namespace; --skip-interfaces leaves them unchecked (a file meant for another host).
 With waitForInterfaces: true an absent interface is a warning (its rule would wait for it), not a problem.
-Exit status: 0 valid, 2 invalid (or unreadable).`,
-  reload: `Usage: mcr reload [--control PATH] [--json]
+Exit status: 0 valid, 2 invalid (or unreadable).
+
+Options:
+${optionsHelp(VALIDATE_FLAGS)}`,
+  reload: `Usage: mcr reload [options]
 
 Asks the relay to re-read its config file (as SIGHUP does) and apply the difference as one
 transaction: unchanged rules keep forwarding and counting, added rules start, removed rules stop and
@@ -98,8 +90,14 @@ the file names their id itself. A file rule whose interface is absent (waitForIn
 pending. An invalid file changes nothing: every problem is printed with its field
 path (exit 1). workers, fanout, dataPlane, igmp, control, metrics, statsInterval, logFormat and testOnly take
 effect only at the next start (reported as ignored until restart); logLevel and waitForInterfaces
-apply at once.`,
-  ping: `Usage: mcr ping [--control PATH] [--json]
+apply at once.
 
-Exits 0 when a relay answers on the control socket, 1 otherwise.`,
+Options:
+${CLIENT_OPTIONS}`,
+  ping: `Usage: mcr ping [options]
+
+Exits 0 when a relay answers on the control socket, 1 otherwise.
+
+Options:
+${CLIENT_OPTIONS}`,
 };

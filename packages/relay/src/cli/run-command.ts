@@ -8,9 +8,8 @@ import { Relay } from '../daemon/relay.js';
 import type { ReloadSummary } from '../daemon/reload-plan.js';
 import { summaryLine, type StatsReport } from '../daemon/stats-report.js';
 import { createLogger, type Logger } from '../log.js';
-import { parseListenAddress } from '../metrics/listen-address.js';
 import { interfaceExists } from '../net/interfaces.js';
-import { parseCommandLine, schemaFlag, UsageError } from '@mcr/cli-kit';
+import { parseFlags, UsageError, type Flags } from '@mcr/cli-kit';
 
 const SHUTDOWN_DEADLINE_MS = 5000;
 /** SIGTERM during start-up: the process is gone within this (the bound we promise is 2 s). */
@@ -38,26 +37,28 @@ interface RunFlags {
   readConfig: () => RelayConfig;
 }
 
+/** `mcr run`'s flags: those that override config fields are checked by the config's own field schemas. */
+export const RUN_FLAGS = {
+  config: { value: 'FILE', help: 'JSON5 config file (required; docs/config.md lists every field)' },
+  workers: { value: 'N', schema: CONFIG_FIELDS.workers, note: 'overrides "workers"' },
+  control: { value: 'PATH', help: 'the control socket\'s path', note: 'overrides "control.socket"' },
+  'stats-interval': { value: 'SEC', schema: CONFIG_FIELDS.statsInterval, note: 'overrides "statsInterval"' },
+  'log-level': { value: 'LEVEL', schema: CONFIG_FIELDS.logLevel, note: 'overrides "logLevel"' },
+  'log-format': { value: 'FORMAT', schema: CONFIG_FIELDS.logFormat, note: 'overrides "logFormat"' },
+  metrics: { value: 'ADDR', schema: CONFIG_FIELDS.metricsListen, note: 'serves http://ADDR/metrics; overrides "metrics.listen" (default: off)' },
+  state: {
+    value: 'FILE',
+    help:
+      'keep the rules added at runtime (mcr add/remove) in FILE and restore them at the next start; written atomically as part of ' +
+      'every change (a change that cannot be saved is refused, ESTATE); an unreadable FILE is moved aside to FILE.corrupt-<time>; ' +
+      'a saved rule whose interface is absent waits (pending)',
+  },
+} as const satisfies Flags;
+
 function parseRunFlags(argv: string[]): RunFlags {
-  const { values } = parseCommandLine(argv, {
-    config: { type: 'string' },
-    workers: { type: 'string' },
-    control: { type: 'string' },
-    'stats-interval': { type: 'string' },
-    'log-level': { type: 'string' },
-    metrics: { type: 'string' },
-    state: { type: 'string' },
-    'log-format': { type: 'string' },
-  });
+  const { values } = parseFlags(argv, RUN_FLAGS);
   if (!values.config) throw new UsageError('--config FILE is required');
-  const workers = schemaFlag(values.workers, '--workers', CONFIG_FIELDS.workers);
-  const statsInterval = schemaFlag(values['stats-interval'], '--stats-interval', CONFIG_FIELDS.statsInterval);
-  const logLevel = schemaFlag(values['log-level'], '--log-level', CONFIG_FIELDS.logLevel);
-  const logFormat = schemaFlag(values['log-format'], '--log-format', CONFIG_FIELDS.logFormat);
-  if (values.metrics !== undefined) {
-    const address = parseListenAddress(values.metrics);
-    if (typeof address === 'string') throw new UsageError(`--metrics: ${address}`);
-  }
+  const { workers, 'stats-interval': statsInterval, 'log-level': logLevel, 'log-format': logFormat } = values;
   // Relative paths would silently depend on the daemon's working directory.
   const control = values.control === undefined || values.control.startsWith('/') ? values.control : `${process.cwd()}/${values.control}`;
   const configFile = values.config;

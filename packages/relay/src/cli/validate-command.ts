@@ -2,7 +2,12 @@ import { loadConfig } from '../config/load-config.js';
 import { absentInterfaces } from '../config/rule-schema.js';
 import type { RelayConfig } from '../config/types.js';
 import { interfaceExists } from '../net/interfaces.js';
-import { parseCommandLine, UsageError } from '@mcr/cli-kit';
+import { parseFlags, UsageError, type Flags } from '@mcr/cli-kit';
+
+export const VALIDATE_FLAGS = {
+  config: { value: 'FILE', help: 'the JSON5 config file to check (required)' },
+  'skip-interfaces': { help: 'leave interfaces unchecked (a file meant for another host)' },
+} as const satisfies Flags;
 
 /**
  * `mcr validate --config FILE`: the checks `mcr run` makes, without starting anything. Exit 0 when
@@ -12,7 +17,7 @@ import { parseCommandLine, UsageError } from '@mcr/cli-kit';
  * not a problem but a warning: its rule would start pending.
  */
 export async function validateCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandLine(argv, { config: { type: 'string' }, 'skip-interfaces': { type: 'boolean' } });
+  const { values } = parseFlags(argv, VALIDATE_FLAGS);
   if (!values.config) throw new UsageError('--config FILE is required');
   const skip = values['skip-interfaces'] === true;
   const config = loadConfig(values.config, skip ? { interfaceExists: () => true, isEthernet: () => true } : { interfaceExists });

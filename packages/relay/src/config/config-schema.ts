@@ -34,10 +34,11 @@ function listenAddress() {
 
 /** Fields `mcr run` may override from the command line: its flags are checked by these. */
 export const CONFIG_FIELDS = {
-  workers: integer(1, DEFAULTS.maxWorkers),
-  statsInterval: number(0, 86400),
-  logLevel: oneOf(LOG_LEVELS),
-  logFormat: oneOf(LOG_FORMATS),
+  workers: integer(1, DEFAULTS.maxWorkers).default(DEFAULTS.workers).describe('worker processes per input interface'),
+  statsInterval: number(0, 86400).default(DEFAULTS.statsInterval).describe('seconds between summary lines on stderr; 0: off'),
+  logLevel: oneOf(LOG_LEVELS).default(DEFAULTS.logLevel).describe('the least severe level logged'),
+  logFormat: oneOf(LOG_FORMATS).default(DEFAULTS.logFormat).describe('text: readable lines; json: one JSON object per line'),
+  metricsListen: listenAddress().describe('HOST:PORT for Prometheus, e.g. "127.0.0.1:9464" or "[::1]:9464"'),
 };
 
 /** The config file's schema, with interfaces looked up by `options` (the JSON Schema uses lookups that accept any). */
@@ -51,7 +52,7 @@ const schemas = new WeakMap<RuleCheckOptions, ReturnType<typeof buildConfigSchem
 function buildConfigSchema(options: RuleCheckOptions) {
   return object({
     $schema: z.string().optional().describe('the JSON Schema this file follows (for editors); the relay ignores it'),
-    workers: CONFIG_FIELDS.workers.default(DEFAULTS.workers).describe('worker processes per input interface'),
+    workers: CONFIG_FIELDS.workers,
     dataPlane: object({
       batchSize: integer(1, NATIVE_LIMITS.maxBatchSize).default(DEFAULTS.batchSize).describe('frames a worker reads and sends per batch'),
       coalesceMicros: integer(0, NATIVE_LIMITS.maxCoalesceMicros)
@@ -75,12 +76,12 @@ function buildConfigSchema(options: RuleCheckOptions) {
       idleTimeout: number(0.1, 3600).default(DEFAULTS.controlIdleTimeout).describe('seconds a control connection may stay idle'),
       maxClients: integer(1, 4096).default(DEFAULTS.controlMaxClients).describe('control connections at once'),
     }).prefault({}),
-    metrics: object({ listen: listenAddress().describe('HOST:PORT for Prometheus, e.g. "127.0.0.1:9464" or "[::1]:9464"') })
+    metrics: object({ listen: CONFIG_FIELDS.metricsListen })
       .optional()
       .describe('Prometheus endpoint (GET /metrics); absent: none'),
-    statsInterval: CONFIG_FIELDS.statsInterval.default(DEFAULTS.statsInterval).describe('seconds between summary lines on stderr; 0: off'),
-    logLevel: CONFIG_FIELDS.logLevel.default(DEFAULTS.logLevel),
-    logFormat: CONFIG_FIELDS.logFormat.default(DEFAULTS.logFormat).describe('text: readable lines; json: one JSON object per line'),
+    statsInterval: CONFIG_FIELDS.statsInterval,
+    logLevel: CONFIG_FIELDS.logLevel,
+    logFormat: CONFIG_FIELDS.logFormat,
     waitForInterfaces: boolean()
       .default(DEFAULTS.waitForInterfaces)
       .describe('true: a rule whose interface does not exist (yet) waits for it, pending, and starts when it appears; false: an unknown interface is an error, so a typo is caught'),

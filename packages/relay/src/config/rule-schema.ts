@@ -85,15 +85,28 @@ export function ruleSchema(options: RuleCheckOptions) {
 }
 const schemas = new WeakMap<RuleCheckOptions, ReturnType<typeof buildRuleSchema>>();
 
+/** The rule fields whose schema needs no host lookup: `mcr add`'s help describes its flags with them. */
+export const RULE_FIELDS = {
+  id: text(RULE_ID, 'letters, digits, _ . : - (1..64 characters)').optional().describe('rule id; generated (rule-N) when absent'),
+  source: text().optional().describe('source-specific (SSM): only packets from this unicast address, of the group\'s family'),
+  vlan: integer(NATIVE_LIMITS.minVlanId, NATIVE_LIMITS.maxVlanId)
+    .optional()
+    .describe('802.1Q VLAN id: only frames tagged with it match; absent: untagged frames only (a priority tag, VLAN 0, counts as untagged)'),
+  ttlMode: oneOf(TTL_MODES).default(DEFAULTS.ttlMode).describe('decrement: min(ttl, input TTL - 1), TTL-1 input dropped; set: ttl whatever came in (loop-unsafe)'),
+  maxPps: integer(1, NATIVE_LIMITS.maxPps).optional().describe('packets per second this rule may forward (per worker); absent: unlimited'),
+  linkLocal: boolean().optional().describe('true: input and outputs may use groups that never leave the link (224.0.0.0/24, ff01::/16, ff02::/16)'),
+  join: boolean()
+    .optional()
+    .describe(`false: join no membership for this rule (frames arrive by other means); default true. A range of more than ${RELAY_LIMITS.maxJoinedGroupsPerRange} groups needs false`),
+};
+
 function buildRuleSchema(options: RuleCheckOptions) {
   const input = object({
     interface: interfaceName(options, 'input').describe('interface the stream arrives on'),
     group: text().describe('multicast group (IPv4 224.0.0.0/4 or IPv6 ff00::/8), or a range BASE/LEN such as "239.1.0.0/24" or "ff3e::1:0/120"'),
     port: integer(1, 65535).describe('UDP destination port'),
-    source: text().optional().describe('source-specific (SSM): only packets from this unicast address, of the group\'s family'),
-    vlan: integer(NATIVE_LIMITS.minVlanId, NATIVE_LIMITS.maxVlanId)
-      .optional()
-      .describe('802.1Q VLAN id: only frames tagged with it match; absent: untagged frames only (a priority tag, VLAN 0, counts as untagged)'),
+    source: RULE_FIELDS.source,
+    vlan: RULE_FIELDS.vlan,
     prefixLength: integer(0, GROUP_PREFIX_LENGTHS.ipv6.max).optional().describe('the range\'s prefix length, as "/LEN" in group says it (the normalised form)'),
     family: oneOf(FAMILIES).optional().describe('the rule\'s address family; derived from group (the normalised form carries it)'),
   });
@@ -102,21 +115,19 @@ function buildRuleSchema(options: RuleCheckOptions) {
     group: text().describe('multicast group, a range BASE/LEN of the input range\'s size (offset mapping), or a unicast address'),
     port: integer(1, 65535).describe('UDP destination port'),
     ttl: integer(1, 255).default(DEFAULTS.ttl).describe('TTL (IPv4) or hop limit (IPv6) of the copies'),
-    ttlMode: oneOf(TTL_MODES).default(DEFAULTS.ttlMode).describe('decrement: min(ttl, input TTL - 1), TTL-1 input dropped; set: ttl whatever came in (loop-unsafe)'),
+    ttlMode: RULE_FIELDS.ttlMode,
     prefixLength: integer(0, GROUP_PREFIX_LENGTHS.ipv6.max).optional().describe('the output range\'s prefix length, as "/LEN" in group says it (the normalised form)'),
   });
   const outputs = array(output, 1).max(NATIVE_LIMITS.maxOutputsPerRule, {
     error: (issue) => `at most ${NATIVE_LIMITS.maxOutputsPerRule} outputs per rule (the data plane's limit), got ${(issue.input as unknown[]).length}`,
   });
   return object({
-    id: text(RULE_ID, 'letters, digits, _ . : - (1..64 characters)').optional().describe('rule id; generated (rule-N) when absent'),
+    id: RULE_FIELDS.id,
     input,
     outputs: outputs.describe('where each packet is sent'),
-    maxPps: integer(1, NATIVE_LIMITS.maxPps).optional().describe('packets per second this rule may forward (per worker); absent: unlimited'),
-    linkLocal: boolean().optional().describe('true: input and outputs may use groups that never leave the link (224.0.0.0/24, ff01::/16, ff02::/16)'),
-    join: boolean()
-      .optional()
-      .describe(`false: join no membership for this rule (frames arrive by other means); default true. A range of more than ${RELAY_LIMITS.maxJoinedGroupsPerRange} groups needs false`),
+    maxPps: RULE_FIELDS.maxPps,
+    linkLocal: RULE_FIELDS.linkLocal,
+    join: RULE_FIELDS.join,
   })
     .superRefine(checkAddresses, { when: (payload) => isRecord(payload.value) })
     .transform(normalise);

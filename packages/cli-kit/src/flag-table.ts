@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { parseCommandLine, type FlagOptions } from './parse.js';
+import { schemaFlag } from './flags.js';
+
+// A command's flags stated once: each flag's value schema (zod) checks it, and the same schema gives
+// the help its description, range or choices, and default. The parseArgs table and the "Options:"
+// block of the help are derived from that one table.
+
+export interface Flag {
+  /** The value's placeholder in the help ("N", "FILE"); absent: a switch, true when given. */
+  value?: string;
+  /** Checks the value and types it; its description, range or choices and default go into the help. */
+  schema?: z.ZodType;
+  /**
+   * The schema the help describes, when the value is checked by a looser one here and by this one
+   * elsewhere (a relay that names the field in its answer).
+   */
+  describedBy?: z.ZodType;
+  /** What the flag does, when the schema has no description. */
+  help?: string;
+  /** Said after the description: how the flag relates to others or to a config field. */
+  note?: string;
+  /** May be given more than once (the values in order). */
+  multiple?: boolean;
+  short?: string;
+}
+
+export type Flags = Record<string, Flag>;
+
+type ValueOf<F extends Flag> = F['value'] extends string
+  ? F['multiple'] extends true
+    ? string[]
+    : F['schema'] extends z.ZodType
+      ? z.output<F['schema']>
+      : string
+  : boolean;
+
+export type FlagValues<T extends Flags> = { [K in keyof T]?: ValueOf<T[K]> };
+
+/** node:util parseArgs options for the table. */
+function parseArgsOptions(flags: Flags): FlagOptions {
+  const options: FlagOptions = {};
+  for (const [name, f] of Object.entries(flags)) {
+    options[name] = { type: f.value === undefined ? 'boolean' : 'string', ...(f.multiple ? { multiple: true } : {}), ...(f.short ? { short: f.short } : {}) };
+  }
+  return options;
+}
+
+/** Parses `argv` strictly against the table; each value is checked by its schema (a UsageError naming the flag). */
+export function parseFlags<T extends Flags>(argv: string[], flags: T, allowPositionals = false): { values: FlagValues<T>; positionals: string[] } {
+  const parsed = parseCommandLine(argv, parseArgsOptions(flags), allowPositionals);
+  const values: Record<string, unknown> = {};
+  for (const [name, raw] of Object.entries(parsed.values)) {
+    const f = flags[name]!;
+    values[name] = f.schema && typeof raw === 'string' ? schemaFlag(raw, `--${name}`, f.schema) : raw;
+  }
+  return { values: values as FlagValues<T>, positionals: parsed.positionals };
+}
+
+interface Facts {
+  description?: string;
+  default?: unknown;
+  enum?: unknown[];
+  minimum?: number;
+  maximum?: number;
+  anyOf?: Facts[];
+}
+
+/** What a value schema says of itself: description, choices or range, default. */
+export function schemaFacts(schema: z.ZodType): { description?: string; values?: string; default?: string } {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Facts;
+  // A default that feeds a transform (number text to number) is stated only on the output side.
+  const fallback = json.default ?? (z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as Facts).default;
+  // Number flags take a number or its text: the first branch holds the range.
+  const body = json.anyOf?.find((b) => b.enum || b.minimum !== undefined || b.maximum !== undefined) ?? json;
+  const values = body.enum
+    ? body.enum.map(String).join(' | ')
+    : body.minimum !== undefined || body.maximum !== undefined
+      ? `${body.minimum ?? ''}..${body.maximum ?? ''}`
+      : undefined;
+  const description = schema.description ?? json.description;
+  return {
+    ...(description ? { description } : {}),
+    ...(values ? { values } : {}),
+    ...(fallback !== undefined ? { default: String(fallback) } : {}),
+  };
+}
+
+const COLUMN = 25;
+
+/** The help's "Options:" lines: flag and placeholder, then the description, range or choices, default. */
+export function optionsHelp(flags: Flags, width = 100): string {
+  const lines: string[] = [];
+  for (const [name, f] of Object.entries(flags)) {
+    const described = f.describedBy ?? f.schema;
+    const facts = described ? schemaFacts(described) : {};
+    const description = [f.help ?? facts.description, f.note].filter(Boolean).join('; ');
+    const extra = [facts.values, facts.default === undefined ? undefined : `default ${facts.default}`].filter(Boolean).join('; ');
+    const text = extra ? `${description} (${extra})`.trim() : description;
+    const head = `  ${f.short ? `-${f.short}, ` : ''}--${name}${f.value ? ` ${f.value}` : ''}${f.multiple ? ' ...' : ''}`;
+    lines.push(...wrap(head, text, width));
+  }
+  lines.push(...wrap('  -h, --help', 'this help', width));
+  return lines.join('\n');
+}
+
+/** `head` padded to the description column (or on a line of its own when longer), `text` wrapped at `width`. */
+function wrap(head: string, text: string, width: number): string[] {
+  const out: string[] = [];
+  const indent = ' '.repeat(COLUMN);
+  let line = head.length < COLUMN - 1 ? head.padEnd(COLUMN) : (out.push(head), indent);
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line.length + word.length > width && line.length > COLUMN) {
+      out.push(line.trimEnd());
+      line = indent;
+    }
+    line += `${word} `;
+  }
+  if (line.trim() !== '') out.push(line.trimEnd());
+  return out;
+}
