@@ -33,20 +33,24 @@ const REQUEST_SCHEMAS = {
 
 export type Request = { [C in Command]: z.output<(typeof REQUEST_SCHEMAS)[C]> }[Command];
 
-export type ErrorCode =
-  | 'EPARSE' // not JSON
-  | 'EVERSION' // unsupported protocol version
-  | 'EUNKNOWNCMD'
-  | 'EINVAL' // wrong argument types
-  | 'EINVALIDCONFIG' // a rule that fails validation (issues name the fields)
-  | 'ENOTFOUND'
-  | 'ETOOBIG'
-  | 'ETIMEDOUT'
-  | 'EBUSY'
-  | 'EJOIN' // an IGMP join failed
-  | 'EAPPLY' // a worker refused the new rule table: the change was rolled back everywhere
-  | 'ESTATE' // the state file (--state) could not be written: the change was not made
-  | 'EINTERNAL';
+/** Every error code an answer may carry. */
+export const ERROR_CODES = [
+  'EPARSE', // not JSON
+  'EVERSION', // unsupported protocol version
+  'EUNKNOWNCMD',
+  'EINVAL', // wrong argument types
+  'EINVALIDCONFIG', // a rule that fails validation (issues name the fields)
+  'ENOTFOUND',
+  'ETOOBIG',
+  'ETIMEDOUT',
+  'EBUSY',
+  'EJOIN', // an IGMP join failed
+  'EAPPLY', // a worker refused the new rule table: the change was rolled back everywhere
+  'ESTATE', // the state file (--state) could not be written: the change was not made
+  'EINTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface ErrorBody {
   code: ErrorCode;

@@ -31,7 +31,7 @@ const LOOKUPS = { interfaceExists };
  * A pending rule whose start failed in the workers (EAPPLY, workers that cannot start) is tried again
  * after this, not at every poll: each try is a whole rule change, pushed to every worker of its input.
  */
-const PENDING_RETRY_MS = 30_000;
+export const PENDING_RETRY_MS = 30_000;
 
 export interface RelayOptions {
   /** Re-read by reload(): a SIGHUP or `mcr reload`. */

@@ -12,7 +12,7 @@ import type { IgnoreOutgoingMode, FanoutMode as NativeFanoutMode, WorkerCounters
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-process.js', import.meta.url));
 const COUNTERS_TIMEOUT_MS = 1000;
 /** A worker swaps a table in microseconds; one that has not answered in this long is treated as refusing. */
-const TABLE_ANSWER_TIMEOUT_MS = 2000;
+export const TABLE_ANSWER_TIMEOUT_MS = 2000;
 const STOP_GRACE_MS = 1500;
 
 export { CRASH_LOOP };
