@@ -15,6 +15,7 @@ export type {
   WorkerCounters,
   WorkerOptions,
 } from './types.js';
+export { NATIVE_FANOUT_MODES } from './types.js';
 export { NativeError } from './errors.js';
 export { GROUP_PREFIX_LENGTHS, NATIVE_LIMITS } from './limits.js';
 export * from './ip-address.js';

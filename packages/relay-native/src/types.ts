@@ -2,7 +2,9 @@
 
 import type { AddressFamily } from './ip-address.js';
 
-export type FanoutMode = 'hash' | 'cpu' | 'lb';
+/** The PACKET_FANOUT modes a worker's group may use (the kernel's PACKET_FANOUT_HASH, _CPU, _LB). */
+export const NATIVE_FANOUT_MODES = ['hash', 'cpu', 'lb'] as const;
+export type FanoutMode = (typeof NATIVE_FANOUT_MODES)[number];
 export type { AddressFamily } from './ip-address.js';
 export type TtlMode = 'decrement' | 'set';
 

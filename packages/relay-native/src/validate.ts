@@ -7,7 +7,7 @@ import { GROUP_PREFIX_LENGTHS, NATIVE_LIMITS } from './limits.js';
 /** An address with the bytes the native side takes. */
 type ParsedAddress = IpAddress & { bytes: Buffer };
 import type { NativeOutputSpec, NativeRuleSpec } from './native.js';
-import type { FanoutMode, OutputSpec, RuleSpec, TableContext, TtlMode, WorkerOptions } from './types.js';
+import { NATIVE_FANOUT_MODES, type FanoutMode, type OutputSpec, type RuleSpec, type TableContext, type TtlMode, type WorkerOptions } from './types.js';
 
 function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
@@ -124,7 +124,9 @@ export interface NormalizedWorkerOptions {
   fanoutIgnoreOutgoingUnsupported: boolean;
 }
 
-const FANOUT_MODES: Record<FanoutMode, number> = { hash: 0, lb: 1, cpu: 2 };
+/** The binding's numbers for the modes (native.ts). */
+const FANOUT_MODE_NUMBERS: Record<FanoutMode, number> = { hash: 0, lb: 1, cpu: 2 };
+const FANOUT_MODES_TEXT = NATIVE_FANOUT_MODES.map((m) => `'${m}'`).join(', ');
 
 /** normalise -> default -> validate, in one step. */
 export function normalizeWorkerOptions(options: unknown): NormalizedWorkerOptions {
@@ -158,11 +160,11 @@ export function normalizeWorkerOptions(options: unknown): NormalizedWorkerOption
   if (o.fanout !== null) {
     const fanout = object('options.fanout', o.fanout);
     const mode = fanout.mode;
-    if (typeof mode !== 'string') throw new TypeError(`options.fanout.mode must be 'hash', 'cpu' or 'lb', received ${show(mode)}`);
-    if (!Object.hasOwn(FANOUT_MODES, mode)) {
-      throw new RangeError(`options.fanout.mode must be 'hash', 'cpu' or 'lb', received ${show(mode)}`);
+    if (typeof mode !== 'string') throw new TypeError(`options.fanout.mode must be one of ${FANOUT_MODES_TEXT}, received ${show(mode)}`);
+    if (!(NATIVE_FANOUT_MODES as readonly string[]).includes(mode)) {
+      throw new RangeError(`options.fanout.mode must be one of ${FANOUT_MODES_TEXT}, received ${show(mode)}`);
     }
-    result.fanoutMode = FANOUT_MODES[mode as FanoutMode];
+    result.fanoutMode = FANOUT_MODE_NUMBERS[mode as FanoutMode];
     if (fanout.id !== undefined) result.fanoutId = integer('options.fanout.id', fanout.id, 0, 0xffff);
   }
   return result;

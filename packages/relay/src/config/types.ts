@@ -1,4 +1,4 @@
-import { WORKER_DEFAULTS } from '@mcr/relay-native';
+import { NATIVE_FANOUT_MODES, WORKER_DEFAULTS, type FanoutMode as NativeFanoutMode } from '@mcr/relay-native';
 
 // The relay's configuration, as users write it (JSON5) and as the rest of the relay sees it once
 // normalised: every default filled in, every field checked.
@@ -6,7 +6,8 @@ import { WORKER_DEFAULTS } from '@mcr/relay-native';
 import type { AddressFamily } from '@mcr/relay-native';
 
 export type { AddressFamily };
-export type FanoutMode = 'hash' | 'cpu' | 'lb' | 'off';
+/** The data plane's PACKET_FANOUT modes, and off: every worker gets every frame (diagnosis, negative controls). */
+export type FanoutMode = NativeFanoutMode | 'off';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export type LogFormat = 'text' | 'json';
 
@@ -144,7 +145,7 @@ export const DEFAULTS = {
   latencyBudgetMicros: WORKER_DEFAULTS.latencyBudgetMicros,
 } as const;
 
-export const FANOUT_MODES = ['hash', 'cpu', 'lb', 'off'] as const satisfies readonly FanoutMode[];
+export const FANOUT_MODES = [...NATIVE_FANOUT_MODES, 'off'] as const satisfies readonly FanoutMode[];
 export const TTL_MODES = ['decrement', 'set'] as const satisfies readonly TtlMode[];
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const satisfies readonly LogLevel[];
 export const LOG_FORMATS = ['text', 'json'] as const satisfies readonly LogFormat[];
