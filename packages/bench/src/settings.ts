@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { choiceValue, integerValue, numberValue, UsageError, usageErrorFrom } from '@mcr/cli-kit';
+import { choiceValue, flagsSchema as cliFlagsSchema, integerValue, numberValue, UsageError, usageErrorFrom, type Flags } from '@mcr/cli-kit';
 import { DEFAULTS } from '@mcr/relay';
 import { FAMILIES, MAX_PAYLOAD, MIN_PAYLOAD, RELAY_NAMES } from '@mcr/netns-lab';
 import type { AddressFamily, RelayName, UnavailableRelay } from './lab.js';
@@ -126,46 +126,52 @@ const relayList = z.string().transform((text, ctx): RelayName[] => {
 
 const rate = integerValue(1, 10_000_000);
 const text = z.string();
-const flag = z.boolean();
 
-/** Every flag, keyed as the command line writes it. */
-const flagsSchema = z
-  .strictObject({
-    streams: integerValue(1, 1000),
-    workers: integerValue(1, DEFAULTS.maxWorkers),
-    outputs: integerValue(1, 32),
-    size: integerValue(MIN_PAYLOAD, MAX_PAYLOAD),
-    'trial-seconds': numberValue(0.2, 3600),
-    relays: relayList,
-    family: choiceValue<AddressFamily>(FAMILIES),
-    'max-loss': numberValue(0, 100),
-    rungs: integerValue(1, 50),
-    floor: rate,
-    ceiling: rate,
-    'no-prime': flag,
-    long: flag,
-    rounds: integerValue(1, 100),
-    tolerance: numberValue(0, 100),
-    repeats: integerValue(1, 20),
-    pairs: integerValue(2, 100),
-    'fixed-rate': integerValue(1000, 10_000_000),
-    'high-rate': integerValue(1000, 10_000_000),
-    'baseline-bin': text,
-    'baseline-commit': text,
-    'candidate-bin': text,
-    'inject-regression': numberValue(1, 1000),
-    'update-baseline': flag,
-    duration: numberValue(1, 7 * 86400),
-    rate,
-    'ndr-from': z.string({ error: 'expected a multi-stream results file' }).min(1, { error: 'expected a multi-stream results file' }),
-    'no-tcp-noise': flag,
-    rates: latencyRungList,
-    out: z.string({ error: 'expected a directory' }),
-    json: flag,
-    check: flag,
-    help: flag,
-  })
-  .partial();
+/** Every flag, keyed as the command line writes it: its value's schema and what it means (the help is derived). */
+export const BENCH_FLAGS = {
+  streams: { value: 'N', schema: integerValue(1, 1000), help: 'streams (groups); scaling: the largest count' },
+  workers: { value: 'N', schema: integerValue(1, DEFAULTS.maxWorkers), help: 'mcr workers; workers target: the largest count' },
+  outputs: { value: 'K', schema: integerValue(1, 32), help: 'fanout: the largest number of outputs' },
+  size: { value: 'B', schema: integerValue(MIN_PAYLOAD, MAX_PAYLOAD), help: 'UDP payload bytes' },
+  'trial-seconds': { value: 'S', schema: numberValue(0.2, 3600), help: 'seconds per trial (--long: 60)' },
+  relays: { value: 'LIST', schema: relayList, help: `some of ${RELAYS.join(',')}; kernel: kernel-mfc where the kernel routes multicast, else kernel-tc; direct: a wire in place of a relay, the machine's ceiling` },
+  family: { value: 'F', schema: choiceValue<AddressFamily>(FAMILIES), help: 'the streams\' address family (multi-stream, scaling, fanout, workers)', defaults: 'default ipv4' },
+  'max-loss': { value: 'PCT', schema: numberValue(0, 100), help: 'PDR loss threshold, percent' },
+  rungs: { value: 'N', schema: integerValue(1, 50), help: 'trials per relay at most (--long: 10)' },
+  floor: { value: 'PPS', schema: rate, help: 'lowest aggregate rate searched' },
+  ceiling: { value: 'PPS', schema: rate, help: 'highest aggregate rate searched' },
+  'no-prime': { help: 'do not prime the path before counting (not RFC 3918)' },
+  long: { help: 'RFC 2544 trial length (60 s) and a finer search' },
+  rounds: { value: 'N', schema: integerValue(1, 100), help: 'join-leave, first-packet: rounds' },
+  repeats: { value: 'N', schema: integerValue(1, 20), help: 'trials at every reported NDR/PDR rate: median, min-max (latency: rounds)' },
+  pairs: { value: 'N', schema: integerValue(2, 100), help: 'gate: interleaved candidate/baseline pairs per rate' },
+  'fixed-rate': { value: 'PPS', schema: integerValue(1000, 10_000_000), help: 'gate: rate of the CPU and latency pairs' },
+  'high-rate': { value: 'PPS', schema: integerValue(1000, 10_000_000), help: 'gate: rate of the throughput pairs' },
+  'baseline-bin': { value: 'PATH', schema: text, help: "gate: the baseline build's bin/mcr.js (tools/gate.sh builds it)" },
+  'baseline-commit': { value: 'C', schema: text, help: 'gate: the commit that build was made from (recorded)' },
+  'candidate-bin': { value: 'PATH', schema: text, help: "gate: run this build as the candidate instead of the working tree's (testing the gate itself; announced and recorded)" },
+  'inject-regression': {
+    value: 'PCT',
+    schema: numberValue(1, 1000),
+    help: "gate: negative control: the candidate burns PCT % of the baseline's relay CPU per packet more (relay config testOnly.injectedWorkNanos); must FAIL",
+  },
+  tolerance: { value: 'PCT', schema: numberValue(0, 100), help: 'gate: widen every threshold by PCT points (announced, recorded)' },
+  'update-baseline': { help: 'gate: name HEAD as the baseline commit in results/baseline.json' },
+  duration: { value: 'S', schema: numberValue(1, 7 * 86400), help: 'soak: seconds of traffic' },
+  rate: { value: 'PPS', schema: rate, help: 'soak, group-capacity, first-packet: aggregate rate' },
+  'ndr-from': {
+    value: 'FILE',
+    schema: z.string({ error: 'expected a multi-stream results file' }).min(1, { error: 'expected a multi-stream results file' }),
+    help: "latency: each relay's NDR from this multi-stream results file (relative to the workspace root) instead of a short search in the run",
+  },
+  'no-tcp-noise': { help: "latency: skip mcr's CPU per packet beside an iperf3 TCP flow on its input" },
+  rates: { value: 'LIST', schema: latencyRungList, help: `latency: some of ${LATENCY_RUNGS.join(',')}`, defaults: 'default all' },
+  out: { value: 'DIR', schema: z.string({ error: 'expected a directory' }), help: 'results directory', defaults: 'default <workspace>/results' },
+  json: { help: 'print the result JSON on stdout (report on stderr)' },
+  check: { help: 'readme: exit 1 when README.md or docs/ and their sources disagree, write nothing' },
+} as const satisfies Flags;
+
+const flagsSchema = cliFlagsSchema({ ...BENCH_FLAGS, help: { short: 'h' } });
 
 type Defaults = Omit<Settings, 'target' | 'family' | 'unavailable' | 'outDir' | 'json' | 'updateBaseline' | 'check' | 'baselineBin' | 'candidateBin' | 'baselineCommit' | 'injectRegressionPct' | 'ndrFrom' | 'tcpNoise' | 'latencyRungs'>;
 
@@ -218,6 +224,40 @@ function defaults(target: Target, long: boolean): Defaults {
     default:
       return base;
   }
+}
+
+/** The setting each flag overrides, where its default comes from defaults() (per target). */
+const SETTING_OF_FLAG: Partial<Record<keyof typeof BENCH_FLAGS, keyof Defaults>> = {
+  streams: 'streams', workers: 'workers', outputs: 'outputs', size: 'size', 'trial-seconds': 'trialSeconds', relays: 'relays',
+  'max-loss': 'maxLossPct', rungs: 'rungs', floor: 'floorPps', ceiling: 'ceilingPps', rounds: 'rounds', repeats: 'repeats',
+  pairs: 'pairs', 'fixed-rate': 'fixedRatePps', 'high-rate': 'highRatePps', duration: 'durationSec', rate: 'ratePps',
+};
+
+/** A flag's default as the help says it: the value most targets take, then each target that differs. */
+export function defaultsText(flag: keyof typeof BENCH_FLAGS): string | undefined {
+  const key = SETTING_OF_FLAG[flag];
+  if (key === undefined) return undefined;
+  const show = (v: unknown) => (Array.isArray(v) ? v.join(',') : String(v));
+  const byTarget = TARGETS.flatMap((target) => {
+    const v = key === 'ratePps' && target === 'soak' ? SOAK_DEFAULT_RATE_PPS : defaults(target, false)[key];
+    return v === null ? [] : [{ target, value: show(v) }];
+  });
+  const counts = new Map<string, number>();
+  for (const { value } of byTarget) counts.set(value, (counts.get(value) ?? 0) + 1);
+  const [main, n] = [...counts].sort((x, y) => y[1] - x[1])[0] ?? [undefined, 0];
+  const common = n >= 2 ? main : undefined;
+  const others = byTarget.filter((x) => x.value !== common).map((x) => `${x.target} ${x.value}`);
+  return [common === undefined ? undefined : `default ${common}`, ...others].filter(Boolean).join(', ');
+}
+
+/** The flag table with each default as defaults() has it per target: what the help shows. */
+export function benchFlagsForHelp(): Flags {
+  return Object.fromEntries(
+    Object.entries(BENCH_FLAGS).map(([name, f]) => {
+      const d = defaultsText(name as keyof typeof BENCH_FLAGS);
+      return [name, d === undefined ? f : { ...f, defaults: d }];
+    }),
+  );
 }
 
 export function normalizeSettings(target: string, raw: RawFlags, cwd = process.cwd()): Settings {

@@ -20,6 +20,8 @@ export interface Flag {
   help?: string;
   /** Said after the description: how the flag relates to others or to a config field. */
   note?: string;
+  /** The default as the help says it, when it is not one value of the schema (it depends on a target, say). */
+  defaults?: string;
   /** May be given more than once (the values in order). */
   multiple?: boolean;
   short?: string;
@@ -38,12 +40,25 @@ type ValueOf<F extends Flag> = F['value'] extends string
 export type FlagValues<T extends Flags> = { [K in keyof T]?: ValueOf<T[K]> };
 
 /** node:util parseArgs options for the table. */
-function parseArgsOptions(flags: Flags): FlagOptions {
+export function parseArgsOptions(flags: Flags): FlagOptions {
   const options: FlagOptions = {};
   for (const [name, f] of Object.entries(flags)) {
     options[name] = { type: f.value === undefined ? 'boolean' : 'string', ...(f.multiple ? { multiple: true } : {}), ...(f.short ? { short: f.short } : {}) };
   }
   return options;
+}
+
+type SchemaOf<F extends Flag> = F['value'] extends string ? (F['schema'] extends z.ZodType ? F['schema'] : F['multiple'] extends true ? z.ZodArray<z.ZodString> : z.ZodString) : z.ZodBoolean;
+
+/**
+ * The table as one strict zod object of optional fields, for callers that check a whole set of flags
+ * at once (values given as text or already typed).
+ */
+export function flagsSchema<T extends Flags>(flags: T) {
+  const shape = Object.fromEntries(
+    Object.entries(flags).map(([name, f]) => [name, f.value === undefined ? z.boolean() : (f.schema ?? (f.multiple ? z.array(z.string()) : z.string()))]),
+  ) as { [K in keyof T]: SchemaOf<T[K]> };
+  return z.strictObject(shape).partial();
 }
 
 /** Parses `argv` strictly against the table; each value is checked by its schema (a UsageError naming the flag). */
@@ -95,7 +110,8 @@ export function optionsHelp(flags: Flags, width = 100): string {
     const described = f.describedBy ?? f.schema;
     const facts = described ? schemaFacts(described) : {};
     const description = [f.help ?? facts.description, f.note].filter(Boolean).join('; ');
-    const extra = [facts.values, facts.default === undefined ? undefined : `default ${facts.default}`].filter(Boolean).join('; ');
+    const fallback = f.defaults ?? (facts.default === undefined ? undefined : `default ${facts.default}`);
+    const extra = [facts.values, fallback].filter(Boolean).join('; ');
     const text = extra ? `${description} (${extra})`.trim() : description;
     const head = `  ${f.short ? `-${f.short}, ` : ''}--${name}${f.value ? ` ${f.value}` : ''}${f.multiple ? ' ...' : ''}`;
     lines.push(...wrap(head, text, width));
