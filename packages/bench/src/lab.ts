@@ -1,20 +1,22 @@
-// Loads the lab at run time. The bench uses @mcr/netns-lab through `openBed` (docs/architecture.md,
-// "netns-lab: test beds and trials"), and says clearly why it cannot run when the lab is missing.
-import type { machineFindings, openBed, resolveRelay } from '@mcr/netns-lab';
+// Loads the lab at run time. The bench uses @mcr/mcr-lab through `openBed` (docs/architecture.md,
+// "mcr-lab: test beds and trials"), and says clearly why it cannot run when the lab is missing.
+import type { openBed, resolveRelay } from '@mcr/mcr-lab';
+import type { machineFindings } from '@mcr/netns-lab';
 
-export type { AddressFamily, Bed, BedOptions, ConcreteRelayName, MachineFindings, RelayName, TrialOptions, TrialResult } from '@mcr/netns-lab';
+export type { Bed, BedOptions, ConcreteRelayName, RelayName, TrialOptions, TrialResult } from '@mcr/mcr-lab';
+export type { AddressFamily, MachineFindings } from '@mcr/netns-lab';
 export type OpenBed = typeof openBed;
 export type BedLoader = { openBed: OpenBed } | { unavailable: string };
 
 export async function loadBed(): Promise<BedLoader> {
   let mod: Record<string, unknown>;
   try {
-    mod = (await import('@mcr/netns-lab')) as unknown as Record<string, unknown>;
+    mod = (await import('@mcr/mcr-lab')) as unknown as Record<string, unknown>;
   } catch (err) {
-    return { unavailable: `@mcr/netns-lab cannot be loaded (${(err as Error).message}); build it: npx nx run netns-lab:build` };
+    return { unavailable: `@mcr/mcr-lab cannot be loaded (${(err as Error).message}); build it: npx nx run mcr-lab:build` };
   }
   if (typeof mod.openBed !== 'function') {
-    return { unavailable: '@mcr/netns-lab does not export openBed (the test-bed API of docs/architecture.md)' };
+    return { unavailable: '@mcr/mcr-lab does not export openBed (the test-bed API of docs/architecture.md)' };
   }
   return { openBed: mod.openBed as OpenBed };
 }
@@ -46,7 +48,8 @@ type Lab = { resolveRelay: typeof resolveRelay; machineFindings: typeof machineF
 
 async function labModule(): Promise<Lab | undefined> {
   try {
-    return (await import('@mcr/netns-lab')) as unknown as Lab;
+    const [mcrLab, netnsLab] = await Promise.all([import('@mcr/mcr-lab'), import('@mcr/netns-lab')]);
+    return { resolveRelay: mcrLab.resolveRelay, relayTitle: mcrLab.relayTitle, machineFindings: netnsLab.machineFindings };
   } catch {
     return undefined;
   }

@@ -6,7 +6,8 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { choiceValue, flagsSchema as cliFlagsSchema, integerValue, numberValue, UsageError, usageErrorFrom, type Flags } from '@mcr/cli-kit';
 import { DEFAULTS } from '@mcr/relay';
-import { FAMILIES, MAX_PAYLOAD, MIN_PAYLOAD, RELAY_NAMES } from '@mcr/netns-lab';
+import { RELAY_NAMES } from '@mcr/mcr-lab';
+import { FAMILIES, MAX_PAYLOAD, MIN_PAYLOAD } from '@mcr/netns-lab';
 import type { AddressFamily, RelayName, UnavailableRelay } from './lab.js';
 
 export { UsageError };

@@ -1,6 +1,7 @@
 // bench:latency's figures from its trials: every (relay, rate) cell as medians with min-max over the
 // repeats, the ratios between relays at each rate, and the latency targets met or not. Pure.
-import { isKernelRelay, RELAY_TITLES } from '@mcr/netns-lab';
+import { RELAY_TITLES } from '@mcr/mcr-lab';
+import { isKernelRelay } from '@mcr/netns-lab';
 import type { RelayName } from '../lab.js';
 import type { TrialRecord } from '../search/search.js';
 import { spread, type Spread } from '../search/spread.js';

@@ -4,7 +4,8 @@
 // reference tables (reference.ts). No number in those blocks is typed by hand; `--check` fails when a
 // document and its sources disagree (the test suite runs it). Pure, except the file reads in generate().
 import { readdir, readFile } from 'node:fs/promises';
-import { isKernelRelay, relayInSoftirq, relayRecipes, type RelayRecipe, type ScenarioReport } from '@mcr/netns-lab';
+import { relayRecipes, type RelayRecipe, type ScenarioReport } from '@mcr/mcr-lab';
+import { isKernelRelay, relayInSoftirq } from '@mcr/netns-lab';
 import { join } from 'node:path';
 import type { BenchResult } from '../results/schema.js';
 import { parseResult } from '../results/schema.js';

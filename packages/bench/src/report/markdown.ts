@@ -1,5 +1,5 @@
 // The Markdown summary of a run, with the SVG charts it links (written beside it). Pure.
-import { relayTitle } from '@mcr/netns-lab';
+import { relayTitle } from '@mcr/mcr-lab';
 import type { MachineFindings } from '../lab.js';
 import type { BenchResult, RunPoint } from '../results/schema.js';
 import { renderFirstPacket, renderGroupCapacity } from './rfc3918.js';

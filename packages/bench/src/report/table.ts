@@ -1,7 +1,8 @@
 // The side-by-side table of a search point, as text (terminal) or Markdown rows. Pure.
 import type { RunPoint } from '../results/schema.js';
 import type { Ratio } from '../search/ratios.js';
-import { relayInSoftirq, relayTitle } from '@mcr/netns-lab';
+import { relayTitle } from '@mcr/mcr-lab';
+import { relayInSoftirq } from '@mcr/netns-lab';
 import { describeRatio, directRatioName } from '../search/ratios.js';
 import { describeFigure, type RateFigure, type RelaySearch } from '../search/search.js';
 import { describeSpread, spread, type Spread } from '../search/spread.js';

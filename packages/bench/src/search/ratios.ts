@@ -1,5 +1,5 @@
 // Speed ratios between relays measured in the same run (field notes: absolute numbers move run to run).
-import { relayTitle } from '@mcr/netns-lab';
+import { relayTitle } from '@mcr/mcr-lab';
 import type { RateFigure, RelaySearch } from './search.js';
 
 export interface Ratio {

@@ -1,5 +1,5 @@
 // bench:soak: mcr at --rate over --streams streams for --duration seconds (defaults in settings.ts,
-// printed by --help and at the start) while a rule is added or removed every second, through the lab's
+// printed by --help and at the start) while a rule is added or removed every second, through mcr-lab's
 // `soak` scenario (memory, descriptors, loss <= 0.01 %, no duplicate). The rate is a flag, never
 // whatever results file happens to be latest: a soak states what it soaked.
 import { finishResult, makeResult, publish, startClock } from '../output.js';
@@ -9,7 +9,7 @@ export async function runSoak(s: Settings, cwd: string): Promise<number> {
   const rate = s.ratePps ?? SOAK_DEFAULT_RATE_PPS;
   const source = s.ratePps === null ? `the default (--rate ${SOAK_DEFAULT_RATE_PPS})` : 'given with --rate';
   const streams = s.streams;
-  const lab = await import('@mcr/netns-lab');
+  const lab = await import('@mcr/mcr-lab');
   const clock = startClock();
   const result = makeResult({ ...s, streams }, clock, cwd);
   process.stderr.write(`bench soak: --rate ${rate} (${source}) --streams ${streams} --duration ${s.durationSec} --workers ${s.workers} --size ${s.size}\n`);

@@ -1,18 +1,19 @@
 // `mcr-lab doctor`: the machine's findings, then for every relay (per family) and every scenario
-// whether it can run here, and if not, why.
+// whether it can run here, and if not, why. The relays are the lab's baselines after the plugged-in
+// ones; the scenarios, and the relays and features each needs, come from the package that has them.
 import { relayUnavailableReason, resolveKernel } from '../relays/availability.js';
-import { RELAY_NAMES, relayTitle, type ConcreteRelayName, type RelayName } from '../relays/types.js';
-import { SCENARIOS } from '../scenarios/index.js';
+import type { RelayPlugin } from '../relays/plugin.js';
+import { BASELINE_NAMES, relayTitle } from '../relays/types.js';
 import type { AddressFamily } from '../topology/index.js';
-import { FEATURES, machineFindings, type MachineFindings } from './machine.js';
+import { FEATURES, machineFindings, type Feature, type MachineFindings } from './machine.js';
 
 const FAMILIES: readonly AddressFamily[] = ['ipv4', 'ipv6'];
 
 export interface RelayVerdict {
   /** As --relays names it (`kernel` included). */
-  relay: RelayName;
+  relay: string;
   /** What runs for it (`kernel` resolves to kernel-mfc or kernel-tc). */
-  runs: ConcreteRelayName;
+  runs: string;
   title: string;
   family: AddressFamily;
   available: boolean;
@@ -30,29 +31,44 @@ export interface DoctorReport extends MachineFindings {
   scenarios: ScenarioVerdict[];
 }
 
+/** A scenario the doctor judges: the relays (by name) and kernel features it needs. */
+export interface DoctorScenario {
+  name: string;
+  relays: readonly string[];
+  features: readonly Feature[];
+}
+
+/** What the doctor judges besides the baselines: plugged-in relays (listed first) and scenarios. */
+export interface DoctorPlan {
+  relays: readonly RelayPlugin[];
+  scenarios: readonly DoctorScenario[];
+}
+
 /** Pure: verdicts from findings. */
-export function verdicts(m: MachineFindings): Pick<DoctorReport, 'relays' | 'scenarios'> {
+export function verdicts(m: MachineFindings, plan: DoctorPlan = { relays: [], scenarios: [] }): Pick<DoctorReport, 'relays' | 'scenarios'> {
+  const names = [...plan.relays.map((p) => p.name), ...BASELINE_NAMES];
+  const title = (name: string) => plan.relays.find((p) => p.name === name)?.title ?? relayTitle(name);
   const relays: RelayVerdict[] = FAMILIES.flatMap((family) =>
-    RELAY_NAMES.map((relay) => {
+    names.map((relay) => {
       const runs = relay === 'kernel' ? resolveKernel(family, m) : relay;
-      const reason = relayUnavailableReason(runs, family, m) ?? null;
-      return { relay, runs, title: relayTitle(runs), family, available: reason === null, reason };
+      const reason = relayUnavailableReason(runs, family, m, plan.relays) ?? null;
+      return { relay, runs, title: title(runs), family, available: reason === null, reason };
     }),
   );
-  const v4 = (r: RelayName) => relays.find((x) => x.relay === r && x.family === 'ipv4')!;
-  const scenarios = Object.entries(SCENARIOS).map(([scenario, { needs }]) => {
+  const v4 = (r: string) => relays.find((x) => x.relay === r && x.family === 'ipv4')!;
+  const scenarios = plan.scenarios.map(({ name, relays: needed, features }) => {
     const reasons = [
-      ...(needs.relays ?? ['mcr']).map(v4).filter((r) => !r.available).map((r) => r.reason!),
-      ...(needs.features ?? []).filter((f) => m.features[f].available !== true).map((f) => `this kernel lacks ${f} (${m.features[f].how})`),
+      ...needed.map(v4).filter((r) => !r.available).map((r) => r.reason!),
+      ...features.filter((f) => m.features[f].available !== true).map((f) => `this kernel lacks ${f} (${m.features[f].how})`),
     ];
-    return { scenario, available: reasons.length === 0, reason: reasons.length ? reasons.join('; ') : null };
+    return { scenario: name, available: reasons.length === 0, reason: reasons.length ? reasons.join('; ') : null };
   });
   return { relays, scenarios };
 }
 
-export async function doctorReport(): Promise<DoctorReport> {
+export async function doctorReport(plan?: DoctorPlan): Promise<DoctorReport> {
   const m = await machineFindings();
-  return { ...m, ...verdicts(m) };
+  return { ...m, ...verdicts(m, plan) };
 }
 
 const yes = (v: boolean | null): string => (v === null ? '?' : v ? 'yes' : 'no');

@@ -8,7 +8,7 @@
 //
 // Like kernel multicast routing it forwards in the softirq that receives the frame (on veth: the
 // sender's), so no process accounts for it (cpuSeconds() is null), and it rewrites nothing: frames
-// leave with their group, port, TTL and MACs, so streams keep group and port (relayRewrites). Unlike
+// leave with their group, port, TTL and MACs, so streams keep group and port (baselineRewrites). Unlike
 // it, the TTL is not decremented. The original frame goes on into the relay namespace's own stack.
 //
 // Behind a snooping bridge the input groups must be joined: a membership holder (mcr-recv bound to

@@ -39,7 +39,6 @@
 // see duplicates.
 import { readFile, readdir, readlink } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { DEFAULTS } from '@mcr/relay';
 import { parseProcNetIgmp, parseProcNetIgmp6 } from '../netns/index.js';
 import type { Lab } from '../topology/index.js';
 import { assertRelayAvailable } from './availability.js';
@@ -48,10 +47,11 @@ import { CpuMeter } from './cpu.js';
 import { relayTitle, type RelayStartOptions, type RelayUnderTest, type ResolvedStream, type StreamSpec } from './types.js';
 
 /**
- * socat's receive and send buffer, bytes: the size of mcr's receive ring per input (the relay's
- * DEFAULTS.receiveBufferBytes, which is relay-native's WORKER_DEFAULTS: one worker, one ring per input).
+ * socat's receive and send buffer, bytes: 8 MiB, the size of mcr's receive ring per input (one worker,
+ * one ring per input), so the baseline gets the room the relay it is compared with gets. The lab
+ * imports no relay code: @mcr/mcr-lab's unit test holds this equal to mcr's DEFAULTS.receiveBufferBytes.
  */
-export const SOCAT_BUFFER_BYTES: number = DEFAULTS.receiveBufferBytes;
+export const SOCAT_BUFFER_BYTES = 8 * 1024 * 1024;
 
 export interface SocatRelayOptions {
   /** The negative control: every process bound to INADDR_ANY:port. */

@@ -1,5 +1,6 @@
 // The contract every relay under test implements, so scenarios and benchmarks can swap the
-// in-kernel reference (smcroute), the naive userspace baseline (socat) and mcr.
+// in-kernel references (smcroute, the tc mirror), the naive userspace baseline (socat), the direct
+// wire and a relay plugged in from above the lab.
 import type { AddressFamily, Lab } from '../topology/index.js';
 
 export interface StreamSpec {
@@ -25,51 +26,19 @@ export interface RelayStartOptions {
   family?: AddressFamily;
   /** TTL (IPv6: hop limit) of relayed packets; default 8. */
   ttl?: number;
-  /** mcr only. */
-  workers?: number;
-  fanoutMode?: 'hash' | 'cpu' | 'lb' | 'off';
   /**
    * Whether the relay joins its input groups on the input interface (IGMP for IPv4, MLD for IPv6).
-   * false is the negative control: behind a snooping bridge nothing then arrives. mcr: its config's
-   * `igmp.join` (default true); socat: ip-add-membership / ipv6-join-group (default true); kernel:
-   * smcroute `mgroup` lines (default: only when the topology has a snooping switch, the one place
-   * kernel routing needs them).
+   * false is the negative control: behind a snooping bridge nothing then arrives. socat:
+   * ip-add-membership / ipv6-join-group (default true); kernel: smcroute `mgroup` lines (default:
+   * only when the topology has a snooping switch, the one place kernel routing needs them); a
+   * plugged-in relay: its own way of joining.
    */
   igmpJoin?: boolean;
-  /**
-   * mcr only: the relay's documented test-only switches (its config's `testOnly` section), for the
-   * negative controls that prove a check can fail. Never set in a measurement of mcr as users run it.
-   */
-  testOnly?: McrTestOnly;
-  /** mcr only: its config's `dataPlane` section (absent: mcr's defaults, as users run it). */
-  dataPlane?: McrDataPlane;
-  /** mcr only: how many of the streams its config file holds (default all); the caller adds the rest at run time. */
-  configStreams?: number;
-}
-
-/** The pacing fields of mcr's `dataPlane` config section (its README documents them). */
-export interface McrDataPlane {
-  /** A fixed wait after every partial batch, us (replaces the adaptive wait when > 0). */
-  coalesceMicros?: number;
-  /** The adaptive wait's budget, us. */
-  latencyBudgetMicros?: number;
-}
-
-export interface McrTestOnly {
-  /** Turns off the loop guard (own-frame recognition and TTL decrement): `--inject-bug no-loop-guard`. */
-  disableLoopGuard?: boolean;
-  /** Busy work of about this many ns per frame in every data-plane worker (0..100000): the gate's `--inject-regression`. */
-  injectedWorkNanos?: number;
-  /** A worker that dies stays dead: chaos's `--inject-bug no-restart`. */
-  noWorkerRestart?: boolean;
-  /** The state file is never written: chaos's `--inject-bug forget-state`. */
-  forgetState?: boolean;
 }
 
 /**
- * The relays the lab can put under test, stated once:
- * - `mcr`: the relay under development;
- * - `socat`: one socat per (stream, output), with mcr's receive room (SOCAT_BUFFER_BYTES) and quiet logs;
+ * The baselines the lab runs itself, stated once:
+ * - `socat`: one socat per (stream, output), with SOCAT_BUFFER_BYTES of receive room and quiet logs;
  * - `socat-default`: the same command on the kernel's default socket buffers, as an untuned socat runs;
  * - `kernel-mfc`: kernel multicast routing (smcroute), where the kernel has it;
  * - `kernel-tc`: a clsact ingress u32 match per stream with `mirred egress mirror` to each output,
@@ -78,15 +47,15 @@ export interface McrTestOnly {
  *   the ceiling of sender and receiver on this machine;
  * - `kernel`: a request, not a relay: `kernel-mfc` where the kernel routes multicast of the family,
  *   else `kernel-tc` (resolveRelay in availability.ts).
+ * A relay under development is not one of them: the package above the lab plugs it in (RelayPlugin).
  */
-export const RELAY_NAMES = ['mcr', 'socat', 'socat-default', 'kernel', 'kernel-mfc', 'kernel-tc', 'direct'] as const;
-export type RelayName = (typeof RELAY_NAMES)[number];
-/** A relay that runs: every name but the `kernel` request. */
-export type ConcreteRelayName = Exclude<RelayName, 'kernel'>;
+export const BASELINE_NAMES = ['socat', 'socat-default', 'kernel', 'kernel-mfc', 'kernel-tc', 'direct'] as const;
+export type BaselineName = (typeof BASELINE_NAMES)[number];
+/** A baseline that runs: every name but the `kernel` request. */
+export type ConcreteBaselineName = Exclude<BaselineName, 'kernel'>;
 
-/** How tables and results files name each relay. */
-export const RELAY_TITLES: Readonly<Record<RelayName, string>> = {
-  mcr: 'mcr',
+/** How tables and results files name each baseline. */
+export const BASELINE_TITLES: Readonly<Record<BaselineName, string>> = {
   socat: 'socat',
   'socat-default': 'socat-default',
   // `kernel` stands in results written before the in-kernel family had two members: it was smcroute.
@@ -96,17 +65,19 @@ export const RELAY_TITLES: Readonly<Record<RelayName, string>> = {
   direct: 'direct',
 };
 
-/** A relay's title for tables (`kernel (tc)`); an unknown name as it is. */
-export const relayTitle = (name: string): string => RELAY_TITLES[name as RelayName] ?? name;
+export const isBaselineName = (name: string): name is BaselineName => (BASELINE_NAMES as readonly string[]).includes(name);
+
+/** A baseline's title for tables (`kernel (tc)`); any other name as it is. */
+export const relayTitle = (name: string): string => (isBaselineName(name) ? BASELINE_TITLES[name] : name);
 
 /** The in-kernel references (and `kernel`, as results name smcroute). */
 export const isKernelRelay = (name: string): boolean => name === 'kernel' || name === 'kernel-mfc' || name === 'kernel-tc';
 
 /**
- * Whether the relay can send a stream to another group and port. The in-kernel references and the
+ * Whether a baseline can send a stream to another group and port. The in-kernel references and the
  * direct wire pass frames as they came: their streams keep group and port.
  */
-export const relayRewrites = (name: RelayName): boolean => name === 'mcr' || name === 'socat' || name === 'socat-default';
+export const baselineRewrites = (name: BaselineName): boolean => name === 'socat' || name === 'socat-default';
 
 /**
  * Relays whose forwarding runs in softirq context (on veth: the sender's), which no process accounts
@@ -114,12 +85,16 @@ export const relayRewrites = (name: RelayName): boolean => name === 'mcr' || nam
  */
 export const relayInSoftirq = (name: string): boolean => isKernelRelay(name) || name === 'direct';
 
-export interface RelayUnderTest {
-  readonly name: ConcreteRelayName;
+/**
+ * A relay running in a lab, baseline or plugged in. `O` is what its start takes: a plugged-in
+ * relay extends RelayStartOptions with its own settings; the baselines ignore fields they do not know.
+ */
+export interface RelayUnderTest<O extends RelayStartOptions = RelayStartOptions> {
+  readonly name: string;
   /** Name for tables: relayTitle(name), or `socat-shared-port` for the negative control. */
   readonly label: string;
   /** Resolves once the relay forwards (joined/bound/configured). */
-  start(lab: Lab, streams: StreamSpec[], opts?: RelayStartOptions): Promise<void>;
+  start(lab: Lab, streams: StreamSpec[], opts?: O): Promise<void>;
   /** Idempotent; resolves after the relay's processes have exited. */
   stop(): Promise<void>;
   /**

@@ -1,9 +1,7 @@
-// The adapters' pure parts: the exact socat command line, smcroute.conf, the tc and bridge batches,
-// and mcr's JSON config.
+// The baselines' pure parts: the exact socat command line, smcroute.conf, the tc and bridge batches.
 import { describe, expect, it } from 'vitest';
-import { directWireBatch, mcrConfig, resolveStreams, smcrouteConf, socatArgs, socatIntData, SOCAT_BUFFER_BYTES, tcMirrorBatch } from '../../src/relays/index.js';
+import { directWireBatch, resolveStreams, smcrouteConf, socatArgs, socatIntData, SOCAT_BUFFER_BYTES, tcMirrorBatch } from '../../src/relays/index.js';
 import { fanout } from '../../src/topology/index.js';
-import { parseConfig, type RelayConfigFile } from '@mcr/relay';
 
 const topo = fanout({ prefix: 'mcrlunit', outputs: 2 });
 const streams = resolveStreams(topo.relay, [
@@ -11,7 +9,7 @@ const streams = resolveStreams(topo.relay, [
   { group: '239.1.1.2', port: 5002, outGroup: '239.9.9.2', outPort: 6002, outputs: [1] },
 ]);
 
-describe('relay configs', () => {
+describe('baseline configs', () => {
   it('resolves streams to interfaces, all outputs by default', () => {
     expect(streams[0]!.inIfname).toBe('in0');
     expect(streams[0]!.outs).toEqual([
@@ -100,36 +98,4 @@ describe('relay configs', () => {
     expect(() => smcrouteConf(streams)).toThrow(/cannot rewrite/);
   });
 
-  it('mcr: the documented config format', () => {
-    expect(mcrConfig(streams, '/tmp/x.sock', { workers: 1, fanoutMode: 'off', igmpJoin: false })).toEqual({
-      workers: 1,
-      fanout: { mode: 'off' },
-      igmp: { join: false },
-      control: { socket: '/tmp/x.sock' },
-      rules: [
-        { id: 's0', input: { interface: 'in0', group: '239.1.1.1', port: 5001 }, outputs: [
-          { interface: 'out0', group: '239.9.9.1', port: 6001, ttl: 8 },
-          { interface: 'out1', group: '239.9.9.1', port: 6001, ttl: 8 },
-        ] },
-        { id: 's1', input: { interface: 'in0', group: '239.1.1.2', port: 5002 }, outputs: [{ interface: 'out1', group: '239.9.9.2', port: 6002, ttl: 8 }] },
-      ],
-    });
-    expect(mcrConfig(streams, '/s').fanout.mode).toBe('hash');
-  });
-
-  it('mcr IPv6: groups go into the config as canonical text, without brackets', () => {
-    const v6 = resolveStreams(topo.relay, [{ group: 'ff3e::1:1', port: 5001, outGroup: 'ff3e::9:1', outPort: 6001, outputs: [0] }]);
-    expect(mcrConfig(v6, '/s').rules).toEqual([
-      { id: 's0', input: { interface: 'in0', group: 'ff3e::1:1', port: 5001 }, outputs: [{ interface: 'out0', group: 'ff3e::9:1', port: 6001, ttl: 8 }] },
-    ]);
-  });
-
-  it('mcr: what the lab writes passes the relay\'s own schema, both families (interfaces not looked up here)', () => {
-    const anyInterface = { interfaceExists: () => true, isEthernet: () => true };
-    const v6 = resolveStreams(topo.relay, [{ group: 'ff3e::1:1', port: 5001, outGroup: 'ff3e::9:1', outPort: 6001 }]);
-    const configs: RelayConfigFile[] = [mcrConfig(streams, '/tmp/x.sock', { testOnly: { disableLoopGuard: true } }), mcrConfig(v6, '/tmp/x.sock')];
-    for (const config of configs) {
-      expect(parseConfig(config, anyInterface).rules).toHaveLength(config.rules!.length);
-    }
-  });
 });

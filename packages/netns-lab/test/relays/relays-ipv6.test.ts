@@ -2,10 +2,10 @@
 // UDP6-SENDTO, group rewrite), socat on a shared port (the negative control's IPv6 twin:
 // cross-talk), and the in-kernel reference `kernel` resolves to here: smcroute's IPv6 routes, which
 // decrement the hop limit mcr-send sets (1 dies at the router, 2 crosses it), or the tc mirror, which
-// passes frames unchanged (1 crosses too). mcr in IPv6 is here too.
+// passes frames unchanged (1 crosses too).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listNamespaces } from '../../src/netns/index.js';
-import { McrRelay, SocatRelay, type RelayUnderTest, type StreamSpec } from '../../src/relays/index.js';
+import { SocatRelay, type RelayUnderTest, type StreamSpec } from '../../src/relays/index.js';
 import { chain, clean, uniquePrefix, up, type Lab } from '../../src/topology/index.js';
 import { runSender } from '../../src/traffic/index.js';
 import { prime, receive } from '../lab-traffic.js';
@@ -80,11 +80,4 @@ describe('IPv6 relays under test', () => {
     await expect(new SocatRelay().start(lab, [{ group: 'ff3e::15:1', port: 5019, outGroup: '239.9.9.9', outPort: 6019 }])).rejects.toThrow(/streams\[0\]\.outGroup must be an ipv6 address/);
   });
 
-  it('mcr: two IPv6 streams with rewrite', async () => {
-    const results = await forward(new McrRelay(), [
-      { group: 'ff3e::16:1', port: 5021, outGroup: 'ff3e::17:1', outPort: 6021 },
-      { group: 'ff3e::16:2', port: 5022, outGroup: 'ff3e::17:2', outPort: 6022 },
-    ]);
-    for (const r of results) expect(r).toMatchObject({ unique: COUNT, duplicates: 0, foreign: 0 });
-  });
 });

@@ -1,0 +1,18 @@
+export {
+  RELAY_NAMES,
+  RELAY_TITLES,
+  CONCRETE_RELAYS,
+  relayTitle,
+  relayRewrites,
+  createRelay,
+  resolveRelay,
+  assertRelayAvailable,
+  type RelayName,
+  type ConcreteRelayName,
+  type CreateRelayOptions,
+} from './registry.js';
+export { McrRelay, mcrConfig, type McrConfig, type McrRelayOptions } from './mcr.js';
+export { mcrBin, mcrUnavailableReason, MCR_BIN_ENV } from './mcr-bin.js';
+export { mcrPlugin } from './mcr-plugin.js';
+export type { McrStartOptions, McrDataPlane, McrTestOnly } from './mcr-options.js';
+export { relayRecipes, type RelayRecipe } from './recipes.js';
