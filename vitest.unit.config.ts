@@ -8,10 +8,11 @@ export const UNIT_TESTS = [
   'packages/relay/test/*.test.ts',
   'packages/relay/test/{cli,control,daemon,metrics,net,packaging}/**/*.test.ts',
   'packages/relay-native/test/{validate,file-lock}.test.ts',
-  'packages/netns-lab/test/relays/{config,cpu,mcr-build}.test.ts',
-  'packages/netns-lab/test/scenarios/{options,report}.test.ts',
+  'packages/netns-lab/test/relays/{config,cpu}.test.ts',
   'packages/netns-lab/test/topology/builders.test.ts',
   'packages/netns-lab/test/traffic/payload.test.ts',
+  'packages/mcr-lab/test/relays/{config,mcr-build}.test.ts',
+  'packages/mcr-lab/test/scenarios/{options,report}.test.ts',
   'packages/bench/test/{cli,targets,readme}.test.ts',
   'packages/bench/test/{gate,report,search,results,latency,micro}/**/*.test.ts',
 ];

@@ -10,6 +10,6 @@ start=$(date +%s)
 npx nx run-many -t build --outputStyle=static >/dev/null
 npx vitest run --config vitest.unit.config.ts
 (cd packages/relay && npx vitest run test/e2e/forwarding.test.ts test/e2e/forwarding6.test.ts test/e2e/control.test.ts)
-(cd packages/netns-lab && npx vitest run test/scenarios/scenarios.test.ts -t "multi-stream passes")
+(cd packages/mcr-lab && npx vitest run test/scenarios/scenarios.test.ts -t "multi-stream passes")
 ./tools/check-leftovers.sh
 echo "test:fast: done in $(( $(date +%s) - start )) s"
