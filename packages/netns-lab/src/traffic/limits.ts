@@ -26,7 +26,7 @@ export interface SenderMode {
 
 /**
  * How the lab's bed sends (mcr-send's own default stays one process with a UDP socket): raw
- * frames, one process. Measured on this project's 2-core machine with `tools/sender-ceiling.mjs`,
+ * frames, one process. Measured on this project's 2-core machine with `packages/mcr-lab/tools/sender-ceiling.mjs`,
  * 1000 B payloads, medians of 3 trials:
  * - the ceiling, unthrottled across one veth with nothing forwarding: 10 streams reach 437-465 kpps
  *   with --raw --senders 2 against 198-219 kpps from one UDP socket (220-311 raw, 330-336 with

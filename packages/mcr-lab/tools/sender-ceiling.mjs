@@ -12,12 +12,13 @@
 // does to the loss, latency and CPU of the relay under test on a 2-core machine.
 //
 // Prints one JSON line per trial on stderr and a summary (median, min-max) as JSON on stdout.
-// Run as root, alone on the machine's traffic lock, after `npx nx run netns-lab:build`:
-//   flock /tmp/mcr-traffic.lock node packages/netns-lab/tools/sender-ceiling.mjs [--duration 3] [--repeats 3] [--size 1000] [--out FILE]
-//   flock /tmp/mcr-traffic.lock node packages/netns-lab/tools/sender-ceiling.mjs --through-mcr --rates 100000,150000,200000 [--streams 10] [--modes udp,raw]
+// Run as root, alone on the machine's traffic lock, after `npx nx run mcr-lab:build`:
+//   flock /tmp/mcr-traffic.lock node packages/mcr-lab/tools/sender-ceiling.mjs [--duration 3] [--repeats 3] [--size 1000] [--out FILE]
+//   flock /tmp/mcr-traffic.lock node packages/mcr-lab/tools/sender-ceiling.mjs --through-mcr --rates 100000,150000,200000 [--streams 10] [--modes udp,raw]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { chain, openBed, runSender, startReceiver, uniquePrefix, up } from '../dist/index.js';
+import { chain, runSender, startReceiver, uniquePrefix, up } from '@mcr/netns-lab';
+import { openBed } from '../dist/index.js';
 
 const { values } = parseArgs({
   options: {
