@@ -20,7 +20,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { KernelRelay, chain, inNetns, runSender, startReceiver, uniquePrefix, up } from '@mcr/netns-lab';
+import { KernelMfcRelay as KernelRelay, chain, inNetns, runSender, startReceiver, uniquePrefix, up } from '@mcr/netns-lab';
 
 const { values } = parseArgs({
   options: {
