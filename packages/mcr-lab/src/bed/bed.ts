@@ -7,7 +7,9 @@ import {
   build,
   checkFamily,
   machineBusySeconds,
+  MAX_PAYLOAD,
   MAX_STREAMS,
+  MIN_PAYLOAD,
   RelayUnavailableError,
   uniquePrefix,
   up,
@@ -365,7 +367,7 @@ function normaliseTrial(t: TrialOptions): Required<Pick<TrialOptions, 'rate' | '
   if (t.count !== undefined) intIn('count', t.count, 1, 1_000_000_000);
   if (t.durationSec !== undefined && !(t.durationSec > 0)) throw new RangeError(`option "durationSec" must be > 0, received ${t.durationSec}`);
   const size = t.size ?? 1000;
-  intIn('size', size, 64, 8972);
+  intIn('size', size, MIN_PAYLOAD, MAX_PAYLOAD);
   return { ...t, size, prime: t.prime ?? true, idleMs: t.idleMs ?? 300, expectDelivery: t.expectDelivery ?? true };
 }
 

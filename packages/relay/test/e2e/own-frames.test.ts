@@ -20,7 +20,13 @@ describe("the host's own frames on an input", () => {
     await runSender({ netns: lab.topo.source.ns, interface: lab.topo.source.ifname, streams: [{ group: s!.group, port: s!.port }], count: 100, rate: 5000, ttl: 8 });
     await waitFor('100 forwarded', async () => (await relay.result('stats')).totals.forwarded >= 100, 5000);
     await sleep(200);
-    expect((await relay.result('stats')).totals).toMatchObject({ framesSeen: 100, matched: 100, forwarded: 100, ownFrames: 0 });
+    const totals = (await relay.result('stats')).totals;
+    // The host's own 200 datagrams carry the rule's group and port: any that entered a ring would be
+    // matched (or counted ownFrames). framesSeen may hold a stray frame of the namespace that matches
+    // nothing (seen once on a loaded CI machine); a leak of the host's frames is 200, not a few.
+    expect(totals).toMatchObject({ matched: 100, forwarded: 100, ownFrames: 0 });
+    expect(totals.framesSeen).toBeGreaterThanOrEqual(100);
+    expect(totals.framesSeen).toBeLessThan(110);
   }
 
   it('are kept out by the fanout flag where it works, probed at start and shown per worker', async () => {
