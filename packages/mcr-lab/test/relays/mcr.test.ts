@@ -1,9 +1,8 @@
 // mcr, plugged into the lab, forwards through a chain lab like the baselines do: two streams with
 // group and port rewritten, in each family, its CPU accounted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chain, clean, listNamespaces, uniquePrefix, up, type Lab, type StreamSpec } from '@mcr/netns-lab';
+import { chain, clean, forwardThrough, listNamespaces, uniquePrefix, up, type Lab, type StreamSpec } from '@mcr/netns-lab';
 import { McrRelay } from '../../src/relays/index.js';
-import { forwardThrough } from './traffic.js';
 
 const prefix = uniquePrefix();
 let lab: Lab;

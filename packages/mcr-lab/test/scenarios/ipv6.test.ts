@@ -3,24 +3,13 @@
 // without MLD joins nothing crosses the bridge, which the scenario must report as loss.
 // The shared-port control's IPv6 twin (cross-talk) is caught too. Correctness only (no timing).
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.js';
-import { normaliseScenarioOptions, renderReport, runScenario, ScenarioUsageError, type ScenarioReport } from '../../src/scenarios/index.js';
+import { normaliseScenarioOptions, runScenario, ScenarioUsageError } from '../../src/scenarios/index.js';
 import { expectBedsClosedAfterAll } from '../beds-closed.js';
+import { cli, expectPassed } from './scenario-cli.js';
 import { kernelReference } from '../kernel-reference.js';
 
 expectBedsClosedAfterAll();
 
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
-
-function expectPassed(r: ScenarioReport): void {
-  expect(r.passed, renderReport(r)).toBe(true);
-  expect(r.violations).toEqual([]);
-}
 
 const modest = { rate: 6000, count: 500 } as const;
 

@@ -5,25 +5,13 @@ import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.js';
-import { normaliseScenarioOptions, renderReport, runScenario, ScenarioUsageError, type ScenarioReport } from '../../src/scenarios/index.js';
+import { normaliseScenarioOptions, runScenario, ScenarioUsageError, type ScenarioReport } from '../../src/scenarios/index.js';
 import { expectBedsClosedAfterAll } from '../beds-closed.js';
+import { cli, expectPassed } from './scenario-cli.js';
 import { kernelReference } from '../kernel-reference.js';
 
 expectBedsClosedAfterAll();
 
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
-
-/** Explains a failure with the rendered report. */
-function expectPassed(r: ScenarioReport): void {
-  expect(r.passed, renderReport(r)).toBe(true);
-  expect(r.violations).toEqual([]);
-}
 
 const modest = { rate: 5000, count: 1000 } as const;
 

@@ -41,3 +41,4 @@ export function createBaseline(name: ConcreteBaselineName, opts: CreateBaselineO
       return new DirectRelay();
   }
 }
+export { forwardThrough, sendAndCount, type Counts as ForwardedCounts } from './forward-through.js';

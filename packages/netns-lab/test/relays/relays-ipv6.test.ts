@@ -8,9 +8,9 @@ import { listNamespaces } from '../../src/netns/index.js';
 import { SocatRelay, type RelayUnderTest, type StreamSpec } from '../../src/relays/index.js';
 import { chain, clean, uniquePrefix, up, type Lab } from '../../src/topology/index.js';
 import { runSender } from '../../src/traffic/index.js';
-import { prime, receive } from '../lab-traffic.js';
+import { prime, receive } from '../../src/traffic/lab-traffic.js';
 import { kernelReference } from '../kernel-reference.js';
-import { forwardThrough } from './traffic.js';
+import { forwardThrough } from '../../src/relays/index.js';
 
 const prefix = uniquePrefix();
 let lab: Lab;

@@ -8,7 +8,7 @@ import { machineFindings } from '../../src/doctor/index.js';
 import { DirectRelay, KernelMfcRelay, KernelTcRelay, RelayUnavailableError, SOCAT_BUFFER_BYTES, SocatRelay, type RelayUnderTest, type StreamSpec } from '../../src/relays/index.js';
 import { chain, clean, uniquePrefix, up, type Lab } from '../../src/topology/index.js';
 import { kernelReference } from '../kernel-reference.js';
-import { forwardThrough } from './traffic.js';
+import { forwardThrough } from '../../src/relays/index.js';
 
 const prefix = uniquePrefix();
 let lab: Lab;

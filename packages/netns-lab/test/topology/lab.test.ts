@@ -17,7 +17,7 @@ import {
   type Lab,
   type Topology,
 } from '../../src/topology/index.js';
-import { prime, receive, send } from '../lab-traffic.js';
+import { prime, receive, send } from '../../src/traffic/lab-traffic.js';
 
 const used: string[] = [];
 function prefix(): string {

@@ -3,7 +3,7 @@
 import { afterAll, expect, it } from 'vitest';
 import { listNamespaces, run } from '../../src/netns/index.js';
 import { awaitSnooping, clean, switchTopo, uniquePrefix, up } from '../../src/topology/index.js';
-import { receive, send } from '../lab-traffic.js';
+import { receive, send } from '../../src/traffic/lab-traffic.js';
 
 const prefix = uniquePrefix();
 afterAll(async () => {

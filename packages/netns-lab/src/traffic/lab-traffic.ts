@@ -1,15 +1,11 @@
-// Traffic for the lab's own tests: the native mcr-send / mcr-recv via runSender / startReceiver
-// (src/traffic), the one set of traffic tools. Stream ids are the 0-based order of the streams
+// Traffic for tests on a lab (the lab's own, and forwardThrough for the packages above it): the
+// native mcr-send / mcr-recv via runSender / startReceiver, the one set of traffic tools. Stream ids are the 0-based order of the streams
 // handed to the sender, and mcr-recv expects the same order; a packet carrying another id is
 // counted as foreign.
-import {
-  type Endpoint,
-  type ReceiverHandle,
-  runSender,
-  type SenderResult,
-  startReceiver,
-  type StreamTarget,
-} from '@mcr/netns-lab';
+import type { Endpoint } from '../topology/index.js';
+import { startReceiver, type ReceiverHandle } from './receiver.js';
+import { runSender, type SenderResult } from './sender.js';
+import type { StreamTarget } from './validate.js';
 
 /** Every test path may cross up to three kernel routers: TTL 1 would die at the first one. */
 export const TTL = 8;

@@ -1,9 +1,9 @@
-// Traffic for the relay tests: the native mcr-send / mcr-recv (src/traffic, built before any
-// test runs). Reports per output stream: unique, duplicates, foreign.
-import type { RelayStartOptions, RelayUnderTest, StreamSpec } from '../../src/relays/index.js';
-import type { Lab } from '../../src/topology/index.js';
-import type { StreamTarget } from '../../src/traffic/index.js';
-import { prime, receive, send } from '../lab-traffic.js';
+// A relay under test, fed and counted: the native mcr-send / mcr-recv, per output stream unique,
+// duplicates, foreign. The one driver the lab's relay tests and those of the packages above it share.
+import type { Lab } from '../topology/index.js';
+import { prime, receive, send } from '../traffic/lab-traffic.js';
+import type { StreamTarget } from '../traffic/validate.js';
+import type { RelayStartOptions, RelayUnderTest, StreamSpec } from './types.js';
 
 export interface Counts {
   unique: number;
