@@ -9,6 +9,7 @@ import {
   BULK_RATE_PPS,
   CONSISTENCY,
   DEFAULT_RELAYS,
+  EXIT_SOME_UNAVAILABLE,
   doublings,
   FIXED_RATES_PPS,
   FIXED_WINDOW_MICROS,
@@ -23,6 +24,7 @@ import {
 } from '../src/index.js';
 import { MANIFEST, type Manifest } from '../src/readme/readme.js';
 import { workspaceRoot } from '../src/settings.js';
+import { USAGE_EXIT_CODE } from '@mcr/cli-kit';
 import { SOAK_RULE_CHANGE_EVERY_MS } from '@mcr/mcr-lab';
 import { SOCAT_BUFFER_BYTES } from '@mcr/netns-lab';
 
@@ -87,6 +89,7 @@ const BENCH_MD: string[] = [
   `(p50 <= ${targetLimit('p50Us')}x and p99 <= ${targetLimit('p99Us')}x the kernel's at ${targetRates('p50Us')} kpps; ` +
     `mcr's relay CPU per packet <= ${targetLimit('relayCpuPerPacketUs')}x socat's at ${targetRates('relayCpuPerPacketUs')} kpps)`,
   `It also runs mcr at ${kpps(BULK_RATE_PPS)} kpps with its default and with a fixed ${FIXED_WINDOW_MICROS} us window (\`coalesceMicros: ${FIXED_WINDOW_MICROS}\``,
+  `${USAGE_EXIT_CODE} usage, ${EXIT_SOME_UNAVAILABLE} some requested relays cannot run here`,
   `mcr at ${kpps(TCP_NOISE_RATE_PPS)} kpps with and without an iperf3 TCP flow (>= ${TCP_NOISE_MIN_BITS_PER_SECOND / 1e9} Gbit/s)`,
 ];
 
