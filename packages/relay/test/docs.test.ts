@@ -25,6 +25,7 @@ import {
   STATE_FILE_VERSION,
 } from '../src/index.js';
 import { WORKER_DEFAULTS } from '@mcr/relay-native';
+import { BULK_RULE_ADDS, MANY_GROUPS } from './e2e/documented-bounds.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const read = (file: string) => readFileSync(join(root, file), 'utf8');
@@ -80,6 +81,8 @@ const STATEMENTS: [string, string][] = [
   ['faults-and-limits.md', `(\`control.idleTimeout\`, ${idle} s)`],
   ['faults-and-limits.md', `retried every ${REJOIN_RETRY_MS === 1000 ? 'second' : seconds(REJOIN_RETRY_MS)}`],
   ['faults-and-limits.md', `(\`packages/relay-native/fuzz\`; ${fuzzSeconds} s in every test run)`],
+  ['faults-and-limits.md', `Tested: ${BULK_RULE_ADDS.rules} rules added one at a time, ${BULK_RULE_ADDS.quantile * 100} % of the adds costing the supervisor at most ${BULK_RULE_ADDS.maxCpuMs} ms of CPU`],
+  ['how-it-works.md', `${MANY_GROUPS} groups of either family on one interface join as is`],
   ['config.md', `\`testOnly.injectedWorkNanos\` (0..${NATIVE_LIMITS.maxInjectedWorkNanos})`],
   ['config.md', `at bulk rates (${bulkRatePps / 1000} kpps and more) it waits ${bulkWindowMicros} us`],
   ['config.md', `latency budget ${WORKER_DEFAULTS.latencyBudgetMicros} us\``],
