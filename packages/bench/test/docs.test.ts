@@ -108,6 +108,11 @@ describe("the bench's figures in README.md and docs/bench.md are the code's", ()
     expect(stated.sort()).toEqual(LATENCY_TARGETS.map((t) => `${t.metric}@${kpps(rungPps[t.rung]!)}`).sort());
   });
 
+  it('docs/architecture.md states the gate\'s rule and the bench\'s default relays as the code has them', () => {
+    expect(doc('docs/architecture.md')).toContain(`at least ${CONSISTENCY * 100} % of the pairs are worse`);
+    expect(doc('docs/architecture.md')).toContain(`The bench opens one bed per relay (default ${DEFAULT_RELAYS.join(', ')})`);
+  });
+
   it('negative control: a changed default is caught', () => {
     expect(doc('docs/bench.md')).not.toContain(`until it has ${multiStream.repeats + 1} trials (\`--repeats\`)`);
   });

@@ -1,11 +1,13 @@
-// The lab's figures in docs/lab.md's and the README's prose (the chaos scenario's defaults and window
-// length, the committed chaos run's length, exit statuses) checked against the code and the committed
-// report, so a changed default fails here until the page says it. Reads files only: no namespace.
+// The lab's figures in the prose of docs/lab.md, the README and docs/architecture.md (the chaos
+// scenario's defaults and window length, the committed chaos run's length, exit statuses, the payload
+// and stream plan, the bed's defaults) checked against the code and the committed report, so a changed
+// default fails here until the page says it. Reads files only: no namespace.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { USAGE_EXIT_CODE } from '@mcr/cli-kit';
-import { CHAOS_WINDOW_SECONDS, normaliseScenarioOptions, type ScenarioReport } from '../src/index.js';
+import { DEFAULT_PAYLOAD, HEADER_SIZE, inputGroup, inputPort, LAB_LINK_MTU, MAX_PAYLOAD, MIN_PAYLOAD, outputPort, SENDER_DEFAULTS, SENDER_PROCESSES } from '@mcr/netns-lab';
+import { CHAOS_WINDOW_SECONDS, normaliseBedOptions, normaliseScenarioOptions, SENDER_BOUND_RATIO, type ScenarioReport } from '../src/index.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const read = (file: string) => readFileSync(join(root, file), 'utf8');
@@ -13,6 +15,11 @@ const read = (file: string) => readFileSync(join(root, file), 'utf8');
 const doc = (file: string) => read(file).replace(/\s+/g, ' ');
 
 const chaos = normaliseScenarioOptions('chaos', {});
+const mcrBed = normaliseBedOptions({ relay: 'mcr', streams: 1 });
+/** Groups per third octet of the stream plan: the first stream whose group leaves 239.1.0.x. */
+const groupsPerOctet = Array.from({ length: 1000 }, (_, n) => n).find((n) => !inputGroup(n).startsWith('239.1.0.'))!;
+/** mcr-send's own --senders default (native/mcr_send.cc), which the bed's SENDER_DEFAULTS do not change. */
+const mcrSendSenders = Number(/unsigned senders = (\d+);/.exec(read('packages/netns-lab/native/mcr_send.cc'))?.[1]);
 const chaosFile = (JSON.parse(read('results/readme.json')) as { chaos: string }).chaos;
 const chaosReport = JSON.parse(read(chaosFile)) as ScenarioReport & { options: { seconds: number } };
 
@@ -24,6 +31,13 @@ const STATEMENTS: [string, string][] = [
   ['docs/lab.md', `one fault per window of ${CHAOS_WINDOW_SECONDS.min}-${CHAOS_WINDOW_SECONDS.max} s of traffic`],
   ['docs/lab.md', `The committed ${chaosReport.options.seconds} s run`],
   ['docs/lab.md', `${USAGE_EXIT_CODE} on a usage or setup error`],
+  ['docs/architecture.md', `at the start of every UDP payload, ${HEADER_SIZE} bytes; payloads are ${MIN_PAYLOAD}..${MAX_PAYLOAD} B`],
+  ['docs/architecture.md', `\`--senders N\` (${SENDER_PROCESSES.min}..${SENDER_PROCESSES.max}, default ${mcrSendSenders})`],
+  ['docs/architecture.md', `streams: number; // groups 239.1.<n/${groupsPerOctet}>.<n%${groupsPerOctet}+1>, ports ${inputPort(0)}+n; outputs 239.9.x.y, ${outputPort(0)}+n`],
+  ['docs/architecture.md', `workers?: number; // mcr only (default ${mcrBed.workers})`],
+  ['docs/architecture.md', `({ raw: ${SENDER_DEFAULTS.raw}, senders: ${SENDER_DEFAULTS.senders} }); payloads too big for a ${LAB_LINK_MTU} B frame`],
+  ['docs/architecture.md', `size?: number; // payload bytes, default ${DEFAULT_PAYLOAD}`],
+  ['docs/architecture.md', `senderBound: boolean; // achieved < ${SENDER_BOUND_RATIO} x offered`],
 ];
 
 describe("docs/lab.md and the README state the lab's figures as the code has them", () => {

@@ -25,7 +25,8 @@ import {
   STATE_FILE_VERSION,
 } from '../src/index.js';
 import { WORKER_DEFAULTS } from '@mcr/relay-native';
-import { BULK_RULE_ADDS, MANY_GROUPS } from './e2e/documented-bounds.js';
+import { USAGE_EXIT_CODE } from '@mcr/cli-kit';
+import { BULK_RULE_ADDS, MANY_GROUPS, METRICS_CUT_WITHIN_MS } from './e2e/documented-bounds.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const read = (file: string) => readFileSync(join(root, file), 'utf8');
@@ -45,6 +46,10 @@ function nativeConstant(header: string, name: string): number {
 const bulkRatePps = nativeConstant('pacing.hpp', 'kBulkRatePerNs');
 const bulkWindowMicros = nativeConstant('pacing.hpp', 'kBulkWindowNs') / 1000;
 const filterGroups = nativeConstant('ingress_filter.hpp', 'kMaxExactFilterKeys');
+const optionHeaders = nativeConstant('frame_parser.hpp', 'kMaxIpv6OptionHeaders');
+/** A rule's token bucket holds maxPps / N frames (rule_table.cc): 1000 / N ms at the rate. */
+const burstDivisor = Number(/rule\.maxPps \/ (\d+);/.exec(read('packages/relay-native/src/rule_table.cc'))?.[1]);
+const mib = (bytes: number) => `${bytes / 1024 / 1024} MiB`;
 /** The short fuzz run of every test run, from its test (`-max_total_time=N`). */
 const fuzzSeconds = Number(/-max_total_time=(\d+)/.exec(read('packages/relay-native/test/fuzz.test.ts'))?.[1]);
 const idle = DEFAULTS.controlIdleTimeout;
@@ -88,6 +93,21 @@ const STATEMENTS: [string, string][] = [
   ['config.md', `latency budget ${WORKER_DEFAULTS.latencyBudgetMicros} us\``],
   ['config.md', `(IPv4 /${GROUP_PREFIX_LENGTHS.ipv4.min}../${GROUP_PREFIX_LENGTHS.ipv4.max}, IPv6 /${GROUP_PREFIX_LENGTHS.ipv6.min}../${GROUP_PREFIX_LENGTHS.ipv6.max};`],
   ['config.md', `a range of more than ${RELAY_LIMITS.maxJoinedGroupsPerRange} groups (\`RELAY_LIMITS.maxJoinedGroupsPerRange\`)`],
+  ['architecture.md', `${GROUP_PREFIX_LENGTHS.ipv4.min}..${GROUP_PREFIX_LENGTHS.ipv4.max} (IPv4) / ${GROUP_PREFIX_LENGTHS.ipv6.min}..${GROUP_PREFIX_LENGTHS.ipv6.max} (IPv6): every destination`],
+  ['architecture.md', `vlan?: number; // ${NATIVE_LIMITS.minVlanId}..${NATIVE_LIMITS.maxVlanId}.`],
+  ['architecture.md', `(burst max(1, maxPps/${burstDivisor}) frames = ${1000 / burstDivisor} ms)`],
+  ['architecture.md', `receiveBufferBytes?: number; // default ${mib(WORKER_DEFAULTS.receiveBufferBytes)},`],
+  ['architecture.md', `batchSize?: number; // default ${WORKER_DEFAULTS.batchSize}, at most`],
+  ['architecture.md', `coalesceMicros?: number; // default ${WORKER_DEFAULTS.coalesceMicros}.`],
+  ['architecture.md', `latencyBudgetMicros?: number; // default WORKER_DEFAULTS (${WORKER_DEFAULTS.latencyBudgetMicros}),`],
+  ['architecture.md', `Destination Options headers are walked, at most ${optionHeaders};`],
+  ['architecture.md', `(ipv4: igmp_max_memberships; ipv6: ${IPV6_MEMBERSHIPS_PER_SOCKET}, below optmem_max)`],
+  ['architecture.md', `concurrent scrapes share one snapshot; ${METRICS_MAX_CONNECTIONS} connections,`],
+  ['architecture.md', `idle and slow ones cut within ${seconds(METRICS_CUT_WITHIN_MS)})`],
+  ['architecture.md', `InterfaceWatcher.pollNow() at ${LINK_EVENT_READ_AFTER_MS.map((ms) => `+${ms}`).join('/')} ms`],
+  ['architecture.md', `also once ${period(INTERFACE_POLL_MS)} (backstop)`],
+  ['architecture.md', `\`reload\` (control v${PROTOCOL_VERSION} command`],
+  ['architecture.md', `the command's help, exit ${USAGE_EXIT_CODE})`],
   ['config.md', `must be ${NATIVE_LIMITS.minVlanId}..${NATIVE_LIMITS.maxVlanId}, got ${NATIVE_LIMITS.maxVlanId + 1}`],
 ];
 
@@ -101,6 +121,11 @@ describe('docs/ state the relay\'s constants as the code has them', () => {
     for (const code of ERROR_CODES) expect(text).toContain(`\`${code}\``);
     const named = new Set([...text.matchAll(/`(E[A-Z]{3,})`/g)].map((m) => m[1]));
     expect([...named].filter((c) => !(ERROR_CODES as readonly string[]).includes(c!))).toEqual([]);
+  });
+
+  it('docs/architecture.md names every data plane limit (their values are the generated table)', () => {
+    const block = /export const NATIVE_LIMITS: \{([^}]*)\};/.exec(page('architecture.md'))?.[1] ?? '';
+    expect(block.split(',').map((k) => k.trim()).filter(Boolean)).toEqual(Object.keys(NATIVE_LIMITS));
   });
 
   it('reads the bulk rate of the pacing header in packets per second', () => {
