@@ -98,6 +98,11 @@ describe("the bench's figures in README.md and docs/bench.md are the code's", ()
     expect(doc(file)).toContain(phrase.replace(/\s+/g, ' '));
   });
 
+  it('the README\'s quick start benchmarks the default number of streams', () => {
+    expect(doc('README.md')).toContain(`./tools/setup.sh && npx nx run bench:multi-stream --streams=${multiStream.streams} ./tools/setup.sh`);
+    expect(doc('README.md')).toContain(`The first line benchmarks ${multiStream.streams} streams`);
+  });
+
   it.each(BENCH_MD)('docs/bench.md says "%s"', (phrase) => {
     expect(doc('docs/bench.md')).toContain(phrase);
   });

@@ -53,6 +53,8 @@ const mib = (bytes: number) => `${bytes / 1024 / 1024} MiB`;
 /** The short fuzz run of every test run, from its test (`-max_total_time=N`). */
 const fuzzSeconds = Number(/-max_total_time=(\d+)/.exec(read('packages/relay-native/test/fuzz.test.ts'))?.[1]);
 const idle = DEFAULTS.controlIdleTimeout;
+/** The systemd unit's `RestartPreventExitStatus`: the relay's exit status for a configuration it refuses. */
+const noRestartStatus = Number(/^RestartPreventExitStatus=(\d+)$/m.exec(read('packaging/mcr.service'))?.[1]);
 
 /** [page, phrase the page must contain, made from the code's value]. */
 const STATEMENTS: [string, string][] = [
@@ -69,6 +71,8 @@ const STATEMENTS: [string, string][] = [
   ['operations.md', `has ${seconds(METRICS_REQUEST_TIMEOUT_MS)} to send its whole request`],
   ['operations.md', `tried again after ${seconds(PENDING_RETRY_MS)}`],
   ['../README.md', `(default \`$MCR_CONTROL\` or \`${DEFAULTS.controlSocket}\`)`],
+  ['../README.md', `${USAGE_EXIT_CODE} usage or configuration error`],
+  ['operations.md', `\`RestartPreventExitStatus=${noRestartStatus}\` (a configuration the relay refuses`],
   ['control.md', `# The control protocol (v${PROTOCOL_VERSION})`],
   ['control.md', `(mode ${octal(DEFAULTS.controlMode)} by default`],
   ['control.md', `with up to ${filterGroups} distinct input groups, only those groups`],
