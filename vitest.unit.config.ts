@@ -13,7 +13,8 @@ export const UNIT_TESTS = [
   'packages/netns-lab/test/traffic/payload.test.ts',
   'packages/mcr-lab/test/relays/{config,mcr-build}.test.ts',
   'packages/mcr-lab/test/scenarios/{options,report}.test.ts',
-  'packages/bench/test/{cli,targets,readme}.test.ts',
+  'packages/mcr-lab/test/docs.test.ts',
+  'packages/bench/test/{cli,targets,readme,docs}.test.ts',
   'packages/bench/test/{gate,report,search,results,latency,micro}/**/*.test.ts',
 ];
 

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { choiceValue, flagsSchema as cliFlagsSchema, integerValue, numberValue, UsageError, usageErrorFrom, type Flags } from '@mcr/cli-kit';
 import { DEFAULTS } from '@mcr/relay';
-import { RELAY_NAMES } from '@mcr/mcr-lab';
+import { RELAY_NAMES, SENDER_BOUND_RATIO } from '@mcr/mcr-lab';
 import { FAMILIES, MAX_PAYLOAD, MIN_PAYLOAD } from '@mcr/netns-lab';
 import type { AddressFamily, RelayName, UnavailableRelay } from './lab.js';
 
@@ -191,7 +191,7 @@ function defaults(target: Target, long: boolean): Defaults {
     floorPps: 5_000,
     ceilingPps: 600_000,
     resolution: long ? 1.05 : 1.1,
-    senderBoundRatio: 0.97,
+    senderBoundRatio: SENDER_BOUND_RATIO,
     prime: true,
     tolerancePct: null as number | null,
     rounds: 5,

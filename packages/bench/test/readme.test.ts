@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BEGIN, END, MANIFEST, generate, replaceBlock, sectionBegin, sectionEnd, type Manifest } from '../src/readme/readme.js';
+import { BEGIN, DURATIONS_BEGIN, DURATIONS_END, END, MANIFEST, generate, replaceBlock, sectionBegin, sectionEnd, type Manifest } from '../src/readme/readme.js';
+import { parseResult } from '../src/results/schema.js';
 import { CONFIG_FIELDS, LIMITS, renderLimits } from '../src/readme/reference.js';
 import { workspaceRoot } from '../src/settings.js';
 import { NATIVE_LIMITS } from '@mcr/relay';
@@ -46,6 +47,19 @@ describe('generated blocks of README.md and docs/', () => {
     expect(block.length).toBeGreaterThan(0);
     if (latency!.file === null) expect(block).toContain('Not measured yet');
     else expect(block).toContain(`(../${latency!.file})`);
+  });
+
+  it('docs/bench.md states how long each run took from the run file itself', async () => {
+    const { updated } = await doc('docs/bench.md');
+    const block = updated.slice(updated.indexOf(DURATIONS_BEGIN), updated.indexOf(DURATIONS_END));
+    const rows = block.split('\n').filter((l) => l.startsWith('| `'));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) {
+      const file = /\(\.\.\/(results\/runs\/[^)]+\.json)\)/.exec(r)?.[1];
+      expect(file).toBeDefined();
+      const result = parseResult(readFileSync(join(root, file!), 'utf8'), file!);
+      expect(r).toContain(`| ${(result.durationSec / 60).toFixed(1)} min |`);
+    }
   });
 
   it('states every config field and limit from the code: docs/config.md and docs/faults-and-limits.md', async () => {

@@ -7,6 +7,7 @@ import {
   build,
   checkFamily,
   machineBusySeconds,
+  DEFAULT_PAYLOAD,
   MAX_PAYLOAD,
   MAX_STREAMS,
   MIN_PAYLOAD,
@@ -216,6 +217,9 @@ function intIn(name: string, v: unknown, min: number, max: number): void {
   }
 }
 
+/** A trial whose sender achieved less than this fraction of the offered rate is sender-bound. */
+export const SENDER_BOUND_RATIO = 0.97;
+
 /** Normalise -> default -> validate. Throws TypeError/RangeError naming the option. */
 export function normaliseBedOptions(o: BedOptions): BedOptions {
   if (!RELAYS.includes(o.relay)) throw new TypeError(`option "relay" must be one of ${RELAYS.join(', ')}, received ${JSON.stringify(o.relay)}`);
@@ -366,7 +370,7 @@ function normaliseTrial(t: TrialOptions): Required<Pick<TrialOptions, 'rate' | '
   if ((t.count === undefined) === (t.durationSec === undefined)) throw new TypeError('trial: exactly one of "count" and "durationSec" is required');
   if (t.count !== undefined) intIn('count', t.count, 1, 1_000_000_000);
   if (t.durationSec !== undefined && !(t.durationSec > 0)) throw new RangeError(`option "durationSec" must be > 0, received ${t.durationSec}`);
-  const size = t.size ?? 1000;
+  const size = t.size ?? DEFAULT_PAYLOAD;
   intIn('size', size, MIN_PAYLOAD, MAX_PAYLOAD);
   return { ...t, size, prime: t.prime ?? true, idleMs: t.idleMs ?? 300, expectDelivery: t.expectDelivery ?? true };
 }
@@ -489,7 +493,7 @@ async function runTrial(bed: Bed, trial: TrialOptions): Promise<TrialResult> {
     size: t.size,
     offeredPps,
     achievedPps,
-    senderBound: t.rate > 0 && achievedPps < 0.97 * t.rate,
+    senderBound: t.rate > 0 && achievedPps < SENDER_BOUND_RATIO * t.rate,
     sent,
     received: sum('received'),
     unique,

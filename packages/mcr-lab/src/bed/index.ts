@@ -5,6 +5,7 @@ export {
   bedPrefixes,
   liveBeds,
   normaliseBedOptions,
+  SENDER_BOUND_RATIO,
   type Bed,
   type BedOptions,
   type TrialOptions,

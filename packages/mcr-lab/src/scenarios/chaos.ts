@@ -34,6 +34,8 @@ const STATE_TMPFS_SIZE = '1m';
 const NOISE_LOSS_FRACTION = 0.001;
 /** Descriptors and memory of the relay's processes, end against warm-up: what "flat" allows. */
 const FLAT = { fds: 8, rssGrowth: 1.5, rssSlackKiB: 32 * 1024 } as const;
+/** A window's length of traffic, seconds: drawn between min and max (longer when a fault's bound needs it). */
+export const CHAOS_WINDOW_SECONDS = { min: 2, max: 5 } as const;
 const FAULT_AT_MS = 400;
 const SAMPLE_MS = 20;
 
@@ -136,8 +138,9 @@ async function runChaos(bed: Bed, o: ScenarioOptions, random: () => number, stat
   const windows: ChaosWindow[] = [];
   const window = async (kind: FaultKind | 'warm-up'): Promise<ChaosWindow> => {
     const boundMs = kind === 'warm-up' ? 0 : RECOVERY_BOUND_MS[kind];
-    // 2-5 s, and always long enough to see the recovery the bound allows.
-    const durationSec = Math.max(2 + random() * 3, (FAULT_AT_MS + boundMs) / 1000 + 1.5);
+    // CHAOS_WINDOW_SECONDS, and always long enough to see the recovery the bound allows.
+    const { min, max } = CHAOS_WINDOW_SECONDS;
+    const durationSec = Math.max(min + random() * (max - min), (FAULT_AT_MS + boundMs) / 1000 + 1.5);
     const samples: [number, number][] = [];
     let at = 0;
     let result: FaultResult = { detail: 'no fault', violations: [] };

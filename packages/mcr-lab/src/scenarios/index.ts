@@ -1,6 +1,6 @@
 // Scenarios: each takes normalised options and returns a ScenarioReport (passed, violations,
 // table rows, details); renderReport turns it into text. `runScenario` does both steps.
-import { chaos } from './chaos.js';
+import { chaos, CHAOS_WINDOW_SECONDS } from './chaos.js';
 import { churn } from './churn.js';
 import { compare, COMPARE_RELAYS } from './compare.js';
 import type { Feature } from '@mcr/netns-lab';
@@ -13,7 +13,7 @@ import { normaliseScenarioOptions, type ScenarioInput, type ScenarioName, type S
 import type { ScenarioReport } from './report.js';
 import { scaling } from './scaling.js';
 import { snooping } from './snooping.js';
-import { soak } from './soak.js';
+import { soak, SOAK_RULE_CHANGE_EVERY_MS } from './soak.js';
 
 /** What a scenario needs of the machine besides its relays (doctor: whether it can run here). */
 export interface ScenarioNeeds {
@@ -57,7 +57,7 @@ export function runScenario(name: string, input: ScenarioInput = {}): Promise<Sc
   return SCENARIOS[o.scenario].run(o);
 }
 
-export { multiStream, scaling, duplication, igmp, snooping, churn, compare, soak, loop, chaos };
+export { multiStream, scaling, duplication, igmp, snooping, churn, compare, soak, loop, chaos, CHAOS_WINDOW_SECONDS, SOAK_RULE_CHANGE_EVERY_MS };
 export {
   normaliseScenarioOptions,
   ScenarioUsageError,

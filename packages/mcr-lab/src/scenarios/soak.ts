@@ -47,6 +47,9 @@ async function sampleProcesses(pids: number[], atSec: number): Promise<Sample> {
 const soakGroups = (k: number, family: AddressFamily): [string, string] =>
   family === 'ipv6' ? [`ff3e::3:${((k % 60000) + 1).toString(16)}`, 'ff3e::7:1'] : [`239.3.${Math.floor(k / 250) % 250}.${(k % 250) + 1}`, '239.7.0.1'];
 
+/** How often the soak adds or removes a rule, milliseconds. */
+export const SOAK_RULE_CHANGE_EVERY_MS = 1000;
+
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
 export async function soak(o: ScenarioOptions): Promise<ScenarioReport> {
@@ -96,7 +99,7 @@ export async function soak(o: ScenarioOptions): Promise<ScenarioReport> {
             samples.push(s);
             o.onProgress(`soak: ${s.atSec} s, ${changes} rule changes, rss ${(s.rssBytes / 2 ** 20).toFixed(1)} MiB, fds ${s.fds}`);
           }
-          await sleep(Math.max(0, 1000 - (Date.now() - tick)));
+          await sleep(Math.max(0, SOAK_RULE_CHANGE_EVERY_MS - (Date.now() - tick)));
         }
       },
     });

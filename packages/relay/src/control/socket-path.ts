@@ -29,6 +29,9 @@ const claimed = new Map<string, SocketPathClaim>();
  * - with the lock held, a socket file at the path is a crashed relay's leftover and is removed; a
  *   symlink or anything that is not a socket is refused.
  */
+/** The mode the socket's directory is created with when it is missing. */
+export const SOCKET_DIR_MODE = 0o755;
+
 export function claimSocketPath(path: string, group: string | undefined): SocketPathClaim {
   const held = claimed.get(path);
   if (held?.withdrawn) throw new Error(`the relay is stopping: control socket ${path} not opened`);
@@ -36,7 +39,7 @@ export function claimSocketPath(path: string, group: string | undefined): Socket
   const gid = group === undefined ? undefined : groupId(group);
   const dir = dirname(path);
   checkPathChain(dir, 'existing'); // before creating anything under it
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  mkdirSync(dir, { recursive: true, mode: SOCKET_DIR_MODE });
   checkPathChain(dir, 'whole');
   const lock = lockFor(path);
   try {

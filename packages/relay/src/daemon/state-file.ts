@@ -12,8 +12,11 @@ import type { Rule } from '../config/types.js';
  * (a temporary file in the same directory, fsync, rename, fsync of the directory), so a crash leaves
  * the old set or the new.
  */
+/** The state file's format version (its `v`). */
+export const STATE_FILE_VERSION = 1;
+
 export interface StateFileContents {
-  v: 1;
+  v: typeof STATE_FILE_VERSION;
   rules: readonly Rule[];
 }
 
@@ -21,11 +24,11 @@ export interface StateFileContents {
  * The file's frame. Its rules are checked one by one afterwards (each as `mcr add` checks it), so
  * one that no longer passes is dropped alone.
  */
-const stateFileSchema = z.object({ v: z.literal(1), rules: z.array(z.unknown()) });
+const stateFileSchema = z.object({ v: z.literal(STATE_FILE_VERSION), rules: z.array(z.unknown()) });
 
 /** The bytes a state file holding `rules` has. */
 export function stateFileText(rules: readonly Rule[]): string {
-  return `${JSON.stringify({ v: 1, rules } satisfies StateFileContents, null, 2)}\n`;
+  return `${JSON.stringify({ v: STATE_FILE_VERSION, rules } satisfies StateFileContents, null, 2)}\n`;
 }
 
 /** A new state file written beside the old one and synced, waiting to replace it (or to be discarded). */

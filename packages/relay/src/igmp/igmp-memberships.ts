@@ -63,9 +63,14 @@ export const REJOIN_RETRY_MS = 1000;
  *   of one group cannot share a socket anyway: the kernel refuses the mix), so a socket holds at most
  *   one source per group and those limits are never reached.
  */
+/** The kernel's default of net.ipv4.igmp_max_memberships, used when the sysctl cannot be read. */
+export const IGMP_MAX_MEMBERSHIPS_DEFAULT = 20;
+/** IPv6 memberships one socket holds (see above: well within the smallest default optmem_max). */
+export const IPV6_MEMBERSHIPS_PER_SOCKET = 64;
+
 export const MEMBERSHIPS_PER_SOCKET: Record<AddressFamily, () => number> = {
-  ipv4: () => readSysctl('/proc/sys/net/ipv4/igmp_max_memberships', 20),
-  ipv6: () => 64,
+  ipv4: () => readSysctl('/proc/sys/net/ipv4/igmp_max_memberships', IGMP_MAX_MEMBERSHIPS_DEFAULT),
+  ipv6: () => IPV6_MEMBERSHIPS_PER_SOCKET,
 };
 
 export interface IgmpMembershipsOptions {

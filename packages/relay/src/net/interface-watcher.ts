@@ -49,6 +49,9 @@ export function readInterfaceState(name: string, addresses: Addresses = networkI
  * a new ifindex, a new or lost IPv4 or IPv6 address, a new MTU or MAC). It reads sysfs when an rtnetlink event arrives
  * (LinkMonitor: within about 10 ms) and once a second anyway, the backstop for a missed event.
  */
+/** How often the watcher reads the interfaces in use when no event asks it to, milliseconds. */
+export const INTERFACE_POLL_MS = 1000;
+
 export class InterfaceWatcher {
   private readonly known = new Map<string, InterfaceState>();
   private timer: NodeJS.Timeout | undefined;
@@ -57,7 +60,7 @@ export class InterfaceWatcher {
   constructor(
     private readonly names: () => string[],
     private readonly onChange: (change: InterfaceChange) => void,
-    private readonly intervalMs = 1000,
+    private readonly intervalMs = INTERFACE_POLL_MS,
     private readonly renames = new InterfaceRenames(),
     private readonly onRename: (configured: string, now: string) => void = () => undefined,
   ) {}

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { igmpMemberships, inNetns, type Lab } from '@mcr/netns-lab';
+import { MANY_GROUPS } from './documented-bounds.js';
 import { chainLab, RelayProcess, ruleFor, streamPlan } from './harness.js';
 import { kernelGroups } from './kernel-memberships.js';
 
@@ -53,27 +54,27 @@ describe('IGMP memberships', () => {
     expect(relay.stderr).toMatch(/mcr final: rules=2 .*groups=2/);
   });
 
-  it('200 rules on one interface: all 200 joined, past the per-socket limit, without touching sysctls', async () => {
-    const streams = streamPlan(200);
+  it(`${MANY_GROUPS} rules on one interface: all ${MANY_GROUPS} joined, past the per-socket limit, without touching sysctls`, async () => {
+    const streams = streamPlan(MANY_GROUPS);
     const relay = await RelayProcess.start(lab.topo.relay.ns, { rules: streams.map((s) => ruleFor(s, lab)) });
     try {
       expect(await joined()).toEqual(streams.map((s) => s.group).sort());
       const stats = await relay.result('stats');
-      expect(stats.igmp).toMatchObject({ attempted: 200, succeeded: 200, failed: 0 });
+      expect(stats.igmp).toMatchObject({ attempted: MANY_GROUPS, succeeded: MANY_GROUPS, failed: 0 });
     } finally {
       expect(await relay.stop()).toBe(0);
     }
     expect(await joined()).toEqual([]);
   });
 
-  it('200 IPv6 rules on one interface: all 200 MLD memberships joined without touching sysctls, all left at shutdown', async () => {
-    const streams = streamPlan(200, 0, 'ipv6');
+  it(`${MANY_GROUPS} IPv6 rules on one interface: all ${MANY_GROUPS} MLD memberships joined without touching sysctls, all left at shutdown`, async () => {
+    const streams = streamPlan(MANY_GROUPS, 0, 'ipv6');
     const sysctls = await readSysctls(lab.topo.relay.ns);
     const relay = await RelayProcess.start(lab.topo.relay.ns, { rules: streams.map((s) => ruleFor(s, lab)) });
     try {
       expect(await kernelGroups(lab.topo.relay.ns, input, 'ipv6')).toEqual(streams.map((s) => s.group).sort());
       const stats = await relay.result('stats');
-      expect(stats.igmp).toMatchObject({ attempted: 200, succeeded: 200, failed: 0 });
+      expect(stats.igmp).toMatchObject({ attempted: MANY_GROUPS, succeeded: MANY_GROUPS, failed: 0 });
       expect(stats.igmp.memberships.every((m: { family: string; joined: boolean }) => m.family === 'ipv6' && m.joined)).toBe(true);
     } finally {
       expect(await relay.stop()).toBe(0);
