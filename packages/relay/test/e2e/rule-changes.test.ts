@@ -17,7 +17,7 @@ describe('rule changes', () => {
   let lab: Lab;
   useChainLab((l) => (lab = l));
 
-  it(`${BULK_RULE_ADDS.rules} rules added one by one: no add costs the supervisor 100 ms of CPU, and all of them forward`, async () => {
+  it(`${BULK_RULE_ADDS.rules} rules added one by one: ${BULK_RULE_ADDS.quantile * 100} % of the adds cost the supervisor at most ${BULK_RULE_ADDS.maxCpuMs} ms of CPU, none ${BULK_RULE_ADDS.maxCpuMsAny} ms, and all of them forward`, async () => {
     const [s0] = streamPlan(1);
     const relay = await RelayProcess.start(lab.topo.relay.ns, { rules: [ruleFor(s0!, lab)] });
     try {
@@ -39,7 +39,7 @@ describe('rule changes', () => {
       // a descheduled moment on a shared machine only moves the maximum, so that bound is loose.
       const cpuSorted = [...cpu].sort((a, b) => a - b);
       expect(cpuSorted[Math.round(BULK_RULE_ADDS.rules * BULK_RULE_ADDS.quantile) - 1]!).toBeLessThanOrEqual(BULK_RULE_ADDS.maxCpuMs / 1000);
-      expect(cpuSorted[BULK_RULE_ADDS.rules - 1]!).toBeLessThanOrEqual(0.5);
+      expect(cpuSorted[BULK_RULE_ADDS.rules - 1]!).toBeLessThanOrEqual(BULK_RULE_ADDS.maxCpuMsAny / 1000);
       expect((await relay.result('list')).rules).toHaveLength(BULK_RULE_ADDS.rules + 1);
       const lastPort = 10_000 + BULK_RULE_ADDS.rules - 1;
       const last = { id: `bulk${BULK_RULE_ADDS.rules - 1}`, group: '239.2.0.1', port: lastPort, outGroup: '239.9.200.1', outPort: lastPort };
