@@ -2,7 +2,7 @@
 // streams run, with traffic on the extra groups too; the untouched streams lose nothing beyond
 // --max-loss and see no duplicates, every add/remove succeeds, and only the bed's rules remain.
 import { mcrEndpoint } from '../bed/index.js';
-import { type AddressFamily, runSender } from '@mcr/netns-lab';
+import { type AddressFamily, LAB_TTL, runSender } from '@mcr/netns-lab';
 import type { ScenarioOptions } from './options.js';
 import { checkTrial, makeReport, trialTotals, streamRows, STREAM_COLUMNS, type ScenarioReport, type Violation } from './report.js';
 import { bedOptions, withBed } from './common.js';
@@ -40,7 +40,7 @@ export async function churn(o: ScenarioOptions): Promise<ScenarioReport> {
       during: async (signal) => {
         const bg = new AbortController();
         const src = topo.source;
-        const extraTraffic = runSender({ netns: src.ns, interface: src.ifname, ttl: 8, streams: extra.map((e) => ({ group: e.group, port: e.port })),
+        const extraTraffic = runSender({ netns: src.ns, interface: src.ifname, ttl: LAB_TTL, streams: extra.map((e) => ({ group: e.group, port: e.port })),
           rate: EXTRA_PPS, durationSec: 600, size: o.size, signal: bg.signal });
         try {
           while (!signal.aborted) {

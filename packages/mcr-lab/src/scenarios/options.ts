@@ -169,8 +169,8 @@ export function normaliseScenarioOptions(scenario: string, raw: ScenarioInput = 
   if (bug === 'socat-shared-port' && streams.some((n) => n < 2)) fail('--inject-bug socat-shared-port needs --streams >= 2 (processes must share a port)');
 
   if (relay !== 'mcr' && (input.workers !== undefined || input.fanoutMode !== undefined)) fail(`--workers and --fanout-mode apply to --relay mcr only (relay is ${relay})`);
-  let workers = input.workers ?? (name === 'duplication' || name === 'chaos' ? 2 : 1);
-  let fanoutMode: FanoutMode = input.fanoutMode ?? 'hash';
+  let workers = input.workers ?? (name === 'duplication' || name === 'chaos' ? 2 : DEFAULTS.workers);
+  let fanoutMode: FanoutMode = input.fanoutMode ?? DEFAULTS.fanoutMode;
   if (bug === 'fanout-off') {
     if (input.fanoutMode !== undefined && input.fanoutMode !== 'off') fail(`--inject-bug fanout-off contradicts --fanout-mode ${input.fanoutMode}`);
     fanoutMode = 'off';
