@@ -16,11 +16,11 @@ const extraGroups = (k: number, family: AddressFamily): [string, string] =>
   family === 'ipv6' ? [`ff3e::2:${k + 1}`, `ff3e::8:${k + 1}`] : [`239.2.0.${k + 1}`, `239.8.0.${k + 1}`];
 const EXTRA_PPS = 500;
 /** Default trial length when --count is not given: long enough for several add/remove cycles. */
-const DEFAULT_SECONDS = 4;
+export const CHURN_DEFAULT_SECONDS = 4;
 
 export async function churn(o: ScenarioOptions): Promise<ScenarioReport> {
   const n = o.streams[0]!;
-  const count = o.countGiven || o.rate === 0 ? o.count : Math.max(o.count, Math.ceil((o.rate * DEFAULT_SECONDS) / n));
+  const count = o.countGiven || o.rate === 0 ? o.count : Math.max(o.count, Math.ceil((o.rate * CHURN_DEFAULT_SECONDS) / n));
   o.onProgress(`churn: mcr, ${n} streams at ${o.rate} pps aggregate, ${count} packets per stream; ${EXTRA} extra rules added/removed under traffic`);
   return withBed(bedOptions(o, n), async (bed) => {
     const mcr = bed.mcr!;
