@@ -6,7 +6,14 @@
     "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-fexceptions"],
     "cflags!": ["-O3"],
     "cflags": ["-O2"],
-    "include_dirs": ["native"]
+    "include_dirs": ["native"],
+    # The payload's bounds and default, stated once in native/payload-limits.json (src/traffic/payload.ts
+    # reads it too). Written, not printed with -p: under FORCE_COLOR node colours what -p prints.
+    "defines": [
+      "MCR_MIN_PAYLOAD=<!(node -e \"process.stdout.write(String(require('./native/payload-limits.json').minPayload))\")",
+      "MCR_MAX_PAYLOAD=<!(node -e \"process.stdout.write(String(require('./native/payload-limits.json').maxPayload))\")",
+      "MCR_DEFAULT_PAYLOAD=<!(node -e \"process.stdout.write(String(require('./native/payload-limits.json').defaultPayload))\")"
+    ]
   },
   "targets": [
     {

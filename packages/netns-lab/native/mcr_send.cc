@@ -57,7 +57,7 @@ constexpr const char* kUsage =
     "  --rate        aggregate packets per second over all streams; 0 = unthrottled (default 0)\n"
     "  --count       packets per stream (default: until --duration, or SIGINT/SIGTERM)\n"
     "  --duration    seconds to send (decimals allowed)\n"
-    "  --size        UDP payload bytes, 64..8972 (default 1000)\n"
+    "  --size        UDP payload bytes, " MCR_STRINGIFY(MCR_MIN_PAYLOAD) ".." MCR_STRINGIFY(MCR_MAX_PAYLOAD) " (default " MCR_STRINGIFY(MCR_DEFAULT_PAYLOAD) ")\n"
     "  --ttl         IPv4 TTL (IP_MULTICAST_TTL / IP_TTL) or IPv6 hop limit\n"
     "                (IPV6_MULTICAST_HOPS / IPV6_UNICAST_HOPS), 1..255 (default 16)\n"
     "  --interface   egress interface for multicast (IP_MULTICAST_IF / IPV6_MULTICAST_IF by ifindex)\n"
@@ -79,7 +79,7 @@ struct Options {
   bool hasCount = false;
   uint64_t count = 0;
   double durationSec = 0;  // 0: none
-  size_t size = 1000;
+  size_t size = kDefaultPayload;
   int ttl = 16;
   std::string interface;
   unsigned batch = 32;

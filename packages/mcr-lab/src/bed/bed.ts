@@ -7,6 +7,7 @@ import {
   BRANCHES,
   build,
   checkFamily,
+  DEFAULT_PAYLOAD,
   LAB_TTL,
   machineBusySeconds,
   MAX_PAYLOAD,
@@ -103,7 +104,7 @@ export interface TrialOptions {
   /** Seconds to send, or `count` packets per stream (one of them). */
   durationSec?: number;
   count?: number;
-  /** Payload bytes, default 1000. */
+  /** Payload bytes, default DEFAULT_PAYLOAD. */
   size?: number;
   /** Default true: a short burst per stream first, then 300 ms, not counted (RFC 3918). */
   prime?: boolean;
@@ -368,7 +369,7 @@ function normaliseTrial(t: TrialOptions): Required<Pick<TrialOptions, 'rate' | '
   if ((t.count === undefined) === (t.durationSec === undefined)) throw new TypeError('trial: exactly one of "count" and "durationSec" is required');
   if (t.count !== undefined) intIn('count', t.count, 1, 1_000_000_000);
   if (t.durationSec !== undefined && !(t.durationSec > 0)) throw new RangeError(`option "durationSec" must be > 0, received ${t.durationSec}`);
-  const size = t.size ?? 1000;
+  const size = t.size ?? DEFAULT_PAYLOAD;
   intIn('size', size, MIN_PAYLOAD, MAX_PAYLOAD);
   return { ...t, size, prime: t.prime ?? true, idleMs: t.idleMs ?? 300, expectDelivery: t.expectDelivery ?? true };
 }
