@@ -28,7 +28,7 @@ export async function churn(o: ScenarioOptions): Promise<ScenarioReport> {
     const in0 = topo.relay.inputs[0]!.ifname;
     const extra = Array.from({ length: EXTRA }, (_, k) => {
       const [group, outGroup] = extraGroups(k, o.family);
-      return { id: `churn${k}`, group, port: 7001 + k, outputs: topo.relay.outputs.map((x) => mcrEndpoint(x.ifname, outGroup, 8001 + k, 8)) };
+      return { id: `churn${k}`, group, port: 7001 + k, outputs: topo.relay.outputs.map((x) => mcrEndpoint(x.ifname, outGroup, 8001 + k, LAB_TTL)) };
     });
     const violations: Violation[] = [];
     let cycles = 0;

@@ -120,7 +120,7 @@ export async function igmp(o: ScenarioOptions): Promise<ScenarioReport> {
           details.membershipsAfterRemove = m2.joined;
 
           o.onProgress('igmp: mcr add s0 (join)');
-          const out = topo.relay.outputs.map((x) => mcrEndpoint(x.ifname, s0.outGroup, s0.outPort, 8));
+          const out = topo.relay.outputs.map((x) => mcrEndpoint(x.ifname, s0.outGroup, s0.outPort, LAB_TTL));
           const tJoin = Date.now();
           await bed.mcr!.add({ id: 's0', input: mcrEndpoint(in0, s0.group, s0.port), outputs: out });
           const cliJoinMs = Date.now() - tJoin;
