@@ -193,7 +193,10 @@ export function scenarioDefaults(name: ScenarioName, streams: number[] = DEFAULT
 
 type DefaultKey = keyof ReturnType<typeof scenarioDefaults>;
 
-/** Whether `flag` applies to scenario `name` (the others are refused with a message saying where they apply). */
+/**
+ * Whether `flag` means anything to scenario `name`: one scenario's help shows only these. --duration,
+ * --seconds and --seed elsewhere are refused; --relay for a scenario that runs mcr only may name mcr.
+ */
 function applies(flag: ScenarioFlag, name: ScenarioName): boolean {
   switch (flag) {
     case 'relay':
@@ -279,8 +282,8 @@ export function normaliseScenarioOptions(scenario: string, raw: ScenarioInput = 
     workers = Math.max(2, workers);
   }
   if (name === 'duplication' && workers < 2) fail('duplication needs --workers >= 2');
-  if (input.duration !== undefined && name !== 'soak') fail(`--duration applies to soak only (scenario is ${name}); the others take --count`);
-  for (const k of ['seconds', 'seed'] as const) if (input[k] !== undefined && name !== 'chaos') fail(`--${k} applies to chaos only (scenario is ${name})`);
+  if (input.duration !== undefined && !applies('duration', name)) fail(`--duration applies to soak only (scenario is ${name}); the others take --count`);
+  for (const k of ['seconds', 'seed'] as const) if (input[k] !== undefined && !applies(k, name)) fail(`--${k} applies to chaos only (scenario is ${name})`);
   if (name === 'chaos' && streams[0]! < 2) fail('chaos needs --streams >= 2 (one of them is a rule added at run time)');
 
   return {
