@@ -7,13 +7,9 @@
     "cflags!": ["-O3"],
     "cflags": ["-O2"],
     "include_dirs": ["native"],
-    # The payload's bounds and default, stated once in native/payload-limits.json (src/traffic/payload.ts
-    # reads it too). Written, not printed with -p: under FORCE_COLOR node colours what -p prints.
-    "defines": [
-      "MCR_MIN_PAYLOAD=<!(node -e \"process.stdout.write(String(require('./native/payload-limits.json').minPayload))\")",
-      "MCR_MAX_PAYLOAD=<!(node -e \"process.stdout.write(String(require('./native/payload-limits.json').maxPayload))\")",
-      "MCR_DEFAULT_PAYLOAD=<!(node -e \"process.stdout.write(String(require('./native/payload-limits.json').defaultPayload))\")"
-    ]
+    # The limits of the tools' flags that the TypeScript side checks too, stated once in
+    # native/tool-limits.json (src/traffic/tool-limits.ts reads it): MCR_PAYLOAD_MIN=64 and so on.
+    "defines": ["<!@(node native/tool-limits-defines.mjs)"]
   },
   "targets": [
     {

@@ -19,27 +19,20 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "tool_limits.hpp"
+
 namespace mcr {
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "payload encoding writes host-order integers: little-endian hosts only"
 #endif
 
-// The payload's size bounds and default: native/payload-limits.json, which src/traffic/payload.ts
-// reads too; binding.gyp passes its numbers as these defines.
-#if !defined(MCR_MIN_PAYLOAD) || !defined(MCR_MAX_PAYLOAD) || !defined(MCR_DEFAULT_PAYLOAD)
-#error "MCR_MIN_PAYLOAD, MCR_MAX_PAYLOAD and MCR_DEFAULT_PAYLOAD come from native/payload-limits.json (binding.gyp)"
-#endif
-// A define's value as a string literal, for help texts.
-#define MCR_STRINGIFY_(x) #x
-#define MCR_STRINGIFY(x) MCR_STRINGIFY_(x)
-
 constexpr uint32_t kMagic = 0x4d43524cu;
 constexpr size_t kHeaderSize = 32;
-constexpr size_t kMinPayload = MCR_MIN_PAYLOAD;
-constexpr size_t kMaxPayload = MCR_MAX_PAYLOAD;
-constexpr size_t kDefaultPayload = MCR_DEFAULT_PAYLOAD;
-static_assert(kHeaderSize <= kMinPayload && kMinPayload <= kDefaultPayload && kDefaultPayload <= kMaxPayload, "payload-limits.json");
+// The size bounds and default: tool_limits.hpp.
+constexpr size_t kMinPayload = kPayload.min;
+constexpr size_t kMaxPayload = kPayload.max;
+static_assert(kHeaderSize + 8 <= kMinPayload, "a payload holds the header and one pattern word");
 constexpr size_t kPatternStride = 256;
 
 constexpr size_t kOffMagic = 0;

@@ -1,25 +1,17 @@
 // TypeScript mirror of native/payload.hpp: the 32-byte header every lab packet starts with
 // (docs/architecture.md, "netns-lab traffic tools"). Little endian throughout.
-import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import { TOOL_LIMITS } from './tool-limits.js';
 
 export const PAYLOAD_MAGIC = 0x4d43524c; // 'MCRL'
 export const HEADER_SIZE = 32;
 
 /**
- * The payload's size bounds and default, stated once in native/payload-limits.json: mcr-send and
- * mcr-recv are compiled with them (binding.gyp passes them as defines), and this module reads the
- * same file (from src/traffic or dist/traffic alike). The least holds the header and one pattern
- * word; the most is a 9000 B jumbo MTU less 20 B of IPv4 and 8 B of UDP header.
+ * UDP payload bytes (native/tool-limits.json, as mcr-send and mcr-recv have them): the least holds
+ * the header and one pattern word, the most is a 9000 B jumbo MTU less 20 B of IPv4 and 8 B of UDP.
  */
-const PAYLOAD_LIMITS = z
-  .strictObject({ minPayload: z.int().min(HEADER_SIZE), maxPayload: z.int(), defaultPayload: z.int() })
-  .refine((l) => l.minPayload <= l.defaultPayload && l.defaultPayload <= l.maxPayload, 'expected minPayload <= defaultPayload <= maxPayload')
-  .parse(JSON.parse(readFileSync(new URL('../../native/payload-limits.json', import.meta.url), 'utf8')));
-
-export const MIN_PAYLOAD = PAYLOAD_LIMITS.minPayload;
-export const MAX_PAYLOAD = PAYLOAD_LIMITS.maxPayload;
-export const DEFAULT_PAYLOAD = PAYLOAD_LIMITS.defaultPayload;
+export const MIN_PAYLOAD = TOOL_LIMITS.payload.min;
+export const MAX_PAYLOAD = TOOL_LIMITS.payload.max;
+export const DEFAULT_PAYLOAD = TOOL_LIMITS.payload.default;
 
 /** Byte offsets of the header fields. */
 export const HeaderOffset = {
