@@ -6,7 +6,10 @@
     "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-fexceptions"],
     "cflags!": ["-O3"],
     "cflags": ["-O2"],
-    "include_dirs": ["native"]
+    "include_dirs": ["native"],
+    # The limits of the tools' flags that the TypeScript side checks too, stated once in
+    # native/tool-limits.json (src/traffic/tool-limits.ts reads it): MCR_PAYLOAD_MIN=64 and so on.
+    "defines": ["<!@(node native/tool-limits-defines.mjs)"]
   },
   "targets": [
     {

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { choiceValue, flagsSchema as cliFlagsSchema, integerValue, numberValue, UsageError, usageErrorFrom, type Flags } from '@mcr/cli-kit';
+import { choiceValue, defaultsAcross, flagsSchema as cliFlagsSchema, integerValue, numberValue, UsageError, usageErrorFrom, type Flags } from '@mcr/cli-kit';
 import { DEFAULTS } from '@mcr/relay';
 import { RELAY_NAMES, SENDER_BOUND_RATIO } from '@mcr/mcr-lab';
 import { FAMILIES, MAX_PAYLOAD, MIN_PAYLOAD } from '@mcr/netns-lab';
@@ -241,14 +241,9 @@ export function defaultsText(flag: keyof typeof BENCH_FLAGS): string | undefined
   const show = (v: unknown) => (Array.isArray(v) ? v.join(',') : String(v));
   const byTarget = TARGETS.flatMap((target) => {
     const v = key === 'ratePps' && target === 'soak' ? SOAK_DEFAULT_RATE_PPS : defaults(target, false)[key];
-    return v === null ? [] : [{ target, value: show(v) }];
+    return v === null ? [] : [{ name: target, value: show(v) }];
   });
-  const counts = new Map<string, number>();
-  for (const { value } of byTarget) counts.set(value, (counts.get(value) ?? 0) + 1);
-  const [main, n] = [...counts].sort((x, y) => y[1] - x[1])[0] ?? [undefined, 0];
-  const common = n >= 2 ? main : undefined;
-  const others = byTarget.filter((x) => x.value !== common).map((x) => `${x.target} ${x.value}`);
-  return [common === undefined ? undefined : `default ${common}`, ...others].filter(Boolean).join(', ');
+  return defaultsAcross(byTarget);
 }
 
 /** The flag table with each default as defaults() has it per target: what the help shows. */

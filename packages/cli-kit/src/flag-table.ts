@@ -64,12 +64,29 @@ export function flagsSchema<T extends Flags>(flags: T) {
 /** Parses `argv` strictly against the table; each value is checked by its schema (a UsageError naming the flag). */
 export function parseFlags<T extends Flags>(argv: string[], flags: T, allowPositionals = false): { values: FlagValues<T>; positionals: string[] } {
   const parsed = parseCommandLine(argv, parseArgsOptions(flags), allowPositionals);
+  return { values: checkFlags(parsed.values, flags), positionals: parsed.positionals };
+}
+
+/**
+ * The values of a command line already split by the table (parseArgsOptions), each checked and typed
+ * by its schema (a UsageError naming the flag): for commands that check their positionals first.
+ * Names the table does not hold are left out.
+ */
+export function checkFlags<T extends Flags>(raw: Record<string, unknown>, flags: T): FlagValues<T> {
   const values: Record<string, unknown> = {};
-  for (const [name, raw] of Object.entries(parsed.values)) {
-    const f = flags[name]!;
-    values[name] = f.schema && typeof raw === 'string' ? schemaFlag(raw, `--${name}`, f.schema) : raw;
+  for (const [name, value] of Object.entries(raw)) {
+    const f = flags[name];
+    if (f === undefined || value === undefined) continue;
+    values[name] = f.schema && typeof value === 'string' ? schemaFlag(value, `--${name}`, f.schema) : value;
   }
-  return { values: values as FlagValues<T>, positionals: parsed.positionals };
+  return values as FlagValues<T>;
+}
+
+/** The flags of a usage line: each as `[--name VALUE]`, or `[options]` when there are more than `most`. */
+export function flagsSynopsis(flags: Flags, most = 3): string {
+  const entries = Object.entries(flags);
+  if (entries.length > most) return '[options]';
+  return entries.map(([name, f]) => `[--${name}${f.value ? ` ${f.value}` : ''}${f.multiple ? ' ...' : ''}]`).join(' ');
 }
 
 interface Facts {
@@ -99,6 +116,19 @@ export function schemaFacts(schema: z.ZodType): { description?: string; values?:
     ...(values ? { values } : {}),
     ...(fallback !== undefined ? { default: String(fallback) } : {}),
   };
+}
+
+/**
+ * A default that differs from case to case (a bench target, a scenario), as the help says it: the
+ * value most cases take ("default 4"), then each case that differs ("scaling 1,2,5,10").
+ */
+export function defaultsAcross(byCase: readonly { name: string; value: string }[]): string {
+  const counts = new Map<string, number>();
+  for (const { value } of byCase) counts.set(value, (counts.get(value) ?? 0) + 1);
+  const [main, n] = [...counts].sort((x, y) => y[1] - x[1])[0] ?? [undefined, 0];
+  const common = n >= 2 ? main : undefined;
+  const others = byCase.filter((x) => x.value !== common).map((x) => `${x.name} ${x.value}`);
+  return [common === undefined ? undefined : `default ${common}`, ...others].filter(Boolean).join(', ');
 }
 
 const COLUMN = 25;

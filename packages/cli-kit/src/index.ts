@@ -3,4 +3,4 @@
 export { UsageError, USAGE_EXIT_CODE, reportUsageError } from './usage-error.js';
 export { parseCommandLine, type FlagOptions } from './parse.js';
 export { choiceFlag, choiceValue, integerFlag, integerValue, numberFlag, numberValue, quote, schemaFlag, usageErrorFrom } from './flags.js';
-export { flagsSchema, optionsHelp, parseArgsOptions, parseFlags, schemaFacts, type Flag, type Flags, type FlagValues } from './flag-table.js';
+export { checkFlags, defaultsAcross, flagsSchema, flagsSynopsis, optionsHelp, parseArgsOptions, parseFlags, schemaFacts, type Flag, type Flags, type FlagValues } from './flag-table.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { integerValue, optionsHelp, parseFlags, UsageError, type Flags } from '../src/index.js';
+import { checkFlags, defaultsAcross, flagsSynopsis, integerValue, optionsHelp, parseFlags, UsageError, type Flags } from '../src/index.js';
 
 const FLAGS = {
   workers: { value: 'N', schema: integerValue(1, 64).default(1).describe('workers per input'), note: 'overrides "workers"' },
@@ -29,5 +29,22 @@ describe('flag tables', () => {
     expect(help).toMatch(/--output SPEC \.\.\. +where to send \(repeatable\)/);
     expect(help).toMatch(/--vlan N +802\.1Q VLAN id \(1\.\.4095\)/);
     expect(help).toMatch(/-h, --help +this help/);
+  });
+
+  it('check values split already, after the command has looked at its positionals', () => {
+    expect(checkFlags({ workers: '3', json: true, other: 'x', mode: undefined }, FLAGS)).toEqual({ workers: 3, json: true });
+    expect(() => checkFlags({ workers: '0' }, FLAGS)).toThrow(/^--workers: must be an integer 1\.\.64, got 0$/);
+  });
+
+  it('give a usage line its flags, or [options] when there are many', () => {
+    expect(flagsSynopsis({ prefix: { value: 'P' }, all: {} })).toBe('[--prefix P] [--all]');
+    expect(flagsSynopsis(FLAGS)).toBe('[options]');
+    expect(flagsSynopsis({})).toBe('');
+  });
+
+  it('say a default that differs by case: the common one, then each that differs', () => {
+    const byCase = [{ name: 'a', value: '4' }, { name: 'b', value: '4' }, { name: 'c', value: '16' }];
+    expect(defaultsAcross(byCase)).toBe('default 4, c 16');
+    expect(defaultsAcross([{ name: 'a', value: '1' }, { name: 'b', value: '2' }])).toBe('a 1, b 2');
   });
 });

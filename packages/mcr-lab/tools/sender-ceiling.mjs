@@ -16,26 +16,10 @@
 //   flock /tmp/mcr-traffic.lock node packages/mcr-lab/tools/sender-ceiling.mjs [--duration 3] [--repeats 3] [--size 1000] [--out FILE]
 //   flock /tmp/mcr-traffic.lock node packages/mcr-lab/tools/sender-ceiling.mjs --through-mcr --rates 100000,150000,200000 [--streams 10] [--modes udp,raw]
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { chain, runSender, startReceiver, uniquePrefix, up } from '@mcr/netns-lab';
+import { z } from 'zod';
+import { integerValue, numberValue, optionsHelp, parseFlags, reportUsageError, UsageError } from '@mcr/cli-kit';
+import { chain, DEFAULT_PAYLOAD, MAX_PAYLOAD, MAX_STREAMS, MIN_PAYLOAD, runSender, startReceiver, uniquePrefix, up } from '@mcr/netns-lab';
 import { openBed } from '../dist/index.js';
-
-const { values } = parseArgs({
-  options: {
-    duration: { type: 'string' },
-    repeats: { type: 'string', default: '3' },
-    size: { type: 'string', default: '1000' },
-    out: { type: 'string' },
-    'through-mcr': { type: 'boolean', default: false },
-    rates: { type: 'string', default: '100000,150000,200000,250000' },
-    streams: { type: 'string', default: '10' },
-    modes: { type: 'string', default: 'udp,raw,senders2,raw+senders2' },
-  },
-});
-const throughMcr = values['through-mcr'];
-const durationSec = Number(values.duration ?? (throughMcr ? 2 : 3));
-const repeats = Number(values.repeats);
-const size = Number(values.size);
 
 const MODE_OPTIONS = {
   udp: { raw: false, senders: 1 },
@@ -43,10 +27,51 @@ const MODE_OPTIONS = {
   senders2: { raw: false, senders: 2 },
   'raw+senders2': { raw: true, senders: 2 },
 };
-const modes = values.modes.split(',').map((name) => {
-  if (!(name in MODE_OPTIONS)) throw new Error(`--modes: unknown mode ${JSON.stringify(name)} (known: ${Object.keys(MODE_OPTIONS).join(', ')})`);
-  return { name, options: MODE_OPTIONS[name] };
+/** "a,b": some of `known`, in the order given. */
+const listOf = (known) =>
+  z.string().transform((text, ctx) => {
+    const list = text.split(',').map((x) => x.trim()).filter(Boolean);
+    for (const x of list) if (!known.includes(x)) ctx.addIssue(`unknown ${JSON.stringify(x)} (expected some of ${known.join(',')})`);
+    return list;
+  });
+/** "100000,150000" (one rate comes as a number: the command line passes number text as one). */
+const rateList = z.union([z.number(), z.string()]).transform((given, ctx) => {
+  const list = String(given).split(',').map((x) => Number(x.trim()));
+  if (list.some((x) => !Number.isInteger(x) || x < 1)) ctx.addIssue(`expected positive integer rates such as 100000,150000, got ${JSON.stringify(given)}`);
+  return list;
 });
+
+const DIRECT_SECONDS = 3;
+const THROUGH_MCR_SECONDS = 2;
+const FLAGS = {
+  duration: { value: 'SEC', schema: numberValue(0.2, 3600), help: 'seconds per trial', defaults: `default ${DIRECT_SECONDS}, --through-mcr ${THROUGH_MCR_SECONDS}` },
+  repeats: { value: 'N', schema: integerValue(1, 100).default(3), help: 'trials of every way of sending, interleaved' },
+  size: { value: 'BYTES', schema: integerValue(MIN_PAYLOAD, MAX_PAYLOAD).default(DEFAULT_PAYLOAD), help: 'UDP payload' },
+  out: { value: 'FILE', schema: z.string(), help: 'also write every trial and the summary as JSON' },
+  'through-mcr': { help: 'paced trials through an mcr relay in a bed instead of the direct path' },
+  rates: { value: 'LIST', schema: rateList.prefault('100000,150000,200000,250000'), help: '--through-mcr: aggregate rates, pps' },
+  streams: { value: 'N', schema: integerValue(1, MAX_STREAMS).default(10), help: '--through-mcr: streams' },
+  modes: { value: 'LIST', schema: listOf(Object.keys(MODE_OPTIONS)).prefault('udp,raw,senders2,raw+senders2'), help: 'ways of sending' },
+};
+
+let values;
+try {
+  ({ values } = parseFlags(process.argv.slice(2), { ...FLAGS, help: { short: 'h' } }));
+} catch (err) {
+  if (!(err instanceof UsageError)) throw err;
+  process.exit(reportUsageError(err, 'sender-ceiling', `options:\n${optionsHelp(FLAGS)}`));
+}
+if (values.help) {
+  console.log(`usage: node packages/mcr-lab/tools/sender-ceiling.mjs [options]\noptions:\n${optionsHelp(FLAGS)}`);
+  process.exit(0);
+}
+// An absent flag takes its schema's default, the one the help states (prefault: a list's text, split as given text is).
+const flag = (name) => values[name] ?? FLAGS[name].schema.parse(undefined);
+const throughMcr = values['through-mcr'] === true;
+const durationSec = values.duration ?? (throughMcr ? THROUGH_MCR_SECONDS : DIRECT_SECONDS);
+const repeats = flag('repeats');
+const size = flag('size');
+const modes = flag('modes').map((name) => ({ name, options: MODE_OPTIONS[name] }));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -107,8 +132,8 @@ async function direct() {
 }
 
 async function mcrBeds() {
-  const rates = values.rates.split(',').map(Number);
-  const nStreams = Number(values.streams);
+  const rates = flag('rates');
+  const nStreams = flag('streams');
   const beds = [];
   const trials = [];
   try {

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "cli_util.hpp"
+#include "tool_limits.hpp"
 
 using namespace mcr;
 
@@ -45,8 +46,9 @@ constexpr const char* kUsage =
     "  mroute                  opens a raw IGMP (ipv4) or ICMPv6 (ipv6) socket and tries MRT_INIT /\n"
     "                          MRT6_INIT, then MRT_DONE: prints {family, available[, errno, message]}.\n"
     "                          Run it in a throwaway network namespace (ip netns exec NS ...).\n"
-    "  timer                   measures clock_nanosleep(CLOCK_MONOTONIC) of --micros (1..1000000,\n"
-    "                          default 50), --count times (1..100000, default 1000), with 1 ns timer\n"
+    "  timer                   measures clock_nanosleep(CLOCK_MONOTONIC) of --micros US,\n"
+    "                          " MCR_RANGE(TIMER_MICROS) ", --count N times, " MCR_RANGE(TIMER_COUNT) ",\n"
+    "                          with 1 ns timer\n"
     "                          slack as mcr-send uses: prints {requestedUs, count, medianUs, p99Us, minUs, maxUs}\n"
     "  fanout-ignore-outgoing  joins a PACKET_FANOUT group (hash) on --interface with\n"
     "                          PACKET_FANOUT_FLAG_IGNORE_OUTGOING, sends a few frames out of it and\n"
@@ -69,8 +71,6 @@ constexpr uint16_t kProbeEtherType = 0x88b5;
 constexpr int kProbeFrames = 8;
 constexpr int kProbeWaitMs = 300;
 
-constexpr uint64_t kTimerMaxMicros = 1000000;
-constexpr uint64_t kTimerMaxCount = 100000;
 
 // Thrown for a failure the probe cannot interpret; main() prints it and exits 1.
 struct Failure {
@@ -148,13 +148,13 @@ int probeMroute(int argc, char** argv) {
 int probeTimer(int argc, char** argv) {
   FlagReader flags(argc, argv);
   std::string flag;
-  uint64_t micros = 50, count = 1000;
+  uint64_t micros = kTimerMicros.fallback, count = kTimerCount.fallback;
   while (flags.next(flag)) {
-    if (flag == "--micros") micros = parseUint(flag, flags.value(), 1, kTimerMaxMicros);
-    else if (flag == "--count") count = parseUint(flag, flags.value(), 1, kTimerMaxCount);
+    if (flag == "--micros") micros = parseUint(flag, flags.value(), kTimerMicros.min, kTimerMicros.max);
+    else if (flag == "--count") count = parseUint(flag, flags.value(), kTimerCount.min, kTimerCount.max);
     else usageError("timer: unknown flag '" + flag + "'");
   }
-  // The slack mcr-send runs with: the figure says what its pacer can get, not the 50 us default.
+  // The slack mcr-send runs with: the figure says what its pacer can get, not the kernel's 50 us default.
   if (prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0) != 0) fail("prctl(PR_SET_TIMERSLACK)");
   std::vector<uint64_t> ns(count);
   const timespec req{static_cast<time_t>(micros / 1000000), static_cast<long>(micros % 1000000) * 1000};

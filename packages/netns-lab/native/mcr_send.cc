@@ -57,7 +57,7 @@ constexpr const char* kUsage =
     "  --rate        aggregate packets per second over all streams; 0 = unthrottled (default 0)\n"
     "  --count       packets per stream (default: until --duration, or SIGINT/SIGTERM)\n"
     "  --duration    seconds to send (decimals allowed)\n"
-    "  --size        UDP payload bytes, 64..8972 (default 1000)\n"
+    "  --size        UDP payload bytes, " MCR_RANGE(PAYLOAD) "\n"
     "  --ttl         IPv4 TTL (IP_MULTICAST_TTL / IP_TTL) or IPv6 hop limit\n"
     "                (IPV6_MULTICAST_HOPS / IPV6_UNICAST_HOPS), 1..255 (default 16)\n"
     "  --interface   egress interface for multicast (IP_MULTICAST_IF / IPV6_MULTICAST_IF by ifindex)\n"
@@ -69,7 +69,7 @@ constexpr const char* kUsage =
     "                comes from the group), the interface's MAC and address as source, no\n"
     "                fragmentation (the packet must fit the MTU); the same payloads as without it.\n"
     "                Bypassing the qdisc, the frames skip any tc qdisc on the interface (netem, tbf)\n"
-    "  --senders     split the streams over N processes, 1..8 (default 1): stream i goes to process\n"
+    "  --senders     split the streams over N processes, " MCR_RANGE(SENDERS) ": stream i goes to process\n"
     "                i % N (at most one process per stream), each sends its share of --rate; one report\n"
     "  --json        print { sent, perStream, elapsedNs, offeredPps, achievedPps, errors }\n";
 
@@ -79,7 +79,7 @@ struct Options {
   bool hasCount = false;
   uint64_t count = 0;
   double durationSec = 0;  // 0: none
-  size_t size = 1000;
+  size_t size = kPayload.fallback;
   int ttl = 16;
   std::string interface;
   unsigned batch = 32;
@@ -87,14 +87,12 @@ struct Options {
   std::vector<uint64_t> seqList;
   std::set<uint64_t> corrupt;
   bool raw = false;
-  unsigned senders = 1;
+  unsigned senders = kSenders.fallback;
   bool json = false;
   // The id each of `streams` carries in its payloads: its position on the command line, also
   // when a process of --senders sends only some of the streams.
   std::vector<uint32_t> streamIds;
 };
-
-constexpr unsigned kMaxSenders = 8;
 
 volatile sig_atomic_t gStop = 0;
 void onSignal(int) { gStop = 1; }
@@ -137,7 +135,7 @@ Options parseArgs(int argc, char** argv) {
       if (flags.hasInlineValue()) usageError("--raw takes no value");
       o.raw = true;
     } else if (flag == "--senders") {
-      o.senders = static_cast<unsigned>(parseUint(flag, next(), 1, kMaxSenders));
+      o.senders = static_cast<unsigned>(parseUint(flag, next(), kSenders.min, kSenders.max));
     } else if (flag == "--json") {
       if (flags.hasInlineValue()) usageError("--json takes no value");
       o.json = true;
@@ -482,7 +480,7 @@ std::vector<Options> splitStreams(const Options& o) {
 }
 
 // The children, for the parent's signal handler: filled before the handler is installed.
-pid_t gChildren[kMaxSenders];
+pid_t gChildren[kSenders.max];
 int gChildCount = 0;
 
 void forwardSignal(int sig) {

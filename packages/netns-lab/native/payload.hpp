@@ -19,6 +19,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "tool_limits.hpp"
+
 namespace mcr {
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -27,8 +29,10 @@ namespace mcr {
 
 constexpr uint32_t kMagic = 0x4d43524cu;
 constexpr size_t kHeaderSize = 32;
-constexpr size_t kMinPayload = 64;
-constexpr size_t kMaxPayload = 8972;  // 9000 B jumbo MTU - 20 IP - 8 UDP
+// The size bounds and default: tool_limits.hpp.
+constexpr size_t kMinPayload = kPayload.min;
+constexpr size_t kMaxPayload = kPayload.max;
+static_assert(kHeaderSize + 8 <= kMinPayload, "a payload holds the header and one pattern word");
 constexpr size_t kPatternStride = 256;
 
 constexpr size_t kOffMagic = 0;

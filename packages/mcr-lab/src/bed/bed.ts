@@ -4,8 +4,11 @@
 // receivers to go idle and folds the reports into one TrialResult.
 import {
   awaitSnooping,
+  BRANCHES,
   build,
   checkFamily,
+  DEFAULT_PAYLOAD,
+  LAB_TTL,
   machineBusySeconds,
   DEFAULT_PAYLOAD,
   MAX_PAYLOAD,
@@ -44,6 +47,7 @@ import {
   type McrTestOnly,
   type RelayName,
 } from '../relays/index.js';
+import { DEFAULTS, FANOUT_MODES } from '@mcr/relay';
 import { McrControl } from './mcr-control.js';
 import { planRelayStreams } from './streams.js';
 
@@ -58,9 +62,9 @@ export interface BedOptions {
   streams: number;
   /** 'ipv4' (default) or 'ipv6': ff3e::1:<n+1> -> ff3e::9:<n+1> (bed/streams.ts), the lab's fd00:: addresses. */
   family?: AddressFamily;
-  /** mcr only (default 1). */
+  /** mcr only (default: the relay's, DEFAULTS.workers). */
   workers?: number;
-  /** mcr only (default 'hash'). */
+  /** mcr only (default: the relay's, DEFAULTS.fanoutMode). */
   fanoutMode?: 'hash' | 'cpu' | 'lb' | 'off';
   /**
    * Whether the relay joins its input groups (IGMP / MLD): mcr default true, socat default true,
@@ -101,7 +105,7 @@ export interface TrialOptions {
   /** Seconds to send, or `count` packets per stream (one of them). */
   durationSec?: number;
   count?: number;
-  /** Payload bytes, default 1000. */
+  /** Payload bytes, default DEFAULT_PAYLOAD. */
   size?: number;
   /** Default true: a short burst per stream first, then 300 ms, not counted (RFC 3918). */
   prime?: boolean;
@@ -209,7 +213,6 @@ export async function closeAllBeds(): Promise<void> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const RELAYS: readonly RelayName[] = RELAY_NAMES;
-const SENDER_TTL = 8; // above 1: the kernel relay decrements it
 
 function intIn(name: string, v: unknown, min: number, max: number): void {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
@@ -227,11 +230,11 @@ export function normaliseBedOptions(o: BedOptions): BedOptions {
   intIn('streams', o.streams, 1, MAX_STREAMS);
   const n: BedOptions = { ...o, topology, family: checkFamily('family', o.family ?? 'ipv4') };
   if (o.relay === 'mcr') {
-    n.workers = o.workers ?? 1;
-    intIn('workers', n.workers, 1, 64);
-    n.fanoutMode = o.fanoutMode ?? 'hash';
-    if (!['hash', 'cpu', 'lb', 'off'].includes(n.fanoutMode)) throw new TypeError(`option "fanoutMode" must be hash|cpu|lb|off, received ${JSON.stringify(o.fanoutMode)}`);
-    n.igmpJoin = o.igmpJoin ?? true;
+    n.workers = o.workers ?? DEFAULTS.workers;
+    intIn('workers', n.workers, 1, DEFAULTS.maxWorkers);
+    n.fanoutMode = o.fanoutMode ?? DEFAULTS.fanoutMode;
+    if (!(FANOUT_MODES as readonly string[]).includes(n.fanoutMode)) throw new TypeError(`option "fanoutMode" must be ${FANOUT_MODES.join('|')}, received ${JSON.stringify(o.fanoutMode)}`);
+    n.igmpJoin = o.igmpJoin ?? DEFAULTS.igmpJoin;
   } else {
     for (const k of ['workers', 'fanoutMode', 'mcrBin', 'mcrTestOnly', 'mcrDataPlane', 'mcrStateFile', 'mcrConfigStreams'] as const) {
       if (o[k] !== undefined) throw new TypeError(`option "${k}" applies to relay mcr only (relay is ${o.relay})`);
@@ -247,12 +250,12 @@ export function normaliseBedOptions(o: BedOptions): BedOptions {
   if (typeof n.sender.raw !== 'boolean') throw new TypeError(`option "sender.raw" must be a boolean, received ${JSON.stringify(n.sender.raw)}`);
   intIn('sender.senders', n.sender.senders, SENDER_PROCESSES.min, SENDER_PROCESSES.max);
   if (topology === 'fanout') {
-    n.outputs = o.outputs ?? 2;
-    intIn('outputs', n.outputs, 1, 64);
+    n.outputs = o.outputs ?? BRANCHES.default;
+    intIn('outputs', n.outputs, BRANCHES.min, BRANCHES.max);
   } else if (o.outputs !== undefined) throw new TypeError('option "outputs" applies to topology fanout only');
   if (topology === 'converge') {
-    n.sources = o.sources ?? 2;
-    intIn('sources', n.sources, 1, 64);
+    n.sources = o.sources ?? BRANCHES.default;
+    intIn('sources', n.sources, BRANCHES.min, BRANCHES.max);
   } else if (o.sources !== undefined) throw new TypeError('option "sources" applies to topology converge only');
   if (topology === 'chain3') throw new RangeError('topology "chain3" needs a relay in each of its three relay namespaces: not supported by a bed');
   return n;
@@ -390,7 +393,7 @@ async function runTrial(bed: Bed, trial: TrialOptions): Promise<TrialResult> {
     const per = Math.max(3, Math.min(50, Math.floor(1000 / nStreams)));
     await Promise.all(
       plans.map((p) =>
-        runSender({ netns: p.ns, interface: p.ifname, ttl: SENDER_TTL, streams: p.streams.map(inTarget), count: per, rate: Math.max(100, Math.min(5000, 50 * p.streams.length)), size: t.size, ...sender }),
+        runSender({ netns: p.ns, interface: p.ifname, ttl: LAB_TTL, streams: p.streams.map(inTarget), count: per, rate: Math.max(100, Math.min(5000, 50 * p.streams.length)), size: t.size, ...sender }),
       ),
     );
     await sleep(300);
@@ -434,7 +437,7 @@ async function runTrial(bed: Bed, trial: TrialOptions): Promise<TrialResult> {
         runSender({
           netns: p.ns,
           interface: p.ifname,
-          ttl: SENDER_TTL,
+          ttl: LAB_TTL,
           streams: p.streams.map(inTarget),
           rate: t.rate === 0 ? 0 : Math.max(1, Math.round((t.rate * p.streams.length) / total)),
           size: t.size,

@@ -9,11 +9,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RelayConfigFile } from '@mcr/relay';
+import { DEFAULTS, type RelayConfigFile } from '@mcr/relay';
 import {
   assertRelayAvailable,
   CpuMeter,
   inNetns,
+  LAB_TTL,
   relayRole,
   resolveStreams,
   spawnInNetns,
@@ -49,11 +50,11 @@ export interface McrConfig {
  * mcr with IPv6.
  */
 export function mcrConfig(streams: ResolvedStream[], controlSocket: string, opts: McrStartOptions = {}): McrConfig {
-  const ttl = opts.ttl ?? 8;
+  const ttl = opts.ttl ?? LAB_TTL;
   const config: McrConfig = {
-    workers: opts.workers ?? 2,
-    fanout: { mode: opts.fanoutMode ?? 'hash' },
-    igmp: { join: opts.igmpJoin ?? true },
+    workers: opts.workers ?? DEFAULTS.workers,
+    fanout: { mode: opts.fanoutMode ?? DEFAULTS.fanoutMode },
+    igmp: { join: opts.igmpJoin ?? DEFAULTS.igmpJoin },
     control: { socket: controlSocket },
     rules: streams.map((s, i) => ({
       id: `s${i}`,

@@ -6,6 +6,7 @@ import {
   directWireBatch,
   inputGroup,
   inputPort,
+  LAB_TTL,
   outputGroup,
   outputPort,
   resolveStreams,
@@ -16,11 +17,9 @@ import {
   tcMirrorBatch,
   type AddressFamily,
 } from '@mcr/netns-lab';
+import { DEFAULTS } from '@mcr/relay';
 import { mcrConfig } from './mcr.js';
 import { relayTitle, type ConcreteRelayName } from './registry.js';
-
-/** TTL the lab gives relays that set one (mcr, socat): above the hops of any topology. */
-const LAB_TTL = 8;
 
 export interface RelayRecipe {
   relay: ConcreteRelayName;
@@ -45,7 +44,7 @@ export function relayRecipes(family: AddressFamily = 'ipv4'): RelayRecipe[] {
   const out = s.outs[0]!;
   const recipe = (relay: ConcreteRelayName, summary: string, files: RelayRecipe['files'], commands: string[]): RelayRecipe => ({ relay, title: relayTitle(relay), summary, files, commands });
   return [
-    recipe('mcr', 'the relay under test with its defaults; the lab writes one rule per stream (ttl 8, more than any topology\'s hops).', [{ name: 'mcr.json', text: JSON.stringify(mcrConfig(rewritten, '/run/mcr/control.sock', { ttl: LAB_TTL, workers: 1 })) }], ['mcr run --config mcr.json']),
+    recipe('mcr', `the relay under test with its defaults; the lab writes one rule per stream (ttl ${LAB_TTL}, more than any topology's hops).`, [{ name: 'mcr.json', text: JSON.stringify(mcrConfig(rewritten, DEFAULTS.controlSocket)) }], ['mcr run --config mcr.json']),
     recipe(
       'socat',
       `one process per stream and output, quiet, with ${SOCAT_BUFFER_BYTES / 1024 / 1024} MiB receive and send buffers (SO_RCVBUFFORCE / SO_SNDBUFFORCE): the size of mcr's receive ring per input.`,

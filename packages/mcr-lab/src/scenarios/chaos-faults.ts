@@ -11,7 +11,7 @@
 //   (hitless by design: their bounds only absorb the sampling period);
 // - a full disk must refuse the change (ESTATE) and touch nothing.
 import { randomBytes } from 'node:crypto';
-import { type AddressFamily, inNetns, run } from '@mcr/netns-lab';
+import { type AddressFamily, inNetns, LAB_TTL, run } from '@mcr/netns-lab';
 import type { McrControl } from '../bed/index.js';
 import { linkPackets, mcrEndpoint } from '../bed/index.js';
 import type { McrRelay } from '../relays/index.js';
@@ -146,7 +146,7 @@ const churnEndpoint = (family: AddressFamily) => (family === 'ipv6' ? { group: '
 
 async function ruleChurn(ctx: FaultContext): Promise<FaultResult> {
   const e = churnEndpoint(ctx.family);
-  await ctx.control.add({ id: 'chaos-churn', input: mcrEndpoint(ctx.input, e.group, 7001), outputs: [mcrEndpoint(ctx.output, e.out, 7001, 8)] });
+  await ctx.control.add({ id: 'chaos-churn', input: mcrEndpoint(ctx.input, e.group, 7001), outputs: [mcrEndpoint(ctx.output, e.out, 7001, LAB_TTL)] });
   await ctx.control.remove('chaos-churn');
   return { detail: 'mcr add chaos-churn, then mcr remove', violations: [] };
 }
@@ -171,7 +171,7 @@ async function enospc(ctx: FaultContext): Promise<FaultResult> {
   const e = churnEndpoint(ctx.family);
   try {
     try {
-      await ctx.control.add({ id: 'chaos-full', input: mcrEndpoint(ctx.input, e.group, 7002), outputs: [mcrEndpoint(ctx.output, e.out, 7002, 8)] });
+      await ctx.control.add({ id: 'chaos-full', input: mcrEndpoint(ctx.input, e.group, 7002), outputs: [mcrEndpoint(ctx.output, e.out, 7002, LAB_TTL)] });
       violations.push('enospc: mcr add succeeded with the state directory full: the rule is not saved, and a restart would lose it');
       await ctx.control.remove('chaos-full').catch(() => {});
     } catch (err) {

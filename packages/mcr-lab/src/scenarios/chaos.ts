@@ -21,7 +21,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mcrEndpoint, rxPackets, type Bed, type TrialResult } from '../bed/index.js';
-import { run } from '@mcr/netns-lab';
+import { LAB_TTL, run } from '@mcr/netns-lab';
 import { McrRelay } from '../relays/index.js';
 import { createSpareOutput, FAULT_KINDS, FAULTS, RECOVERY_BOUND_MS, SPARE_OUTPUT, type FaultContext, type FaultKind, type FaultResult } from './chaos-faults.js';
 import { bedOptions, withBed } from './common.js';
@@ -131,7 +131,7 @@ async function runChaos(bed: Bed, o: ScenarioOptions, random: () => number, stat
   await bed.mcr!.add({
     id: runtimeRuleId,
     input: mcrEndpoint(input, runtime.group, runtime.port),
-    outputs: [mcrEndpoint(output, runtime.outGroup, runtime.outPort, 8), mcrEndpoint(SPARE_OUTPUT.ifname, runtime.outGroup, runtime.outPort, 8)],
+    outputs: [mcrEndpoint(output, runtime.outGroup, runtime.outPort, LAB_TTL), mcrEndpoint(SPARE_OUTPUT.ifname, runtime.outGroup, runtime.outPort, LAB_TTL)],
   });
   const ctx: FaultContext = { relay, control: bed.mcr!, ns, input, output, family: o.family, stateDir, runtimeRuleId, random };
 

@@ -2,7 +2,7 @@
 // streams run, with traffic on the extra groups too; the untouched streams lose nothing beyond
 // --max-loss and see no duplicates, every add/remove succeeds, and only the bed's rules remain.
 import { mcrEndpoint } from '../bed/index.js';
-import { type AddressFamily, runSender } from '@mcr/netns-lab';
+import { type AddressFamily, LAB_TTL, runSender } from '@mcr/netns-lab';
 import type { ScenarioOptions } from './options.js';
 import { checkTrial, makeReport, trialTotals, streamRows, STREAM_COLUMNS, type ScenarioReport, type Violation } from './report.js';
 import { bedOptions, withBed } from './common.js';
@@ -16,11 +16,11 @@ const extraGroups = (k: number, family: AddressFamily): [string, string] =>
   family === 'ipv6' ? [`ff3e::2:${k + 1}`, `ff3e::8:${k + 1}`] : [`239.2.0.${k + 1}`, `239.8.0.${k + 1}`];
 const EXTRA_PPS = 500;
 /** Default trial length when --count is not given: long enough for several add/remove cycles. */
-const DEFAULT_SECONDS = 4;
+export const CHURN_DEFAULT_SECONDS = 4;
 
 export async function churn(o: ScenarioOptions): Promise<ScenarioReport> {
   const n = o.streams[0]!;
-  const count = o.countGiven || o.rate === 0 ? o.count : Math.max(o.count, Math.ceil((o.rate * DEFAULT_SECONDS) / n));
+  const count = o.countGiven || o.rate === 0 ? o.count : Math.max(o.count, Math.ceil((o.rate * CHURN_DEFAULT_SECONDS) / n));
   o.onProgress(`churn: mcr, ${n} streams at ${o.rate} pps aggregate, ${count} packets per stream; ${EXTRA} extra rules added/removed under traffic`);
   return withBed(bedOptions(o, n), async (bed) => {
     const mcr = bed.mcr!;
@@ -28,7 +28,7 @@ export async function churn(o: ScenarioOptions): Promise<ScenarioReport> {
     const in0 = topo.relay.inputs[0]!.ifname;
     const extra = Array.from({ length: EXTRA }, (_, k) => {
       const [group, outGroup] = extraGroups(k, o.family);
-      return { id: `churn${k}`, group, port: 7001 + k, outputs: topo.relay.outputs.map((x) => mcrEndpoint(x.ifname, outGroup, 8001 + k, 8)) };
+      return { id: `churn${k}`, group, port: 7001 + k, outputs: topo.relay.outputs.map((x) => mcrEndpoint(x.ifname, outGroup, 8001 + k, LAB_TTL)) };
     });
     const violations: Violation[] = [];
     let cycles = 0;
@@ -40,7 +40,7 @@ export async function churn(o: ScenarioOptions): Promise<ScenarioReport> {
       during: async (signal) => {
         const bg = new AbortController();
         const src = topo.source;
-        const extraTraffic = runSender({ netns: src.ns, interface: src.ifname, ttl: 8, streams: extra.map((e) => ({ group: e.group, port: e.port })),
+        const extraTraffic = runSender({ netns: src.ns, interface: src.ifname, ttl: LAB_TTL, streams: extra.map((e) => ({ group: e.group, port: e.port })),
           rate: EXTRA_PPS, durationSec: 600, size: o.size, signal: bg.signal });
         try {
           while (!signal.aborted) {

@@ -8,7 +8,7 @@
 //   4. `mcr add` it back: it arrives again (join delay: time until in0's rx counter rises again);
 //   5. every stream is delivered again.
 import { joinedGroups, mcrEndpoint, rxPackets, type Bed } from '../bed/index.js';
-import { runSender } from '@mcr/netns-lab';
+import { LAB_TTL, runSender } from '@mcr/netns-lab';
 import type { ScenarioOptions } from './options.js';
 import { checkTrial, makeReport, trialRow, TRIAL_COLUMNS, type Row, type ScenarioReport, type Violation } from './report.js';
 import { bedOptions, sleep, trialOptions, withBed } from './common.js';
@@ -101,7 +101,7 @@ export async function igmp(o: ScenarioOptions): Promise<ScenarioReport> {
       const s0 = bed.streams[0]!;
       const src = topo.source;
       const bg = new AbortController();
-      const probe = runSender({ netns: src.ns, interface: src.ifname, ttl: 8, streams: [{ group: s0.group, port: s0.port }], rate: PROBE_PPS, durationSec: 120, signal: bg.signal });
+      const probe = runSender({ netns: src.ns, interface: src.ifname, ttl: LAB_TTL, streams: [{ group: s0.group, port: s0.port }], rate: PROBE_PPS, durationSec: 120, signal: bg.signal });
       try {
         if ((await measureJoin(rly, in0, Date.now())) === null) {
           violations.push({ stream: 0, metric: 'probe', value: 0, threshold: 1, message: `stream 0 probe traffic (${s0.group}:${s0.port}) never reached ${rly}/${in0}` });
@@ -120,7 +120,7 @@ export async function igmp(o: ScenarioOptions): Promise<ScenarioReport> {
           details.membershipsAfterRemove = m2.joined;
 
           o.onProgress('igmp: mcr add s0 (join)');
-          const out = topo.relay.outputs.map((x) => mcrEndpoint(x.ifname, s0.outGroup, s0.outPort, 8));
+          const out = topo.relay.outputs.map((x) => mcrEndpoint(x.ifname, s0.outGroup, s0.outPort, LAB_TTL));
           const tJoin = Date.now();
           await bed.mcr!.add({ id: 's0', input: mcrEndpoint(in0, s0.group, s0.port), outputs: out });
           const cliJoinMs = Date.now() - tJoin;

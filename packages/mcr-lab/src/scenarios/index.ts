@@ -9,7 +9,7 @@ import { duplication } from './duplication.js';
 import { igmp } from './igmp.js';
 import { loop } from './loop.js';
 import { multiStream } from './multi-stream.js';
-import { normaliseScenarioOptions, type ScenarioInput, type ScenarioName, type ScenarioOptions } from './options.js';
+import { normaliseScenarioOptions, scenarioDefaults, type ScenarioInput, type ScenarioName, type ScenarioOptions } from './options.js';
 import type { ScenarioReport } from './report.js';
 import { scaling } from './scaling.js';
 import { snooping } from './snooping.js';
@@ -24,7 +24,7 @@ export interface ScenarioNeeds {
 
 export const SCENARIOS: Record<ScenarioName, { summary: string; needs: ScenarioNeeds; run: (o: ScenarioOptions) => Promise<ScenarioReport> }> = {
   'multi-stream': { summary: 'N streams through one relay: loss, duplicates, cross-talk per stream', needs: {}, run: multiStream },
-  scaling: { summary: 'multi-stream for each count in --streams 1,2,5,10; one table', needs: {}, run: scaling },
+  scaling: { summary: `multi-stream for each count in --streams (default ${scenarioDefaults('scaling').streams.join(',')}); one table`, needs: {}, run: scaling },
   duplication: { summary: 'mcr with N workers: delivered <= sent, no duplicate, every worker forwards', needs: { relays: ['mcr'] }, run: duplication },
   igmp: {
     summary: 'mcr behind a snooping bridge: delivery, /proc/net/igmp(6), leave and join delays',
@@ -32,7 +32,7 @@ export const SCENARIOS: Record<ScenarioName, { summary: string; needs: ScenarioN
     run: igmp,
   },
   snooping: {
-    summary: 'any relay behind the IGMP/MLD-snooping bridge: every group arrives, an unjoined one does not (default 30 streams)',
+    summary: `any relay behind the IGMP/MLD-snooping bridge: every group arrives, an unjoined one does not (default ${scenarioDefaults('snooping').streams.join(',')} streams)`,
     needs: { features: ['bridgeIgmpSnooping', 'bridgeMldSnooping', 'bridgeQuerier'] },
     run: snooping,
   },
@@ -45,7 +45,7 @@ export const SCENARIOS: Record<ScenarioName, { summary: string; needs: ScenarioN
     run: loop,
   },
   chaos: {
-    summary: 'mcr (2 workers, --state) under one fault every 2-5 s (worker and supervisor kills, link flaps, a re-created output, MTU, MAC, rule changes, reload, a full disk): bounded loss, no duplicate, the rules kept',
+    summary: `mcr (${scenarioDefaults('chaos').workers} workers, --state) under one fault every 2-5 s (worker and supervisor kills, link flaps, a re-created output, MTU, MAC, rule changes, reload, a full disk): bounded loss, no duplicate, the rules kept`,
     needs: { relays: ['mcr'] },
     run: chaos,
   },
@@ -64,6 +64,10 @@ export {
   SCENARIO_NAMES,
   INJECTED_BUGS,
   BUGS_FOR,
+  SCENARIO_FLAGS,
+  SCENARIO_INPUT_KEY,
+  scenarioDefaults,
+  scenarioFlagsForHelp,
   type ScenarioInput,
   type ScenarioOptions,
   type ScenarioName,

@@ -9,7 +9,7 @@
 // socat without ip-add-membership / ipv6-join-group, smcroute without mgroup); nothing passes the
 // bridge and the scenario must report the loss.
 import { joinedGroups, rxPackets } from '../bed/index.js';
-import { type AddressFamily, runSender } from '@mcr/netns-lab';
+import { type AddressFamily, LAB_TTL, runSender } from '@mcr/netns-lab';
 import type { ScenarioOptions } from './options.js';
 import { checkTrial, makeReport, streamRows, trialTotals, STREAM_COLUMNS, type ScenarioReport, type Violation } from './report.js';
 import { bedOptions, trialOptions, withBed } from './common.js';
@@ -38,7 +38,7 @@ export async function snooping(o: ScenarioOptions): Promise<ScenarioReport> {
     // 1. the bridge does not flood an unjoined group to the relay port.
     const probe = UNJOINED[o.family];
     const before = await rxPackets(rly, in0);
-    await runSender({ netns: topo.source.ns, interface: topo.source.ifname, ttl: 8, streams: [probe], count: UNJOINED_PACKETS, rate: 2000, size: 200 });
+    await runSender({ netns: topo.source.ns, interface: topo.source.ifname, ttl: LAB_TTL, streams: [probe], count: UNJOINED_PACKETS, rate: 2000, size: 200 });
     const leaked = (await rxPackets(rly, in0)) - before;
     if (leaked >= UNJOINED_SLACK) {
       violations.push({ metric: 'unjoinedFrames', value: leaked, threshold: UNJOINED_SLACK,

@@ -4,7 +4,7 @@
 // Memory and descriptors are read from /proc for the supervisor and every worker (pids from mcr stats).
 import { readdir, readFile } from 'node:fs/promises';
 import { mcrEndpoint } from '../bed/index.js';
-import type { AddressFamily } from '@mcr/netns-lab';
+import { LAB_TTL, type AddressFamily } from '@mcr/netns-lab';
 import type { ScenarioOptions } from './options.js';
 import { checkTrial, makeReport, trialTotals, streamRows, STREAM_COLUMNS, type ScenarioReport, type Violation } from './report.js';
 import { bedOptions, sleep, withBed } from './common.js';
@@ -82,7 +82,7 @@ export async function soak(o: ScenarioOptions): Promise<ScenarioReport> {
             } else {
               present = `soak-${k}`;
               const [group, outGroup] = soakGroups(k, o.family);
-              await mcr.add({ id: present, input: mcrEndpoint(in0, group, 9001 + (k % 1000)), outputs: topo.relay.outputs.map((x) => mcrEndpoint(x.ifname, outGroup, 9001, 8)) });
+              await mcr.add({ id: present, input: mcrEndpoint(in0, group, 9001 + (k % 1000)), outputs: topo.relay.outputs.map((x) => mcrEndpoint(x.ifname, outGroup, 9001, LAB_TTL)) });
               k++;
             }
             changes++;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '@mcr/cli-kit';
-import { normaliseScenarioOptions, ScenarioUsageError } from '../../src/scenarios/index.js';
+import { DEFAULTS } from '@mcr/relay';
+import { MAX_PAYLOAD, MIN_PAYLOAD } from '@mcr/netns-lab';
+import { normaliseScenarioOptions, scenarioDefaults, ScenarioUsageError } from '../../src/scenarios/index.js';
 
 function refusal(name: string, input: object): string {
   try {
@@ -43,5 +45,34 @@ describe('mcr-lab run usage errors', () => {
     const err: string[] = [];
     expect(await main(['run', 'multi-stream', '--family', 'ipv5'], { out: () => {}, err: (s) => err.push(s) })).toBe(2);
     expect(err.join('\n')).toMatch(/^mcr-lab: --family: must be one of ipv4 \| ipv6, got "ipv5"\nusage: mcr-lab run </);
+  });
+});
+
+describe('mcr-lab run --help', () => {
+  async function help(...argv: string[]): Promise<string> {
+    const { main } = await import('../../src/cli.js');
+    const out: string[] = [];
+    expect(await main(['run', ...argv, '--help'], { out: (s) => out.push(s), err: () => {} })).toBe(0);
+    return out.join('\n');
+  }
+
+  it('states each bound and default from the flag table and the scenarios\' defaults', async () => {
+    const text = await help();
+    expect(text).toMatch(new RegExp(`--size BYTES +UDP payload \\(${MIN_PAYLOAD}\\.\\.${MAX_PAYLOAD}; default ${scenarioDefaults('multi-stream').size}\\)`));
+    expect(text).toMatch(new RegExp(`--workers N +mcr workers \\(1\\.\\.${DEFAULTS.maxWorkers}; default ${DEFAULTS.workers}, duplication 2, chaos 2\\)`));
+    expect(text).toContain(`scaling ${scenarioDefaults('scaling').streams.join(',')}`);
+    for (const flag of ['--duration', '--seconds', '--seed', '--inject-bug']) expect(text).toContain(flag);
+  });
+
+  it('for one scenario: its defaults, and only the flags it takes', async () => {
+    const chaos = await help('chaos');
+    expect(chaos).toMatch(/--workers N +mcr workers \(1\.\.\d+; default 2\)/);
+    expect(chaos).toMatch(/--inject-bug NAME .*\(no-restart \| forget-state\)/);
+    expect(chaos).toContain('--seed');
+    expect(chaos).not.toContain('--duration');
+    expect(chaos).not.toContain('--relay');
+    const multi = await help('multi-stream');
+    expect(multi).toMatch(/--streams N .*default 4\)/);
+    expect(multi).not.toContain('--seconds');
   });
 });

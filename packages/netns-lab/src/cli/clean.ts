@@ -1,12 +1,11 @@
 // `mcr-lab clean`: every namespace of the lab's prefix family removed, with the processes inside.
 import { PREFIX_FAMILY, clean } from '../topology/index.js';
-import { HELP, type Command } from './command.js';
+import type { Command } from './command.js';
 
 export const cleanCommand: Command = {
   words: ['clean'],
-  usage: 'mcr-lab clean',
   summary: `remove every namespace whose name starts with "${PREFIX_FAMILY}" (killing its processes by pid) and the registry`,
-  options: { ...HELP },
+  flags: {},
   allowPositionals: false,
   async run(_v, _p, io) {
     const removed = await clean();

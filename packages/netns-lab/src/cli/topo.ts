@@ -1,39 +1,49 @@
 // `mcr-lab topo up|down|list`: topologies in network namespaces, created, removed and listed.
-import { integerFlag } from '@mcr/cli-kit';
+import { z } from 'zod';
+import { checkFlags, integerValue, type Flags } from '@mcr/cli-kit';
 import { listNamespaces } from '../netns/index.js';
-import { BUILDERS, PREFIX_FAMILY, attach, build, clean, listEntries, readEntry, uniquePrefix, up, type TopologyKind } from '../topology/index.js';
-import { HELP, usage, type Command } from './command.js';
+import { BRANCHES, BUILDERS, PREFIX_FAMILY, attach, build, clean, listEntries, readEntry, uniquePrefix, up, type TopologyKind } from '../topology/index.js';
+import { UsageError, type Command } from './command.js';
 
-/** A count flag; its upper bound is the topology builder's to check (its RangeError names the option). */
-function positiveInt(flag: string, value: string | boolean | undefined): number | undefined {
-  return integerFlag(typeof value === 'string' ? value : undefined, `--${flag}`, 1, Number.MAX_SAFE_INTEGER);
-}
+const branches = integerValue(BRANCHES.min, BRANCHES.max).default(BRANCHES.default);
+
+/** `topo up`'s flags; the prefix's form is the topology builder's to check (its RangeError names the flag). */
+export const TOPO_UP_FLAGS = {
+  prefix: {
+    value: 'P',
+    schema: z.string(),
+    help: `the namespaces' names start with P- (P starts with "${PREFIX_FAMILY}"; topo down P removes them)`,
+    defaults: 'default: a fresh one',
+  },
+  outputs: { value: 'K', schema: branches, help: 'fanout: relay outputs, each to its own sink namespace' },
+  sources: { value: 'M', schema: branches, help: 'converge: source namespaces, each on its own relay input' },
+} as const satisfies Flags;
 
 export const topoUp: Command = {
   words: ['topo', 'up'],
-  usage: `mcr-lab topo up <${Object.keys(BUILDERS).join('|')}> [--prefix P] [--outputs K] [--sources M]`,
+  args: `<${Object.keys(BUILDERS).join('|')}>`,
   summary: 'create a topology in network namespaces and print it as JSON',
-  options: { ...HELP, prefix: { type: 'string' }, outputs: { type: 'string' }, sources: { type: 'string' } },
+  flags: TOPO_UP_FLAGS,
   allowPositionals: true,
-  async run(values, positionals, io) {
+  async run(raw, positionals, io) {
     const [kind, ...extra] = positionals;
-    if (!kind) throw usage('missing topology kind', this);
-    if (!(kind in BUILDERS)) throw usage(`unknown topology "${kind}" (expected one of ${Object.keys(BUILDERS).join(', ')})`, this);
-    if (extra.length) throw usage(`unexpected argument "${extra[0]}"`, this);
-    if (values.outputs !== undefined && kind !== 'fanout') throw usage('--outputs applies to fanout only', this);
-    if (values.sources !== undefined && kind !== 'converge') throw usage('--sources applies to converge only', this);
-    const prefix = typeof values.prefix === 'string' ? values.prefix : uniquePrefix();
-    const outputs = positiveInt('outputs', values.outputs);
-    const sources = positiveInt('sources', values.sources);
+    if (!kind) throw new UsageError('missing topology kind');
+    if (!(kind in BUILDERS)) throw new UsageError(`unknown topology "${kind}" (expected one of ${Object.keys(BUILDERS).join(', ')})`);
+    if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    if (raw.outputs !== undefined && kind !== 'fanout') throw new UsageError('--outputs applies to fanout only');
+    if (raw.sources !== undefined && kind !== 'converge') throw new UsageError('--sources applies to converge only');
+    const values = checkFlags(raw, TOPO_UP_FLAGS);
+    const prefix = values.prefix ?? uniquePrefix();
+    const { outputs, sources } = values;
     let topo;
     try {
       topo = build(kind as TopologyKind, { prefix, ...(outputs ? { outputs } : {}), ...(sources ? { sources } : {}) });
     } catch (err) {
-      if (err instanceof RangeError) throw usage(err.message.replace(/^option "(\w+)"/, '--$1').replace(/^prefix/, '--prefix'), this);
+      if (err instanceof RangeError) throw new UsageError(err.message.replace(/^option "(\w+)"/, '--$1').replace(/^prefix/, '--prefix'));
       throw err;
     }
     if ((await listNamespaces()).some((n) => n.startsWith(`${prefix}-`))) {
-      throw usage(`--prefix ${prefix} is already in use (mcr-lab topo down ${prefix})`, this);
+      throw new UsageError(`--prefix ${prefix} is already in use (mcr-lab topo down ${prefix})`);
     }
     await up(topo);
     io.out(JSON.stringify(topo, null, 2));
@@ -43,20 +53,20 @@ export const topoUp: Command = {
 
 export const topoDown: Command = {
   words: ['topo', 'down'],
-  usage: 'mcr-lab topo down <prefix> | --all',
+  args: '<prefix>',
   summary: 'remove a lab (its namespaces and the processes inside them), or every lab with --all',
-  options: { ...HELP, all: { type: 'boolean' } },
+  flags: { all: { help: 'every lab, in place of one <prefix>' } },
   allowPositionals: true,
   async run(values, positionals, io) {
     if (values.all) {
-      if (positionals.length) throw usage('--all takes no prefix', this);
+      if (positionals.length) throw new UsageError('--all takes no prefix');
       for (const ns of await clean()) io.out(`removed ${ns}`);
       return 0;
     }
     const [prefix, ...extra] = positionals;
-    if (!prefix) throw usage('missing <prefix> (or --all)', this);
-    if (extra.length) throw usage(`unexpected argument "${extra[0]}"`, this);
-    if (!prefix.startsWith(PREFIX_FAMILY)) throw usage(`<prefix> must start with "${PREFIX_FAMILY}", received "${prefix}"`, this);
+    if (!prefix) throw new UsageError('missing <prefix> (or --all)');
+    if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    if (!prefix.startsWith(PREFIX_FAMILY)) throw new UsageError(`<prefix> must start with "${PREFIX_FAMILY}", received "${prefix}"`);
     const entry = await readEntry(prefix);
     // The registry knows the order; without it, clean by prefix.
     if (entry) await attach(entry.topology).down();
@@ -72,9 +82,8 @@ export const topoDown: Command = {
 
 export const topoList: Command = {
   words: ['topo', 'list'],
-  usage: 'mcr-lab topo list [--json]',
   summary: 'list live labs (registry in /run/mcr-lab, checked against ip netns list)',
-  options: { ...HELP, json: { type: 'boolean' } },
+  flags: { json: { help: 'print { labs, orphans } as JSON' } },
   allowPositionals: false,
   async run(values, _p, io) {
     const live = new Set(await listNamespaces());

@@ -1,5 +1,5 @@
 export type { RelayUnderTest, BaselineName, ConcreteBaselineName, RelayStartOptions, StreamSpec, ResolvedStream } from './types.js';
-export { BASELINE_NAMES, BASELINE_TITLES, isBaselineName, relayTitle, isKernelRelay, baselineRewrites, relayInSoftirq } from './types.js';
+export { BASELINE_NAMES, BASELINE_TITLES, LAB_TTL, isBaselineName, relayTitle, isKernelRelay, baselineRewrites, relayInSoftirq } from './types.js';
 export type { RelayPlugin } from './plugin.js';
 export { SocatRelay, socatArgs, socatIntData, SOCAT_BUFFER_BYTES, type SocatRelayOptions, type SocatArgsOptions } from './socat.js';
 export { KernelMfcRelay, smcrouteConf, smcroutedArgs, type SmcrouteConfOptions } from './kernel-mfc.js';

@@ -44,7 +44,7 @@ import type { Lab } from '../topology/index.js';
 import { assertRelayAvailable } from './availability.js';
 import { relayRole, resolveStreams, spawnInNetns, stopChild, waitUntil, type Child } from './common.js';
 import { CpuMeter } from './cpu.js';
-import { relayTitle, type RelayStartOptions, type RelayUnderTest, type ResolvedStream, type StreamSpec } from './types.js';
+import { LAB_TTL, relayTitle, type RelayStartOptions, type RelayUnderTest, type ResolvedStream, type StreamSpec } from './types.js';
 
 /**
  * socat's receive and send buffer, bytes: 8 MiB, the size of mcr's receive ring per input (one worker,
@@ -155,7 +155,7 @@ export class SocatRelay implements RelayUnderTest {
     const role = relayRole(lab, opts);
     const resolved = resolveStreams(role, streams, opts.family);
     await assertRelayAvailable(this.name, resolved[0]!.family);
-    const args: SocatArgsOptions = { ttl: opts.ttl ?? 8, sharedPort: this.options.sharedPort ?? false, join: opts.igmpJoin ?? true, bufferBytes: this.bufferBytes };
+    const args: SocatArgsOptions = { ttl: opts.ttl ?? LAB_TTL, sharedPort: this.options.sharedPort ?? false, join: opts.igmpJoin ?? true, bufferBytes: this.bufferBytes };
     try {
       for (const s of resolved) {
         for (const out of s.outs) {

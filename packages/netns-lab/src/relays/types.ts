@@ -16,6 +16,14 @@ export interface StreamSpec {
   outputs?: number[];
 }
 
+/**
+ * The TTL (IPv6: hop limit) of the lab's packets: what its senders send with and what every relay that
+ * sets one (mcr, socat) gives relayed packets. One value for all, so relays are compared on equal
+ * terms; above the hops of any topology (at most three relays in a row), and lower than mcr's own
+ * default (DEFAULTS.ttl, meant for real networks) so that a packet the lab leaks dies out soon.
+ */
+export const LAB_TTL = 8;
+
 export interface RelayStartOptions {
   /** Which relay namespace of the topology (`topo.relays[i]`); default 0. */
   relay?: number;
@@ -24,7 +32,7 @@ export interface RelayStartOptions {
    * stream's group. A stream of the other family is refused with a message naming it.
    */
   family?: AddressFamily;
-  /** TTL (IPv6: hop limit) of relayed packets; default 8. */
+  /** TTL (IPv6: hop limit) of relayed packets; default LAB_TTL. */
   ttl?: number;
   /**
    * Whether the relay joins its input groups on the input interface (IGMP for IPv4, MLD for IPv6).

@@ -35,20 +35,21 @@ export type ChainOptions = BaseOptions;
 export type SwitchOptions = BaseOptions;
 export type Chain3Options = BaseOptions;
 export interface FanoutOptions extends BaseOptions {
-  /** Number of relay outputs, each to its own sink namespace; 1..64, default 2. */
+  /** Number of relay outputs, each to its own sink namespace; BRANCHES.min..max, default BRANCHES.default. */
   outputs?: number;
 }
 export interface ConvergeOptions extends BaseOptions {
-  /** Number of source namespaces, each on its own relay input; 1..64, default 2. */
+  /** Number of source namespaces, each on its own relay input; BRANCHES.min..max, default BRANCHES.default. */
   sources?: number;
 }
 
-const MAX_BRANCHES = 64;
+/** How many outputs a fanout, or sources a converge, may have, and how many it has by default. */
+export const BRANCHES = { min: 1, max: 64, default: 2 } as const;
 
-function count(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < 1 || v > MAX_BRANCHES) {
-    throw new RangeError(`option "${name}" must be an integer 1..${MAX_BRANCHES}, received ${String(value)}`);
+function count(name: string, value: number | undefined): number {
+  const v = value ?? BRANCHES.default;
+  if (!Number.isInteger(v) || v < BRANCHES.min || v > BRANCHES.max) {
+    throw new RangeError(`option "${name}" must be an integer ${BRANCHES.min}..${BRANCHES.max}, received ${String(value)}`);
   }
   return v;
 }
@@ -212,7 +213,7 @@ export function switchTopo(opts: SwitchOptions): Topology {
 
 /** src -> (in0)rly(out0..outK-1) -> snk0..snkK-1. Links `src-rly`, `rly-snk0..`. */
 export function fanout(opts: FanoutOptions): Topology {
-  const outputs = count('outputs', opts.outputs, 2);
+  const outputs = count('outputs', opts.outputs);
   const d = new Draft(checkPrefix(opts.prefix));
   const src = nsName(d.prefix, 'src');
   const rly = nsName(d.prefix, 'rly');
@@ -255,7 +256,7 @@ export function chain3(opts: Chain3Options): Topology {
 
 /** src0..srcM-1 -> (in0..inM-1)rly(out0) -> snk. Links `src0-rly..`, `rly-snk`. */
 export function converge(opts: ConvergeOptions): Topology {
-  const sourcesN = count('sources', opts.sources, 2);
+  const sourcesN = count('sources', opts.sources);
   const d = new Draft(checkPrefix(opts.prefix));
   const rly = nsName(d.prefix, 'rly');
   const snk = nsName(d.prefix, 'snk');

@@ -11,6 +11,7 @@ export {
   build,
   withNetem,
   BUILDERS,
+  BRANCHES,
   type BaseOptions,
   type ChainOptions,
   type SwitchOptions,

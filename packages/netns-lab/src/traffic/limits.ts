@@ -1,22 +1,24 @@
-// Limits of the native tools that the TypeScript validation mirrors. The native usage texts quote
-// the same figures; this module is where they are stated for the TypeScript side.
+// Limits of the native tools that the TypeScript validation mirrors: those of their flags come from
+// native/tool-limits.json, which the tools are compiled with (their usage texts quote it).
+import { TOOL_LIMITS } from './tool-limits.js';
+
 export const StreamStatsMax = {
   /** mcr-recv counts sequence numbers >= 2^31 as corrupt (bitmap cap, see stream_stats.hpp). */
   seq: 2 ** 31,
 } as const;
 
-/** mcr-probe timer's ranges and defaults (native/mcr_probe.cc). */
+/** mcr-probe timer's ranges and defaults. */
 export const TIMER_PROBE = {
-  minMicros: 1,
-  maxMicros: 1_000_000,
-  defaultMicros: 50,
-  minCount: 1,
-  maxCount: 100_000,
-  defaultCount: 1000,
+  minMicros: TOOL_LIMITS.timerMicros.min,
+  maxMicros: TOOL_LIMITS.timerMicros.max,
+  defaultMicros: TOOL_LIMITS.timerMicros.default,
+  minCount: TOOL_LIMITS.timerCount.min,
+  maxCount: TOOL_LIMITS.timerCount.max,
+  defaultCount: TOOL_LIMITS.timerCount.default,
 } as const;
 
-/** mcr-send --senders: processes the streams are dealt to (kMaxSenders in native/mcr_send.cc). */
-export const SENDER_PROCESSES = { min: 1, max: 8 } as const;
+/** mcr-send --senders: processes the streams are dealt to (min, max). */
+export const SENDER_PROCESSES = { min: TOOL_LIMITS.senders.min, max: TOOL_LIMITS.senders.max } as const;
 
 /** How mcr-send sends: through raw frames (--raw) or a UDP socket, from how many processes (--senders). */
 export interface SenderMode {

@@ -1,11 +1,17 @@
 // TypeScript mirror of native/payload.hpp: the 32-byte header every lab packet starts with
 // (docs/architecture.md, "netns-lab traffic tools"). Little endian throughout.
+import { TOOL_LIMITS } from './tool-limits.js';
 
 export const PAYLOAD_MAGIC = 0x4d43524c; // 'MCRL'
 export const HEADER_SIZE = 32;
-export const MIN_PAYLOAD = 64;
-export const MAX_PAYLOAD = 8972; // 9000 B jumbo MTU - 20 IP - 8 UDP
-export const DEFAULT_PAYLOAD = 1000;
+
+/**
+ * UDP payload bytes (native/tool-limits.json, as mcr-send and mcr-recv have them): the least holds
+ * the header and one pattern word, the most is a 9000 B jumbo MTU less 20 B of IPv4 and 8 B of UDP.
+ */
+export const MIN_PAYLOAD = TOOL_LIMITS.payload.min;
+export const MAX_PAYLOAD = TOOL_LIMITS.payload.max;
+export const DEFAULT_PAYLOAD = TOOL_LIMITS.payload.default;
 
 /** Byte offsets of the header fields. */
 export const HeaderOffset = {

@@ -15,7 +15,7 @@ export interface SenderOptions {
   count?: number;
   /** Seconds to send (decimals allowed). */
   durationSec?: number;
-  /** UDP payload bytes, 64..8972; default 1000. */
+  /** UDP payload bytes, MIN_PAYLOAD..MAX_PAYLOAD; default DEFAULT_PAYLOAD. */
   size?: number;
   /** IPv4 TTL or IPv6 hop limit (multicast and unicast), 1..255; default 16. */
   ttl?: number;

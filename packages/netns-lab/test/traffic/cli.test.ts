@@ -2,7 +2,7 @@
 // is opened) and the TypeScript validation in front of them.
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { receiverArgs, senderArgs, toolPath } from '../../src/traffic/index.js';
+import { DEFAULT_PAYLOAD, MAX_PAYLOAD, MIN_PAYLOAD, receiverArgs, SENDER_PROCESSES, senderArgs, TIMER_PROBE, toolPath } from '../../src/traffic/index.js';
 
 const stream = { group: '239.201.4.1', port: 5300 };
 
@@ -48,6 +48,24 @@ describe('mcr-send / mcr-recv command line', () => {
   it.each(['mcr-send', 'mcr-recv'] as const)('%s --help prints the usage and exits 0', async (tool) => {
     const r = await execa(toolPath(tool), ['--help']);
     expect(r.stdout).toContain(`usage: ${tool}`);
+  });
+
+  it('mcr-probe states the timer ranges the TypeScript side has', async () => {
+    const r = await execa(toolPath('mcr-probe'), ['--help']);
+    const { minMicros, maxMicros, defaultMicros, minCount, maxCount, defaultCount } = TIMER_PROBE;
+    expect(r.stdout).toContain(`${minMicros}..${maxMicros} (default ${defaultMicros}), --count N times, ${minCount}..${maxCount} (default ${defaultCount})`);
+    const send = await execa(toolPath('mcr-send'), ['--help']);
+    expect(send.stdout).toContain(`split the streams over N processes, ${SENDER_PROCESSES.min}..${SENDER_PROCESSES.max} (default 1)`);
+  });
+
+  it('mcr-send states and enforces the payload bounds the TypeScript side has', async () => {
+    const help = await execa(toolPath('mcr-send'), ['--help']);
+    expect(help.stdout).toContain(`UDP payload bytes, ${MIN_PAYLOAD}..${MAX_PAYLOAD} (default ${DEFAULT_PAYLOAD})`);
+    for (const size of [MIN_PAYLOAD - 1, MAX_PAYLOAD + 1]) {
+      const r = await execa(toolPath('mcr-send'), ['--stream', '239.1.1.1:5000', '--size', String(size)], { reject: false });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toContain(`--size expects an integer in ${MIN_PAYLOAD}..${MAX_PAYLOAD}, got '${size}'`);
+    }
   });
 });
 
