@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { USAGE_EXIT_CODE } from '@mcr/cli-kit';
-import { DEFAULT_PAYLOAD, HEADER_SIZE, inputGroup, inputPort, LAB_LINK_MTU, MAX_PAYLOAD, MIN_PAYLOAD, outputPort, SENDER_DEFAULTS, SENDER_PROCESSES } from '@mcr/netns-lab';
+import { DEFAULT_PAYLOAD, HEADER_SIZE, inputGroup, inputPort, LAB_LINK_MTU, outputPort, SENDER_DEFAULTS, SENDER_PROCESSES } from '@mcr/netns-lab';
 import { CHAOS_WINDOW_SECONDS, normaliseBedOptions, normaliseScenarioOptions, SENDER_BOUND_RATIO, type ScenarioReport } from '../src/index.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
@@ -18,10 +18,8 @@ const chaos = normaliseScenarioOptions('chaos', {});
 const mcrBed = normaliseBedOptions({ relay: 'mcr', streams: 1 });
 /** Groups per third octet of the stream plan: the first stream whose group leaves 239.1.0.x. */
 const groupsPerOctet = Array.from({ length: 1000 }, (_, n) => n).find((n) => !inputGroup(n).startsWith('239.1.0.'))!;
-/** mcr-send's own --senders default (native/mcr_send.cc), which the bed's SENDER_DEFAULTS do not change. */
 /** mcr-send's least rate per sender process (native/mcr_send.cc: `std::max<uint64_t>(N, ...)`). */
 const leastPps = Number(/p\.rate = std::max<uint64_t>\((\d+),/.exec(read('packages/netns-lab/native/mcr_send.cc'))?.[1]);
-const mcrSendSenders = Number(/unsigned senders = (\d+);/.exec(read('packages/netns-lab/native/mcr_send.cc'))?.[1]);
 const chaosFile = (JSON.parse(read('results/readme.json')) as { chaos: string }).chaos;
 const chaosReport = JSON.parse(read(chaosFile)) as ScenarioReport & { options: { seconds: number } };
 
@@ -33,8 +31,8 @@ const STATEMENTS: [string, string][] = [
   ['docs/lab.md', `one fault per window of ${CHAOS_WINDOW_SECONDS.min}-${CHAOS_WINDOW_SECONDS.max} s of traffic`],
   ['docs/lab.md', `The committed ${chaosReport.options.seconds} s run`],
   ['docs/lab.md', `${USAGE_EXIT_CODE} on a usage or setup error`],
-  ['docs/architecture.md', `at the start of every UDP payload, ${HEADER_SIZE} bytes; payloads are ${MIN_PAYLOAD}..${MAX_PAYLOAD} B`],
-  ['docs/architecture.md', `\`--senders N\` (${SENDER_PROCESSES.min}..${SENDER_PROCESSES.max}, default ${mcrSendSenders})`],
+  ['docs/architecture.md', `at the start of every UDP payload, ${HEADER_SIZE} bytes`],
+  ['docs/architecture.md', `\`--senders N\` (${SENDER_PROCESSES.min}..${SENDER_PROCESSES.max}, default ${SENDER_PROCESSES.default})`],
   ['docs/architecture.md', `each with its share of \`--rate\` in proportion to its streams (at least ${leastPps} pps)`],
   ['docs/architecture.md', `streams: number; // groups 239.1.<n/${groupsPerOctet}>.<n%${groupsPerOctet}+1>, ports ${inputPort(0)}+n; outputs 239.9.x.y, ${outputPort(0)}+n`],
   ['docs/architecture.md', `workers?: number; // mcr only (default ${mcrBed.workers})`],

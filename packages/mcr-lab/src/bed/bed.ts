@@ -10,7 +10,6 @@ import {
   DEFAULT_PAYLOAD,
   LAB_TTL,
   machineBusySeconds,
-  DEFAULT_PAYLOAD,
   MAX_PAYLOAD,
   MAX_STREAMS,
   MIN_PAYLOAD,

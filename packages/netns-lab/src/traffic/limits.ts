@@ -17,8 +17,8 @@ export const TIMER_PROBE = {
   defaultCount: TOOL_LIMITS.timerCount.default,
 } as const;
 
-/** mcr-send --senders: processes the streams are dealt to (min, max). */
-export const SENDER_PROCESSES = { min: TOOL_LIMITS.senders.min, max: TOOL_LIMITS.senders.max } as const;
+/** mcr-send --senders: processes the streams are dealt to (min, max, and mcr-send's own default). */
+export const SENDER_PROCESSES = { min: TOOL_LIMITS.senders.min, max: TOOL_LIMITS.senders.max, default: TOOL_LIMITS.senders.default } as const;
 
 /** How mcr-send sends: through raw frames (--raw) or a UDP socket, from how many processes (--senders). */
 export interface SenderMode {
