@@ -38,6 +38,8 @@ export const LISTENER_LIMITS = {
 
 const L = LISTENER_LIMITS;
 
+const fieldsValid = (payload: { issues: readonly unknown[] }) => payload.issues.length === 0;
+
 export const listenerSettingsSchema = object({
   join: boolean().default(LISTENER_DEFAULTS.join).describe('join the output groups on the output interface, so that switches there send reports our way'),
   querier: oneOf(QUERIER_MODES).default(LISTENER_DEFAULTS.querier).describe('auto: elect (the lowest address queries); always: query regardless; never: only listen'),
@@ -52,11 +54,14 @@ export const listenerSettingsSchema = object({
     .default(LISTENER_DEFAULTS.lastMemberQueryInterval)
     .describe('seconds between the queries that follow a leave; fractions allowed'),
 })
+  // The cross-field checks wait for every field to be right: comparing with a refused value says nothing.
   .refine((s) => s.queryResponseInterval < s.queryInterval, {
+    when: fieldsValid,
     path: ['queryResponseInterval'],
     error: 'must be less than queryInterval (RFC 3376 §8.3): hosts must answer before the next query',
   })
   .refine((s) => s.igmpVersion !== 2 || (s.queryResponseInterval <= IGMPV2_LONGEST_RESPONSE && s.lastMemberQueryInterval <= IGMPV2_LONGEST_RESPONSE), {
+    when: fieldsValid,
     path: ['igmpVersion'],
     error: `IGMPv2 queries carry at most ${IGMPV2_LONGEST_RESPONSE} s: queryResponseInterval and lastMemberQueryInterval must not exceed it`,
   });

@@ -63,10 +63,11 @@ export class QuerierElection {
    * included, or why the query plays no part.
    */
   receiveQuery(source: string, now: number): QuerierEvent[] | IgnoredQuery {
-    const out = this.advance(now);
+    // An ignored query fires nothing: what is due stays due for the next call.
     const address = parseIpAddress(source);
     const why = address ? electionAddressProblem(this.options.family, address.family, address.value) : 'is not an address';
     if (why) return { ignored: `query source ${JSON.stringify(source)} ${why}` };
+    const out = this.advance(now);
     if (this.options.mode !== 'auto' || address!.value >= this.ownValue) return out;
     this.otherQuerier = address!.text;
     this.otherQuerierDeadline = now + this.options.intervals.otherQuerierPresentMs;
