@@ -67,13 +67,16 @@ export interface ListenerTableOptions {
 export class ListenerTable {
   private readonly groups = new Map<string, GroupState>();
   private querier: boolean;
+  private intervals: ProtocolIntervals;
 
   constructor(private readonly options: ListenerTableOptions) {
     this.querier = options.querier;
+    this.intervals = options.intervals;
   }
 
-  private get intervals(): ProtocolIntervals {
-    return this.options.intervals;
+  /** New timer values (the querier's adopted robustness and query interval): they apply from the next timer set on. */
+  setIntervals(intervals: ProtocolIntervals): void {
+    this.intervals = intervals;
   }
 
   /** Becomes or stops being the querier; a non-querier sends nothing, so its pending queries are dropped. */

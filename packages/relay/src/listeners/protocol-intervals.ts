@@ -1,3 +1,4 @@
+import type { ListenerQuery } from './listener-messages.js';
 import type { ListenerSettings } from './listener-settings.js';
 
 // The timer values RFC 3376 §8 and RFC 3810 §9 derive from the settings, in milliseconds (the unit
@@ -23,7 +24,10 @@ export interface ProtocolIntervals {
   olderHostPresentMs: number;
 }
 
-export function protocolIntervals(s: Pick<ListenerSettings, 'robustness' | 'queryInterval' | 'queryResponseInterval' | 'lastMemberQueryInterval'>): ProtocolIntervals {
+/** The settings the intervals derive from. */
+export type TimerSettings = Pick<ListenerSettings, 'robustness' | 'queryInterval' | 'queryResponseInterval' | 'lastMemberQueryInterval'>;
+
+export function protocolIntervals(s: TimerSettings): ProtocolIntervals {
   const ms = (seconds: number) => Math.round(seconds * 1000);
   const queryIntervalMs = ms(s.queryInterval);
   const queryResponseIntervalMs = ms(s.queryResponseInterval);
@@ -42,4 +46,13 @@ export function protocolIntervals(s: Pick<ListenerSettings, 'robustness' | 'quer
     lastMemberQueryTimeMs: s.robustness * lastMemberQueryIntervalMs,
     olderHostPresentMs: groupMembershipMs,
   };
+}
+
+/**
+ * The intervals of a non-querier that heard `query` from the querier: it takes the querier's QRV and
+ * QQI as its own (RFC 3376 §4.1.6, §4.1.7; RFC 3810 §5.1.8, §5.1.9), so every router on the segment
+ * times groups out alike. Zero (older versions, or a value too large for QRV) means "not said".
+ */
+export function adoptQuerierParameters(s: TimerSettings, query: ListenerQuery): ProtocolIntervals {
+  return protocolIntervals({ ...s, robustness: query.robustness || s.robustness, queryInterval: query.queryIntervalSeconds || s.queryInterval });
 }

@@ -1,7 +1,7 @@
 import type { AddressFamily } from '@mcr/relay-native';
 import { describe, expect, it } from 'vitest';
 import { listenerSettings, type ListenerSettingsInput, type QuerierMode } from '../../src/listeners/listener-settings.js';
-import { protocolIntervals } from '../../src/listeners/protocol-intervals.js';
+import type { ListenerQuery } from '../../src/listeners/listener-messages.js';
 import { QuerierElection, type QuerierEvent } from '../../src/listeners/querier-election.js';
 import { recordBytes, decode, describeQuery, makeTable } from './listener-fixtures.js';
 
@@ -11,13 +11,23 @@ import { recordBytes, decode, describeQuery, makeTable } from './listener-fixtur
 
 function election(family: AddressFamily, ownAddress: string, mode: QuerierMode = 'auto', settings: ListenerSettingsInput = {}) {
   const s = listenerSettings(settings);
-  return new QuerierElection({ family, ownAddress, mode, version: family === 'ipv4' ? 3 : 2, intervals: protocolIntervals(s), now: 0 });
+  return new QuerierElection({ family, ownAddress, mode, version: family === 'ipv4' ? 3 : 2, settings: s, now: 0 });
 }
 
-/** Events as "TIMEs query" and "TIMEs querier|non-querier [other]". */
+/** Events as "TIMEs query", "TIMEs querier|non-querier [other]" and "TIMEs robustness R, query interval Q s". */
 function describeEvents(events: QuerierEvent[] | { ignored: string }): string[] {
   if (!Array.isArray(events)) return [`ignored: ${events.ignored}`];
-  return events.map((e) => (e.kind === 'general-query' ? `${e.at / 1000}s query` : `${e.at / 1000}s ${e.querier ? 'querier' : `non-querier ${e.otherQuerier}`}`));
+  return events.map((e) => {
+    const at = `${e.at / 1000}s`;
+    if (e.kind === 'general-query') return `${at} query`;
+    if (e.kind === 'intervals') return `${at} robustness ${e.intervals.robustness}, query interval ${e.intervals.queryIntervalMs / 1000} s`;
+    return `${at} ${e.querier ? 'querier' : `non-querier ${e.otherQuerier}`}`;
+  });
+}
+
+/** A general query as another router sends it, with its QRV and QQI. */
+function querierQuery(family: AddressFamily, robustness: number, queryIntervalSeconds: number): ListenerQuery {
+  return { kind: 'query', version: family === 'ipv4' ? 3 : 2, group: family === 'ipv4' ? '0.0.0.0' : '::', sources: [], maxResponseMs: 10_000, suppressRouterProcessing: false, robustness, queryIntervalSeconds };
 }
 
 const FAMILIES = [
@@ -46,6 +56,19 @@ describe.each(FAMILIES)('querier election ($family)', ({ family, own, lower, hig
     expect(describeEvents(e.advance(600_000))).toEqual(['385s querier', '385s query', '510s query']);
     expect(e.isQuerier).toBe(true);
     expect(e.presentQuerier).toBeNull();
+  });
+
+  it("a non-querier adopts the querier's robustness and query interval, and drops them when it takes over", () => {
+    const e = election(family, own);
+    e.advance(0);
+    expect(describeEvents(e.receiveQuery(lower, 5_000, querierQuery(family, 3, 60)))).toEqual([`5s non-querier ${lower}`, '5s robustness 3, query interval 60 s']);
+    expect(e.intervals).toMatchObject({ groupMembershipMs: 3 * 60_000 + 10_000, otherQuerierPresentMs: 3 * 60_000 + 5_000 });
+    // the same values again: nothing to tell
+    expect(describeEvents(e.receiveQuery(lower, 6_000, querierQuery(family, 3, 60)))).toEqual([]);
+    // QRV and QQI of zero say nothing: this router's own values hold
+    expect(describeEvents(e.receiveQuery(lower, 7_000, querierQuery(family, 0, 0)))).toEqual(['7s robustness 2, query interval 125 s']);
+    e.receiveQuery(lower, 8_000, querierQuery(family, 3, 60));
+    expect(describeEvents(e.advance(8_000 + 185_000))).toEqual(['193s querier', '193s robustness 2, query interval 125 s', '193s query']);
   });
 
   it('a query from a higher address changes nothing', () => {
@@ -101,15 +124,22 @@ describe('election and listener table together', () => {
     const e = election('ipv4', '192.0.2.10');
     const table = makeTable('ipv4');
     const apply = (events: QuerierEvent[] | { ignored: string }) => {
-      if (Array.isArray(events)) for (const event of events) if (event.kind === 'role') table.setQuerier(event.querier);
+      if (!Array.isArray(events)) return;
+      for (const event of events) {
+        if (event.kind === 'role') table.setQuerier(event.querier);
+        if (event.kind === 'intervals') table.setIntervals(event.intervals);
+      }
     };
     apply(e.advance(0));
-    apply(e.receiveQuery('192.0.2.9', 1_000));
+    apply(e.receiveQuery('192.0.2.9', 1_000, querierQuery('ipv4', 3, 60)));
     table.receive(decode('ipv4', recordBytes('ipv4', 'IS_IN', ['a'])), 2_000);
+    // the querier's robustness and query interval: 3 x 60 s + 10 s
+    expect(table.snapshot('239.1.1.1', 2_000)?.sources).toEqual({ '10.0.0.1': 190_000 });
     expect(table.receive(decode('ipv4', recordBytes('ipv4', 'BLOCK', ['a'])), 3_000)).toEqual([]);
-    apply(e.advance(256_000));
+    apply(e.advance(186_000));
     expect(e.isQuerier).toBe(true);
-    table.receive(decode('ipv4', recordBytes('ipv4', 'IS_IN', ['b'])), 257_000);
-    expect(table.receive(decode('ipv4', recordBytes('ipv4', 'BLOCK', ['b'])), 258_000).map((q) => describeQuery('ipv4', q))).toEqual(['258s v3 G[b]']);
+    table.receive(decode('ipv4', recordBytes('ipv4', 'IS_IN', ['b'])), 187_000);
+    expect(table.snapshot('239.1.1.1', 187_000)?.sources).toMatchObject({ '10.0.0.2': 260_000 });
+    expect(table.receive(decode('ipv4', recordBytes('ipv4', 'BLOCK', ['b'])), 188_000).map((q) => describeQuery('ipv4', q))).toEqual(['188s v3 G[b]']);
   });
 });
