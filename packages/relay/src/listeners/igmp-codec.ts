@@ -1,7 +1,7 @@
 import { decodeFloatCode, encodeFloatCode } from './float-code.js';
 import { internetChecksum } from './internet-checksum.js';
 import { parseError, type ListenerMessage, type ParseResult } from './listener-messages.js';
-import { addressToBytes, buildQueryTail, buildRecordReport, parseQueryTail, parseRecords, readAddress } from './record-wire.js';
+import { addressToBytes, buildQueryTail, buildRecordReport, parseQueryTail, parseRecords, readAddress } from './source-filter-wire.js';
 
 // IGMP message bodies (the IPv4 payload): RFC 1112 (v1), RFC 2236 (v2), RFC 3376 (v3). The IP-level
 // checks (TTL 1, Router Alert, a local source) belong to whoever read the packet.

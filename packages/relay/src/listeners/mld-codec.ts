@@ -1,7 +1,7 @@
 import { decodeFloatCode, encodeFloatCode } from './float-code.js';
 import { icmpv6PseudoHeader, internetChecksum } from './internet-checksum.js';
 import { parseError, type ListenerMessage, type ParseResult } from './listener-messages.js';
-import { addressToBytes, buildQueryTail, buildRecordReport, parseQueryTail, parseRecords, readAddress } from './record-wire.js';
+import { addressToBytes, buildQueryTail, buildRecordReport, parseQueryTail, parseRecords, readAddress } from './source-filter-wire.js';
 
 // MLD message bodies (the ICMPv6 message): RFC 2710 (MLDv1) and RFC 3810 (MLDv2). The ICMPv6
 // checksum covers a pseudo-header with the IPv6 source and destination, so both codecs take them.

@@ -97,6 +97,9 @@ const TIMER_ROWS: Row[] = [
   { name: 'BLOCK(a): source query and its retransmission, then a times out', initial: INC_AB, steps: [record(10, 'BLOCK', ['a']), advanceTo(12)], expect: { mode: 'include', timers: { b: 248 }, forward: ['b'], queries: ['10s vN G[a]', '11s vN G[a]'] } },
   { name: 'a source refreshed between source queries moves to the query with S', initial: INC_AB, steps: [record(10, 'BLOCK', ['a', 'b']), record(10.5, 'ALLOW', ['a']), advanceTo(12)], expect: { mode: 'include', timers: { a: 258.5 }, forward: ['a'], queries: ['10s vN G[a,b]', '11s vN G[a] S', '11s vN G[b]'] } },
   { name: 'a source whose timer is already below LMQT is not queried again', initial: INC_AB, steps: [record(10, 'BLOCK', ['a']), record(11.5, 'BLOCK', ['a'])], expect: { mode: 'include', timers: { a: 0.5, b: 248.5 }, forward: ['a', 'b'], queries: ['10s vN G[a]', '11s vN G[a]'] } },
+  { name: 'non-querier: EXCLUDE + BLOCK(A): (A-X-Y) take the group timer, nothing lowered', querier: false, initial: EXC_AB_CD, steps: [record(10, 'BLOCK', ['b', 'c', 'e'])], expect: { mode: 'exclude', groupTimer: 250, timers: { a: 250, b: 250, c: 0, d: 0, e: 250 }, forward: allBut('c', 'd'), queries: [] } },
+  { name: 'non-querier: EXCLUDE + TO_EX(A): (A-X-Y) take the group timer before it is reset to GMI', querier: false, initial: EXC_AB_CD, steps: [record(10, 'TO_EX', ['b', 'c', 'e'])], expect: { mode: 'exclude', groupTimer: 260, timers: { b: 250, c: 0, e: 250 }, forward: allBut('c'), queries: [] } },
+  { name: 'non-querier: EXCLUDE + TO_IN(A): no group query, the group timer runs on', querier: false, initial: EXC_AB_CD, steps: [record(10, 'TO_IN', ['b', 'c', 'e'])], expect: { mode: 'exclude', groupTimer: 250, timers: { a: 250, b: 260, c: 260, d: 0, e: 260 }, forward: allBut('d'), queries: [] } },
   { name: 'non-querier: BLOCK sends nothing and lowers nothing', querier: false, initial: INC_AB, steps: [record(10, 'BLOCK', ['a'])], expect: { mode: 'include', timers: { a: 250, b: 250 }, forward: ['a', 'b'], queries: [] } },
   { name: "non-querier: the querier's Q(G,a) without S lowers a's timer to LMQT", querier: false, initial: INC_AB, steps: [otherQuery(10, ['a'], false)], expect: { mode: 'include', timers: { a: 2, b: 250 }, forward: ['a', 'b'], queries: [] } },
   { name: "non-querier: the querier's Q(G,a) with S lowers nothing", querier: false, initial: INC_AB, steps: [otherQuery(10, ['a'], true)], expect: { mode: 'include', timers: { a: 250, b: 250 }, forward: ['a', 'b'], queries: [] } },
@@ -111,6 +114,7 @@ const COMPATIBILITY_ROWS: Row[] = [
   { name: "TO_EX(a) is taken as TO_EX({}) while older hosts are present", initial: 'none', steps: [olderReport(0), record(10, 'TO_EX', ['a'])], expect: { mode: 'exclude', groupTimer: 260, timers: {}, forward: ALL, queries: [], compatibility: 2 } },
   { name: 'the older mode ends with the older host present timer; records count in full again', initial: 'none', steps: [olderReport(0), record(200, 'IS_EX', []), record(261, 'BLOCK', ['a'])], expect: { mode: 'exclude', groupTimer: 199, timers: { a: 2 }, forward: ALL, queries: ['261s vN G[a]'], compatibility: 'newest' } },
   { name: 'older leave without older hosts -> TO_IN({}) answered with a newest-version group query', initial: { exclude: [[], []] }, steps: [olderLeave(10)], expect: { mode: 'exclude', groupTimer: 2, timers: {}, forward: ALL, queries: ['10s vN G'], compatibility: 'newest' } },
+  { name: 'an interface configured for the older version reads records in the older mode: BLOCK ignored', version: { ipv4: 2, ipv6: 1 }, initial: { exclude: [[], []] }, steps: [record(10, 'BLOCK', ['a'])], expect: { mode: 'exclude', groupTimer: 250, timers: {}, forward: ALL, queries: [], compatibility: 2 } },
   { name: 'older report refreshes an EXCLUDE group and empties its exclusion list', initial: EXC_AB_CD, steps: [olderReport(10)], expect: { mode: 'exclude', groupTimer: 260, timers: {}, forward: ALL, queries: [], compatibility: 2 } },
 ];
 
@@ -119,7 +123,6 @@ const IGMPV1_ROWS: Row[] = [
   { name: 'IGMPv1 report -> IS_EX({}) in v1 mode', initial: 'none', steps: [olderReport(10, true)], expect: { mode: 'exclude', groupTimer: 260, timers: {}, forward: ALL, queries: [], compatibility: 1 } },
   { name: 'IGMPv2 leave is ignored in v1 mode (v1 hosts send none and would be cut off)', initial: 'none', steps: [olderReport(0, true), olderLeave(10)], expect: { mode: 'exclude', groupTimer: 250, timers: {}, forward: ALL, queries: [], compatibility: 1 } },
   { name: 'TO_IN({}) in v1 mode gets a v2 group query (IGMPv1 has none; v1 hosts answer any query)', initial: 'none', steps: [olderReport(0, true), record(10, 'TO_IN', [])], expect: { mode: 'exclude', groupTimer: 2, timers: {}, forward: ALL, queries: ['10s v2 G'], compatibility: 1 } },
-  { name: 'an interface configured for IGMPv2 reads IGMPv3 records in v2 mode: BLOCK ignored', version: { ipv4: 2 }, initial: { exclude: [[], []] }, steps: [record(10, 'BLOCK', ['a'])], expect: { mode: 'exclude', groupTimer: 250, timers: {}, forward: ALL, queries: [], compatibility: 2 } },
 ];
 
 function setUp(family: AddressFamily, initial: Initial): Step[] {
