@@ -148,8 +148,8 @@ function addressOf(text: string, family: AddressFamily, path: (string | number)[
 }
 
 /** A rule's outputs: at most NATIVE_LIMITS.maxOutputsPerRule (one frame's copies fit one egress batch). */
-export function outputList<T extends z.core.$ZodType>(output: T) {
-  return array(output).max(NATIVE_LIMITS.maxOutputsPerRule, {
+export function outputList<T extends z.core.$ZodType>(output: T, minLength = 0) {
+  return array(output, minLength).max(NATIVE_LIMITS.maxOutputsPerRule, {
     error: (issue) => `must hold at most ${NATIVE_LIMITS.maxOutputsPerRule} outputs (NATIVE_LIMITS.maxOutputsPerRule), got ${(issue.input as unknown[]).length}`,
   });
 }
