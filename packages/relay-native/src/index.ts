@@ -25,6 +25,7 @@ export {
   array,
   boolean,
   describe,
+  FAMILY_NAME,
   groupRangeProblem,
   integer,
   interfaceName,

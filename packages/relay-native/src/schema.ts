@@ -115,7 +115,8 @@ export const WORKER_DEFAULTS = {
   latencyBudgetMicros: 50,
 } as const;
 
-const FAMILY_NAME: Record<AddressFamily, string> = { ipv4: 'IPv4', ipv6: 'IPv6' };
+/** A family as messages name it. */
+export const FAMILY_NAME: Record<AddressFamily, string> = { ipv4: 'IPv4', ipv6: 'IPv6' };
 const MULTICAST_RANGE: Record<AddressFamily, string> = { ipv4: '224.0.0.0/4', ipv6: 'ff00::/8' };
 
 /**

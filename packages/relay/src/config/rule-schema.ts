@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   ADDRESS_BITS,
+  FAMILY_NAME,
   groupRangeProblem,
   interfaceName as validInterfaceName,
   isMulticastAddress,
@@ -65,7 +66,6 @@ export function absentInterfaces(rule: Pick<Rule, 'input' | 'outputs'>, exists: 
 export type ParsedRule = Omit<Rule, 'id'> & { id?: string };
 
 const FAMILIES = ['ipv4', 'ipv6'] as const;
-const FAMILY_NAME: Record<AddressFamily, string> = { ipv4: 'IPv4', ipv6: 'IPv6' };
 
 function interfaceName(options: RuleCheckOptions, role: 'input' | 'output') {
   return validInterfaceName().superRefine((name, ctx) => {
