@@ -1,7 +1,8 @@
 // benchHotPath: parse + match + header rewrite (no send) timed in native code, for packages/bench.
 import { native } from './native.js';
 import type { BenchHotPathOptions, BenchHotPathResult } from './types.js';
-import { boolean, integer, normalizeRules } from './validate.js';
+import { boolean, integer } from './schema.js';
+import { check, normalizeRules } from './validate.js';
 
 export function benchHotPath(options: BenchHotPathOptions): BenchHotPathResult {
   if (typeof options !== 'object' || options === null) {
@@ -12,7 +13,7 @@ export function benchHotPath(options: BenchHotPathOptions): BenchHotPathResult {
     throw new TypeError('options.frames must be an array of Buffers');
   }
   const rules = normalizeRules('options.rules', options.rules);
-  const iterations = integer('options.iterations', options.iterations, 1, Number.MAX_SAFE_INTEGER);
-  const partialChecksum = boolean('options.partialChecksum', options.partialChecksum ?? false);
+  const iterations = check(integer(1, Number.MAX_SAFE_INTEGER), 'options.iterations', options.iterations);
+  const partialChecksum = check(boolean().default(false), 'options.partialChecksum', options.partialChecksum);
   return native.benchHotPath(frames, rules, iterations, partialChecksum);
 }

@@ -15,13 +15,30 @@ export type {
   WorkerCounters,
   WorkerOptions,
 } from './types.js';
-export { NATIVE_FANOUT_MODES } from './types.js';
+export { NATIVE_FANOUT_MODES, NATIVE_TTL_MODES } from './types.js';
 export { NativeError } from './errors.js';
 export { GROUP_PREFIX_LENGTHS, NATIVE_LIMITS } from './limits.js';
 export * from './ip-address.js';
 export { formatIpv4, isMulticast4, macToBuffer, parseIpv4, unsendableUnicast4 } from './ipv4.js';
 export * from './ipv6.js';
-export { WORKER_DEFAULTS } from './validate.js';
+export {
+  array,
+  boolean,
+  describe,
+  FAMILY_NAME,
+  groupRangeProblem,
+  integer,
+  interfaceName,
+  ipAddress,
+  isValidInterfaceName,
+  macAddress,
+  multicastGroup,
+  NATIVE_FIELDS,
+  oneOf,
+  outputList,
+  text,
+  WORKER_DEFAULTS,
+} from './schema.js';
 export { DataPlaneWorker } from './data-plane-worker.js';
 export { MembershipSocket } from './membership-socket.js';
 export { parseFrame } from './parse-frame.js';

@@ -1,5 +1,6 @@
-// The data plane's limits, stated once. validate.ts enforces them before any native call, and the
-// relay's schema imports them so that it refuses first whatever the native layer would refuse.
+// The data plane's limits, stated once. schema.ts builds the field schemas from them, which
+// validate.ts checks every argument with before any native call and the relay's schema is built from,
+// so that it refuses first whatever the native layer would refuse.
 export const NATIVE_LIMITS = {
   /** Outputs per rule: one rule's copies of one frame must fit the egress batch (egress.hpp). */
   maxOutputsPerRule: 64,

@@ -2,7 +2,9 @@
 // MCAST_JOIN_SOURCE_GROUP), on an AF_INET and/or an AF_INET6 socket opened when first needed.
 import { callNative } from './errors.js';
 import { native, type NativeMembershipSocket } from './native.js';
-import { integer, ipAddress } from './validate.js';
+import { addressBytes, parseIpAddress } from './ip-address.js';
+import { membershipSchema } from './schema.js';
+import { check } from './validate.js';
 
 export class MembershipSocket {
   readonly #native: NativeMembershipSocket;
@@ -36,13 +38,8 @@ export class MembershipSocket {
   }
 
   #change(what: 'join' | 'leave', ifindex: number, group: string, interfaceName: string | undefined, source: string | undefined): void {
-    const index = integer('ifindex', ifindex, 1, 0x7fffffff);
-    const address = ipAddress('group', group, 'multicast');
-    const from = source === undefined ? null : ipAddress('source', source, 'any', address.family, 'group');
-    if (interfaceName !== undefined && typeof interfaceName !== 'string') {
-      throw new TypeError(`interfaceName must be a string, received ${typeof interfaceName}`);
-    }
-    const name = interfaceName ?? '';
-    callNative(() => this.#native[what](index, address.bytes, from?.bytes ?? Buffer.alloc(0), name, group));
+    const m = check(membershipSchema, '', { ifindex, group, source, interfaceName });
+    const bytes = (text: string | undefined) => (text === undefined ? Buffer.alloc(0) : addressBytes(parseIpAddress(text)!));
+    callNative(() => this.#native[what](m.ifindex, bytes(m.group), bytes(m.source), m.interfaceName ?? '', group));
   }
 }

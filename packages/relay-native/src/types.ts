@@ -6,7 +6,9 @@ import type { AddressFamily } from './ip-address.js';
 export const NATIVE_FANOUT_MODES = ['hash', 'cpu', 'lb'] as const;
 export type FanoutMode = (typeof NATIVE_FANOUT_MODES)[number];
 export type { AddressFamily } from './ip-address.js';
-export type TtlMode = 'decrement' | 'set';
+/** How an output's TTL (hop limit) is set; see OutputSpec.ttlMode. */
+export const NATIVE_TTL_MODES = ['decrement', 'set'] as const;
+export type TtlMode = (typeof NATIVE_TTL_MODES)[number];
 
 /**
  * What keeps the frames the host itself sends on the input (PACKET_OUTGOING) out of a worker's ring:

@@ -47,7 +47,7 @@ describe('benchHotPath', () => {
     expect(v6.matched).toBe(2000);
     console.log(`benchHotPath IPv6 (exact and /112 range): ${v6.nsPerPacket.toFixed(1)} ns per packet`);
     expect(() => benchHotPath({ frames, rules, iterations: 1, partialChecksum: 1 as unknown as boolean })).toThrow(
-      new TypeError('options.partialChecksum must be a boolean, received 1'),
+      new TypeError('options.partialChecksum: must be true or false, got 1'),
     );
   });
 });

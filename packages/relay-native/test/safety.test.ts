@@ -134,7 +134,7 @@ describe('data-plane safety (src -> relay -> sink)', () => {
   it('refuses vlan 0 in a rule: a priority tag belongs to no VLAN', async () => {
     const worker = await bed.worker([]);
     const error = await worker.setRules([bed.rule('r', [bed.output()], { vlan: 0 })]).catch((e: unknown) => e);
-    expect((error as AgentCallError).detail).toMatchObject({ name: 'RangeError', message: 'rules[0].vlan must be an integer in 1..4095, received 0' });
+    expect((error as AgentCallError).detail).toMatchObject({ name: 'RangeError', message: 'rules[0].vlan: must be 1..4095, got 0' });
   });
 
   it('passes a double-tagged frame through the kernel filter by its outer tag (metadata), with the IPv4 header after the inner tag', async () => {
@@ -184,7 +184,7 @@ describe('data-plane safety (src -> relay -> sink)', () => {
     expect(error).toBeInstanceOf(AgentCallError);
     expect((error as AgentCallError).detail).toMatchObject({
       name: 'RangeError',
-      message: 'rules[0].outputs must hold at most 64 outputs (NATIVE_LIMITS.maxOutputsPerRule), received 65',
+      message: 'rules[0].outputs: must hold at most 64 outputs (NATIVE_LIMITS.maxOutputsPerRule), got 65',
     });
     const tooMany = Array.from({ length: NATIVE_LIMITS.maxRulesPerTable + 1 }, (_, i) => bed.rule(`r${i}`, []));
     expect(((await worker.setRules(tooMany).catch((e: unknown) => e)) as AgentCallError).detail.name).toBe('RangeError');

@@ -19,7 +19,7 @@ const rule: RuleSpec = { id: 'r', group: '239.1.1.1', port: 5001, outputs: [outp
 describe('argument validation', () => {
   it('names the option in worker option errors', () => {
     const base: WorkerOptions = { interface: 'eth0', ifindex: 1, fanout: null };
-    expect(() => new DataPlaneWorker({ ...base, ifindex: 0 })).toThrow(new RangeError('options.ifindex must be an integer in 1..2147483647, received 0'));
+    expect(() => new DataPlaneWorker({ ...base, ifindex: 0 })).toThrow(new RangeError('options.ifindex: must be 1..2147483647, got 0'));
     expect(() => new DataPlaneWorker({ ...base, interface: 7 as unknown as string })).toThrow(TypeError);
     expect(() => new DataPlaneWorker({ ...base, interface: 'a-very-long-interface-name' })).toThrow(/options\.interface/);
     expect(() => new DataPlaneWorker({ ...base, fanout: { mode: 'rr' as 'hash' } })).toThrow(RangeError);
@@ -29,14 +29,14 @@ describe('argument validation', () => {
     expect(() => new DataPlaneWorker({ ...base, batchSize: NATIVE_LIMITS.maxBatchSize + 1 })).toThrow(RangeError);
     expect(() => new DataPlaneWorker({ ...base, coalesceMicros: NATIVE_LIMITS.maxCoalesceMicros + 1 })).toThrow(/options\.coalesceMicros/);
     expect(() => new DataPlaneWorker({ ...base, latencyBudgetMicros: NATIVE_LIMITS.maxLatencyBudgetMicros + 1 })).toThrow(
-      new RangeError('options.latencyBudgetMicros must be an integer in 0..1000, received 1001'),
+      new RangeError('options.latencyBudgetMicros: must be 0..1000, got 1001'),
     );
     expect(() => new DataPlaneWorker({ ...base, latencyBudgetMicros: -1 })).toThrow(/options\.latencyBudgetMicros/);
     expect(() => new DataPlaneWorker({ ...base, allMulticast: 1 as unknown as boolean })).toThrow(
-      new TypeError('options.allMulticast must be a boolean, received 1'),
+      new TypeError('options.allMulticast: must be true or false, got 1'),
     );
     expect(() => new DataPlaneWorker({ ...base, injectedWorkNanos: NATIVE_LIMITS.maxInjectedWorkNanos + 1 })).toThrow(
-      new RangeError('options.injectedWorkNanos must be an integer in 0..100000, received 100001'),
+      new RangeError('options.injectedWorkNanos: must be 0..100000, got 100001'),
     );
   });
 
@@ -44,7 +44,7 @@ describe('argument validation', () => {
     const outputs = (n: number) => Array.from({ length: n }, (_, k) => ({ ...output, port: 1000 + k }));
     expect(normalizeRules('rules', [{ ...rule, outputs: outputs(NATIVE_LIMITS.maxOutputsPerRule) }])[0]!.outputs).toHaveLength(64);
     expect(() => normalizeRules('rules', [{ ...rule, outputs: outputs(NATIVE_LIMITS.maxOutputsPerRule + 1) }])).toThrow(
-      new RangeError('rules[0].outputs must hold at most 64 outputs (NATIVE_LIMITS.maxOutputsPerRule), received 65'),
+      new RangeError('rules[0].outputs: must hold at most 64 outputs (NATIVE_LIMITS.maxOutputsPerRule), got 65'),
     );
     const many = (n: number) => Array.from({ length: n }, (_, i) => ({ ...rule, id: `r${i}`, outputs: [] }));
     expect(normalizeRules('rules', many(NATIVE_LIMITS.maxRulesPerTable))).toHaveLength(4096);
@@ -55,16 +55,16 @@ describe('argument validation', () => {
     const bench = (rules: unknown) => normalizeRules('rules', rules);
     expect(bench([{ ...rule, vlan: 4095, maxPps: NATIVE_LIMITS.maxPps }])[0]).toMatchObject({ vlan: 4095, maxPps: 10_000_000 });
     expect(bench([rule])[0]).toMatchObject({ vlan: -1, maxPps: 0 });
-    expect(() => bench([{ ...rule, vlan: 4096 }])).toThrow(new RangeError('rules[0].vlan must be an integer in 1..4095, received 4096'));
+    expect(() => bench([{ ...rule, vlan: 4096 }])).toThrow(new RangeError('rules[0].vlan: must be 1..4095, got 4096'));
     expect(() => bench([{ ...rule, vlan: '1' }])).toThrow(TypeError);
     // A priority tag (VLAN 0) is no VLAN: such frames match rules without one.
-    expect(() => bench([{ ...rule, vlan: 0 }])).toThrow(new RangeError('rules[0].vlan must be an integer in 1..4095, received 0'));
-    expect(() => bench([{ ...rule, maxPps: 0 }])).toThrow(/rules\[0\]\.maxPps must be an integer in 1\.\.10000000/);
+    expect(() => bench([{ ...rule, vlan: 0 }])).toThrow(new RangeError('rules[0].vlan: must be 1..4095, got 0'));
+    expect(() => bench([{ ...rule, maxPps: 0 }])).toThrow(/rules\[0\]\.maxPps: must be 1\.\.10000000/);
     expect(() => bench([{ ...rule, maxPps: 1.5 }])).toThrow(RangeError);
     expect(bench([{ ...rule, outputs: [{ ...output, ttlMode: 'set' }] }])[0]!.outputs[0]!.ttlSet).toBe(true);
     expect(bench([{ ...rule, outputs: [{ ...output, ttlMode: 'decrement' }] }])[0]!.outputs[0]!.ttlSet).toBe(false);
     expect(() => bench([{ ...rule, outputs: [{ ...output, ttlMode: 'keep' }] }])).toThrow(
-      new RangeError(`rules[0].outputs[0].ttlMode must be 'decrement' or 'set', received "keep"`),
+      new RangeError(`rules[0].outputs[0].ttlMode: must be one of decrement | set, got "keep"`),
     );
     expect(bench([{ ...rule, outputs: [{ ...output, ifindex: 0 }] }])[0]!.outputs[0]!.ifindex).toBe(0);
     expect(() => bench([{ ...rule, outputs: [{ ...output, ifindex: -1 }] }])).toThrow(/rules\[0\]\.outputs\[0\]\.ifindex/);
@@ -75,15 +75,15 @@ describe('argument validation', () => {
     expect(normalizeTableContext('context', { ownMacs: ['02:00:00:00:00:01', 'AA:BB:CC:DD:EE:FF'] })).toEqual(
       Buffer.from([2, 0, 0, 0, 0, 1, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff]),
     );
-    expect(() => normalizeTableContext('context', { ownMacs: ['02:00'] })).toThrow(/context\.ownMacs\[0\] must look like/);
-    expect(() => normalizeTableContext('context', {})).toThrow(new TypeError('context.ownMacs must be an array, received undefined'));
+    expect(() => normalizeTableContext('context', { ownMacs: ['02:00'] })).toThrow(/context\.ownMacs\[0\]: must be a MAC address like 'aa:bb:cc:dd:ee:ff', got "02:00"/);
+    expect(() => normalizeTableContext('context', {})).toThrow(new TypeError('context.ownMacs: must be an array, got nothing'));
     const macs = Array.from({ length: NATIVE_LIMITS.maxOwnMacs + 1 }, () => '02:00:00:00:00:01');
     expect(() => normalizeTableContext('context', { ownMacs: macs })).toThrow(/at most 1024 addresses \(NATIVE_LIMITS\.maxOwnMacs\)/);
   });
 
   it('names the rule field in rule errors', () => {
     const bench = (rules: unknown) => benchHotPath({ frames: [], rules: rules as RuleSpec[], iterations: 1 });
-    expect(() => bench([{ ...rule, group: '10.0.0.1' }])).toThrow(/rules\[0\]\.group must be a multicast address/);
+    expect(() => bench([{ ...rule, group: '10.0.0.1' }])).toThrow(/rules\[0\]\.group: must be a multicast address/);
     expect(() => bench([{ ...rule, port: 0 }])).toThrow(RangeError);
     expect(() => bench([{ ...rule, source: '1.2.3' }])).toThrow(/rules\[0\]\.source/);
     expect(() => bench([rule, rule])).toThrow(/must be unique/);
@@ -96,7 +96,7 @@ describe('argument validation', () => {
     const socket = new MembershipSocket();
     try {
       expect(() => socket.join(0, '239.1.1.1')).toThrow(/ifindex/);
-      expect(() => socket.join(1, '10.1.1.1')).toThrow(/group must be a multicast address/);
+      expect(() => socket.join(1, '10.1.1.1')).toThrow(/group: must be a multicast address/);
     } finally {
       socket.close();
     }
@@ -120,44 +120,44 @@ describe('argument validation', () => {
 
     it('refuses mixed families, naming the field', () => {
       expect(() => rules([{ ...rule6, outputs: [{ ...output6, group: '239.9.9.1' }] }])).toThrow(
-        new RangeError(`rules[0].outputs[0].group must be an IPv6 address like the rule's group, received "239.9.9.1"`),
+        new RangeError(`rules[0].outputs[0].group: must be an IPv6 address like the rule's group (one family per rule), got "239.9.9.1"`),
       );
-      expect(() => rules([{ ...rule6, outputs: [{ ...output6, sourceAddress: '10.0.0.1' }] }])).toThrow(/rules\[0\]\.outputs\[0\]\.sourceAddress must be an IPv6 address/);
-      expect(() => rules([{ ...rule6, source: '10.1.0.1' }])).toThrow(/rules\[0\]\.source must be an IPv6 address/);
-      expect(() => rules([{ ...rule, outputs: [output6] }])).toThrow(/rules\[0\]\.outputs\[0\]\.group must be an IPv4 address/);
-      expect(() => rules([{ ...rule6, group: 'fd00::1' }])).toThrow(/rules\[0\]\.group must be a multicast address in ff00::\/8/);
-      expect(() => rules([{ ...rule6, group: '::ffff:239.1.1.1' }])).toThrow(/rules\[0\]\.group must be a multicast address in ff00::\/8/);
-      expect(() => rules([{ ...rule6, group: 'ff02::1%eth0' }])).toThrow(/rules\[0\]\.group must be a dotted-quad IPv4 or an IPv6 address \(no zone index\)/);
+      expect(() => rules([{ ...rule6, outputs: [{ ...output6, sourceAddress: '10.0.0.1' }] }])).toThrow(/rules\[0\]\.outputs\[0\]\.sourceAddress: must be an IPv6 address/);
+      expect(() => rules([{ ...rule6, source: '10.1.0.1' }])).toThrow(/rules\[0\]\.source: must be an IPv6 address/);
+      expect(() => rules([{ ...rule, outputs: [output6] }])).toThrow(/rules\[0\]\.outputs\[0\]\.group: must be an IPv4 address/);
+      expect(() => rules([{ ...rule6, group: 'fd00::1' }])).toThrow(/rules\[0\]\.group: must be a multicast address in ff00::\/8/);
+      expect(() => rules([{ ...rule6, group: '::ffff:239.1.1.1' }])).toThrow(/rules\[0\]\.group: must be a multicast address in ff00::\/8/);
+      expect(() => rules([{ ...rule6, group: 'ff02::1%eth0' }])).toThrow(/rules\[0\]\.group: must be a dotted-quad IPv4 or an IPv6 address \(no zone index\)/);
     });
 
     it('checks range prefixes: family bounds, host bits, offset-mapped outputs', () => {
       const range4 = { ...rule, group: '239.1.0.0', groupPrefixLength: 24 };
       expect(rules([range4])[0]!.prefixLength).toBe(24);
       expect(rules([{ ...range4, outputs: [{ ...output, group: '239.9.0.0', groupPrefixLength: 24 }] }])[0]!.outputs[0]!.mapsRange).toBe(true);
-      expect(() => rules([{ ...range4, groupPrefixLength: 7 }])).toThrow(new RangeError('rules[0].groupPrefixLength must be an integer in 8..32, received 7'));
+      expect(() => rules([{ ...range4, groupPrefixLength: 7 }])).toThrow(new RangeError(`rules[0].groupPrefixLength: a range's prefix length must be 8..32 for IPv4, got "239.1.0.0" (/7)`));
       expect(() => rules([{ ...range4, group: '239.1.0.1' }])).toThrow(
-        new RangeError('rules[0].group must be the base of its /24 range (host bits 0), received "239.1.0.1"'),
+        new RangeError(`rules[0].group: the host bits of a range's base must be zero (did you mean 239.1.0.0/24?), got "239.1.0.1"`),
       );
-      expect(() => rules([{ ...rule6, groupPrefixLength: 15 }])).toThrow(/rules\[0\]\.groupPrefixLength must be an integer in 16\.\.128/);
-      expect(() => rules([{ ...rule6, groupPrefixLength: 120 }])).toThrow(/rules\[0\]\.group must be the base of its \/120 range/);
+      expect(() => rules([{ ...rule6, groupPrefixLength: 15 }])).toThrow(/rules\[0\]\.groupPrefixLength: a range's prefix length must be 16\.\.128 for IPv6/);
+      expect(() => rules([{ ...rule6, groupPrefixLength: 120 }])).toThrow(/rules\[0\]\.group: the host bits of a range's base must be zero \(did you mean ff3e::1:0\/120\?\)/);
       const range6 = { ...rule6, group: 'ff3e::1:0', groupPrefixLength: 112 };
       expect(rules([{ ...range6, outputs: [{ ...output6, group: 'ff3e::9:0', groupPrefixLength: 112 }] }])[0]!.outputs[0]!.mapsRange).toBe(true);
       expect(() => rules([{ ...range6, outputs: [{ ...output6, group: 'ff3e::9:0', groupPrefixLength: 120 }] }])).toThrow(
-        new RangeError(`rules[0].outputs[0].groupPrefixLength must equal the rule's groupPrefixLength 112 (offset mapping), received 120`),
+        new RangeError(`rules[0].outputs[0].groupPrefixLength: must equal the rule's groupPrefixLength 112 (offset mapping), got 120`),
       );
       expect(() => rules([{ ...range6, outputs: [{ ...output6, group: 'ff3e::9:5', groupPrefixLength: 112 }] }])).toThrow(
-        /rules\[0\]\.outputs\[0\]\.group must be the base of its \/112 range/,
+        /rules\[0\]\.outputs\[0\]\.group: the host bits of a range's base must be zero/,
       );
       expect(() => rules([{ ...range6, outputs: [{ ...output6, group: 'fd00::', groupPrefixLength: 112 }] }])).toThrow(
-        /rules\[0\]\.outputs\[0\]\.groupPrefixLength needs a multicast group/,
+        /rules\[0\]\.outputs\[0\]\.groupPrefixLength: needs a multicast group/,
       );
       expect(() => rules([{ ...rule6, outputs: [{ ...output6, groupPrefixLength: 128 }] }])).toThrow(
-        /rules\[0\]\.outputs\[0\]\.groupPrefixLength is allowed only on a range rule's output/,
+        /rules\[0\]\.outputs\[0\]\.groupPrefixLength: is allowed only on a range rule's output/,
       );
       const single = rules([{ ...rule6, groupPrefixLength: 128, outputs: [{ ...output6, groupPrefixLength: 128 }] }])[0]!;
       expect(single).toMatchObject({ prefixLength: 128 });
       expect(single.outputs[0]!.mapsRange).toBe(false);
-      expect(() => rules([range4, { ...range4, id: 'again' }])).toThrow(/rules\[1\]\.groupPrefixLength: the rule repeats rules\[0\]'s range/);
+      expect(() => rules([range4, { ...range4, id: 'again' }])).toThrow(/rules\[1\]\.groupPrefixLength: repeats the range, port, VLAN and source of the rule at index 0/);
       expect(rules([range4, { ...range4, id: 'ssm', source: '10.1.0.1' }])).toHaveLength(2);
     });
 
@@ -165,15 +165,15 @@ describe('argument validation', () => {
       const ranges = (n: number) => Array.from({ length: n }, (_, i) => ({ ...rule, id: `r${i}`, group: `239.${i >> 8}.${i & 0xff}.0`, groupPrefixLength: 24, outputs: [] }));
       expect(rules(ranges(NATIVE_LIMITS.maxRangeRulesPerTable))).toHaveLength(256);
       expect(() => rules(ranges(NATIVE_LIMITS.maxRangeRulesPerTable + 1))).toThrow(
-        new RangeError('rules must hold at most 256 range rules (NATIVE_LIMITS.maxRangeRulesPerTable), received 257'),
+        new RangeError('rules: must hold at most 256 range rules (NATIVE_LIMITS.maxRangeRulesPerTable), got 257'),
       );
     });
 
     it('checks membership families and sources', () => {
       const socket = new MembershipSocket();
       try {
-        expect(() => socket.join(1, 'fd00::1')).toThrow(/group must be a multicast address in ff00::\/8/);
-        expect(() => socket.join(1, 'ff3e::1', 'eth0', '10.0.0.1')).toThrow(/source must be an IPv6 address like group/);
+        expect(() => socket.join(1, 'fd00::1')).toThrow(/group: must be a multicast address in ff00::\/8/);
+        expect(() => socket.join(1, 'ff3e::1', 'eth0', '10.0.0.1')).toThrow(/source: must be an IPv6 address like the group/);
       } finally {
         socket.close();
       }

@@ -118,7 +118,7 @@ describe.skipIf(ether === undefined)('config', () => {
     const outputs = (n: number) => Array.from({ length: n }, (_, i) => out({ port: 6001 + i }));
     expect(parseConfig({ rules: [rule({ outputs: outputs(NATIVE_LIMITS.maxOutputsPerRule) })] }, options).rules[0]!.outputs).toHaveLength(64);
     expect(issuesOf({ rules: [rule({ outputs: outputs(NATIVE_LIMITS.maxOutputsPerRule + 1) })] })).toEqual([
-      "rules[0].outputs: at most 64 outputs per rule (the data plane's limit), got 65",
+      "rules[0].outputs: must hold at most 64 outputs (NATIVE_LIMITS.maxOutputsPerRule), got 65",
     ]);
     expect(issuesOf({ rules: [rule({ outputs: [out({ interface: 'lo' })] })] })[0]).toMatch(/^rules\[0\]\.outputs\[0\]\.interface: lo has no Ethernet MAC address/);
     expect(issuesOf({ rules: [rule({ outputs: [out(), out({ ttl: 3 })] })] })[0]).toMatch(/^rules\[0\]\.outputs\[1\]: duplicate output: rules\[0\]\.outputs\[0\] already sends to 239\.9\.9\.1:6001/);

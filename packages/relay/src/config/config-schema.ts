@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { NATIVE_FIELDS } from '@mcr/relay-native';
 import { ConfigError } from './config-error.js';
 import { absentInterfacesPass, ruleSchema, type ParsedRule, type RuleCheckOptions } from './rule-schema.js';
-import { CONTROL_MODE_OTHERS, NATIVE_LIMITS } from './limits.js';
+import { CONTROL_MODE_OTHERS } from './limits.js';
 import { array, boolean, configIssues, integer, isRecord, number, object, oneOf, text } from './schema-fields.js';
 import { DEFAULTS, FANOUT_MODES, LOG_FORMATS, LOG_LEVELS, type RelayConfig, type Rule } from './types.js';
 import { RuleTable } from '../rules/rule-table.js';
@@ -54,17 +55,17 @@ function buildConfigSchema(options: RuleCheckOptions) {
     $schema: z.string().optional().describe('the JSON Schema this file follows (for editors); the relay ignores it'),
     workers: CONFIG_FIELDS.workers,
     dataPlane: object({
-      batchSize: integer(1, NATIVE_LIMITS.maxBatchSize).default(DEFAULTS.batchSize).describe('frames a worker reads and sends per batch'),
-      coalesceMicros: integer(0, NATIVE_LIMITS.maxCoalesceMicros)
+      batchSize: NATIVE_FIELDS.batchSize().default(DEFAULTS.batchSize).describe('frames a worker reads and sends per batch'),
+      coalesceMicros: NATIVE_FIELDS.coalesceMicros()
         .default(DEFAULTS.coalesceMicros)
         .describe('after a partial batch, wait this long (µs) before draining again; 0: the adaptive wait (latencyBudgetMicros)'),
-      latencyBudgetMicros: integer(0, NATIVE_LIMITS.maxLatencyBudgetMicros)
+      latencyBudgetMicros: NATIVE_FIELDS.latencyBudgetMicros()
         .default(DEFAULTS.latencyBudgetMicros)
         .describe('the wait (µs) adaptive coalescing may add when coalesceMicros is 0'),
     }).prefault({}),
     fanout: object({
       mode: oneOf(FANOUT_MODES).default(DEFAULTS.fanoutMode).describe('how PACKET_FANOUT spreads an input\'s frames over its workers'),
-      id: integer(0, 65535)
+      id: NATIVE_FIELDS.fanoutId()
         .optional()
         .describe('the first input interface\'s PACKET_FANOUT group id; each further input takes the lowest free of id+1, id+2, ... (a group serves one interface); default: the kernel picks one per interface'),
     }).prefault({}),
@@ -88,7 +89,7 @@ function buildConfigSchema(options: RuleCheckOptions) {
     rules: array(ruleSchema(options)).default([]),
     testOnly: object({
       disableLoopGuard: boolean().default(false).describe('TEST-ONLY: no own-MAC check and TTL "set" on every output'),
-      injectedWorkNanos: integer(0, NATIVE_LIMITS.maxInjectedWorkNanos).default(0).describe('TEST-ONLY: busy work per frame read'),
+      injectedWorkNanos: NATIVE_FIELDS.injectedWorkNanos().default(0).describe('TEST-ONLY: busy work per frame read'),
       fanoutIgnoreOutgoingUnsupported: boolean()
         .default(false)
         .describe('TEST-ONLY: act as a kernel on which PACKET_FANOUT_FLAG_IGNORE_OUTGOING has no effect (the rings\' filter drops the host\'s own frames)'),

@@ -2,7 +2,8 @@ import { GROUP_PREFIX_LENGTHS, NATIVE_LIMITS } from '@mcr/relay-native';
 
 // Every maximum the relay enforces, stated once. The schema (config files and `mcr add`), the rule
 // table and the README quote these names; whatever the data plane would refuse comes from
-// NATIVE_LIMITS, so the schema refuses it first, with a field path, before any worker sees it.
+// NATIVE_LIMITS, through relay-native's field schemas, so the schema refuses it first, with a field
+// path, before any worker sees it.
 
 export { GROUP_PREFIX_LENGTHS, NATIVE_LIMITS };
 

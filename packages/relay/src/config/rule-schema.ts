@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import {
   ADDRESS_BITS,
-  hostBitsAreZero,
+  FAMILY_NAME,
+  groupRangeProblem,
+  interfaceName as validInterfaceName,
   isMulticastAddress,
-  networkOf,
+  NATIVE_FIELDS,
+  outputList,
   parseIpAddress,
   rangeSize,
   reachesLinkLocalGroups,
@@ -15,11 +18,11 @@ import {
   unsendableUnicast4,
   unsendableUnicast6,
 } from '@mcr/relay-native';
-import { isEthernetInterface, isValidInterfaceName } from '../net/interfaces.js';
+import { isEthernetInterface } from '../net/interfaces.js';
 import { ConfigError } from './config-error.js';
-import { GROUP_PREFIX_LENGTHS, NATIVE_LIMITS, RELAY_LIMITS } from './limits.js';
-import { array, boolean, configIssues, integer, isRecord, object, oneOf, OTHER_FIELD, text } from './schema-fields.js';
-import { DEFAULTS, TTL_MODES, type InputSpec, type OutputSpec, type Rule } from './types.js';
+import { RELAY_LIMITS } from './limits.js';
+import { boolean, configIssues, isRecord, object, oneOf, OTHER_FIELD, text } from './schema-fields.js';
+import { DEFAULTS, type InputSpec, type OutputSpec, type Rule } from './types.js';
 
 // One rule, as the config file, the state file and the control socket's `add` carry it. Field
 // types and ranges are the zod schema's; what depends on several fields (one address family per
@@ -63,12 +66,10 @@ export function absentInterfaces(rule: Pick<Rule, 'input' | 'outputs'>, exists: 
 export type ParsedRule = Omit<Rule, 'id'> & { id?: string };
 
 const FAMILIES = ['ipv4', 'ipv6'] as const;
-const FAMILY_NAME: Record<AddressFamily, string> = { ipv4: 'IPv4', ipv6: 'IPv6' };
 
 function interfaceName(options: RuleCheckOptions, role: 'input' | 'output') {
-  return text().superRefine((name, ctx) => {
-    if (!isValidInterfaceName(name)) ctx.addIssue(`"${name}" is not a valid interface name`);
-    else if (!options.interfaceExists(name)) ctx.addIssue(`unknown interface "${name}"`);
+  return validInterfaceName().superRefine((name, ctx) => {
+    if (!options.interfaceExists(name)) ctx.addIssue(`unknown interface "${name}"`);
     else if (role === 'output' && !(options.isEthernet ?? isEthernetInterface)(name)) {
       // Outputs are sent as rewritten Ethernet frames with the interface's MAC as their source: an
       // interface without one (tun, wg, gre, lo) cannot carry them.
@@ -89,11 +90,11 @@ const schemas = new WeakMap<RuleCheckOptions, ReturnType<typeof buildRuleSchema>
 export const RULE_FIELDS = {
   id: text(RULE_ID, 'letters, digits, _ . : - (1..64 characters)').optional().describe('rule id; generated (rule-N) when absent'),
   source: text().optional().describe('source-specific (SSM): only packets from this unicast address, of the group\'s family'),
-  vlan: integer(NATIVE_LIMITS.minVlanId, NATIVE_LIMITS.maxVlanId)
+  vlan: NATIVE_FIELDS.vlan()
     .optional()
     .describe('802.1Q VLAN id: only frames tagged with it match; absent: untagged frames only (a priority tag, VLAN 0, counts as untagged)'),
-  ttlMode: oneOf(TTL_MODES).default(DEFAULTS.ttlMode).describe('decrement: min(ttl, input TTL - 1), TTL-1 input dropped; set: ttl whatever came in (loop-unsafe)'),
-  maxPps: integer(1, NATIVE_LIMITS.maxPps).optional().describe('packets per second this rule may forward (per worker); absent: unlimited'),
+  ttlMode: NATIVE_FIELDS.ttlMode().default(DEFAULTS.ttlMode).describe('decrement: min(ttl, input TTL - 1), TTL-1 input dropped; set: ttl whatever came in (loop-unsafe)'),
+  maxPps: NATIVE_FIELDS.maxPps().optional().describe('packets per second this rule may forward (per worker); absent: unlimited'),
   linkLocal: boolean().optional().describe('true: input and outputs may use groups that never leave the link (224.0.0.0/24, ff01::/16, ff02::/16)'),
   join: boolean()
     .optional()
@@ -104,23 +105,21 @@ function buildRuleSchema(options: RuleCheckOptions) {
   const input = object({
     interface: interfaceName(options, 'input').describe('interface the stream arrives on'),
     group: text().describe('multicast group (IPv4 224.0.0.0/4 or IPv6 ff00::/8), or a range BASE/LEN such as "239.1.0.0/24" or "ff3e::1:0/120"'),
-    port: integer(1, 65535).describe('UDP destination port'),
+    port: NATIVE_FIELDS.port().describe('UDP destination port'),
     source: RULE_FIELDS.source,
     vlan: RULE_FIELDS.vlan,
-    prefixLength: integer(0, GROUP_PREFIX_LENGTHS.ipv6.max).optional().describe('the range\'s prefix length, as "/LEN" in group says it (the normalised form)'),
+    prefixLength: NATIVE_FIELDS.prefixLength().optional().describe('the range\'s prefix length, as "/LEN" in group says it (the normalised form)'),
     family: oneOf(FAMILIES).optional().describe('the rule\'s address family; derived from group (the normalised form carries it)'),
   });
   const output = object({
     interface: interfaceName(options, 'output').describe('Ethernet interface the copies are sent on'),
     group: text().describe('multicast group, a range BASE/LEN of the input range\'s size (offset mapping), or a unicast address'),
-    port: integer(1, 65535).describe('UDP destination port'),
-    ttl: integer(1, 255).default(DEFAULTS.ttl).describe('TTL (IPv4) or hop limit (IPv6) of the copies'),
+    port: NATIVE_FIELDS.port().describe('UDP destination port'),
+    ttl: NATIVE_FIELDS.ttl().default(DEFAULTS.ttl).describe('TTL (IPv4) or hop limit (IPv6) of the copies'),
     ttlMode: RULE_FIELDS.ttlMode,
-    prefixLength: integer(0, GROUP_PREFIX_LENGTHS.ipv6.max).optional().describe('the output range\'s prefix length, as "/LEN" in group says it (the normalised form)'),
+    prefixLength: NATIVE_FIELDS.prefixLength().optional().describe('the output range\'s prefix length, as "/LEN" in group says it (the normalised form)'),
   });
-  const outputs = array(output, 1).max(NATIVE_LIMITS.maxOutputsPerRule, {
-    error: (issue) => `at most ${NATIVE_LIMITS.maxOutputsPerRule} outputs per rule (the data plane's limit), got ${(issue.input as unknown[]).length}`,
-  });
+  const outputs = outputList(output, 1);
   return object({
     id: RULE_FIELDS.id,
     input,
@@ -157,14 +156,9 @@ function rangeText(r: AddressRange): string {
   return r.prefixLength === ADDRESS_BITS[r.base.family] ? r.base.text : `${r.base.text}/${r.prefixLength}`;
 }
 
-/** Prefix bounds and host bits of a range; the message, or null when it is fine. */
+/** Prefix bounds and host bits of a range (the data plane's definition); the message, or null when it is fine. */
 function rangeProblem(r: AddressRange, written: unknown): string | null {
-  const { min, max } = GROUP_PREFIX_LENGTHS[r.base.family];
-  if (r.prefixLength < min || r.prefixLength > max) {
-    return `a range's prefix length must be ${min}..${max} for ${FAMILY_NAME[r.base.family]}, got ${JSON.stringify(written)} (/${r.prefixLength})`;
-  }
-  if (!hostBitsAreZero(r)) return `the host bits of a range's base must be zero (did you mean ${networkOf(r).text}/${r.prefixLength}?), got ${JSON.stringify(written)}`;
-  return null;
+  return groupRangeProblem(r, written)?.message ?? null;
 }
 
 function linkLocalProblem(r: AddressRange, written: unknown, verb: string): string {

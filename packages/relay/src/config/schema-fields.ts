@@ -1,47 +1,22 @@
 import { z } from 'zod';
+import { describe } from '@mcr/relay-native';
 import type { ConfigIssue } from './config-error.js';
 
 // The building blocks of the relay's schemas (config file, state file, control requests): zod
 // schemas whose every message names the expectation and the value received, in one wording, and the
-// step that turns zod's issues into ConfigIssues with a field path ("rules[3].outputs[0].port").
-
-/** A value as messages quote it: short, and "nothing" for a missing field. */
-export function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
-  return Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : typeof value;
-}
+// step that turns zod's issues into ConfigIssues with a field path ("rules[3].outputs[0].port"). The
+// field primitives are relay-native's, the ones its own argument checks use (one wording, one
+// definition); what is the relay's own (strict objects, numbers, paths) is here.
+export { array, boolean, describe, integer, oneOf, text } from '@mcr/relay-native';
 
 export function joinPath(path: string, key: string | number): string {
   if (typeof key === 'number') return `${path}[${key}]`;
   return path ? `${path}.${key}` : key;
 }
 
-export function integer(min: number, max: number) {
-  const error = (issue: { input?: unknown }) => `must be ${min}..${max}, got ${describe(issue.input)}`;
-  return z.int({ error }).min(min, { error }).max(max, { error });
-}
-
 export function number(min: number, max: number) {
   const error = (issue: { input?: unknown }) => `must be a number ${min}..${max}, got ${describe(issue.input)}`;
   return z.number({ error }).min(min, { error }).max(max, { error });
-}
-
-/** A non-empty string, optionally matching `pattern` (`expectation` says what that means to a user). */
-export function text(pattern?: RegExp, expectation?: string) {
-  const error = (issue: { input?: unknown }) => `must be a non-empty string, got ${describe(issue.input)}`;
-  const nonEmpty = z.string({ error }).min(1, { error, abort: true });
-  if (!pattern) return nonEmpty;
-  return nonEmpty.regex(pattern, { error: (issue) => `must be ${expectation ?? `like ${pattern}`}, got ${describe(issue.input)}` });
-}
-
-export function boolean() {
-  return z.boolean({ error: (issue) => `must be true or false, got ${describe(issue.input)}` });
-}
-
-export function oneOf<const T extends readonly [string, ...string[]]>(choices: T) {
-  return z.enum(choices, { error: (issue) => `must be one of ${choices.join(' | ')}, got ${describe(issue.input)}` });
 }
 
 /** Keys a JSON5 file may carry for editors and tools, not for the relay. */
@@ -57,12 +32,6 @@ export function object<T extends z.core.$ZodLooseShape>(shape: T) {
     error: (issue) =>
       issue.code === 'unrecognized_keys' ? `unknown field (expected one of: ${known.join(', ')})` : `must be an object, got ${describe(issue.input)}`,
   });
-}
-
-export function array<T extends z.core.$ZodType>(item: T, minLength = 0) {
-  return z
-    .array(item, { error: (issue) => `must be an array, got ${describe(issue.input)}` })
-    .min(minLength, { error: `must have at least ${minLength} element(s)` });
 }
 
 /** Whether a refinement may look at this value at all (it is still unchecked: read it defensively). */

@@ -1,4 +1,4 @@
-import { NATIVE_FANOUT_MODES, WORKER_DEFAULTS, type FanoutMode as NativeFanoutMode } from '@mcr/relay-native';
+import { NATIVE_FANOUT_MODES, NATIVE_TTL_MODES, WORKER_DEFAULTS, type FanoutMode as NativeFanoutMode, type TtlMode } from '@mcr/relay-native';
 
 // The relay's configuration, as users write it (JSON5) and as the rest of the relay sees it once
 // normalised: every default filled in, every field checked.
@@ -30,7 +30,7 @@ export interface InputSpec {
  * decrement (default): out TTL = min(ttl, input TTL - 1), and inputs with TTL <= 1 are not sent, so a
  * loop dies within the TTL. set: out TTL = ttl whatever came in (loop-unsafe; for TTL-1 sources).
  */
-export type TtlMode = 'decrement' | 'set';
+export type { TtlMode };
 
 export interface OutputSpec {
   interface: string;
@@ -146,6 +146,6 @@ export const DEFAULTS = {
 } as const;
 
 export const FANOUT_MODES = [...NATIVE_FANOUT_MODES, 'off'] as const satisfies readonly FanoutMode[];
-export const TTL_MODES = ['decrement', 'set'] as const satisfies readonly TtlMode[];
+export const TTL_MODES = NATIVE_TTL_MODES;
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const satisfies readonly LogLevel[];
 export const LOG_FORMATS = ['text', 'json'] as const satisfies readonly LogFormat[];

@@ -1,10 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
+import { isValidInterfaceName } from '@mcr/relay-native';
 
-const IFNAME = /^[A-Za-z0-9_.:@-]{1,15}$/;
-
-export function isValidInterfaceName(name: string): boolean {
-  return IFNAME.test(name) && name !== '.' && name !== '..';
-}
+export { isValidInterfaceName };
 
 export function interfaceExists(name: string): boolean {
   return isValidInterfaceName(name) && existsSync(`/sys/class/net/${name}`);

@@ -53,7 +53,7 @@ describe('safety: refused changes leave the relay as it was', () => {
         const outputs = Array.from({ length: NATIVE_LIMITS.maxOutputsPerRule + 1 }, (_, i) => ['--output', `out0:${s1!.outGroup}:${7000 + i}`]).flat();
         const tooMany = mcr(relay, ['add', '--input', `in0:${s1!.group}:${s1!.port}`, ...outputs]);
         expect(tooMany.status).toBe(1);
-        expect(tooMany.stderr).toContain("rule.outputs: at most 64 outputs per rule (the data plane's limit), got 65");
+        expect(tooMany.stderr).toContain('rule.outputs: must hold at most 64 outputs (NATIVE_LIMITS.maxOutputsPerRule), got 65');
 
         const tun = mcr(relay, ['add', '--input', `in0:${s1!.group}:${s1!.port}`, '--output', `tun0:${s1!.outGroup}:${s1!.outPort}`]);
         expect(tun.status).toBe(1);

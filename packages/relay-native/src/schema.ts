@@ -1,0 +1,265 @@
+import { z } from 'zod';
+import { ADDRESS_BITS, hostBitsAreZero, isMulticastAddress, networkOf, parseIpAddress, type AddressFamily, type AddressRange, type IpAddress } from './ip-address.js';
+import { macToBuffer } from './ipv4.js';
+import { GROUP_PREFIX_LENGTHS, NATIVE_LIMITS } from './limits.js';
+import { NATIVE_FANOUT_MODES, NATIVE_TTL_MODES } from './types.js';
+
+// What the data plane accepts, defined once as zod schemas. validate.ts parses every argument with
+// them before any native call; the relay builds its config and rule schemas from the same fields, so
+// it refuses first, with a field path, whatever the data plane would refuse. Every message names the
+// expectation and the value received ("must be 1..65535, got 0"); the caller puts the path in front.
+
+/** A value as messages quote it: short, and "nothing" for a missing field. */
+export function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  return Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : typeof value;
+}
+
+export function integer(min: number, max: number) {
+  const error = (issue: { input?: unknown }) => `must be ${min}..${max}, got ${describe(issue.input)}`;
+  return z.int({ error }).min(min, { error }).max(max, { error });
+}
+
+/** A non-empty string, optionally matching `pattern` (`expectation` says what that means to a user). */
+export function text(pattern?: RegExp, expectation?: string) {
+  const error = (issue: { input?: unknown }) => `must be a non-empty string, got ${describe(issue.input)}`;
+  const nonEmpty = z.string({ error }).min(1, { error, abort: true });
+  if (!pattern) return nonEmpty;
+  return nonEmpty.regex(pattern, { error: (issue) => `must be ${expectation ?? `like ${pattern}`}, got ${describe(issue.input)}` });
+}
+
+export function boolean() {
+  return z.boolean({ error: (issue) => `must be true or false, got ${describe(issue.input)}` });
+}
+
+export function oneOf<const T extends readonly [string, ...string[]]>(choices: T) {
+  return z.enum(choices, { error: (issue) => `must be one of ${choices.join(' | ')}, got ${describe(issue.input)}` });
+}
+
+export function array<T extends z.core.$ZodType>(item: T, minLength = 0) {
+  return z
+    .array(item, { error: (issue) => `must be an array, got ${describe(issue.input)}` })
+    .min(minLength, { error: `must have at least ${minLength} element(s)` });
+}
+
+/** An object whose unknown keys are dropped (a library argument; the relay's files refuse them). */
+function record<T extends z.core.$ZodLooseShape>(shape: T, expectation = 'an object') {
+  return z.object(shape, { error: (issue) => `must be ${expectation}, got ${describe(issue.input)}` });
+}
+
+const IFNAME = new RegExp(`^[A-Za-z0-9_.:@-]{1,${NATIVE_LIMITS.maxInterfaceNameLength}}$`);
+
+/** A name the kernel takes for an interface: 1..15 (IFNAMSIZ - 1) of letters, digits, _ . : @ -, not "." or "..". */
+export function isValidInterfaceName(name: string): boolean {
+  return IFNAME.test(name) && name !== '.' && name !== '..';
+}
+
+export function interfaceName() {
+  return text().refine(isValidInterfaceName, { error: (issue) => `${describe(issue.input)} is not a valid interface name`, abort: true });
+}
+
+export function macAddress() {
+  return text().refine((mac) => macToBuffer(mac) !== null, {
+    error: (issue) => `must be a MAC address like 'aa:bb:cc:dd:ee:ff', got ${describe(issue.input)}`,
+    abort: true,
+  });
+}
+
+/** An IPv4 address (dotted quad) or an IPv6 one (no zone index), of any kind. */
+export function ipAddress() {
+  return text().refine((address) => parseIpAddress(address) !== null, {
+    error: (issue) => `must be a dotted-quad IPv4 or an IPv6 address (no zone index), got ${describe(issue.input)}`,
+    abort: true,
+  });
+}
+
+/** A multicast group: 224.0.0.0/4 or ff00::/8. */
+export function multicastGroup() {
+  return ipAddress().refine((address) => isMulticastAddress(parseIpAddress(address)!), {
+    error: (issue) => `must be a multicast address in ${MULTICAST_RANGE[parseIpAddress(issue.input as string)!.family]}, got ${describe(issue.input)}`,
+    abort: true,
+  });
+}
+
+const MAX_IFINDEX = 0x7fffffff;
+
+/** The fields the data plane takes, each with its bounds. */
+export const NATIVE_FIELDS = {
+  /** An interface that exists; an output's may also be 0 (absent right now). */
+  ifindex: () => integer(1, MAX_IFINDEX),
+  outputIfindex: () => integer(0, MAX_IFINDEX),
+  port: () => integer(1, 65535),
+  /** IPv4 TTL or IPv6 hop limit. */
+  ttl: () => integer(1, 255),
+  ttlMode: () => oneOf(NATIVE_TTL_MODES),
+  vlan: () => integer(NATIVE_LIMITS.minVlanId, NATIVE_LIMITS.maxVlanId),
+  maxPps: () => integer(1, NATIVE_LIMITS.maxPps),
+  /** A prefix length of any family; groupRangeProblem holds a range to its family's bounds. */
+  prefixLength: () => integer(0, ADDRESS_BITS.ipv6),
+  fanoutMode: () => oneOf(NATIVE_FANOUT_MODES),
+  fanoutId: () => integer(0, 0xffff),
+  receiveBufferBytes: () => integer(NATIVE_LIMITS.minReceiveBufferBytes, NATIVE_LIMITS.maxReceiveBufferBytes),
+  batchSize: () => integer(1, NATIVE_LIMITS.maxBatchSize),
+  coalesceMicros: () => integer(0, NATIVE_LIMITS.maxCoalesceMicros),
+  latencyBudgetMicros: () => integer(0, NATIVE_LIMITS.maxLatencyBudgetMicros),
+  injectedWorkNanos: () => integer(0, NATIVE_LIMITS.maxInjectedWorkNanos),
+};
+
+/** Defaults of WorkerOptions, stated once (the relay imports them for its own config defaults). */
+export const WORKER_DEFAULTS = {
+  receiveBufferBytes: 8 * 1024 * 1024,
+  batchSize: 64,
+  coalesceMicros: 0,
+  latencyBudgetMicros: 50,
+} as const;
+
+/** A family as messages name it. */
+export const FAMILY_NAME: Record<AddressFamily, string> = { ipv4: 'IPv4', ipv6: 'IPv6' };
+const MULTICAST_RANGE: Record<AddressFamily, string> = { ipv4: '224.0.0.0/4', ipv6: 'ff00::/8' };
+
+/**
+ * What is wrong with a range of groups (a prefix length out of GROUP_PREFIX_LENGTHS for its family,
+ * or host bits set in its base), or null. `on` names the part at fault; `written` is quoted.
+ */
+export function groupRangeProblem(r: AddressRange, written: unknown): { on: 'prefixLength' | 'base'; message: string } | null {
+  const { min, max } = GROUP_PREFIX_LENGTHS[r.base.family];
+  if (r.prefixLength < min || r.prefixLength > max) {
+    return { on: 'prefixLength', message: `a range's prefix length must be ${min}..${max} for ${FAMILY_NAME[r.base.family]}, got ${describe(written)} (/${r.prefixLength})` };
+  }
+  if (!hostBitsAreZero(r)) {
+    return { on: 'base', message: `the host bits of a range's base must be zero (did you mean ${networkOf(r).text}/${r.prefixLength}?), got ${describe(written)}` };
+  }
+  return null;
+}
+
+type Ctx = z.core.$RefinementCtx<unknown>;
+
+function fail(ctx: Ctx, path: (string | number)[], message: string): void {
+  ctx.addIssue({ code: 'custom', path, message });
+}
+
+/** `text` (already checked to parse) as an address of `family`, or an issue at `path`. */
+function addressOf(text: string, family: AddressFamily, path: (string | number)[], ctx: Ctx): IpAddress | null {
+  const address = parseIpAddress(text)!;
+  if (address.family === family) return address;
+  fail(ctx, path, `must be an ${FAMILY_NAME[family]} address like the rule's group (one family per rule), got ${describe(text)}`);
+  return null;
+}
+
+/** A rule's outputs: at most NATIVE_LIMITS.maxOutputsPerRule (one frame's copies fit one egress batch). */
+export function outputList<T extends z.core.$ZodType>(output: T, minLength = 0) {
+  return array(output, minLength).max(NATIVE_LIMITS.maxOutputsPerRule, {
+    error: (issue) => `must hold at most ${NATIVE_LIMITS.maxOutputsPerRule} outputs (NATIVE_LIMITS.maxOutputsPerRule), got ${(issue.input as unknown[]).length}`,
+  });
+}
+
+const outputSpec = record({
+  interface: interfaceName(),
+  ifindex: NATIVE_FIELDS.outputIfindex(),
+  group: ipAddress(),
+  groupPrefixLength: NATIVE_FIELDS.prefixLength().optional(),
+  port: NATIVE_FIELDS.port(),
+  ttl: NATIVE_FIELDS.ttl(),
+  ttlMode: NATIVE_FIELDS.ttlMode().optional(),
+  sourceAddress: ipAddress(),
+  sourceMac: macAddress(),
+});
+
+const ruleSpec = record({
+  id: text(),
+  group: multicastGroup(),
+  groupPrefixLength: NATIVE_FIELDS.prefixLength().optional(),
+  port: NATIVE_FIELDS.port(),
+  source: ipAddress().optional(),
+  vlan: NATIVE_FIELDS.vlan().optional(),
+  maxPps: NATIVE_FIELDS.maxPps().optional(),
+  outputs: outputList(outputSpec),
+}).superRefine(checkRuleAddresses);
+
+type ParsedRuleSpec = z.output<typeof ruleSpec>;
+
+/** One family per rule; a multicast group; range bounds; an output range only as the rule's offset mapping. */
+function checkRuleAddresses(rule: ParsedRuleSpec, ctx: Ctx): void {
+  const group = parseIpAddress(rule.group)!;
+  const family = group.family;
+  const prefixLength = rule.groupPrefixLength ?? ADDRESS_BITS[family];
+  if (rule.groupPrefixLength !== undefined) {
+    const problem = groupRangeProblem({ base: group, prefixLength }, rule.group);
+    if (problem) fail(ctx, [problem.on === 'base' ? 'group' : 'groupPrefixLength'], problem.message);
+  }
+  if (rule.source !== undefined) addressOf(rule.source, family, ['source'], ctx);
+  rule.outputs.forEach((out, i) => {
+    const at = (field: string) => ['outputs', i, field];
+    const base = addressOf(out.group, family, at('group'), ctx);
+    addressOf(out.sourceAddress, family, at('sourceAddress'), ctx);
+    if (base === null || out.groupPrefixLength === undefined) return;
+    if (rule.groupPrefixLength === undefined) {
+      fail(ctx, at('groupPrefixLength'), `is allowed only on a range rule's output (the rule has no groupPrefixLength), got ${out.groupPrefixLength}`);
+    } else if (!isMulticastAddress(base)) {
+      fail(ctx, at('groupPrefixLength'), `needs a multicast group (offset mapping), got group ${describe(out.group)}`);
+    } else if (out.groupPrefixLength !== prefixLength) {
+      fail(ctx, at('groupPrefixLength'), `must equal the rule's groupPrefixLength ${prefixLength} (offset mapping), got ${out.groupPrefixLength}`);
+    } else {
+      const problem = groupRangeProblem({ base, prefixLength }, out.group);
+      if (problem) fail(ctx, at(problem.on === 'base' ? 'group' : 'groupPrefixLength'), problem.message);
+    }
+  });
+}
+
+/** One worker's table: unique ids, no two range rules for one match, NATIVE_LIMITS' counts. */
+export const ruleSpecsSchema = array(ruleSpec)
+  .max(NATIVE_LIMITS.maxRulesPerTable, {
+    error: (issue) => `must hold at most ${NATIVE_LIMITS.maxRulesPerTable} rules (NATIVE_LIMITS.maxRulesPerTable), got ${(issue.input as unknown[]).length}`,
+  })
+  .superRefine((rules, ctx) => {
+    const ids = new Set<string>();
+    const ranges = new Map<string, number>(); // (base, prefix, port, vlan, source) -> the first rule's index
+    rules.forEach((rule, i) => {
+      if (ids.has(rule.id)) fail(ctx, [i, 'id'], `must be unique, got duplicate ${describe(rule.id)}`);
+      ids.add(rule.id);
+      const group = parseIpAddress(rule.group)!;
+      if (rule.groupPrefixLength === undefined || rule.groupPrefixLength >= ADDRESS_BITS[group.family]) return;
+      // Two rules for the same range, port, VLAN and source would leave the winner to table order.
+      const source = rule.source === undefined ? '' : parseIpAddress(rule.source)!.value;
+      const key = [group.value, rule.groupPrefixLength, rule.port, rule.vlan ?? '', source].join('/');
+      const first = ranges.get(key);
+      if (first !== undefined) fail(ctx, [i, 'groupPrefixLength'], `repeats the range, port, VLAN and source of the rule at index ${first} (ambiguous match)`);
+      else ranges.set(key, i);
+    });
+    if (ranges.size > NATIVE_LIMITS.maxRangeRulesPerTable) {
+      fail(ctx, [], `must hold at most ${NATIVE_LIMITS.maxRangeRulesPerTable} range rules (NATIVE_LIMITS.maxRangeRulesPerTable), got ${ranges.size}`);
+    }
+  });
+
+export const tableContextSchema = record({
+  ownMacs: array(macAddress()).max(NATIVE_LIMITS.maxOwnMacs, {
+    error: (issue) => `must hold at most ${NATIVE_LIMITS.maxOwnMacs} addresses (NATIVE_LIMITS.maxOwnMacs), got ${(issue.input as unknown[]).length}`,
+  }),
+}).optional();
+
+export const workerOptionsSchema = record({
+  interface: interfaceName(),
+  ifindex: NATIVE_FIELDS.ifindex(),
+  fanout: record({ mode: NATIVE_FIELDS.fanoutMode(), id: NATIVE_FIELDS.fanoutId().optional() }, '{ mode, id? } or null (null: no fanout group)').nullable(),
+  receiveBufferBytes: NATIVE_FIELDS.receiveBufferBytes().default(WORKER_DEFAULTS.receiveBufferBytes),
+  batchSize: NATIVE_FIELDS.batchSize().default(WORKER_DEFAULTS.batchSize),
+  coalesceMicros: NATIVE_FIELDS.coalesceMicros().default(WORKER_DEFAULTS.coalesceMicros),
+  latencyBudgetMicros: NATIVE_FIELDS.latencyBudgetMicros().default(WORKER_DEFAULTS.latencyBudgetMicros),
+  allMulticast: boolean().default(false),
+  injectedWorkNanos: NATIVE_FIELDS.injectedWorkNanos().default(0),
+  fanoutIgnoreOutgoingUnsupported: boolean().default(false),
+});
+
+/** A membership change: an any-source join, or a source-specific one with a source of the group's family. */
+export const membershipSchema = record({
+  ifindex: NATIVE_FIELDS.ifindex(),
+  group: multicastGroup(),
+  source: ipAddress().optional(),
+  interfaceName: z.string({ error: (issue) => `must be a string, got ${describe(issue.input)}` }).optional(),
+}).superRefine((m, ctx) => {
+  if (m.source === undefined) return;
+  const family = parseIpAddress(m.group)!.family;
+  if (parseIpAddress(m.source)!.family !== family) fail(ctx, ['source'], `must be an ${FAMILY_NAME[family]} address like the group, got ${describe(m.source)}`);
+});
