@@ -90,106 +90,37 @@ function trialLine(prefix: string, subject: LatencySubject, rate: number, r: Tri
   );
 }
 
+/** A trial's figures as the latency tables keep them. */
+type RecordTrial = (f: TrialFigures, rate: number, rung: number) => TrialRecord;
+/** One trial on a subject's bed. */
+type RunTrialOn = (subject: LatencySubject, rate: number, durationSec: number) => Promise<TrialFigures>;
+
 export async function runLatency(s: Settings, cwd: string, injected?: OpenBed): Promise<number> {
   const openBed = await openBedOrExplain('latency', injected);
   if (!openBed) return 1;
   const clock = startClock();
   const result = makeResult(s, clock, cwd);
   const notes = result.notes;
-  const record = (f: TrialFigures, rate: number, rung: number): TrialRecord => {
+  const record: RecordTrial = (f, rate, rung) => {
     const picked = pickFigures(f);
     return { ...picked, rung, targetPps: rate, verdict: verdict(picked, s.maxLossPct, s.senderBoundRatio) };
   };
   let ndrFile: BenchResult | null = null;
   if (s.ndrFrom && s.latencyRungs.includes('half-ndr')) ndrFile = parseResult(await readFile(s.ndrFrom, 'utf8'), s.ndrFrom);
-
   const bulk = s.latencyRungs.includes('bulk') && s.relays.includes('mcr');
   const subjects: LatencySubject[] = [...s.relays, ...(bulk ? (['mcr-fixed'] as const) : [])];
-  const rounds = s.repeats;
-  const perRound = s.latencyRungs.reduce((n, rung) => n + rungOrder(rung, s.relays, 0).length, 0);
-  process.stderr.write(
-    `bench latency: ${subjects.map((x) => SUBJECT_LABELS[x]).join(', ')}; ${s.streams} stream(s) of ${s.size} B on the chain; ` +
-      `${rounds} round(s) of ${perRound} trials of ${s.trialSeconds} s (${s.latencyRungs.map((r) => RUNG_LABELS[r]).join(', ')}` +
-      `${bulk ? `: mcr default and fixed ${FIXED_WINDOW_MICROS} us` : ''})` +
-      `${s.tcpNoise && s.relays.includes('mcr') ? `; TCP noise: ${rounds} pairs at ${kpps(TCP_NOISE_RATE_PPS)}` : ''}; ` +
-      `about ${Math.ceil(estimateSeconds(s) / 60)} min; ` +
-      `NDR ${!s.latencyRungs.includes('half-ndr') ? 'not needed' : ndrFile ? `from ${s.ndrFrom}` : `from a search of ${s.rungs} rungs of ${NDR_SEARCH_TRIAL_SECONDS} s trials`}\n`,
-  );
+  announce(s, subjects, bulk, ndrFile);
 
   const beds = new Map<LatencySubject, Bed>();
-  const cells = new Map<string, LatencyCell>();
-  const cellOf = (rung: RungId, subject: LatencySubject, targetPps: number): LatencyCell => {
-    const key = `${rung}/${subject}`;
-    let c = cells.get(key);
-    if (!c) cells.set(key, (c = { rung, subject, targetPps, trials: [], stats: null }));
-    return c;
-  };
   let ndr: NdrFigure[] = [];
+  let cells: LatencyCell[] = [];
   let tcpNoise: LatencyResult['tcpNoise'] = { skipped: s.tcpNoise ? 'mcr is not among --relays' : '--no-tcp-noise' };
   try {
-    for (const subject of subjects) {
-      try {
-        const bed = await openBed(subjectBedOptions(subject, s));
-        trackBed(bed);
-        beds.set(subject, bed);
-      } catch (err) {
-        notes.push(`${SUBJECT_LABELS[subject]}: test bed could not be opened: ${(err as Error).message.split('\n')[0]}`);
-      }
-    }
-    const trial = (subject: LatencySubject, rate: number, durationSec: number) =>
-      beds.get(subject)!.trial({ rate, durationSec, size: s.size, prime: s.prime });
-
-    // 1. Each relay's NDR, for the half-NDR rung.
-    const searchable = s.relays.filter((r) => beds.has(r));
-    if (!s.latencyRungs.includes('half-ndr')) {
-      ndr = [];
-    } else if (ndrFile) {
-      ndr = ndrFromResult(ndrFile, s.relays, s.streams, notes, s.ndrFrom!);
-    } else {
-      const cfg: SearchConfig = {
-        floorPps: s.floorPps,
-        ceilingPps: s.ceilingPps,
-        rungs: s.rungs,
-        resolution: s.resolution,
-        maxLossPct: s.maxLossPct,
-        senderBoundRatio: s.senderBoundRatio,
-      };
-      const searched = await searchRates(searchable, (relay, rate) => trial(relay, rate, NDR_SEARCH_TRIAL_SECONDS), cfg, progressPrinter(process.stderr, 'NDR search '));
-      searched.forEach(summariseRates);
-      const point: RunPoint = { label: `NDR search, streams=${s.streams}`, params: { streams: s.streams, workers: s.workers }, relays: searched, ratios: mcrRatios(searched) };
-      result.points.push(point);
-      ndr = s.relays.map((relay) => {
-        const f = searched.find((x) => x.relay === relay)?.ndr ?? null;
-        return { relay, pps: f?.pps ?? null, lowerBound: f ? f.senderBound || f.atCeiling : false };
-      });
-    }
-    for (const n of ndr) if (n.pps === null && beds.has(n.relay)) notes.push(`${n.relay}: no NDR, so no ${RUNG_LABELS['half-ndr']} trials`);
-
-    // 2. The ladder, in interleaved rounds.
-    const rateAt = (rung: RungId, subject: LatencySubject): number | null => {
-      if (rung === '20k') return FIXED_RATES_PPS[0];
-      if (rung === '50k') return FIXED_RATES_PPS[1];
-      if (rung === 'bulk') return BULK_RATE_PPS;
-      return halfNdrRate(ndr.find((n) => n.relay === subject));
-    };
-    const rungs: RungId[] = s.latencyRungs;
-    for (let round = 0; round < rounds; round++) {
-      for (const [i, rung] of rungs.entries()) {
-        for (const subject of rungOrder(rung, s.relays, round + i)) {
-          const rate = rateAt(rung, subject);
-          if (rate === null || !beds.has(subject)) continue;
-          try {
-            const rec = record(await trial(subject, rate, s.trialSeconds), rate, round + 1);
-            cellOf(rung, subject, rate).trials.push(rec);
-            process.stderr.write(trialLine(`[round ${round + 1}/${rounds}] ${RUNG_LABELS[rung]}:`, subject, rate, rec));
-          } catch (err) {
-            notes.push(`${SUBJECT_LABELS[subject]} @ ${kpps(rate)} round ${round + 1}: trial failed: ${(err as Error).message.split('\n')[0]}`);
-          }
-        }
-      }
-    }
-
-    // 3. mcr beside a TCP flow on its input.
+    await openSubjectBeds(openBed, subjects, s, beds, notes);
+    const trial: RunTrialOn = (subject, rate, durationSec) => beds.get(subject)!.trial({ rate, durationSec, size: s.size, prime: s.prime });
+    ndr = await ndrFigures(s, beds, trial, ndrFile, result, notes);
+    cells = await runLadder(s, beds, trial, ndr, record, notes);
+    // mcr beside a TCP flow on its input.
     const mcrBed = beds.get('mcr');
     if (s.tcpNoise && mcrBed) {
       const missing = tcpFlowUnavailable();
@@ -212,7 +143,7 @@ export async function runLatency(s: Settings, cwd: string, injected?: OpenBed): 
       topology: 'chain',
       ndrSource: ndrFile ? { kind: 'file', file: s.ndrFrom! } : { kind: 'search' },
       ndr,
-      cells: [...cells.values()],
+      cells,
       tcpNoise,
       unavailable: s.unavailable,
     },
@@ -229,8 +160,97 @@ export async function runLatency(s: Settings, cwd: string, injected?: OpenBed): 
   return 0;
 }
 
+/** The run's plan, on stderr before anything starts: subjects, rungs, rounds, length, where the NDRs come from. */
+function announce(s: Settings, subjects: LatencySubject[], bulk: boolean, ndrFile: BenchResult | null): void {
+  const perRound = s.latencyRungs.reduce((n, rung) => n + rungOrder(rung, s.relays, 0).length, 0);
+  process.stderr.write(
+    `bench latency: ${subjects.map((x) => SUBJECT_LABELS[x]).join(', ')}; ${s.streams} stream(s) of ${s.size} B on the chain; ` +
+      `${s.repeats} round(s) of ${perRound} trials of ${s.trialSeconds} s (${s.latencyRungs.map((r) => RUNG_LABELS[r]).join(', ')}` +
+      `${bulk ? `: mcr default and fixed ${FIXED_WINDOW_MICROS} us` : ''})` +
+      `${s.tcpNoise && s.relays.includes('mcr') ? `; TCP noise: ${s.repeats} pairs at ${kpps(TCP_NOISE_RATE_PPS)}` : ''}; ` +
+      `about ${Math.ceil(estimateSeconds(s) / 60)} min; ` +
+      `NDR ${!s.latencyRungs.includes('half-ndr') ? 'not needed' : ndrFile ? `from ${s.ndrFrom}` : `from a search of ${s.rungs} rungs of ${NDR_SEARCH_TRIAL_SECONDS} s trials`}\n`,
+  );
+}
+
+/** A bed per subject, into `beds`; a subject whose bed cannot open is a note, and the others run. */
+async function openSubjectBeds(openBed: OpenBed, subjects: LatencySubject[], s: Settings, beds: Map<LatencySubject, Bed>, notes: string[]): Promise<void> {
+  for (const subject of subjects) {
+    try {
+      const bed = await openBed(subjectBedOptions(subject, s));
+      trackBed(bed);
+      beds.set(subject, bed);
+    } catch (err) {
+      notes.push(`${SUBJECT_LABELS[subject]}: test bed could not be opened: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+}
+
+/** Each relay's NDR for the half-NDR rung: from --ndr-from, else a short interleaved search (a point of the result). */
+async function ndrFigures(s: Settings, beds: Map<LatencySubject, Bed>, trial: RunTrialOn, ndrFile: BenchResult | null, result: BenchResult, notes: string[]): Promise<NdrFigure[]> {
+  if (!s.latencyRungs.includes('half-ndr')) return [];
+  let ndr: NdrFigure[];
+  if (ndrFile) {
+    ndr = ndrFromResult(ndrFile, s.relays, s.streams, notes, s.ndrFrom!);
+  } else {
+    const cfg: SearchConfig = {
+      floorPps: s.floorPps,
+      ceilingPps: s.ceilingPps,
+      rungs: s.rungs,
+      resolution: s.resolution,
+      maxLossPct: s.maxLossPct,
+      senderBoundRatio: s.senderBoundRatio,
+    };
+    const searchable = s.relays.filter((r) => beds.has(r));
+    const searched = await searchRates(searchable, (relay, rate) => trial(relay, rate, NDR_SEARCH_TRIAL_SECONDS), cfg, progressPrinter(process.stderr, 'NDR search '));
+    searched.forEach(summariseRates);
+    const point: RunPoint = { label: `NDR search, streams=${s.streams}`, params: { streams: s.streams, workers: s.workers }, relays: searched, ratios: mcrRatios(searched) };
+    result.points.push(point);
+    ndr = s.relays.map((relay) => {
+      const f = searched.find((x) => x.relay === relay)?.ndr ?? null;
+      return { relay, pps: f?.pps ?? null, lowerBound: f ? f.senderBound || f.atCeiling : false };
+    });
+  }
+  for (const n of ndr) if (n.pps === null && beds.has(n.relay)) notes.push(`${n.relay}: no NDR, so no ${RUNG_LABELS['half-ndr']} trials`);
+  return ndr;
+}
+
+/** The rate ladder in interleaved rounds: every rung runs every subject, in rotating order. */
+async function runLadder(s: Settings, beds: Map<LatencySubject, Bed>, trial: RunTrialOn, ndr: NdrFigure[], record: RecordTrial, notes: string[]): Promise<LatencyCell[]> {
+  const cells = new Map<string, LatencyCell>();
+  const cellOf = (rung: RungId, subject: LatencySubject, targetPps: number): LatencyCell => {
+    const key = `${rung}/${subject}`;
+    let c = cells.get(key);
+    if (!c) cells.set(key, (c = { rung, subject, targetPps, trials: [], stats: null }));
+    return c;
+  };
+  const rateAt = (rung: RungId, subject: LatencySubject): number | null => {
+    if (rung === '20k') return FIXED_RATES_PPS[0];
+    if (rung === '50k') return FIXED_RATES_PPS[1];
+    if (rung === 'bulk') return BULK_RATE_PPS;
+    return halfNdrRate(ndr.find((n) => n.relay === subject));
+  };
+  const rounds = s.repeats;
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, rung] of s.latencyRungs.entries()) {
+      for (const subject of rungOrder(rung, s.relays, round + i)) {
+        const rate = rateAt(rung, subject);
+        if (rate === null || !beds.has(subject)) continue;
+        try {
+          const rec = record(await trial(subject, rate, s.trialSeconds), rate, round + 1);
+          cellOf(rung, subject, rate).trials.push(rec);
+          process.stderr.write(trialLine(`[round ${round + 1}/${rounds}] ${RUNG_LABELS[rung]}:`, subject, rate, rec));
+        } catch (err) {
+          notes.push(`${SUBJECT_LABELS[subject]} @ ${kpps(rate)} round ${round + 1}: trial failed: ${(err as Error).message.split('\n')[0]}`);
+        }
+      }
+    }
+  }
+  return [...cells.values()];
+}
+
 /** Interleaved pairs at TCP_NOISE_RATE_PPS on mcr's bed: without and with the flow (order alternating). */
-async function tcpNoiseTrials(bed: Bed, s: Settings, record: (f: TrialFigures, rate: number, rung: number) => TrialRecord, notes: string[]): Promise<TcpNoiseTrial[]> {
+async function tcpNoiseTrials(bed: Bed, s: Settings, record: RecordTrial, notes: string[]): Promise<TcpNoiseTrial[]> {
   const topo = bed.lab.topo;
   const input = topo.relay.inputs[0]!;
   const source = topo.sources[0]!;

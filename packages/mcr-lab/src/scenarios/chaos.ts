@@ -118,13 +118,62 @@ export async function chaos(o: ScenarioOptions): Promise<ScenarioReport> {
   }
 }
 
+/** One window: a trial with the fault (none for a warm-up) at FAULT_AT_MS, and what it violated. */
+async function runWindow(bed: Bed, o: ScenarioOptions, ctx: FaultContext, kind: FaultKind | 'warm-up'): Promise<ChaosWindow> {
+  const { random } = ctx;
+  const sink = bed.lab.topo.sinks[0]!;
+  const boundMs = kind === 'warm-up' ? 0 : RECOVERY_BOUND_MS[kind];
+  // CHAOS_WINDOW_SECONDS, and always long enough to see the recovery the bound allows.
+  const { min, max } = CHAOS_WINDOW_SECONDS;
+  const durationSec = Math.max(min + random() * (max - min), (FAULT_AT_MS + boundMs) / 1000 + 1.5);
+  const samples: [number, number][] = [];
+  let at = 0;
+  let result: FaultResult = { detail: 'no fault', violations: [] };
+  const trial: TrialResult = await bed.trial({
+    rate: o.rate,
+    durationSec,
+    size: o.size,
+    // The receivers end after this long without a packet: longer than the outage the fault may cause.
+    idleMs: boundMs + 500,
+    expectDelivery: false,
+    during: async (signal) => {
+      const sampling = (async () => {
+        while (!signal.aborted) {
+          samples.push([Date.now(), await rxPackets(sink.ns, sink.ifname).catch(() => samples.at(-1)?.[1] ?? 0)]);
+          await sleep(SAMPLE_MS);
+        }
+      })();
+      await sleep(FAULT_AT_MS);
+      at = Date.now();
+      if (kind !== 'warm-up') {
+        result = await FAULTS[kind](ctx).catch((err: unknown) => ({ detail: 'the fault failed', violations: [`${kind}: ${(err as Error).message.split('\n')[0]}`] }));
+      }
+      await sampling;
+    },
+  });
+  const stallMs = longestStall(samples, at);
+  // Recovered means back to full strength too: a fanout group's survivors take a dead worker's flows,
+  // so its loss alone would not show that it never came back.
+  const workers = (await bed.mcr!.stats()).workers;
+  const alive = workers.filter((w) => w.alive).length;
+  const allowedLoss = Math.ceil((o.rate * boundMs) / 1000 + NOISE_LOSS_FRACTION * trial.sent * bed.lab.topo.sinks.length);
+  const violations = [...result.violations];
+  if (trial.duplicates > 0) violations.push(`${kind}: ${trial.duplicates} duplicates`);
+  if (trial.foreign + trial.corrupt > 0) violations.push(`${kind}: ${trial.foreign} packets of other streams, ${trial.corrupt} corrupt`);
+  if (alive < workers.length) violations.push(`${kind}: ${alive} of ${workers.length} workers alive at the end of the window (${Math.round(Date.now() - at)} ms after the fault)`);
+  if (trial.missing > allowedLoss) violations.push(`${kind}: ${trial.missing} packets lost, more than the ${allowedLoss} its ${boundMs} ms bound allows at ${o.rate} pps`);
+  if (kind !== 'warm-up' && stallMs > boundMs + 2 * SAMPLE_MS) violations.push(`${kind}: the sink received nothing for ${stallMs} ms, longer than its ${boundMs} ms bound`);
+  const w: ChaosWindow = { kind, durationSec: Math.round(durationSec * 10) / 10, detail: result.detail, sent: trial.sent, missing: trial.missing, duplicates: trial.duplicates, foreign: trial.foreign, corrupt: trial.corrupt, achievedPps: Math.round(trial.achievedPps), stallMs, boundMs, allowedLoss, violations };
+  o.onProgress(`chaos: ${kind}: ${w.detail}; lost ${w.missing}/${w.sent} (sent at ${w.achievedPps} pps), longest stall ${stallMs} ms${violations.length ? ` VIOLATION: ${violations.join('; ')}` : ''}`);
+  return w;
+}
+
 async function runChaos(bed: Bed, o: ScenarioOptions, random: () => number, stateDir: string): Promise<ScenarioReport> {
   const relay = bed.relay as McrRelay;
   const topo = bed.lab.topo;
   const ns = topo.relay.ns;
   const input = topo.relay.inputs[0]!.ifname;
   const output = topo.relay.outputs[0]!.ifname;
-  const sink = topo.sinks[0]!;
   const runtime = bed.streams[bed.streams.length - 1]!;
   const runtimeRuleId = `s${bed.streams.length - 1}`;
   await createSpareOutput(ns);
@@ -136,52 +185,7 @@ async function runChaos(bed: Bed, o: ScenarioOptions, random: () => number, stat
   const ctx: FaultContext = { relay, control: bed.mcr!, ns, input, output, family: o.family, stateDir, runtimeRuleId, random };
 
   const windows: ChaosWindow[] = [];
-  const window = async (kind: FaultKind | 'warm-up'): Promise<ChaosWindow> => {
-    const boundMs = kind === 'warm-up' ? 0 : RECOVERY_BOUND_MS[kind];
-    // CHAOS_WINDOW_SECONDS, and always long enough to see the recovery the bound allows.
-    const { min, max } = CHAOS_WINDOW_SECONDS;
-    const durationSec = Math.max(min + random() * (max - min), (FAULT_AT_MS + boundMs) / 1000 + 1.5);
-    const samples: [number, number][] = [];
-    let at = 0;
-    let result: FaultResult = { detail: 'no fault', violations: [] };
-    const trial: TrialResult = await bed.trial({
-      rate: o.rate,
-      durationSec,
-      size: o.size,
-      // The receivers end after this long without a packet: longer than the outage the fault may cause.
-      idleMs: boundMs + 500,
-      expectDelivery: false,
-      during: async (signal) => {
-        const sampling = (async () => {
-          while (!signal.aborted) {
-            samples.push([Date.now(), await rxPackets(sink.ns, sink.ifname).catch(() => samples.at(-1)?.[1] ?? 0)]);
-            await sleep(SAMPLE_MS);
-          }
-        })();
-        await sleep(FAULT_AT_MS);
-        at = Date.now();
-        if (kind !== 'warm-up') {
-          result = await FAULTS[kind](ctx).catch((err: unknown) => ({ detail: 'the fault failed', violations: [`${kind}: ${(err as Error).message.split('\n')[0]}`] }));
-        }
-        await sampling;
-      },
-    });
-    const stallMs = longestStall(samples, at);
-    // Recovered means back to full strength too: a fanout group's survivors take a dead worker's flows,
-    // so its loss alone would not show that it never came back.
-    const workers = (await bed.mcr!.stats()).workers;
-    const alive = workers.filter((w) => w.alive).length;
-    const allowedLoss = Math.ceil((o.rate * boundMs) / 1000 + NOISE_LOSS_FRACTION * trial.sent * bed.lab.topo.sinks.length);
-    const violations = [...result.violations];
-    if (trial.duplicates > 0) violations.push(`${kind}: ${trial.duplicates} duplicates`);
-    if (trial.foreign + trial.corrupt > 0) violations.push(`${kind}: ${trial.foreign} packets of other streams, ${trial.corrupt} corrupt`);
-    if (alive < workers.length) violations.push(`${kind}: ${alive} of ${workers.length} workers alive at the end of the window (${Math.round(Date.now() - at)} ms after the fault)`);
-    if (trial.missing > allowedLoss) violations.push(`${kind}: ${trial.missing} packets lost, more than the ${allowedLoss} its ${boundMs} ms bound allows at ${o.rate} pps`);
-    if (kind !== 'warm-up' && stallMs > boundMs + 2 * SAMPLE_MS) violations.push(`${kind}: the sink received nothing for ${stallMs} ms, longer than its ${boundMs} ms bound`);
-    const w: ChaosWindow = { kind, durationSec: Math.round(durationSec * 10) / 10, detail: result.detail, sent: trial.sent, missing: trial.missing, duplicates: trial.duplicates, foreign: trial.foreign, corrupt: trial.corrupt, achievedPps: Math.round(trial.achievedPps), stallMs, boundMs, allowedLoss, violations };
-    o.onProgress(`chaos: ${kind}: ${w.detail}; lost ${w.missing}/${w.sent} (sent at ${w.achievedPps} pps), longest stall ${stallMs} ms${violations.length ? ` VIOLATION: ${violations.join('; ')}` : ''}`);
-    return w;
-  };
+  const window = (kind: FaultKind | 'warm-up') => runWindow(bed, o, ctx, kind);
 
   windows.push(await window('warm-up'));
   const before = await resources(bed, relay);
@@ -209,7 +213,25 @@ async function runChaos(bed: Bed, o: ScenarioOptions, random: () => number, stat
     violations.push({ metric: 'rssKiB', value: after.rssKiB, threshold: Math.round(before.rssKiB * FLAT.rssGrowth + FLAT.rssSlackKiB), message: `the relay's processes use ${after.rssKiB} KiB, ${before.rssKiB} after the warm-up` });
   }
 
-  const rows: Row[] = FAULT_KINDS.map((kind) => {
+  const rows = faultRows(windows);
+  const sent = windows.reduce((a, w) => a + w.sent, 0);
+  return makeReport(o, {
+    violations,
+    columns: ['fault', 'windows', 'lostMax', 'lostTotal', 'recoveryMedianMs', 'recoveryMaxMs', 'boundMs', 'duplicates', 'verdict'],
+    rows,
+    summary: [
+      `${windows.length} windows (${windows.length - 2} faults), seed ${o.seed}: sent ${sent}, lost ${windows.reduce((a, w) => a + w.missing, 0)}, duplicates ${windows.reduce((a, w) => a + w.duplicates, 0)}`,
+      `rules at the end: ${ids.join(', ')}`,
+      `relay processes: ${before.fds} -> ${after.fds} descriptors, ${before.rssKiB} -> ${after.rssKiB} KiB resident`,
+      'recovery: the longest the sink went without a packet after the fault began (sampled every 20 ms); lost: packets missing in the window',
+    ],
+    details: { seed: o.seed, rate: o.rate, streams: bed.streams.length, windows, resources: { before, after }, rules: ids },
+  });
+}
+
+/** A row per fault kind: windows drawn, loss, recovery against its bound, duplicates, verdict. */
+function faultRows(windows: ChaosWindow[]): Row[] {
+  return FAULT_KINDS.map((kind) => {
     const ws = windows.filter((w) => w.kind === kind);
     const stalls = ws.map((w) => w.stallMs).sort((a, b) => a - b);
     return {
@@ -223,18 +245,5 @@ async function runChaos(bed: Bed, o: ScenarioOptions, random: () => number, stat
       duplicates: ws.reduce((a, w) => a + w.duplicates, 0),
       verdict: ws.some((w) => w.violations.length) ? 'FAIL' : ws.length ? 'pass' : 'not drawn',
     };
-  });
-  const sent = windows.reduce((a, w) => a + w.sent, 0);
-  return makeReport(o, {
-    violations,
-    columns: ['fault', 'windows', 'lostMax', 'lostTotal', 'recoveryMedianMs', 'recoveryMaxMs', 'boundMs', 'duplicates', 'verdict'],
-    rows,
-    summary: [
-      `${windows.length} windows (${windows.length - 2} faults), seed ${o.seed}: sent ${sent}, lost ${windows.reduce((a, w) => a + w.missing, 0)}, duplicates ${windows.reduce((a, w) => a + w.duplicates, 0)}`,
-      `rules at the end: ${ids.join(', ')}`,
-      `relay processes: ${before.fds} -> ${after.fds} descriptors, ${before.rssKiB} -> ${after.rssKiB} KiB resident`,
-      'recovery: the longest the sink went without a packet after the fault began (sampled every 20 ms); lost: packets missing in the window',
-    ],
-    details: { seed: o.seed, rate: o.rate, streams: bed.streams.length, windows, resources: { before, after }, rules: ids },
   });
 }
