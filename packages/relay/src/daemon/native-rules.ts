@@ -2,11 +2,17 @@ import type { AddressFamily, OutputSpec, Rule } from '../config/types.js';
 import type { InterfaceFacts } from '../net/interface-facts.js';
 import { isLinkScope6, isMulticast6, parseIpv6 } from '@mcr/relay-native';
 import type { RuleSpec } from '@mcr/relay-native';
+import type { Gate } from './listener-gates.js';
 
 export interface NativeRulesOptions {
   /** TEST-ONLY: every output TTL "set" (the loop guard's TTL half off). */
   disableLoopGuard: boolean;
+  /** A listeners output's gates (undefined: it always sends). */
+  gatesOf?: (rule: Rule, out: OutputSpec) => Gate[] | undefined;
 }
+
+/** A listeners output's gates for the data plane; nothing for an output that always sends. */
+const listenersOf = (gates: Gate[] | undefined) => (gates === undefined ? {} : { listeners: gates });
 
 /** What an output is sent with while its interface is gone or has no address of the output's family. */
 const ABSENT = {
@@ -61,6 +67,7 @@ export function nativeRulesFor(rules: Rule[], factsOf: (name: string) => Interfa
         port: out.port,
         ttl: out.ttl,
         ttlMode: options.disableLoopGuard ? 'set' : out.ttlMode,
+        ...listenersOf(options.gatesOf?.(rule, out)),
       };
     }),
   }));

@@ -41,7 +41,7 @@ const L = LISTENER_LIMITS;
 const fieldsValid = (payload: { issues: readonly unknown[] }) => payload.issues.length === 0;
 
 export const listenerSettingsSchema = object({
-  join: boolean().default(LISTENER_DEFAULTS.join).describe('join the output groups on the output interface, so that switches there send reports our way'),
+  join: boolean().default(LISTENER_DEFAULTS.join).describe('false: passive, join nothing (the input\'s frames arrive by other means)'),
   querier: oneOf(QUERIER_MODES).default(LISTENER_DEFAULTS.querier).describe('auto: elect (the lowest address queries); always: query regardless; never: only listen'),
   igmpVersion: integer(1, 3).default(LISTENER_DEFAULTS.igmpVersion).describe('the IGMP version queried and the newest understood'),
   mldVersion: integer(1, 2).default(LISTENER_DEFAULTS.mldVersion).describe('the MLD version queried and the newest understood'),

@@ -53,6 +53,9 @@ export class RelayMetrics {
   private readonly stateFileOk = this.gauge('mcr_state_file_ok', '1 while the --state file was read (at start) or saved (last change) without error', ['path']);
   private readonly interfaceUp = this.gauge('mcr_interface_up', '1 when the interface is up', ['interface']);
   private readonly interfaceEvents = this.counter('mcr_interface_events_total', 'Interface events seen by the watcher', ['event']);
+  private readonly listenerGroups = this.gauge('mcr_listener_groups', 'Groups with a listener on the segment (outputs with forward: "listeners")', ['interface', 'family']);
+  private readonly querier = this.gauge('mcr_querier', '1 while the relay is the IGMP (ipv4) or MLD (ipv6) querier of the segment', ['interface', 'family']);
+  private readonly membershipEvents = this.counter('mcr_membership_events_total', 'Listener groups that appeared (join), were left (leave) or timed out (expire) on the segment', ['interface', 'family', 'kind']);
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -100,6 +103,14 @@ export class RelayMetrics {
     if (report.stateFile) this.stateFileOk.set({ path: report.stateFile.path }, report.stateFile.ok ? 1 : 0);
     for (const s of report.interfaces) this.interfaceUp.set({ interface: s.name }, s.up ? 1 : 0);
     for (const [event, n] of Object.entries(report.interfaceEvents)) this.set(this.interfaceEvents, { event }, n);
+    for (const q of report.queriers) {
+      const labels = { interface: q.interface, family: q.family };
+      this.listenerGroups.set(labels, new Set(report.listeners.filter((l) => l.interface === q.interface && l.family === q.family).map((l) => l.group)).size);
+      this.querier.set(labels, q.state === 'querier' ? 1 : 0);
+    }
+    for (const e of report.membershipEvents) {
+      for (const kind of ['join', 'leave', 'expire'] as const) this.set(this.membershipEvents, { interface: e.interface, family: e.family, kind }, e[kind]);
+    }
     return this.registry.metrics();
   }
 
