@@ -201,7 +201,7 @@ export class Relay {
       if (waiting) throw new ConfigError([{ path: 'rule.id', message: `a rule with id "${id}" exists already (pending: ${waiting.reason})` }]);
       const next = this.table.with(rule);
       await this.transact(next, { added: [rule], removed: [] }, this.runtimeRules(next));
-      this.log.info(`rule ${id} added: ${describeInput(rule)}${rule.join === false ? ' (join: false)' : ''} -> ${rule.outputs.length} output(s)`);
+      this.log.info(`rule ${id} added: ${describeInput(rule)}${rule.join === false ? ' (join: false)' : rule.join === 'on-demand' ? ' (join: on-demand)' : ''} -> ${rule.outputs.length} output(s)`);
       return rule;
     });
   }
