@@ -9,7 +9,7 @@ export type { AddressFamily } from './ip-address.js';
 /** How an output's TTL (hop limit) is set; see OutputSpec.ttlMode. */
 export const NATIVE_TTL_MODES = ['decrement', 'set'] as const;
 export type TtlMode = (typeof NATIVE_TTL_MODES)[number];
-/** How a ListenerGate reads its sources: the IGMPv3 / MLDv2 filter modes (RFC 3376 §6.1, RFC 3810 §7.1). */
+/** How a ListenerGate reads its sources: the IGMPv3 / MLDv2 router filter modes (RFC 3376 §6.2.1, RFC 3810 §7.2.1). */
 export const NATIVE_LISTENER_MODES = ['include', 'exclude'] as const;
 export type ListenerMode = (typeof NATIVE_LISTENER_MODES)[number];
 
