@@ -8,6 +8,7 @@
         "src/membership_socket.cc",
         "src/frame_parser.cc",
         "src/rule_table.cc",
+        "src/listener_gates.cc",
         "src/egress.cc",
         "src/bench_hot_path.cc",
         "src/util/errors.cc",

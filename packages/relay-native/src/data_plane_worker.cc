@@ -256,6 +256,7 @@ Napi::Value DataPlaneWorker::Counters(const Napi::CallbackInfo& info) {
   out.Set("ttlExpired", number(counters_.ttlExpired));
   out.Set("rateLimited", number(counters_.rateLimited));
   out.Set("outputAbsent", number(counters_.outputAbsent));
+  out.Set("notListened", number(counters_.notListened));
   // Rules of the current table, in their configured order.
   Napi::Array rules = Napi::Array::New(env);
   if (!tables_.empty()) {
@@ -274,6 +275,7 @@ Napi::Value DataPlaneWorker::Counters(const Napi::CallbackInfo& info) {
         o.Set("packets", number(oc->packets));
         o.Set("bytes", number(oc->bytes));
         o.Set("txErrors", number(oc->txErrors));
+        o.Set("notListened", number(oc->notListened));
         outputs.Set(k, o);
       }
       r.Set("outputs", outputs);

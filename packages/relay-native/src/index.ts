@@ -4,6 +4,8 @@ export type {
   BenchHotPathResult,
   FanoutMode,
   IgnoreOutgoingMode,
+  ListenerGate,
+  ListenerMode,
   OutgoingProbe,
   OutputCounters,
   OutputSpec,
@@ -15,7 +17,7 @@ export type {
   WorkerCounters,
   WorkerOptions,
 } from './types.js';
-export { NATIVE_FANOUT_MODES, NATIVE_TTL_MODES } from './types.js';
+export { NATIVE_FANOUT_MODES, NATIVE_LISTENER_MODES, NATIVE_TTL_MODES } from './types.js';
 export { NativeError } from './errors.js';
 export { GROUP_PREFIX_LENGTHS, NATIVE_LIMITS } from './limits.js';
 export * from './ip-address.js';

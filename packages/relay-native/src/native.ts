@@ -19,6 +19,8 @@ export interface NativeOutputSpec {
   ttlSet: boolean; // ttlMode 'set'
   sourceAddress: Buffer;
   sourceMac: Buffer;
+  /** null: every frame is sent. Else the gates, encoded by encodeListeners (validate.ts); empty: none sent. */
+  listeners: Buffer | null;
 }
 export interface NativeRuleSpec {
   id: string;

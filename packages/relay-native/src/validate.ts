@@ -7,8 +7,7 @@ import { ADDRESS_BITS, addressBytes, isMulticastAddress, parseIpAddress } from '
 import { macToBuffer } from './ipv4.js';
 import type { NativeOutputSpec, NativeRuleSpec } from './native.js';
 import { ruleSpecsSchema, tableContextSchema, workerOptionsSchema } from './schema.js';
-import type { FanoutMode } from './types.js';
-
+import type { FanoutMode, ListenerGate } from './types.js';
 
 function pathText(name: string, keys: readonly PropertyKey[]): string {
   return keys.reduce<string>((p, key) => (typeof key === 'number' ? `${p}[${key}]` : p ? `${p}.${String(key)}` : String(key)), name);
@@ -90,10 +89,27 @@ export function normalizeRules(name: string, rules: unknown): NativeRuleSpec[] {
           ttlSet: o.ttlMode === 'set',
           sourceAddress: bytesOf(o.sourceAddress),
           sourceMac: macToBuffer(o.sourceMac)!,
+          listeners: o.listeners === undefined ? null : encodeListeners(o.listeners),
         }),
       ),
     };
   });
+}
+
+/**
+ * An output's gates as the native side reads them (NativeOutputSpec.listeners), one after another:
+ * the group (4 or 16 bytes), the mode (1 byte: 1 include, 0 exclude), the source count (2 bytes, big
+ * endian), the sources (4 or 16 bytes each). Native code sorts them for its binary searches.
+ */
+export function encodeListeners(gates: readonly ListenerGate[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const gate of gates) {
+    const head = Buffer.alloc(3);
+    head[0] = gate.mode === 'include' ? 1 : 0;
+    head.writeUInt16BE(gate.sources.length, 1);
+    parts.push(bytesOf(gate.group), head, ...gate.sources.map(bytesOf));
+  }
+  return Buffer.concat(parts);
 }
 
 /** The table context as the native side reads it: own MACs as one Buffer of 6-byte entries. */

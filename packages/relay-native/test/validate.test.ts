@@ -169,6 +169,109 @@ describe('argument validation', () => {
       );
     });
 
+    describe('listener gates (OutputSpec.listeners)', () => {
+      const range4 = { ...rule, group: '239.1.0.0', groupPrefixLength: 24, outputs: [{ ...output, group: '239.9.0.0', groupPrefixLength: 24 }] };
+      const range6 = { ...rule6, group: 'ff3e::1:0', groupPrefixLength: 112, outputs: [{ ...output6, group: 'ff3e::9:0', groupPrefixLength: 112 }] };
+      /** `r` with these gates on its first output. */
+      const gated = (r: RuleSpec, listeners: unknown): unknown => ({ ...r, outputs: [{ ...r.outputs[0]!, listeners }] });
+      const encoded = (r: RuleSpec, listeners: unknown) => rules([gated(r, listeners)])[0]!.outputs[0]!.listeners;
+
+      it('hands native code null without gates, and each gate as group, mode, source count, sources', () => {
+        expect(rules([rule])[0]!.outputs[0]!.listeners).toBeNull();
+        expect(encoded(rule, [])).toEqual(Buffer.alloc(0));
+        expect(encoded(rule, [{ group: '239.9.9.1', mode: 'include', sources: ['10.1.0.1', '10.1.0.2'] }])).toEqual(
+          Buffer.from('ef090901' + '01' + '0002' + '0a010001' + '0a010002', 'hex'),
+        );
+        expect(encoded(range4, [{ group: '239.9.0.7', mode: 'exclude', sources: [] }, { group: '239.9.0.5', mode: 'include', sources: [] }])).toEqual(
+          Buffer.from('ef090007' + '00' + '0000' + 'ef090005' + '01' + '0000', 'hex'),
+        );
+        expect(encoded(range6, [{ group: 'FF3E::9:5', mode: 'exclude', sources: ['fd00:0:0:1::1'] }])).toEqual(
+          Buffer.from('ff3e0000000000000000000000090005' + '00' + '0001' + 'fd000000000000010000000000000001', 'hex'),
+        );
+      });
+
+      it('refuses gates on a unicast output', () => {
+        const unicast = { ...rule, outputs: [{ ...output, group: '10.2.0.2' }] };
+        expect(() => rules([gated(unicast, [])])).toThrow(
+          new RangeError('rules[0].outputs[0].listeners: are allowed only on a multicast output (group "10.2.0.2" is unicast), got 0 gate(s)'),
+        );
+      });
+
+      it('refuses a group that is not one of the output\'s destinations, of another family, or not multicast', () => {
+        expect(() => rules([gated(rule, [{ group: '239.1.1.1', mode: 'exclude', sources: [] }])])).toThrow(
+          new RangeError('rules[0].outputs[0].listeners[0].group: must be a destination of this output: 239.9.9.1 (its group), got "239.1.1.1"'),
+        );
+        expect(() => rules([gated(range4, [{ group: '239.9.1.7', mode: 'exclude', sources: [] }])])).toThrow(
+          new RangeError('rules[0].outputs[0].listeners[0].group: must be a destination of this output: within 239.9.0.0/24 (its group, offset mapping), got "239.9.1.7"'),
+        );
+        // The input group is the likely slip: a gate names what the output sends.
+        expect(() => rules([gated(range4, [{ group: '239.1.0.7', mode: 'exclude', sources: [] }])])).toThrow(/listeners\[0\]\.group: must be a destination of this output/);
+        expect(() => rules([gated(range6, [{ group: 'ff3e::8:1', mode: 'exclude', sources: [] }])])).toThrow(/within ff3e::9:0\/112 \(its group, offset mapping\), got "ff3e::8:1"/);
+        expect(() => rules([gated(rule6, [{ group: '239.9.9.1', mode: 'exclude', sources: [] }])])).toThrow(
+          new RangeError(`rules[0].outputs[0].listeners[0].group: must be an IPv6 address like the rule's group (one family per rule), got "239.9.9.1"`),
+        );
+        expect(() => rules([gated(rule, [{ group: '10.9.9.1', mode: 'exclude', sources: [] }])])).toThrow(
+          new RangeError('rules[0].outputs[0].listeners[0].group: must be a multicast address in 224.0.0.0/4, got "10.9.9.1"'),
+        );
+      });
+
+      it('refuses a group twice in one output (compared as addresses), not in two outputs', () => {
+        expect(() => rules([gated(range6, [{ group: 'ff3e::9:5', mode: 'exclude', sources: [] }, { group: 'FF3E:0::9:5', mode: 'include', sources: [] }])])).toThrow(
+          new RangeError('rules[0].outputs[0].listeners[1].group: repeats the group of listeners[0] (one gate per group), got "FF3E:0::9:5"'),
+        );
+        const gate = { group: '239.9.9.1', mode: 'exclude', sources: [] };
+        expect(rules([{ ...rule, outputs: [{ ...output, listeners: [gate] }, { ...output, port: 6002, listeners: [gate] }] }])[0]!.outputs).toHaveLength(2);
+      });
+
+      it('refuses a mode other than include | exclude, and sources that are not an array', () => {
+        expect(() => rules([gated(rule, [{ group: '239.9.9.1', mode: 'allow', sources: [] }])])).toThrow(
+          new RangeError('rules[0].outputs[0].listeners[0].mode: must be one of include | exclude, got "allow"'),
+        );
+        expect(() => rules([gated(rule, [{ group: '239.9.9.1', mode: 'include' }])])).toThrow(new TypeError('rules[0].outputs[0].listeners[0].sources: must be an array, got nothing'));
+        expect(() => rules([gated(rule, {})])).toThrow(new TypeError('rules[0].outputs[0].listeners: must be an array, got an object'));
+      });
+
+      it('refuses sources that are invalid, of another family, multicast, or repeated', () => {
+        const gate = (sources: string[]) => [{ group: '239.9.9.1', mode: 'include', sources }];
+        expect(() => rules([gated(rule, gate(['10.1.0.256']))])).toThrow(/rules\[0\]\.outputs\[0\]\.listeners\[0\]\.sources\[0\]: must be a dotted-quad IPv4 or an IPv6 address/);
+        expect(() => rules([gated(rule, gate(['10.1.0.1', 'fd00::1']))])).toThrow(
+          new RangeError(`rules[0].outputs[0].listeners[0].sources[1]: must be an IPv4 address like the rule's group (one family per rule), got "fd00::1"`),
+        );
+        expect(() => rules([gated(rule, gate(['239.1.1.1']))])).toThrow(
+          new RangeError('rules[0].outputs[0].listeners[0].sources[0]: must be a unicast address (a source of traffic), got "239.1.1.1"'),
+        );
+        expect(() => rules([gated(rule, gate(['10.1.0.1', '10.1.0.2', '10.1.0.1']))])).toThrow(
+          new RangeError('rules[0].outputs[0].listeners[0].sources[2]: repeats sources[0] (each source once), got "10.1.0.1"'),
+        );
+        expect(() => rules([gated(rule6, [{ group: 'ff3e::9:2', mode: 'exclude', sources: ['fd00::1', 'FD00:0::1'] }])])).toThrow(
+          /listeners\[0\]\.sources\[1\]: repeats sources\[0\] \(each source once\), got "FD00:0::1"/,
+        );
+      });
+
+      it('holds gates to NATIVE_LIMITS: sources per gate, gates per output, gates and sources per table', () => {
+        const sources = (n: number) => Array.from({ length: n }, (_, i) => `10.1.${i >> 8}.${i & 0xff}`);
+        const wide = { ...rule, group: '239.1.0.0', groupPrefixLength: 16, outputs: [{ ...output, group: '239.9.0.0', groupPrefixLength: 16 }] };
+        const gates = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ group: `239.9.${(from + i) >> 8}.${(from + i) & 0xff}`, mode: 'exclude', sources: [] }));
+        const max = NATIVE_LIMITS.maxListenerSourcesPerGate;
+        expect(encoded(rule, [{ group: '239.9.9.1', mode: 'include', sources: sources(max) }])).toHaveLength(4 + 3 + 4 * 64);
+        expect(() => rules([gated(rule, [{ group: '239.9.9.1', mode: 'include', sources: sources(max + 1) }])])).toThrow(
+          new RangeError('rules[0].outputs[0].listeners[0].sources: must hold at most 64 sources (NATIVE_LIMITS.maxListenerSourcesPerGate), got 65'),
+        );
+        expect(encoded(wide, gates(NATIVE_LIMITS.maxListenerGroupsPerOutput))).toHaveLength(4096 * 7);
+        expect(() => rules([gated(wide, gates(NATIVE_LIMITS.maxListenerGroupsPerOutput + 1))])).toThrow(
+          new RangeError('rules[0].outputs[0].listeners: must hold at most 4096 gates (NATIVE_LIMITS.maxListenerGroupsPerOutput), got 4097'),
+        );
+        // 16 outputs of 4096 gates fill the table's allowance exactly; a source more is refused.
+        const perTable = NATIVE_LIMITS.maxListenerEntriesPerTable / NATIVE_LIMITS.maxListenerGroupsPerOutput;
+        const outputs = Array.from({ length: perTable }, (_, k) => ({ ...wide.outputs[0]!, port: 7000 + k, listeners: gates(4096) }));
+        expect(rules([{ ...wide, outputs }])[0]!.outputs).toHaveLength(16);
+        const over = { ...rule, id: 'one-more', outputs: [{ ...output, listeners: [{ group: '239.9.9.1', mode: 'include', sources: [] }] }] };
+        expect(() => rules([{ ...wide, outputs }, over])).toThrow(
+          new RangeError('rules: must hold at most 65536 listener gates and sources in all (NATIVE_LIMITS.maxListenerEntriesPerTable), got 65537'),
+        );
+      });
+    });
+
     it('checks membership families and sources', () => {
       const socket = new MembershipSocket();
       try {

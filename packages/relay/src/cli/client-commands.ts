@@ -147,7 +147,7 @@ function formatRule(r: Rule): string {
 function formatStats(s: StatsReport): string {
   const lines = [`pid ${s.pid}, up ${s.uptimeSec} s`, '', 'rules:'];
   for (const r of s.rules) {
-    lines.push(`  ${r.id}  matched ${r.matched}  bytes ${r.bytes}${r.rateLimited ? `  ratelimited ${r.rateLimited}` : ''}  ` + r.outputs.map((o) => `-> ${o.interface}:${o.group}:${o.port} ${o.packets} pkts ${o.txErrors} txerr`).join('  '));
+    lines.push(`  ${r.id}  matched ${r.matched}  bytes ${r.bytes}${r.rateLimited ? `  ratelimited ${r.rateLimited}` : ''}  ` + r.outputs.map((o) => `-> ${o.interface}:${o.group}:${o.port} ${o.packets} pkts ${o.txErrors} txerr${o.notListened ? ` ${o.notListened} notlistened` : ''}`).join('  '));
   }
   for (const p of s.pending ?? []) lines.push(`  ${p.id}  pending: ${p.reason}`);
   if (s.stateFile) lines.push('', `state file ${s.stateFile.path}: ${s.stateFile.ok ? 'ok' : `NOT OK: ${s.stateFile.error}`}`);
@@ -155,7 +155,7 @@ function formatStats(s: StatsReport): string {
   for (const w of s.workers) {
     lines.push(
       `  ${w.interface}#${w.index} pid ${w.pid ?? '-'} ${w.state} restarts ${w.restarts}  frames ${w.framesSeen} matched ${w.matched} forwarded ${w.forwarded} nomatch ${w.noMatch} malformed ${w.malformed} fragments ${w.fragments} txerr ${w.txErrors} kdrops ${w.kernelDrops}` +
-        ` ownframes ${w.ownFrames} ttlexpired ${w.ttlExpired} ratelimited ${w.rateLimited} badsum ${w.badChecksum} absent ${w.outputAbsent} exthdr ${w.extensionHeaders}`,
+        ` ownframes ${w.ownFrames} ttlexpired ${w.ttlExpired} ratelimited ${w.rateLimited} badsum ${w.badChecksum} absent ${w.outputAbsent} notlistened ${w.notListened} exthdr ${w.extensionHeaders}`,
     );
     if (w.lastError) lines.push(`    last error: ${w.lastError}`);
   }

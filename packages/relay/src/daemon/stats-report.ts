@@ -1,7 +1,7 @@
 import type { Rule } from '../config/types.js';
 import type { IgmpCounters, Membership } from '../igmp/igmp-memberships.js';
 import type { InterfaceEvents } from './interface-faults.js';
-import { addCounters, emptyCounters, mergeRules, SCALAR_COUNTERS, type ScalarCounter } from '../workers/counters.js';
+import { addCounters, emptyCounters, mergeRules, OUTPUT_COUNTERS, SCALAR_COUNTERS, type OutputCounter, type ScalarCounter } from '../workers/counters.js';
 import type { WorkerSnapshot } from '../workers/worker-pool.js';
 import type { InterfaceState } from '../net/interface-watcher.js';
 import type { PendingRule } from './pending-rules.js';
@@ -20,7 +20,7 @@ export interface StatsReport {
     bytes: number;
     rateLimited: number;
     /** `forwarding` (listeners outputs only): whether a listener has the output sending now. */
-    outputs: Array<Rule['outputs'][number] & { packets: number; bytes: number; txErrors: number; forwarding?: boolean }>;
+    outputs: Array<Rule['outputs'][number] & Record<OutputCounter, number> & { forwarding?: boolean }>;
   }>;
   /** Each worker as the pool sees it, its counters flattened beside (the scalar ones). */
   workers: Array<Omit<WorkerSnapshot, 'counters'> & Record<ScalarCounter, number>>;
@@ -79,9 +79,7 @@ export function buildStatsReport(args: {
         rateLimited: c?.rateLimited ?? 0,
         outputs: rule.outputs.map((out, i) => ({
           ...out,
-          packets: c?.outputs[i]?.packets ?? 0,
-          bytes: c?.outputs[i]?.bytes ?? 0,
-          txErrors: c?.outputs[i]?.txErrors ?? 0,
+          ...(Object.fromEntries(OUTPUT_COUNTERS.map((k) => [k, c?.outputs[i]?.[k] ?? 0])) as Record<OutputCounter, number>),
           ...(out.forward === 'listeners' && args.forwardingNow ? { forwarding: args.forwardingNow(rule, out) } : {}),
         })),
       };
@@ -122,6 +120,7 @@ const WHEN_NONZERO = [
   ['rateLimited', 'ratelimited'],
   ['badChecksum', 'badsum'],
   ['outputAbsent', 'absent'],
+  ['notListened', 'notlistened'],
   ['extensionHeaders', 'exthdr'],
   ['workersFailing', 'failing'],
 ] as const;

@@ -18,6 +18,7 @@ const WORKER_COUNTER_NAMES: Record<ScalarCounter, { name: string; help: string }
   ttlExpired: { name: 'mcr_worker_ttl_expired_total', help: 'Dropped: matched frames whose TTL was spent' },
   rateLimited: { name: 'mcr_worker_rate_limited_total', help: "Dropped: frames over a rule's maxPps" },
   outputAbsent: { name: 'mcr_worker_output_absent_total', help: 'Dropped: copies for an output interface that is gone or has no address of the output family' },
+  notListened: { name: 'mcr_worker_not_listened_total', help: 'Not sent: copies for a receiver-driven output whose segment has no listener for them' },
   extensionHeaders: { name: 'mcr_worker_extension_headers_total', help: 'Dropped: IPv6 frames with an extension header the relay does not pass (Routing, AH, ESP, unknown)' },
 };
 
@@ -38,6 +39,7 @@ export class RelayMetrics {
   private readonly outPackets = this.counter('mcr_output_packets_total', 'Packets sent on the output', ['rule', 'interface', 'group', 'port']);
   private readonly outBytes = this.counter('mcr_output_bytes_total', 'Bytes sent on the output', ['rule', 'interface', 'group', 'port']);
   private readonly outTxErrors = this.counter('mcr_output_tx_errors_total', 'Copies the kernel refused to send on the output', ['rule', 'interface', 'group', 'port']);
+  private readonly outNotListened = this.counter('mcr_output_not_listened_total', 'Packets not sent on the output because no listener on its segment wanted them', ['rule', 'interface', 'group', 'port']);
   private readonly worker = Object.fromEntries(
     SCALAR_COUNTERS.map((k) => [k, this.counter(WORKER_COUNTER_NAMES[k].name, WORKER_COUNTER_NAMES[k].help, ['interface', 'worker'])]),
   ) as Record<ScalarCounter, Counter<string>>;
@@ -74,6 +76,7 @@ export class RelayMetrics {
         this.set(this.outPackets, labels, o.packets);
         this.set(this.outBytes, labels, o.bytes);
         this.set(this.outTxErrors, labels, o.txErrors);
+        this.set(this.outNotListened, labels, o.notListened);
       }
     }
     for (const w of report.workers) {
