@@ -1,4 +1,5 @@
 import { formatIpAddress, parseIpAddress, rangeSize, type AddressFamily } from '@mcr/relay-native';
+import { NATIVE_LIMITS } from '../config/limits.js';
 import { ON_DEMAND, type OutputSpec, type Rule } from '../config/types.js';
 import type { GroupForwarding } from '../listeners/listener-table.js';
 import type { MembershipKey } from '../igmp/igmp-memberships.js';
@@ -47,14 +48,30 @@ export function listenedDestinations(rule: Rule, out: OutputSpec, listened: Read
   return found.sort((a, b) => (a.group < b.group ? -1 : 1));
 }
 
-/** The gates of `out`: undefined for an output that always forwards; [] when nobody listens. */
+/**
+ * The gates of `out`: undefined for an output that always forwards; [] when nobody listens. What the
+ * listeners ask for beyond the data plane's limits widens the gate, never narrows it: a listener is
+ * never cut off because its segment reported too much. An include list longer than
+ * NATIVE_LIMITS.maxListenerSourcesPerGate becomes "every source", an exclude list keeps the first
+ * ones it can (the others' traffic is sent too), and more listened groups than an output may gate
+ * lift the output's gate altogether (it sends everything, as forward: "always" would).
+ */
 export function gatesFor(rule: Rule, out: OutputSpec, lookup: SegmentLookup): Gate[] | undefined {
   if (out.forward !== 'listeners') return undefined;
   const listened = lookup(out.interface, rule.input.family);
   if (!listened) return [];
-  return listenedDestinations(rule, out, listened).map(({ group, forwarding }) =>
-    forwarding.mode === 'include' ? { group, mode: 'include', sources: [...forwarding.sources].sort() } : { group, mode: 'exclude', sources: [...forwarding.blocked].sort() },
-  );
+  const destinations = listenedDestinations(rule, out, listened);
+  if (destinations.length > NATIVE_LIMITS.maxListenerGroupsPerOutput) return undefined;
+  const most = NATIVE_LIMITS.maxListenerSourcesPerGate;
+  return destinations.map(({ group, forwarding }): Gate => {
+    if (forwarding.mode === 'include') return forwarding.sources.length > most ? { group, mode: 'exclude', sources: [] } : { group, mode: 'include', sources: [...forwarding.sources].sort() };
+    return { group, mode: 'exclude', sources: [...forwarding.blocked].sort().slice(0, most) };
+  });
+}
+
+/** The entries (gates and their sources) one table's gates hold, as NATIVE_LIMITS.maxListenerEntriesPerTable counts them. */
+export function gateEntries(gates: readonly Gate[] | undefined): number {
+  return gates === undefined ? 0 : gates.length + gates.reduce((n, g) => n + g.sources.length, 0);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AddressFamily } from '@mcr/relay-native';
 import type { Rule } from '../../src/config/types.js';
+import { NATIVE_LIMITS } from '../../src/config/limits.js';
 import { gatesFor, onDemandJoins, type SegmentLookup } from '../../src/daemon/listener-gates.js';
 import type { GroupForwarding } from '../../src/listeners/listener-table.js';
 
@@ -62,6 +63,23 @@ describe('gates of a listeners output', () => {
     const r = rule({ group: 'ff3e::1:0', prefixLength: 112, family: 'ipv6' }, [out('b', 'ff3e::9:0', { prefixLength: 112 })]);
     const l = lookup({ 'b|ipv4': { '239.9.0.7': any }, 'b|ipv6': { 'ff3e::9:7': any } });
     expect(gatesFor(r, r.outputs[0]!, l)).toEqual([{ group: 'ff3e::9:7', mode: 'exclude', sources: [] }]);
+  });
+});
+
+describe('gates past the data plane\'s limits widen, never narrow', () => {
+  const r = rule({ group: '239.1.0.0', prefixLength: 16 }, [out('b', '239.9.0.0', { prefixLength: 16 })]);
+  const many = (n: number) => Array.from({ length: n }, (_, i) => `10.0.${i >> 8}.${i & 255}`);
+
+  it('an include list longer than a gate holds becomes every source; a long exclude list keeps what fits', () => {
+    const l = lookup({ 'b|ipv4': { '239.9.0.1': { mode: 'include', sources: many(NATIVE_LIMITS.maxListenerSourcesPerGate + 1) }, '239.9.0.2': { mode: 'exclude', blocked: many(100) } } });
+    const gates = gatesFor(r, r.outputs[0]!, l)!;
+    expect(gates[0]).toEqual({ group: '239.9.0.1', mode: 'exclude', sources: [] });
+    expect(gates[1]!.sources).toHaveLength(NATIVE_LIMITS.maxListenerSourcesPerGate);
+  });
+
+  it('more listened groups than an output may gate lift its gate: it sends everything', () => {
+    const groups = Object.fromEntries(Array.from({ length: NATIVE_LIMITS.maxListenerGroupsPerOutput + 1 }, (_, i) => [`239.9.${i >> 8}.${i & 255}`, any]));
+    expect(gatesFor(r, r.outputs[0]!, lookup({ 'b|ipv4': groups }))).toBeUndefined();
   });
 });
 
