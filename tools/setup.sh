@@ -9,8 +9,11 @@ export NX_DAEMON=false NX_NO_CLOUD=true
 
 # iproute2: ip netns/veth/bridge; socat and smcroute: the baselines; build-essential + python3: node-gyp;
 # procps: sysctl; clang: the parser fuzzer (libFuzzer lives in clang's runtime package);
-# iperf3 and ethtool: the relay-native TCP-noise test (a TCP flow across the relay's input, offloads on/off).
-DEBIAN_PACKAGES=(iproute2 socat smcroute build-essential python3 procps clang libclang-rt-14-dev iperf3 ethtool)
+# iperf3 and ethtool: the relay-native TCP-noise test (a TCP flow across the relay's input, offloads on/off);
+# libbpf-dev, libelf-dev, zlib1g-dev and bpftool: the tc engine (its BPF program is compiled with clang
+# -target bpf and embedded as a bpftool skeleton; the addon links libbpf).
+DEBIAN_PACKAGES=(iproute2 socat smcroute build-essential python3 procps clang libclang-rt-14-dev iperf3 ethtool
+  libbpf-dev libelf-dev zlib1g-dev bpftool)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

@@ -17,9 +17,20 @@
         "src/packet_ring.cc",
         "src/file_lock.cc",
         "src/ingress_filter.cc",
-        "src/outgoing_probe.cc"
+        "src/outgoing_probe.cc",
+        "src/tc_engine.cc",
+        "src/reference_outputs.cc"
       ],
-      "include_dirs": ["src", "<!(node -p \"require('node-addon-api').include_dir\")"],
+      "actions": [
+        {
+          "action_name": "relay_tc_bpf",
+          "inputs": ["src/bpf/relay_tc.bpf.c", "src/bpf/tc_abi.h", "tools/build-bpf.sh"],
+          "outputs": ["<(SHARED_INTERMEDIATE_DIR)/relay_tc.bpf.o", "<(SHARED_INTERMEDIATE_DIR)/relay_tc.skel.h"],
+          "action": ["sh", "tools/build-bpf.sh", "src/bpf/relay_tc.bpf.c", "<@(_outputs)"]
+        }
+      ],
+      "libraries": ["-lbpf"],
+      "include_dirs": ["src", "<(SHARED_INTERMEDIATE_DIR)", "<!(node -p \"require('node-addon-api').include_dir\")"],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
       "cflags!": ["-fno-exceptions", "-O3"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],

@@ -9,6 +9,8 @@
 #include "file_lock.hpp"
 #include "frame_parser.hpp"
 #include "membership_socket.hpp"
+#include "reference_outputs.hpp"
+#include "tc_engine.hpp"
 
 namespace mcr {
 namespace {
@@ -16,6 +18,7 @@ namespace {
 struct AddonData {
   Napi::FunctionReference dataPlaneWorker;
   Napi::FunctionReference membershipSocket;
+  Napi::FunctionReference tcEngine;
 };
 
 // parseFrame(buffer) -> plain object; addresses as Buffers of 4 or 16 bytes (TS formats them).
@@ -54,9 +57,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Function membership = MembershipSocket::Define(env);
   data->dataPlaneWorker = Napi::Persistent(worker);
   data->membershipSocket = Napi::Persistent(membership);
+  Napi::Function tcEngine = TcEngine::Define(env);
+  data->tcEngine = Napi::Persistent(tcEngine);
   env.SetInstanceData<AddonData>(data);
   exports.Set("DataPlaneWorker", worker);
   exports.Set("MembershipSocket", membership);
+  exports.Set("TcEngine", tcEngine);
+  exports.Set("referenceOutputs", Napi::Function::New(env, ReferenceOutputs, "referenceOutputs"));
   exports.Set("parseFrame", Napi::Function::New(env, ParseFrameJs, "parseFrame"));
   exports.Set("benchHotPath", Napi::Function::New(env, BenchHotPath, "benchHotPath"));
   exports.Set("lockFile", Napi::Function::New(env, LockFileJs, "lockFile"));

@@ -49,8 +49,10 @@ class EgressBatch {
   // Forgets queued messages without sending (bench entry).
   void Discard() noexcept { count_ = 0; }
 
-  // A queued message, for the fuzzer's checks of what would be sent.
+  // A queued message and its output's counters, for the fuzzer's checks of what would be sent and
+  // the test-only reference (reference_outputs.cc), which tells outputs apart by their counters.
   const msghdr& Message(size_t slot) const { return messages_[slot].msg_hdr; }
+  const OutputCounterBlock* SlotCounters(size_t slot) const { return outputCounters_[slot]; }
 
  private:
   struct alignas(64) HeaderSlot {

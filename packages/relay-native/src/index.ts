@@ -13,6 +13,10 @@ export type {
   RuleCounters,
   RuleSpec,
   TableContext,
+  TcAttachMode,
+  TcCounters,
+  TcEngineOptions,
+  TcSupport,
   TtlMode,
   WorkerCounters,
   WorkerOptions,
@@ -46,3 +50,4 @@ export { MembershipSocket } from './membership-socket.js';
 export { parseFrame } from './parse-frame.js';
 export { benchHotPath } from './bench-hot-path.js';
 export { FileLock } from './file-lock.js';
+export { TC_LIMITS, TcEngine, tcRefusal } from './tc-engine.js';

@@ -2,7 +2,7 @@
 // native handles stay private behind the TS classes.
 import { createRequire } from 'node:module';
 
-import type { IgnoreOutgoingMode, OutgoingProbe, WorkerCounters } from './types.js';
+import type { IgnoreOutgoingMode, OutgoingProbe, TcAttachMode, TcCounters, TcSupport, WorkerCounters } from './types.js';
 
 /**
  * A rule as the native side reads it: validated; addresses as Buffers in network byte order, 4
@@ -67,7 +67,30 @@ export interface NativeParsedFrame {
   payloadLength?: number;
 }
 
+/** The tc engine's answer from the test-only entry (TC_TEST_* in src/bpf/tc_abi.h). */
+export interface NativeTestRun {
+  retval: number;
+  frame: Buffer;
+}
+export interface NativeTcEngine {
+  attach(): TcAttachMode;
+  setRules(rules: NativeRuleSpec[], ownMacs: Buffer): void;
+  counters(): TcCounters;
+  testEmit(frame: Buffer, output: number, vlan: number, takeToken: boolean): NativeTestRun;
+  testIngress(frame: Buffer): NativeTestRun;
+  close(): void;
+}
+export interface NativeReferenceOutputs {
+  counters: Record<string, number>;
+  outputs: { rule: number; output: number; bytes: Buffer }[];
+}
+
 export interface NativeBinding {
+  TcEngine: {
+    new (interfaceName: string, ifindex: number, injectedCostLoops: number): NativeTcEngine;
+    probe(): TcSupport;
+  };
+  referenceOutputs(frame: Buffer, rules: NativeRuleSpec[], ownMacs: Buffer, metadataVlan: number): NativeReferenceOutputs;
   DataPlaneWorker: new (
     interfaceName: string,
     ifindex: number,

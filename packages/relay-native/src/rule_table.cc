@@ -11,10 +11,7 @@ RuleTable::RuleTable(std::vector<CompiledRule> rules, uint64_t generation, std::
     : rules_(std::move(rules)), generation_(generation), ownMacs_(std::move(ownMacs)) {
   std::sort(ownMacs_.begin(), ownMacs_.end());
   ownMacs_.erase(std::unique(ownMacs_.begin(), ownMacs_.end()), ownMacs_.end());
-  for (CompiledRule& rule : rules_) {
-    const uint64_t burst = rule.maxPps / 10;
-    rule.burstCredit = (burst == 0 ? 1 : burst) * kCreditPerFrame;
-  }
+  for (CompiledRule& rule : rules_) rule.burstCredit = BurstCredit(rule.maxPps);
   // Power-of-two capacity at least twice the rule count keeps probe chains short.
   size_t capacity = 8;
   unsigned bits = 3;

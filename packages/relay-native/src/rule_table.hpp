@@ -67,6 +67,12 @@ struct CompiledOutput {
 // One frame costs this much credit in a rule's token bucket; a second refills maxPps frames.
 constexpr uint64_t kCreditPerFrame = 1000000000ull;
 
+// A rule's burst: max(1, maxPps / 10) frames, 100 ms at the rate.
+inline uint64_t BurstCredit(uint32_t maxPps) {
+  const uint64_t burst = maxPps / 10;
+  return (burst == 0 ? 1 : burst) * kCreditPerFrame;
+}
+
 struct CompiledRule {
   std::string id;
   bool ipv6 = false;

@@ -260,3 +260,41 @@ export interface BenchHotPathResult {
   nsPerPacket: number;
   matched: number;
 }
+
+/**
+ * How the tc engine's program sits on an input's ingress: 'tcx' (a tcx link, Linux 6.6+: the kernel
+ * detaches it when the relay's process ends, however it ends) or 'cls_bpf' (a clsact direct-action
+ * filter: it outlives a killed relay; a stale one of ours is removed before attaching).
+ */
+export type TcAttachMode = 'tcx' | 'cls_bpf';
+
+/** What the kernel offers the tc engine, probed (TcEngine.probe()). */
+export interface TcSupport {
+  clsBpf: boolean; // BPF_PROG_TYPE_SCHED_CLS loads
+  tcx: boolean; // tcx links (else the engine attaches a clsact cls_bpf filter)
+  jit: boolean; // net.core.bpf_jit_enable
+  helpers: boolean; // every helper the program calls
+  missing: string[]; // what is absent, in words
+}
+
+export interface TcEngineOptions {
+  interface: string;
+  ifindex: number;
+  /**
+   * TEST-ONLY fault switch, default 0, 0..TC_LIMITS.maxInjectedCostLoops: iterations of an empty
+   * bpf_loop per frame in the program, so a gate can prove it catches a slower fast path. Never set
+   * it in production.
+   */
+  injectedCostLoops?: number;
+}
+
+/**
+ * The tc engine's counters in the packet engine's shape. Frames the program leaves to the packet
+ * engine (a layout it does not rewrite in place) count only in `deferred`; malformed, fragments,
+ * extensionHeaders, kernelPackets, kernelDrops and notListened stay 0 (those frames are deferred,
+ * and gated outputs are the packet engine's).
+ */
+export interface TcCounters extends WorkerCounters {
+  deferred: number;
+  rewriteErrors: number; // a helper failed mid-rewrite: the frame was dropped
+}
