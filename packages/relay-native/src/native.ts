@@ -89,6 +89,7 @@ export interface NativeBinding {
   TcEngine: {
     new (interfaceName: string, ifindex: number, injectedCostLoops: number): NativeTcEngine;
     probe(): TcSupport;
+    tcxPrograms(ifindex: number): number | null;
   };
   referenceOutputs(frame: Buffer, rules: NativeRuleSpec[], ownMacs: Buffer, metadataVlan: number): NativeReferenceOutputs;
   DataPlaneWorker: new (

@@ -38,6 +38,11 @@ export class TcEngine {
     return callNative(() => native.TcEngine.probe());
   }
 
+  /** Programs on the interface's tcx ingress (any owner's), or null where the kernel has no tcx. */
+  static tcxPrograms(ifindex: number): number | null {
+    return callNative(() => native.TcEngine.tcxPrograms(ifindex));
+  }
+
   /** Loads the program (the kernel verifies it); throws NativeError with the errno. */
   constructor(options: TcEngineOptions) {
     const cost = options.injectedCostLoops ?? 0;

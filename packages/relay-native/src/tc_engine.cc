@@ -122,6 +122,7 @@ Napi::Function TcEngine::Define(Napi::Env env) {
                          InstanceMethod<&TcEngine::TestIngress>("testIngress"),
                          InstanceMethod<&TcEngine::Close>("close"),
                          StaticMethod<&TcEngine::Probe>("probe"),
+                         StaticMethod<&TcEngine::TcxPrograms>("tcxPrograms"),
                      });
 }
 
@@ -161,6 +162,17 @@ Napi::Value TcEngine::Probe(const Napi::CallbackInfo& info) {
   out.Set("helpers", allHelpers);
   out.Set("missing", missing);
   return out;
+}
+
+// tcxPrograms(ifindex) -> the number of programs on the interface's tcx ingress, or null without tcx.
+Napi::Value TcEngine::TcxPrograms(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int ifindex = info[0].As<Napi::Number>().Int32Value();
+  uint32_t count = 0;
+  const int ret = bpf_prog_query(ifindex, static_cast<bpf_attach_type>(kBpfTcxIngress), 0, nullptr, nullptr, &count);
+  if (ret == -EINVAL) return env.Null();
+  if (ret != 0) throw MakeNativeError(env, Errno(ret), "bpf_prog_query");
+  return Napi::Number::New(env, count);
 }
 
 TcEngine::TcEngine(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TcEngine>(info) {

@@ -20,6 +20,8 @@ class TcEngine : public Napi::ObjectWrap<TcEngine> {
   static Napi::Function Define(Napi::Env env);
   // What the kernel offers the engine: {tcx, clsBpf, jit, helpers, missing: string[]}.
   static Napi::Value Probe(const Napi::CallbackInfo& info);
+  // Programs on an interface's tcx ingress (ours or anyone's), or null where the kernel has no tcx.
+  static Napi::Value TcxPrograms(const Napi::CallbackInfo& info);
 
   // (interfaceName, ifindex, injectedCostLoops)
   explicit TcEngine(const Napi::CallbackInfo& info);

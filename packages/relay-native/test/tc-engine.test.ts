@@ -1,0 +1,89 @@
+// The tc engine on real namespaces (src ns -> relay ns -> sink ns, the lab's chain): the program
+// attached to the relay's input forwards every packet of a UDP sender once, rewritten so that the
+// sink's kernel accepts it (checksums included), counts it in the packet engine's shape, and goes
+// with its owner: a relay process killed with SIGKILL leaves no program on the interface.
+// Traffic: run under `flock /tmp/mcr-traffic.lock`.
+import { spawn } from 'node:child_process';
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startReceiver } from '@mcr/netns-lab';
+
+import type { TcCounters } from '../src/index.js';
+import { TcEngine } from '../src/tc-engine.js';
+import { fixture } from './helpers/agent.js';
+import { ChainBed, OUT_GROUP, OUT_PORT } from './helpers/chain-bed.js';
+import { waitFor } from './helpers/lab.js';
+
+const N = 1000;
+
+function why(): string | null {
+  if (process.getuid?.() !== 0) return 'needs root (namespaces, CAP_BPF, CAP_NET_ADMIN)';
+  const support = TcEngine.probe();
+  if (!support.clsBpf || !support.helpers) return `kernel lacks: ${support.missing.join(', ')}`;
+  if (!support.tcx) return 'no tcx links on this kernel (the SIGKILL guarantee needs them)';
+  return null;
+}
+const skipReason = why();
+if (skipReason !== null) console.warn(`tc engine namespace tests skipped: ${skipReason}`);
+
+describe.skipIf(skipReason !== null)('TcEngine (src -> relay -> sink namespaces)', () => {
+  const bed = new ChainBed();
+
+  beforeAll(async () => {
+    await bed.up();
+  }, 60_000);
+  afterEach(async () => {
+    await bed.cleanup();
+  });
+  afterAll(async () => {
+    await bed.down();
+  });
+
+  it('forwards every packet once through a tcx link, rewritten so the sink accepts it, and counts it', async () => {
+    const sink = await startReceiver({ netns: bed.ns.sink, interface: bed.dev.sink, streams: [{ group: OUT_GROUP, port: OUT_PORT }], expect: N, idleMs: 1500, durationSec: 60 });
+    bed.onCleanup(() => sink.stop());
+    const agent = bed.agent();
+    await agent.call('tc.new', { id: 't', options: { interface: bed.dev.relayIn, ifindex: bed.inIfindex } });
+    expect(await agent.call('tc.attach', { id: 't' })).toBe('tcx');
+    expect(await agent.call('tc.programs', { ifindex: bed.inIfindex })).toBe(1);
+    await agent.call('tc.setRules', { id: 't', rules: [bed.rule('r1', [bed.output()])], context: { ownMacs: [bed.mac.relayIn, bed.mac.relayOut] } });
+    await bed.send(N);
+    const report = (await sink.result).streams[0]!;
+    expect(report).toMatchObject({ received: N, unique: N, duplicates: 0, missing: 0, corrupt: 0, foreign: 0 });
+    const counters = await waitFor(
+      () => agent.call<TcCounters>('tc.counters', { id: 't' }),
+      (c) => c.forwarded >= N,
+    );
+    expect(counters).toMatchObject({ matched: N, forwarded: N, txErrors: 0, rewriteErrors: 0 });
+    expect(counters.rules[0]).toMatchObject({ id: 'r1', matched: N, bytes: N * 64 });
+    expect(counters.rules[0]!.outputs[0]).toMatchObject({ packets: N, bytes: N * (42 + 64), txErrors: 0 });
+    await agent.call('tc.close', { id: 't' });
+    expect(await agent.call('tc.programs', { ifindex: bed.inIfindex })).toBe(0);
+  }, 60_000);
+
+  it('leaves nothing attached when its process is killed with SIGKILL', async () => {
+    // `ip netns exec` execs in place: the child's pid is the node process that holds the link.
+    const child = spawn('ip', ['netns', 'exec', bed.ns.relay, process.execPath, fixture('agent.mjs')], { stdio: 'pipe' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const replies: string[] = [];
+    child.stdout.on('data', (chunk: Buffer) => replies.push(...chunk.toString().split('\n').filter(Boolean)));
+    const call = async (line: object, n: number) => {
+      child.stdin.write(`${JSON.stringify(line)}\n`);
+      await waitFor(async () => replies.length, (length) => length >= n);
+      const reply = JSON.parse(replies[n - 1]!) as { ok: boolean; value?: unknown };
+      expect(reply.ok).toBe(true);
+      return reply.value;
+    };
+    await call({ op: 'tc.new', id: 't', options: { interface: bed.dev.relayIn, ifindex: bed.inIfindex } }, 1);
+    expect(await call({ op: 'tc.attach', id: 't' }, 2)).toBe('tcx');
+    const observer = bed.agent();
+    expect(await observer.call('tc.programs', { ifindex: bed.inIfindex })).toBe(1);
+    child.kill('SIGKILL');
+    await exited;
+    const after = await waitFor(
+      () => observer.call<number>('tc.programs', { ifindex: bed.inIfindex }),
+      (count) => count === 0,
+    );
+    expect(after).toBe(0);
+  }, 60_000);
+});
