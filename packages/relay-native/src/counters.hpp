@@ -47,6 +47,7 @@ struct WorkerCounterBlock {
   std::atomic<uint64_t> rateLimited{0};
   std::atomic<uint64_t> outputAbsent{0};
   std::atomic<uint64_t> notListened{0};
+  std::atomic<uint64_t> fastPath{0};  // frames the tc engine forwards for a fast-path rule: not sent here
 };
 
 }  // namespace mcr

@@ -3,7 +3,7 @@
 import { callNative } from './errors.js';
 import { native, type NativeDataPlaneWorker } from './native.js';
 import type { IgnoreOutgoingMode, OutgoingProbe, RuleSpec, TableContext, WorkerCounters, WorkerOptions } from './types.js';
-import { normalizeRules, normalizeTableContext, normalizeWorkerOptions } from './validate.js';
+import { markFastPath, normalizeRules, normalizeTableContext, normalizeWorkerOptions } from './validate.js';
 
 export class DataPlaneWorker {
   readonly #native: NativeDataPlaneWorker;
@@ -54,8 +54,8 @@ export class DataPlaneWorker {
    * not be opened); the current table stays in force when it throws.
    */
   setRules(rules: RuleSpec[], context?: TableContext): void {
-    const compiled = normalizeRules('rules', rules);
     const ownMacs = normalizeTableContext('context', context);
+    const compiled = markFastPath(normalizeRules('rules', rules), context);
     callNative(() => this.#native.setRules(compiled, ownMacs));
   }
 

@@ -257,6 +257,7 @@ Napi::Value DataPlaneWorker::Counters(const Napi::CallbackInfo& info) {
   out.Set("rateLimited", number(counters_.rateLimited));
   out.Set("outputAbsent", number(counters_.outputAbsent));
   out.Set("notListened", number(counters_.notListened));
+  out.Set("fastPath", number(counters_.fastPath));
   // Rules of the current table, in their configured order.
   Napi::Array rules = Napi::Array::New(env);
   if (!tables_.empty()) {

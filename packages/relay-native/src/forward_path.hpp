@@ -33,6 +33,7 @@ struct BatchTally {
   uint64_t framesSeen = 0, matched = 0, noMatch = 0, malformed = 0, fragments = 0;
   uint64_t ownFrames = 0, badChecksum = 0, extensionHeaders = 0, ttlExpired = 0, rateLimited = 0, outputAbsent = 0;
   uint64_t notListened = 0;
+  uint64_t fastPath = 0;
 
   void FoldInto(WorkerCounterBlock& c) const {
     if (framesSeen) Bump(c.framesSeen, framesSeen);
@@ -47,6 +48,7 @@ struct BatchTally {
     if (rateLimited) Bump(c.rateLimited, rateLimited);
     if (outputAbsent) Bump(c.outputAbsent, outputAbsent);
     if (notListened) Bump(c.notListened, notListened);
+    if (fastPath) Bump(c.fastPath, fastPath);
   }
 };
 
@@ -110,6 +112,23 @@ inline Address128 MappedHostBits(const CompiledOutput& output, const ParsedFrame
   return (parsed.ipv6 ? Load6(parsed.group6) : Load4(parsed.group)) & output.hostMask;
 }
 
+// Whether the tc engine's program (src/bpf/relay_tc.bpf.c) rewrites this UDP frame in place, and
+// so forwards it when its rule is on the fast path: no 802.1Q tag in the bytes; IPv4 without
+// options, with no flag but DF, and a UDP datagram that fills the packet and the frame; or IPv6
+// with UDP as the first next header, filling the frame, with a checksum field other than 0.
+inline bool InPlaceLayout(const uint8_t* data, size_t length, const ParsedFrame& parsed) noexcept {
+  if (parsed.kind != FrameKind::Udp || parsed.vlan != -1 || parsed.l3Offset != 14) return false;
+  const uint8_t* ip = data + 14;
+  if (!parsed.ipv6) {
+    if (parsed.payloadOffset != 14 + 20 + 8 || (((ip[6] << 8) | ip[7]) & 0xbfff) != 0) return false;
+    const size_t total = (static_cast<size_t>(ip[2]) << 8) | ip[3];
+    return total == length - 14 && total == 28 + parsed.payloadLength;
+  }
+  const size_t payload = (static_cast<size_t>(ip[4]) << 8) | ip[5];
+  return parsed.payloadOffset == 14 + 40 + 8 && payload == length - 54 && payload == 8 + parsed.payloadLength &&
+         parsed.udpChecksum != 0;
+}
+
 // Returns false when the frame needs more egress slots than are free: the caller flushes and
 // calls again (nothing was counted and no state changed in that case).
 inline bool HandleFrame(const RuleTable* table, const uint8_t* data, size_t length, const FrameMeta& meta,
@@ -142,6 +161,11 @@ inline bool HandleFrame(const RuleTable* table, const uint8_t* data, size_t leng
   }
   if (rule == nullptr) {
     ++tally.noMatch;
+    return true;
+  }
+  // The tc engine has this frame: its program decides (checksum, rate, TTL) and counts.
+  if (rule->fastPath && InPlaceLayout(data, length, parsed)) {
+    ++tally.fastPath;
     return true;
   }
   // Verified only for frames that would be relayed: the rest is never looked at again. (IPv6 has

@@ -31,6 +31,7 @@ export interface NativeRuleSpec {
   source: Buffer; // zeros when hasSource is false
   vlan: number; // -1: untagged frames only
   maxPps: number; // 0: unlimited
+  fastPath: boolean; // TableContext.fastPathRules names it
   outputs: NativeOutputSpec[];
 }
 

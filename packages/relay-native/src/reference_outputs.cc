@@ -78,6 +78,7 @@ Napi::Value ReferenceOutputs(const Napi::CallbackInfo& info) {
   counters.Set("ttlExpired", number(tally.ttlExpired));
   counters.Set("rateLimited", number(tally.rateLimited));
   counters.Set("outputAbsent", number(tally.outputAbsent));
+  counters.Set("fastPath", number(tally.fastPath));
   out.Set("counters", counters);
   out.Set("outputs", outputs);
   return out;

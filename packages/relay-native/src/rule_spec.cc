@@ -39,6 +39,7 @@ std::vector<CompiledRule> ReadRuleSpecs(const Napi::Array& specs) {
     ReadAddress(spec, "source", rule.source, rule.source6);
     rule.vlan = static_cast<int32_t>(spec.Get("vlan").As<Napi::Number>().Int32Value());
     rule.maxPps = U32(spec, "maxPps");
+    rule.fastPath = spec.Get("fastPath").As<Napi::Boolean>().Value();
     // Offset mapping keeps the input destination's host bits: those outside the rule's prefix.
     const Address128 hostMask = ~rule.mask128();
     Napi::Array outputs = spec.Get("outputs").As<Napi::Array>();

@@ -88,6 +88,9 @@ struct CompiledRule {
   uint64_t burstCredit = 0;  // max(1, maxPps / 10) frames: 100 ms at the rate
   std::vector<CompiledOutput> outputs;
   RuleCounterBlock* counters = nullptr;  // also holds the rule's token bucket
+  // The tc engine on this input forwards the rule's frames whose layout it rewrites in place
+  // (InPlaceLayout); this engine forwards the rest (TableContext.fastPathRules).
+  bool fastPath = false;
 
   bool isRange() const { return prefixLength < (ipv6 ? 128u : 32u); }
   // The group (range base) and source as Address128, and the range's mask.

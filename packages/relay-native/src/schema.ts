@@ -320,6 +320,7 @@ export const tableContextSchema = record({
   ownMacs: array(macAddress()).max(NATIVE_LIMITS.maxOwnMacs, {
     error: (issue) => `must hold at most ${NATIVE_LIMITS.maxOwnMacs} addresses (NATIVE_LIMITS.maxOwnMacs), got ${(issue.input as unknown[]).length}`,
   }),
+  fastPathRules: array(text()).max(NATIVE_LIMITS.maxRulesPerTable).optional(),
 }).optional();
 
 export const workerOptionsSchema = record({

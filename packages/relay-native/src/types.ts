@@ -137,6 +137,13 @@ export interface TableContext {
    * default) disables the check.
    */
   ownMacs: string[];
+  /**
+   * Ids of rules the tc engine on this worker's input forwards (TcEngine.setRules got them): the
+   * worker leaves their frames whose layout the program rewrites in place to it (counted
+   * `fastPath`) and forwards the rest (a tag in the bytes, IPv4 options, IPv6 extension headers,
+   * padding). Default []: the worker forwards every rule's frames.
+   */
+  fastPathRules?: string[];
 }
 
 export interface WorkerOptions {
@@ -197,7 +204,7 @@ export interface RuleCounters {
 
 /**
  * Counting rule: framesSeen = matched + noMatch + malformed + fragments + ownFrames + badChecksum
- *   + extensionHeaders.
+ *   + extensionHeaders + fastPath.
  * ttlExpired and rateLimited are parts of matched.
  */
 export interface WorkerCounters {
@@ -222,6 +229,12 @@ export interface WorkerCounters {
   rateLimited: number; // matched frames dropped by maxPps (part of matched)
   outputAbsent: number; // (frame, output) pairs not sent because the output's ifindex is 0
   notListened: number; // (frame, output) pairs not sent because the output's listeners did not want them
+  /**
+   * Frames of a fast-path rule (TableContext.fastPathRules) in a layout the tc engine rewrites in
+   * place: its program decides on them and counts them (matched, badChecksum, ...), this worker
+   * neither sends nor counts them further.
+   */
+  fastPath: number;
   rules: RuleCounters[];
 }
 

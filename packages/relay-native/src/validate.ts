@@ -7,7 +7,7 @@ import { ADDRESS_BITS, addressBytes, isMulticastAddress, parseIpAddress } from '
 import { macToBuffer } from './ipv4.js';
 import type { NativeOutputSpec, NativeRuleSpec } from './native.js';
 import { ruleSpecsSchema, tableContextSchema, workerOptionsSchema } from './schema.js';
-import type { FanoutMode, ListenerGate } from './types.js';
+import type { FanoutMode, ListenerGate, TableContext } from './types.js';
 
 function pathText(name: string, keys: readonly PropertyKey[]): string {
   return keys.reduce<string>((p, key) => (typeof key === 'number' ? `${p}[${key}]` : p ? `${p}.${String(key)}` : String(key)), name);
@@ -75,6 +75,7 @@ export function normalizeRules(name: string, rules: unknown): NativeRuleSpec[] {
       source: r.source === undefined ? Buffer.alloc(bits / 8) : bytesOf(r.source),
       vlan: r.vlan ?? -1,
       maxPps: r.maxPps ?? 0,
+      fastPath: false,
       outputs: r.outputs.map(
         (o): NativeOutputSpec => ({
           interface: o.interface,
@@ -116,4 +117,10 @@ export function encodeListeners(gates: readonly ListenerGate[]): Buffer {
 export function normalizeTableContext(name: string, context: unknown): Buffer {
   const c = check(tableContextSchema, name, context);
   return Buffer.concat((c?.ownMacs ?? []).map((mac) => macToBuffer(mac)!));
+}
+
+/** Marks the rules that `context.fastPathRules` names (context already checked). */
+export function markFastPath(rules: NativeRuleSpec[], context: TableContext | undefined): NativeRuleSpec[] {
+  const fast = new Set(context?.fastPathRules ?? []);
+  return rules.map((rule) => (fast.has(rule.id) ? { ...rule, fastPath: true } : rule));
 }

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { native } from '../src/native.js';
 import { TcEngine } from '../src/tc-engine.js';
 import type { OutputSpec, RuleSpec, TableContext } from '../src/types.js';
-import { normalizeRules, normalizeTableContext } from '../src/validate.js';
+import { markFastPath, normalizeRules, normalizeTableContext } from '../src/validate.js';
 import { seededRandom } from './helpers/seeded.js';
 
 const corpusDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'fuzz', 'corpus');
@@ -213,6 +213,18 @@ function referenceDecision(frame: Buffer, rules: RuleSpec[], context: TableConte
   return { deferred: false, answer, outputs };
 }
 
+/**
+ * Whether the packet engine, with every rule on the fast path, leaves the frame to the tc engine
+ * (counted fastPath): it must be exactly the frames the program takes and finds a rule for.
+ */
+function leftToProgram(frame: Buffer, rules: RuleSpec[], context: TableContext, vlan: number): boolean {
+  const fast = { ...context, fastPathRules: rules.map((r) => r.id) };
+  const compiled = markFastPath(normalizeRules('rules', rules), fast);
+  const ref = native.referenceOutputs(frame, compiled, normalizeTableContext('context', fast), vlan);
+  expect(ref.outputs).toHaveLength(ref.counters.fastPath ? 0 : ref.outputs.length);
+  return ref.counters.fastPath === 1;
+}
+
 function programDecision(engine: TcEngine, frame: Buffer, vlan: number, takeToken: boolean): Decision {
   const handle = engine.testHandle;
   const outputs = new Map<number, string>();
@@ -258,6 +270,8 @@ describe.skipIf(skipReason !== null)('tc engine: BPF program against the C++ ref
         }
         const program = programDecision(engine, bytes, vlan, buckets === 'fresh');
         const where = `${label} frame ${name} vlan ${vlan}`;
+        const ruled = !program.deferred && ['send', 'badChecksum', 'rateLimited'].includes(program.answer);
+        expect(leftToProgram(bytes, rules, context, vlan), `${where}: the packet engine leaves it to the program`).toBe(ruled);
         if (program.deferred) {
           expect(inPlaceLayout(bytes), `${where}: deferred, yet its layout is rewritable in place`).toBe(false);
           tally.deferred++;

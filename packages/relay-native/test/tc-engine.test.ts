@@ -6,12 +6,12 @@
 import { spawn } from 'node:child_process';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startReceiver } from '@mcr/netns-lab';
+import { startReceiver, udpFrame } from '@mcr/netns-lab';
 
 import type { TcCounters } from '../src/index.js';
 import { TcEngine } from '../src/tc-engine.js';
 import { fixture } from './helpers/agent.js';
-import { ChainBed, OUT_GROUP, OUT_PORT } from './helpers/chain-bed.js';
+import { ChainBed, IN_GROUP, IN_PORT, OUT_GROUP, OUT_PORT } from './helpers/chain-bed.js';
 import { waitFor } from './helpers/lab.js';
 
 const N = 1000;
@@ -59,6 +59,29 @@ describe.skipIf(skipReason !== null)('TcEngine (src -> relay -> sink namespaces)
     expect(counters.rules[0]!.outputs[0]).toMatchObject({ packets: N, bytes: N * (42 + 64), txErrors: 0 });
     await agent.call('tc.close', { id: 't' });
     expect(await agent.call('tc.programs', { ifindex: bed.inIfindex })).toBe(0);
+  }, 60_000);
+
+  it('shares an input with the packet engine: each frame of a fast-path rule is sent once, by one of them', async () => {
+    const sink = await startReceiver({ netns: bed.ns.sink, interface: bed.dev.sink, streams: [{ group: OUT_GROUP, port: OUT_PORT }], expect: N, idleMs: 1500, durationSec: 60 });
+    bed.onCleanup(() => sink.stop());
+    const rules = [bed.rule('r1', [bed.output()])];
+    const context = { ownMacs: [bed.mac.relayIn, bed.mac.relayOut], fastPathRules: ['r1'] };
+    const worker = await bed.worker(rules, context);
+    await worker.agent.call('tc.new', { id: 't', options: { interface: bed.dev.relayIn, ifindex: bed.inIfindex } });
+    await worker.agent.call('tc.attach', { id: 't' });
+    await worker.agent.call('tc.setRules', { id: 't', rules, context });
+    await bed.send(N);
+    // IPv4 options: a layout the program does not rewrite in place; the packet engine sends these.
+    const options = Buffer.from([1, 1, 1, 0]);
+    await bed.inject(Array.from({ length: 5 }, () => udpFrame({ group: IN_GROUP, port: IN_PORT, ipOptions: options })));
+    const report = (await sink.result).streams[0]!;
+    // The five option frames carry no sequence number: the sink counts each as corrupt, once.
+    expect(report).toMatchObject({ unique: N, duplicates: 0, missing: 0, corrupt: 5 });
+    const w = await worker.waitFor((c) => c.fastPath >= N && c.forwarded >= 5);
+    expect(w).toMatchObject({ fastPath: N, matched: 5, forwarded: 5 });
+    const t = await worker.agent.call<TcCounters>('tc.counters', { id: 't' });
+    expect(t).toMatchObject({ matched: N, forwarded: N });
+    expect(t.deferred).toBeGreaterThanOrEqual(5);
   }, 60_000);
 
   it('leaves nothing attached when its process is killed with SIGKILL', async () => {

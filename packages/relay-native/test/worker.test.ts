@@ -143,7 +143,7 @@ describe('DataPlaneWorker (src -> relay -> sink namespaces)', () => {
     expect(c.forwarded).toBe(N);
     expect(c.txErrors).toBe(0);
     expect(c.malformed).toBe(0);
-    expect(c.framesSeen).toBe(c.matched + c.noMatch + c.malformed + c.fragments + c.ownFrames + c.badChecksum + c.extensionHeaders);
+    expect(c.framesSeen).toBe(c.matched + c.noMatch + c.malformed + c.fragments + c.ownFrames + c.badChecksum + c.extensionHeaders + c.fastPath);
     expect(c.kernelPackets).toBeGreaterThanOrEqual(N);
     expect(c.kernelDrops).toBe(0);
     expect(c.rules).toEqual([{ id: 'r1', matched: N, bytes: N * PAYLOAD, rateLimited: 0, outputs: [{ packets: N, bytes: N * (42 + PAYLOAD), txErrors: 0, notListened: 0 }] }]);
