@@ -83,20 +83,10 @@ DataPlaneWorker::DataPlaneWorker(const Napi::CallbackInfo& info) : Napi::ObjectW
     closed_ = true;
     throw MakeNativeError(env, err, "eventfd", interfaceName_);
   }
-  env_ = env;
-  if (napi_add_env_cleanup_hook(env, &DataPlaneWorker::CleanupHook, this) == napi_ok) hookRegistered_ = true;
+  cleanup_.Add(env);
 }
 
-DataPlaneWorker::~DataPlaneWorker() {
-  StopAndClose();
-  if (hookRegistered_) napi_remove_env_cleanup_hook(env_, &DataPlaneWorker::CleanupHook, this);
-}
-
-void DataPlaneWorker::CleanupHook(void* self) {
-  auto* worker = static_cast<DataPlaneWorker*>(self);
-  worker->hookRegistered_ = false;  // the runtime drops the hook after calling it
-  worker->StopAndClose();
-}
+DataPlaneWorker::~DataPlaneWorker() { StopAndClose(); }
 
 Napi::Value DataPlaneWorker::FanoutId(const Napi::CallbackInfo& info) {
   if (ring_.fanoutId() < 0) return info.Env().Null();

@@ -16,6 +16,7 @@
 #include "packet_ring.hpp"
 #include "rule_table.hpp"
 #include "tx_sockets.hpp"
+#include "util/cleanup_hook.hpp"
 
 namespace mcr {
 
@@ -75,10 +76,9 @@ class DataPlaneWorker : public Napi::ObjectWrap<DataPlaneWorker> {
   uint64_t kernelPackets_ = 0;
   uint64_t kernelDrops_ = 0;
 
-  // Backstop for an environment torn down before stop(): the thread must not outlive it.
-  static void CleanupHook(void* self);
-  napi_env env_ = nullptr;
-  bool hookRegistered_ = false;
+  // Backstop for an environment torn down before stop(): the thread must not outlive it. Declared
+  // last: removed before anything else goes.
+  CleanupHook cleanup_{[](void* self) { static_cast<DataPlaneWorker*>(self)->StopAndClose(); }, this};
 };
 
 }  // namespace mcr
