@@ -9,7 +9,6 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "counters.hpp"
@@ -17,6 +16,7 @@
 #include "rule_table.hpp"
 #include "tx_sockets.hpp"
 #include "util/cleanup_hook.hpp"
+#include "util/loop_thread.hpp"
 
 namespace mcr {
 
@@ -51,9 +51,7 @@ class DataPlaneWorker : public Napi::ObjectWrap<DataPlaneWorker> {
   int64_t latencyBudgetNs_ = 0;  // adaptive pacing's bound on the wait it adds (pacing.hpp)
   int64_t injectedWorkNs_ = 0;  // TEST-ONLY busy work per frame read (0: none)
   PacketRing ring_;
-  int eventFd_ = -1;
-  std::thread thread_;
-  std::atomic<bool> stopRequested_{false};
+  LoopThread loop_;
   bool started_ = false;
   bool closed_ = false;
 
