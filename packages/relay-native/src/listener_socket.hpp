@@ -3,7 +3,10 @@
 // header a router puts on them. No multicast routing is needed (MRT_INIT, raw IGMP sockets): an
 // AF_PACKET socket, cooked (SOCK_DGRAM), bound to the interface and to ETH_P_IP / ETH_P_IPV6, with
 // - a classic BPF filter that passes only IGMP / MLD that this host received (listener_filter.hpp);
-// - PACKET_IGNORE_OUTGOING, so the socket never hears its own queries;
+// - PACKET_IGNORE_OUTGOING, so the socket never hears its own queries. A socket bound to one protocol
+//   does not get the host's outgoing frames in the first place (the kernel hands those to ETH_P_ALL
+//   taps only, measured: the tests pass without the option and the filter's pkt_type check), so this
+//   and the filter are the second and third guard, for the day the socket listens more widely;
 // - PACKET_ADD_MEMBERSHIP PACKET_MR_ALLMULTI while it is open, so a NIC's multicast filter passes
 //   IGMPv2 / MLDv1 reports, which go to the group reported, whatever group that is.
 //

@@ -257,7 +257,8 @@ export interface ListenerSocketOptions {
  * does not hold together: truncated, a wrong IPv4 header checksum, a fragment, bad options...) and
  * droppedBacklog (the JS thread was more than a queue's length behind) are parts of it, the rest
  * reached onPacket. kernelDrops: packets the socket's buffer had no room for (PACKET_STATISTICS).
- * receiveErrors: errors of the receive path, each also passed to onError. sent / sendErrors: send() calls.
+ * receiveErrors: errors of the receive path, each also passed to onError when there is one (and room in
+ * the queue). sent / sendErrors: send() calls.
  */
 export interface ListenerCounters {
   received: number;
