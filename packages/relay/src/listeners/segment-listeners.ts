@@ -121,7 +121,7 @@ export class SegmentListeners {
       ifindex: options.ifindex,
       interfaceName: options.interface,
       family,
-      onPacket: (packet) => this.receive(packet),
+      onPacket: (packet) => this.receiveSafely(packet),
       onError: (err) => options.log.warn(`${this.name}: listener socket: ${err.message}`, { interface: options.interface, family }),
     });
     this.onTimer(); // the startup queries are due now
@@ -184,6 +184,19 @@ export class SegmentListeners {
 
   private now(): number {
     return Math.floor(performance.now());
+  }
+
+  /**
+   * A message from the network must never take the daemon down: the socket rethrows what its
+   * callback throws as an uncaught exception, so a bug met by one odd packet is logged and counted here.
+   */
+  private receiveSafely(packet: ListenerPacketIn): void {
+    try {
+      this.receive(packet);
+    } catch (err) {
+      this.counters.malformed++;
+      this.options.log.error(`${this.name}: a message from ${packet.source} could not be handled: ${(err as Error).stack ?? err}`);
+    }
   }
 
   private receive(packet: ListenerPacketIn): void {
