@@ -8,6 +8,7 @@
 #include "data_plane_worker.hpp"
 #include "file_lock.hpp"
 #include "frame_parser.hpp"
+#include "listener_socket.hpp"
 #include "membership_socket.hpp"
 #include "reference_outputs.hpp"
 #include "tc_engine.hpp"
@@ -19,6 +20,7 @@ struct AddonData {
   Napi::FunctionReference dataPlaneWorker;
   Napi::FunctionReference membershipSocket;
   Napi::FunctionReference tcEngine;
+  Napi::FunctionReference listenerSocket;
 };
 
 // parseFrame(buffer) -> plain object; addresses as Buffers of 4 or 16 bytes (TS formats them).
@@ -59,9 +61,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   data->membershipSocket = Napi::Persistent(membership);
   Napi::Function tcEngine = TcEngine::Define(env);
   data->tcEngine = Napi::Persistent(tcEngine);
+  Napi::Function listener = ListenerSocket::Define(env);
+  data->listenerSocket = Napi::Persistent(listener);
   env.SetInstanceData<AddonData>(data);
   exports.Set("DataPlaneWorker", worker);
   exports.Set("MembershipSocket", membership);
+  exports.Set("ListenerSocket", listener);
   exports.Set("TcEngine", tcEngine);
   exports.Set("referenceOutputs", Napi::Function::New(env, ReferenceOutputs, "referenceOutputs"));
   exports.Set("parseFrame", Napi::Function::New(env, ParseFrameJs, "parseFrame"));

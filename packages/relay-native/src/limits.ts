@@ -56,6 +56,14 @@ export const NATIVE_LIMITS = {
   maxReceiveBufferBytes: 1024 * 1024 * 1024,
   /** WorkerOptions.injectedWorkNanos (test-only fault switch): busy work per frame read. */
   maxInjectedWorkNanos: 100_000,
+  /**
+   * ListenerSocket.send: the bytes of one IGMP or MLD message. At least its fixed header (type, code,
+   * checksum and 4 more: every IGMP and MLD message has them); at most what a 1500-byte Ethernet MTU
+   * carries behind the larger of the two headers the socket adds (IPv6 40 + Hop-by-Hop 8 bytes; IPv4 24).
+   * A querier splits longer source lists over several queries (RFC 3376 §4.1.8, RFC 3810 §5.1.10).
+   */
+  minListenerPayloadBytes: 8,
+  maxListenerPayloadBytes: 1500 - 48,
 } as const;
 
 /**

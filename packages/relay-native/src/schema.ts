@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { ADDRESS_BITS, hostBitsAreZero, isMulticastAddress, networkOf, parseIpAddress, type AddressFamily, type AddressRange, type IpAddress } from './ip-address.js';
-import { macToBuffer } from './ipv4.js';
+import { ADDRESS_BITS, ADDRESS_FAMILIES, hostBitsAreZero, isMulticastAddress, networkOf, parseIpAddress, type AddressFamily, type AddressRange, type IpAddress } from './ip-address.js';
+import { macToBuffer, unsendableUnicast4 } from './ipv4.js';
+import { isLinkLocalUnicast6 } from './ipv6.js';
 import { GROUP_PREFIX_LENGTHS, NATIVE_LIMITS } from './limits.js';
-import { NATIVE_FANOUT_MODES, NATIVE_LISTENER_MODES, NATIVE_TTL_MODES } from './types.js';
+import { NATIVE_FANOUT_MODES, NATIVE_LISTENER_MODES, NATIVE_TTL_MODES, type ListenerSocketOptions } from './types.js';
 
 // What the data plane accepts, defined once as zod schemas. validate.ts parses every argument with
 // them before any native call; the relay builds its config and rule schemas from the same fields, so
@@ -42,6 +43,28 @@ export function array<T extends z.core.$ZodType>(item: T, minLength = 0) {
   return z
     .array(item, { error: (issue) => `must be an array, got ${describe(issue.input)}` })
     .min(minLength, { error: `must have at least ${minLength} element(s)` });
+}
+
+/**
+ * A value `guard` accepts; else a type issue (TypeError at the library's boundary) saying it must be
+ * `expectation` (`expected`: the issue's type name).
+ */
+function ofType<T>(guard: (value: unknown) => value is T, expected: 'function' | 'object', expectation: string) {
+  return z.custom<T>().check((ctx) => {
+    if (!guard(ctx.value)) ctx.issues.push({ code: 'invalid_type', expected, input: ctx.value, message: `must be ${expectation}, got ${describe(ctx.value)}` });
+  });
+}
+
+export function callback<T extends (...args: never[]) => unknown>() {
+  return ofType((value): value is T => typeof value === 'function', 'function', 'a function');
+}
+
+/** A Buffer (or another Uint8Array) of min..max bytes. */
+export function bytes(min: number, max: number) {
+  return ofType((value): value is Uint8Array => value instanceof Uint8Array, 'object', 'a Buffer').refine((b) => b.length >= min && b.length <= max, {
+    error: (issue) => `must hold ${min}..${max} bytes, got ${(issue.input as Uint8Array).length}`,
+    abort: true,
+  });
 }
 
 /** An object whose unknown keys are dropped (a library argument; the relay's files refuse them). */
@@ -106,6 +129,7 @@ export const NATIVE_FIELDS = {
   coalesceMicros: () => integer(0, NATIVE_LIMITS.maxCoalesceMicros),
   latencyBudgetMicros: () => integer(0, NATIVE_LIMITS.maxLatencyBudgetMicros),
   injectedWorkNanos: () => integer(0, NATIVE_LIMITS.maxInjectedWorkNanos),
+  family: () => oneOf(ADDRESS_FAMILIES),
 };
 
 /** Defaults of WorkerOptions, stated once (the relay imports them for its own config defaults). */
@@ -347,3 +371,45 @@ export const membershipSchema = record({
   const family = parseIpAddress(m.group)!.family;
   if (parseIpAddress(m.source)!.family !== family) fail(ctx, ['source'], `must be an ${FAMILY_NAME[family]} address like the group, got ${describe(m.source)}`);
 });
+
+export const listenerSocketOptionsSchema = record({
+  ifindex: NATIVE_FIELDS.ifindex(),
+  interfaceName: interfaceName(),
+  family: NATIVE_FIELDS.family(),
+  onPacket: callback<ListenerSocketOptions['onPacket']>(),
+  onError: callback<NonNullable<ListenerSocketOptions['onError']>>().optional(),
+});
+
+/** Why `address` (of `family`) cannot be the source of a router's IGMP/MLD message, or null. */
+function listenerSourceProblem(address: IpAddress): string | null {
+  if (address.family === 'ipv6') {
+    // RFC 3810 §5: MLD messages are sent from the link-local address (a querier is elected by it).
+    return isLinkLocalUnicast6(address.value) ? null : 'must be an IPv6 link-local address (fe80::/10: MLD is sent from one, RFC 3810 §5)';
+  }
+  // 0.0.0.0: a querier with no address of its own on the link.
+  if (address.value === 0n) return null;
+  if (isMulticastAddress(address)) return 'must be a unicast IPv4 address or 0.0.0.0';
+  const reason = unsendableUnicast4(Number(address.value));
+  return reason === null ? null : `must be a unicast IPv4 address or 0.0.0.0, not ${reason}`;
+}
+
+/** A message ListenerSocket.send takes on a socket of `family`: addresses of the family, a multicast destination. */
+function listenerMessage(family: AddressFamily) {
+  return record({
+    source: ipAddress(),
+    destination: multicastGroup(),
+    payload: bytes(NATIVE_LIMITS.minListenerPayloadBytes, NATIVE_LIMITS.maxListenerPayloadBytes),
+  }).superRefine((m, ctx) => {
+    for (const field of ['source', 'destination'] as const) {
+      const address = parseIpAddress(m[field])!;
+      if (address.family !== family) {
+        fail(ctx, [field], `must be an ${FAMILY_NAME[family]} address (the socket's family), got ${describe(m[field])}`);
+      } else if (field === 'source') {
+        const problem = listenerSourceProblem(address);
+        if (problem !== null) fail(ctx, [field], `${problem}, got ${describe(m[field])}`);
+      }
+    }
+  });
+}
+
+export const listenerMessageSchemas = { ipv4: listenerMessage('ipv4'), ipv6: listenerMessage('ipv6') } as const;

@@ -311,3 +311,47 @@ export interface TcCounters extends WorkerCounters {
   deferred: number;
   rewriteErrors: number; // a helper failed mid-rewrite: the frame was dropped
 }
+
+/** An IGMP (IPv4) or MLD (IPv6) packet that arrived on a ListenerSocket's interface. */
+export interface ListenerPacket {
+  family: AddressFamily;
+  source: string; // the IP source, canonical text
+  destination: string; // the IP destination, canonical text
+  /**
+   * The IGMP message (after the IPv4 header and its options), or the ICMPv6 message (after the
+   * Hop-by-Hop header, if any), up to the IP length: never the padding of a short Ethernet frame. Its
+   * own checksum is not checked here (the codecs do).
+   */
+  payload: Buffer;
+  hopLimit: number; // IPv4 TTL / IPv6 hop limit
+  routerAlert: boolean; // an IPv4 Router Alert option, or an IPv6 Hop-by-Hop Router Alert (any value)
+  sourceMac: string; // 'aa:bb:cc:dd:ee:ff'
+}
+
+export interface ListenerSocketOptions {
+  ifindex: number;
+  interfaceName: string; // for errors
+  family: AddressFamily; // 'ipv4': IGMP; 'ipv6': MLD (ICMPv6 types 130, 131, 132, 143)
+  /** Called on the JS thread for every packet that passed the checks. An exception it throws is rethrown as an uncaught exception. */
+  onPacket: (packet: ListenerPacket) => void;
+  /** A receive error (a NativeError: ENETDOWN while the link is down...). The socket keeps running where it can. */
+  onError?: (error: Error) => void;
+}
+
+/**
+ * received: packets the kernel's filter passed and the reader read; droppedMalformed (the IP layer
+ * does not hold together: truncated, a wrong IPv4 header checksum, a fragment, bad options...) and
+ * droppedBacklog (the JS thread was more than a queue's length behind) are parts of it, the rest
+ * reached onPacket. kernelDrops: packets the socket's buffer had no room for (PACKET_STATISTICS).
+ * receiveErrors: errors of the receive path, each also passed to onError when there is one (and room in
+ * the queue). sent / sendErrors: send() calls.
+ */
+export interface ListenerCounters {
+  received: number;
+  droppedMalformed: number;
+  droppedBacklog: number;
+  receiveErrors: number;
+  kernelDrops: number;
+  sent: number;
+  sendErrors: number;
+}

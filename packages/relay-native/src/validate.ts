@@ -3,11 +3,12 @@
 // the argument path, the expectation and the value received. Then the conversion to what the native
 // side takes (addresses and MACs as bytes, modes as numbers).
 import type { z } from 'zod';
-import { ADDRESS_BITS, addressBytes, isMulticastAddress, parseIpAddress } from './ip-address.js';
+import { ADDRESS_BITS, addressBytes, isMulticastAddress, parseIpAddress, type AddressFamily } from './ip-address.js';
 import { macToBuffer } from './ipv4.js';
 import type { NativeOutputSpec, NativeRuleSpec } from './native.js';
-import { ruleSpecsSchema, tableContextSchema, workerOptionsSchema } from './schema.js';
+import { listenerMessageSchemas, ruleSpecsSchema, tableContextSchema, workerOptionsSchema } from './schema.js';
 import type { FanoutMode, ListenerGate, TableContext } from './types.js';
+
 
 function pathText(name: string, keys: readonly PropertyKey[]): string {
   return keys.reduce<string>((p, key) => (typeof key === 'number' ? `${p}[${key}]` : p ? `${p}.${String(key)}` : String(key)), name);
@@ -123,4 +124,19 @@ export function normalizeTableContext(name: string, context: unknown): Buffer {
 export function markFastPath(rules: NativeRuleSpec[], context: TableContext | undefined): NativeRuleSpec[] {
   const fast = new Set(context?.fastPathRules ?? []);
   return rules.map((rule) => (fast.has(rule.id) ? { ...rule, fastPath: true } : rule));
+}
+
+/** A message for ListenerSocket.send in the binding's form. */
+export interface NormalizedListenerMessage {
+  source: Buffer;
+  destination: Buffer;
+  payload: Buffer;
+  destinationText: string; // canonical, for errors
+}
+
+/** Checks a message for a ListenerSocket of `family` and converts it to the binding's form. */
+export function normalizeListenerMessage(family: AddressFamily, name: string, message: unknown): NormalizedListenerMessage {
+  const m = check(listenerMessageSchemas[family], name, message);
+  const payload = Buffer.isBuffer(m.payload) ? m.payload : Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.length);
+  return { source: bytesOf(m.source), destination: bytesOf(m.destination), payload, destinationText: parseIpAddress(m.destination)!.text };
 }

@@ -2,8 +2,8 @@
 // argument. These need no namespace (nothing is opened when validation fails).
 import { describe, expect, it } from 'vitest';
 
-import { benchHotPath, DataPlaneWorker, MembershipSocket, NATIVE_LIMITS, type RuleSpec, type WorkerOptions } from '../src/index.js';
-import { normalizeRules, normalizeTableContext } from '../src/validate.js';
+import { benchHotPath, DataPlaneWorker, ListenerSocket, MembershipSocket, NATIVE_LIMITS, type ListenerSocketOptions, type RuleSpec, type WorkerOptions } from '../src/index.js';
+import { normalizeListenerMessage, normalizeRules, normalizeTableContext } from '../src/validate.js';
 
 const output = {
   interface: 'eth0',
@@ -100,6 +100,43 @@ describe('argument validation', () => {
     } finally {
       socket.close();
     }
+  });
+
+  describe('ListenerSocket', () => {
+    const options: ListenerSocketOptions = { ifindex: 1, interfaceName: 'eth0', family: 'ipv4', onPacket: () => undefined };
+    const open = (o: unknown) => () => new ListenerSocket(o as ListenerSocketOptions);
+    const message = { source: '10.0.0.1', destination: '224.0.0.1', payload: Buffer.alloc(12) };
+    const v4 = (m: unknown) => normalizeListenerMessage('ipv4', 'message', m);
+    const v6 = (m: unknown) => normalizeListenerMessage('ipv6', 'message', m);
+
+    it('checks the options before opening anything', () => {
+      expect(open({ ...options, ifindex: 0 })).toThrow(new RangeError('options.ifindex: must be 1..2147483647, got 0'));
+      expect(open({ ...options, family: 'ipv5' })).toThrow(new RangeError('options.family: must be one of ipv4 | ipv6, got "ipv5"'));
+      expect(open({ ...options, interfaceName: 'a-very-long-interface-name' })).toThrow(/options\.interfaceName/);
+      expect(open({ ...options, onPacket: undefined })).toThrow(new TypeError('options.onPacket: must be a function, got nothing'));
+      expect(open({ ...options, onError: 'log' })).toThrow(new TypeError('options.onError: must be a function, got "log"'));
+    });
+
+    it('takes a message of the socket\'s family, from a unicast source, to a multicast destination, with NATIVE_LIMITS\' payload bounds', () => {
+      const m = v4({ ...message, source: '0.0.0.0' });
+      expect(m).toMatchObject({ source: Buffer.alloc(4), destination: Buffer.from([224, 0, 0, 1]), destinationText: '224.0.0.1' });
+      expect(v6({ source: 'FE80::1', destination: 'ff02::1', payload: new Uint8Array(28) }).payload).toBeInstanceOf(Buffer);
+      expect(() => v4({ ...message, source: 'fe80::1' })).toThrow(new RangeError(`message.source: must be an IPv4 address (the socket's family), got "fe80::1"`));
+      expect(() => v6({ ...message, source: 'fe80::1' })).toThrow(new RangeError(`message.destination: must be an IPv6 address (the socket's family), got "224.0.0.1"`));
+      expect(() => v4({ ...message, destination: '10.0.0.2' })).toThrow(/message\.destination: must be a multicast address in 224\.0\.0\.0\/4/);
+      expect(() => v4({ ...message, source: '224.0.0.5' })).toThrow(new RangeError('message.source: must be a unicast IPv4 address or 0.0.0.0, got "224.0.0.5"'));
+      expect(() => v4({ ...message, source: '127.0.0.1' })).toThrow(/message\.source: must be a unicast IPv4 address or 0\.0\.0\.0, not a loopback address/);
+      expect(() => v4({ ...message, source: '255.255.255.255' })).toThrow(/not the limited broadcast address/);
+      expect(() => v6({ source: 'fd00::1', destination: 'ff02::1', payload: message.payload })).toThrow(
+        new RangeError('message.source: must be an IPv6 link-local address (fe80::/10: MLD is sent from one, RFC 3810 §5), got "fd00::1"'),
+      );
+      const { minListenerPayloadBytes: min, maxListenerPayloadBytes: max } = NATIVE_LIMITS;
+      expect(v4({ ...message, payload: Buffer.alloc(min) }).payload).toHaveLength(8);
+      expect(v4({ ...message, payload: Buffer.alloc(max) }).payload).toHaveLength(1452);
+      expect(() => v4({ ...message, payload: Buffer.alloc(min - 1) })).toThrow(new RangeError('message.payload: must hold 8..1452 bytes, got 7'));
+      expect(() => v4({ ...message, payload: Buffer.alloc(max + 1) })).toThrow(new RangeError('message.payload: must hold 8..1452 bytes, got 1453'));
+      expect(() => v4({ ...message, payload: 'query' })).toThrow(new TypeError('message.payload: must be a Buffer, got "query"'));
+    });
   });
 
   describe('families and group ranges', () => {

@@ -47,8 +47,8 @@ const bulkRatePps = nativeConstant('pacing.hpp', 'kBulkRatePerNs');
 const bulkWindowMicros = nativeConstant('pacing.hpp', 'kBulkWindowNs') / 1000;
 const filterGroups = nativeConstant('ingress_filter.hpp', 'kMaxExactFilterKeys');
 const optionHeaders = nativeConstant('frame_parser.hpp', 'kMaxIpv6OptionHeaders');
-/** A rule's token bucket holds maxPps / N frames (rule_table.cc): 1000 / N ms at the rate. */
-const burstDivisor = Number(/rule\.maxPps \/ (\d+);/.exec(read('packages/relay-native/src/rule_table.cc'))?.[1]);
+/** A rule's token bucket holds maxPps / N frames (BurstCredit, rule_table.hpp): 1000 / N ms at the rate. */
+const burstDivisor = Number(/burst = maxPps \/ (\d+);/.exec(read('packages/relay-native/src/rule_table.hpp'))?.[1]);
 const mib = (bytes: number) => `${bytes / 1024 / 1024} MiB`;
 /** The short fuzz run of every test run, from its test (`-max_total_time=N`). */
 const fuzzSeconds = Number(/-max_total_time=(\d+)/.exec(read('packages/relay-native/test/fuzz.test.ts'))?.[1]);

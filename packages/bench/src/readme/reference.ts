@@ -91,6 +91,8 @@ const LIMIT_MEANING: Record<string, string> = {
   'NATIVE_LIMITS.minReceiveBufferBytes': 'a worker\'s receive buffer, least (it also sizes the ring)',
   'NATIVE_LIMITS.maxReceiveBufferBytes': 'a worker\'s receive buffer, most',
   'NATIVE_LIMITS.maxInjectedWorkNanos': '`testOnly.injectedWorkNanos`',
+  'NATIVE_LIMITS.minListenerPayloadBytes': 'an IGMP/MLD message the relay sends, least (the fixed header every one has)',
+  'NATIVE_LIMITS.maxListenerPayloadBytes': 'an IGMP/MLD message the relay sends, most (a 1500-byte MTU behind the IPv6 and Hop-by-Hop headers)',
 };
 
 export function renderLimits(): string {

@@ -32,6 +32,12 @@ export const LISTENER_LIMITS = {
   /** Tenths of a second are IGMP's resolution; the top is what IGMPv3's Max Resp Code can carry. */
   queryResponseInterval: { min: 0.1, max: largestFloatValue(4) / 10 },
   lastMemberQueryInterval: { min: 0.1, max: largestFloatValue(4) / 10 },
+  /**
+   * Groups one segment's table holds (a Linux bridge's snooping table holds 4096 by default,
+   * hash_max): reports for further groups are dropped and counted, so a host that reports random
+   * groups cannot grow the relay without bound.
+   */
+  maxGroupsPerSegment: 4096,
   /** IGMPv2's one-byte response time, for igmpVersion 2. */
   igmpV2ResponseInterval: { max: IGMPV2_LONGEST_RESPONSE },
 } as const;

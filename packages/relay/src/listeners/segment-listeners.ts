@@ -2,7 +2,7 @@ import type { AddressFamily } from '@mcr/relay-native';
 import type { Logger } from '../log.js';
 import { buildIgmp, parseIgmp } from './igmp-codec.js';
 import type { ListenerMessage, ListenerQuery, ListenerVersion, RecordType } from './listener-messages.js';
-import type { ListenerSettings } from './listener-settings.js';
+import { LISTENER_LIMITS, type ListenerSettings } from './listener-settings.js';
 import { ListenerTable, type GroupForwarding, type ScheduledQuery } from './listener-table.js';
 import { buildMld, parseMld } from './mld-codec.js';
 import { QuerierElection, type QuerierEvent } from './querier-election.js';
@@ -63,6 +63,8 @@ export interface SegmentCounters {
   malformed: number;
   /** Leaves dropped by testOnly.ignoreLeaves. */
   ignored: number;
+  /** Records for a new group while the table held LISTENER_LIMITS.maxGroupsPerSegment: dropped. */
+  tableFull: number;
   queriesSent: number;
   sendErrors: number;
 }
@@ -88,6 +90,8 @@ export interface QuerierRow {
   /** The address of the segment's querier: this relay's own, or the one it defers to. */
   querier: string;
   version: number;
+  /** What the segment's socket brought and sent (received, malformed, ignored, tableFull, queriesSent, sendErrors). */
+  messages: SegmentCounters;
 }
 
 const LEAVING_RECORDS: ReadonlySet<RecordType> = new Set(['TO_IN', 'BLOCK']);
@@ -95,7 +99,7 @@ const LINK_LOCAL6 = /^fe[89ab][0-9a-f]:/i;
 
 export class SegmentListeners {
   readonly events: MembershipEvents = { join: 0, leave: 0, expire: 0 };
-  readonly counters: SegmentCounters = { received: 0, malformed: 0, ignored: 0, queriesSent: 0, sendErrors: 0 };
+  readonly counters: SegmentCounters = { received: 0, malformed: 0, ignored: 0, tableFull: 0, queriesSent: 0, sendErrors: 0 };
   private readonly table: ListenerTable;
   private readonly election: QuerierElection;
   private readonly transport: ListenerTransport;
@@ -117,7 +121,7 @@ export class SegmentListeners {
       ifindex: options.ifindex,
       interfaceName: options.interface,
       family,
-      onPacket: (packet) => this.receive(packet),
+      onPacket: (packet) => this.receiveSafely(packet),
       onError: (err) => options.log.warn(`${this.name}: listener socket: ${err.message}`, { interface: options.interface, family }),
     });
     this.onTimer(); // the startup queries are due now
@@ -167,6 +171,7 @@ export class SegmentListeners {
       state: this.election.isQuerier ? 'querier' : 'non-querier',
       querier: this.election.isQuerier || other === null ? ownAddress : other,
       version: this.election.isQuerier || this.otherQuerierVersion === null ? own : this.otherQuerierVersion,
+      messages: { ...this.counters },
     };
   }
 
@@ -181,6 +186,19 @@ export class SegmentListeners {
     return Math.floor(performance.now());
   }
 
+  /**
+   * A message from the network must never take the daemon down: the socket rethrows what its
+   * callback throws as an uncaught exception, so a bug met by one odd packet is logged and counted here.
+   */
+  private receiveSafely(packet: ListenerPacketIn): void {
+    try {
+      this.receive(packet);
+    } catch (err) {
+      this.counters.malformed++;
+      this.options.log.error(`${this.name}: a message from ${packet.source} could not be handled: ${(err as Error).stack ?? err}`);
+    }
+  }
+
   private receive(packet: ListenerPacketIn): void {
     if (this.closed) return;
     this.counters.received++;
@@ -193,7 +211,8 @@ export class SegmentListeners {
       this.options.log.debug(`${this.name}: dropped a message from ${packet.source}: ${parsed.ok ? 'source is not link-local' : parsed.error}`);
       return;
     }
-    const message = this.options.ignoreLeaves ? this.withoutLeaves(parsed.message) : parsed.message;
+    const kept = this.options.ignoreLeaves ? this.withoutLeaves(parsed.message) : parsed.message;
+    const message = kept && this.withinTable(kept);
     if (!message) return;
     const now = this.now();
     this.track(now, () => {
@@ -223,6 +242,22 @@ export class SegmentListeners {
       this.handleElection(events);
     }
     this.send(this.table.receive(query, now));
+  }
+
+  /** The message without what would add a group to a full table; null when nothing is left of it. */
+  private withinTable(message: ListenerMessage): ListenerMessage | null {
+    if (message.kind === 'query') return message;
+    const known = new Set(this.table.groupAddresses());
+    if (known.size < LISTENER_LIMITS.maxGroupsPerSegment) return message;
+    const fits = (group: string) => known.has(group);
+    if (message.kind !== 'records') {
+      if (fits(message.group)) return message;
+      this.counters.tableFull++;
+      return null;
+    }
+    const records = message.records.filter((r) => fits(r.group));
+    this.counters.tableFull += message.records.length - records.length;
+    return records.length === 0 ? null : { kind: 'records', records };
   }
 
   /** TEST-ONLY: the message with every leave taken out; null when nothing is left of it. */

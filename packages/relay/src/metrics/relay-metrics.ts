@@ -20,6 +20,7 @@ const WORKER_COUNTER_NAMES: Record<ScalarCounter, { name: string; help: string }
   outputAbsent: { name: 'mcr_worker_output_absent_total', help: 'Dropped: copies for an output interface that is gone or has no address of the output family' },
   notListened: { name: 'mcr_worker_not_listened_total', help: 'Not sent: copies for a receiver-driven output whose segment has no listener for them' },
   extensionHeaders: { name: 'mcr_worker_extension_headers_total', help: 'Dropped: IPv6 frames with an extension header the relay does not pass (Routing, AH, ESP, unknown)' },
+  fastPath: { name: 'mcr_worker_fast_path_total', help: 'Frames of a rule on the tc engine that its program forwards (the packet engine neither sends nor counts them further)' },
 };
 
 type Labels<K extends string> = Partial<Record<K, string | number>>;

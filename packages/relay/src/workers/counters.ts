@@ -17,6 +17,7 @@ const SCALARS = [
   'outputAbsent',
   'notListened',
   'extensionHeaders',
+  'fastPath',
 ] as const;
 export type ScalarCounter = (typeof SCALARS)[number];
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AddressFamily } from '@mcr/relay-native';
 import { createLogger } from '../../src/log.js';
-import { listenerSettings } from '../../src/listeners/listener-settings.js';
+import { LISTENER_LIMITS, listenerSettings } from '../../src/listeners/listener-settings.js';
 import { SegmentListeners, type ListenerPacketIn, type TransportOptions } from '../../src/listeners/segment-listeners.js';
 import { encode, GROUP, MLD_HOST } from './listener-fixtures.js';
 import { parseIgmp } from '../../src/listeners/igmp-codec.js';
@@ -107,6 +107,19 @@ describe.each(['ipv4', 'ipv6'] as const)('a segment\'s listeners (%s)', (family)
     vi.advanceTimersByTime(2 * 2000 + 500 + 1);
     expect(s.querier()).toMatchObject({ state: 'querier', querier: OWN[family] });
     expect(sent.length).toBeGreaterThan(0);
+    s.close();
+  });
+
+  it('a table at LISTENER_LIMITS.maxGroupsPerSegment takes no new group: the report is counted, the known groups go on', () => {
+    const { s, receive } = segment(family);
+    const group = (i: number) => (family === 'ipv4' ? `239.200.${i >> 8}.${i & 255}` : `ff3e::200:${i.toString(16)}`);
+    const records = (from: number, n: number) =>
+      encode(family, { kind: 'records', records: Array.from({ length: n }, (_, k) => ({ type: 'IS_EX' as const, group: group(from + k), sources: [] })) });
+    for (let i = 0; i < LISTENER_LIMITS.maxGroupsPerSegment; i += 64) receive(HOST[family], records(i, 64));
+    expect(s.groups()).toHaveLength(LISTENER_LIMITS.maxGroupsPerSegment);
+    receive(HOST[family], records(LISTENER_LIMITS.maxGroupsPerSegment - 1, 2));
+    expect(s.groups()).toHaveLength(LISTENER_LIMITS.maxGroupsPerSegment);
+    expect(s.counters.tableFull).toBe(1);
     s.close();
   });
 
