@@ -1,6 +1,7 @@
 // TcEngine: the TS face of the tc BPF program on one input interface (src/bpf/relay_tc.bpf.c,
 // loaded and attached by src/tc_engine.cc). Validation here; the native handle stays private.
 import { callNative } from './errors.js';
+import { isMulticastAddress, parseIpAddress } from './ip-address.js';
 import { native, type NativeTcEngine } from './native.js';
 import type { RuleSpec, TableContext, TcAttachMode, TcCounters, TcEngineOptions, TcSupport } from './types.js';
 import { normalizeRules, normalizeTableContext } from './validate.js';
@@ -22,6 +23,10 @@ export function tcRefusal(rule: RuleSpec): string | null {
     return `it has ${rule.outputs.length} outputs; the tc program clones to at most ${TC_LIMITS.maxOutputsPerRule}`;
   }
   for (const output of rule.outputs) {
+    const group = parseIpAddress(output.group);
+    if (group !== null && !isMulticastAddress(group)) {
+      return `output ${output.interface} is unicast (the kernel's UDP path sends it, with a neighbour lookup)`;
+    }
     if (output.listeners !== undefined) {
       return `output ${output.interface} has listener gates (receiver-driven outputs stay with the packet engine)`;
     }
@@ -73,14 +78,6 @@ export class TcEngine {
       if (why !== null) throw new RangeError(`rules[${i}] (${rule.id}): the tc engine cannot take it: ${why}`);
     });
     const compiled = normalizeRules('rules', rules);
-    compiled.forEach((rule, i) => {
-      const unicast = rule.outputs.find((o) => !o.multicast);
-      if (unicast !== undefined) {
-        throw new RangeError(
-          `rules[${i}] (${rule.id}): the tc engine cannot take it: output ${unicast.interface} is unicast (needs the kernel's UDP path)`,
-        );
-      }
-    });
     const ownMacs = normalizeTableContext('context', context);
     callNative(() => this.#native.setRules(compiled, ownMacs));
   }

@@ -39,8 +39,18 @@ describe.skipIf(ether === undefined)('config', () => {
     expect(c.rules[0]!.outputs[0]!.ttl).toBe(8);
   });
 
+  it('dataPlane.engine: "packet" by default; "tc" refuses, with its path, a rule the tc engine cannot take; "auto" takes it', () => {
+    const unicast = rule({ outputs: [out({ group: '10.9.9.9' })] });
+    const many = rule({ id: 's2', input: { interface: 'lo', group: '239.1.1.2', port: 5001 }, outputs: Array.from({ length: 17 }, (_, i) => out({ group: `239.9.9.${i + 1}` })) });
+    expect(issuesOf({ dataPlane: { engine: 'tc' }, rules: [unicast] })).toEqual(['rules[0]: has a unicast output, which dataPlane.engine "tc" cannot send (use "auto" to leave it to the packet engine)']);
+    expect(issuesOf({ dataPlane: { engine: 'tc' }, rules: [many] })[0]).toMatch(/^rules\[0\]: has 17 outputs; dataPlane.engine "tc" clones to at most 16/);
+    expect(parseConfig({ dataPlane: { engine: 'auto' }, rules: [unicast, many] }, options).dataPlane.engine).toBe('auto');
+    expect(issuesOf({ dataPlane: { engine: 'xdp' } })[0]).toMatch(/^dataPlane\.engine: /);
+  });
+
   it('dataPlane: adaptive pacing by default, the data plane\'s own budget; a fixed window or another budget when asked', () => {
     expect(parseConfig({}, options).dataPlane).toEqual({
+      engine: 'packet',
       batchSize: WORKER_DEFAULTS.batchSize,
       coalesceMicros: 0,
       latencyBudgetMicros: WORKER_DEFAULTS.latencyBudgetMicros,
@@ -107,11 +117,11 @@ describe.skipIf(ether === undefined)('config', () => {
 
   it('fills in the new fields\' defaults and keeps the ones given', () => {
     const c = parseConfig({ rules: [rule({ maxPps: 1000, input: { interface: 'lo', group: '239.1.1.1', port: 5001, vlan: 10 }, outputs: [out({ ttlMode: 'set' }), out({ port: 6002 })] })] }, options);
-    expect(c.testOnly).toEqual({ disableLoopGuard: false, ignoreLeaves: false, injectedWorkNanos: 0, fanoutIgnoreOutgoingUnsupported: false, noWorkerRestart: false, forgetState: false });
+    expect(c.testOnly).toEqual({ disableLoopGuard: false, ignoreLeaves: false, injectedWorkNanos: 0, fanoutIgnoreOutgoingUnsupported: false, noWorkerRestart: false, forgetState: false, tcInjectedCostLoops: 0 });
     expect(c.rules[0]).toMatchObject({ maxPps: 1000, input: { vlan: 10 } });
     expect(c.rules[0]!.outputs.map((o) => o.ttlMode)).toEqual(['set', 'decrement']);
     expect(parseConfig({ dataPlane: { latencyBudgetMicros: 0 } }, options).dataPlane.latencyBudgetMicros).toBe(0);
-    expect(parseConfig({ testOnly: { disableLoopGuard: true, injectedWorkNanos: 500 } }, options).testOnly).toEqual({ disableLoopGuard: true, ignoreLeaves: false, injectedWorkNanos: 500, fanoutIgnoreOutgoingUnsupported: false, noWorkerRestart: false, forgetState: false });
+    expect(parseConfig({ testOnly: { disableLoopGuard: true, injectedWorkNanos: 500 } }, options).testOnly).toEqual({ disableLoopGuard: true, ignoreLeaves: false, injectedWorkNanos: 500, fanoutIgnoreOutgoingUnsupported: false, noWorkerRestart: false, forgetState: false, tcInjectedCostLoops: 0 });
   });
 
   it('refuses, with the field path, every output the data plane could not send', () => {

@@ -13,6 +13,7 @@ const worker = (index: number, over: Partial<WorkerSnapshot['counters']>, state:
   restarts: state === 'failing' ? 5 : 0,
   lastError: state === 'failing' ? 'pid 1 died (SIGKILL)' : null,
   ignoreOutgoing: state === 'running' ? 'fanout-flag' : null,
+  engine: 'packet',
   counters: { ...emptyCounters(), ...over },
 });
 

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { NATIVE_FIELDS } from '@mcr/relay-native';
+import { isMulticastAddress, NATIVE_FIELDS, parseIpAddress, TC_LIMITS } from '@mcr/relay-native';
 import { ConfigError } from './config-error.js';
 import { absentInterfacesPass, ruleSchema, type ParsedRule, type RuleCheckOptions } from './rule-schema.js';
 import { CONTROL_MODE_OTHERS } from './limits.js';
 import { array, boolean, configIssues, integer, isRecord, number, object, oneOf, text } from './schema-fields.js';
-import { DEFAULTS, FANOUT_MODES, LOG_FORMATS, LOG_LEVELS, type RelayConfig, type Rule } from './types.js';
+import { DATA_PLANE_ENGINES, DEFAULTS, FANOUT_MODES, LOG_FORMATS, LOG_LEVELS, type RelayConfig, type Rule } from './types.js';
 import { RuleTable } from '../rules/rule-table.js';
 import { listenerSettingsSchema } from '../listeners/listener-settings.js';
 import { parseListenAddress } from '../metrics/listen-address.js';
@@ -56,6 +56,9 @@ function buildConfigSchema(options: RuleCheckOptions) {
     $schema: z.string().optional().describe('the JSON Schema this file follows (for editors); the relay ignores it'),
     workers: CONFIG_FIELDS.workers,
     dataPlane: object({
+      engine: oneOf(DATA_PLANE_ENGINES)
+        .default(DEFAULTS.engine)
+        .describe('packet: AF_PACKET workers forward every rule; tc: a BPF program on each input\'s tc ingress forwards every rule (needs CAP_BPF and CAP_NET_ADMIN; a rule it cannot take, or a missing capability, stops the relay); auto: tc for the rules it can take where it can run, the packet engine for the rest (logged)'),
       batchSize: NATIVE_FIELDS.batchSize().default(DEFAULTS.batchSize).describe('frames a worker reads and sends per batch'),
       coalesceMicros: NATIVE_FIELDS.coalesceMicros()
         .default(DEFAULTS.coalesceMicros)
@@ -96,6 +99,9 @@ function buildConfigSchema(options: RuleCheckOptions) {
         .describe('TEST-ONLY: act as a kernel on which PACKET_FANOUT_FLAG_IGNORE_OUTGOING has no effect (the rings\' filter drops the host\'s own frames)'),
       noWorkerRestart: boolean().default(false).describe('TEST-ONLY: a worker that dies stays dead (the chaos scenario\'s negative control)'),
       forgetState: boolean().default(false).describe('TEST-ONLY: --state is read at start but never written (the chaos scenario\'s negative control)'),
+      tcInjectedCostLoops: integer(0, TC_LIMITS.maxInjectedCostLoops)
+        .default(0)
+        .describe('TEST-ONLY: empty bpf_loop iterations per frame in the tc engine\'s program (its gate\'s negative control)'),
       ignoreLeaves: boolean()
         .default(false)
         .describe('TEST-ONLY: IGMPv2 leaves, MLDv1 dones and TO_IN/BLOCK records are ignored, so a group stays until its timer runs out (the listeners scenario\'s negative control)'),
@@ -120,6 +126,10 @@ export function parseConfig(value: unknown, options: RuleCheckOptions): RelayCon
   const c = result.data;
   const { rules, generatedIds } = assignRuleIds(c.rules);
   RuleTable.from(rules);
+  if (c.dataPlane.engine === 'tc') {
+    const issues = tcEngineIssues(rules);
+    if (issues.length > 0) throw new ConfigError(issues);
+  }
   return {
     workers: c.workers,
     dataPlane: c.dataPlane,
@@ -169,4 +179,25 @@ export function reserveRuleIds(config: RelayConfig, reserved: ReadonlySet<string
     reserved,
   );
   return { ...config, rules, generatedIds };
+}
+
+/**
+ * With dataPlane.engine "tc", the rules the tc engine cannot take (as TcEngine's tcRefusal decides on
+ * the native table): more than TC_LIMITS.maxOutputsPerRule outputs, a unicast output, an output with
+ * forward "listeners".
+ */
+function tcEngineIssues(rules: Rule[]): Array<{ path: string; message: string }> {
+  const issues: Array<{ path: string; message: string }> = [];
+  rules.forEach((rule, i) => {
+    const why =
+      rule.outputs.length > TC_LIMITS.maxOutputsPerRule
+        ? `has ${rule.outputs.length} outputs; dataPlane.engine "tc" clones to at most ${TC_LIMITS.maxOutputsPerRule} (use "auto" to leave it to the packet engine)`
+        : rule.outputs.some((o) => !isMulticastAddress(parseIpAddress(o.group)!))
+          ? 'has a unicast output, which dataPlane.engine "tc" cannot send (use "auto" to leave it to the packet engine)'
+          : rule.outputs.some((o) => o.forward === 'listeners')
+            ? 'has an output with forward "listeners", which dataPlane.engine "tc" does not gate (use "auto" to leave it to the packet engine)'
+            : null;
+    if (why !== null) issues.push({ path: `rules[${i}]`, message: why });
+  });
+  return issues;
 }

@@ -90,9 +90,21 @@ export interface TestOnlySettings {
   forgetState: boolean;
   /** TEST-ONLY: leaves (IGMPv2 leave, MLDv1 done, TO_IN and BLOCK records) are ignored: groups stay until they time out. */
   ignoreLeaves: boolean;
+  /** TEST-ONLY: empty bpf_loop iterations per frame in the tc engine's program (its gate's negative control). */
+  tcInjectedCostLoops: number;
 }
 
+/**
+ * Which engine forwards: 'packet' (AF_PACKET workers, every rule), 'tc' (a BPF program on each input's
+ * tc ingress, every rule; refused when it cannot take one), 'auto' (tc for the rules it can take and
+ * wherever it can run, the packet engine for the rest, each choice logged).
+ */
+export const DATA_PLANE_ENGINES = ['packet', 'tc', 'auto'] as const;
+export type DataPlaneEngine = (typeof DATA_PLANE_ENGINES)[number];
+
 export interface DataPlaneSettings {
+  /** DATA_PLANE_ENGINES; default 'packet'. */
+  engine: DataPlaneEngine;
   /** Frames a worker reads and sends per batch. */
   batchSize: number;
   /**
@@ -157,6 +169,7 @@ export const DEFAULTS = {
   // (results/latest-latency.json, README "Latency and CPU"); no figure is restated here.
   coalesceMicros: WORKER_DEFAULTS.coalesceMicros,
   latencyBudgetMicros: WORKER_DEFAULTS.latencyBudgetMicros,
+  engine: 'packet' as DataPlaneEngine,
 } as const;
 
 export const FANOUT_MODES = [...NATIVE_FANOUT_MODES, 'off'] as const satisfies readonly FanoutMode[];

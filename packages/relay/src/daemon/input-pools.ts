@@ -20,6 +20,11 @@ export class InputPools {
   private readonly pools = new Map<string, WorkerPool>();
   /** Input interfaces whose workers were stopped because the interface disappeared. */
   readonly missing = new Set<string>();
+  /**
+   * The tc engine that new pools run: dataPlane.engine unless it is 'packet' (null), or null when
+   * 'auto' found that this process or kernel cannot run it (Relay.start decides).
+   */
+  tcEngine: 'tc' | 'auto' | null;
   /** With a configured fanout.id: each running pool's offset from it (fanoutFor). */
   private readonly fanoutOffsets = new Map<string, number>();
 
@@ -29,7 +34,14 @@ export class InputPools {
     private readonly log: Logger,
     /** The gates of a listeners output now (receiver-driven relaying); undefined for an output that always sends. */
     private readonly gatesOf: (rule: Rule, out: OutputSpec) => Gate[] | undefined = () => undefined,
-  ) {}
+  ) {
+    this.tcEngine = config.dataPlane.engine === 'packet' ? null : config.dataPlane.engine;
+  }
+
+  /** Which engine forwards rule `id` on input `iface` now. */
+  engineOf(iface: string, id: string): 'tc' | 'packet' {
+    return this.pools.get(iface)?.engineOf(id) ?? 'packet';
+  }
 
   get(iface: string): WorkerPool | undefined {
     return this.pools.get(iface);
@@ -80,6 +92,7 @@ export class InputPools {
         ...(testOnly.fanoutIgnoreOutgoingUnsupported ? { fanoutIgnoreOutgoingUnsupported: true } : {}),
       },
       log: this.log,
+      ...(this.tcEngine === null ? {} : { tc: { mode: this.tcEngine, injectedCostLoops: testOnly.tcInjectedCostLoops } }),
       ...(testOnly.noWorkerRestart ? { noRestart: true } : {}),
       onFatal: (message) => {
         startError = message;

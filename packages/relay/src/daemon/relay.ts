@@ -17,6 +17,7 @@ import { interfaceExists } from '../net/interfaces.js';
 import { describeInput, RuleTable } from '../rules/rule-table.js';
 import { dispatch } from './control-dispatch.js';
 import { InputPools } from './input-pools.js';
+import { tcUnavailable } from '../workers/tc-input.js';
 import { absenceReason, type PendingRule } from './pending-rules.js';
 import { InterfaceFaults } from './interface-faults.js';
 import { RuleMemberships } from './memberships.js';
@@ -123,6 +124,7 @@ export class Relay {
       uid,
       capabilities: caps === null ? null : [...caps].join(','),
     });
+    this.chooseEngine(caps);
     const saved = this.state ? this.loadSaved(this.state) : [];
     // A saved rule keeps its id even when the file has since gained id-less rules that would be named so.
     this.config = reserveRuleIds(this.config, new Set(saved.map((r) => r.id)));
@@ -280,6 +282,20 @@ export class Relay {
     });
   }
 
+  /** dataPlane.engine "tc" needs CAP_BPF, CAP_NET_ADMIN and a kernel that runs the program: else no start; "auto" falls back, logged. */
+  private chooseEngine(caps: ReturnType<typeof effectiveCapabilities>): void {
+    const engine = this.config.dataPlane.engine;
+    if (engine === 'packet') return;
+    const why = tcUnavailable(caps);
+    if (why === null) {
+      this.log.info(`dataPlane.engine "${engine}": the tc engine forwards ${engine === 'tc' ? 'every rule' : 'the rules it can take'} from each input's tc ingress`);
+      return;
+    }
+    if (engine === 'tc') throw new Error(`dataPlane.engine "tc": ${why} (see README "Running without root")`);
+    this.log.warn(`dataPlane.engine "auto": the packet engine forwards every rule: ${why}`);
+    this.pools.tcEngine = null;
+  }
+
   async stats(): Promise<StatsReport> {
     return buildStatsReport({
       rules: this.table.list(),
@@ -295,6 +311,7 @@ export class Relay {
       queriers: this.receiverDriven.queriers(),
       membershipEvents: this.receiverDriven.events(),
       forwardingNow: (rule, out) => this.receiverDriven.forwardingNow(rule, out),
+      engineOf: (rule) => this.pools.engineOf(rule.input.interface, rule.id),
     });
   }
 

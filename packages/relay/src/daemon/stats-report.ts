@@ -19,6 +19,8 @@ export interface StatsReport {
     matched: number;
     bytes: number;
     rateLimited: number;
+    /** Which engine forwards the rule's frames: 'tc' (the input's tc program; frames it defers still go through the workers) or 'packet'. */
+    engine: 'tc' | 'packet';
     /** `forwarding` (listeners outputs only): whether a listener has the output sending now. */
     outputs: Array<Rule['outputs'][number] & Record<OutputCounter, number> & { forwarding?: boolean }>;
   }>;
@@ -62,6 +64,8 @@ export function buildStatsReport(args: {
   membershipEvents?: StatsReport['membershipEvents'];
   /** Whether a listeners output sends now; absent: no output has listeners. */
   forwardingNow?: (rule: Rule, out: Rule['outputs'][number]) => boolean;
+  /** Which engine forwards a rule; absent: the packet engine forwards every rule. */
+  engineOf?: (rule: Rule) => 'tc' | 'packet';
 }): StatsReport {
   const perRule = new Map(mergeRules(args.workers.flatMap((w) => w.counters.rules)).map((r) => [r.id, r]));
   const total = args.workers.reduce((sum, w) => addCounters(sum, w.counters), emptyCounters());
@@ -77,6 +81,7 @@ export function buildStatsReport(args: {
         matched: c?.matched ?? 0,
         bytes: c?.bytes ?? 0,
         rateLimited: c?.rateLimited ?? 0,
+        engine: args.engineOf?.(rule) ?? 'packet',
         outputs: rule.outputs.map((out, i) => ({
           ...out,
           ...(Object.fromEntries(OUTPUT_COUNTERS.map((k) => [k, c?.outputs[i]?.[k] ?? 0])) as Record<OutputCounter, number>),
@@ -93,6 +98,7 @@ export function buildStatsReport(args: {
       restarts: w.restarts,
       lastError: w.lastError,
       ignoreOutgoing: w.ignoreOutgoing ?? null,
+      engine: w.engine ?? 'packet',
       ...scalars(w.counters),
     })),
     totals: {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 /** The capabilities the relay's features need (bit numbers from linux/capability.h). */
-const KNOWN = { net_admin: 12, net_raw: 13 } as const;
+const KNOWN = { net_admin: 12, net_raw: 13, bpf: 39 } as const;
 export type Capability = keyof typeof KNOWN;
 
 /** Which of the capabilities the relay cares about this process holds (effective set); null if unknown. */

@@ -7,6 +7,7 @@ import { addCounters, emptyCounters } from './counters.js';
 import { afterDeath, CRASH_LOOP } from './restart-policy.js';
 import { WorkerRequests } from './worker-requests.js';
 import { InterfaceLog } from './interface-log.js';
+import { TcInput, TcRefused } from './tc-input.js';
 import type { IgnoreOutgoingMode, FanoutMode as NativeFanoutMode, WorkerCounters, WorkerOptions } from '@mcr/relay-native';
 
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-process.js', import.meta.url));
@@ -32,6 +33,11 @@ export interface WorkerPoolOptions {
   onFatal?: (message: string) => void;
   /** TEST-ONLY (testOnly.noWorkerRestart): a slot whose process dies stays empty. */
   noRestart?: boolean;
+  /**
+   * The tc engine on this input ('tc' or 'auto'; absent: the workers forward every rule). 'auto' runs
+   * without it when it cannot attach here (logged); 'tc' fails the start.
+   */
+  tc?: { mode: 'tc' | 'auto'; injectedCostLoops: number };
 }
 
 export interface WorkerSnapshot {
@@ -44,6 +50,8 @@ export interface WorkerSnapshot {
   lastError: string | null;
   /** What keeps the host's own frames out of its ring, as its process reported when it opened; null before. */
   ignoreOutgoing: IgnoreOutgoingMode | null;
+  /** 'packet': a worker process; 'tc': the input's tc program (its row counts what it forwarded). */
+  engine: 'packet' | 'tc';
   counters: WorkerCounters;
 }
 
@@ -102,6 +110,8 @@ export class WorkerPool {
   private startRefusal: TableRefused | null = null;
 
   private readonly interfaceLog: InterfaceLog;
+  /** The input's tc engine, when it runs. */
+  private tc: TcInput | null = null;
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.fanoutId = options.fanout.id ?? null;
@@ -123,7 +133,17 @@ export class WorkerPool {
    * reported through onFatal.
    */
   async start(table: RuleTableMessage): Promise<void> {
-    this.table = table;
+    const tc = this.options.tc;
+    if (tc) {
+      try {
+        this.tc = new TcInput({ interface: this.options.interface, ifindex: this.options.ifindex, mode: tc.mode, log: this.options.log, injectedCostLoops: tc.injectedCostLoops });
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        if (tc.mode === 'tc') throw new Error(`dataPlane.engine "tc" cannot attach to ${this.options.interface}: ${why}`, { cause: error });
+        this.options.log.warn(`dataPlane.engine "auto": the packet engine forwards every rule on ${this.options.interface}: the tc engine cannot attach: ${why}`);
+      }
+    }
+    this.table = this.tcTable(table);
     for (let i = 0; i < this.options.workers; i++) {
       const slot: Slot = {
         index: i,
@@ -157,7 +177,8 @@ export class WorkerPool {
    * way (a worker that restarts gets it): after a refusal the caller sends the previous table back.
    */
   async setRules(table: RuleTableMessage): Promise<void> {
-    this.table = table;
+    this.table = this.tcTable(table);
+    table = this.table;
     const live = this.slots.filter((s) => s.ready);
     const answers = await Promise.all(live.map(async (slot) => [slot, await this.requestTable(slot, table)] as const));
     let refused: TableRefused | null = null;
@@ -173,7 +194,44 @@ export class WorkerPool {
     if (refused) throw refused;
   }
 
+  /** The workers' table: the tc engine takes its rules first (a rule it refuses under "tc" refuses the table). */
+  private tcTable(table: RuleTableMessage): RuleTableMessage {
+    if (!this.tc) return table;
+    try {
+      return this.tc.apply(table);
+    } catch (error) {
+      if (error instanceof TcRefused) throw new TableRefused(`${this.options.interface}#tc`, error.message);
+      throw error;
+    }
+  }
+
+  /** Whether the input's tc program forwards rule `id` (else its workers do). */
+  engineOf(id: string): 'tc' | 'packet' {
+    return this.tc?.has(id) ? 'tc' : 'packet';
+  }
+
   async snapshot(): Promise<WorkerSnapshot[]> {
+    const tcRow = (): WorkerSnapshot[] =>
+      this.tc
+        ? [
+            {
+              interface: this.options.interface,
+              index: this.options.workers,
+              pid: process.pid,
+              alive: true,
+              state: 'running',
+              restarts: 0,
+              lastError: this.tc.attach === 'cls_bpf' ? 'attached as a cls_bpf filter: the kernel cannot remove it if the relay dies' : null,
+              ignoreOutgoing: null,
+              engine: 'tc',
+              counters: this.tc.counters(),
+            },
+          ]
+        : [];
+    return [...tcRow(), ...(await this.workerRows())];
+  }
+
+  private async workerRows(): Promise<WorkerSnapshot[]> {
     return Promise.all(
       this.slots.map(async (slot) => {
         const current = slot.ready ? await this.requestCounters(slot) : null;
@@ -187,6 +245,7 @@ export class WorkerPool {
           restarts: slot.restarts,
           lastError: slot.lastError,
           ignoreOutgoing: slot.ignoreOutgoing,
+          engine: 'packet' as const,
           counters: addCounters(slot.retired, slot.last),
         };
       }),
@@ -207,6 +266,9 @@ export class WorkerPool {
         clearTimeout(timer);
       }),
     );
+    // Detached with the pool: closing the link (or removing the filter) frees the program.
+    await this.tc?.close();
+    this.tc = null;
   }
 
   private workerName(slot: Slot): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Lab } from '@mcr/netns-lab';
-import { pushTraffic, RelayProcess, ruleFor, streamPlan, useChainLab } from './harness.js';
+import { E2E_ENGINE, pushTraffic, RelayProcess, ruleFor, streamPlan, useChainLab } from './harness.js';
 
 // source ns -> relay ns (mcr) -> sink ns, real veth, real kernel. Rates are modest: loss and
 // duplication are correctness here; speed is the bench's business.
@@ -26,15 +26,19 @@ describe('forwarding through mcr', () => {
       }
       const stats = await relay.result('stats');
       expect(stats.rules.map((r: { matched: number }) => r.matched)).toEqual(Array(10).fill(1000));
+      expect(stats.rules.map((r: { engine: string }) => r.engine)).toEqual(Array(10).fill(E2E_ENGINE));
       expect(stats.totals.forwarded).toBe(10_000);
     } finally {
       expect(await relay.stop()).toBe(0);
     }
   });
 
+  // The fanout tests are about the packet engine's workers sharing an input: they pin that engine.
+  const packetEngine = { engine: 'packet' };
+
   it('2 workers in one fanout group: no packet twice, and both workers forward (lb)', async () => {
     const streams = streamPlan(4);
-    const relay = await RelayProcess.start(lab.topo.relay.ns, { workers: 2, fanout: { mode: 'lb' }, rules: streams.map((s) => ruleFor(s, lab)) });
+    const relay = await RelayProcess.start(lab.topo.relay.ns, { workers: 2, fanout: { mode: 'lb' }, dataPlane: packetEngine, rules: streams.map((s) => ruleFor(s, lab)) });
     try {
       const { received } = await pushTraffic(lab, streams, { rate: 10_000, count: 2000 });
       expect(received.totals.duplicates).toBe(0);
@@ -65,7 +69,7 @@ describe('forwarding through mcr', () => {
 
   it('negative control: fanout off brings the duplication bug back, and the check catches it', async () => {
     const streams = streamPlan(2);
-    const relay = await RelayProcess.start(lab.topo.relay.ns, { workers: 2, fanout: { mode: 'off' }, rules: streams.map((s) => ruleFor(s, lab)) });
+    const relay = await RelayProcess.start(lab.topo.relay.ns, { workers: 2, fanout: { mode: 'off' }, dataPlane: packetEngine, rules: streams.map((s) => ruleFor(s, lab)) });
     try {
       const { received } = await pushTraffic(lab, streams, { rate: 5000, count: 1000 });
       // Each worker's socket got its own copy of every frame.

@@ -30,6 +30,19 @@ import { installedRelayBin } from './installed-copy.js';
 
 export const MCR_BIN = fileURLToPath(new URL('../../bin/mcr.js', import.meta.url));
 
+/**
+ * The engine the e2e relays run (MCR_E2E_ENGINE: 'packet', the default, or 'tc'), so the same tests
+ * prove both: `nx run relay:e2e-tc` runs the forwarding, IPv6, range, SSM, VLAN, loop, checksum and
+ * reload files with 'tc'. A config that sets dataPlane.engine itself keeps it.
+ */
+export const E2E_ENGINE: 'packet' | 'tc' = process.env.MCR_E2E_ENGINE === 'tc' ? 'tc' : 'packet';
+
+function withEngine(config: Record<string, unknown>): Record<string, unknown> {
+  const dataPlane = (config.dataPlane as Record<string, unknown> | undefined) ?? {};
+  if (E2E_ENGINE === 'packet' || dataPlane.engine !== undefined) return config;
+  return { ...config, dataPlane: { ...dataPlane, engine: E2E_ENGINE } };
+}
+
 export interface Stream {
   id: string;
   group: string;
@@ -93,7 +106,7 @@ export class RelayProcess {
     const controlConfig = { socket: join(dir, 'control.sock'), ...(config.control as Record<string, unknown> | undefined) };
     const control = controlConfig.socket as string;
     const file = join(dir, 'relay.json5');
-    writeFileSync(file, JSON.stringify({ ...config, control: controlConfig }));
+    writeFileSync(file, JSON.stringify({ ...withEngine(config), control: controlConfig }));
     if (runAs) chownSync(file, runAs.uid, runAs.gid);
     // Another user runs an installed copy: it may not be able to enter the checkout's directories.
     const bin = runAs ? installedRelayBin() : MCR_BIN;
@@ -121,7 +134,7 @@ export class RelayProcess {
 
   /** Rewrites the config file (same control socket); the relay reads it at its next reload. */
   writeConfig(config: Record<string, unknown>): void {
-    writeFileSync(this.configFile, JSON.stringify({ ...config, control: { socket: this.control, ...(config.control as Record<string, unknown> | undefined) } }));
+    writeFileSync(this.configFile, JSON.stringify({ ...withEngine(config), control: { socket: this.control, ...(config.control as Record<string, unknown> | undefined) } }));
   }
 
   async call(cmd: Command, args: Record<string, unknown> = {}): Promise<Response> {

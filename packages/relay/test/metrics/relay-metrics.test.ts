@@ -29,6 +29,7 @@ const report = () =>
         restarts: 2,
         lastError: null,
         ignoreOutgoing: 'fanout-flag',
+        engine: 'packet',
         counters: {
           ...emptyCounters(),
           framesSeen: 120,
