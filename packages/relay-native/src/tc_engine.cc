@@ -189,20 +189,10 @@ TcEngine::TcEngine(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TcEngine>(
     CloseAll();
     throw MakeNativeError(env, Errno(loaded), "bpf_object__load", interfaceName_);
   }
-  env_ = env;
-  if (napi_add_env_cleanup_hook(env, &TcEngine::CleanupHook, this) == napi_ok) hookRegistered_ = true;
+  cleanup_.Add(env);
 }
 
-TcEngine::~TcEngine() {
-  CloseAll();
-  if (hookRegistered_) napi_remove_env_cleanup_hook(env_, &TcEngine::CleanupHook, this);
-}
-
-void TcEngine::CleanupHook(void* self) {
-  auto* engine = static_cast<TcEngine*>(self);
-  engine->hookRegistered_ = false;  // the runtime drops the hook after calling it
-  engine->CloseAll();
-}
+TcEngine::~TcEngine() { CloseAll(); }
 
 Napi::Value TcEngine::Attach(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "util/cleanup_hook.hpp"
+
 struct relay_tc;
 
 namespace mcr {
@@ -35,7 +37,6 @@ class TcEngine : public Napi::ObjectWrap<TcEngine> {
   Napi::Value TestIngress(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);
   void CloseAll() noexcept;  // idempotent
-  static void CleanupHook(void* self);
   void ResetSlot(Napi::Env env, uint32_t slot);
 
   struct RuleInfo {
@@ -44,8 +45,6 @@ class TcEngine : public Napi::ObjectWrap<TcEngine> {
     size_t outputs = 0;
   };
 
-  napi_env env_ = nullptr;
-  bool hookRegistered_ = false;
   std::string interfaceName_;
   int ifindex_ = 0;
   relay_tc* skel_ = nullptr;
@@ -54,6 +53,7 @@ class TcEngine : public Napi::ObjectWrap<TcEngine> {
   std::map<std::string, uint32_t> slots_;  // rule id -> counter slot, kept across tables
   std::vector<RuleInfo> rules_;            // the current table, in configured order
   int tableFd_ = -1;                       // the current generation's inner map
+  CleanupHook cleanup_{[](void* self) { static_cast<TcEngine*>(self)->CloseAll(); }, this};
 };
 
 }  // namespace mcr
