@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Lab } from '@mcr/netns-lab';
-import { pushTraffic, RelayProcess, ruleFor, streamPlan, useChainLab } from './harness.js';
+import { pushTraffic, RelayProcess, ruleFor, streamPlan, useChainLab, workerProcesses } from './harness.js';
 import { kernelGroups } from './kernel-memberships.js';
 
 // IPv6 through mcr: source ns -> relay ns -> sink ns over real veth, MLD memberships checked in the
@@ -32,9 +32,7 @@ describe('IPv6 forwarding through mcr', () => {
       const stats = await relay.result('stats');
       expect(stats.rules.map((r: { matched: number }) => r.matched)).toEqual(Array(10).fill(2000));
       expect(stats.totals.forwarded).toBe(20_000);
-      // The worker processes (with the tc engine, its program has a row of its own too).
-      const processes = stats.workers.filter((w: { engine: string }) => w.engine === 'packet');
-      expect(processes.map((w: { alive: boolean }) => w.alive)).toEqual([true, true]);
+      expect(workerProcesses(stats).map((w: { alive: boolean }) => w.alive)).toEqual([true, true]);
       // The relay knows the output interface's global address, the source of its IPv6 copies.
       expect(stats.interfaces.find((i: { name: string }) => i.name === lab.topo.relay.outputs[0]!.ifname).ipv6).toBe(lab.topo.relay.outputs[0]!.ip6);
 

@@ -37,6 +37,12 @@ export const MCR_BIN = fileURLToPath(new URL('../../bin/mcr.js', import.meta.url
  */
 export const E2E_ENGINE: 'packet' | 'tc' = process.env.MCR_E2E_ENGINE === 'tc' ? 'tc' : 'packet';
 
+/** The worker processes of a `mcr stats` answer: with the tc engine, its program has a row of its own too. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows as result() gives them (untyped JSON)
+export function workerProcesses(stats: { workers: Array<{ engine: string }> }): any[] {
+  return stats.workers.filter((w) => w.engine === 'packet');
+}
+
 function withEngine(config: Record<string, unknown>): Record<string, unknown> {
   const dataPlane = (config.dataPlane as Record<string, unknown> | undefined) ?? {};
   if (E2E_ENGINE === 'packet' || dataPlane.engine !== undefined) return config;

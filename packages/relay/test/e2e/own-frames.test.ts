@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runSender, type Lab } from '@mcr/netns-lab';
-import { RelayProcess, ruleFor, sleep, streamPlan, useChainLab, waitFor } from './harness.js';
+import { RelayProcess, ruleFor, sleep, streamPlan, useChainLab, waitFor, workerProcesses } from './harness.js';
 
 // What the relay's host sends out of an input interface must never enter the workers' rings. In a
 // fanout group only the group's PACKET_FANOUT_FLAG_IGNORE_OUTGOING (Linux 6.7) keeps it out; older
@@ -34,7 +34,7 @@ describe("the host's own frames on an input", () => {
     const relay = await RelayProcess.start(lab.topo.relay.ns, { workers: 2, rules: [ruleFor(s!, lab)] });
     try {
       const stats = await relay.result('stats');
-      expect(stats.workers.map((w: { ignoreOutgoing: string }) => w.ignoreOutgoing)).toEqual(['fanout-flag', 'fanout-flag']);
+      expect(workerProcesses(stats).map((w: { ignoreOutgoing: string }) => w.ignoreOutgoing)).toEqual(['fanout-flag', 'fanout-flag']);
       expect(relay.stderr).toMatch(/mcr info: interface in0: the host's own frames are kept out of the rings by PACKET_FANOUT_FLAG_IGNORE_OUTGOING \(probed: in effect\)/);
       await onlyTheSourceIsRead(relay);
     } finally {
@@ -47,7 +47,7 @@ describe("the host's own frames on an input", () => {
     const relay = await RelayProcess.start(lab.topo.relay.ns, { workers: 2, rules: [ruleFor(s!, lab)], testOnly: { fanoutIgnoreOutgoingUnsupported: true } });
     try {
       const stats = await relay.result('stats');
-      expect(stats.workers.map((w: { ignoreOutgoing: string }) => w.ignoreOutgoing)).toEqual(['filter', 'filter']);
+      expect(workerProcesses(stats).map((w: { ignoreOutgoing: string }) => w.ignoreOutgoing)).toEqual(['filter', 'filter']);
       expect(relay.stderr).toMatch(
         /mcr warn: interface in0: PACKET_FANOUT_FLAG_IGNORE_OUTGOING has no effect on this kernel \(before Linux 6\.7\): the rings' filter drops the host's own frames instead/,
       );

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { Lab } from '@mcr/netns-lab';
-import { pushTraffic, RelayProcess, ruleFor, sleep, streamPlan, waitFor, useChainLab } from './harness.js';
+import { pushTraffic, RelayProcess, ruleFor, sleep, streamPlan, waitFor, useChainLab, workerProcesses } from './harness.js';
 
 const run = promisify(execFile);
 
@@ -90,7 +90,7 @@ describe('hitless reload', () => {
       expect(summary.applied).toEqual(['logLevel info -> debug']);
       const rules = (await relay.result('list')).rules;
       expect(rules.find((r: { id: string }) => r.id === a!.id).outputs[0].port).toBe(7001);
-      expect((await relay.result('stats')).workers).toHaveLength(1);
+      expect(workerProcesses(await relay.result('stats'))).toHaveLength(1);
       expect((await relay.result('stats')).igmp.memberships.map((m: { group: string }) => m.group).sort()).toEqual([a!.group, b!.group, c!.group].sort());
 
       // The file names b now: it takes over b's id (here with b's own input: unchanged).

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { igmpMemberships, run, runSender, startReceiver, type Lab } from '@mcr/netns-lab';
 import { NATIVE_LIMITS } from '../../src/config/limits.js';
-import { chainLab, MCR_BIN, pushTraffic, RelayProcess, ruleFor, sleep, streamPlan, type Stream } from './harness.js';
+import { chainLab, MCR_BIN, pushTraffic, RelayProcess, ruleFor, sleep, streamPlan, type Stream, workerProcesses } from './harness.js';
 import { tempDir } from '../temp-dirs.js';
 
 // A request the relay accepts must never break forwarding: what the data plane cannot do is refused
@@ -48,7 +48,7 @@ describe('safety: refused changes leave the relay as it was', () => {
     const relay = await RelayProcess.start(lab.topo.relay.ns, { workers: 2, rules: [ruleFor(s0!, lab)] });
     try {
       const before = await relay.result('stats');
-      const pids = before.workers.map((w: { pid: number }) => w.pid);
+      const pids = workerProcesses(before).map((w: { pid: number }) => w.pid);
       await forwardingContinues(s0!, async () => {
         const outputs = Array.from({ length: NATIVE_LIMITS.maxOutputsPerRule + 1 }, (_, i) => ['--output', `out0:${s1!.outGroup}:${7000 + i}`]).flat();
         const tooMany = mcr(relay, ['add', '--input', `in0:${s1!.group}:${s1!.port}`, ...outputs]);
@@ -61,8 +61,8 @@ describe('safety: refused changes leave the relay as it was', () => {
       });
       const after = await relay.result('stats');
       expect(after.rules.map((r: { id: string }) => r.id)).toEqual([s0!.id]);
-      expect(after.workers.map((w: { pid: number }) => w.pid)).toEqual(pids);
-      expect(after.workers.map((w: { restarts: number; state: string }) => [w.restarts, w.state])).toEqual([
+      expect(workerProcesses(after).map((w: { pid: number }) => w.pid)).toEqual(pids);
+      expect(workerProcesses(after).map((w: { restarts: number; state: string }) => [w.restarts, w.state])).toEqual([
         [0, 'running'],
         [0, 'running'],
       ]);
@@ -121,7 +121,7 @@ describe('safety: refused changes leave the relay as it was', () => {
     const relay = await RelayProcess.start(lab.topo.relay.ns, { workers: 2, rules: [ruleFor(s0!, lab)] });
     try {
       const before = await relay.result('stats');
-      const stuck = before.workers[1].pid as number;
+      const stuck = workerProcesses(before)[1]!.pid as number;
       process.kill(stuck, 'SIGSTOP');
       let refused: ReturnType<typeof mcr>;
       try {
@@ -139,7 +139,7 @@ describe('safety: refused changes leave the relay as it was', () => {
       const both = await pushTraffic(lab, [s0!, s1!], { rate: 2000, count: 500 });
       expect(both.received.streams.map((st) => st.unique)).toEqual([500, 0]);
       const after = await relay.result('stats');
-      expect(after.workers.map((w: { pid: number; restarts: number }) => [w.pid, w.restarts])).toEqual(before.workers.map((w: { pid: number }) => [w.pid, 0]));
+      expect(workerProcesses(after).map((w: { pid: number; restarts: number }) => [w.pid, w.restarts])).toEqual(workerProcesses(before).map((w: { pid: number }) => [w.pid, 0]));
 
       // Nothing is left half-done: the same change goes through once the worker answers.
       expect(mcr(relay, ['add', '--id', s1!.id, '--input', `in0:${s1!.group}:${s1!.port}`, '--output', `out0:${s1!.outGroup}:${s1!.outPort}`]).status).toBe(0);
