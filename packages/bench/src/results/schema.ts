@@ -76,6 +76,8 @@ export interface GateTrial {
   phase: 'warmup' | 'calibrate' | 'fixed' | 'high';
   /** Pair number within the phase (0-based; calibrate: the trial number). */
   pair: number;
+  /** 2: the confirmation round, run only when the first round found a speed regression. Absent: round 1. */
+  round?: 2;
   targetPps: number;
   figures: TrialFigures;
   /** min(offered, achieved) x (1 - loss): what reached the sink, pps. */
@@ -96,7 +98,10 @@ export interface GateRun {
   /** --inject-regression: the candidate ran with testOnly.injectedWorkNanos (a negative control). */
   injection: { regressionPct: number; baselineRelayCpuPerPacketUs: number; injectedWorkNanos: number } | null;
   trials: GateTrial[];
+  /** The final checks: a speed regression stands only if the confirmation round finds it too. */
   checks: MetricCheck[];
+  /** The first round's checks, when they found a speed regression and a confirmation round ran. */
+  firstRound?: MetricCheck[];
   pass: boolean;
   /** Why the gate could not decide (a bed or a trial failed); absent when it decided. */
   error?: string;
