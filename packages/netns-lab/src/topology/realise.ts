@@ -100,11 +100,17 @@ type Step = (cmd: string, args: string[]) => Promise<unknown>;
 
 async function addLink(link: LinkSpec, step: Step): Promise<void> {
   await step('ip', ['link', 'add', link.a.ifname, 'netns', link.a.ns, 'type', 'veth', 'peer', 'name', link.b.ifname, 'netns', link.b.ns]);
-  for (const end of [link.a, link.b]) {
-    if (end.address) await step('ip', ['-n', end.ns, 'addr', 'add', end.address, 'dev', end.ifname]);
-    if (end.address6) await step('ip', ['-n', end.ns, 'addr', 'add', end.address6, 'dev', end.ifname, 'nodad']);
-    await step('ip', ['-n', end.ns, 'link', 'set', end.ifname, 'up']);
-  }
+  for (const end of [link.a, link.b]) await addAddresses(end.ns, end.ifname, end, step);
+}
+
+/** Addresses of an interface (a fixed link-local replaces the kernel's), then up. */
+async function addAddresses(ns: string, ifname: string, a: { address?: string; address6?: string; linkLocal?: string }, step: Step): Promise<void> {
+  // Before the interface goes up: with addrgenmode none the kernel derives no fe80:: address of its own.
+  if (a.linkLocal) await step('ip', ['-n', ns, 'link', 'set', ifname, 'addrgenmode', 'none']);
+  if (a.address) await step('ip', ['-n', ns, 'addr', 'add', a.address, 'dev', ifname]);
+  if (a.address6) await step('ip', ['-n', ns, 'addr', 'add', a.address6, 'dev', ifname, 'nodad']);
+  if (a.linkLocal) await step('ip', ['-n', ns, 'addr', 'add', a.linkLocal, 'dev', ifname, 'nodad']);
+  await step('ip', ['-n', ns, 'link', 'set', ifname, 'up']);
 }
 
 /** A per-interface key (`net.ipv4.conf.IF.x`, `net.ipv6.conf.IF.x`), as opposed to a namespace-wide one. */
@@ -202,10 +208,14 @@ export async function up(topo: Topology, opts: UpOptions = {}): Promise<Lab> {
       // The querier starts below, once the bridge has its link-local address.
       await step('ip', ['-n', br.ns, 'link', 'add', br.name, 'type', 'bridge',
         'mcast_snooping', br.mcastSnooping ? '1' : '0', 'mcast_querier', '0',
-        ...(br.mcastMldVersion ? ['mcast_mld_version', String(br.mcastMldVersion)] : [])]);
+        ...(br.mcastMldVersion ? ['mcast_mld_version', String(br.mcastMldVersion)] : []),
+        ...(br.mcastIgmpVersion ? ['mcast_igmp_version', String(br.mcastIgmpVersion)] : []),
+        ...(br.address ? ['mcast_query_use_ifaddr', '1'] : []),
+        ...Object.entries(br.mcastTimers ?? {}).flatMap(([k, v]) => [k, String(v)])]);
       for (const port of br.ports) await step('ip', ['-n', br.ns, 'link', 'set', port, 'master', br.name]);
-      await step('ip', ['-n', br.ns, 'link', 'set', br.name, 'up']);
+      await addAddresses(br.ns, br.name, br, step);
       for (const port of br.noFloodPorts) await step('bridge', ['-n', br.ns, 'link', 'set', 'dev', port, 'mcast_flood', 'off']);
+      for (const port of br.routerPorts ?? []) await step('bridge', ['-n', br.ns, 'link', 'set', 'dev', port, 'mcast_router', '2']);
     }
 
     for (const ns of topo.namespaces) {
