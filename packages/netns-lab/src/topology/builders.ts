@@ -360,7 +360,10 @@ export interface SegmentSnooping {
   querier: 'below-relay' | 'above-relay' | 'none';
   /** Snooping timers (centiseconds) and counts. */
   mcastTimers?: Partial<Record<BridgeMcastTimer, number>>;
-  /** The receivers' ports do not flood groups nobody joined behind them (`mcast_flood off`). */
+  /**
+   * The receivers' ports do not flood groups nobody joined behind them (`mcast_flood off`); the
+   * relay's link-local multicast (its queries) still reaches them (BridgeSpec.linkLocalFrom).
+   */
   noFlood?: boolean;
 }
 
@@ -438,6 +441,7 @@ export function segments(opts: SegmentsOptions): Topology {
       mcastQuerier: own !== undefined,
       ...(snoop ? { mcastIgmpVersion: 3 as const, mcastMldVersion: 2 as const } : {}),
       noFloodPorts: snoop?.noFlood ? rcv.map((_, j) => port(`r${j}`)) : [],
+      ...(snoop?.noFlood ? { linkLocalFrom: [port('rly')] } : {}),
       routerPorts: snoop ? [port('rly'), port('obs')] : [],
       ...(own ? { address: own.address, address6: own.address6, linkLocal: `fe80::${querierHost!.toString(16)}/64` } : {}),
       ...(snoop?.mcastTimers ? { mcastTimers: { ...snoop.mcastTimers } } : {}),

@@ -113,6 +113,15 @@ async function addAddresses(ns: string, ifname: string, a: { address?: string; a
   await step('ip', ['-n', ns, 'link', 'set', ifname, 'up']);
 }
 
+/** Copies `port`'s incoming link-local multicast (IPv4 224.0.0.0/24, IPv6 ff02::/16) to `to` (BridgeSpec.linkLocalFrom). */
+async function mirrorLinkLocal(ns: string, port: string, to: string[], step: Step): Promise<void> {
+  await step('tc', ['-n', ns, 'qdisc', 'add', 'dev', port, 'clsact']);
+  const mirrors = to.flatMap((dev) => ['action', 'mirred', 'egress', 'mirror', 'dev', dev]);
+  for (const [protocol, match] of [['ip', ['ip', 'dst', '224.0.0.0/24']], ['ipv6', ['ip6', 'dst', 'ff02::/16']]] as const) {
+    await step('tc', ['-n', ns, 'filter', 'add', 'dev', port, 'ingress', 'protocol', protocol, 'u32', 'match', ...match, ...mirrors]);
+  }
+}
+
 /** A per-interface key (`net.ipv4.conf.IF.x`, `net.ipv6.conf.IF.x`), as opposed to a namespace-wide one. */
 const perInterface = (key: string): boolean => /\.conf\./.test(key) && !/\.conf\.(all|default)\./.test(key);
 
@@ -216,6 +225,7 @@ export async function up(topo: Topology, opts: UpOptions = {}): Promise<Lab> {
       await addAddresses(br.ns, br.name, br, step);
       for (const port of br.noFloodPorts) await step('bridge', ['-n', br.ns, 'link', 'set', 'dev', port, 'mcast_flood', 'off']);
       for (const port of br.routerPorts ?? []) await step('bridge', ['-n', br.ns, 'link', 'set', 'dev', port, 'mcast_router', '2']);
+      for (const port of br.linkLocalFrom ?? []) await mirrorLinkLocal(br.ns, port, br.noFloodPorts, step);
     }
 
     for (const ns of topo.namespaces) {

@@ -73,6 +73,13 @@ export interface BridgeSpec {
   mcastMldVersion?: 1 | 2;
   /** Ports with `bridge link set dev X mcast_flood off`: they get only groups joined behind them. */
   noFloodPorts: string[];
+  /**
+   * Ports whose link-local multicast (224.0.0.0/24, ff02::/16: queries) a tc mirror (clsact, u32,
+   * mirred) copies to the noFloodPorts. RFC 4541 2.1.2 has a snooping switch forward that traffic on
+   * every port; Linux's bridge with `mcast_flood off` drops it too, so hosts there would hear no
+   * querier but the bridge's own.
+   */
+  linkLocalFrom?: string[];
   /** `mcast_igmp_version` (kernel default 2); 3 makes the bridge's querier an IGMPv3 querier. */
   mcastIgmpVersion?: 2 | 3;
   /**

@@ -197,7 +197,7 @@ describe('segments: output segments with observers and receivers', () => {
     const [b0, b1, b2] = topo.bridges;
     expect(b0).toMatchObject({ mcastSnooping: false, mcastQuerier: false, routerPorts: [] });
     expect(b1).toMatchObject({ mcastSnooping: true, mcastQuerier: true, address: '10.3.0.1/24', linkLocal: 'fe80::1/64', mcastIgmpVersion: 3, mcastMldVersion: 2, routerPorts: ['p1-rly', 'p1-obs'], mcastTimers: { mcast_query_interval: 200 } });
-    expect(b2).toMatchObject({ address: '10.4.0.254/24', linkLocal: 'fe80::fe/64', noFloodPorts: ['p2-r0', 'p2-r1', 'p2-r2', 'p2-r3'] });
+    expect(b2).toMatchObject({ address: '10.4.0.254/24', linkLocal: 'fe80::fe/64', noFloodPorts: ['p2-r0', 'p2-r1', 'p2-r2', 'p2-r3'], linkLocalFrom: ['p2-rly'] });
   });
 
   it('refuses a segment it does not have', () => {
