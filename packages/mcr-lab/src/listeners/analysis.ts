@@ -13,12 +13,18 @@ export interface Bounds {
   joinMs: number;
   leaveMs: number;
   /**
-   * When the last listener left without a leave message (an IGMPv2 / MLDv1 host whose report another
-   * host's suppressed sends none, RFC 2236 6, RFC 2710 4), the router learns it only when the group's
-   * membership timer runs out: this bound applies from the host's stop.
+   * The membership bound: where the router can learn of a leave only when the group's membership timer
+   * runs out, this applies instead of the leave bound, from the leave (or the host's stop). That is
+   * when the last listener left without a leave message (an IGMPv2 / MLDv1 host whose report another
+   * host suppressed sends none, RFC 2236 6, RFC 2710 4), and when the relay was not the querier on
+   * that segment (a non-querier ignores leaves and waits for the querier's group-specific queries,
+   * RFC 3376 6.4 and 6.6.1, which a Linux bridge querier sends only to the leaving host's port).
    */
-  silentLeaveMs: number;
+  membershipMs: number;
 }
+
+/** Whether the relay was the querier on output segment `segment` at time `t` (absent: always). */
+export type QuerierAt = (segment: number, t: number) => boolean;
 
 /** A listener's membership on its segment: from its join to its leave message (or its stop, if none was seen). */
 export interface Membership {
@@ -97,15 +103,16 @@ export interface ListenerAnalysis {
   /** Memberships, and how many of them ended with a leave message seen on the segment (the others: at the receiver's stop). */
   memberships: number;
   leaveMessagesSeen: number;
-  /** Times a group's last listener left silently (judged by the membership bound, not the leave bound). */
+  /** Last leaves judged by the membership bound: without a leave message, or while the relay was not the querier. */
   silentLeaves: number;
+  nonQuerierLeaves: number;
   violations: Violation[];
   figures: SegmentFigures[];
   rows: Row[];
 }
 
 /** The join, leave and duplicate checks of a run, per output segment and group. */
-export function analyseListeners(run: Pick<SegmentsRunResult, 'spells' | 'observed' | 'endMs' | 'streams'>, bounds: Bounds, label: string): ListenerAnalysis {
+export function analyseListeners(run: Pick<SegmentsRunResult, 'spells' | 'observed' | 'endMs' | 'streams'>, bounds: Bounds, label: string, querierAt: QuerierAt = () => true): ListenerAnalysis {
   const violations: Violation[] = [];
   const figures: SegmentFigures[] = [];
   for (const s of run.spells) {
@@ -120,6 +127,7 @@ export function analyseListeners(run: Pick<SegmentsRunResult, 'spells' | 'observ
   }
   const ms = memberships(run.spells, run.observed);
   let silentLeaves = 0;
+  let nonQuerierLeaves = 0;
   const groups = [...new Set(run.streams.map((s) => s.outGroup))];
   run.observed.forEach((obs, segment) => {
     for (const group of groups) {
@@ -147,12 +155,14 @@ export function analyseListeners(run: Pick<SegmentsRunResult, 'spells' | 'observ
         const next = spans[i + 1]?.from ?? Infinity;
         const after = data.filter((d) => d.t > span.to && d.t < next);
         const delay = after.length ? after.at(-1)!.t - span.to : 0;
-        const bound = span.silent ? bounds.silentLeaveMs : bounds.leaveMs;
-        if (!span.silent && (next - span.to > bounds.leaveMs || after.length)) leaveDelays.push(delay);
+        const why = span.silent ? 'silently, without a leave message' : !querierAt(segment, span.to) ? 'while mcr was not the querier there' : undefined;
+        const bound = why ? bounds.membershipMs : bounds.leaveMs;
+        if (!why && (next - span.to > bounds.leaveMs || after.length)) leaveDelays.push(delay);
         if (span.silent) silentLeaves++;
+        else if (why) nonQuerierLeaves++;
         if (delay > bound) {
           violations.push({ metric: 'leaveDelayMs', value: delay, threshold: bound,
-            message: `${where}: packets reached the segment ${r1(delay)} ms after its last listener left (${span.silent ? `silently, without a leave message: membership bound ${bound}` : `leave bound ${bound}`} ms; ${after.length} packets after the leave)` });
+            message: `${where}: packets reached the segment ${r1(delay)} ms after its last listener left (${why ? `${why}: membership bound ${bound}` : `leave bound ${bound}`} ms; ${after.length} packets after the leave)` });
         }
       });
       const joinDelays = mine.filter((m) => m.spell.firstMs !== null).map((m) => m.spell.firstMs! - m.spell.joinedMs!);
@@ -171,11 +181,27 @@ export function analyseListeners(run: Pick<SegmentsRunResult, 'spells' | 'observ
     packets: f.packets,
     dup: f.duplicates,
   }));
-  return { memberships: ms.length, leaveMessagesSeen: ms.filter((m) => m.leaveSeen).length, silentLeaves, violations, figures, rows };
+  return { memberships: ms.length, leaveMessagesSeen: ms.filter((m) => m.leaveSeen).length, silentLeaves, nonQuerierLeaves, violations, figures, rows };
 }
 
 const fmt = (x: number | null) => (x === null ? null : r1(x));
 export const LISTENER_COLUMNS = ['segment', 'group', 'joins', 'join p50 ms', 'join max ms', 'leaves', 'leave p50 ms', 'leave max ms', 'packets', 'dup'];
+
+/**
+ * QuerierAt from mcr's `queriers` samples: the state of the latest sample before `t` on the relay's
+ * interface of each segment (before the first sample: not the querier).
+ */
+export function querierTimeline(samples: SegmentsRunResult['samples'], interfaces: string[], family: 'ipv4' | 'ipv6'): QuerierAt {
+  return (segment, t) => {
+    const ifname = interfaces[segment];
+    let state: string | undefined;
+    for (const s of samples) {
+      if (s.t > t) break;
+      state = s.queriers?.find((q) => q.interface === ifname && q.family === family)?.state ?? state;
+    }
+    return state === 'querier';
+  };
+}
 
 export interface QuerierExpectation {
   /** The relay's interface on the segment with the bridge querier, and the bridge's address (IPv4 or link-local IPv6). */

@@ -46,11 +46,12 @@ export const LEAVE_SLACK_MS = 400;
 export const JOIN_BOUND_MS = 500;
 export const LEAVE_BOUND_MS = LAB_INTERVALS_MS.lastMemberQueryTime + LEAVE_SLACK_MS;
 /**
- * A last listener that leaves without a leave message (an IGMPv2 / MLDv1 host whose report another
- * host suppressed sends none) is noticed when its group's membership timer runs out: GMI after the
- * last report, so at most GMI after the host's stop, plus the same slack.
+ * The membership bound, GMI + the same slack: a leave the relay cannot act on (a last listener that
+ * sends no leave message, as an IGMPv2 / MLDv1 host whose report another host suppressed; a leave
+ * heard while the relay is not the querier, which ignores it) ends when the group's membership timer
+ * runs out, GMI after the last report, so at most GMI after the leave.
  */
-export const SILENT_LEAVE_BOUND_MS = LAB_INTERVALS_MS.groupMembership + LEAVE_SLACK_MS;
+export const MEMBERSHIP_BOUND_MS = LAB_INTERVALS_MS.groupMembership + LEAVE_SLACK_MS;
 /** Slack on the querier take-over time (stats are sampled every STATS_SAMPLE_MS). */
 export const TAKEOVER_SLACK_MS = 1000;
 export const STATS_SAMPLE_MS = 250;

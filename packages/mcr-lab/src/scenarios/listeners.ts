@@ -13,10 +13,10 @@
 //     within the other querier present interval once it stops; the querier all along elsewhere.
 // Negative control `--inject-bug ignore-leaves` (testOnly.ignoreLeaves): groups outlive their last
 // listener until their membership timer runs out; the leave bound must catch it.
-import { BRIDGE_QUERIER_TIMERS, JOIN_BOUND_MS, LAB_IGMP, LAB_INTERVALS_MS, LEAVE_BOUND_MS, SILENT_LEAVE_BOUND_MS, TAKEOVER_SLACK_MS } from '../listeners/timers.js';
+import { BRIDGE_QUERIER_TIMERS, JOIN_BOUND_MS, LAB_IGMP, LAB_INTERVALS_MS, LEAVE_BOUND_MS, MEMBERSHIP_BOUND_MS, TAKEOVER_SLACK_MS } from '../listeners/timers.js';
 import { listenerSchedule } from '../listeners/schedule.js';
 import { runSegments, stopBridgeQuerier } from '../listeners/segments-run.js';
-import { analyseListeners, analyseQuerier, LISTENER_COLUMNS } from '../listeners/analysis.js';
+import { analyseListeners, analyseQuerier, LISTENER_COLUMNS, querierTimeline } from '../listeners/analysis.js';
 import type { ScenarioOptions } from './options.js';
 import { makeReport, type ScenarioReport } from './report.js';
 import { seeded } from './common.js';
@@ -54,8 +54,8 @@ export async function listeners(o: ScenarioOptions): Promise<ScenarioReport> {
     warmupMs: 3000,
     onProgress: o.onProgress,
   });
-  const bounds = { joinMs: JOIN_BOUND_MS, leaveMs: LEAVE_BOUND_MS, silentLeaveMs: SILENT_LEAVE_BOUND_MS };
-  const a = analyseListeners(run, bounds, label);
+  const bounds = { joinMs: JOIN_BOUND_MS, leaveMs: LEAVE_BOUND_MS, membershipMs: MEMBERSHIP_BOUND_MS };
+  const a = analyseListeners(run, bounds, label, querierTimeline(run.samples, run.topo.segments!.map((s) => s.relay.ifname), o.family));
   const seg = run.topo.segments![QUERIER_SEGMENT]!;
   const stopped = run.events[0]?.t ?? run.t0 + stopAtMs;
   const q = analyseQuerier(run.samples, {
@@ -80,7 +80,7 @@ export async function listeners(o: ScenarioOptions): Promise<ScenarioReport> {
     summary: [
       `seed ${o.seed} (--seed ${o.seed} replays this schedule); ${run.spells.length} memberships, ${run.sender?.sent ?? 0} packets sent`,
       `mcr timers: query interval ${LAB_IGMP.queryInterval} s, response ${LAB_IGMP.queryResponseInterval} s, last member ${LAB_IGMP.lastMemberQueryInterval} s x ${LAB_IGMP.robustness}`,
-      `bounds: join ${JOIN_BOUND_MS} ms (receiver's join -> its first packet), leave ${LEAVE_BOUND_MS} ms (last listener's leave message -> the segment's last packet; ${SILENT_LEAVE_BOUND_MS} ms from the stop of a last listener that left without one: ${a.silentLeaves} times)`,
+      `bounds: join ${JOIN_BOUND_MS} ms (receiver's join -> its first packet), leave ${LEAVE_BOUND_MS} ms (last listener's leave message -> the segment's last packet), membership ${MEMBERSHIP_BOUND_MS} ms where mcr cannot act on the leave: ${a.silentLeaves} last listeners left without a leave message, ${a.nonQuerierLeaves} left while mcr was not the querier`,
       `join delays: ${joins.length}, max ${max(joins)} ms; leave delays: ${leaves.length}, max ${max(leaves)} ms; leave messages seen on the segments for ${a.leaveMessagesSeen} of ${a.memberships} memberships`,
       q.summary,
     ],

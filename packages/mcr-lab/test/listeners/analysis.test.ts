@@ -7,7 +7,7 @@ import { listenerSchedule } from '../../src/listeners/schedule.js';
 import type { SpellRecord } from '../../src/listeners/segments-run.js';
 import { seeded } from '../../src/scenarios/common.js';
 
-const bounds = { joinMs: 500, leaveMs: 800, silentLeaveMs: 5400 };
+const bounds = { joinMs: 500, leaveMs: 800, membershipMs: 5400 };
 const group = '239.9.0.1';
 const spell = (over: Partial<SpellRecord>): SpellRecord => ({
   segment: 0, slot: 0, stream: 0, joinAtMs: 0, leaveAtMs: 0, ns: 'r0', ip: '10.2.0.4', linkLocal: 'fe80::4', group, port: 6001,
@@ -37,6 +37,14 @@ describe('listener analysis', () => {
     const a = analyseListeners({ spells: [spell({})], observed: [[...packets(1002, 3010), ...packets(3012, 6000)]], endMs: 9000, streams }, bounds, 't');
     expect(a.silentLeaves).toBe(1);
     expect(a.violations).toEqual([]);
+  });
+
+  it('judges a leave heard while mcr was not the querier by the membership bound', () => {
+    const observed = [[...packets(1002, 3010), leave(3005), ...packets(3012, 6000)]];
+    const notQuerier = analyseListeners({ spells: [spell({})], observed, endMs: 9000, streams }, bounds, 't', () => false);
+    expect(notQuerier.violations).toEqual([]);
+    expect(notQuerier.nonQuerierLeaves).toBe(1);
+    expect(analyseListeners({ spells: [spell({})], observed, endMs: 9000, streams }, bounds, 't').violations.map((v) => v.metric)).toEqual(['leaveDelayMs']);
   });
 
   it('counts duplicates on the segment and a receiver that got nothing', () => {
