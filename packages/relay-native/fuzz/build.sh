@@ -8,6 +8,6 @@ out="$pkg/build/fuzz"
 mkdir -p "$out"
 "${CXX:-clang++}" -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -Wall -Wextra -I "$pkg/src" \
-  "$here/parse_fuzzer.cc" "$pkg/src/frame_parser.cc" "$pkg/src/rule_table.cc" "$pkg/src/egress.cc" \
+  "$here/parse_fuzzer.cc" "$pkg/src/frame_parser.cc" "$pkg/src/rule_table.cc" "$pkg/src/listener_gates.cc" "$pkg/src/egress.cc" \
   -o "$out/parse_fuzzer"
 echo "$out/parse_fuzzer"

@@ -166,7 +166,16 @@ Object.assign(seeds, {
   'v4-range16-mapped': frame({ group: '239.1.200.3', udpChecksum: 'complete' }),
   'v4-range16-ssm': frame({ group: '239.1.0.9', source: '10.7.7.7' }),
   'v4-range8': frame({ group: '239.77.0.1', meta: 0x01 }),
+  // Gated outputs (listener gates): the fixture's gates name these destinations and sources.
+  'gate-wild-admitted': frame({ source: '10.0.0.1' }),
+  'gate-range16-exclude': frame({ group: '239.1.1.2', source: '10.7.7.7', udpChecksum: 'complete' }),
+  'gate-range16-any-source': frame({ group: '239.1.0.9', source: '10.9.9.9' }),
+  'v6-gate-range-112': frame6({ group: 'ff3e::1:5', source: 'fd00::7' }),
+  'v6-gate-wild6': frame6({ source: 'fd00::7', meta: 0x01 }),
 });
+// Encoded listener gates (the input read as ListenerGates::Decode takes it; byte 2 odd: IPv6):
+// 239.9.0.9 include [10.7.7.7, 10.1.2.3], then 239.9.0.8 exclude [].
+seeds['gates-encoded-v4'] = Buffer.concat([ip('239.9.0.9'), Buffer.from([1]), u16(2), ip('10.7.7.7'), ip('10.1.2.3'), ip('239.9.0.8'), Buffer.from([0]), u16(0)]);
 const v6Icmp = frame6(); v6Icmp[14 + 6] = 58; seeds['v6-not-udp-icmp'] = v6Icmp;
 const v6Jumbo = frame6(); v6Jumbo.writeUInt16BE(0, 14 + 4); seeds['v6-jumbo'] = v6Jumbo;
 const v6Long = frame6(); v6Long.writeUInt16BE(0x0400, 14 + 4); seeds['v6-payload-length-past-end'] = v6Long;

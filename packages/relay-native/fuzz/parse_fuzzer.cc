@@ -1,8 +1,9 @@
 // libFuzzer target for the per-frame path: ParseFrame (IPv4 and IPv6), then (through HandleFrame
 // in forward_path.hpp) the loop guard, the rule lookup by (group, port, source, VLAN) over exact and
-// range rules of both families, the IPv4 header check, the rate limit, the TTL / hop-limit rules
-// and the header rewrite (offset mapping included) with its UDP checksum, on a small fixed rule
-// table. Pure C++: no Napi, no sockets (the egress batch is discarded, never
+// range rules of both families, the IPv4 header check, the rate limit, the listener gates (exact
+// and offset-mapped outputs, include and exclude), the TTL / hop-limit rules and the header rewrite
+// (offset mapping included) with its UDP checksum, on a small fixed rule table. The same input is
+// also read as encoded listener gates (ListenerGates::Decode), checked against a plain re-reading. Pure C++: no Napi, no sockets (the egress batch is discarded, never
 // flushed). Input bytes 1 and 3 also choose the ring metadata (VLAN tag, partial checksum) and
 // how far the clock moves, so those paths are fuzzed too.
 // Build: fuzz/build.sh. Invariant violations call __builtin_trap(), which libFuzzer reports as a
@@ -10,13 +11,17 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <map>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "checksum.hpp"
 #include "egress.hpp"
 #include "forward_path.hpp"
 #include "frame_parser.hpp"
+#include "listener_gates.hpp"
 #include "rule_table.hpp"
 
 namespace {
@@ -141,10 +146,64 @@ CompiledRule Rule6(const char* id, const Ip6& group, uint16_t port, bool hasSour
   return r;
 }
 
+// A listener gate as the reference reads it: addresses as bytes in network order (4 or 16), scanned
+// one by one.
+struct RefGate {
+  std::vector<uint8_t> group;
+  bool include = false;
+  std::vector<std::vector<uint8_t>> sources;
+};
+
+std::vector<uint8_t> Bytes(uint32_t ipv4) {
+  const uint8_t* b = reinterpret_cast<const uint8_t*>(&ipv4);
+  return {b, b + 4};
+}
+std::vector<uint8_t> Bytes(const Ip6& ipv6) { return {ipv6.b, ipv6.b + 16}; }
+
+// The bytes validate.ts's encodeListeners writes for `gates`.
+std::vector<uint8_t> Encode(const std::vector<RefGate>& gates) {
+  std::vector<uint8_t> bytes;
+  for (const RefGate& g : gates) {
+    bytes.insert(bytes.end(), g.group.begin(), g.group.end());
+    bytes.push_back(g.include ? 1 : 0);
+    bytes.push_back(static_cast<uint8_t>(g.sources.size() >> 8));
+    bytes.push_back(static_cast<uint8_t>(g.sources.size()));
+    for (const auto& source : g.sources) bytes.insert(bytes.end(), source.begin(), source.end());
+  }
+  return bytes;
+}
+
+// Whether the reference gates let a frame from `source` to `destination` (both `length` bytes) out:
+// -1 when two gates name the destination (encodeListeners never writes that; the answer is then
+// the sort's pick).
+int RefAdmits(const std::vector<RefGate>& gates, const uint8_t* destination, const uint8_t* source, size_t length) {
+  const RefGate* found = nullptr;
+  for (const RefGate& g : gates) {
+    if (g.group.size() != length || std::memcmp(g.group.data(), destination, length) != 0) continue;
+    if (found != nullptr) return -1;
+    found = &g;
+  }
+  if (found == nullptr) return 0;
+  bool listed = false;
+  for (const auto& s : found->sources) listed = listed || std::memcmp(s.data(), source, length) == 0;
+  return found->include == listed ? 1 : 0;
+}
+
+// 4 bytes (IPv4, in the low 32 bits) or 16, network order, as Address128.
+mcr::Address128 Address(const uint8_t* bytes, size_t length) {
+  if (length == 16) return mcr::Load6(bytes);
+  uint64_t v = 0;
+  for (size_t i = 0; i < 4; ++i) v = (v << 8) | bytes[i];
+  return {0, v};
+}
+
 // Same (group, port) with a wildcard and a source-specific rule, a unicast output, a rule with
 // more outputs than the egress batch holds, port 0 / 0.0.0.0 edge keys, the same key on VLANs 42
-// and 7, a rate-limited rule, 'set' and 'decrement' outputs, and an absent output (ifindex 0).
+// and 7, a rate-limited rule, 'set' and 'decrement' outputs, an absent output (ifindex 0), and
+// gated outputs (exact and offset-mapped, include and exclude, an empty gate list) beside ungated ones.
 struct Fixture {
+  // The reference gates of each gated output, by (rule id, output index).
+  std::map<std::pair<std::string, size_t>, std::vector<RefGate>> gates;
   std::vector<std::unique_ptr<mcr::RuleCounterBlock>> ruleBlocks;
   std::vector<std::unique_ptr<mcr::OutputCounterBlock>> outputBlocks;
   std::unique_ptr<RuleTable> table;
@@ -156,7 +215,8 @@ struct Fixture {
     std::vector<CompiledRule> rules;
     const uint32_t g1 = Ip(239, 1, 1, 1);
     rules.push_back(Rule("wild", g1, 5001, false, 0,
-                         {Output(Ip(239, 2, 2, 2), 6001, 4, true), Output(Ip(239, 2, 2, 3), 6001, 9, true, false, 0)}));
+                         {Output(Ip(239, 2, 2, 2), 6001, 4, true), Output(Ip(239, 2, 2, 3), 6001, 9, true, false, 0),
+                          Output(Ip(239, 2, 2, 4), 6001, 8, true)}));
     rules.push_back(Rule("ssm", g1, 5001, true, Ip(10, 1, 2, 3),
                          {Output(Ip(239, 3, 3, 3), 6002, 1, true, true), Output(Ip(10, 0, 0, 9), 6003, 64, false)}));
     rules.push_back(Rule("ssm-only", Ip(232, 0, 0, 1), 1234, true, Ip(192, 168, 0, 1),
@@ -182,7 +242,8 @@ struct Fixture {
     const Ip6 any6 = V6(0, 0, 0, 0, 0, 0, 0, 0);
     const Ip6 src6 = V6(0xfd00, 0, 0, 1, 0, 0, 0, 1);
     rules.push_back(Rule6("wild6", g6, 5001, false, any6,
-                          {Output6(V6(0xff3e, 0, 0, 0, 0, 0, 9, 2), 6001, 4, true), Output6(V6(0xff3e, 0, 0, 0, 0, 0, 9, 3), 6001, 9, true, false, 0)}));
+                          {Output6(V6(0xff3e, 0, 0, 0, 0, 0, 9, 2), 6001, 4, true), Output6(V6(0xff3e, 0, 0, 0, 0, 0, 9, 3), 6001, 9, true, false, 0),
+                           Output6(V6(0xff3e, 0, 0, 0, 0, 0, 9, 4), 6001, 8, true)}));
     rules.push_back(Rule6("ssm6", g6, 5001, true, src6,
                           {Output6(V6(0xff05, 0, 0, 0, 0, 0, 0, 0xfb), 5353, 1, true, true), Output6(V6(0xfd00, 0, 0, 2, 0, 0, 0, 2), 6003, 64, false)}));
     rules.push_back(Rule6("vlan6", g6, 5001, false, any6, {Output6(V6(0xff3e, 0, 0, 0, 0, 0, 0x42, 1), 6042, 8, true)}, 42));
@@ -192,6 +253,26 @@ struct Fixture {
                           {Output6(V6(0xff3e, 0, 0, 0, 0, 0, 0x64, 1), 6064, 8, true)}, -1, 64));
     rules.push_back(Rule6("range6-16", V6(0xff3e, 0, 0, 0, 0, 0, 0, 0), 5001, false, any6,
                           {Output6(V6(0xff3e, 0, 0, 0, 0, 0, 0x16, 1), 6016, 8, true, true)}, -1, 16));
+    // Gates, on sources the seeds carry: 10.1.2.3 and fd00:0:0:1::1 (the defaults), 10.7.7.7, fd00::7.
+    const Ip6 other6 = V6(0xfd00, 0, 0, 0, 0, 0, 0, 7);
+    gates[{"wild", 2}] = {{Bytes(Ip(239, 2, 2, 4)), true, {Bytes(Ip(10, 7, 7, 7)), Bytes(Ip(10, 0, 0, 1))}}};
+    gates[{"wide", 1}] = {};
+    gates[{"wide", 3}] = {{Bytes(Ip(239, 255, 0, 3)), false, {Bytes(Ip(10, 1, 2, 3))}}};
+    gates[{"range16", 0}] = {{Bytes(Ip(239, 9, 200, 3)), true, {Bytes(Ip(10, 1, 2, 3))}},
+                             {Bytes(Ip(239, 9, 0, 9)), false, {}},
+                             {Bytes(Ip(239, 9, 255, 255)), true, {}},
+                             {Bytes(Ip(239, 9, 1, 2)), false, {Bytes(Ip(10, 7, 7, 7)), Bytes(Ip(10, 1, 2, 3))}}};
+    gates[{"wild6", 2}] = {{Bytes(V6(0xff3e, 0, 0, 0, 0, 0, 9, 4)), true, {Bytes(other6)}}};
+    gates[{"range6-112", 0}] = {{Bytes(V6(0xff3e, 0, 0, 0, 0, 0, 9, 0x77)), false, {Bytes(src6)}},
+                                {Bytes(V6(0xff3e, 0, 0, 0, 0, 0, 9, 5)), true, {Bytes(other6), Bytes(src6)}}};
+    for (CompiledRule& rule : rules) {
+      for (size_t k = 0; k < rule.outputs.size(); ++k) {
+        auto it = gates.find({rule.id, k});
+        if (it == gates.end()) continue;
+        const std::vector<uint8_t> bytes = Encode(it->second);
+        CHECK(rule.outputs[k].listeners.Decode(bytes.data(), bytes.size(), rule.ipv6 ? 16 : 4));
+      }
+    }
     for (CompiledRule& rule : rules) {
       ruleBlocks.push_back(std::make_unique<mcr::RuleCounterBlock>());
       rule.counters = ruleBlocks.back().get();
@@ -406,6 +487,46 @@ void CheckRewrite(const CompiledOutput& output, const ParsedFrame& p, const uint
   }
 }
 
+// The input read as encoded gates (input byte 2 picks the family): Decode accepts exactly whole
+// gates, and its two binary searches answer as a scan over a plain re-reading of the bytes, for each
+// gate's group against each source named anywhere (and one named nowhere).
+void CheckGateDecoding(const uint8_t* data, size_t size) {
+  const size_t length = size > 2 && (data[2] & 1) != 0 ? 16 : 4;
+  std::vector<RefGate> ref;
+  bool whole = true;
+  for (size_t offset = 0; offset < size && whole;) {
+    if (size - offset < length + 3 || data[offset + length] > 1) {
+      whole = false;
+      break;
+    }
+    RefGate g;
+    g.group.assign(data + offset, data + offset + length);
+    g.include = data[offset + length] == 1;
+    const size_t count = static_cast<size_t>(Read16(data + offset + length + 1));
+    offset += length + 3;
+    if (count * length > size - offset) {
+      whole = false;
+      break;
+    }
+    for (size_t k = 0; k < count; ++k, offset += length) g.sources.emplace_back(data + offset, data + offset + length);
+    ref.push_back(std::move(g));
+  }
+  mcr::ListenerGates gates;
+  CHECK(gates.Decode(data, size, length) == whole);
+  CHECK(gates.enabled() == whole);
+  if (!whole) return;
+  std::vector<std::vector<uint8_t>> probes{std::vector<uint8_t>(length, 0)};
+  for (const RefGate& g : ref) probes.insert(probes.end(), g.sources.begin(), g.sources.end());
+  CHECK(gates.gateCount() == ref.size() && gates.sourceCount() == probes.size() - 1);
+  if (ref.size() * probes.size() > 4096) return;  // the checks, not the decoding, would dominate
+  for (const RefGate& g : ref) {
+    for (const auto& source : probes) {
+      const int expected = RefAdmits(ref, g.group.data(), source.data(), length);
+      if (expected >= 0) CHECK(gates.Admits(Address(g.group.data(), length), Address(source.data(), length)) == (expected == 1));
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -494,12 +615,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // input) decrementing ones are skipped, the rest sent until the batch is full.
     size_t slot = before;
     uint64_t absent = 0;
+    uint64_t notListened = 0;
     bool expired = false;
-    for (const CompiledOutput& output : expected->outputs) {
+    for (size_t k = 0; k < expected->outputs.size(); ++k) {
+      const CompiledOutput& output = expected->outputs[k];
       if (tally.rateLimited != 0) break;
       if (output.absent()) {
         ++absent;
         continue;
+      }
+      const auto gated = fixture->gates.find({expected->id, k});
+      CHECK(output.listeners.enabled() == (gated != fixture->gates.end()));
+      if (gated != fixture->gates.end()) {
+        uint8_t destination[16];
+        ExpectedDestination(output, parsed, destination);
+        const uint8_t* source = parsed.ipv6 ? parsed.source6 : reinterpret_cast<const uint8_t*>(&parsed.source);
+        const int admitted = RefAdmits(gated->second, destination, source, parsed.ipv6 ? 16 : 4);
+        CHECK(admitted >= 0);
+        if (admitted == 0) {
+          ++notListened;
+          continue;
+        }
       }
       if (!output.ttlSet && parsed.ttl <= 1) {
         expired = true;
@@ -510,10 +646,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (output.multicast) CheckRewrite(output, parsed, data, meta, msg);
     }
     CHECK(slot == egress.Count());
-    if (tally.rateLimited == 0) CHECK(tally.outputAbsent == absent && tally.ttlExpired == (expired ? 1u : 0u));
+    if (tally.rateLimited == 0) {
+      CHECK(tally.outputAbsent == absent && tally.notListened == notListened && tally.ttlExpired == (expired ? 1u : 0u));
+    }
   } else {
-    CHECK(egress.Count() == before && tally.rateLimited == 0 && tally.ttlExpired == 0 && tally.outputAbsent == 0);
+    CHECK(egress.Count() == before && tally.rateLimited == 0 && tally.ttlExpired == 0 && tally.outputAbsent == 0 &&
+          tally.notListened == 0);
   }
   egress.Discard();
+  CheckGateDecoding(data, size);
   return 0;
 }

@@ -8,6 +8,7 @@
 #include "data_plane_worker.hpp"
 #include "file_lock.hpp"
 #include "frame_parser.hpp"
+#include "listener_socket.hpp"
 #include "membership_socket.hpp"
 
 namespace mcr {
@@ -16,6 +17,7 @@ namespace {
 struct AddonData {
   Napi::FunctionReference dataPlaneWorker;
   Napi::FunctionReference membershipSocket;
+  Napi::FunctionReference listenerSocket;
 };
 
 // parseFrame(buffer) -> plain object; addresses as Buffers of 4 or 16 bytes (TS formats them).
@@ -54,9 +56,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Function membership = MembershipSocket::Define(env);
   data->dataPlaneWorker = Napi::Persistent(worker);
   data->membershipSocket = Napi::Persistent(membership);
+  Napi::Function listener = ListenerSocket::Define(env);
+  data->listenerSocket = Napi::Persistent(listener);
   env.SetInstanceData<AddonData>(data);
   exports.Set("DataPlaneWorker", worker);
   exports.Set("MembershipSocket", membership);
+  exports.Set("ListenerSocket", listener);
   exports.Set("parseFrame", Napi::Function::New(env, ParseFrameJs, "parseFrame"));
   exports.Set("benchHotPath", Napi::Function::New(env, BenchHotPath, "benchHotPath"));
   exports.Set("lockFile", Napi::Function::New(env, LockFileJs, "lockFile"));

@@ -15,6 +15,7 @@ struct OutputCounterBlock {
   std::atomic<uint64_t> packets{0};
   std::atomic<uint64_t> bytes{0};
   std::atomic<uint64_t> txErrors{0};
+  std::atomic<uint64_t> notListened{0};  // frames its listener gates held back
 };
 
 // The token bucket of a rule's maxPps. Only the forwarding thread touches it (no atomics); it
@@ -45,6 +46,7 @@ struct WorkerCounterBlock {
   std::atomic<uint64_t> ttlExpired{0};
   std::atomic<uint64_t> rateLimited{0};
   std::atomic<uint64_t> outputAbsent{0};
+  std::atomic<uint64_t> notListened{0};
 };
 
 }  // namespace mcr

@@ -3,7 +3,6 @@
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -76,27 +75,15 @@ DataPlaneWorker::DataPlaneWorker(const Napi::CallbackInfo& info) : Napi::ObjectW
     closed_ = true;
     throw MakeNativeError(env, error.err, error.syscall, interfaceName_);
   }
-  eventFd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (eventFd_ < 0) {
-    const int err = errno;
+  if (!loop_.Open(error)) {
     ring_.Close();
     closed_ = true;
-    throw MakeNativeError(env, err, "eventfd", interfaceName_);
+    throw MakeNativeError(env, error.err, error.syscall, interfaceName_);
   }
-  env_ = env;
-  if (napi_add_env_cleanup_hook(env, &DataPlaneWorker::CleanupHook, this) == napi_ok) hookRegistered_ = true;
+  cleanup_.Add(env);
 }
 
-DataPlaneWorker::~DataPlaneWorker() {
-  StopAndClose();
-  if (hookRegistered_) napi_remove_env_cleanup_hook(env_, &DataPlaneWorker::CleanupHook, this);
-}
-
-void DataPlaneWorker::CleanupHook(void* self) {
-  auto* worker = static_cast<DataPlaneWorker*>(self);
-  worker->hookRegistered_ = false;  // the runtime drops the hook after calling it
-  worker->StopAndClose();
-}
+DataPlaneWorker::~DataPlaneWorker() { StopAndClose(); }
 
 Napi::Value DataPlaneWorker::FanoutId(const Napi::CallbackInfo& info) {
   if (ring_.fanoutId() < 0) return info.Env().Null();
@@ -201,7 +188,7 @@ void DataPlaneWorker::Start(const Napi::CallbackInfo& info) {
   if (closed_) throw MakeNativeError(info.Env(), EBADF, "start", interfaceName_);
   if (started_) return;
   started_ = true;
-  thread_ = std::thread([this] { Run(); });
+  loop_.Start([this] { Run(); });
 }
 
 void DataPlaneWorker::Stop(const Napi::CallbackInfo& info) { StopAndClose(); }
@@ -209,19 +196,12 @@ void DataPlaneWorker::Stop(const Napi::CallbackInfo& info) { StopAndClose(); }
 void DataPlaneWorker::StopAndClose() noexcept {
   if (closed_) return;
   closed_ = true;
-  if (thread_.joinable()) {
-    stopRequested_.store(true, std::memory_order_release);
-    const uint64_t one = 1;
-    ssize_t written = write(eventFd_, &one, sizeof one);
-    (void)written;
-    // The loop sees the flag after at most one batch and one bounded sleep, or wakes on the eventfd.
-    thread_.join();
-  }
+  // The loop sees the request after at most one batch and one bounded sleep, or wakes on the eventfd.
+  loop_.Stop();
   AccumulateKernelStatistics();
   ring_.Close();
   txSockets_.Close();
-  if (eventFd_ >= 0) close(eventFd_);
-  eventFd_ = -1;
+  loop_.Close();
 }
 
 void DataPlaneWorker::AccumulateKernelStatistics() {
@@ -256,6 +236,7 @@ Napi::Value DataPlaneWorker::Counters(const Napi::CallbackInfo& info) {
   out.Set("ttlExpired", number(counters_.ttlExpired));
   out.Set("rateLimited", number(counters_.rateLimited));
   out.Set("outputAbsent", number(counters_.outputAbsent));
+  out.Set("notListened", number(counters_.notListened));
   // Rules of the current table, in their configured order.
   Napi::Array rules = Napi::Array::New(env);
   if (!tables_.empty()) {
@@ -274,6 +255,7 @@ Napi::Value DataPlaneWorker::Counters(const Napi::CallbackInfo& info) {
         o.Set("packets", number(oc->packets));
         o.Set("bytes", number(oc->bytes));
         o.Set("txErrors", number(oc->txErrors));
+        o.Set("notListened", number(oc->notListened));
         outputs.Set(k, o);
       }
       r.Set("outputs", outputs);
@@ -298,7 +280,7 @@ void DataPlaneWorker::Run() noexcept {
   const size_t capacity = EgressCapacity(batchSize_);
   EgressBatch egress(capacity);  // allocated once, before the first packet
   std::vector<size_t> held(batchSize_);
-  pollfd fds[2] = {{ring_.fd(), POLLIN, 0}, {eventFd_, POLLIN, 0}};
+  pollfd fds[2] = {{ring_.fd(), POLLIN, 0}, {loop_.eventFd(), POLLIN, 0}};
   const size_t frameCount = ring_.frameCount();
   size_t head = 0;
   ParsedFrame parsed;
@@ -311,7 +293,7 @@ void DataPlaneWorker::Run() noexcept {
 
   for (;;) {
     // Checked without a syscall: the loop polls the eventfd only when it blocks.
-    if (stopRequested_.load(std::memory_order_acquire)) return;
+    if (loop_.stopRequested()) return;
     const RuleTable* table = table_.load(std::memory_order_acquire);
     if (table != nullptr) seenGeneration_.store(table->generation(), std::memory_order_seq_cst);
 

@@ -9,13 +9,14 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "counters.hpp"
 #include "packet_ring.hpp"
 #include "rule_table.hpp"
 #include "tx_sockets.hpp"
+#include "util/cleanup_hook.hpp"
+#include "util/loop_thread.hpp"
 
 namespace mcr {
 
@@ -50,9 +51,7 @@ class DataPlaneWorker : public Napi::ObjectWrap<DataPlaneWorker> {
   int64_t latencyBudgetNs_ = 0;  // adaptive pacing's bound on the wait it adds (pacing.hpp)
   int64_t injectedWorkNs_ = 0;  // TEST-ONLY busy work per frame read (0: none)
   PacketRing ring_;
-  int eventFd_ = -1;
-  std::thread thread_;
-  std::atomic<bool> stopRequested_{false};
+  LoopThread loop_;
   bool started_ = false;
   bool closed_ = false;
 
@@ -75,10 +74,9 @@ class DataPlaneWorker : public Napi::ObjectWrap<DataPlaneWorker> {
   uint64_t kernelPackets_ = 0;
   uint64_t kernelDrops_ = 0;
 
-  // Backstop for an environment torn down before stop(): the thread must not outlive it.
-  static void CleanupHook(void* self);
-  napi_env env_ = nullptr;
-  bool hookRegistered_ = false;
+  // Backstop for an environment torn down before stop(): the thread must not outlive it. Declared
+  // last: removed before anything else goes.
+  CleanupHook cleanup_{[](void* self) { static_cast<DataPlaneWorker*>(self)->StopAndClose(); }, this};
 };
 
 }  // namespace mcr

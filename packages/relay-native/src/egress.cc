@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "checksum.hpp"
+#include "util/multicast_mac.hpp"
 
 namespace mcr {
 
@@ -34,7 +35,7 @@ void RewriteHeader6(const CompiledOutput& output, const ParsedFrame& parsed, con
     uint8_t host[16];
     Store6(values.mappedHost, host);
     for (int i = 0; i < 16; ++i) destination[i] |= host[i];
-    std::memcpy(header + 2, destination + 12, 4);  // 33:33 + low 32 bits
+    MulticastMac(true, destination, header);
   }
   // Traffic class carried over; flow label 0 (the new source starts its own flows).
   ip[0] = static_cast<uint8_t>(0x60 | (parsed.tos >> 4));
@@ -59,9 +60,7 @@ void RewriteHeader(const CompiledOutput& output, const ParsedFrame& parsed, cons
     ip[18] |= static_cast<uint8_t>(host >> 8);
     ip[19] |= static_cast<uint8_t>(host);
     ip[16] |= static_cast<uint8_t>(host >> 24);
-    header[3] = ip[17] & 0x7f;  // 01:00:5e + low 23 bits
-    header[4] = ip[18];
-    header[5] = ip[19];
+    MulticastMac(false, ip + 16, header);
   }
   uint8_t* udp = ip + 20;
   const uint32_t total = 28 + parsed.payloadLength;

@@ -36,22 +36,27 @@ function isRawNativeError(error: unknown): error is RawNativeError {
   return error instanceof Error && (error as Partial<RawNativeError>).mcrNative === true;
 }
 
+/** The addon's marked errors as NativeError; anything else as it is. */
+export function toNativeError(error: unknown): unknown {
+  if (!isRawNativeError(error)) return error;
+  return new NativeError(
+    error.message,
+    {
+      code: error.code,
+      errno: error.errno,
+      syscall: error.syscall,
+      ...(error.interface === undefined ? {} : { interface: error.interface }),
+      ...(error.group === undefined ? {} : { group: error.group }),
+    },
+    { cause: error },
+  );
+}
+
 /** Runs a native call, turning the addon's marked errors into NativeError (others pass through). */
 export function callNative<T>(call: () => T): T {
   try {
     return call();
   } catch (error) {
-    if (!isRawNativeError(error)) throw error;
-    throw new NativeError(
-      error.message,
-      {
-        code: error.code,
-        errno: error.errno,
-        syscall: error.syscall,
-        ...(error.interface === undefined ? {} : { interface: error.interface }),
-        ...(error.group === undefined ? {} : { group: error.group }),
-      },
-      { cause: error },
-    );
+    throw toNativeError(error);
   }
 }

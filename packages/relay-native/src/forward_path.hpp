@@ -1,6 +1,6 @@
 // The per-frame hot path shared by DataPlaneWorker's loop and benchHotPath: parse, loop guard,
-// match (exact, then ranges), IPv4 header checksum, rate limit, TTL / hop limit, and one rewritten
-// message per output, for IPv4 and IPv6 alike. No allocation, no lock.
+// match (exact, then ranges), IPv4 header checksum, rate limit, then per output: presence, listener
+// gates, TTL / hop limit, and one rewritten message, for IPv4 and IPv6 alike. No allocation, no lock.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +32,7 @@ inline int32_t FrameVlan(int32_t metadataVlan, int32_t frameVlan) noexcept {
 struct BatchTally {
   uint64_t framesSeen = 0, matched = 0, noMatch = 0, malformed = 0, fragments = 0;
   uint64_t ownFrames = 0, badChecksum = 0, extensionHeaders = 0, ttlExpired = 0, rateLimited = 0, outputAbsent = 0;
+  uint64_t notListened = 0;
 
   void FoldInto(WorkerCounterBlock& c) const {
     if (framesSeen) Bump(c.framesSeen, framesSeen);
@@ -45,6 +46,7 @@ struct BatchTally {
     if (ttlExpired) Bump(c.ttlExpired, ttlExpired);
     if (rateLimited) Bump(c.rateLimited, rateLimited);
     if (outputAbsent) Bump(c.outputAbsent, outputAbsent);
+    if (notListened) Bump(c.notListened, notListened);
   }
 };
 
@@ -166,12 +168,28 @@ inline bool HandleFrame(const RuleTable* table, const uint8_t* data, size_t leng
   bool checksumReady = false;
   uint64_t checksumBase = 0;
   RewriteValues values;
+  Address128 source;  // the frame's IP source, read for the first gated output
+  bool sourceReady = false;
   // A rule with more outputs than the whole batch holds sends only what fits (the TS layer bounds
   // outputs per rule so that one rule always fits an empty batch).
   for (const CompiledOutput& output : rule->outputs) {
     if (output.absent()) {
       ++tally.outputAbsent;
       continue;
+    }
+    // Offset mapping happens on multicast outputs only (validated), as do gates.
+    const Address128 mappedHost = output.mapsRange ? MappedHostBits(output, parsed) : Address128();
+    if (output.listeners.enabled()) {
+      if (!sourceReady) {
+        source = parsed.ipv6 ? Load6(parsed.source6) : Load4(parsed.source);
+        sourceReady = true;
+      }
+      // The output's group has no host bits where a mapped destination puts the input's.
+      if (!output.listeners.Admits(output.group128() | mappedHost, source)) {
+        ++tally.notListened;
+        if (output.counters != nullptr) Bump(output.counters->notListened, 1);
+        continue;
+      }
     }
     if (output.ttlSet) {
       values.ttl = output.ttl;
@@ -190,8 +208,8 @@ inline bool HandleFrame(const RuleTable* table, const uint8_t* data, size_t leng
       }
       // An offset-mapped destination is the output's group plus host bits disjoint from it: its
       // words sum to the group's (in udpTerms / checksumBase) plus the host bits'.
-      values.mappedHost = output.mapsRange ? MappedHostBits(output, parsed) : Address128();
-      values.mappedSum = output.mapsRange ? SumWords(values.mappedHost) : 0;
+      values.mappedHost = mappedHost;
+      values.mappedSum = output.mapsRange ? SumWords(mappedHost) : 0;
       values.udpChecksum =
           checksumBase == kNoUdpChecksum ? 0 : UdpChecksumField(checksumBase + output.udpTerms + values.mappedSum);
     }

@@ -4,6 +4,11 @@ export type {
   BenchHotPathResult,
   FanoutMode,
   IgnoreOutgoingMode,
+  ListenerGate,
+  ListenerMode,
+  ListenerCounters,
+  ListenerPacket,
+  ListenerSocketOptions,
   OutgoingProbe,
   OutputCounters,
   OutputSpec,
@@ -15,11 +20,11 @@ export type {
   WorkerCounters,
   WorkerOptions,
 } from './types.js';
-export { NATIVE_FANOUT_MODES, NATIVE_TTL_MODES } from './types.js';
+export { NATIVE_FANOUT_MODES, NATIVE_LISTENER_MODES, NATIVE_TTL_MODES } from './types.js';
 export { NativeError } from './errors.js';
 export { GROUP_PREFIX_LENGTHS, NATIVE_LIMITS } from './limits.js';
 export * from './ip-address.js';
-export { formatIpv4, isMulticast4, macToBuffer, parseIpv4, unsendableUnicast4 } from './ipv4.js';
+export { formatIpv4, formatMac, isMulticast4, macToBuffer, parseIpv4, unsendableUnicast4 } from './ipv4.js';
 export * from './ipv6.js';
 export {
   array,
@@ -41,6 +46,7 @@ export {
 } from './schema.js';
 export { DataPlaneWorker } from './data-plane-worker.js';
 export { MembershipSocket } from './membership-socket.js';
+export { ListenerSocket } from './listener-socket.js';
 export { parseFrame } from './parse-frame.js';
 export { benchHotPath } from './bench-hot-path.js';
 export { FileLock } from './file-lock.js';

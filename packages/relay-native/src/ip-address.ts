@@ -5,7 +5,8 @@
 import { formatIpv4, parseIpv4 } from './ipv4.js';
 import { canonicalIpv6, formatIpv6, isLinkScope6, isMulticast6, parseIpv6 } from './ipv6.js';
 
-export type AddressFamily = 'ipv4' | 'ipv6';
+export const ADDRESS_FAMILIES = ['ipv4', 'ipv6'] as const;
+export type AddressFamily = (typeof ADDRESS_FAMILIES)[number];
 
 export interface IpAddress {
   family: AddressFamily;

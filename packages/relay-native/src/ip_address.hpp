@@ -14,6 +14,8 @@ struct Address128 {
   uint64_t lo = 0;
   bool operator==(const Address128& o) const { return hi == o.hi && lo == o.lo; }
   bool operator!=(const Address128& o) const { return !(*this == o); }
+  // Numeric order (hi first), for sorted arrays and binary searches.
+  bool operator<(const Address128& o) const { return hi != o.hi ? hi < o.hi : lo < o.lo; }
   Address128 operator&(const Address128& o) const { return {hi & o.hi, lo & o.lo}; }
   Address128 operator|(const Address128& o) const { return {hi | o.hi, lo | o.lo}; }
   Address128 operator~() const { return {~hi, ~lo}; }

@@ -46,3 +46,8 @@ export function macToBuffer(text: string): Buffer | null {
   if (!MAC.test(text)) return null;
   return Buffer.from(text.split(':').map((octet) => parseInt(octet, 16)));
 }
+
+/** 6 bytes as 'aa:bb:cc:dd:ee:ff' (lower case): the text macToBuffer reads. */
+export function formatMac(bytes: Uint8Array): string {
+  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
+}

@@ -39,6 +39,11 @@ export function isMulticast6(value: bigint): boolean {
   return value >> 120n === 0xffn;
 }
 
+/** fe80::/10: the link-local unicast addresses (RFC 4291 2.5.6). */
+export function isLinkLocalUnicast6(value: bigint): boolean {
+  return value >> 118n === 0x3fan;
+}
+
 /** The scope nibble of a multicast address (ff<flags><scope>::): 1 interface-local, 2 link-local, 5 site, e global... */
 export function multicastScope6(value: bigint): number {
   return Number((value >> 112n) & 0xfn);

@@ -19,6 +19,28 @@ export const NATIVE_LIMITS = {
   maxLatencyBudgetMicros: 1000,
   /** RuleSpec.maxPps: the token bucket's rate per rule per worker. */
   maxPps: 10_000_000,
+  /**
+   * OutputSpec.listeners: groups listened to on one output's segment. 4096 is the snooping table of
+   * a Linux bridge by default (multicast_hash_max), so a segment behind one holds no more; the data
+   * plane finds a frame's destination among them by binary search (at most 12 steps). With more
+   * listened groups on an output the relay can leave `listeners` off: every frame then goes out,
+   * more than asked and never less.
+   */
+  maxListenerGroupsPerOutput: 4096,
+  /**
+   * ListenerGate.sources: a Linux host filters at most 64 sources per socket and group for MLDv2
+   * (net.ipv6.mld_max_msf) and 10 for IGMPv3 (net.ipv4.igmp_max_msf), so one listener's filter
+   * fits; a binary search over 64 takes 6 steps. A segment whose listeners together name more can
+   * be gated by a superset: 'include' with too many sources as 'exclude' [] (any source), 'exclude'
+   * with a subset of its sources.
+   */
+  maxListenerSourcesPerGate: 64,
+  /**
+   * Gates and their sources, summed over every output of one table: bounds the memory a table holds
+   * for them (under 2 MiB) and the time a setRules spends on them, which the relay calls on every
+   * join and leave.
+   */
+  maxListenerEntriesPerTable: 65_536,
   /** TableContext.ownMacs: this host's interface MACs checked by the loop guard. */
   maxOwnMacs: 1024,
   /**
@@ -34,6 +56,14 @@ export const NATIVE_LIMITS = {
   maxReceiveBufferBytes: 1024 * 1024 * 1024,
   /** WorkerOptions.injectedWorkNanos (test-only fault switch): busy work per frame read. */
   maxInjectedWorkNanos: 100_000,
+  /**
+   * ListenerSocket.send: the bytes of one IGMP or MLD message. At least its fixed header (type, code,
+   * checksum and 4 more: every IGMP and MLD message has them); at most what a 1500-byte Ethernet MTU
+   * carries behind the larger of the two headers the socket adds (IPv6 40 + Hop-by-Hop 8 bytes; IPv4 24).
+   * A querier splits longer source lists over several queries (RFC 3376 §4.1.8, RFC 3810 §5.1.10).
+   */
+  minListenerPayloadBytes: 8,
+  maxListenerPayloadBytes: 1500 - 48,
 } as const;
 
 /**

@@ -2,7 +2,7 @@
 // native handles stay private behind the TS classes.
 import { createRequire } from 'node:module';
 
-import type { IgnoreOutgoingMode, OutgoingProbe, WorkerCounters } from './types.js';
+import type { IgnoreOutgoingMode, ListenerCounters, OutgoingProbe, WorkerCounters } from './types.js';
 
 /**
  * A rule as the native side reads it: validated; addresses as Buffers in network byte order, 4
@@ -19,6 +19,8 @@ export interface NativeOutputSpec {
   ttlSet: boolean; // ttlMode 'set'
   sourceAddress: Buffer;
   sourceMac: Buffer;
+  /** null: every frame is sent. Else the gates, encoded by encodeListeners (validate.ts); empty: none sent. */
+  listeners: Buffer | null;
 }
 export interface NativeRuleSpec {
   id: string;
@@ -45,6 +47,20 @@ export interface NativeDataPlaneWorker {
 export interface NativeMembershipSocket {
   join(ifindex: number, group: Buffer, source: Buffer, interfaceName: string, groupText: string): void;
   leave(ifindex: number, group: Buffer, source: Buffer, interfaceName: string, groupText: string): void;
+  close(): void;
+}
+/** A packet as the reader hands it over: addresses (4 or 16 bytes) and the MAC as bytes. */
+export interface NativeListenerPacket {
+  source: Buffer;
+  destination: Buffer;
+  payload: Buffer;
+  hopLimit: number;
+  routerAlert: boolean;
+  sourceMac: Buffer;
+}
+export interface NativeListenerSocket {
+  send(source: Buffer, destination: Buffer, payload: Buffer, destinationText: string): void;
+  counters(): ListenerCounters;
   close(): void;
 }
 /**
@@ -80,6 +96,13 @@ export interface NativeBinding {
     fanoutIgnoreOutgoingUnsupported: boolean,
   ) => NativeDataPlaneWorker;
   MembershipSocket: new () => NativeMembershipSocket;
+  /** deliver: on the JS thread, a packet (error null) or a receive error (packet null), never both. */
+  ListenerSocket: new (
+    interfaceName: string,
+    ifindex: number,
+    ipv6: boolean,
+    deliver: (packet: NativeListenerPacket | null, error: unknown) => void,
+  ) => NativeListenerSocket;
   parseFrame(frame: Buffer): NativeParsedFrame;
   benchHotPath(
     frames: Buffer[],

@@ -1,6 +1,7 @@
 #include "rule_spec.hpp"
 
 #include <cstring>
+#include <string>
 
 namespace mcr {
 namespace {
@@ -57,6 +58,15 @@ std::vector<CompiledRule> ReadRuleSpecs(const Napi::Array& specs) {
       ReadAddress(o, "sourceAddress", out.sourceAddress, out.sourceAddress6);
       Napi::Buffer<uint8_t> mac = o.Get("sourceMac").As<Napi::Buffer<uint8_t>>();
       std::memcpy(out.sourceMac, mac.Data(), mac.Length() < 6 ? mac.Length() : 6);
+      Napi::Value listeners = o.Get("listeners");
+      if (listeners.IsBuffer()) {
+        Napi::Buffer<uint8_t> gates = listeners.As<Napi::Buffer<uint8_t>>();
+        if (!out.listeners.Decode(gates.Data(), gates.Length(), out.ipv6 ? 16 : 4)) {
+          // encodeListeners wrote something else: a bug on the TS side, never a user's input.
+          throw Napi::TypeError::New(specs.Env(), "rules[" + std::to_string(i) + "].outputs[" + std::to_string(k) +
+                                                      "].listeners: not whole gates (encodeListeners)");
+        }
+      }
       PrepareOutputTemplate(out);
     }
     rules.push_back(std::move(rule));

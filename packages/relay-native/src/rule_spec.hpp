@@ -1,5 +1,6 @@
 // Reads the rule specs that the TS layer has already validated and converted (addresses as
-// host-order uint32 numbers, MACs as 6-byte Buffers) into CompiledRule values.
+// network-order Buffers, MACs as 6-byte Buffers, listener gates as encodeListeners writes them) into
+// CompiledRule values, the gates sorted for the forwarding thread's binary searches.
 #pragma once
 
 #include <napi.h>

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "checksum.hpp"
+#include "util/multicast_mac.hpp"
 
 namespace mcr {
 
@@ -135,9 +136,7 @@ void PrepareIpv6Template(CompiledOutput& output) {
   uint8_t* h = output.headerTemplate;
   std::memset(h, 0, kHeaderBytes6);
   output.headerBytes = kHeaderBytes6;
-  h[0] = 0x33;
-  h[1] = 0x33;
-  std::memcpy(h + 2, output.group6 + 12, 4);
+  MulticastMac(true, output.group6, h);
   std::memcpy(h + 6, output.sourceMac, 6);
   h[12] = 0x86;
   h[13] = 0xdd;
@@ -160,15 +159,9 @@ void PrepareOutputTemplate(CompiledOutput& output) {
   uint8_t* h = output.headerTemplate;
   std::memset(h, 0, kHeaderBytes6);
   output.headerBytes = kHeaderBytes;
-  const uint8_t* group = reinterpret_cast<const uint8_t*>(&output.group);
-  // Ethernet: multicast MAC 01:00:5e + low 23 bits of the group. Unicast outputs never use the
-  // Ethernet part (the UDP socket path builds its own headers).
-  h[0] = 0x01;
-  h[1] = 0x00;
-  h[2] = 0x5e;
-  h[3] = group[1] & 0x7f;
-  h[4] = group[2];
-  h[5] = group[3];
+  // Ethernet: the group's multicast MAC. Unicast outputs never use the Ethernet part (the UDP socket
+  // path builds its own headers).
+  MulticastMac(false, reinterpret_cast<const uint8_t*>(&output.group), h);
   std::memcpy(h + 6, output.sourceMac, 6);
   h[12] = 0x08;
   h[13] = 0x00;

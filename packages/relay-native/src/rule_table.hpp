@@ -16,6 +16,7 @@
 #include "counters.hpp"
 #include "frame_parser.hpp"
 #include "ip_address.hpp"
+#include "listener_gates.hpp"
 
 namespace mcr {
 
@@ -42,6 +43,8 @@ struct CompiledOutput {
   bool mapsRange = false;
   Address128 hostMask;
   size_t headerBytes = kHeaderBytes;  // kHeaderBytes6 for IPv6
+  // Receiver-driven sending (OutputSpec.listeners); not enabled(): every frame goes out.
+  ListenerGates listeners;
   // Filled by the owner (worker) after compile: egress socket and its destination address.
   int fd = -1;
   const sockaddr* address = nullptr;
@@ -57,6 +60,8 @@ struct CompiledOutput {
 
   // ifindex 0: the interface is absent; the output keeps its place and sends nothing.
   bool absent() const { return ifindex == 0; }
+  // The group (the base of an offset-mapped range) as Address128.
+  Address128 group128() const { return ipv6 ? Load6(group6) : Load4(group); }
 };
 
 // One frame costs this much credit in a rule's token bucket; a second refills maxPps frames.

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { ADDRESS_BITS, hostBitsAreZero, isMulticastAddress, networkOf, parseIpAddress, type AddressFamily, type AddressRange, type IpAddress } from './ip-address.js';
-import { macToBuffer } from './ipv4.js';
+import { ADDRESS_BITS, ADDRESS_FAMILIES, hostBitsAreZero, isMulticastAddress, networkOf, parseIpAddress, type AddressFamily, type AddressRange, type IpAddress } from './ip-address.js';
+import { macToBuffer, unsendableUnicast4 } from './ipv4.js';
+import { isLinkLocalUnicast6 } from './ipv6.js';
 import { GROUP_PREFIX_LENGTHS, NATIVE_LIMITS } from './limits.js';
-import { NATIVE_FANOUT_MODES, NATIVE_TTL_MODES } from './types.js';
+import { NATIVE_FANOUT_MODES, NATIVE_LISTENER_MODES, NATIVE_TTL_MODES, type ListenerSocketOptions } from './types.js';
 
 // What the data plane accepts, defined once as zod schemas. validate.ts parses every argument with
 // them before any native call; the relay builds its config and rule schemas from the same fields, so
@@ -42,6 +43,28 @@ export function array<T extends z.core.$ZodType>(item: T, minLength = 0) {
   return z
     .array(item, { error: (issue) => `must be an array, got ${describe(issue.input)}` })
     .min(minLength, { error: `must have at least ${minLength} element(s)` });
+}
+
+/**
+ * A value `guard` accepts; else a type issue (TypeError at the library's boundary) saying it must be
+ * `expectation` (`expected`: the issue's type name).
+ */
+function ofType<T>(guard: (value: unknown) => value is T, expected: 'function' | 'object', expectation: string) {
+  return z.custom<T>().check((ctx) => {
+    if (!guard(ctx.value)) ctx.issues.push({ code: 'invalid_type', expected, input: ctx.value, message: `must be ${expectation}, got ${describe(ctx.value)}` });
+  });
+}
+
+export function callback<T extends (...args: never[]) => unknown>() {
+  return ofType((value): value is T => typeof value === 'function', 'function', 'a function');
+}
+
+/** A Buffer (or another Uint8Array) of min..max bytes. */
+export function bytes(min: number, max: number) {
+  return ofType((value): value is Uint8Array => value instanceof Uint8Array, 'object', 'a Buffer').refine((b) => b.length >= min && b.length <= max, {
+    error: (issue) => `must hold ${min}..${max} bytes, got ${(issue.input as Uint8Array).length}`,
+    abort: true,
+  });
 }
 
 /** An object whose unknown keys are dropped (a library argument; the relay's files refuse them). */
@@ -94,6 +117,7 @@ export const NATIVE_FIELDS = {
   /** IPv4 TTL or IPv6 hop limit. */
   ttl: () => integer(1, 255),
   ttlMode: () => oneOf(NATIVE_TTL_MODES),
+  listenerMode: () => oneOf(NATIVE_LISTENER_MODES),
   vlan: () => integer(NATIVE_LIMITS.minVlanId, NATIVE_LIMITS.maxVlanId),
   maxPps: () => integer(1, NATIVE_LIMITS.maxPps),
   /** A prefix length of any family; groupRangeProblem holds a range to its family's bounds. */
@@ -105,6 +129,7 @@ export const NATIVE_FIELDS = {
   coalesceMicros: () => integer(0, NATIVE_LIMITS.maxCoalesceMicros),
   latencyBudgetMicros: () => integer(0, NATIVE_LIMITS.maxLatencyBudgetMicros),
   injectedWorkNanos: () => integer(0, NATIVE_LIMITS.maxInjectedWorkNanos),
+  family: () => oneOf(ADDRESS_FAMILIES),
 };
 
 /** Defaults of WorkerOptions, stated once (the relay imports them for its own config defaults). */
@@ -155,6 +180,14 @@ export function outputList<T extends z.core.$ZodType>(output: T, minLength = 0) 
   });
 }
 
+const listenerGate = record({
+  group: multicastGroup(),
+  mode: NATIVE_FIELDS.listenerMode(),
+  sources: array(ipAddress()).max(NATIVE_LIMITS.maxListenerSourcesPerGate, {
+    error: (issue) => `must hold at most ${NATIVE_LIMITS.maxListenerSourcesPerGate} sources (NATIVE_LIMITS.maxListenerSourcesPerGate), got ${(issue.input as unknown[]).length}`,
+  }),
+});
+
 const outputSpec = record({
   interface: interfaceName(),
   ifindex: NATIVE_FIELDS.outputIfindex(),
@@ -165,6 +198,11 @@ const outputSpec = record({
   ttlMode: NATIVE_FIELDS.ttlMode().optional(),
   sourceAddress: ipAddress(),
   sourceMac: macAddress(),
+  listeners: array(listenerGate)
+    .max(NATIVE_LIMITS.maxListenerGroupsPerOutput, {
+      error: (issue) => `must hold at most ${NATIVE_LIMITS.maxListenerGroupsPerOutput} gates (NATIVE_LIMITS.maxListenerGroupsPerOutput), got ${(issue.input as unknown[]).length}`,
+    })
+    .optional(),
 });
 
 const ruleSpec = record({
@@ -180,7 +218,10 @@ const ruleSpec = record({
 
 type ParsedRuleSpec = z.output<typeof ruleSpec>;
 
-/** One family per rule; a multicast group; range bounds; an output range only as the rule's offset mapping. */
+/**
+ * One family per rule; a multicast group; range bounds; an output range only as the rule's offset
+ * mapping; an output's listener gates (checkListeners) once its destinations are known to be right.
+ */
 function checkRuleAddresses(rule: ParsedRuleSpec, ctx: Ctx): void {
   const group = parseIpAddress(rule.group)!;
   const family = group.family;
@@ -191,21 +232,83 @@ function checkRuleAddresses(rule: ParsedRuleSpec, ctx: Ctx): void {
   }
   if (rule.source !== undefined) addressOf(rule.source, family, ['source'], ctx);
   rule.outputs.forEach((out, i) => {
-    const at = (field: string) => ['outputs', i, field];
-    const base = addressOf(out.group, family, at('group'), ctx);
-    addressOf(out.sourceAddress, family, at('sourceAddress'), ctx);
-    if (base === null || out.groupPrefixLength === undefined) return;
-    if (rule.groupPrefixLength === undefined) {
-      fail(ctx, at('groupPrefixLength'), `is allowed only on a range rule's output (the rule has no groupPrefixLength), got ${out.groupPrefixLength}`);
-    } else if (!isMulticastAddress(base)) {
-      fail(ctx, at('groupPrefixLength'), `needs a multicast group (offset mapping), got group ${describe(out.group)}`);
-    } else if (out.groupPrefixLength !== prefixLength) {
-      fail(ctx, at('groupPrefixLength'), `must equal the rule's groupPrefixLength ${prefixLength} (offset mapping), got ${out.groupPrefixLength}`);
-    } else {
-      const problem = groupRangeProblem({ base, prefixLength }, out.group);
-      if (problem) fail(ctx, at(problem.on === 'base' ? 'group' : 'groupPrefixLength'), problem.message);
-    }
+    const base = addressOf(out.group, family, ['outputs', i, 'group'], ctx);
+    addressOf(out.sourceAddress, family, ['outputs', i, 'sourceAddress'], ctx);
+    if (base === null) return;
+    const rangeOk = checkOutputRange(out, base, rule.groupPrefixLength === undefined ? null : prefixLength, i, ctx);
+    if (rangeOk && out.listeners !== undefined) checkListeners(out, base, i, ctx);
   });
+}
+
+/** An output's groupPrefixLength: only the offset mapping of a range rule (`rulePrefix`, else null). False when refused. */
+function checkOutputRange(out: ParsedOutputSpec, base: IpAddress, rulePrefix: number | null, i: number, ctx: Ctx): boolean {
+  const at = (field: string) => ['outputs', i, field];
+  if (out.groupPrefixLength === undefined) return true;
+  if (rulePrefix === null) {
+    fail(ctx, at('groupPrefixLength'), `is allowed only on a range rule's output (the rule has no groupPrefixLength), got ${out.groupPrefixLength}`);
+  } else if (!isMulticastAddress(base)) {
+    fail(ctx, at('groupPrefixLength'), `needs a multicast group (offset mapping), got group ${describe(out.group)}`);
+  } else if (out.groupPrefixLength !== rulePrefix) {
+    fail(ctx, at('groupPrefixLength'), `must equal the rule's groupPrefixLength ${rulePrefix} (offset mapping), got ${out.groupPrefixLength}`);
+  } else {
+    const problem = groupRangeProblem({ base, prefixLength: rulePrefix }, out.group);
+    if (!problem) return true;
+    fail(ctx, at(problem.on === 'base' ? 'group' : 'groupPrefixLength'), problem.message);
+  }
+  return false;
+}
+
+type ParsedOutputSpec = ParsedRuleSpec['outputs'][number];
+
+/**
+ * An output's gates: only on a multicast output; each group one of the output's destinations (its
+ * group, or within its offset-mapped range), once; sources unicast, of the rule's family, each once.
+ */
+function checkListeners(out: ParsedOutputSpec, base: IpAddress, i: number, ctx: Ctx): void {
+  const at = (...path: (string | number)[]) => ['outputs', i, 'listeners', ...path];
+  const gates = out.listeners ?? [];
+  if (!isMulticastAddress(base)) {
+    fail(ctx, at(), `are allowed only on a multicast output (group ${describe(out.group)} is unicast), got ${gates.length} gate(s)`);
+    return;
+  }
+  const family = base.family;
+  const bits = ADDRESS_BITS[family];
+  const prefixLength = out.groupPrefixLength ?? bits;
+  const shift = BigInt(bits - prefixLength);
+  const destinations = prefixLength < bits ? `within ${base.text}/${prefixLength} (its group, offset mapping)` : `${base.text} (its group)`;
+  const groups = new Map<bigint, number>();
+  gates.forEach((gate, j) => {
+    const group = addressOf(gate.group, family, at(j, 'group'), ctx);
+    if (group !== null) {
+      if (group.value >> shift !== base.value >> shift) {
+        fail(ctx, at(j, 'group'), `must be a destination of this output: ${destinations}, got ${describe(gate.group)}`);
+      }
+      const first = groups.get(group.value);
+      if (first !== undefined) fail(ctx, at(j, 'group'), `repeats the group of listeners[${first}] (one gate per group), got ${describe(gate.group)}`);
+      else groups.set(group.value, j);
+    }
+    const sources = new Map<bigint, number>();
+    gate.sources.forEach((text, k) => {
+      const source = addressOf(text, family, at(j, 'sources', k), ctx);
+      if (source === null) return;
+      if (isMulticastAddress(source)) {
+        fail(ctx, at(j, 'sources', k), `must be a unicast address (a source of traffic), got ${describe(text)}`);
+        return;
+      }
+      const firstSource = sources.get(source.value);
+      if (firstSource !== undefined) fail(ctx, at(j, 'sources', k), `repeats sources[${firstSource}] (each source once), got ${describe(text)}`);
+      else sources.set(source.value, k);
+    });
+  });
+}
+
+/** Gates plus their sources over a table's outputs (NATIVE_LIMITS.maxListenerEntriesPerTable bounds it). */
+function listenerEntries(rules: ParsedRuleSpec[]): number {
+  let entries = 0;
+  for (const rule of rules) {
+    for (const out of rule.outputs) for (const gate of out.listeners ?? []) entries += 1 + gate.sources.length;
+  }
+  return entries;
 }
 
 /** One worker's table: unique ids, no two range rules for one match, NATIVE_LIMITS' counts. */
@@ -230,6 +333,10 @@ export const ruleSpecsSchema = array(ruleSpec)
     });
     if (ranges.size > NATIVE_LIMITS.maxRangeRulesPerTable) {
       fail(ctx, [], `must hold at most ${NATIVE_LIMITS.maxRangeRulesPerTable} range rules (NATIVE_LIMITS.maxRangeRulesPerTable), got ${ranges.size}`);
+    }
+    const entries = listenerEntries(rules);
+    if (entries > NATIVE_LIMITS.maxListenerEntriesPerTable) {
+      fail(ctx, [], `must hold at most ${NATIVE_LIMITS.maxListenerEntriesPerTable} listener gates and sources in all (NATIVE_LIMITS.maxListenerEntriesPerTable), got ${entries}`);
     }
   });
 
@@ -263,3 +370,45 @@ export const membershipSchema = record({
   const family = parseIpAddress(m.group)!.family;
   if (parseIpAddress(m.source)!.family !== family) fail(ctx, ['source'], `must be an ${FAMILY_NAME[family]} address like the group, got ${describe(m.source)}`);
 });
+
+export const listenerSocketOptionsSchema = record({
+  ifindex: NATIVE_FIELDS.ifindex(),
+  interfaceName: interfaceName(),
+  family: NATIVE_FIELDS.family(),
+  onPacket: callback<ListenerSocketOptions['onPacket']>(),
+  onError: callback<NonNullable<ListenerSocketOptions['onError']>>().optional(),
+});
+
+/** Why `address` (of `family`) cannot be the source of a router's IGMP/MLD message, or null. */
+function listenerSourceProblem(address: IpAddress): string | null {
+  if (address.family === 'ipv6') {
+    // RFC 3810 §5: MLD messages are sent from the link-local address (a querier is elected by it).
+    return isLinkLocalUnicast6(address.value) ? null : 'must be an IPv6 link-local address (fe80::/10: MLD is sent from one, RFC 3810 §5)';
+  }
+  // 0.0.0.0: a querier with no address of its own on the link.
+  if (address.value === 0n) return null;
+  if (isMulticastAddress(address)) return 'must be a unicast IPv4 address or 0.0.0.0';
+  const reason = unsendableUnicast4(Number(address.value));
+  return reason === null ? null : `must be a unicast IPv4 address or 0.0.0.0, not ${reason}`;
+}
+
+/** A message ListenerSocket.send takes on a socket of `family`: addresses of the family, a multicast destination. */
+function listenerMessage(family: AddressFamily) {
+  return record({
+    source: ipAddress(),
+    destination: multicastGroup(),
+    payload: bytes(NATIVE_LIMITS.minListenerPayloadBytes, NATIVE_LIMITS.maxListenerPayloadBytes),
+  }).superRefine((m, ctx) => {
+    for (const field of ['source', 'destination'] as const) {
+      const address = parseIpAddress(m[field])!;
+      if (address.family !== family) {
+        fail(ctx, [field], `must be an ${FAMILY_NAME[family]} address (the socket's family), got ${describe(m[field])}`);
+      } else if (field === 'source') {
+        const problem = listenerSourceProblem(address);
+        if (problem !== null) fail(ctx, [field], `${problem}, got ${describe(m[field])}`);
+      }
+    }
+  });
+}
+
+export const listenerMessageSchemas = { ipv4: listenerMessage('ipv4'), ipv6: listenerMessage('ipv6') } as const;

@@ -9,6 +9,9 @@ export type { AddressFamily } from './ip-address.js';
 /** How an output's TTL (hop limit) is set; see OutputSpec.ttlMode. */
 export const NATIVE_TTL_MODES = ['decrement', 'set'] as const;
 export type TtlMode = (typeof NATIVE_TTL_MODES)[number];
+/** How a ListenerGate reads its sources: the IGMPv3 / MLDv2 router filter modes (RFC 3376 §6.2.1, RFC 3810 §7.2.1). */
+export const NATIVE_LISTENER_MODES = ['include', 'exclude'] as const;
+export type ListenerMode = (typeof NATIVE_LISTENER_MODES)[number];
 
 /**
  * What keeps the frames the host itself sends on the input (PACKET_OUTGOING) out of a worker's ring:
@@ -26,6 +29,26 @@ export type IgnoreOutgoingMode = 'socket-option' | 'fanout-flag' | 'filter';
  * 'none': no fanout group.
  */
 export type OutgoingProbe = 'none' | 'honoured' | 'ignored' | 'inconclusive' | 'refused';
+
+/**
+ * Who listens to one group on an output's segment, as the data plane applies it to each frame (the
+ * listener state itself is the relay's: IGMP/MLD router side).
+ */
+export interface ListenerGate {
+  /**
+   * A destination of the output (after offset mapping for a range rule's output): the output's
+   * `group`, or one within its group/groupPrefixLength; so of the rule's family, and multicast.
+   */
+  group: string;
+  /** 'include': forward only frames whose IP source is in `sources`; 'exclude': forward unless it is. */
+  mode: ListenerMode;
+  /**
+   * Unicast addresses of the rule's family, each once (compared as addresses, whatever the
+   * spelling), at most NATIVE_LIMITS.maxListenerSourcesPerGate. May be empty: 'exclude' [] admits
+   * any source, 'include' [] none.
+   */
+  sources: string[];
+}
 
 export interface OutputSpec {
   interface: string; // output interface name (for errors and counters)
@@ -62,6 +85,16 @@ export interface OutputSpec {
    * TTL: loop-unsafe (a copy that comes back is relayed again).
    */
   ttlMode?: TtlMode;
+  /**
+   * Absent: every frame is sent (no listener tracking). Present: receiver-driven: a frame goes out
+   * only if its destination on this output (the mapped group) has a gate here and the gate admits
+   * the frame's IP source; each frame held back counts in the output's and the worker's
+   * `notListened`. Present and empty: nothing is sent on this output. Only on a multicast output; at
+   * most NATIVE_LIMITS.maxListenerGroupsPerOutput gates, one per group, and at most
+   * NATIVE_LIMITS.maxListenerEntriesPerTable gates and sources in the whole table. A table that
+   * changes only gates keeps every counter (as any swap that keeps rule ids and output places).
+   */
+  listeners?: ListenerGate[];
 }
 
 export interface RuleSpec {
@@ -151,6 +184,7 @@ export interface OutputCounters {
   packets: number;
   bytes: number;
   txErrors: number;
+  notListened: number; // frames not sent on this output because its listeners did not want them
 }
 
 export interface RuleCounters {
@@ -187,6 +221,7 @@ export interface WorkerCounters {
   ttlExpired: number; // matched frames with TTL <= 1 not sent on a decrementing output (part of matched)
   rateLimited: number; // matched frames dropped by maxPps (part of matched)
   outputAbsent: number; // (frame, output) pairs not sent because the output's ifindex is 0
+  notListened: number; // (frame, output) pairs not sent because the output's listeners did not want them
   rules: RuleCounters[];
 }
 
@@ -224,4 +259,48 @@ export interface BenchHotPathOptions {
 export interface BenchHotPathResult {
   nsPerPacket: number;
   matched: number;
+}
+
+/** An IGMP (IPv4) or MLD (IPv6) packet that arrived on a ListenerSocket's interface. */
+export interface ListenerPacket {
+  family: AddressFamily;
+  source: string; // the IP source, canonical text
+  destination: string; // the IP destination, canonical text
+  /**
+   * The IGMP message (after the IPv4 header and its options), or the ICMPv6 message (after the
+   * Hop-by-Hop header, if any), up to the IP length: never the padding of a short Ethernet frame. Its
+   * own checksum is not checked here (the codecs do).
+   */
+  payload: Buffer;
+  hopLimit: number; // IPv4 TTL / IPv6 hop limit
+  routerAlert: boolean; // an IPv4 Router Alert option, or an IPv6 Hop-by-Hop Router Alert (any value)
+  sourceMac: string; // 'aa:bb:cc:dd:ee:ff'
+}
+
+export interface ListenerSocketOptions {
+  ifindex: number;
+  interfaceName: string; // for errors
+  family: AddressFamily; // 'ipv4': IGMP; 'ipv6': MLD (ICMPv6 types 130, 131, 132, 143)
+  /** Called on the JS thread for every packet that passed the checks. An exception it throws is rethrown as an uncaught exception. */
+  onPacket: (packet: ListenerPacket) => void;
+  /** A receive error (a NativeError: ENETDOWN while the link is down...). The socket keeps running where it can. */
+  onError?: (error: Error) => void;
+}
+
+/**
+ * received: packets the kernel's filter passed and the reader read; droppedMalformed (the IP layer
+ * does not hold together: truncated, a wrong IPv4 header checksum, a fragment, bad options...) and
+ * droppedBacklog (the JS thread was more than a queue's length behind) are parts of it, the rest
+ * reached onPacket. kernelDrops: packets the socket's buffer had no room for (PACKET_STATISTICS).
+ * receiveErrors: errors of the receive path, each also passed to onError when there is one (and room in
+ * the queue). sent / sendErrors: send() calls.
+ */
+export interface ListenerCounters {
+  received: number;
+  droppedMalformed: number;
+  droppedBacklog: number;
+  receiveErrors: number;
+  kernelDrops: number;
+  sent: number;
+  sendErrors: number;
 }

@@ -3,11 +3,11 @@
 // the argument path, the expectation and the value received. Then the conversion to what the native
 // side takes (addresses and MACs as bytes, modes as numbers).
 import type { z } from 'zod';
-import { ADDRESS_BITS, addressBytes, isMulticastAddress, parseIpAddress } from './ip-address.js';
+import { ADDRESS_BITS, addressBytes, isMulticastAddress, parseIpAddress, type AddressFamily } from './ip-address.js';
 import { macToBuffer } from './ipv4.js';
 import type { NativeOutputSpec, NativeRuleSpec } from './native.js';
-import { ruleSpecsSchema, tableContextSchema, workerOptionsSchema } from './schema.js';
-import type { FanoutMode } from './types.js';
+import { listenerMessageSchemas, ruleSpecsSchema, tableContextSchema, workerOptionsSchema } from './schema.js';
+import type { FanoutMode, ListenerGate } from './types.js';
 
 
 function pathText(name: string, keys: readonly PropertyKey[]): string {
@@ -90,14 +90,46 @@ export function normalizeRules(name: string, rules: unknown): NativeRuleSpec[] {
           ttlSet: o.ttlMode === 'set',
           sourceAddress: bytesOf(o.sourceAddress),
           sourceMac: macToBuffer(o.sourceMac)!,
+          listeners: o.listeners === undefined ? null : encodeListeners(o.listeners),
         }),
       ),
     };
   });
 }
 
+/**
+ * An output's gates as the native side reads them (NativeOutputSpec.listeners), one after another:
+ * the group (4 or 16 bytes), the mode (1 byte: 1 include, 0 exclude), the source count (2 bytes, big
+ * endian), the sources (4 or 16 bytes each). Native code sorts them for its binary searches.
+ */
+export function encodeListeners(gates: readonly ListenerGate[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const gate of gates) {
+    const head = Buffer.alloc(3);
+    head[0] = gate.mode === 'include' ? 1 : 0;
+    head.writeUInt16BE(gate.sources.length, 1);
+    parts.push(bytesOf(gate.group), head, ...gate.sources.map(bytesOf));
+  }
+  return Buffer.concat(parts);
+}
+
 /** The table context as the native side reads it: own MACs as one Buffer of 6-byte entries. */
 export function normalizeTableContext(name: string, context: unknown): Buffer {
   const c = check(tableContextSchema, name, context);
   return Buffer.concat((c?.ownMacs ?? []).map((mac) => macToBuffer(mac)!));
+}
+
+/** A message for ListenerSocket.send in the binding's form. */
+export interface NormalizedListenerMessage {
+  source: Buffer;
+  destination: Buffer;
+  payload: Buffer;
+  destinationText: string; // canonical, for errors
+}
+
+/** Checks a message for a ListenerSocket of `family` and converts it to the binding's form. */
+export function normalizeListenerMessage(family: AddressFamily, name: string, message: unknown): NormalizedListenerMessage {
+  const m = check(listenerMessageSchemas[family], name, message);
+  const payload = Buffer.isBuffer(m.payload) ? m.payload : Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.length);
+  return { source: bytesOf(m.source), destination: bytesOf(m.destination), payload, destinationText: parseIpAddress(m.destination)!.text };
 }

@@ -146,7 +146,7 @@ describe('DataPlaneWorker (src -> relay -> sink namespaces)', () => {
     expect(c.framesSeen).toBe(c.matched + c.noMatch + c.malformed + c.fragments + c.ownFrames + c.badChecksum + c.extensionHeaders);
     expect(c.kernelPackets).toBeGreaterThanOrEqual(N);
     expect(c.kernelDrops).toBe(0);
-    expect(c.rules).toEqual([{ id: 'r1', matched: N, bytes: N * PAYLOAD, rateLimited: 0, outputs: [{ packets: N, bytes: N * (42 + PAYLOAD), txErrors: 0 }] }]);
+    expect(c.rules).toEqual([{ id: 'r1', matched: N, bytes: N * PAYLOAD, rateLimited: 0, outputs: [{ packets: N, bytes: N * (42 + PAYLOAD), txErrors: 0, notListened: 0 }] }]);
     await agent.call('worker.stop', { id: 'w' }); // settles, twice
   });
 

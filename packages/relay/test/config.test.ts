@@ -107,11 +107,11 @@ describe.skipIf(ether === undefined)('config', () => {
 
   it('fills in the new fields\' defaults and keeps the ones given', () => {
     const c = parseConfig({ rules: [rule({ maxPps: 1000, input: { interface: 'lo', group: '239.1.1.1', port: 5001, vlan: 10 }, outputs: [out({ ttlMode: 'set' }), out({ port: 6002 })] })] }, options);
-    expect(c.testOnly).toEqual({ disableLoopGuard: false, injectedWorkNanos: 0, fanoutIgnoreOutgoingUnsupported: false, noWorkerRestart: false, forgetState: false });
+    expect(c.testOnly).toEqual({ disableLoopGuard: false, ignoreLeaves: false, injectedWorkNanos: 0, fanoutIgnoreOutgoingUnsupported: false, noWorkerRestart: false, forgetState: false });
     expect(c.rules[0]).toMatchObject({ maxPps: 1000, input: { vlan: 10 } });
     expect(c.rules[0]!.outputs.map((o) => o.ttlMode)).toEqual(['set', 'decrement']);
     expect(parseConfig({ dataPlane: { latencyBudgetMicros: 0 } }, options).dataPlane.latencyBudgetMicros).toBe(0);
-    expect(parseConfig({ testOnly: { disableLoopGuard: true, injectedWorkNanos: 500 } }, options).testOnly).toEqual({ disableLoopGuard: true, injectedWorkNanos: 500, fanoutIgnoreOutgoingUnsupported: false, noWorkerRestart: false, forgetState: false });
+    expect(parseConfig({ testOnly: { disableLoopGuard: true, injectedWorkNanos: 500 } }, options).testOnly).toEqual({ disableLoopGuard: true, ignoreLeaves: false, injectedWorkNanos: 500, fanoutIgnoreOutgoingUnsupported: false, noWorkerRestart: false, forgetState: false });
   });
 
   it('refuses, with the field path, every output the data plane could not send', () => {
@@ -160,5 +160,30 @@ describe.skipIf(ether === undefined)('config', () => {
     writeFileSync(bad, '{ workers: ');
     expect(() => loadConfig(bad, options)).toThrow(/bad\.json5 is not valid JSON5/);
     expect(() => loadConfig(join(dir, 'missing.json5'), options)).toThrow(/cannot read config file .*ENOENT/);
+  });
+});
+
+describe('config: the igmp section (listeners and querier)', () => {
+  it('fills in the RFC defaults and takes the short timers a lab runs', () => {
+    expect(parseConfig({}, options).igmp).toEqual({ join: true, querier: 'auto', igmpVersion: 3, mldVersion: 2, robustness: 2, queryInterval: 125, queryResponseInterval: 10, lastMemberQueryInterval: 1 });
+    const fast = parseConfig({ igmp: { queryInterval: 1, queryResponseInterval: 0.5, lastMemberQueryInterval: 0.1, querier: 'never' } }, options).igmp;
+    expect(fast).toMatchObject({ queryInterval: 1, queryResponseInterval: 0.5, lastMemberQueryInterval: 0.1, querier: 'never' });
+  });
+
+  it('refuses what the wire formats or the RFCs cannot carry, naming the field', () => {
+    const paths = (igmp: unknown) => {
+      try {
+        parseConfig({ igmp }, options);
+      } catch (err) {
+        return (err as ConfigError).issues.map((i) => i.path);
+      }
+      return [];
+    };
+    expect(paths({ queryInterval: 0.5 })).toEqual(['igmp.queryInterval']);
+    expect(paths({ queryInterval: 2, queryResponseInterval: 2 })).toEqual(['igmp.queryResponseInterval']);
+    expect(paths({ robustness: 0 })).toEqual(['igmp.robustness']);
+    expect(paths({ querier: 'sometimes' })).toEqual(['igmp.querier']);
+    expect(paths({ igmpVersion: 2, queryResponseInterval: 30, queryInterval: 60 })).toEqual(['igmp.igmpVersion']);
+    expect(paths({ mldVersion: 3 })).toEqual(['igmp.mldVersion']);
   });
 });

@@ -133,7 +133,7 @@ describe('rule schema: ranges', () => {
     expect(issues(v4({ join: true }, { group: '239.0.0.0/8' }))[0]).toMatch(/^rule\.join: input range 239\.0\.0\.0\/8 has 16777216 groups/);
     expect(parseRule(v4({ join: false }, { group: '239.1.0.0/16' }), options)).toMatchObject({ join: false, input: { prefixLength: 16 } });
     expect(parseRule(v4({ join: false }), options).join).toBe(false);
-    expect(issues(v4({ join: 'no' }))).toEqual(['rule.join: must be true or false, got "no"']);
+    expect(issues(v4({ join: 'no' }))).toEqual(['rule.join: must be true, false or \"on-demand\", got "no"']);
   });
 
   it('needs linkLocal: true for an IPv4 range or group reaching 224.0.0.0/24', () => {
@@ -159,5 +159,29 @@ describe('rule schema: ranges', () => {
         expect.stringMatching(/^rule\.outputs\[0\]\.group: is IPv4 but input\.group is IPv6/),
       ]),
     );
+  });
+});
+
+describe('rule schema: receiver-driven outputs', () => {
+  it('an output may forward only to listeners; the normalised rule says so only then', () => {
+    const r = parseRule(v4({}, {}, [{ forward: 'listeners' }, { forward: 'always', interface: 'out1' }]), options);
+    expect(r.outputs[0]!.forward).toBe('listeners');
+    expect('forward' in r.outputs[1]!).toBe(false);
+    expect(issues(v4({}, {}, [{ forward: 'sometimes' }]))).toEqual([expect.stringMatching(/^rule\.outputs\[0\]\.forward: /)]);
+  });
+
+  it('"listeners" needs a multicast output: a unicast destination has no listeners to ask', () => {
+    expect(issues(v4({}, {}, [{ group: '10.9.0.5', forward: 'listeners' }]))).toEqual([expect.stringMatching(/^rule\.outputs\[0\]\.forward: "listeners" needs a multicast output/)]);
+  });
+
+  it('join "on-demand" needs a listeners output, and is kept in the normalised rule', () => {
+    expect(parseRule(v4({ join: 'on-demand' }, {}, [{ forward: 'listeners' }]), options).join).toBe('on-demand');
+    expect(parseRule(v6({ join: 'on-demand' }, {}, [{ forward: 'listeners' }]), options).join).toBe('on-demand');
+    expect(issues(v4({ join: 'on-demand' }))).toEqual([expect.stringMatching(/^rule\.join: "on-demand" needs at least one output with forward: "listeners"/)]);
+  });
+
+  it('an on-demand range is bounded like a joined one: an output that is not offset-mapped needs every group', () => {
+    const big = v4({ join: 'on-demand' }, { group: '239.1.0.0/16' }, [{ forward: 'listeners' }]);
+    expect(issues(big)).toEqual([expect.stringMatching(/^rule\.join: input range 239\.1\.0\.0\/16 has 65536 groups/)]);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Rule } from '../src/config/types.js';
 import { buildStatsReport, summaryLine } from '../src/daemon/stats-report.js';
 import { emptyCounters } from '../src/workers/counters.js';
 import type { WorkerSnapshot } from '../src/workers/worker-pool.js';
@@ -15,8 +16,8 @@ const worker = (index: number, over: Partial<WorkerSnapshot['counters']>, state:
   counters: { ...emptyCounters(), ...over },
 });
 
-const report = (workers: WorkerSnapshot[]) =>
-  buildStatsReport({ rules: [], workers, igmp: { attempted: 0, succeeded: 0, failed: 0, left: 0 }, memberships: [], interfaces: [], interfaceEvents: { down: 0, up: 0, gone: 0, back: 0, renamed: 0, mtu: 0, workerRestarts: 0 }, startedAt: Date.now() });
+const args = (workers: WorkerSnapshot[]) => ({ rules: [], workers, igmp: { attempted: 0, succeeded: 0, failed: 0, left: 0 }, memberships: [], interfaces: [], interfaceEvents: { down: 0, up: 0, gone: 0, back: 0, renamed: 0, mtu: 0, workerRestarts: 0 }, startedAt: Date.now() });
+const report = (workers: WorkerSnapshot[]) => buildStatsReport(args(workers));
 
 describe('stats report', () => {
   it('carries state and lastError per worker and sums the new counters', () => {
@@ -26,6 +27,15 @@ describe('stats report', () => {
       ['failing', 'pid 1 died (SIGKILL)'],
     ]);
     expect(r.totals).toMatchObject({ ownFrames: 5, ttlExpired: 1, rateLimited: 4, badChecksum: 0, outputAbsent: 0, workersFailing: 1, workerRestarts: 5 });
+  });
+
+  it('sums each output counter over workers by rule and position, notListened included', () => {
+    const rule: Rule = { id: 'r1', input: { interface: 'in0', group: '239.1.1.1', port: 5001, family: 'ipv4' }, outputs: [{ interface: 'out0', group: '239.9.9.1', port: 6001, ttl: 8, ttlMode: 'decrement' }] };
+    const counted = (packets: number, notListened: number) => ({ notListened, rules: [{ id: 'r1', matched: packets + notListened, bytes: 0, rateLimited: 0, outputs: [{ packets, bytes: 10 * packets, txErrors: 0, notListened }] }] });
+    const r = buildStatsReport({ ...args([worker(0, counted(3, 2)), worker(1, counted(4, 1))]), rules: [rule] });
+    expect(r.rules[0]!.outputs[0]).toMatchObject({ packets: 7, bytes: 70, txErrors: 0, notListened: 3 });
+    expect(r.totals.notListened).toBe(3);
+    expect(summaryLine(r)).toMatch(/ notlistened=3$/);
   });
 
   it('names loop, TTL and rate drops in the summary line only when they happened', () => {

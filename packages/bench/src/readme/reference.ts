@@ -81,6 +81,9 @@ const LIMIT_MEANING: Record<string, string> = {
   'NATIVE_LIMITS.maxCoalesceMicros': '`dataPlane.coalesceMicros`',
   'NATIVE_LIMITS.maxLatencyBudgetMicros': '`dataPlane.latencyBudgetMicros`',
   'NATIVE_LIMITS.maxPps': 'a rule\'s `maxPps` (per worker)',
+  'NATIVE_LIMITS.maxListenerGroupsPerOutput': 'listener gates (listened groups) on one output of the data plane',
+  'NATIVE_LIMITS.maxListenerSourcesPerGate': 'sources one listener gate names (include or exclude)',
+  'NATIVE_LIMITS.maxListenerEntriesPerTable': 'listener gates and their sources over one input interface\'s table',
   'NATIVE_LIMITS.maxOwnMacs': 'interface MACs the loop guard checks',
   'NATIVE_LIMITS.minVlanId': 'lowest `input.vlan` (0 is a priority tag: such frames match as untagged)',
   'NATIVE_LIMITS.maxVlanId': 'highest `input.vlan`',
@@ -88,6 +91,8 @@ const LIMIT_MEANING: Record<string, string> = {
   'NATIVE_LIMITS.minReceiveBufferBytes': 'a worker\'s receive buffer, least (it also sizes the ring)',
   'NATIVE_LIMITS.maxReceiveBufferBytes': 'a worker\'s receive buffer, most',
   'NATIVE_LIMITS.maxInjectedWorkNanos': '`testOnly.injectedWorkNanos`',
+  'NATIVE_LIMITS.minListenerPayloadBytes': 'an IGMP/MLD message the relay sends, least (the fixed header every one has)',
+  'NATIVE_LIMITS.maxListenerPayloadBytes': 'an IGMP/MLD message the relay sends, most (a 1500-byte MTU behind the IPv6 and Hop-by-Hop headers)',
 };
 
 export function renderLimits(): string {

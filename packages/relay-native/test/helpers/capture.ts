@@ -1,26 +1,32 @@
 // A raw capture in a namespace (fixtures/capture.py): the frames a sink really received, for
 // checks no UDP socket makes (veth marks frames CHECKSUM_UNNECESSARY, so a socket accepts a wrong
-// UDP checksum), and the Internet checksums recomputed over them.
+// UDP checksum), and the Internet checksums recomputed over them; or the IGMP / MLD frames on a link.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
 import { fixture } from './agent.js';
 import { fold, sum16 } from './ones-complement.js';
 
-export interface Capture {
+export interface Capture<T = Buffer> {
   /** Resolves with the frames once `count` arrived or the timeout passed. */
-  frames: Promise<Buffer[]>;
+  frames: Promise<T[]>;
   stop(): void;
 }
 
-/** Starts capturing UDP frames to `port` on `ifname` in `ns`; resolves once the socket is bound. */
-export async function startCapture(ns: string, ifname: string, port: number, count: number, timeoutSec = 10): Promise<Capture> {
-  const child = spawn('ip', ['netns', 'exec', ns, 'python3', fixture('capture.py'), ifname, String(port), String(count), String(timeoutSec)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+export interface CapturedFrame {
+  outgoing: boolean; // sent by the capturing namespace itself (pkt_type PACKET_OUTGOING)
+  frame: Buffer;
+}
+
+/** Runs fixtures/capture.py in `ns` with `args`; resolves once it says it is ready. */
+async function spawnCapture(ns: string, args: Array<string | number>): Promise<Capture<CapturedFrame>> {
+  const child = spawn('ip', ['netns', 'exec', ns, 'python3', fixture('capture.py'), ...args.map(String)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const collected: CapturedFrame[] = [];
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    const parsed = JSON.parse(line) as { outgoing: boolean; frame: string };
+    collected.push({ outgoing: parsed.outgoing, frame: Buffer.from(parsed.frame, 'hex') });
   });
-  const collected: Buffer[] = [];
-  createInterface({ input: child.stdout }).on('line', (line) => collected.push(Buffer.from(line, 'hex')));
-  const frames = new Promise<Buffer[]>((resolve) => child.once('exit', () => resolve(collected)));
+  const frames = new Promise<CapturedFrame[]>((resolve) => child.once('exit', () => resolve(collected)));
   await new Promise<void>((resolve, reject) => {
     child.stderr.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('ready')) resolve();
@@ -28,6 +34,17 @@ export async function startCapture(ns: string, ifname: string, port: number, cou
     child.once('exit', (code) => reject(new Error(`capture exited (${code}) before it was ready`)));
   });
   return { frames, stop: () => void child.kill('SIGTERM') };
+}
+
+/** Starts capturing UDP frames to `port` arriving on `ifname` in `ns`; resolves once the socket is bound. */
+export async function startCapture(ns: string, ifname: string, port: number, count: number, timeoutSec = 10): Promise<Capture> {
+  const capture = await spawnCapture(ns, [ifname, count, timeoutSec, 'udp', port]);
+  return { frames: capture.frames.then((frames) => frames.map((f) => f.frame)), stop: capture.stop };
+}
+
+/** Starts capturing the IGMP and MLD frames arriving on `ifname` in `ns`, and with `outgoing` the ones it sends too. */
+export function startListenerCapture(ns: string, ifname: string, count: number, timeoutSec: number, outgoing = false): Promise<Capture<CapturedFrame>> {
+  return spawnCapture(ns, [ifname, count, timeoutSec, 'igmp-mld', outgoing ? 'both' : 'in']);
 }
 
 export interface UdpFacts {

@@ -141,10 +141,12 @@ export class Worker {
 
 /**
  * framesSeen = matched + noMatch + malformed + fragments + ownFrames + badChecksum + extensionHeaders;
- * ttlExpired and rateLimited are parts of matched.
+ * ttlExpired and rateLimited are parts of matched; the rules' rateLimited and the outputs'
+ * notListened add up to the worker's (no test here drops a rule that counted either).
  */
 export function expectCountingRule(c: WorkerCounters): void {
   expect(c.framesSeen).toBe(c.matched + c.noMatch + c.malformed + c.fragments + c.ownFrames + c.badChecksum + c.extensionHeaders);
   expect(c.ttlExpired + c.rateLimited).toBeLessThanOrEqual(c.matched);
   expect(c.rateLimited).toBe(c.rules.reduce((sum, rule) => sum + rule.rateLimited, 0));
+  expect(c.notListened).toBe(c.rules.reduce((sum, rule) => sum + rule.outputs.reduce((n, o) => n + o.notListened, 0), 0));
 }

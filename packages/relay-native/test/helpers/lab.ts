@@ -25,3 +25,19 @@ export async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => bo
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/**
+ * The link-local IPv6 address (fe80::/64) of `ifname` inside `ns`, the source of its MLD messages,
+ * once the kernel has given it one (a link gets it a moment after it comes up).
+ */
+export async function linkLocal6(ns: string, ifname: string): Promise<string> {
+  const read = async () => {
+    const { stdout } = await inNetns(ns, 'ip', ['-j', '-6', 'addr', 'show', 'dev', ifname, 'scope', 'link']);
+    // Addresses the filter left out show as empty objects in addr_info.
+    const link = (JSON.parse(stdout) as Array<{ addr_info?: Array<{ local?: string; scope?: string }> }>)[0];
+    return link?.addr_info?.find((a) => a.scope === 'link')?.local;
+  };
+  const address = await waitFor(read, (a) => a !== undefined);
+  if (address === undefined) throw new Error(`no link-local address on ${ifname} in ${ns}`);
+  return address;
+}

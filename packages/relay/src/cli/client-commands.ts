@@ -4,9 +4,9 @@ import type { ReloadSummary } from '../daemon/reload-plan.js';
 import type { StatsReport } from '../daemon/stats-report.js';
 import type { Rule } from '../config/types.js';
 import type { PendingRule } from '../daemon/pending-rules.js';
-import { integerValue, parseFlags, UsageError, type Flags } from '@mcr/cli-kit';
+import { choiceValue, integerValue, parseFlags, UsageError, type Flags } from '@mcr/cli-kit';
 import { RULE_FIELDS } from '../config/rule-schema.js';
-import { DEFAULTS } from '../config/types.js';
+import { DEFAULTS, FORWARD_MODES, ON_DEMAND } from '../config/types.js';
 import { RELAY_LIMITS } from '../config/limits.js';
 import { parseEndpoint } from './endpoint.js';
 
@@ -35,6 +35,8 @@ export const ADD_FLAGS = {
     help: `join no membership for this rule: its frames arrive by other means (join: false); needed for a range of more than ${RELAY_LIMITS.maxJoinedGroupsPerRange} groups`,
   },
   'ttl-mode': { value: 'MODE', describedBy: RULE_FIELDS.ttlMode, note: 'applies to every output' },
+  forward: { value: 'MODE', schema: choiceValue(FORWARD_MODES), describedBy: RULE_FIELDS.forward, note: 'applies to every output' },
+  'on-demand': { help: `join the input groups only while a listeners output has a listener (join: "${ON_DEMAND}"); needs --forward listeners` },
   ...CLIENT_FLAGS,
 } as const satisfies Flags;
 
@@ -77,6 +79,7 @@ export async function addCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, ADD_FLAGS);
   if (!values.input) throw new UsageError('--input IFACE:GROUP[/LEN]:PORT is required');
   if (!values.output || values.output.length === 0) throw new UsageError('--output IFACE:GROUP[/LEN]:PORT[:TTL] is required (repeatable)');
+  if (values['no-join'] && values['on-demand']) throw new UsageError('--no-join and --on-demand contradict each other: choose one');
   const input = parseEndpoint(values.input, '--input', false);
   const { vlan, 'max-pps': maxPps } = values;
   const ttlMode = values['ttl-mode'];
@@ -85,8 +88,12 @@ export async function addCommand(argv: string[]): Promise<number> {
     input: { ...input, ...(values.source ? { source: values.source } : {}), ...(vlan === undefined ? {} : { vlan }) },
     ...(maxPps === undefined ? {} : { maxPps }),
     ...(values['link-local'] ? { linkLocal: true } : {}),
-    ...(values['no-join'] ? { join: false } : {}),
-    outputs: values.output.map((o) => ({ ...parseEndpoint(o, '--output', true), ...(ttlMode === undefined ? {} : { ttlMode }) })),
+    ...(values['no-join'] ? { join: false } : values['on-demand'] ? { join: ON_DEMAND } : {}),
+    outputs: values.output.map((o) => ({
+      ...parseEndpoint(o, '--output', true),
+      ...(ttlMode === undefined ? {} : { ttlMode }),
+      ...(values.forward === undefined ? {} : { forward: values.forward }),
+    })),
   };
   const res = await request(values.control ?? CONTROL_DEFAULT, 'add', { rule });
   return finish(res, values.json, (r: { rule: Rule }) => `added ${formatRule(r.rule)}`);
@@ -121,18 +128,26 @@ function endpoint(iface: string, group: string, prefixLength: number | undefined
   return `${iface}:${address}${prefixLength === undefined ? '' : `/${prefixLength}`}:${port}`;
 }
 
+/** How `mcr list` shows a listeners output: whether a listener has it forwarding now (the relay says, in `forwarding`). */
+function forwardNote(o: ListedOutput): string {
+  if (o.forward !== 'listeners') return '';
+  return o.forwarding === undefined ? ' (listeners)' : o.forwarding ? ' (listeners: forwarding)' : ' (listeners: none, quiet)';
+}
+
+type ListedOutput = Rule['outputs'][number] & { forwarding?: boolean };
+
 function formatRule(r: Rule): string {
   const i = r.input;
-  const outs = r.outputs.map((o) => `${endpoint(o.interface, o.group, o.prefixLength, o.port)}:${o.ttl}${o.ttlMode === 'set' ? ' (ttl set)' : ''}`).join(', ');
+  const outs = r.outputs.map((o: ListedOutput) => `${endpoint(o.interface, o.group, o.prefixLength, o.port)}:${o.ttl}${o.ttlMode === 'set' ? ' (ttl set)' : ''}${forwardNote(o)}`).join(', ');
   const extras = [i.vlan === undefined ? '' : ` vlan ${i.vlan}`, i.source ? ` from ${i.source}` : ''].join('');
-  const limits = [r.maxPps === undefined ? '' : `  max ${r.maxPps} pps`, r.linkLocal ? '  link-local' : '', r.join === false ? '  no-join' : ''].join('');
+  const limits = [r.maxPps === undefined ? '' : `  max ${r.maxPps} pps`, r.linkLocal ? '  link-local' : '', r.join === false ? '  no-join' : r.join === ON_DEMAND ? '  join on-demand' : ''].join('');
   return `${r.id}  ${endpoint(i.interface, i.group, i.prefixLength, i.port)}${extras} -> ${outs}${limits}`;
 }
 
 function formatStats(s: StatsReport): string {
   const lines = [`pid ${s.pid}, up ${s.uptimeSec} s`, '', 'rules:'];
   for (const r of s.rules) {
-    lines.push(`  ${r.id}  matched ${r.matched}  bytes ${r.bytes}${r.rateLimited ? `  ratelimited ${r.rateLimited}` : ''}  ` + r.outputs.map((o) => `-> ${o.interface}:${o.group}:${o.port} ${o.packets} pkts ${o.txErrors} txerr`).join('  '));
+    lines.push(`  ${r.id}  matched ${r.matched}  bytes ${r.bytes}${r.rateLimited ? `  ratelimited ${r.rateLimited}` : ''}  ` + r.outputs.map((o) => `-> ${o.interface}:${o.group}:${o.port} ${o.packets} pkts ${o.txErrors} txerr${o.notListened ? ` ${o.notListened} notlistened` : ''}`).join('  '));
   }
   for (const p of s.pending ?? []) lines.push(`  ${p.id}  pending: ${p.reason}`);
   if (s.stateFile) lines.push('', `state file ${s.stateFile.path}: ${s.stateFile.ok ? 'ok' : `NOT OK: ${s.stateFile.error}`}`);
@@ -140,7 +155,7 @@ function formatStats(s: StatsReport): string {
   for (const w of s.workers) {
     lines.push(
       `  ${w.interface}#${w.index} pid ${w.pid ?? '-'} ${w.state} restarts ${w.restarts}  frames ${w.framesSeen} matched ${w.matched} forwarded ${w.forwarded} nomatch ${w.noMatch} malformed ${w.malformed} fragments ${w.fragments} txerr ${w.txErrors} kdrops ${w.kernelDrops}` +
-        ` ownframes ${w.ownFrames} ttlexpired ${w.ttlExpired} ratelimited ${w.rateLimited} badsum ${w.badChecksum} absent ${w.outputAbsent} exthdr ${w.extensionHeaders}`,
+        ` ownframes ${w.ownFrames} ttlexpired ${w.ttlExpired} ratelimited ${w.rateLimited} badsum ${w.badChecksum} absent ${w.outputAbsent} notlistened ${w.notListened} exthdr ${w.extensionHeaders}`,
     );
     if (w.lastError) lines.push(`    last error: ${w.lastError}`);
   }
@@ -148,6 +163,15 @@ function formatStats(s: StatsReport): string {
   for (const i of s.interfaces) {
     const fanout = i.fanout ? `  fanout ${i.fanout.mode === 'off' ? 'off' : `group ${i.fanout.id ?? '?'} mode ${i.fanout.mode}`}` : '';
     lines.push(`  ${i.name}${i.renamedTo ? ` (now ${i.renamedTo})` : ''} ifindex ${i.ifindex ?? '-'} ${i.up ? 'up' : 'DOWN'} ipv4 ${i.ipv4 ?? '-'} ipv6 ${[i.ipv6, i.ipv6LinkLocal].filter((a) => a !== null).join(' ') || '-'} mtu ${i.mtu}${fanout}`);
+  }
+  if ((s.queriers ?? []).length > 0) {
+    lines.push('', 'queriers:');
+    for (const q of s.queriers) lines.push(`  ${q.interface} ${q.family === 'ipv4' ? 'IGMP' : 'MLD'}v${q.version} ${q.state === 'querier' ? 'this relay queries' : `${q.querier} queries`}`);
+    lines.push('', 'listeners:');
+    for (const l of s.listeners) {
+      lines.push(`  ${l.interface} ${l.group}${l.source === null ? '' : ` source ${l.source}`} ${l.mode}${l.expiresInMs === null ? '' : ` expires in ${l.expiresInMs} ms`}${l.lastReporter ? ` (last report from ${l.lastReporter})` : ''}`);
+    }
+    if (s.listeners.length === 0) lines.push('  none');
   }
   const g = s.igmp;
   lines.push('', `memberships (IGMP, MLD): attempted ${g.attempted} succeeded ${g.succeeded} failed ${g.failed} left ${g.left}`);

@@ -6,6 +6,7 @@ import { CONTROL_MODE_OTHERS } from './limits.js';
 import { array, boolean, configIssues, integer, isRecord, number, object, oneOf, text } from './schema-fields.js';
 import { DEFAULTS, FANOUT_MODES, LOG_FORMATS, LOG_LEVELS, type RelayConfig, type Rule } from './types.js';
 import { RuleTable } from '../rules/rule-table.js';
+import { listenerSettingsSchema } from '../listeners/listener-settings.js';
 import { parseListenAddress } from '../metrics/listen-address.js';
 
 // The config file's schema: normalise -> default -> validate in one zod parse that reports every
@@ -69,7 +70,7 @@ function buildConfigSchema(options: RuleCheckOptions) {
         .optional()
         .describe('the first input interface\'s PACKET_FANOUT group id; each further input takes the lowest free of id+1, id+2, ... (a group serves one interface); default: the kernel picks one per interface'),
     }).prefault({}),
-    igmp: object({ join: boolean().default(DEFAULTS.igmpJoin).describe('false: passive, join nothing') }).prefault({}),
+    igmp: listenerSettingsSchema.prefault({}).describe('memberships, and the querier and listener tracking of outputs with forward: "listeners" (RFC 3376, RFC 3810); times in seconds'),
     control: object({
       socket: text(/^\//, 'an absolute path').default(DEFAULTS.controlSocket).describe('the control socket\'s path'),
       mode: controlMode().prefault(octal(DEFAULTS.controlMode)).describe('the control socket\'s file mode, e.g. "0660"; no bits for others'),
@@ -95,6 +96,9 @@ function buildConfigSchema(options: RuleCheckOptions) {
         .describe('TEST-ONLY: act as a kernel on which PACKET_FANOUT_FLAG_IGNORE_OUTGOING has no effect (the rings\' filter drops the host\'s own frames)'),
       noWorkerRestart: boolean().default(false).describe('TEST-ONLY: a worker that dies stays dead (the chaos scenario\'s negative control)'),
       forgetState: boolean().default(false).describe('TEST-ONLY: --state is read at start but never written (the chaos scenario\'s negative control)'),
+      ignoreLeaves: boolean()
+        .default(false)
+        .describe('TEST-ONLY: IGMPv2 leaves, MLDv1 dones and TO_IN/BLOCK records are ignored, so a group stays until its timer runs out (the listeners scenario\'s negative control)'),
     })
       .prefault({})
       .describe('TEST-ONLY switches, logged loudly at start; never in production'),

@@ -22,7 +22,7 @@ import { isEthernetInterface } from '../net/interfaces.js';
 import { ConfigError } from './config-error.js';
 import { RELAY_LIMITS } from './limits.js';
 import { boolean, configIssues, isRecord, object, oneOf, OTHER_FIELD, text } from './schema-fields.js';
-import { DEFAULTS, type InputSpec, type OutputSpec, type Rule } from './types.js';
+import { DEFAULTS, FORWARD_MODES, ON_DEMAND, type ForwardMode, type InputSpec, type OutputSpec, type Rule } from './types.js';
 
 // One rule, as the config file, the state file and the control socket's `add` carry it. Field
 // types and ranges are the zod schema's; what depends on several fields (one address family per
@@ -96,9 +96,15 @@ export const RULE_FIELDS = {
   ttlMode: NATIVE_FIELDS.ttlMode().default(DEFAULTS.ttlMode).describe('decrement: min(ttl, input TTL - 1), TTL-1 input dropped; set: ttl whatever came in (loop-unsafe)'),
   maxPps: NATIVE_FIELDS.maxPps().optional().describe('packets per second this rule may forward (per worker); absent: unlimited'),
   linkLocal: boolean().optional().describe('true: input and outputs may use groups that never leave the link (224.0.0.0/24, ff01::/16, ff02::/16)'),
-  join: boolean()
+  join: z
+    .union([boolean(), z.literal(ON_DEMAND)], { error: (issue) => `must be true, false or "${ON_DEMAND}", got ${JSON.stringify(issue.input)}` })
     .optional()
-    .describe(`false: join no membership for this rule (frames arrive by other means); default true. A range of more than ${RELAY_LIMITS.maxJoinedGroupsPerRange} groups needs false`),
+    .describe(
+      `false: join no membership for this rule (frames arrive by other means); "${ON_DEMAND}": join each input group only while an output with forward: "listeners" has a listener for it; default true. A range of more than ${RELAY_LIMITS.maxJoinedGroupsPerRange} groups needs false or "${ON_DEMAND}"`,
+    ),
+  forward: oneOf(FORWARD_MODES)
+    .optional()
+    .describe('always (default): every frame; listeners: only while the segment has an IGMP/MLD listener for the output group (and source)'),
 };
 
 function buildRuleSchema(options: RuleCheckOptions) {
@@ -118,6 +124,7 @@ function buildRuleSchema(options: RuleCheckOptions) {
     ttl: NATIVE_FIELDS.ttl().default(DEFAULTS.ttl).describe('TTL (IPv4) or hop limit (IPv6) of the copies'),
     ttlMode: RULE_FIELDS.ttlMode,
     prefixLength: NATIVE_FIELDS.prefixLength().optional().describe('the output range\'s prefix length, as "/LEN" in group says it (the normalised form)'),
+    forward: RULE_FIELDS.forward,
   });
   const outputs = outputList(output, 1);
   return object({
@@ -216,6 +223,7 @@ function checkSource(source: unknown, family: AddressFamily | undefined, ctx: Ct
 
 /** A range that joins its groups may join at most RELAY_LIMITS.maxJoinedGroupsPerRange of them. */
 function checkJoinSize(input: AddressRange | undefined, join: unknown, ctx: Ctx): void {
+  // An on-demand rule may still need the whole range (an output that is not offset-mapped takes every group of it).
   if (!input || rangeSize(input) <= BigInt(RELAY_LIMITS.maxJoinedGroupsPerRange) || join === false) return;
   fail(
     ctx,
@@ -284,6 +292,7 @@ function checkAddresses(rule: Record<string, unknown>, ctx: Ctx): void {
   checkSource(inputObj.source, family, ctx);
   checkJoinSize(input, rule.join, ctx);
   if (!Array.isArray(rule.outputs)) return;
+  checkListenerOutputs(rule.outputs, rule.join, ctx);
   // Two outputs with the same (interface, group, port) would send every frame twice.
   const seen = new Map<string, number>();
   rule.outputs.forEach((out: unknown, i) => {
@@ -305,13 +314,28 @@ function checkAddresses(rule: Record<string, unknown>, ctx: Ctx): void {
   });
 }
 
+/**
+ * forward: "listeners" needs a multicast output (a unicast destination has no segment of listeners to
+ * ask), and join: "on-demand" needs such an output: without one nothing would ever be joined.
+ */
+function checkListenerOutputs(outputs: unknown[], join: unknown, ctx: Ctx): void {
+  let listened = false;
+  outputs.forEach((out, i) => {
+    if (!isRecord(out) || out.forward !== 'listeners') return;
+    listened = true;
+    const address = typeof out.group === 'string' ? parseIpAddress(out.group.split('/')[0]!) : null;
+    if (address && !isMulticastAddress(address)) fail(ctx, ['outputs', i, 'forward'], `"listeners" needs a multicast output; ${address.text} is unicast (nobody reports for it)`);
+  });
+  if (join === ON_DEMAND && !listened) fail(ctx, ['join'], `"${ON_DEMAND}" needs at least one output with forward: "listeners" (whose listeners decide what is joined)`);
+}
+
 type RawRule = Record<string, unknown> & {
   id?: string;
   input: { interface: string; group: string; port: number; source?: string; vlan?: number; prefixLength?: number };
-  outputs: { interface: string; group: string; port: number; ttl: number; ttlMode: OutputSpec['ttlMode']; prefixLength?: number }[];
+  outputs: { interface: string; group: string; port: number; ttl: number; ttlMode: OutputSpec['ttlMode']; prefixLength?: number; forward?: ForwardMode }[];
   maxPps?: number;
   linkLocal?: boolean;
-  join?: boolean;
+  join?: boolean | typeof ON_DEMAND;
 };
 
 /** The checked rule in its normalised form: canonical addresses, prefixes apart, defaults filled in. */
@@ -336,6 +360,7 @@ function normalise(raw: RawRule): ParsedRule {
       port: o.port,
       ttl: o.ttl,
       ttlMode: o.ttlMode,
+      ...(o.forward === 'listeners' ? { forward: 'listeners' as const } : {}),
     };
   });
   return {
@@ -344,7 +369,7 @@ function normalise(raw: RawRule): ParsedRule {
     outputs,
     ...(raw.maxPps === undefined ? {} : { maxPps: raw.maxPps }),
     ...(raw.linkLocal ? { linkLocal: true } : {}),
-    ...(raw.join === false ? { join: false } : {}),
+    ...(raw.join === false || raw.join === ON_DEMAND ? { join: raw.join } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import { NATIVE_FANOUT_MODES, NATIVE_TTL_MODES, WORKER_DEFAULTS, type FanoutMode
 // normalised: every default filled in, every field checked.
 
 import type { AddressFamily } from '@mcr/relay-native';
+import type { ListenerSettings } from '../listeners/listener-settings.js';
 
 export type { AddressFamily };
 /** The data plane's PACKET_FANOUT modes, and off: every worker gets every frame (diagnosis, negative controls). */
@@ -45,7 +46,17 @@ export interface OutputSpec {
   port: number;
   ttl: number;
   ttlMode: TtlMode;
+  /**
+   * Absent: "always", every frame is sent. "listeners": only while the output's segment has a listener
+   * for the output group (and the frame's source), as IGMP/MLD reports say (RFC 3376 §6, RFC 3810 §7).
+   */
+  forward?: ForwardMode;
 }
+
+export const FORWARD_MODES = ['always', 'listeners'] as const;
+export type ForwardMode = (typeof FORWARD_MODES)[number];
+/** A rule's `join`: "on-demand" joins the input groups only while a listeners output wants them (RFC 4605). */
+export const ON_DEMAND = 'on-demand';
 
 export interface Rule {
   id: string;
@@ -62,7 +73,7 @@ export interface Rule {
    * false: no membership is joined for this rule (its frames arrive by other means). Absent: true.
    * A range of more than RELAY_LIMITS.maxJoinedGroupsPerRange groups must say false.
    */
-  join?: boolean;
+  join?: boolean | typeof ON_DEMAND;
 }
 
 /** TEST-ONLY switches, logged loudly at start: they exist so the lab can prove its checks can fail. */
@@ -77,6 +88,8 @@ export interface TestOnlySettings {
   noWorkerRestart: boolean;
   /** TEST-ONLY: the state file is read at start and never written (every save claims success). */
   forgetState: boolean;
+  /** TEST-ONLY: leaves (IGMPv2 leave, MLDv1 done, TO_IN and BLOCK records) are ignored: groups stay until they time out. */
+  ignoreLeaves: boolean;
 }
 
 export interface DataPlaneSettings {
@@ -101,7 +114,8 @@ export interface RelayConfig {
   workers: number;
   dataPlane: DataPlaneSettings;
   fanout: { mode: FanoutMode; id?: number };
-  igmp: { join: boolean };
+  /** Memberships (`join`), and the querier and listener tracking of outputs with forward "listeners". */
+  igmp: ListenerSettings;
   control: { socket: string; mode: number; group?: string; idleTimeout: number; maxClients: number };
   /** Prometheus endpoint (`GET /metrics`); absent: none. */
   metrics?: { listen: string };

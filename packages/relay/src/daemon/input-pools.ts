@@ -1,5 +1,6 @@
 import { NATIVE_LIMITS, RELAY_LIMITS } from '../config/limits.js';
-import type { RelayConfig } from '../config/types.js';
+import type { OutputSpec, RelayConfig, Rule } from '../config/types.js';
+import type { Gate } from './listener-gates.js';
 import { ProtocolError } from '../control/protocol.js';
 import type { Logger } from '../log.js';
 import type { InterfaceFactsCache } from '../net/interface-facts.js';
@@ -26,6 +27,8 @@ export class InputPools {
     private readonly config: RelayConfig,
     private readonly facts: InterfaceFactsCache,
     private readonly log: Logger,
+    /** The gates of a listeners output now (receiver-driven relaying); undefined for an output that always sends. */
+    private readonly gatesOf: (rule: Rule, out: OutputSpec) => Gate[] | undefined = () => undefined,
   ) {}
 
   get(iface: string): WorkerPool | undefined {
@@ -39,7 +42,7 @@ export class InputPools {
   /** The native table of input interface `iface` under `table`, with this namespace's loop-guard facts. */
   tableFor(iface: string, table: RuleTable): RuleTableMessage {
     const { disableLoopGuard } = this.config.testOnly;
-    const rules = nativeRulesFor(table.rulesOn(iface), (name) => this.facts.get(name), { disableLoopGuard });
+    const rules = nativeRulesFor(table.rulesOn(iface), (name) => this.facts.get(name), { disableLoopGuard, gatesOf: this.gatesOf });
     return { rules, context: { ownMacs: disableLoopGuard ? [] : this.loopGuardMacs(rules) } };
   }
 

@@ -1,6 +1,6 @@
 import { MembershipSocket } from '@mcr/relay-native';
 import { RELAY_LIMITS } from '../config/limits.js';
-import type { Rule } from '../config/types.js';
+import { ON_DEMAND, type Rule } from '../config/types.js';
 import { ProtocolError } from '../control/protocol.js';
 import { IgmpMemberships, type IgmpCounters, type Membership, type MembershipKey } from '../igmp/igmp-memberships.js';
 import { formatIpAddress, parseIpAddress, rangeSize } from '@mcr/relay-native';
@@ -17,7 +17,7 @@ export interface RuleJoin {
  * or from its `source` (source-specific: IGMPv3/MLDv2 include mode). None with `join: false`.
  */
 export function joinsOf(rule: Rule): MembershipKey[] {
-  if (rule.join === false) return [];
+  if (rule.join === false || rule.join === ON_DEMAND) return []; // on-demand joins follow the listeners (OnDemandJoins)
   const { interface: iface, family, group, prefixLength, source } = rule.input;
   const withSource = source === undefined ? {} : { source };
   if (prefixLength === undefined) return [{ interface: iface, family, group, ...withSource }];

@@ -2,11 +2,18 @@ import type { AddressFamily, OutputSpec, Rule } from '../config/types.js';
 import type { InterfaceFacts } from '../net/interface-facts.js';
 import { isLinkScope6, isMulticast6, parseIpv6 } from '@mcr/relay-native';
 import type { RuleSpec } from '@mcr/relay-native';
+import { NATIVE_LIMITS } from '../config/limits.js';
+import { gateEntries, type Gate } from './listener-gates.js';
 
 export interface NativeRulesOptions {
   /** TEST-ONLY: every output TTL "set" (the loop guard's TTL half off). */
   disableLoopGuard: boolean;
+  /** A listeners output's gates (undefined: it always sends). */
+  gatesOf?: (rule: Rule, out: OutputSpec) => Gate[] | undefined;
 }
+
+/** A listeners output's gates for the data plane; nothing for an output that always sends. */
+const listenersOf = (gates: Gate[] | undefined) => (gates === undefined ? {} : { listeners: gates });
 
 /** What an output is sent with while its interface is gone or has no address of the output's family. */
 const ABSENT = {
@@ -41,7 +48,7 @@ function isLinkScopeDestination(group: string): boolean {
  * wait for it; the interface watcher rebinds it when the interface or its address is back.
  */
 export function nativeRulesFor(rules: Rule[], factsOf: (name: string) => InterfaceFacts | null, options: NativeRulesOptions): RuleSpec[] {
-  return rules.map((rule) => ({
+  const specs: RuleSpec[] = rules.map((rule) => ({
     id: rule.id,
     group: rule.input.group,
     ...(rule.input.prefixLength === undefined ? {} : { groupPrefixLength: rule.input.prefixLength }),
@@ -61,7 +68,25 @@ export function nativeRulesFor(rules: Rule[], factsOf: (name: string) => Interfa
         port: out.port,
         ttl: out.ttl,
         ttlMode: options.disableLoopGuard ? 'set' : out.ttlMode,
+        ...listenersOf(options.gatesOf?.(rule, out)),
       };
     }),
   }));
+  return withinGateBudget(specs);
+}
+
+/**
+ * A table whose gates hold more entries than NATIVE_LIMITS.maxListenerEntriesPerTable loses the
+ * largest gates first: those outputs send everything (a wider gate, never a narrower one), so the
+ * data plane takes the table and no listener is cut off by what a segment reported.
+ */
+function withinGateBudget(specs: RuleSpec[]): RuleSpec[] {
+  const outputs = specs.flatMap((r) => r.outputs.filter((o) => o.listeners !== undefined));
+  let total = outputs.reduce((n, o) => n + gateEntries(o.listeners), 0);
+  for (const o of outputs.sort((a, b) => gateEntries(b.listeners) - gateEntries(a.listeners))) {
+    if (total <= NATIVE_LIMITS.maxListenerEntriesPerTable) break;
+    total -= gateEntries(o.listeners);
+    delete o.listeners;
+  }
+  return specs;
 }

@@ -24,6 +24,8 @@ import { applyRuleChange, type RuleChange } from './rule-apply.js';
 import { planReload, restartOnlyDifferences, type ReloadSummary } from './reload-plan.js';
 import { StateStore } from './state-store.js';
 import { buildStatsReport, type StatsReport } from './stats-report.js';
+import { ReceiverDriven } from './receiver-driven.js';
+import { openListenerSocket } from '../listeners/native-transport.js';
 
 /** Interfaces as the relay's namespace has them now: how `mcr add` and a pending rule's start check a rule. */
 const LOOKUPS = { interfaceExists };
@@ -54,6 +56,11 @@ export class Relay {
   private readonly facts = new InterfaceFactsCache(this.renames);
   private readonly pools: InputPools;
   private readonly memberships: RuleMemberships;
+  /** Listener tracking, querier and on-demand joins for outputs with forward: "listeners". */
+  private readonly receiverDriven: ReceiverDriven;
+  /** A push of the listeners' gates to the workers is queued (one serves every change before it runs). */
+  private gatesQueued = false;
+  private stopping = false;
   private readonly faults: InterfaceFaults;
   private readonly watcher: InterfaceWatcher;
   private readonly linkEvents: LinkMonitor;
@@ -82,8 +89,17 @@ export class Relay {
   ) {
     this.fileIds = new Set(config.rules.map((r) => r.id));
     this.state = options.stateFile === undefined ? undefined : new StateStore(options.stateFile, log, { forget: config.testOnly.forgetState });
-    this.pools = new InputPools(config, this.facts, log);
+    this.pools = new InputPools(config, this.facts, log, (rule, out) => this.receiverDriven.gates(rule, out));
     this.memberships = new RuleMemberships(config.igmp.join, this.facts);
+    this.receiverDriven = new ReceiverDriven({
+      settings: config.igmp,
+      ignoreLeaves: config.testOnly.ignoreLeaves,
+      facts: this.facts,
+      memberships: this.memberships,
+      log,
+      open: openListenerSocket,
+      onChange: () => this.queueGates(),
+    });
     this.faults = new InterfaceFaults(this.pools, this.memberships, this.facts, () => this.table, log);
     this.watcher = new InterfaceWatcher(
       () => this.interfacesInUse(),
@@ -128,7 +144,7 @@ export class Relay {
         dispatch(
           {
             ping: () => ({ pong: true, pid: process.pid, rules: this.table.size }),
-            list: () => ({ rules: this.rules(), pending: this.pendingRules() }),
+            list: () => ({ rules: this.listedRules(), pending: this.pendingRules() }),
             stats: () => this.stats(),
             add: (raw) => this.addRule(raw),
             remove: (id) => this.removeRule(id),
@@ -149,6 +165,8 @@ export class Relay {
         void this.serialise(async () => {
           await this.faults.onPoll(this.watcher.states());
           await this.startPending();
+          // A listened interface that came back (new ifindex) or got its address needs its segment reopened.
+          this.receiverDriven.sync(this.table.list());
         }).catch((err) => this.log.error(`interface poll: ${(err as Error).message}`)),
     );
     this.linkEvents.start();
@@ -157,6 +175,15 @@ export class Relay {
 
   rules(): Rule[] {
     return this.table.list();
+  }
+
+  /** The rules as `mcr list` shows them: a listeners output says whether it is forwarding now. */
+  private listedRules(): Rule[] {
+    return this.table.list().map((rule) =>
+      rule.outputs.some((o) => o.forward === 'listeners')
+        ? { ...rule, outputs: rule.outputs.map((out) => (out.forward === 'listeners' ? { ...out, forwarding: this.receiverDriven.forwardingNow(rule, out) } : out)) }
+        : rule,
+    );
   }
 
   /** The rules that wait (see PendingRule), with their reasons. */
@@ -174,7 +201,7 @@ export class Relay {
       if (waiting) throw new ConfigError([{ path: 'rule.id', message: `a rule with id "${id}" exists already (pending: ${waiting.reason})` }]);
       const next = this.table.with(rule);
       await this.transact(next, { added: [rule], removed: [] }, this.runtimeRules(next));
-      this.log.info(`rule ${id} added: ${describeInput(rule)}${rule.join === false ? ' (join: false)' : ''} -> ${rule.outputs.length} output(s)`);
+      this.log.info(`rule ${id} added: ${describeInput(rule)}${rule.join === false ? ' (join: false)' : rule.join === 'on-demand' ? ' (join: on-demand)' : ''} -> ${rule.outputs.length} output(s)`);
       return rule;
     });
   }
@@ -264,11 +291,16 @@ export class Relay {
       startedAt: this.startedAt,
       pending: this.pendingRules(),
       stateFile: this.state?.status ?? null,
+      listeners: this.receiverDriven.rows(),
+      queriers: this.receiverDriven.queriers(),
+      membershipEvents: this.receiverDriven.events(),
+      forwardingNow: (rule, out) => this.receiverDriven.forwardingNow(rule, out),
     });
   }
 
   /** Stops taking requests, stops the workers, leaves every group. Returns the final stats. */
   async shutdown(): Promise<StatsReport> {
+    this.stopping = true;
     this.linkEvents.stop();
     this.watcher.stop();
     await this.control?.close();
@@ -279,6 +311,7 @@ export class Relay {
     this.log.debug('shutdown: final stats taken');
     await this.pools.stopAll();
     this.log.debug('shutdown: workers stopped');
+    this.receiverDriven.close();
     this.memberships.close();
     return final;
   }
@@ -287,6 +320,7 @@ export class Relay {
     try {
       await applyRuleChange({ pools: this.pools, memberships: this.memberships, log: this.log }, this.table, next, change);
       this.table = next;
+      this.receiverDriven.sync(next.list());
     } finally {
       // Facts of interfaces no rule uses are not watched: read them afresh when a rule names them again.
       this.facts.retainOnly(this.interfacesInUse());
@@ -442,6 +476,29 @@ export class Relay {
     }
     if (rules.length > 0) this.log.info(`state file ${file}: ${restored} runtime rule(s) restored`);
     return table;
+  }
+
+  /**
+   * The listeners of a segment changed: queue one push of every listened input's table (gates follow
+   * the listeners) and of the on-demand joins, behind whatever change runs now. Joins come first, so
+   * a new listener's stream is on its way upstream while the workers take their gates.
+   */
+  private queueGates(): void {
+    if (this.gatesQueued || this.stopping) return;
+    this.gatesQueued = true;
+    void this.serialise(async () => {
+      this.gatesQueued = false;
+      if (this.stopping) return;
+      const rules = this.table.list();
+      this.receiverDriven.syncJoins(rules);
+      const inputs = new Set(rules.filter((r) => r.outputs.some((o) => o.forward === 'listeners')).map((r) => r.input.interface));
+      await Promise.all(
+        [...inputs].map(async (iface) => {
+          const pool = this.pools.get(iface);
+          if (pool) await pool.setRules(this.pools.tableFor(iface, this.table));
+        }),
+      );
+    }).catch((err) => this.log.error(`applying the listeners' gates: ${(err as Error).message}`));
   }
 
   private serialise<T>(change: () => Promise<T>): Promise<T> {

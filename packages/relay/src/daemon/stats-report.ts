@@ -1,11 +1,13 @@
 import type { Rule } from '../config/types.js';
 import type { IgmpCounters, Membership } from '../igmp/igmp-memberships.js';
 import type { InterfaceEvents } from './interface-faults.js';
-import { addCounters, emptyCounters, mergeRules, SCALAR_COUNTERS, type ScalarCounter } from '../workers/counters.js';
+import { addCounters, emptyCounters, mergeRules, OUTPUT_COUNTERS, SCALAR_COUNTERS, type OutputCounter, type ScalarCounter } from '../workers/counters.js';
 import type { WorkerSnapshot } from '../workers/worker-pool.js';
 import type { InterfaceState } from '../net/interface-watcher.js';
 import type { PendingRule } from './pending-rules.js';
 import type { StateFileStatus } from './state-store.js';
+import type { ListenerRow, MembershipEvents, QuerierRow } from '../listeners/segment-listeners.js';
+import type { AddressFamily } from '@mcr/relay-native';
 
 /** `mcr stats --json`: the shape is part of the control protocol (v1). */
 export interface StatsReport {
@@ -17,7 +19,8 @@ export interface StatsReport {
     matched: number;
     bytes: number;
     rateLimited: number;
-    outputs: Array<Rule['outputs'][number] & { packets: number; bytes: number; txErrors: number }>;
+    /** `forwarding` (listeners outputs only): whether a listener has the output sending now. */
+    outputs: Array<Rule['outputs'][number] & Record<OutputCounter, number> & { forwarding?: boolean }>;
   }>;
   /** Each worker as the pool sees it, its counters flattened beside (the scalar ones). */
   workers: Array<Omit<WorkerSnapshot, 'counters'> & Record<ScalarCounter, number>>;
@@ -30,6 +33,12 @@ export interface StatsReport {
   pending: PendingRule[];
   /** `--state FILE`: whether its last read (at start) or save worked; null without --state. */
   stateFile: StateFileStatus | null;
+  /** The listeners each listened segment has (outputs with forward: "listeners"), a row per group and per source. */
+  listeners: ListenerRow[];
+  /** Each listened segment's querier: this relay or the router it defers to. */
+  queriers: QuerierRow[];
+  /** Listener groups that appeared, were left and timed out, per listened segment, since start. */
+  membershipEvents: Array<{ interface: string; family: AddressFamily } & MembershipEvents>;
 }
 
 /** What the interface watcher knows of one interface, its name, and its workers' PACKET_FANOUT group. */
@@ -48,6 +57,11 @@ export function buildStatsReport(args: {
   startedAt: number;
   pending?: PendingRule[];
   stateFile?: StateFileStatus | null;
+  listeners?: ListenerRow[];
+  queriers?: QuerierRow[];
+  membershipEvents?: StatsReport['membershipEvents'];
+  /** Whether a listeners output sends now; absent: no output has listeners. */
+  forwardingNow?: (rule: Rule, out: Rule['outputs'][number]) => boolean;
 }): StatsReport {
   const perRule = new Map(mergeRules(args.workers.flatMap((w) => w.counters.rules)).map((r) => [r.id, r]));
   const total = args.workers.reduce((sum, w) => addCounters(sum, w.counters), emptyCounters());
@@ -63,7 +77,11 @@ export function buildStatsReport(args: {
         matched: c?.matched ?? 0,
         bytes: c?.bytes ?? 0,
         rateLimited: c?.rateLimited ?? 0,
-        outputs: rule.outputs.map((out, i) => ({ ...out, packets: c?.outputs[i]?.packets ?? 0, bytes: c?.outputs[i]?.bytes ?? 0, txErrors: c?.outputs[i]?.txErrors ?? 0 })),
+        outputs: rule.outputs.map((out, i) => ({
+          ...out,
+          ...(Object.fromEntries(OUTPUT_COUNTERS.map((k) => [k, c?.outputs[i]?.[k] ?? 0])) as Record<OutputCounter, number>),
+          ...(out.forward === 'listeners' && args.forwardingNow ? { forwarding: args.forwardingNow(rule, out) } : {}),
+        })),
       };
     }),
     workers: args.workers.map((w) => ({
@@ -89,6 +107,9 @@ export function buildStatsReport(args: {
     interfaceEvents: args.interfaceEvents,
     pending: args.pending ?? [],
     stateFile: args.stateFile ?? null,
+    listeners: args.listeners ?? [],
+    queriers: args.queriers ?? [],
+    membershipEvents: args.membershipEvents ?? [],
   };
 }
 
@@ -99,6 +120,7 @@ const WHEN_NONZERO = [
   ['rateLimited', 'ratelimited'],
   ['badChecksum', 'badsum'],
   ['outputAbsent', 'absent'],
+  ['notListened', 'notlistened'],
   ['extensionHeaders', 'exthdr'],
   ['workersFailing', 'failing'],
 ] as const;

@@ -32,6 +32,12 @@ export const LISTENER_LIMITS = {
   /** Tenths of a second are IGMP's resolution; the top is what IGMPv3's Max Resp Code can carry. */
   queryResponseInterval: { min: 0.1, max: largestFloatValue(4) / 10 },
   lastMemberQueryInterval: { min: 0.1, max: largestFloatValue(4) / 10 },
+  /**
+   * Groups one segment's table holds (a Linux bridge's snooping table holds 4096 by default,
+   * hash_max): reports for further groups are dropped and counted, so a host that reports random
+   * groups cannot grow the relay without bound.
+   */
+  maxGroupsPerSegment: 4096,
   /** IGMPv2's one-byte response time, for igmpVersion 2. */
   igmpV2ResponseInterval: { max: IGMPV2_LONGEST_RESPONSE },
 } as const;
@@ -41,7 +47,7 @@ const L = LISTENER_LIMITS;
 const fieldsValid = (payload: { issues: readonly unknown[] }) => payload.issues.length === 0;
 
 export const listenerSettingsSchema = object({
-  join: boolean().default(LISTENER_DEFAULTS.join).describe('join the output groups on the output interface, so that switches there send reports our way'),
+  join: boolean().default(LISTENER_DEFAULTS.join).describe('false: passive, join nothing (the input\'s frames arrive by other means)'),
   querier: oneOf(QUERIER_MODES).default(LISTENER_DEFAULTS.querier).describe('auto: elect (the lowest address queries); always: query regardless; never: only listen'),
   igmpVersion: integer(1, 3).default(LISTENER_DEFAULTS.igmpVersion).describe('the IGMP version queried and the newest understood'),
   mldVersion: integer(1, 2).default(LISTENER_DEFAULTS.mldVersion).describe('the MLD version queried and the newest understood'),

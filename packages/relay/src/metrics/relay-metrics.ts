@@ -18,6 +18,7 @@ const WORKER_COUNTER_NAMES: Record<ScalarCounter, { name: string; help: string }
   ttlExpired: { name: 'mcr_worker_ttl_expired_total', help: 'Dropped: matched frames whose TTL was spent' },
   rateLimited: { name: 'mcr_worker_rate_limited_total', help: "Dropped: frames over a rule's maxPps" },
   outputAbsent: { name: 'mcr_worker_output_absent_total', help: 'Dropped: copies for an output interface that is gone or has no address of the output family' },
+  notListened: { name: 'mcr_worker_not_listened_total', help: 'Not sent: copies for a receiver-driven output whose segment has no listener for them' },
   extensionHeaders: { name: 'mcr_worker_extension_headers_total', help: 'Dropped: IPv6 frames with an extension header the relay does not pass (Routing, AH, ESP, unknown)' },
 };
 
@@ -38,6 +39,7 @@ export class RelayMetrics {
   private readonly outPackets = this.counter('mcr_output_packets_total', 'Packets sent on the output', ['rule', 'interface', 'group', 'port']);
   private readonly outBytes = this.counter('mcr_output_bytes_total', 'Bytes sent on the output', ['rule', 'interface', 'group', 'port']);
   private readonly outTxErrors = this.counter('mcr_output_tx_errors_total', 'Copies the kernel refused to send on the output', ['rule', 'interface', 'group', 'port']);
+  private readonly outNotListened = this.counter('mcr_output_not_listened_total', 'Packets not sent on the output because no listener on its segment wanted them', ['rule', 'interface', 'group', 'port']);
   private readonly worker = Object.fromEntries(
     SCALAR_COUNTERS.map((k) => [k, this.counter(WORKER_COUNTER_NAMES[k].name, WORKER_COUNTER_NAMES[k].help, ['interface', 'worker'])]),
   ) as Record<ScalarCounter, Counter<string>>;
@@ -53,6 +55,9 @@ export class RelayMetrics {
   private readonly stateFileOk = this.gauge('mcr_state_file_ok', '1 while the --state file was read (at start) or saved (last change) without error', ['path']);
   private readonly interfaceUp = this.gauge('mcr_interface_up', '1 when the interface is up', ['interface']);
   private readonly interfaceEvents = this.counter('mcr_interface_events_total', 'Interface events seen by the watcher', ['event']);
+  private readonly listenerGroups = this.gauge('mcr_listener_groups', 'Groups with a listener on the segment (outputs with forward: "listeners")', ['interface', 'family']);
+  private readonly querier = this.gauge('mcr_querier', '1 while the relay is the IGMP (ipv4) or MLD (ipv6) querier of the segment', ['interface', 'family']);
+  private readonly membershipEvents = this.counter('mcr_membership_events_total', 'Listener groups that appeared (join), were left (leave) or timed out (expire) on the segment', ['interface', 'family', 'kind']);
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -71,6 +76,7 @@ export class RelayMetrics {
         this.set(this.outPackets, labels, o.packets);
         this.set(this.outBytes, labels, o.bytes);
         this.set(this.outTxErrors, labels, o.txErrors);
+        this.set(this.outNotListened, labels, o.notListened);
       }
     }
     for (const w of report.workers) {
@@ -100,6 +106,14 @@ export class RelayMetrics {
     if (report.stateFile) this.stateFileOk.set({ path: report.stateFile.path }, report.stateFile.ok ? 1 : 0);
     for (const s of report.interfaces) this.interfaceUp.set({ interface: s.name }, s.up ? 1 : 0);
     for (const [event, n] of Object.entries(report.interfaceEvents)) this.set(this.interfaceEvents, { event }, n);
+    for (const q of report.queriers) {
+      const labels = { interface: q.interface, family: q.family };
+      this.listenerGroups.set(labels, new Set(report.listeners.filter((l) => l.interface === q.interface && l.family === q.family).map((l) => l.group)).size);
+      this.querier.set(labels, q.state === 'querier' ? 1 : 0);
+    }
+    for (const e of report.membershipEvents) {
+      for (const kind of ['join', 'leave', 'expire'] as const) this.set(this.membershipEvents, { interface: e.interface, family: e.family, kind }, e[kind]);
+    }
     return this.registry.metrics();
   }
 

@@ -1,4 +1,4 @@
-import type { RuleCounters, WorkerCounters } from '@mcr/relay-native';
+import type { OutputCounters, RuleCounters, WorkerCounters } from '@mcr/relay-native';
 
 const SCALARS = [
   'framesSeen',
@@ -15,9 +15,14 @@ const SCALARS = [
   'ttlExpired',
   'rateLimited',
   'outputAbsent',
+  'notListened',
   'extensionHeaders',
 ] as const;
 export type ScalarCounter = (typeof SCALARS)[number];
+
+/** The counters of one output (per rule, by position). */
+export const OUTPUT_COUNTERS = ['packets', 'bytes', 'txErrors', 'notListened'] as const satisfies readonly (keyof OutputCounters)[];
+export type OutputCounter = (typeof OUTPUT_COUNTERS)[number];
 
 export function emptyCounters(): WorkerCounters {
   const c = Object.fromEntries(SCALARS.map((k) => [k, 0])) as Record<ScalarCounter, number>;
@@ -46,9 +51,7 @@ export function mergeRules(rules: RuleCounters[]): RuleCounters[] {
     r.outputs.forEach((o, i) => {
       const s = sum.outputs[i];
       if (s) {
-        s.packets += o.packets;
-        s.bytes += o.bytes;
-        s.txErrors += o.txErrors;
+        for (const key of OUTPUT_COUNTERS) s[key] += o[key];
       } else sum.outputs[i] = { ...o };
     });
   }

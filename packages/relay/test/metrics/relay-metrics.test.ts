@@ -36,9 +36,10 @@ const report = () =>
           noMatch: 20,
           kernelDrops: 3,
           ownFrames: 4,
+          notListened: 5,
           rules: [
-            { id: 'r1', matched: 100, bytes: 100_000, rateLimited: 1, outputs: [{ packets: 99, bytes: 99_000, txErrors: 1 }] },
-            { id: 'r6', matched: 7, bytes: 7000, rateLimited: 0, outputs: [{ packets: 7, bytes: 7000, txErrors: 0 }] },
+            { id: 'r1', matched: 100, bytes: 100_000, rateLimited: 1, outputs: [{ packets: 99, bytes: 99_000, txErrors: 1, notListened: 5 }] },
+            { id: 'r6', matched: 7, bytes: 7000, rateLimited: 0, outputs: [{ packets: 7, bytes: 7000, txErrors: 0, notListened: 0 }] },
           ],
         },
       },
@@ -62,6 +63,8 @@ describe('metrics', () => {
     expect(sample(text, 'mcr_rule_matched_bytes_total', 'rule="r1"')).toBe(100_000);
     expect(sample(text, 'mcr_output_packets_total', 'rule="r1",interface="out0",group="239.9.9.1",port="6001"')).toBe(99);
     expect(sample(text, 'mcr_output_tx_errors_total', 'rule="r1",interface="out0",group="239.9.9.1",port="6001"')).toBe(1);
+    expect(sample(text, 'mcr_output_not_listened_total', 'rule="r1",interface="out0",group="239.9.9.1",port="6001"')).toBe(5);
+    expect(sample(text, 'mcr_worker_not_listened_total', 'interface="in0",worker="0"')).toBe(5);
     // IPv6 groups are label values as they are; a range output is BASE/LEN.
     expect(sample(text, 'mcr_output_packets_total', 'rule="r6",interface="out0",group="ff3e::9:0/120",port="6001"')).toBe(7);
     expect(sample(text, 'mcr_worker_frames_total', 'interface="in0",worker="0"')).toBe(120);
