@@ -9,8 +9,9 @@ export NX_DAEMON=false NX_NO_CLOUD=true
 
 # iproute2: ip netns/veth/bridge; socat and smcroute: the baselines; build-essential + python3: node-gyp;
 # procps: sysctl; clang: the parser fuzzer (libFuzzer lives in clang's runtime package);
-# iperf3 and ethtool: the relay-native TCP-noise test (a TCP flow across the relay's input, offloads on/off).
-DEBIAN_PACKAGES=(iproute2 socat smcroute build-essential python3 procps clang libclang-rt-14-dev iperf3 ethtool)
+# iperf3 and ethtool: the relay-native TCP-noise test (a TCP flow across the relay's input, offloads on/off);
+# igmpproxy: bench:join-leave's reference (it runs only where the kernel has multicast routing).
+DEBIAN_PACKAGES=(iproute2 socat smcroute build-essential python3 procps clang libclang-rt-14-dev iperf3 ethtool igmpproxy)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

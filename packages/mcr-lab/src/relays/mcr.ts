@@ -28,17 +28,17 @@ import {
 } from '@mcr/netns-lab';
 import { mcrBin } from './mcr-bin.js';
 import { mcrPlugin } from './mcr-plugin.js';
-import type { McrDataPlane, McrStartOptions, McrTestOnly } from './mcr-options.js';
+import type { McrDataPlane, McrForward, McrIgmpSettings, McrStartOptions, McrTestOnly } from './mcr-options.js';
 
 export interface McrConfig {
   workers: number;
   fanout: { mode: 'hash' | 'cpu' | 'lb' | 'off' };
-  igmp: { join: boolean };
+  igmp: { join: boolean } & McrIgmpSettings;
   control: { socket: string };
   rules: {
     id: string;
     input: { interface: string; group: string; port: number };
-    outputs: { interface: string; group: string; port: number; ttl: number }[];
+    outputs: { interface: string; group: string; port: number; ttl: number; forward?: McrForward }[];
   }[];
   testOnly?: McrTestOnly;
   dataPlane?: McrDataPlane;
@@ -54,12 +54,14 @@ export function mcrConfig(streams: ResolvedStream[], controlSocket: string, opts
   const config: McrConfig = {
     workers: opts.workers ?? DEFAULTS.workers,
     fanout: { mode: opts.fanoutMode ?? DEFAULTS.fanoutMode },
-    igmp: { join: opts.igmpJoin ?? DEFAULTS.igmpJoin },
+    // The fields issue 18 added are written only when asked for: a config without them is what a relay
+    // without receiver-driven relaying accepts too.
+    igmp: { join: opts.igmpJoin ?? DEFAULTS.igmpJoin, ...(opts.igmp ?? {}) },
     control: { socket: controlSocket },
     rules: streams.map((s, i) => ({
       id: `s${i}`,
       input: { interface: s.inIfname, group: s.group, port: s.port },
-      outputs: s.outs.map((o) => ({ interface: o.ifname, group: s.outGroup, port: s.outPort, ttl })),
+      outputs: s.outs.map((o) => ({ interface: o.ifname, group: s.outGroup, port: s.outPort, ttl, ...(opts.forward ? { forward: opts.forward } : {}) })),
     })),
     ...(opts.testOnly ? { testOnly: { ...opts.testOnly } } : {}),
     ...(opts.dataPlane ? { dataPlane: { ...opts.dataPlane } } : {}),

@@ -33,3 +33,15 @@ export async function withBed<T>(opts: BedOptions, fn: (bed: Bed) => Promise<T>)
 export const trialOptions = (o: ScenarioOptions) => ({ rate: o.rate, count: o.count, size: o.size, expectDelivery: o.injectBug === undefined });
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** mulberry32: a small seeded generator, so a schedule can be replayed with --seed. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
