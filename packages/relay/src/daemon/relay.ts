@@ -34,6 +34,8 @@ const LOOKUPS = { interfaceExists };
  * after this, not at every poll: each try is a whole rule change, pushed to every worker of its input.
  */
 export const PENDING_RETRY_MS = 30_000;
+/** A push of the listeners' gates that failed is tried again after this. */
+const GATES_RETRY_MS = 200;
 
 export interface RelayOptions {
   /** Re-read by reload(): a SIGHUP or `mcr reload`. */
@@ -498,7 +500,12 @@ export class Relay {
           if (pool) await pool.setRules(this.pools.tableFor(iface, this.table));
         }),
       );
-    }).catch((err) => this.log.error(`applying the listeners' gates: ${(err as Error).message}`));
+    }).catch((err) => {
+      // A worker that could not take its gates (restarting, refused) keeps the old ones: try again soon
+      // rather than wait for the next listener change, which may never come.
+      this.log.error(`applying the listeners' gates: ${(err as Error).message}; retrying in ${GATES_RETRY_MS} ms`);
+      setTimeout(() => this.queueGates(), GATES_RETRY_MS).unref();
+    });
   }
 
   private serialise<T>(change: () => Promise<T>): Promise<T> {
