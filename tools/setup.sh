@@ -10,7 +10,8 @@ export NX_DAEMON=false NX_NO_CLOUD=true
 # iproute2: ip netns/veth/bridge; socat and smcroute: the baselines; build-essential + python3: node-gyp;
 # procps: sysctl; clang: the parser fuzzer (libFuzzer lives in clang's runtime package);
 # iperf3 and ethtool: the relay-native TCP-noise test (a TCP flow across the relay's input, offloads on/off).
-DEBIAN_PACKAGES=(iproute2 socat smcroute build-essential python3 procps clang libclang-rt-14-dev iperf3 ethtool)
+# python3-zeroconf, gupnp-tools (gssdp-discover), wsdd, avahi-utils: the discovery scenario's real clients.
+DEBIAN_PACKAGES=(iproute2 socat smcroute build-essential python3 procps clang libclang-rt-14-dev iperf3 ethtool python3-zeroconf gupnp-tools wsdd avahi-utils)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
