@@ -1,6 +1,7 @@
 // Helpers the scenarios share: bed options from scenario options, and a bed that always closes.
 import { openBed, type Bed, type BedOptions } from '../bed/index.js';
 import type { RelayName } from '../relays/index.js';
+import { up, type Lab, type Topology } from '@mcr/netns-lab';
 import type { ScenarioOptions } from './options.js';
 
 /** Bed options for `relay` with the scenario's family, mcr settings and negative control. */
@@ -33,3 +34,13 @@ export async function withBed<T>(opts: BedOptions, fn: (bed: Bed) => Promise<T>)
 export const trialOptions = (o: ScenarioOptions) => ({ rate: o.rate, count: o.count, size: o.size, expectDelivery: o.injectBug === undefined });
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Realises `topo`, runs `fn` on it, and takes it down whatever happens. */
+export async function withLab<T>(topo: Topology, fn: (lab: Lab) => Promise<T>): Promise<T> {
+  const lab = await up(topo);
+  try {
+    return await fn(lab);
+  } finally {
+    await lab.down();
+  }
+}

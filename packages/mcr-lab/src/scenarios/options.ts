@@ -13,10 +13,10 @@ import { COMPARE_RELAYS } from './compare.js';
 
 export type { FanoutMode };
 
-export const SCENARIO_NAMES = ['multi-stream', 'scaling', 'duplication', 'igmp', 'snooping', 'churn', 'compare', 'soak', 'loop', 'chaos'] as const;
+export const SCENARIO_NAMES = ['multi-stream', 'scaling', 'duplication', 'igmp', 'snooping', 'churn', 'compare', 'soak', 'loop', 'chaos', 'discovery'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
-export const INJECTED_BUGS = ['fanout-off', 'no-igmp', 'socat-shared-port', 'no-loop-guard', 'no-restart', 'forget-state'] as const;
+export const INJECTED_BUGS = ['fanout-off', 'no-igmp', 'socat-shared-port', 'no-loop-guard', 'no-restart', 'forget-state', 'no-loop-cache'] as const;
 export type InjectedBug = (typeof INJECTED_BUGS)[number];
 
 /**
@@ -97,6 +97,7 @@ const DEFAULT_STREAMS: Record<ScenarioName, number[]> = {
   soak: [4],
   loop: [1],
   chaos: [10],
+  discovery: [1],
 };
 
 /** Which negative controls each scenario accepts. */
@@ -111,10 +112,11 @@ export const BUGS_FOR: Record<ScenarioName, readonly InjectedBug[]> = {
   soak: ['fanout-off'],
   loop: ['no-loop-guard'],
   chaos: ['no-restart', 'forget-state'],
+  discovery: ['no-loop-cache'],
 };
 
 /** Scenarios that drive mcr's control socket: mcr only. */
-const MCR_ONLY: readonly ScenarioName[] = ['duplication', 'igmp', 'churn', 'soak', 'loop', 'chaos'];
+const MCR_ONLY: readonly ScenarioName[] = ['duplication', 'igmp', 'churn', 'soak', 'loop', 'chaos', 'discovery'];
 
 
 function fail(msg: string): never {
