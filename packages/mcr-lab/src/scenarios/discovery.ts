@@ -119,16 +119,19 @@ async function mdnsAcross(lab: Lab, o: ScenarioOptions): Promise<Record<keyof ty
   }
 }
 
-/** gssdp-discover on segment A searching for the device on segment B. */
-async function ssdpAcross(lab: Lab, o: ScenarioOptions): Promise<Found> {
+/**
+ * gssdp-discover on segment A searching for the device on segment B. IPv4 only: gssdp-discover of
+ * Debian 12 (gupnp-tools 0.12, GSSDP 1.6) opens IPv4 clients only ("Failed to find IP of interface"
+ * for an interface with IPv6 addresses alone, or an IPv6 address as its interface).
+ */
+async function ssdpAcross(lab: Lab): Promise<Found> {
   const src = lab.topo.sources[0]!;
   const sink = lab.topo.sinks[0]!;
-  const device = spawnInNetns(sink.ns, PYTHON, [`${SCRIPTS}ssdp-device.py`, o.family, sink.ifname, o.family === 'ipv6' ? sink.ip6 : sink.ip, SSDP_TYPE]);
+  const device = spawnInNetns(sink.ns, PYTHON, [`${SCRIPTS}ssdp-device.py`, 'ipv4', sink.ifname, sink.ip, SSDP_TYPE]);
   try {
     if ((await waitForOutput(device, /listening/, 10_000)) === null) throw new Error(`ssdp-device.py did not start:\n${device.output()}`);
-    // gssdp takes an address as its interface to choose the family; stdbuf: its lines as they come.
-    const iface = o.family === 'ipv6' ? src.ip6 : src.ifname;
-    const discover = spawnInNetns(src.ns, 'stdbuf', ['-oL', 'gssdp-discover', '-i', iface, '-t', SSDP_TYPE, '-n', String(LOOK_SECONDS)]);
+    // stdbuf: its lines as they come.
+    const discover = spawnInNetns(src.ns, 'stdbuf', ['-oL', 'gssdp-discover', '-i', src.ifname, '-t', SSDP_TYPE, '-n', String(LOOK_SECONDS)]);
     try {
       const ms = await waitForOutput(discover, /resource available/i, (LOOK_SECONDS + 2) * 1000);
       const location = /Location:\s*(\S+)/i.exec(discover.output())?.[1];
@@ -211,8 +214,10 @@ async function loopProbe(kind: 'segment' | 'ring', o: ScenarioOptions): Promise<
         const what = `${kind} (${kind === 'segment' ? 'one reflector, two members on one bridge' : 'two reflectors between the same two segments'}), one mDNS query`;
         if (reflected > bound) violations.push({ metric: 'reflected', value: reflected, threshold: bound, message: `${what}: reflected ${reflected} times within ${LOOP_COUNT_MS} ms, at most ${bound} allowed: the reflectors loop` });
         if (reflected < 1) violations.push({ metric: 'reflected', value: reflected, threshold: 1, message: `${what}: not reflected at all` });
-        if (sinkCopies + sourceCopies > bound && reflected <= bound) {
-          violations.push({ metric: 'copies', value: sinkCopies + sourceCopies, threshold: bound, message: `${what}: the segments carried ${sinkCopies + sourceCopies} copies though the relays count ${reflected}` });
+        // On `segment` both listeners are on the one bridge and hear the same copies.
+        const carried = kind === 'segment' ? sinkCopies : sinkCopies + sourceCopies;
+        if (carried > bound && reflected <= bound) {
+          violations.push({ metric: 'copies', value: carried, threshold: bound, message: `${what}: the segments carried ${carried} copies though the relays count ${reflected}` });
         }
         o.onProgress(`discovery: ${what}: reflected ${reflected}, copies at the sink ${sinkCopies}, back at the source ${sourceCopies}`);
         const row: Row = {
@@ -248,20 +253,21 @@ export async function discovery(o: ScenarioOptions): Promise<ScenarioReport> {
       await routeBetweenSegments(lab);
       await withReflectors(lab, o, discoveryReflectors(), async (controls) => {
         const mdns = await mdnsAcross(lab, o);
-        const ssdp = await ssdpAcross(lab, o);
+        // gssdp-discover and wsdd: IPv4 only (see ssdpAcross, wsdAcross).
+        const ssdp = o.family === 'ipv4' ? await ssdpAcross(lab) : null;
         const wsd = o.family === 'ipv4' ? await wsdAcross(lab) : null;
         const t = await reflectorTotals(controls);
         expect('reflected', `python-zeroconf ${SERVICES.printer.type}`, mdns.printer, true, `; the relay reflected ${t.reflected} datagrams in this phase`);
         expect('reflected', `python-zeroconf ${SERVICES.cast.type}`, mdns.cast, true);
-        expect('reflected', 'gssdp-discover', ssdp, true);
+        if (ssdp) expect('reflected', 'gssdp-discover', ssdp, true);
         if (wsd) expect('reflected', 'wsdd', wsd, true);
       });
       await withReflectors(lab, o, () => [], async () => {
         const mdns = await mdnsAcross(lab, o);
-        const ssdp = await ssdpAcross(lab, o);
+        const ssdp = o.family === 'ipv4' ? await ssdpAcross(lab) : null;
         const wsd = o.family === 'ipv4' ? await wsdAcross(lab) : null;
         expect('no reflector', `python-zeroconf ${SERVICES.printer.type}`, mdns.printer, false);
-        expect('no reflector', 'gssdp-discover', ssdp, false);
+        if (ssdp) expect('no reflector', 'gssdp-discover', ssdp, false);
         if (wsd) expect('no reflector', 'wsdd', wsd, false);
       });
       await withReflectors(lab, o, discoveryReflectors({ deny: [SERVICES.cast.type] }), async (controls) => {
@@ -285,7 +291,7 @@ export async function discovery(o: ScenarioOptions): Promise<ScenarioReport> {
     rows,
     summary: [
       `mcr reflecting mDNS, SSDP and WS-Discovery, ${o.family}, ${cache}; segments A (source namespace) and B (sink namespace) of the chain topology`,
-      `latencyMs = from the client's start to the resolved service (python-zeroconf), the first SSDP answer (gssdp-discover) or the discovered host (wsdd, IPv4 only: its unicast answers go to a link-local source over IPv6); a client looks ${LOOK_SECONDS} s`,
+      `latencyMs = from the client's start to the resolved service (python-zeroconf), the first SSDP answer (gssdp-discover) or the discovered host (wsdd); a client looks ${LOOK_SECONDS} s. gssdp-discover and wsdd run over IPv4 only (Debian's gssdp-discover opens no IPv6 client; wsdd answers a link-local source)`,
       `copies (loop rows) = datagrams the relays reflected of one query within ${LOOP_COUNT_MS} ms; bound: one per reflector`,
     ],
     details: {},
