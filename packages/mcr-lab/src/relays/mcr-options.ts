@@ -1,6 +1,7 @@
 // What mcr's adapter takes on top of the lab's RelayStartOptions: the relay's own settings, which the
 // baselines do not have and ignore.
 import type { RelayStartOptions } from '@mcr/netns-lab';
+import type { RelayConfigFile } from '@mcr/relay';
 
 /** The pacing fields of mcr's `dataPlane` config section (its README documents them). */
 export interface McrDataPlane {
@@ -24,6 +25,8 @@ export interface McrTestOnly {
    * until its membership timer runs out. The listeners scenario's `--inject-bug ignore-leaves`.
    */
   ignoreLeaves?: boolean;
+  /** Reflectors ignore their loop cache: discovery's `--inject-bug no-loop-cache`. */
+  noLoopCache?: boolean;
 }
 
 /** Where an output sends: every packet ("always"), or only while its segment has a listener for the group. */
@@ -53,6 +56,8 @@ export interface McrStartOptions extends RelayStartOptions {
   testOnly?: McrTestOnly;
   /** Its config's `dataPlane` section (absent: mcr's defaults, as users run it). */
   dataPlane?: McrDataPlane;
+  /** Its config's `reflectors` section (discovery reflectors), as the relay's config file writes it. */
+  reflectors?: RelayConfigFile['reflectors'];
   /** How many of the streams its config file holds (default all); the caller adds the rest at run time. */
   configStreams?: number;
   /** Every output's `forward` (absent: the relay's default, "always"). */

@@ -42,6 +42,7 @@ export interface McrConfig {
   }[];
   testOnly?: McrTestOnly;
   dataPlane?: McrDataPlane;
+  reflectors?: RelayConfigFile['reflectors'];
 }
 
 /**
@@ -65,6 +66,7 @@ export function mcrConfig(streams: ResolvedStream[], controlSocket: string, opts
     })),
     ...(opts.testOnly ? { testOnly: { ...opts.testOnly } } : {}),
     ...(opts.dataPlane ? { dataPlane: { ...opts.dataPlane } } : {}),
+    ...(opts.reflectors ? { reflectors: structuredClone(opts.reflectors) } : {}),
   };
   // Types may be shared across packages: what the lab writes must be a config file the relay's own
   // schema type accepts, so a retyped field (or one the lab writes wrongly) breaks this build, not a lab run.

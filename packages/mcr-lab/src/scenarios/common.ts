@@ -1,6 +1,7 @@
 // Helpers the scenarios share: bed options from scenario options, and a bed that always closes.
 import { openBed, type Bed, type BedOptions } from '../bed/index.js';
 import type { RelayName } from '../relays/index.js';
+import { up, type Lab, type Topology } from '@mcr/netns-lab';
 import type { ScenarioOptions } from './options.js';
 
 /** Bed options for `relay` with the scenario's family, mcr settings and negative control. */
@@ -44,4 +45,14 @@ export function seeded(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Realises `topo`, runs `fn` on it, and takes it down whatever happens. */
+export async function withLab<T>(topo: Topology, fn: (lab: Lab) => Promise<T>): Promise<T> {
+  const lab = await up(topo);
+  try {
+    return await fn(lab);
+  } finally {
+    await lab.down();
+  }
 }

@@ -5,6 +5,7 @@ import { churn } from './churn.js';
 import { compare, COMPARE_RELAYS } from './compare.js';
 import type { Feature } from '@mcr/netns-lab';
 import type { RelayName } from '../relays/index.js';
+import { discovery } from './discovery.js';
 import { duplication } from './duplication.js';
 import { igmp } from './igmp.js';
 import { listeners } from './listeners.js';
@@ -61,6 +62,11 @@ export const SCENARIOS: Record<ScenarioName, { summary: string; needs: ScenarioN
     needs: { relays: ['mcr'], features: ['bridgeIgmpSnooping', 'bridgeMldSnooping', 'bridgeQuerier'] },
     run: querierless,
   },
+  discovery: {
+    summary: 'mcr reflecting mDNS, SSDP and WS-Discovery between two segments: python-zeroconf, gssdp-discover and wsdd (IPv4) find across, nothing without the reflector, a denied service stays hidden, loops carry at most one copy per reflector',
+    needs: { relays: ['mcr'] },
+    run: discovery,
+  },
 };
 
 /** Normalises `input` (ScenarioUsageError on a bad option) and runs the scenario. */
@@ -69,7 +75,7 @@ export function runScenario(name: string, input: ScenarioInput = {}): Promise<Sc
   return SCENARIOS[o.scenario].run(o);
 }
 
-export { multiStream, scaling, duplication, igmp, snooping, churn, compare, soak, loop, chaos, listeners, querierless, CHAOS_WINDOW_SECONDS, SOAK_RULE_CHANGE_EVERY_MS };
+export { multiStream, scaling, duplication, discovery, igmp, snooping, churn, compare, soak, loop, chaos, listeners, querierless, CHAOS_WINDOW_SECONDS, SOAK_RULE_CHANGE_EVERY_MS };
 export {
   normaliseScenarioOptions,
   ScenarioUsageError,

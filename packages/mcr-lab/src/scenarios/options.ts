@@ -13,10 +13,10 @@ import { COMPARE_RELAYS } from './compare.js';
 
 export type { FanoutMode };
 
-export const SCENARIO_NAMES = ['multi-stream', 'scaling', 'duplication', 'igmp', 'snooping', 'churn', 'compare', 'soak', 'loop', 'chaos', 'listeners', 'querierless'] as const;
+export const SCENARIO_NAMES = ['multi-stream', 'scaling', 'duplication', 'igmp', 'snooping', 'churn', 'compare', 'soak', 'loop', 'chaos', 'listeners', 'querierless', 'discovery'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
-export const INJECTED_BUGS = ['fanout-off', 'no-igmp', 'socat-shared-port', 'no-loop-guard', 'no-restart', 'forget-state', 'ignore-leaves', 'no-querier'] as const;
+export const INJECTED_BUGS = ['fanout-off', 'no-igmp', 'socat-shared-port', 'no-loop-guard', 'no-restart', 'forget-state', 'ignore-leaves', 'no-querier', 'no-loop-cache'] as const;
 export type InjectedBug = (typeof INJECTED_BUGS)[number];
 
 /**
@@ -99,6 +99,7 @@ const DEFAULT_STREAMS: Record<ScenarioName, number[]> = {
   chaos: [10],
   listeners: [2],
   querierless: [1],
+  discovery: [1],
 };
 
 /** Which negative controls each scenario accepts. */
@@ -115,10 +116,11 @@ export const BUGS_FOR: Record<ScenarioName, readonly InjectedBug[]> = {
   chaos: ['no-restart', 'forget-state'],
   listeners: ['ignore-leaves'],
   querierless: ['no-querier'],
+  discovery: ['no-loop-cache'],
 };
 
 /** Scenarios that drive mcr's control socket: mcr only. */
-const MCR_ONLY: readonly ScenarioName[] = ['duplication', 'igmp', 'churn', 'soak', 'loop', 'chaos', 'listeners', 'querierless'];
+const MCR_ONLY: readonly ScenarioName[] = ['duplication', 'igmp', 'churn', 'soak', 'loop', 'chaos', 'listeners', 'querierless', 'discovery'];
 /** Scenarios that run for --seconds (and draw from --seed). */
 const TIMED: readonly ScenarioName[] = ['chaos', 'listeners'];
 /** Scenarios whose traffic runs for a time, not a packet count. */
