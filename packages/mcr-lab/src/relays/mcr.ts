@@ -55,8 +55,8 @@ export function mcrConfig(streams: ResolvedStream[], controlSocket: string, opts
   const config: McrConfig = {
     workers: opts.workers ?? DEFAULTS.workers,
     fanout: { mode: opts.fanoutMode ?? DEFAULTS.fanoutMode },
-    // The fields issue 18 added are written only when asked for: a config without them is what a relay
-    // without receiver-driven relaying accepts too.
+    // The querier and timer fields are written only when a scenario asks for them, so a default config
+    // stays one that a relay without receiver-driven relaying (an older baseline build) accepts too.
     igmp: { join: opts.igmpJoin ?? DEFAULTS.igmpJoin, ...(opts.igmp ?? {}) },
     control: { socket: controlSocket },
     rules: streams.map((s, i) => ({
