@@ -26,7 +26,7 @@ describe('filterMdns', () => {
     const v = filterMdns(query('_googlecast._tcp.local', '_ipp._tcp.local'), [{ deny: ['_googlecast._tcp'] }]);
     expect(v.kind).toBe('rewritten');
     if (v.kind !== 'rewritten') return;
-    expect(dnsPacket.decode(v.payload).questions.map((q) => q.name)).toEqual(['_ipp._tcp.local']);
+    expect((dnsPacket.decode(v.payload).questions ?? []).map((q) => q.name)).toEqual(['_ipp._tcp.local']);
     expect(filterMdns(query('_googlecast._tcp.local'), [{ deny: ['_googlecast._tcp'] }])).toEqual({ kind: 'filtered' });
   });
 
