@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
 export const UNIT_TESTS = [
   'packages/cli-kit/test/**/*.test.ts',
   'packages/relay/test/*.test.ts',
-  'packages/relay/test/{cli,control,daemon,listeners,metrics,net,packaging}/**/*.test.ts',
+  'packages/relay/test/{cli,control,daemon,listeners,metrics,net,packaging,reflectors}/**/*.test.ts',
   'packages/relay-native/test/{validate,file-lock}.test.ts',
   'packages/netns-lab/test/relays/{config,cpu}.test.ts',
   'packages/netns-lab/test/topology/builders.test.ts',

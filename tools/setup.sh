@@ -12,8 +12,10 @@ export NX_DAEMON=false NX_NO_CLOUD=true
 # iperf3 and ethtool: the relay-native TCP-noise test (a TCP flow across the relay's input, offloads on/off);
 # libbpf-dev, libelf-dev, zlib1g-dev and bpftool: the tc engine (its BPF program is compiled with clang
 # -target bpf and embedded as a bpftool skeleton; the addon links libbpf).
+# igmpproxy: bench:join-leave's reference (it runs only where the kernel has multicast routing);
+# python3-zeroconf, gupnp-tools (gssdp-discover), wsdd: the discovery scenario's real clients.
 DEBIAN_PACKAGES=(iproute2 socat smcroute build-essential python3 procps clang libclang-rt-14-dev iperf3 ethtool
-  libbpf-dev libelf-dev zlib1g-dev bpftool)
+  libbpf-dev libelf-dev zlib1g-dev bpftool igmpproxy python3-zeroconf gupnp-tools wsdd)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
@@ -28,7 +30,22 @@ if ((${#missing[@]} > 0)); then
   fi
   echo "setup: installing ${missing[*]}"
   apt-get update
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+  # Some of these ship daemons (wsdd, igmpproxy) that would announce this host or join groups on its
+  # real interfaces; the lab only runs their programs inside its own namespaces. So no service is
+  # started by the installation (policy-rc.d, honoured by invoke-rc.d and deb-systemd-invoke), and
+  # their units are disabled afterwards.
+  policy=/usr/sbin/policy-rc.d
+  placed=false
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && placed=true
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" || { "$placed" && rm -f "$policy"; exit 1; }
+  if "$placed"; then rm -f "$policy"; fi
+  if command -v systemctl >/dev/null; then
+    for unit in wsdd.service igmpproxy.service; do
+      systemctl disable --now "$unit" >/dev/null 2>&1 || true
+    done
+  fi
 else
   echo "setup: Debian packages present"
 fi

@@ -1,6 +1,6 @@
 {
   # Standalone executables (not addons): the lab's traffic tools and its kernel probe. node-gyp
-  # builds them into build/Release/mcr-send, mcr-recv and mcr-probe; they link nothing from Node.
+  # builds them into build/Release/mcr-send, mcr-recv, mcr-observe and mcr-probe; they link nothing from Node.
   "target_defaults": {
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-O3"],
     "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-fexceptions"],
@@ -21,6 +21,11 @@
       "target_name": "mcr-recv",
       "type": "executable",
       "sources": ["native/mcr_recv.cc", "native/payload.cc", "native/cli_util.cc", "native/stream_stats.cc"]
+    },
+    {
+      "target_name": "mcr-observe",
+      "type": "executable",
+      "sources": ["native/mcr_observe.cc", "native/payload.cc", "native/cli_util.cc"]
     },
     {
       "target_name": "mcr-probe",

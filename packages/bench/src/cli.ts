@@ -13,7 +13,8 @@ targets:
   scaling        throughput vs stream count, 1..--streams (doubling)
   fanout         1 stream -> K outputs, K = 1..--outputs (doubling)
   workers        mcr with 1..--workers workers (doubling); fails on any duplicate
-  join-leave     IGMP join and leave delay through the snooping switch (RFC 3918)
+  join-leave     RFC 3918 join and leave delay of mcr forwarding to listeners, IPv4 (IGMP) and IPv6
+                 (MLD), --rounds each; igmpproxy beside it where the kernel routes multicast
   group-capacity largest group count (1..--streams) forwarded with zero loss at --rate, the relays
                  side by side (RFC 3918)
   first-packet   packets lost and delayed at the start of fresh streams, --rounds fresh relays each

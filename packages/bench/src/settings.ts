@@ -80,7 +80,7 @@ export interface Settings {
   baselineCommit: string | null;
   /** gate: negative control: the candidate runs with this many percent of the baseline's relay CPU per packet injected. */
   injectRegressionPct: number | null;
-  /** join-leave: rounds. */
+  /** join-leave: joins and leaves per family; first-packet: fresh relays. */
   rounds: number;
   /** Trials at every reported rate (NDR, PDR): figures are their median with min-max; at least 3 by default. */
   repeats: number;
@@ -218,6 +218,9 @@ function defaults(target: Target, long: boolean): Defaults {
       return { ...base, streams: 1000, trialSeconds: long ? 60 : 1, ratePps: 50_000 };
     case 'first-packet':
       return { ...base, ratePps: 10_000 };
+    case 'join-leave':
+      // RFC 3918 asks for many joins and leaves: 60 per family (~3 min each).
+      return { ...base, relays: ['mcr'], rounds: 60 };
     case 'latency':
       // One stream at fixed rates, 5 interleaved repeats of 3 s trials; the NDR search behind the
       // 50 %-of-NDR rung is short (6 rungs of 1 s trials per relay). About 10 minutes on 2 cores.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { median } from '../src/search/spread.js';
-import { summarise } from '../src/targets/join-leave.js';
+import { delayFigures } from '../src/targets/join-leave.js';
 import { doublings, pointSpecs } from '../src/targets/search-targets.js';
 import { normalizeSettings } from '../src/settings.js';
 
@@ -18,9 +18,9 @@ describe('targets', () => {
   it('summarises join and leave delays', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([])).toBeNull();
-    const j = summarise('239.1.0.1', 5000, 'm', [{ round: 1, joinMs: 10, leaveMs: 2000 }, { round: 2, joinMs: 12, leaveMs: null }]);
-    expect(j.joinMs).toEqual({ median: 11, max: 12 });
-    expect(j.leaveMs).toEqual({ median: 2000, max: 2000 });
+    // Median and p99 are order statistics (nearest rank), with the spread beside them; a missing sample is not a zero.
+    expect(delayFigures([10, 12, null, 11])).toEqual({ count: 3, median: 11, p99: 12, min: 10, max: 12 });
+    expect(delayFigures([null])).toEqual({ count: 0, median: null, p99: null, min: null, max: null });
   });
 });
 

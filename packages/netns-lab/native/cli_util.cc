@@ -1,5 +1,8 @@
 #include "cli_util.hpp"
 
+#include <signal.h>
+#include <sys/signalfd.h>
+
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <time.h>
@@ -126,6 +129,15 @@ unsigned interfaceIndex(const std::string& flag, const std::string& name) {
   const unsigned idx = if_nametoindex(name.c_str());
   if (idx == 0) usageError(flag + ": no interface named '" + name + "' in this network namespace");
   return idx;
+}
+
+int stopSignalFd() {
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGTERM);
+  sigprocmask(SIG_BLOCK, &mask, nullptr);
+  return signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
 uint64_t monotonicNs() {

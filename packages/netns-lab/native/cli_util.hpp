@@ -71,6 +71,10 @@ unsigned interfaceIndex(const std::string& flag, const std::string& name);
 
 uint64_t monotonicNs();
 
+// Blocks SIGINT and SIGTERM and returns a non-blocking signalfd that reports them (-1 on failure,
+// errno set): the tools stop through their poll loop, with no handler racing their counters.
+int stopSignalFd();
+
 // JSON string escaping for the few strings the tools echo (groups, interface names).
 std::string jsonString(const std::string& s);
 

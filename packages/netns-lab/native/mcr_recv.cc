@@ -38,7 +38,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: mcr-recv --stream GROUP:PORT [--stream ...] --interface IFNAME [--source ADDR]\n"
-    "                [--expect N] [--duration SEC] [--idle-ms MS] [--rcvbuf BYTES] [--json]\n"
+    "                [--expect N] [--duration SEC] [--idle-ms MS] [--rcvbuf BYTES] [--first-id N] [--json]\n"
     "  --stream      group and port to receive, [GROUP]:PORT for IPv6 (e.g. [ff3e::1:1]:5001);\n"
     "                stream id = 0-based order (repeatable; IPv4 and IPv6 streams may mix)\n"
     "  --interface   interface to join the groups on (group_req.gr_interface)\n"
@@ -50,7 +50,11 @@ constexpr const char* kUsage =
     "  --idle-ms     stop after this long without packets, once one has arrived\n"
     "  --rcvbuf      socket receive buffer per stream (default 32 MiB); 0 keeps the kernel's\n"
     "                default, as an ordinary receiver has (net.core.rmem_default)\n"
-    "  --json        print { streams: [...], totals: {...} } on stdout\n"
+    "  --first-id    the sender's stream id of the first --stream (default 0; the next ones follow):\n"
+    "                a receiver of some of a sender's streams, e.g. its stream 3 alone\n"
+    "  --json        print { joinedMs, streams: [...], totals: {...} } on stdout; joinedMs and each\n"
+    "                stream's firstMs / lastMs (its first and last valid packet, null if none) are\n"
+    "                CLOCK_MONOTONIC milliseconds, the clock mcr-send stamps\n"
     "Prints 'ready' on stderr once joined; SIGINT/SIGTERM print the report and exit 0.\n";
 
 constexpr unsigned kBatch = 64;
@@ -66,6 +70,7 @@ struct Options {
   double durationSec = 0;
   uint64_t idleMs = 0;
   int64_t rcvbuf = kRcvBuf;  // 0: the kernel's default
+  uint64_t firstId = 0;     // the sender's stream id of the first --stream
   bool json = false;
 };
 
@@ -96,6 +101,8 @@ Options parseArgs(int argc, char** argv) {
       o.durationSec = parseSeconds(flag, next());
     } else if (flag == "--idle-ms") {
       o.idleMs = parseUint(flag, next(), 1, 86400000);
+    } else if (flag == "--first-id") {
+      o.firstId = parseUint(flag, next(), 0, UINT32_MAX);
     } else if (flag == "--rcvbuf") {
       o.rcvbuf = static_cast<int64_t>(parseUint(flag, next(), 0, 1u << 30));
     } else if (flag == "--json") {
@@ -203,6 +210,8 @@ uint64_t drain(int fd, uint32_t streamId, StreamStats& st, RecvBatch& b) {
         st.onForeign();
       } else {
         st.onValid(h.seq, now > h.sendNs ? now - h.sendNs : 0);
+        if (st.firstNs == 0) st.firstNs = now;
+        st.lastNs = now;
       }
       b.msgs[i].msg_hdr.msg_flags = 0;
     }
@@ -232,7 +241,14 @@ std::string countsJson(const StreamCounts& c, int64_t missing, const LatencyHist
   return buf;
 }
 
-void printReport(const Options& o, const std::vector<StreamStats>& stats) {
+std::string msOrNull(uint64_t ns) {
+  if (ns == 0) return "null";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(ns) / 1e6);
+  return buf;
+}
+
+void printReport(const Options& o, const std::vector<StreamStats>& stats, uint64_t joinedNs) {
   StreamCounts totals;
   LatencyHistogram totalLat;
   int64_t totalMissing = 0;
@@ -247,7 +263,7 @@ void printReport(const Options& o, const std::vector<StreamStats>& stats) {
       if (i) streams += ",";
       streams += "{\"stream\":" + std::to_string(i) + ",\"group\":" + jsonString(o.streams[i].group) +
                  ",\"port\":" + std::to_string(o.streams[i].port) + "," + countsJson(st.counts, missing, st.latency) +
-                 "}";
+                 ",\"firstMs\":" + msOrNull(st.firstNs) + ",\"lastMs\":" + msOrNull(st.lastNs) + "}";
     } else {
       std::printf("stream %zu %s: received %llu unique %llu dup %llu missing %lld reordered %llu corrupt %llu "
                   "foreign %llu p50 %sus p99 %sus p99.9 %sus max %sus\n",
@@ -264,7 +280,7 @@ void printReport(const Options& o, const std::vector<StreamStats>& stats) {
     }
   }
   if (o.json) {
-    std::printf("{\"streams\":[%s],\"totals\":{%s}}\n", streams.c_str(),
+    std::printf("{\"joinedMs\":%s,\"streams\":[%s],\"totals\":{%s}}\n", msOrNull(joinedNs).c_str(), streams.c_str(),
                 countsJson(totals, totalMissing, totalLat).c_str());
   }
   std::fflush(stdout);
@@ -284,12 +300,7 @@ int main(int argc, char** argv) {
   }
 
   // Signals arrive through a signalfd in the epoll set: no handler races with the counters.
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGINT);
-  sigaddset(&mask, SIGTERM);
-  sigprocmask(SIG_BLOCK, &mask, nullptr);
-  const int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  const int sfd = stopSignalFd();
   if (sfd < 0) fail("signalfd");
 
   const int ep = epoll_create1(EPOLL_CLOEXEC);
@@ -307,6 +318,7 @@ int main(int argc, char** argv) {
     ev.data.u64 = i;
     if (epoll_ctl(ep, EPOLL_CTL_ADD, fds.back(), &ev) != 0) fail("epoll_ctl", &o.streams[i]);
   }
+  const uint64_t joinedNs = monotonicNs();
   std::fputs("ready\n", stderr);
   std::fflush(stderr);
 
@@ -338,7 +350,7 @@ int main(int argc, char** argv) {
         stop = true;
         continue;
       }
-      if (drain(fds[id], static_cast<uint32_t>(id), stats[id], batch) > 0) {
+      if (drain(fds[id], static_cast<uint32_t>(o.firstId + id), stats[id], batch) > 0) {
         anyPacket = true;
         lastPacket = monotonicNs();
       }
@@ -348,7 +360,7 @@ int main(int argc, char** argv) {
     if (idleNs && anyPacket && after - lastPacket >= idleNs) stop = true;
   }
   // Count what is already queued: those packets arrived before the stop.
-  for (size_t i = 0; i < fds.size(); ++i) drain(fds[i], static_cast<uint32_t>(i), stats[i], batch);
-  printReport(o, stats);
+  for (size_t i = 0; i < fds.size(); ++i) drain(fds[i], static_cast<uint32_t>(o.firstId + i), stats[i], batch);
+  printReport(o, stats, joinedNs);
   return 0;
 }

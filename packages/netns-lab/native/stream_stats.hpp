@@ -72,6 +72,9 @@ class StreamStats {
 
   StreamCounts counts;
   LatencyHistogram latency;
+  // CLOCK_MONOTONIC at the first and the last valid packet of the stream (0: none yet).
+  uint64_t firstNs = 0;
+  uint64_t lastNs = 0;
 
  private:
   std::vector<uint64_t> seen_;  // bit per seq

@@ -6,6 +6,7 @@
 
 #include "bench_hot_path.hpp"
 #include "data_plane_worker.hpp"
+#include "datagram_socket.hpp"
 #include "file_lock.hpp"
 #include "frame_parser.hpp"
 #include "listener_socket.hpp"
@@ -21,6 +22,7 @@ struct AddonData {
   Napi::FunctionReference membershipSocket;
   Napi::FunctionReference tcEngine;
   Napi::FunctionReference listenerSocket;
+  Napi::FunctionReference datagramSocket;
 };
 
 // parseFrame(buffer) -> plain object; addresses as Buffers of 4 or 16 bytes (TS formats them).
@@ -63,12 +65,15 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   data->tcEngine = Napi::Persistent(tcEngine);
   Napi::Function listener = ListenerSocket::Define(env);
   data->listenerSocket = Napi::Persistent(listener);
+  Napi::Function datagram = DatagramSocket::Define(env);
+  data->datagramSocket = Napi::Persistent(datagram);
   env.SetInstanceData<AddonData>(data);
   exports.Set("DataPlaneWorker", worker);
   exports.Set("MembershipSocket", membership);
   exports.Set("ListenerSocket", listener);
   exports.Set("TcEngine", tcEngine);
   exports.Set("referenceOutputs", Napi::Function::New(env, ReferenceOutputs, "referenceOutputs"));
+  exports.Set("DatagramSocket", datagram);
   exports.Set("parseFrame", Napi::Function::New(env, ParseFrameJs, "parseFrame"));
   exports.Set("benchHotPath", Napi::Function::New(env, BenchHotPath, "benchHotPath"));
   exports.Set("lockFile", Napi::Function::New(env, LockFileJs, "lockFile"));

@@ -9,6 +9,9 @@ export type {
   ListenerCounters,
   ListenerPacket,
   ListenerSocketOptions,
+  Datagram,
+  DatagramCounters,
+  DatagramSocketOptions,
   OutgoingProbe,
   OutputCounters,
   OutputSpec,
@@ -51,6 +54,7 @@ export {
 export { DataPlaneWorker } from './data-plane-worker.js';
 export { MembershipSocket } from './membership-socket.js';
 export { ListenerSocket } from './listener-socket.js';
+export { DatagramSocket } from './datagram-socket.js';
 export { parseFrame } from './parse-frame.js';
 export { benchHotPath } from './bench-hot-path.js';
 export { FileLock } from './file-lock.js';

@@ -64,6 +64,13 @@ export const NATIVE_LIMITS = {
    */
   minListenerPayloadBytes: 8,
   maxListenerPayloadBytes: 1500 - 48,
+  /**
+   * DatagramSocket.send: the UDP payload of one reflected datagram. At most what a 1500-byte Ethernet
+   * MTU carries behind an IPv6 and a UDP header (40 + 8): the socket does not fragment. mDNS keeps its
+   * messages within 9000 bytes (RFC 6762 §17) but sends them in one packet on the link's MTU; a longer
+   * datagram would have reached the relay as fragments, which its filter does not pass.
+   */
+  maxDatagramPayloadBytes: 1500 - 48,
 } as const;
 
 /**

@@ -2,7 +2,7 @@
 // native handles stay private behind the TS classes.
 import { createRequire } from 'node:module';
 
-import type { IgnoreOutgoingMode, ListenerCounters, OutgoingProbe, TcAttachMode, TcCounters, TcSupport, WorkerCounters } from './types.js';
+import type { DatagramCounters, IgnoreOutgoingMode, ListenerCounters, OutgoingProbe, TcAttachMode, TcCounters, TcSupport, WorkerCounters } from './types.js';
 
 /**
  * A rule as the native side reads it: validated; addresses as Buffers in network byte order, 4
@@ -62,6 +62,20 @@ export interface NativeListenerPacket {
 export interface NativeListenerSocket {
   send(source: Buffer, destination: Buffer, payload: Buffer, destinationText: string): void;
   counters(): ListenerCounters;
+  close(): void;
+}
+/** A datagram as the reader hands it over: addresses (4 or 16 bytes) and the MAC as bytes. */
+export interface NativeDatagram {
+  source: Buffer;
+  destination: Buffer;
+  sourcePort: number;
+  payload: Buffer;
+  hopLimit: number;
+  sourceMac: Buffer;
+}
+export interface NativeDatagramSocket {
+  send(source: Buffer, sourcePort: number, hopLimit: number, payload: Buffer): void;
+  counters(): DatagramCounters;
   close(): void;
 }
 /**
@@ -128,6 +142,15 @@ export interface NativeBinding {
     ipv6: boolean,
     deliver: (packet: NativeListenerPacket | null, error: unknown) => void,
   ) => NativeListenerSocket;
+  /** deliver: as ListenerSocket's. group: 4 or 16 bytes of the family. */
+  DatagramSocket: new (
+    interfaceName: string,
+    ifindex: number,
+    ipv6: boolean,
+    group: Buffer,
+    port: number,
+    deliver: (datagram: NativeDatagram | null, error: unknown) => void,
+  ) => NativeDatagramSocket;
   parseFrame(frame: Buffer): NativeParsedFrame;
   benchHotPath(
     frames: Buffer[],

@@ -1,5 +1,6 @@
 #include "packet_ring.hpp"
 
+#include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
@@ -119,7 +120,10 @@ bool PacketRing::Open(const PacketRingOptions& options, SysError& error) {
   // The socket option keeps outgoing frames away from a ring in no group; a group's flag is not known
   // to work until probed: until then (and for good if it does not) the filter drops them.
   outgoingGuard_ = options.fanoutMode >= 0 ? OutgoingGuard::Filter : OutgoingGuard::SocketOption;
-  if (!AttachFilter(FilterPlan(), error)) {
+  // Nothing enters before the first table's filter (setRules): a generic program here would queue
+  // whatever multicast arrives before then (a fresh interface's MLD reports, other streams), and the
+  // loop would count it against a table that never asked for it.
+  if (!AttachDropAll(error)) {
     Close();
     return false;
   }
@@ -164,13 +168,21 @@ bool PacketRing::Open(const PacketRingOptions& options, SysError& error) {
         case ProbeResult::Inconclusive: outgoingProbe_ = OutgoingProbe::Inconclusive; break;
       }
     }
-    if (flagInGroup && outgoingProbe_ == OutgoingProbe::Honoured) {
-      outgoingGuard_ = OutgoingGuard::FanoutFlag;
-      if (!AttachFilter(FilterPlan(), error)) {
-        Close();
-        return false;
-      }
-    }
+    // The guard chosen here shapes every table's filter from the first setRules on.
+    if (flagInGroup && outgoingProbe_ == OutgoingProbe::Honoured) outgoingGuard_ = OutgoingGuard::FanoutFlag;
+  }
+  return true;
+}
+
+bool PacketRing::AttachDropAll(SysError& error) {
+  sock_filter dropAll = BPF_STMT(BPF_RET | BPF_K, 0);
+  sock_fprog fprog{};
+  fprog.len = 1;
+  fprog.filter = &dropAll;
+  if (setsockopt(fd_, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof fprog) != 0) {
+    error.err = errno;
+    error.syscall = "setsockopt";
+    return false;
   }
   return true;
 }

@@ -46,8 +46,8 @@ class PacketRing {
   PacketRing& operator=(const PacketRing&) = delete;
   ~PacketRing() { Close(); }
 
-  // Opens with the generic ingress filter (ingress_filter.hpp) already attached: it is in place
-  // before the bind, so no unfiltered frame ever enters the ring.
+  // Opens with a filter that drops everything, in place before the bind: no frame enters the ring
+  // until the first table's filter replaces it (AttachFilter, from setRules).
   bool Open(const PacketRingOptions& options, SysError& error);
   // Replaces the filter atomically (SO_ATTACH_FILTER) with the one for `plan`, plus the drop of
   // outgoing frames when the guard is Filter; on failure the previous one stays.
@@ -67,6 +67,7 @@ class PacketRing {
   bool ReadStatistics(uint64_t& packets, uint64_t& drops) const;
 
  private:
+  bool AttachDropAll(SysError& error);
   int fd_ = -1;
   uint8_t* ring_ = nullptr;
   size_t ringBytes_ = 0;

@@ -3,7 +3,7 @@ import { ADDRESS_BITS, ADDRESS_FAMILIES, hostBitsAreZero, isMulticastAddress, ne
 import { macToBuffer, unsendableUnicast4 } from './ipv4.js';
 import { isLinkLocalUnicast6 } from './ipv6.js';
 import { GROUP_PREFIX_LENGTHS, NATIVE_LIMITS } from './limits.js';
-import { NATIVE_FANOUT_MODES, NATIVE_LISTENER_MODES, NATIVE_TTL_MODES, type ListenerSocketOptions } from './types.js';
+import { NATIVE_FANOUT_MODES, NATIVE_LISTENER_MODES, NATIVE_TTL_MODES, type DatagramSocketOptions, type ListenerSocketOptions } from './types.js';
 
 // What the data plane accepts, defined once as zod schemas. validate.ts parses every argument with
 // them before any native call; the relay builds its config and rule schemas from the same fields, so
@@ -413,3 +413,32 @@ function listenerMessage(family: AddressFamily) {
 }
 
 export const listenerMessageSchemas = { ipv4: listenerMessage('ipv4'), ipv6: listenerMessage('ipv6') } as const;
+
+export const datagramSocketOptionsSchema = record({
+  ifindex: NATIVE_FIELDS.ifindex(),
+  interfaceName: interfaceName(),
+  family: NATIVE_FIELDS.family(),
+  group: multicastGroup(),
+  port: NATIVE_FIELDS.port(),
+  onDatagram: callback<DatagramSocketOptions['onDatagram']>(),
+  onError: callback<NonNullable<DatagramSocketOptions['onError']>>().optional(),
+}).superRefine((o, ctx) => {
+  const family = parseIpAddress(o.group)!.family;
+  if (family !== o.family) fail(ctx, ['group'], `must be an ${FAMILY_NAME[o.family]} group (the socket's family), got ${describe(o.group)}`);
+});
+
+/** A datagram DatagramSocket.send takes on a socket of `family`: a unicast source of the family. */
+function datagramMessage(family: AddressFamily) {
+  return record({
+    source: ipAddress(),
+    sourcePort: NATIVE_FIELDS.port(),
+    hopLimit: NATIVE_FIELDS.ttl(),
+    payload: bytes(0, NATIVE_LIMITS.maxDatagramPayloadBytes),
+  }).superRefine((m, ctx) => {
+    const address = parseIpAddress(m.source)!;
+    if (address.family !== family) fail(ctx, ['source'], `must be an ${FAMILY_NAME[family]} address (the socket's family), got ${describe(m.source)}`);
+    else if (isMulticastAddress(address)) fail(ctx, ['source'], `must be a unicast address, got ${describe(m.source)}`);
+  });
+}
+
+export const datagramMessageSchemas = { ipv4: datagramMessage('ipv4'), ipv6: datagramMessage('ipv6') } as const;

@@ -355,3 +355,29 @@ export interface ListenerCounters {
   sent: number;
   sendErrors: number;
 }
+
+/** A UDP datagram to a DatagramSocket's group and port, as it arrived on the socket's interface. */
+export interface Datagram {
+  family: AddressFamily;
+  source: string; // the IP source, canonical text
+  sourcePort: number;
+  destination: string; // the group, canonical text
+  payload: Buffer; // the UDP payload, up to the UDP length
+  hopLimit: number; // IPv4 TTL / IPv6 hop limit as it arrived
+  sourceMac: string; // 'aa:bb:cc:dd:ee:ff'
+}
+
+export interface DatagramSocketOptions {
+  ifindex: number;
+  interfaceName: string; // for errors
+  family: AddressFamily;
+  group: string; // a multicast group of the family
+  port: number;
+  /** Called on the JS thread for every datagram that passed the checks. An exception it throws is rethrown as an uncaught exception. */
+  onDatagram: (datagram: Datagram) => void;
+  /** A receive error (a NativeError: ENETDOWN while the link is down...). The socket keeps running where it can. */
+  onError?: (error: Error) => void;
+}
+
+/** As ListenerCounters: received (with its parts droppedMalformed, droppedBacklog), kernelDrops, receiveErrors, sent, sendErrors. */
+export type DatagramCounters = ListenerCounters;

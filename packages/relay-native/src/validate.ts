@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { ADDRESS_BITS, addressBytes, isMulticastAddress, parseIpAddress, type AddressFamily } from './ip-address.js';
 import { macToBuffer } from './ipv4.js';
 import type { NativeOutputSpec, NativeRuleSpec } from './native.js';
-import { listenerMessageSchemas, ruleSpecsSchema, tableContextSchema, workerOptionsSchema } from './schema.js';
+import { datagramMessageSchemas, listenerMessageSchemas, ruleSpecsSchema, tableContextSchema, workerOptionsSchema } from './schema.js';
 import type { FanoutMode, ListenerGate, TableContext } from './types.js';
 
 
@@ -139,4 +139,19 @@ export function normalizeListenerMessage(family: AddressFamily, name: string, me
   const m = check(listenerMessageSchemas[family], name, message);
   const payload = Buffer.isBuffer(m.payload) ? m.payload : Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.length);
   return { source: bytesOf(m.source), destination: bytesOf(m.destination), payload, destinationText: parseIpAddress(m.destination)!.text };
+}
+
+/** A datagram for DatagramSocket.send in the binding's form. */
+export interface NormalizedDatagramMessage {
+  source: Buffer;
+  sourcePort: number;
+  hopLimit: number;
+  payload: Buffer;
+}
+
+/** Checks a datagram for a DatagramSocket of `family` and converts it to the binding's form. */
+export function normalizeDatagramMessage(family: AddressFamily, name: string, message: unknown): NormalizedDatagramMessage {
+  const m = check(datagramMessageSchemas[family], name, message);
+  const payload = Buffer.isBuffer(m.payload) ? m.payload : Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.length);
+  return { source: bytesOf(m.source), sourcePort: m.sourcePort, hopLimit: m.hopLimit, payload };
 }

@@ -7,7 +7,7 @@ import { udpFrame } from '@mcr/netns-lab';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import type { RuleSpec } from '../src/index.js';
-import { ChainBed } from './helpers/chain-bed.js';
+import { ChainBed, Worker } from './helpers/chain-bed.js';
 import { udp6Frame } from './helpers/frames6.js';
 import { seededRandom } from './helpers/seeded.js';
 
@@ -77,7 +77,7 @@ describe('kernel ingress filter (src -> relay, crafted frames)', () => {
     const exact = ruleCount <= MAX_EXACT_KEYS;
     console.log(
       `ingress filter, ${ruleCount} keys (${exact ? 'exact' : 'generic'}): ${frames.length} frames injected, ` +
-        `${expectMulticastUdp} unfragmented multicast UDP, ${expectMatched} matching; framesSeen ${c.framesSeen}, matched ${c.matched}`,
+        `${expectMulticastUdp} unfragmented multicast UDP, ${expectMatched} matching; framesSeen ${c.framesSeen}, matched ${c.matched}, noMatch ${c.noMatch}, malformed ${c.malformed}, ownFrames ${c.ownFrames}, badChecksum ${c.badChecksum}, extensionHeaders ${c.extensionHeaders}`,
     );
     expect(c.matched).toBe(expectMatched);
     expect(c.fragments).toBe(0);
@@ -86,6 +86,22 @@ describe('kernel ingress filter (src -> relay, crafted frames)', () => {
 
   it('passes exactly the frames of a small table (exact program, VLANs in metadata)', () => check(12));
   it(`passes every multicast UDP frame above ${MAX_EXACT_KEYS} keys (generic program); userspace matches`, () => check(MAX_EXACT_KEYS + 6));
+
+  it('a new ring takes nothing before its first table: frames that arrive between the worker\'s creation and setRules are not counted', async () => {
+    const agent = bed.agent();
+    await agent.call('worker.new', { id: 'w', options: { interface: bed.dev.relayIn, ifindex: bed.inIfindex, fanout: { mode: 'hash' } } });
+    // Multicast UDP the table will not want, and IPv6 multicast: a generic program would pass both.
+    const early = [...Array.from({ length: 20 }, (_, i) => udpFrame({ group: `239.6.0.${i + 1}`, port: 7000 })), udp6Frame({ sourceMac: bed.mac.src, group: 'ff3e::6:1', port: 7000 })];
+    await bed.inject(early);
+    await agent.call('worker.setRules', { id: 'w', rules: [{ id: 'k', group: '239.7.0.1', port: 7000, outputs: [] }] });
+    await agent.call('worker.start', { id: 'w' });
+    const worker = new Worker(agent);
+    await bed.inject(Array.from({ length: 5 }, () => udpFrame({ group: '239.7.0.1', port: 7000 })));
+    await worker.waitFor((c) => c.matched >= 5);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const c = await worker.waitFor(() => true);
+    expect({ framesSeen: c.framesSeen, matched: c.matched, noMatch: c.noMatch }).toEqual({ framesSeen: 5, matched: 5, noMatch: 0 });
+  });
 
   it('passes IPv6 multicast UDP and extension headers (plain and tagged) only to tables with IPv6 rules; IPv4 ranges as masked keys', async () => {
     const v6Rules: RuleSpec[] = [

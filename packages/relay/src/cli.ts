@@ -4,7 +4,7 @@ import { reportUsageError, UsageError } from '@mcr/cli-kit';
 import { HELP, VERSION } from './cli/help.js';
 import { runCommand } from './cli/run-command.js';
 import { validateCommand } from './cli/validate-command.js';
-import { addCommand, listCommand, pingCommand, reloadCommand, removeCommand, statsCommand } from './cli/client-commands.js';
+import { addCommand, listCommand, pingCommand, reloadCommand, reflectorsCommand, removeCommand, statsCommand } from './cli/client-commands.js';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   run: runCommand,
@@ -12,6 +12,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   remove: removeCommand,
   list: listCommand,
   stats: statsCommand,
+  reflectors: reflectorsCommand,
   ping: pingCommand,
   reload: reloadCommand,
   validate: validateCommand,

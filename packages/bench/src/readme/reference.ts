@@ -73,6 +73,9 @@ const LIMIT_MEANING: Record<string, string> = {
   'RELAY_LIMITS.maxRules': 'rules in the whole relay',
   'RELAY_LIMITS.maxGroupsPerInterface': 'distinct input groups per input interface (a joined range counts all its groups, `join: false` none)',
   'RELAY_LIMITS.maxInputInterfaces': 'input interfaces',
+  'RELAY_LIMITS.maxReflectors': 'discovery reflectors (`reflectors`)',
+  'RELAY_LIMITS.maxReflectorInterfaces': 'member interfaces of one reflector',
+  'RELAY_LIMITS.maxServiceTypesPerList': 'DNS-SD service types in one `allow` or `deny` list',
   'RELAY_LIMITS.maxJoinedGroupsPerRange': 'groups one range rule may join; a larger range must say `join: false`',
   'NATIVE_LIMITS.maxOutputsPerRule': 'outputs per rule (one frame\'s copies fit one egress batch)',
   'NATIVE_LIMITS.maxRulesPerTable': 'rules in one input interface\'s table',
@@ -92,6 +95,7 @@ const LIMIT_MEANING: Record<string, string> = {
   'NATIVE_LIMITS.maxReceiveBufferBytes': 'a worker\'s receive buffer, most',
   'NATIVE_LIMITS.maxInjectedWorkNanos': '`testOnly.injectedWorkNanos`',
   'NATIVE_LIMITS.minListenerPayloadBytes': 'an IGMP/MLD message the relay sends, least (the fixed header every one has)',
+  'NATIVE_LIMITS.maxDatagramPayloadBytes': 'a datagram a reflector sends, most (a 1500-byte MTU behind the IPv6 and UDP headers; the relay does not fragment)',
   'NATIVE_LIMITS.maxListenerPayloadBytes': 'an IGMP/MLD message the relay sends, most (a 1500-byte MTU behind the IPv6 and Hop-by-Hop headers)',
 };
 

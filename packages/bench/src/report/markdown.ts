@@ -3,6 +3,7 @@ import { relayTitle } from '@mcr/mcr-lab';
 import type { MachineFindings } from '../lab.js';
 import type { BenchResult, RunPoint } from '../results/schema.js';
 import { renderFirstPacket, renderGroupCapacity } from './rfc3918.js';
+import { renderJoinLeaveMarkdown } from './join-leave.js';
 import { renderLatencyMarkdown } from '../latency/report.js';
 import { deliveredVsOffered, sweep, type Series } from './series.js';
 import { lineChartSvg } from './svg.js';
@@ -102,12 +103,7 @@ export function renderMarkdown(result: BenchResult, stem: string): { text: strin
     md += k.summary.map((line) => `- ${line}`).join('\n') + '\n\n';
     if (k.violations.length) md += k.violations.map((v) => `- **${v.metric}**: ${v.message}`).join('\n') + '\n\n';
   }
-  if (result.joinLeave) {
-    const j = result.joinLeave;
-    md += `## Join and leave delay through the snooping switch\n\nGroup ${j.group}, ${j.ratePps} pps offered, method: ${j.method}.\n\n`;
-    md += `Join: median ${j.joinMs.median ?? '-'} ms, max ${j.joinMs.max ?? '-'} ms. Leave: median ${j.leaveMs.median ?? '-'} ms, max ${j.leaveMs.max ?? '-'} ms.\n\n`;
-    md += markdownTable(['round', 'join ms', 'leave ms'], j.rounds.map((r) => [String(r.round), r.joinMs?.toFixed(1) ?? '-', r.leaveMs?.toFixed(1) ?? '-'])) + '\n';
-  }
+  if (result.joinLeave) md += `## Join and leave delay (RFC 3918 4.1-4.2)\n\n${renderJoinLeaveMarkdown(result.joinLeave)}\n`;
   if (result.groupCapacity) md += `## Group capacity (RFC 3918)\n\n\`\`\`\n${renderGroupCapacity(result.groupCapacity).trim()}\n\`\`\`\n\n`;
   if (result.firstPacket) md += `## First packets of fresh streams (RFC 3918)\n\n\`\`\`\n${renderFirstPacket(result.firstPacket).trim()}\n\`\`\`\n\n`;
   if (result.micro) {

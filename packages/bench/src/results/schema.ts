@@ -39,19 +39,44 @@ export interface RunPoint {
   ratios: Ratio[];
 }
 
+/** One join and leave of one receiver (RFC 3918 4.1-4.2), ms; null when a message or packet was not seen. */
 export interface JoinLeaveRound {
   round: number;
+  family: 'ipv4' | 'ipv6';
+  /** The receiver's host stack: IGMPv2, IGMPv3, MLDv1 or MLDv2. */
+  protocol: string;
   joinMs: number | null;
   leaveMs: number | null;
 }
 
+/** Delays over the rounds: median, p99 and the spread (min-max), ms; null without a sample. */
+export interface DelayFigures {
+  count: number;
+  median: number | null;
+  p99: number | null;
+  min: number | null;
+  max: number | null;
+}
+
+/** One relay and family: measured, or why it did not run here (never a figure then). */
+export interface JoinLeaveRow {
+  relay: string;
+  family: 'ipv4' | 'ipv6';
+  /** What the relay runs with (its config, in words) or its command line. */
+  setup: string;
+  unavailable?: string;
+  joinMs?: DelayFigures;
+  leaveMs?: DelayFigures;
+  rounds?: JoinLeaveRound[];
+}
+
 export interface JoinLeaveResult {
-  group: string;
-  ratePps: number;
+  /** How delays are measured (RFC 3918 4.1-4.2 on the output segment's wire). */
   method: string;
-  rounds: JoinLeaveRound[];
-  joinMs: { median: number | null; max: number | null };
-  leaveMs: { median: number | null; max: number | null };
+  ratePps: number;
+  /** The protocol timers the relay ran with, seconds. */
+  timers: Record<string, number>;
+  rows: JoinLeaveRow[];
 }
 
 export interface MicroTask {
@@ -76,6 +101,8 @@ export interface GateTrial {
   phase: 'warmup' | 'calibrate' | 'fixed' | 'high';
   /** Pair number within the phase (0-based; calibrate: the trial number). */
   pair: number;
+  /** 2: the confirmation round, run only when the first round found a speed regression. Absent: round 1. */
+  round?: 2;
   targetPps: number;
   figures: TrialFigures;
   /** min(offered, achieved) x (1 - loss): what reached the sink, pps. */
@@ -96,7 +123,10 @@ export interface GateRun {
   /** --inject-regression: the candidate ran with testOnly.injectedWorkNanos (a negative control). */
   injection: { regressionPct: number; baselineRelayCpuPerPacketUs: number; injectedWorkNanos: number } | null;
   trials: GateTrial[];
+  /** The final checks: a speed regression stands only if the confirmation round finds it too. */
   checks: MetricCheck[];
+  /** The first round's checks, when they found a speed regression and a confirmation round ran. */
+  firstRound?: MetricCheck[];
   pass: boolean;
   /** Why the gate could not decide (a bed or a trial failed); absent when it decided. */
   error?: string;

@@ -1,83 +1,70 @@
-// bench:join-leave (RFC 3918 group join/leave delay) through the snooping switch: a `switch` bed
-// whose mcr does not join (igmpJoin false), a sender offering stream 0 for the whole run, and a
-// probe in the relay namespace (started through the trial's `during` hook) that joins and leaves
-// the group with relay-native's MembershipSocket and times the switch's forwarding.
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import type { JoinLeaveResult, JoinLeaveRound } from '../results/schema.js';
-import { loadBed, type BedLoader, type OpenBed } from '../lab.js';
+// bench:join-leave: RFC 3918 group join delay (4.1) and group leave delay (4.2) of mcr with outputs
+// that forward to listeners, per family, over --rounds joins and leaves (default 60), as measured on
+// the output segment's wire by a passive observer (mcr-lab's measureJoinLeave: report -> first
+// packet, leave -> last packet). igmpproxy, Debian's RFC 4605 IGMP proxy, is the reference where it
+// can run: it needs kernel multicast routing (probed, never assumed) and speaks IGMP only; where it
+// cannot, its row says why and carries no figure.
+import { JOIN_LEAVE_HOLD_MS, JOIN_LEAVE_QUIET_MS, LAB_IGMP, measureJoinLeave } from '@mcr/mcr-lab';
+import { machineFindings, run, type AddressFamily } from '@mcr/netns-lab';
+import type { DelayFigures, JoinLeaveResult, JoinLeaveRound, JoinLeaveRow } from '../results/schema.js';
 import { finishResult, makeResult, publish, startClock } from '../output.js';
-import { median } from '../search/spread.js';
 import type { Settings } from '../settings.js';
 
-const GROUP = '239.1.0.1'; // stream 0 of a bed (docs/architecture.md)
-const RATE = 5_000;
+/** Offered rate of the one stream: a packet every 4 ms, the resolution of the delays. */
+export const JOIN_LEAVE_RATE_PPS = 250;
+export const JOIN_LEAVE_FAMILIES: readonly AddressFamily[] = ['ipv4', 'ipv6'];
 
+const r1 = (x: number) => Math.round(x * 10) / 10;
 
-export function summarise(group: string, ratePps: number, method: string, rounds: JoinLeaveRound[]): JoinLeaveResult {
-  const joins = rounds.map((r) => r.joinMs).filter((v): v is number => v !== null);
-  const leaves = rounds.map((r) => r.leaveMs).filter((v): v is number => v !== null);
-  const r1 = (v: number | null): number | null => (v === null ? null : Math.round(v * 10) / 10);
-  return {
-    group, ratePps, method, rounds,
-    joinMs: { median: r1(median(joins)), max: r1(joins.length ? Math.max(...joins) : null) },
-    leaveMs: { median: r1(median(leaves)), max: r1(leaves.length ? Math.max(...leaves) : null) },
-  };
+export function delayFigures(values: (number | null)[]): DelayFigures {
+  const v = values.filter((x): x is number => x !== null).sort((a, b) => a - b);
+  const at = (q: number) => (v.length ? r1(v[Math.min(v.length - 1, Math.ceil(q * v.length) - 1)]!) : null);
+  return { count: v.length, median: at(0.5), p99: at(0.99), min: v.length ? r1(v[0]!) : null, max: v.length ? r1(v.at(-1)!) : null };
 }
 
-/** `injected` replaces the lab's openBed (development against a stand-in). */
-export async function runJoinLeave(s: Settings, cwd: string, injected?: OpenBed): Promise<number> {
-  const loaded: BedLoader = injected ? { openBed: injected } : await loadBed();
-  if ('unavailable' in loaded) {
-    process.stderr.write(`bench join-leave: the lab is not available: ${loaded.unavailable}\n`);
-    return 1;
-  }
+/** Why igmpproxy is not measured here for `family` (probed in this order: MLD, multicast routing, the binary, the adapter). */
+export async function igmpproxyUnavailable(family: AddressFamily): Promise<string> {
+  if (family === 'ipv6') return 'igmpproxy relays IGMP only (no MLD): no IPv6 figure';
+  const m = await machineFindings();
+  const routing = m.features.ipv4MulticastRouting;
+  if (routing.available !== true) return `this kernel has no IPv4 multicast routing (CONFIG_IP_MROUTE), which igmpproxy needs for its forwarding; ${routing.how}`;
+  const installed = await run('sh', ['-c', 'command -v igmpproxy']).then(() => true, () => false);
+  if (!installed) return 'igmpproxy is not installed (Debian package igmpproxy; ./tools/setup.sh installs it)';
+  // The lab has no igmpproxy adapter yet: a machine where it could run says so instead of giving a figure.
+  return 'this machine has IPv4 multicast routing and igmpproxy, but the lab has no igmpproxy adapter yet: not measured';
+}
+
+export const describeDelays = (d: DelayFigures | undefined): string =>
+  !d || d.median === null ? '-' : `median ${d.median} ms, p99 ${d.p99} ms (${d.min}-${d.max}, ${d.count} rounds)`;
+
+export async function runJoinLeave(s: Settings, cwd: string): Promise<number> {
   const clock = startClock();
   const result = makeResult(s, clock, cwd);
-  process.stderr.write('bench join-leave: opening a switch bed (the bridge needs ~10 s before it snoops)\n');
-  const bed = await loaded.openBed({
-    relay: 'mcr',
-    topology: 'switch',
-    streams: 1,
-    igmpJoin: false,
-    onProgress: (line) => process.stderr.write(`bench join-leave: ${line}\n`),
-  });
-  try {
-    const input = bed.lab.topo.relay.inputs[0]!;
-    const probe = fileURLToPath(new URL('./join-probe.js', import.meta.url));
-    const args = ['netns', 'exec', input.ns, process.execPath, probe, '--ifname', input.ifname, '--ip', input.ip, '--group', GROUP, '--rounds', String(s.rounds)];
-    let child: { exitCode: number; stdout: string; stderr: string } | undefined;
-    // The sender offers stream 0 for the whole probe; `during` runs the probe once the receivers are ready.
-    const perRoundSec = 4;
-    await bed
-      .trial({
-        rate: RATE,
-        durationSec: Math.ceil(s.rounds * perRoundSec + 5),
-        size: 200,
-        prime: false,
-        during: async () => {
-          child = await new Promise((resolve) => {
-            execFile('ip', args, { timeout: (s.rounds * 35 + 10) * 1000, encoding: 'utf8' }, (err, stdout, stderr) =>
-              resolve({ exitCode: err ? Number((err as NodeJS.ErrnoException).code ?? 1) || 1 : 0, stdout, stderr }),
-            );
-          });
-        },
-      })
-      .catch((err: unknown) => result.notes.push(`background traffic: ${(err as Error).message.split('\n')[0]}`));
-    if (!child) throw new Error('join probe did not run');
-    const lines = child.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-    const method = String(lines.find((l) => 'method' in l)?.method ?? 'unknown');
-    const rounds = lines.filter((l) => 'round' in l) as unknown as JoinLeaveRound[];
-    if (child.exitCode !== 0) result.notes.push(`join probe exited with ${child.exitCode}: ${child.stderr.split('\n').slice(-3).join(' ')}`);
-    result.joinLeave = summarise(GROUP, RATE, method, rounds);
-  } finally {
-    await bed.close();
+  const rows: JoinLeaveRow[] = [];
+  const setup = `forward "listeners", igmp querier auto, query interval ${LAB_IGMP.queryInterval} s, response ${LAB_IGMP.queryResponseInterval} s, last member ${LAB_IGMP.lastMemberQueryInterval} s x ${LAB_IGMP.robustness}`;
+  for (const family of JOIN_LEAVE_FAMILIES) {
+    process.stderr.write(`bench join-leave: mcr, ${family}, ${s.rounds} joins and leaves (~${Math.round((s.rounds * (JOIN_LEAVE_HOLD_MS + JOIN_LEAVE_QUIET_MS)) / 1000)} s)\n`);
+    try {
+      const rounds: JoinLeaveRound[] = await measureJoinLeave({ family, rounds: s.rounds, ratePps: JOIN_LEAVE_RATE_PPS, onProgress: (l) => process.stderr.write(`bench join-leave: ${l}\n`) });
+      rows.push({ relay: 'mcr', family, setup, joinMs: delayFigures(rounds.map((r) => r.joinMs)), leaveMs: delayFigures(rounds.map((r) => r.leaveMs)), rounds });
+    } catch (err) {
+      result.notes.push(`mcr, ${family}: ${(err as Error).message.split('\n')[0]}`);
+      rows.push({ relay: 'mcr', family, setup, unavailable: `the run failed: ${(err as Error).message.split('\n')[0]}` });
+    }
+    rows.push({ relay: 'igmpproxy', family, setup: 'igmpproxy (Debian), upstream in0, downstream out0', unavailable: await igmpproxyUnavailable(family) });
   }
+  const jl: JoinLeaveResult = {
+    method: 'RFC 3918 4.1-4.2 on the output segment: receiver report -> first packet (join), receiver leave -> last packet (leave), seen by a passive observer (mcr-observe, kernel receive timestamps)',
+    ratePps: JOIN_LEAVE_RATE_PPS,
+    timers: { ...LAB_IGMP },
+    rows,
+  };
+  result.joinLeave = jl;
   finishResult(result, clock);
-  const j = result.joinLeave!;
-  process.stdout.write(
-    `join delay: median ${j.joinMs.median ?? '-'} ms (max ${j.joinMs.max ?? '-'}); leave delay: median ${j.leaveMs.median ?? '-'} ms (max ${j.leaveMs.max ?? '-'}); ${j.rounds.length} rounds via ${j.method}\n`,
-  );
+  for (const r of rows) {
+    process.stdout.write(`${r.relay} ${r.family}: ${r.unavailable ? `not measured: ${r.unavailable}` : `join ${describeDelays(r.joinMs)}; leave ${describeDelays(r.leaveMs)}`}\n`);
+  }
   await publish(result, s);
-  return j.rounds.length > 0 ? 0 : 1;
+  const mcrRows = rows.filter((r) => r.relay === 'mcr');
+  return mcrRows.every((r) => r.joinMs && r.joinMs.count > 0 && r.leaveMs && r.leaveMs.count > 0) ? 0 : 1;
 }

@@ -2,7 +2,7 @@
 // shrug off one noisy pair, and say so when a flag widened it.
 import { describe, expect, it } from 'vitest';
 import { CONSISTENCY, METRICS, speedCheck } from '../../src/gate/decision.js';
-import { decide, deliveredPps, injectedNanos } from '../../src/targets/gate.js';
+import { confirmChecks, decide, deliveredPps, injectedNanos, needsConfirmation } from '../../src/targets/gate.js';
 import type { GateTrial } from '../../src/results/schema.js';
 import { modelTrial } from '../helpers.js';
 
@@ -71,6 +71,35 @@ describe('gate decision', () => {
   it('sizes the injected work from the baseline CPU per packet, within the relay limit', () => {
     expect(injectedNanos(25, 4.4)).toBe(1100);
     expect(() => injectedNanos(25, 1000)).toThrow(/outside the relay's 1\.\.100000/);
+  });
+});
+
+describe('gate confirmation round: a speed regression must reproduce', () => {
+  const round2 = (t: GateTrial[]) => t.map((x) => ({ ...x, round: 2 as const }));
+  const judged = (first: GateTrial[], second: GateTrial[]) => confirmChecks(decide(first, opts), decide(second, opts), decide([...first, ...second], opts));
+
+  it('only a speed failure with correctness intact asks for a second round', () => {
+    expect(needsConfirmation(decide(trials(8, 1), opts))).toBe(false);
+    expect(needsConfirmation(decide(trials(8, 1.25), opts))).toBe(true);
+    const dup = trials(8, 1.25);
+    dup[0]!.figures = { ...dup[0]!.figures, duplicates: 3 };
+    expect(needsConfirmation(decide(dup, opts))).toBe(false);
+  });
+
+  it('a regression that reproduces fails; one that does not passes and says so', () => {
+    const slow = trials(8, 1.25);
+    expect(cpuCheck(judged(slow, round2(trials(8, 1.25)))).pass).toBe(false);
+    expect(cpuCheck(judged(slow, round2(trials(8, 1.25)))).message).toMatch(/first round: .*\(reproduced\)$/);
+    const noisy = judged(trials(8, 1, 0.85), round2(trials(8, 1)));
+    const thr = noisy.find((c) => c.metric.startsWith('throughput'))!;
+    expect(thr.pass).toBe(true);
+    expect(thr.message).toMatch(/\(did not reproduce\)$/);
+  });
+
+  it('correctness is judged over both rounds', () => {
+    const second = round2(trials(8, 1));
+    second[0]!.figures = { ...second[0]!.figures, corrupt: 1 }; // a candidate trial of the second round
+    expect(judged(trials(8, 1.25), second)[0]!.pass).toBe(false);
   });
 });
 

@@ -41,6 +41,15 @@ export function liveBeds(): Bed[] {
 /** Teardowns of beds still opening (lab up, relay starting or snooping warm-up). */
 const opening = new Set<() => Promise<void>>();
 
+/**
+ * Registers the teardown of a lab opened outside a bed (the listeners scenarios), so that the CLI's
+ * SIGINT/SIGTERM handling removes it too; returns the function that unregisters it.
+ */
+export function onInterrupt(teardown: () => Promise<void>): () => void {
+  opening.add(teardown);
+  return () => void opening.delete(teardown);
+}
+
 /** Closes every open bed and tears down beds still opening (the CLI calls it on SIGINT/SIGTERM). */
 export async function closeAllBeds(): Promise<void> {
   await Promise.allSettled([...[...openBeds].map((b) => b.close()), ...[...opening].map((f) => f())]);

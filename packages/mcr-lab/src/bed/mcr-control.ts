@@ -11,6 +11,29 @@ export interface McrStats {
   workers: { interface: string; index: number; pid: number | null; alive: boolean; restarts: number; forwarded: number; matched: number; framesSeen: number; noMatch: number }[];
   totals: { forwarded: number; matched: number; framesSeen: number; noMatch: number; workers: number; workersAlive: number; workerRestarts: number };
   igmp: { memberships: { interface: string; group: string }[] } & Record<string, unknown>;
+  /** Listeners heard on outputs with forward "listeners" (source null: a group-wide row). */
+  listeners?: McrListener[];
+  /** The querier role on each interface that has such an output. */
+  queriers?: McrQuerier[];
+}
+
+export interface McrListener {
+  interface: string;
+  family: 'ipv4' | 'ipv6';
+  group: string;
+  source: string | null;
+  mode: string;
+  expiresInMs: number | null;
+  lastReporter: string | null;
+}
+
+export interface McrQuerier {
+  interface: string;
+  family: 'ipv4' | 'ipv6';
+  state: 'querier' | 'non-querier';
+  /** The address of the current querier (the relay's own when it is the querier). */
+  querier: string | null;
+  version: number;
 }
 
 /** `IFACE:GROUP:PORT[:TTL]` as the mcr CLI takes endpoints, an IPv6 group in brackets (`in0:[ff3e::1:1]:5001`). */

@@ -14,5 +14,5 @@ export {
 export { McrRelay, mcrConfig, type McrConfig, type McrRelayOptions } from './mcr.js';
 export { mcrBin, mcrUnavailableReason, MCR_BIN_ENV } from './mcr-bin.js';
 export { mcrPlugin } from './mcr-plugin.js';
-export type { McrStartOptions, McrDataPlane, McrTestOnly } from './mcr-options.js';
+export type { McrStartOptions, McrDataPlane, McrTestOnly, McrForward, McrIgmpSettings } from './mcr-options.js';
 export { relayRecipes, type RelayRecipe } from './recipes.js';

@@ -28,20 +28,21 @@ import {
 } from '@mcr/netns-lab';
 import { mcrBin } from './mcr-bin.js';
 import { mcrPlugin } from './mcr-plugin.js';
-import type { McrDataPlane, McrStartOptions, McrTestOnly } from './mcr-options.js';
+import type { McrDataPlane, McrForward, McrIgmpSettings, McrStartOptions, McrTestOnly } from './mcr-options.js';
 
 export interface McrConfig {
   workers: number;
   fanout: { mode: 'hash' | 'cpu' | 'lb' | 'off' };
-  igmp: { join: boolean };
+  igmp: { join: boolean } & McrIgmpSettings;
   control: { socket: string };
   rules: {
     id: string;
     input: { interface: string; group: string; port: number };
-    outputs: { interface: string; group: string; port: number; ttl: number }[];
+    outputs: { interface: string; group: string; port: number; ttl: number; forward?: McrForward }[];
   }[];
   testOnly?: McrTestOnly;
   dataPlane?: McrDataPlane;
+  reflectors?: RelayConfigFile['reflectors'];
 }
 
 /**
@@ -54,15 +55,18 @@ export function mcrConfig(streams: ResolvedStream[], controlSocket: string, opts
   const config: McrConfig = {
     workers: opts.workers ?? DEFAULTS.workers,
     fanout: { mode: opts.fanoutMode ?? DEFAULTS.fanoutMode },
-    igmp: { join: opts.igmpJoin ?? DEFAULTS.igmpJoin },
+    // The querier and timer fields are written only when a scenario asks for them, so a default config
+    // stays one that a relay without receiver-driven relaying (an older baseline build) accepts too.
+    igmp: { join: opts.igmpJoin ?? DEFAULTS.igmpJoin, ...(opts.igmp ?? {}) },
     control: { socket: controlSocket },
     rules: streams.map((s, i) => ({
       id: `s${i}`,
       input: { interface: s.inIfname, group: s.group, port: s.port },
-      outputs: s.outs.map((o) => ({ interface: o.ifname, group: s.outGroup, port: s.outPort, ttl })),
+      outputs: s.outs.map((o) => ({ interface: o.ifname, group: s.outGroup, port: s.outPort, ttl, ...(opts.forward ? { forward: opts.forward } : {}) })),
     })),
     ...(opts.testOnly ? { testOnly: { ...opts.testOnly } } : {}),
     ...(opts.dataPlane ? { dataPlane: { ...opts.dataPlane } } : {}),
+    ...(opts.reflectors ? { reflectors: structuredClone(opts.reflectors) } : {}),
   };
   // Types may be shared across packages: what the lab writes must be a config file the relay's own
   // schema type accepts, so a retyped field (or one the lab writes wrongly) breaks this build, not a lab run.

@@ -24,7 +24,7 @@ import { mcrEndpoint, rxPackets, type Bed, type TrialResult } from '../bed/index
 import { LAB_TTL, run } from '@mcr/netns-lab';
 import { McrRelay } from '../relays/index.js';
 import { createSpareOutput, FAULT_KINDS, FAULTS, RECOVERY_BOUND_MS, SPARE_OUTPUT, type FaultContext, type FaultKind, type FaultResult } from './chaos-faults.js';
-import { bedOptions, withBed } from './common.js';
+import { bedOptions, seeded, withBed } from './common.js';
 import type { ScenarioOptions } from './options.js';
 import { makeReport, type Row, type ScenarioReport, type Violation } from './report.js';
 
@@ -40,18 +40,6 @@ const FAULT_AT_MS = 400;
 const SAMPLE_MS = 20;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** mulberry32: a small seeded generator, so a schedule can be replayed with --seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface ChaosWindow {
   kind: FaultKind | 'warm-up';

@@ -5,10 +5,13 @@ import { churn } from './churn.js';
 import { compare, COMPARE_RELAYS } from './compare.js';
 import type { Feature } from '@mcr/netns-lab';
 import type { RelayName } from '../relays/index.js';
+import { discovery } from './discovery.js';
 import { duplication } from './duplication.js';
 import { igmp } from './igmp.js';
+import { listeners } from './listeners.js';
 import { loop } from './loop.js';
 import { multiStream } from './multi-stream.js';
+import { querierless } from './querierless.js';
 import { normaliseScenarioOptions, scenarioDefaults, type ScenarioInput, type ScenarioName, type ScenarioOptions } from './options.js';
 import type { ScenarioReport } from './report.js';
 import { scaling } from './scaling.js';
@@ -49,6 +52,21 @@ export const SCENARIOS: Record<ScenarioName, { summary: string; needs: ScenarioN
     needs: { relays: ['mcr'] },
     run: chaos,
   },
+  listeners: {
+    summary: 'mcr forwarding to listeners on 3 bridged segments: receivers (IGMPv2/v3, MLDv1/v2 host stacks) join and leave at random; join and leave bounds, no duplicate, querier election and take-over',
+    needs: { relays: ['mcr'], features: ['bridge'] },
+    run: listeners,
+  },
+  querierless: {
+    summary: 'a snooping bridge that nobody queries ages out its memberships and the stream stops; with mcr forwarding to listeners and querying, it continues',
+    needs: { relays: ['mcr'], features: ['bridgeIgmpSnooping', 'bridgeMldSnooping', 'bridgeQuerier'] },
+    run: querierless,
+  },
+  discovery: {
+    summary: 'mcr reflecting mDNS, SSDP and WS-Discovery between two segments: python-zeroconf, gssdp-discover and wsdd (IPv4) find across, nothing without the reflector, a denied service stays hidden, loops carry at most one copy per reflector',
+    needs: { relays: ['mcr'] },
+    run: discovery,
+  },
 };
 
 /** Normalises `input` (ScenarioUsageError on a bad option) and runs the scenario. */
@@ -57,7 +75,7 @@ export function runScenario(name: string, input: ScenarioInput = {}): Promise<Sc
   return SCENARIOS[o.scenario].run(o);
 }
 
-export { multiStream, scaling, duplication, igmp, snooping, churn, compare, soak, loop, chaos, CHAOS_WINDOW_SECONDS, SOAK_RULE_CHANGE_EVERY_MS };
+export { multiStream, scaling, duplication, discovery, igmp, snooping, churn, compare, soak, loop, chaos, listeners, querierless, CHAOS_WINDOW_SECONDS, SOAK_RULE_CHANGE_EVERY_MS };
 export {
   normaliseScenarioOptions,
   ScenarioUsageError,

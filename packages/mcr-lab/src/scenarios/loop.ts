@@ -16,14 +16,12 @@ import {
   segment,
   startReceiver,
   type StreamSpec,
-  type Topology,
   uniquePrefix,
-  up,
 } from '@mcr/netns-lab';
 import { McrRelay, type McrStartOptions } from '../relays/index.js';
 import type { ScenarioOptions } from './options.js';
 import { makeReport, type Row, type ScenarioReport, type Violation } from './report.js';
-import { sleep } from './common.js';
+import { sleep, withLab } from './common.js';
 
 /** The looping rule's group per family (IPv6: the hop limit plays the TTL's part). */
 const GROUPS: Record<AddressFamily, string> = { ipv4: '239.77.0.1', ipv6: 'ff3e::77:1' };
@@ -37,15 +35,6 @@ const SETTLE_MS = 1000;
 const QUIET_MS = 500;
 
 type LoopStats = McrStats & { totals: McrStats['totals'] & { ownFrames?: number; ttlExpired?: number } };
-
-async function withLab<T>(topo: Topology, fn: (lab: Lab) => Promise<T>): Promise<T> {
-  const lab = await up(topo);
-  try {
-    return await fn(lab);
-  } finally {
-    await lab.down();
-  }
-}
 
 /** Starts one mcr per relay namespace of the lab, each with the rule G:P -> G:P. */
 async function withRelays<T>(lab: Lab, o: ScenarioOptions, fn: (controls: McrControl[]) => Promise<T>): Promise<T> {

@@ -13,10 +13,10 @@ import { COMPARE_RELAYS } from './compare.js';
 
 export type { FanoutMode };
 
-export const SCENARIO_NAMES = ['multi-stream', 'scaling', 'duplication', 'igmp', 'snooping', 'churn', 'compare', 'soak', 'loop', 'chaos'] as const;
+export const SCENARIO_NAMES = ['multi-stream', 'scaling', 'duplication', 'igmp', 'snooping', 'churn', 'compare', 'soak', 'loop', 'chaos', 'listeners', 'querierless', 'discovery'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
-export const INJECTED_BUGS = ['fanout-off', 'no-igmp', 'socat-shared-port', 'no-loop-guard', 'no-restart', 'forget-state'] as const;
+export const INJECTED_BUGS = ['fanout-off', 'no-igmp', 'socat-shared-port', 'no-loop-guard', 'no-restart', 'forget-state', 'ignore-leaves', 'no-querier', 'no-loop-cache'] as const;
 export type InjectedBug = (typeof INJECTED_BUGS)[number];
 
 /**
@@ -97,6 +97,9 @@ const DEFAULT_STREAMS: Record<ScenarioName, number[]> = {
   soak: [4],
   loop: [1],
   chaos: [10],
+  listeners: [2],
+  querierless: [1],
+  discovery: [1],
 };
 
 /** Which negative controls each scenario accepts. */
@@ -111,10 +114,17 @@ export const BUGS_FOR: Record<ScenarioName, readonly InjectedBug[]> = {
   soak: ['fanout-off'],
   loop: ['no-loop-guard'],
   chaos: ['no-restart', 'forget-state'],
+  listeners: ['ignore-leaves'],
+  querierless: ['no-querier'],
+  discovery: ['no-loop-cache'],
 };
 
 /** Scenarios that drive mcr's control socket: mcr only. */
-const MCR_ONLY: readonly ScenarioName[] = ['duplication', 'igmp', 'churn', 'soak', 'loop', 'chaos'];
+const MCR_ONLY: readonly ScenarioName[] = ['duplication', 'igmp', 'churn', 'soak', 'loop', 'chaos', 'listeners', 'querierless', 'discovery'];
+/** Scenarios that run for --seconds (and draw from --seed). */
+const TIMED: readonly ScenarioName[] = ['chaos', 'listeners'];
+/** Scenarios whose traffic runs for a time, not a packet count. */
+const UNCOUNTED: readonly ScenarioName[] = ['listeners', 'querierless'];
 
 
 function fail(msg: string): never {
@@ -146,8 +156,8 @@ export const SCENARIO_FLAGS = {
   'max-dup': { value: 'N', schema: integerValue(0, Number.MAX_SAFE_INTEGER), describedBy: z.number().min(0), help: 'highest duplicates per stream' },
   'inject-bug': { value: 'NAME', schema: choiceValue(INJECTED_BUGS), help: 'negative control: a bug the scenario must catch' },
   duration: { value: 'SEC', schema: numberValue(1, 7 * 86400), help: 'soak: seconds of traffic' },
-  seconds: { value: 'SEC', schema: numberValue(10, 7 * 86400), help: 'chaos: seconds of faults' },
-  seed: { value: 'N', schema: integerValue(0, 2 ** 31 - 1), help: "chaos: the fault schedule's seed", defaults: 'default: drawn and printed' },
+  seconds: { value: 'SEC', schema: numberValue(10, 7 * 86400), help: 'chaos: seconds of faults; listeners: seconds of joins and leaves' },
+  seed: { value: 'N', schema: integerValue(0, 2 ** 31 - 1), help: "chaos, listeners: the schedule's seed", defaults: 'default: drawn and printed' },
   json: { value: 'FILE', schema: z.string(), help: 'also write the report as JSON' },
 } as const satisfies Flags;
 
@@ -169,6 +179,12 @@ const scenarioInputSchema = z.strictObject({
 /** "mcr, socat and kernel". */
 const COMPARED = `${COMPARE_RELAYS.slice(0, -1).join(', ')} and ${COMPARE_RELAYS.at(-1)}`;
 
+/**
+ * listeners, querierless: offered pps per stream unless --rate: a packet every 4 ms times joins and
+ * leaves to a few ms, and a dozen receivers and three observers stay cheap on two cores.
+ */
+const LISTENER_PPS_PER_STREAM = 250;
+
 /** chaos: offered pps per stream unless --rate, so that a fault's loss stands out from the machine's noise. */
 const CHAOS_PPS_PER_STREAM = 2000;
 
@@ -180,14 +196,14 @@ export function scenarioDefaults(name: ScenarioName, streams: number[] = DEFAULT
     streams: DEFAULT_STREAMS[name],
     workers: name === 'duplication' || name === 'chaos' ? 2 : DEFAULTS.workers,
     fanoutMode: DEFAULTS.fanoutMode,
-    rate: name === 'chaos' ? CHAOS_PPS_PER_STREAM * streams[0]! : 10_000,
+    rate: name === 'chaos' ? CHAOS_PPS_PER_STREAM * streams[0]! : UNCOUNTED.includes(name) ? LISTENER_PPS_PER_STREAM * streams[0]! : 10_000,
     count: 2000,
     size: DEFAULT_PAYLOAD,
     // A soak holds the relay to production standards: 0.01 % over the whole run.
     maxLoss: name === 'soak' ? 0.01 : 1,
     maxDup: 0,
     duration: 600,
-    seconds: 120,
+    seconds: name === 'listeners' ? 60 : 120,
   };
 }
 
@@ -207,7 +223,11 @@ function applies(flag: ScenarioFlag, name: ScenarioName): boolean {
       return name === 'soak';
     case 'seconds':
     case 'seed':
-      return name === 'chaos';
+      return TIMED.includes(name);
+    case 'count':
+    case 'max-loss':
+    case 'max-dup':
+      return !UNCOUNTED.includes(name);
     default:
       return true;
   }
@@ -218,6 +238,7 @@ function defaultText(flag: ScenarioFlag, name: ScenarioName): string | undefined
   const key = SCENARIO_INPUT_KEY[flag];
   if (!(key in scenarioDefaults(name))) return undefined;
   if (flag === 'rate' && name === 'chaos') return `${CHAOS_PPS_PER_STREAM} per stream`;
+  if (flag === 'rate' && UNCOUNTED.includes(name)) return `${LISTENER_PPS_PER_STREAM} per stream`;
   if (flag === 'count' && name === 'churn') return `enough for ${CHURN_DEFAULT_SECONDS} s`;
   const value = scenarioDefaults(name)[key as DefaultKey];
   return Array.isArray(value) ? value.join(',') : String(value);
@@ -283,7 +304,10 @@ export function normaliseScenarioOptions(scenario: string, raw: ScenarioInput = 
   }
   if (name === 'duplication' && workers < 2) fail('duplication needs --workers >= 2');
   if (input.duration !== undefined && !applies('duration', name)) fail(`--duration applies to soak only (scenario is ${name}); the others take --count`);
-  for (const k of ['seconds', 'seed'] as const) if (input[k] !== undefined && !applies(k, name)) fail(`--${k} applies to chaos only (scenario is ${name})`);
+  for (const k of ['seconds', 'seed'] as const) if (input[k] !== undefined && !applies(k, name)) fail(`--${k} applies to ${TIMED.join(' and ')} only (scenario is ${name})`);
+  for (const k of ['count', 'maxLoss', 'maxDup'] as const) {
+    if (input[k] !== undefined && UNCOUNTED.includes(name)) fail(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply to ${name} (it checks bounds on time, not loss counts)`);
+  }
   if (name === 'chaos' && streams[0]! < 2) fail('chaos needs --streams >= 2 (one of them is a rule added at run time)');
 
   return {

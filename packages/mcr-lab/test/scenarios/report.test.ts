@@ -5,7 +5,7 @@ import { checkTrial, makeReport, normaliseScenarioOptions, renderReport } from '
 
 const stream = (n: number, over: Partial<TrialResult['perStream'][number]> = {}): TrialResult['perStream'][number] => ({
   stream: n, sink: 0, group: `239.9.0.${n + 1}`, port: 6001 + n, sent: 1000, received: 1000, unique: 1000, duplicates: 0, missing: 0,
-  reordered: 0, corrupt: 0, foreign: 0, lossPct: 0, latencyUs: { p50: 1, p99: 2, p999: 2.5, max: 3 }, ...over,
+  reordered: 0, corrupt: 0, foreign: 0, lossPct: 0, latencyUs: { p50: 1, p99: 2, p999: 2.5, max: 3 }, firstMs: null, lastMs: null, ...over,
 });
 const trial = (perStream: TrialResult['perStream']): TrialResult => ({
   relay: 'mcr', family: 'ipv4', sender: { raw: true, senders: 1 }, streams: perStream.length, size: 1000, offeredPps: 1000, achievedPps: 1000, senderBound: false, sent: 1000 * perStream.length,

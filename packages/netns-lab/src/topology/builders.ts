@@ -7,7 +7,11 @@
 //   - in `switch`, segment 1 spans the bridge: source eth0 = host 1, relay in0 = host 2, and
 //     the bridge ports carry no address;
 //   - in `segment` and `ring`, each bridged segment's members get hosts 1, 2, ... in the order the
-//     builder lists them.
+//     builder lists them;
+//   - in `segments`, output segment k is IP segment k+2 (segment 1 is src -> rly in0) and its hosts
+//     are SEGMENT_HOSTS: the relay's out<k> 2 (link-local fe80::2), the observer 3, receiver j 4+j,
+//     and the bridge, when it queries, 1 (fe80::1: below the relay, it wins the election) or 254
+//     (fe80::fe: above the relay, the relay wins).
 // Namespaces: `${prefix}-src` / `-rly` / `-snk` (with an index 0.. when a role has several:
 // fanout sinks `-snk0..`, converge sources `-src0..`, chain3 relays `-rly0..2`), `-sw` for the switch.
 // Interfaces: sources and sinks `eth0`; relays `in0..` (inputs) and `out0..` (outputs); the switch
@@ -15,10 +19,12 @@
 import { IPV6_NAMESPACE_SYSCTLS, endpointOn } from './address-plan.js';
 import { IFNAMES, checkIfname, checkPrefix, nsName } from './names.js';
 import type {
+  BridgeMcastTimer,
   BridgeSpec,
   Endpoint,
   LinkSpec,
   NamespaceSpec,
+  OutputSegment,
   NetemSpec,
   RelayRole,
   Role,
@@ -46,13 +52,16 @@ export interface ConvergeOptions extends BaseOptions {
 /** How many outputs a fanout, or sources a converge, may have, and how many it has by default. */
 export const BRANCHES = { min: 1, max: 64, default: 2 } as const;
 
-function count(name: string, value: number | undefined): number {
-  const v = value ?? BRANCHES.default;
-  if (!Number.isInteger(v) || v < BRANCHES.min || v > BRANCHES.max) {
-    throw new RangeError(`option "${name}" must be an integer ${BRANCHES.min}..${BRANCHES.max}, received ${String(value)}`);
+/** `value` (or the range's default) checked against `range`: a RangeError names the option. */
+function bounded(name: string, value: number | undefined, range: { min: number; max: number; default: number }): number {
+  const v = value ?? range.default;
+  if (!Number.isInteger(v) || v < range.min || v > range.max) {
+    throw new RangeError(`option "${name}" must be an integer ${range.min}..${range.max}, received ${String(value)}`);
   }
   return v;
 }
+
+const count = (name: string, value: number | undefined): number => bounded(name, value, BRANCHES);
 
 /** The LinkEnd of an addressed endpoint. */
 const addressed = (e: Endpoint): LinkSpec['a'] => ({ ns: e.ns, ifname: e.ifname, address: e.address, address6: e.address6 });
@@ -330,7 +339,124 @@ export function ring(opts: BaseOptions): Topology {
   });
 }
 
+/** How many output segments and receivers per segment `segments` may have, and has by default. */
+export const SEGMENTS_LIMITS = { segments: { min: 1, max: 8, default: 3 }, receivers: { min: 1, max: 16, default: 4 } } as const;
+
+/** Host numbers on a `segments` output segment (the addressing plan above). */
+export const SEGMENT_HOSTS = { querierBelow: 1, relay: 2, observer: 3, firstReceiver: 4, querierAbove: 254 } as const;
+
+/** The IGMP and MLD version a receiver's host stack is forced to (`force_igmp_version`, `force_mld_version`; 0 = not forced). */
+export interface ReceiverVersions {
+  igmp: 0 | 1 | 2 | 3;
+  mld: 0 | 1 | 2;
+}
+
+/** How one output segment's bridge snoops. Absent: a plain bridge (no snooping), which floods every group. */
+export interface SegmentSnooping {
+  /**
+   * The bridge's own querier, IGMPv3 and MLDv2, with an address below the relay's (it wins the
+   * election), above it (the relay wins), or none.
+   */
+  querier: 'below-relay' | 'above-relay' | 'none';
+  /** Snooping timers (centiseconds) and counts. */
+  mcastTimers?: Partial<Record<BridgeMcastTimer, number>>;
+  /**
+   * The receivers' ports do not flood groups nobody joined behind them (`mcast_flood off`); the
+   * relay's link-local multicast (its queries) still reaches them (BridgeSpec.linkLocalFrom).
+   */
+  noFlood?: boolean;
+}
+
+export interface SegmentsOptions extends BaseOptions {
+  /** Output segments, SEGMENTS_LIMITS.segments. */
+  segments?: number;
+  /** Receiver namespaces per segment, SEGMENTS_LIMITS.receivers. */
+  receivers?: number;
+  /** Receiver j's forced versions: versions[j % length]; default IGMPv2/MLDv1 and IGMPv3/MLDv2 alternating. */
+  versions?: ReceiverVersions[];
+  /** Snooping of output segment k (its index as the key). */
+  snooping?: Record<number, SegmentSnooping>;
+}
+
+const DEFAULT_VERSIONS: ReceiverVersions[] = [{ igmp: 2, mld: 1 }, { igmp: 3, mld: 2 }];
+
+/**
+ * src(eth0) -> (in0)rly(out0..outK-1), each out<k> on a bridge br<k> (namespace `-sw`) with a passive
+ * observer `-obs<k>` and receivers `-rcv<k>-<j>`: the hosts of output segment k, each with its own
+ * host stack (forced IGMP/MLD versions: `versions`). The observer's port is a permanent multicast
+ * router port, so it sees every group the segment carries even when the bridge snoops; so is the
+ * relay's, which must hear the receivers' reports. Links `src-rly`, `sw-<k>rly`, `sw-<k>obs`, `sw-<k>r<j>`.
+ */
+export function segments(opts: SegmentsOptions): Topology {
+  const count = bounded('segments', opts.segments, SEGMENTS_LIMITS.segments);
+  const receivers = bounded('receivers', opts.receivers, SEGMENTS_LIMITS.receivers);
+  const versions = opts.versions ?? DEFAULT_VERSIONS;
+  if (versions.length === 0) throw new RangeError('option "versions" must not be empty');
+  for (const k of Object.keys(opts.snooping ?? {})) {
+    if (!(Number(k) >= 0 && Number(k) < count)) throw new RangeError(`option "snooping" names segment ${k}, which is not 0..${count - 1}`);
+  }
+  const d = new Draft(checkPrefix(opts.prefix));
+  const src = nsName(d.prefix, 'src');
+  const rly = nsName(d.prefix, 'rly');
+  const sw = nsName(d.prefix, 'sw');
+  d.ns(src, 'source', IFNAMES.source);
+  d.ns(rly, 'relay');
+  d.ns(sw, 'switch');
+  const [s, rin] = d.link('src-rly', src, IFNAMES.source, rly, IFNAMES.relayInput(0));
+  const relay: RelayRole = { ns: rly, inputs: [rin], outputs: [] };
+  const outSegments: OutputSegment[] = [];
+  for (let k = 0; k < count; k++) {
+    const seg = d.nextSegment();
+    const bridge = IFNAMES.segmentBridge(k);
+    const snoop = opts.snooping?.[k];
+    const port = (member: string) => IFNAMES.segmentPort(k, member);
+    const member = (ns: string, ifname: string, host: number, id: string, portName: string, linkLocal?: string): Endpoint => {
+      const e = endpointOn(ns, ifname, seg, host);
+      d.rawLink(id, { ns: sw, ifname: portName }, { ...addressed(e), ...(linkLocal ? { linkLocal } : {}) });
+      return e;
+    };
+    const out = member(rly, IFNAMES.relayOutput(k), SEGMENT_HOSTS.relay, `sw-${k}rly`, port('rly'), 'fe80::2/64');
+    relay.outputs.push(out);
+    const obsNs = nsName(d.prefix, 'obs', k);
+    d.ns(obsNs, 'sink', IFNAMES.sink);
+    const observer = member(obsNs, IFNAMES.sink, SEGMENT_HOSTS.observer, `sw-${k}obs`, port('obs'));
+    const ports: Record<string, string> = { [rly]: port('rly'), [obsNs]: port('obs') };
+    const rcv: Endpoint[] = [];
+    for (let j = 0; j < receivers; j++) {
+      const ns = nsName(d.prefix, 'rcv', `${k}-${j}`);
+      const spec = d.ns(ns, 'sink', IFNAMES.sink);
+      const v = versions[j % versions.length]!;
+      spec.sysctls[`net.ipv4.conf.${IFNAMES.sink}.force_igmp_version`] = String(v.igmp);
+      spec.sysctls[`net.ipv6.conf.${IFNAMES.sink}.force_mld_version`] = String(v.mld);
+      ports[ns] = port(`r${j}`);
+      rcv.push(member(ns, IFNAMES.sink, SEGMENT_HOSTS.firstReceiver + j, `sw-${k}r${j}`, port(`r${j}`)));
+    }
+    const querierHost = snoop?.querier === 'below-relay' ? SEGMENT_HOSTS.querierBelow : snoop?.querier === 'above-relay' ? SEGMENT_HOSTS.querierAbove : undefined;
+    const own = querierHost === undefined ? undefined : endpointOn(sw, bridge, seg, querierHost);
+    d.bridges.push({
+      ns: sw,
+      name: bridge,
+      ports: Object.values(ports),
+      mcastSnooping: snoop !== undefined,
+      mcastQuerier: own !== undefined,
+      ...(snoop ? { mcastIgmpVersion: 3 as const, mcastMldVersion: 2 as const } : {}),
+      noFloodPorts: snoop?.noFlood ? rcv.map((_, j) => port(`r${j}`)) : [],
+      ...(snoop?.noFlood ? { linkLocalFrom: [port('rly')] } : {}),
+      routerPorts: snoop ? [port('rly'), port('obs')] : [],
+      ...(own ? { address: own.address, address6: own.address6, linkLocal: `fe80::${querierHost!.toString(16)}/64` } : {}),
+      ...(snoop?.mcastTimers ? { mcastTimers: { ...snoop.mcastTimers } } : {}),
+    });
+    outSegments.push({
+      index: k, ns: sw, bridge, relay: out, observer, receivers: rcv, ports,
+      ...(own ? { querier: { ip: own.ip, ip6: own.ip6 } } : {}),
+    });
+  }
+  const topo = d.finish('segments', opts, { sources: [s], relays: [relay], sinks: outSegments.flatMap((x) => x.receivers) });
+  return { ...topo, segments: outSegments };
+}
+
 export const BUILDERS = {
+  segments,
   chain,
   switch: switchTopo,
   fanout,
@@ -338,10 +464,10 @@ export const BUILDERS = {
   converge,
   segment,
   ring,
-} as const satisfies Record<TopologyKind, (o: FanoutOptions & ConvergeOptions) => Topology>;
+} as const satisfies Record<TopologyKind, (o: FanoutOptions & ConvergeOptions & SegmentsOptions) => Topology>;
 
 /** Builds a topology by kind name (the CLI's entry). */
-export function build(kind: TopologyKind, opts: FanoutOptions & ConvergeOptions): Topology {
+export function build(kind: TopologyKind, opts: FanoutOptions & ConvergeOptions & SegmentsOptions): Topology {
   return BUILDERS[kind](opts);
 }
 

@@ -1,4 +1,5 @@
 export type * from './types.js';
+export { BRIDGE_MCAST_TIMERS } from './types.js';
 export { PREFIX_FAMILY, IFNAME_MAX, IFNAMES, checkIfname, checkPrefix, uniquePrefix, nsName } from './names.js';
 export {
   chain,
@@ -8,6 +9,7 @@ export {
   converge,
   segment,
   ring,
+  segments,
   build,
   withNetem,
   BUILDERS,
@@ -18,6 +20,11 @@ export {
   type FanoutOptions,
   type Chain3Options,
   type ConvergeOptions,
+  type SegmentsOptions,
+  type SegmentSnooping,
+  type ReceiverVersions,
+  SEGMENTS_LIMITS,
+  SEGMENT_HOSTS,
 } from './builders.js';
 export { up, relink, awaitIpv6Ready, attach, netemArgs, qdiscArgs, netemSupported, LabInterrupted, type Lab, type UpOptions } from './realise.js';
 export { FAMILIES, IPV4_PREFIX_LENGTH, IPV6_PREFIX_LENGTH, segmentAddress, endpointOn, endpointIp, checkFamily, IPV6_NAMESPACE_SYSCTLS } from './address-plan.js';

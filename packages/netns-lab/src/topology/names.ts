@@ -20,6 +20,9 @@ export const IFNAMES = {
   bridgePort: (facing: string) => `p-${facing}`,
   /** The second bridge of `ring`. */
   secondBridge: 'br1',
+  /** The bridge of output segment k in `segments`, and its ports (`p<k>-rly`, `p<k>-obs`, `p<k>-r<j>`). */
+  segmentBridge: (k: number) => `br${k}`,
+  segmentPort: (k: number, member: string) => `p${k}-${member}`,
 } as const;
 
 export function checkIfname(name: string): string {
@@ -43,6 +46,9 @@ export function uniquePrefix(): string {
   return PREFIX_FAMILY + randomBytes(3).toString('hex');
 }
 
-/** Namespace names: `${prefix}-src`, `${prefix}-rly`, `${prefix}-snk`, with an index when there are several. */
-export const nsName = (prefix: string, role: 'src' | 'rly' | 'snk' | 'sw', index?: number) =>
+/**
+ * Namespace names: `${prefix}-src`, `${prefix}-rly`, `${prefix}-snk`, with an index when there are
+ * several; `segments` adds observers `-obs<k>` and receivers `-rcv<k>-<j>` (segment k, receiver j).
+ */
+export const nsName = (prefix: string, role: 'src' | 'rly' | 'snk' | 'sw' | 'obs' | 'rcv', index?: number | string) =>
   `${prefix}-${role}${index === undefined ? '' : index}`;

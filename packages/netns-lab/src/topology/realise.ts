@@ -100,10 +100,25 @@ type Step = (cmd: string, args: string[]) => Promise<unknown>;
 
 async function addLink(link: LinkSpec, step: Step): Promise<void> {
   await step('ip', ['link', 'add', link.a.ifname, 'netns', link.a.ns, 'type', 'veth', 'peer', 'name', link.b.ifname, 'netns', link.b.ns]);
-  for (const end of [link.a, link.b]) {
-    if (end.address) await step('ip', ['-n', end.ns, 'addr', 'add', end.address, 'dev', end.ifname]);
-    if (end.address6) await step('ip', ['-n', end.ns, 'addr', 'add', end.address6, 'dev', end.ifname, 'nodad']);
-    await step('ip', ['-n', end.ns, 'link', 'set', end.ifname, 'up']);
+  for (const end of [link.a, link.b]) await addAddresses(end.ns, end.ifname, end, step);
+}
+
+/** Addresses of an interface (a fixed link-local replaces the kernel's), then up. */
+async function addAddresses(ns: string, ifname: string, a: { address?: string; address6?: string; linkLocal?: string }, step: Step): Promise<void> {
+  // Before the interface goes up: with addrgenmode none the kernel derives no fe80:: address of its own.
+  if (a.linkLocal) await step('ip', ['-n', ns, 'link', 'set', ifname, 'addrgenmode', 'none']);
+  if (a.address) await step('ip', ['-n', ns, 'addr', 'add', a.address, 'dev', ifname]);
+  if (a.address6) await step('ip', ['-n', ns, 'addr', 'add', a.address6, 'dev', ifname, 'nodad']);
+  if (a.linkLocal) await step('ip', ['-n', ns, 'addr', 'add', a.linkLocal, 'dev', ifname, 'nodad']);
+  await step('ip', ['-n', ns, 'link', 'set', ifname, 'up']);
+}
+
+/** Copies `port`'s incoming link-local multicast (IPv4 224.0.0.0/24, IPv6 ff02::/16) to `to` (BridgeSpec.linkLocalFrom). */
+async function mirrorLinkLocal(ns: string, port: string, to: string[], step: Step): Promise<void> {
+  await step('tc', ['-n', ns, 'qdisc', 'add', 'dev', port, 'clsact']);
+  const mirrors = to.flatMap((dev) => ['action', 'mirred', 'egress', 'mirror', 'dev', dev]);
+  for (const [protocol, match] of [['ip', ['ip', 'dst', '224.0.0.0/24']], ['ipv6', ['ip6', 'dst', 'ff02::/16']]] as const) {
+    await step('tc', ['-n', ns, 'filter', 'add', 'dev', port, 'ingress', 'protocol', protocol, 'u32', 'match', ...match, ...mirrors]);
   }
 }
 
@@ -202,10 +217,15 @@ export async function up(topo: Topology, opts: UpOptions = {}): Promise<Lab> {
       // The querier starts below, once the bridge has its link-local address.
       await step('ip', ['-n', br.ns, 'link', 'add', br.name, 'type', 'bridge',
         'mcast_snooping', br.mcastSnooping ? '1' : '0', 'mcast_querier', '0',
-        ...(br.mcastMldVersion ? ['mcast_mld_version', String(br.mcastMldVersion)] : [])]);
+        ...(br.mcastMldVersion ? ['mcast_mld_version', String(br.mcastMldVersion)] : []),
+        ...(br.mcastIgmpVersion ? ['mcast_igmp_version', String(br.mcastIgmpVersion)] : []),
+        ...(br.address ? ['mcast_query_use_ifaddr', '1'] : []),
+        ...Object.entries(br.mcastTimers ?? {}).flatMap(([k, v]) => [k, String(v)])]);
       for (const port of br.ports) await step('ip', ['-n', br.ns, 'link', 'set', port, 'master', br.name]);
-      await step('ip', ['-n', br.ns, 'link', 'set', br.name, 'up']);
+      await addAddresses(br.ns, br.name, br, step);
       for (const port of br.noFloodPorts) await step('bridge', ['-n', br.ns, 'link', 'set', 'dev', port, 'mcast_flood', 'off']);
+      for (const port of br.routerPorts ?? []) await step('bridge', ['-n', br.ns, 'link', 'set', 'dev', port, 'mcast_router', '2']);
+      for (const port of br.linkLocalFrom ?? []) await mirrorLinkLocal(br.ns, port, br.noFloodPorts, step);
     }
 
     for (const ns of topo.namespaces) {

@@ -27,6 +27,12 @@ export interface LinkEnd {
   address?: string;
   /** IPv6 CIDR, e.g. `fd00:0:0:1::1/64`, added with `nodad`; present whenever `address` is. */
   address6?: string;
+  /**
+   * A fixed link-local address (`fe80::2/64`) in place of the one the kernel derives from the MAC
+   * (`addrgenmode none`): MLD querier election compares link-local sources, so a lab that needs a
+   * given winner sets them.
+   */
+  linkLocal?: string;
 }
 
 /**
@@ -67,7 +73,44 @@ export interface BridgeSpec {
   mcastMldVersion?: 1 | 2;
   /** Ports with `bridge link set dev X mcast_flood off`: they get only groups joined behind them. */
   noFloodPorts: string[];
+  /**
+   * Ports whose link-local multicast (224.0.0.0/24, ff02::/16: queries) a tc mirror (clsact, u32,
+   * mirred) copies to the noFloodPorts. RFC 4541 2.1.2 has a snooping switch forward that traffic on
+   * every port; Linux's bridge with `mcast_flood off` drops it too, so hosts there would hear no
+   * querier but the bridge's own.
+   */
+  linkLocalFrom?: string[];
+  /** `mcast_igmp_version` (kernel default 2); 3 makes the bridge's querier an IGMPv3 querier. */
+  mcastIgmpVersion?: 2 | 3;
+  /**
+   * The bridge's own addresses (IPv4 and IPv6 CIDR, and a fixed link-local like LinkEnd.linkLocal),
+   * with `mcast_query_use_ifaddr 1`: its IGMP queries then come from `address` instead of 0.0.0.0,
+   * so it takes part in querier election as a host of the segment with that address.
+   */
+  address?: string;
+  address6?: string;
+  linkLocal?: string;
+  /** Snooping timers as `ip link` names them (BRIDGE_MCAST_TIMERS), in centiseconds, or counts. */
+  mcastTimers?: Partial<Record<BridgeMcastTimer, number>>;
+  /**
+   * Ports with `bridge link set dev X mcast_router 2` (permanent multicast router port): they get
+   * every group and every report, as the port of a multicast router (the relay) or a monitor must.
+   */
+  routerPorts?: string[];
 }
+
+/** The bridge's snooping timers and counts that a topology may set (`ip link help bridge`). */
+export const BRIDGE_MCAST_TIMERS = [
+  'mcast_query_interval',
+  'mcast_query_response_interval',
+  'mcast_last_member_interval',
+  'mcast_last_member_count',
+  'mcast_membership_interval',
+  'mcast_querier_interval',
+  'mcast_startup_query_interval',
+  'mcast_startup_query_count',
+] as const;
+export type BridgeMcastTimer = (typeof BRIDGE_MCAST_TIMERS)[number];
 
 /** What a consumer needs to talk to a role: namespace, interface, its address. */
 export interface Endpoint {
@@ -98,7 +141,7 @@ export interface SwitchRole {
   relayPort: string;
 }
 
-export type TopologyKind = 'chain' | 'switch' | 'fanout' | 'chain3' | 'converge' | 'segment' | 'ring';
+export type TopologyKind = 'chain' | 'switch' | 'fanout' | 'chain3' | 'converge' | 'segment' | 'ring' | 'segments';
 
 export interface Topology {
   kind: TopologyKind;
@@ -114,4 +157,24 @@ export interface Topology {
   relays: RelayRole[];
   sinks: Endpoint[];
   switch?: SwitchRole;
+  /** `segments` only: each output segment's bridge, observer and receivers. */
+  segments?: OutputSegment[];
+}
+
+/** One output segment of the `segments` topology: a bridge with the relay's output, an observer and receivers. */
+export interface OutputSegment {
+  /** 0-based, the relay output `out<index>` it hangs off. */
+  index: number;
+  /** Namespace and name of its bridge. */
+  ns: string;
+  bridge: string;
+  /** The relay's end on it. */
+  relay: Endpoint;
+  /** A passive host (joins nothing) whose bridge port is a multicast router port: it sees all the segment carries. */
+  observer: Endpoint;
+  receivers: Endpoint[];
+  /** The bridge's own address when it snoops and queries (BridgeSpec.address), else absent. */
+  querier?: { ip: string; ip6: string };
+  /** The bridge port of each member, by namespace. */
+  ports: Record<string, string>;
 }

@@ -5,9 +5,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type TrafficTool = 'mcr-send' | 'mcr-recv' | 'mcr-probe';
+export type TrafficTool = 'mcr-send' | 'mcr-recv' | 'mcr-observe' | 'mcr-probe';
 
-/** Directory that holds mcr-send, mcr-recv and mcr-probe after `npx nx run netns-lab:build`. */
+/** Directory that holds mcr-send, mcr-recv, mcr-observe and mcr-probe after `npx nx run netns-lab:build`. */
 export const releaseDir: string = fileURLToPath(new URL('../../build/Release/', import.meta.url));
 
 /** Absolute path of a native tool; throws a message that says how to build it when missing. */

@@ -14,6 +14,17 @@ export {
   type LatencyUs,
 } from './receiver.js';
 export type { StreamTarget } from './validate.js';
+export {
+  startObserver,
+  observerArgs,
+  parseObservations,
+  RECORD,
+  type Observation,
+  type ObservedData,
+  type ObservedMembership,
+  type MembershipRecord,
+  type ObserverHandle,
+} from './observer.js';
 export { TIMER_PROBE, SENDER_DEFAULTS, SENDER_PROCESSES, LAB_LINK_MTU, IP_UDP_HEADER, type SenderMode } from './limits.js';
 export {
   probeMroute,

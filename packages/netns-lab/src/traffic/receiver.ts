@@ -3,6 +3,7 @@
 import { execa } from 'execa';
 import { toolPath } from './binaries.js';
 import { parseReport, TrafficToolError } from './errors.js';
+import { awaitReady, stopper } from './tool-process.js';
 import { StreamStatsMax } from './limits.js';
 import { checkInt, checkInterface, checkSeconds, checkSource, checkStreams, streamArgs, type StreamTarget } from './validate.js';
 
@@ -24,6 +25,8 @@ export interface ReceiverOptions {
   idleMs?: number;
   /** Receive buffer per stream socket (default 32 MiB); 0 = the kernel's default, as an ordinary receiver has. */
   receiveBufferBytes?: number;
+  /** The sender's stream id of streams[0] (default 0; the next ones follow): to receive some of a sender's streams. */
+  firstId?: number;
   /** How long to wait for `ready` before giving up; default 10 s. */
   readyTimeoutMs?: number;
 }
@@ -57,9 +60,14 @@ export interface StreamReport extends StreamCounts {
   stream: number;
   group: string;
   port: number;
+  /** CLOCK_MONOTONIC ms of the stream's first and last valid packet; null when none arrived. */
+  firstMs: number | null;
+  lastMs: number | null;
 }
 
 export interface ReceiverResult {
+  /** CLOCK_MONOTONIC ms right after the joins (the sockets joined their groups). */
+  joinedMs: number | null;
   streams: StreamReport[];
   totals: StreamCounts;
 }
@@ -97,6 +105,10 @@ export function receiverArgs(opts: ReceiverOptions): string[] {
     checkInt('receiveBufferBytes', opts.receiveBufferBytes, 0, 2 ** 30);
     args.push('--rcvbuf', String(opts.receiveBufferBytes));
   }
+  if (opts.firstId !== undefined) {
+    checkInt('firstId', opts.firstId, 0, 2 ** 32 - 1);
+    args.push('--first-id', String(opts.firstId));
+  }
   args.push('--json');
   return args;
 }
@@ -117,39 +129,6 @@ export async function startReceiver(opts: ReceiverOptions & { netns: string }): 
   result.catch(() => {});
 
   // Wait for `ready`, or for an early exit (bad interface, join failure), or the timeout.
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new TrafficToolError(`mcr-recv not ready after ${readyTimeoutMs} ms`, { command, exitCode: undefined, stderr }));
-    }, readyTimeoutMs);
-    const onData = (chunk: Buffer): void => {
-      stderr += chunk.toString();
-      if (/(^|\n)ready\n/.test(stderr)) {
-        clearTimeout(timer);
-        child.stderr?.off('data', onData);
-        resolve();
-      }
-    };
-    child.stderr?.on('data', onData);
-    result.then(
-      () => reject(new TrafficToolError('mcr-recv exited before it was ready', { command, exitCode: 0, stderr })),
-      (err: unknown) => reject(err),
-    ).finally(() => clearTimeout(timer));
-  });
-
-  let stopping: Promise<ReceiverResult> | undefined;
-  return {
-    pid: child.pid,
-    result,
-    stop(): Promise<ReceiverResult> {
-      if (!stopping) {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-        // Backstop: a receiver that ignores SIGTERM must not hang the caller.
-        const guard = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        stopping = result.finally(() => clearTimeout(guard));
-      }
-      return stopping;
-    },
-  };
+  await awaitReady(child, result, 'mcr-recv', command, readyTimeoutMs);
+  return { pid: child.pid, result, stop: stopper(child, result) };
 }

@@ -10,6 +10,9 @@ import {
   converge,
   segment,
   ring,
+  segments,
+  SEGMENTS_LIMITS,
+  SEGMENT_HOSTS,
   fanout,
   switchTopo,
   uniquePrefix,
@@ -168,5 +171,37 @@ describe('topology builders', () => {
     expect(a.startsWith(PREFIX_FAMILY)).toBe(true);
     expect(a).not.toBe(uniquePrefix());
     expect(() => chain({ prefix: a })).not.toThrow();
+  });
+});
+
+describe('segments: output segments with observers and receivers', () => {
+  const topo = segments({ prefix: 'mcrltest', snooping: { 1: { querier: 'below-relay', mcastTimers: { mcast_query_interval: 200 } }, 2: { querier: 'above-relay', noFlood: true } } });
+
+  it('puts the relay, the observer and the receivers on each segment by the address plan', () => {
+    expect(topo.segments).toHaveLength(SEGMENTS_LIMITS.segments.default);
+    const seg = topo.segments![1]!;
+    expect(seg.relay).toMatchObject({ ns: 'mcrltest-rly', ifname: 'out1', ip: `10.3.0.${SEGMENT_HOSTS.relay}` });
+    expect(seg.observer).toMatchObject({ ns: 'mcrltest-obs1', ip: `10.3.0.${SEGMENT_HOSTS.observer}` });
+    expect(seg.receivers.map((r) => r.ns)).toEqual(['mcrltest-rcv1-0', 'mcrltest-rcv1-1', 'mcrltest-rcv1-2', 'mcrltest-rcv1-3']);
+    expect(seg.querier).toEqual({ ip: '10.3.0.1', ip6: 'fd00:0:0:3::1' });
+    expect(topo.links.find((l) => l.id === 'sw-1rly')!.b.linkLocal).toBe('fe80::2/64');
+  });
+
+  it('forces the receivers to alternating IGMP/MLD versions', () => {
+    const sysctls = (ns: string) => topo.namespaces.find((n) => n.name === ns)!.sysctls;
+    expect(sysctls('mcrltest-rcv0-0')).toMatchObject({ 'net.ipv4.conf.eth0.force_igmp_version': '2', 'net.ipv6.conf.eth0.force_mld_version': '1' });
+    expect(sysctls('mcrltest-rcv0-1')).toMatchObject({ 'net.ipv4.conf.eth0.force_igmp_version': '3', 'net.ipv6.conf.eth0.force_mld_version': '2' });
+  });
+
+  it('snoops only where asked, with the querier below or above the relay and the router ports set', () => {
+    const [b0, b1, b2] = topo.bridges;
+    expect(b0).toMatchObject({ mcastSnooping: false, mcastQuerier: false, routerPorts: [] });
+    expect(b1).toMatchObject({ mcastSnooping: true, mcastQuerier: true, address: '10.3.0.1/24', linkLocal: 'fe80::1/64', mcastIgmpVersion: 3, mcastMldVersion: 2, routerPorts: ['p1-rly', 'p1-obs'], mcastTimers: { mcast_query_interval: 200 } });
+    expect(b2).toMatchObject({ address: '10.4.0.254/24', linkLocal: 'fe80::fe/64', noFloodPorts: ['p2-r0', 'p2-r1', 'p2-r2', 'p2-r3'], linkLocalFrom: ['p2-rly'] });
+  });
+
+  it('refuses a segment it does not have', () => {
+    expect(() => segments({ prefix: 'mcrltest', segments: 2, snooping: { 2: { querier: 'none' } } })).toThrow(/option "snooping" names segment 2/);
+    expect(() => segments({ prefix: 'mcrltest', receivers: 17 })).toThrow(/option "receivers" must be an integer 1..16, received 17/);
   });
 });

@@ -2,6 +2,8 @@ import { request } from '../control/control-client.js';
 import type { Response } from '../control/protocol.js';
 import type { ReloadSummary } from '../daemon/reload-plan.js';
 import type { StatsReport } from '../daemon/stats-report.js';
+import type { ReflectorRow } from '../reflectors/reflector.js';
+import type { ReflectorConfig } from '../reflectors/reflector-schema.js';
 import type { Rule } from '../config/types.js';
 import type { PendingRule } from '../daemon/pending-rules.js';
 import { choiceValue, integerValue, parseFlags, UsageError, type Flags } from '@mcr/cli-kit';
@@ -63,9 +65,11 @@ export async function pingCommand(argv: string[]): Promise<number> {
 export async function listCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, CLIENT_FLAGS);
   const res = await request(values.control ?? CONTROL_DEFAULT, 'list');
-  return finish(res, values.json, (r: { rules: Rule[]; pending?: PendingRule[] }) => {
+  return finish(res, values.json, (r: { rules: Rule[]; pending?: PendingRule[]; reflectors?: ReflectorConfig[] }) => {
     const lines = [...r.rules.map(formatRule), ...(r.pending ?? []).map((p) => `${formatRule(p.rule)}  pending: ${p.reason}`)];
-    return lines.length === 0 ? 'no rules' : lines.join('\n');
+    if (lines.length === 0) lines.push('no rules');
+    for (const f of r.reflectors ?? []) lines.push(formatReflector(f));
+    return lines.join('\n');
   });
 }
 
@@ -73,6 +77,13 @@ export async function statsCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, CLIENT_FLAGS);
   const res = await request(values.control ?? CONTROL_DEFAULT, 'stats');
   return finish(res, values.json, formatStats);
+}
+
+export async function reflectorsCommand(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, CLIENT_FLAGS);
+  const res = await request(values.control ?? CONTROL_DEFAULT, 'stats');
+  const only = res.ok ? { ...res, result: (res.result as StatsReport).reflectors ?? [] } : res;
+  return finish(only, values.json, (rows: ReflectorRow[]) => (rows.length === 0 ? 'no reflectors' : formatReflectorStats(rows).slice(2).join('\n')));
 }
 
 export async function addCommand(argv: string[]): Promise<number> {
@@ -144,6 +155,31 @@ function formatRule(r: Rule): string {
   return `${r.id}  ${endpoint(i.interface, i.group, i.prefixLength, i.port)}${extras} -> ${outs}${limits}`;
 }
 
+/** A reflector as `mcr list` shows it: `reflector home mdns 224.0.0.251,ff02::fb:5353 among eth0, eth1 (ipv4, ipv6)` and its lists. */
+function formatReflector(f: ReflectorConfig): string {
+  const groups = [f.families.includes('ipv4') ? f.endpoint.group : undefined, f.families.includes('ipv6') ? f.endpoint.group6 : undefined].filter((g) => g !== undefined);
+  const lists = (x: { allow?: readonly string[]; deny?: readonly string[] }) =>
+    [x.allow === undefined ? '' : ` allow ${x.allow.join(',')}`, x.deny === undefined ? '' : ` deny ${x.deny.join(',')}`].join('');
+  const members = f.interfaces.map((m) => `${m.name}${lists(m) === '' ? '' : ` (${lists(m).trim()})`}`).join(', ');
+  return `reflector ${f.id}  ${f.protocol} ${groups.join(',')}:${f.endpoint.port} among ${members} (${f.families.join(', ')})${lists(f)}`;
+}
+
+/** The reflectors part of `mcr stats`: per member what arrived, per path what was sent. */
+export function formatReflectorStats(rows: readonly ReflectorRow[]): string[] {
+  if (rows.length === 0) return [];
+  const lines = ['', 'reflectors:'];
+  for (const r of rows) {
+    lines.push(`  ${r.id} (${r.protocol})`);
+    for (const m of r.members) {
+      lines.push(
+        `    ${m.interface} ${m.family} ${m.group}:${m.port}${m.error === null ? '' : ` NOT OPEN: ${m.error}`}  received ${m.received} suppressed ${m.suppressed} ownframes ${m.ownFrames} parseerr ${m.parseErrors} kdrops ${m.kernelDrops}`,
+      );
+    }
+    for (const p of r.paths) lines.push(`    ${p.from} -> ${p.to} ${p.family}  reflected ${p.reflected} filtered ${p.filtered} rewritten ${p.rewritten} senderr ${p.sendErrors}`);
+  }
+  return lines;
+}
+
 function formatStats(s: StatsReport): string {
   const lines = [`pid ${s.pid}, up ${s.uptimeSec} s`, '', 'rules:'];
   for (const r of s.rules) {
@@ -179,5 +215,6 @@ function formatStats(s: StatsReport): string {
     const kind = `${m.family === 'ipv6' ? 'MLD' : 'IGMP'} ${m.source === undefined ? 'any-source' : `source ${m.source}`}`;
     lines.push(`  ${m.interface} ${m.group} ${kind} (rules: ${m.rules.join(', ')})${m.joined ? '' : ` NOT JOINED: ${m.error}; retrying`}`);
   }
+  lines.push(...formatReflectorStats(s.reflectors ?? []));
   return lines.join('\n');
 }

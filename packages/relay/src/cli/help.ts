@@ -19,7 +19,8 @@ Commands:
   add       add a rule to a running relay
   remove    remove a rule from a running relay
   list      list the rules of a running relay
-  stats     show counters: per rule, per worker, IGMP
+  stats     show counters: per rule, per worker, IGMP, per reflector
+  reflectors show the discovery reflectors' counters: per member and per path
   ping      check that a relay answers on its control socket
   validate  check a config file: every problem with its field path (exit 0 valid, 2 invalid)
   reload    re-read the relay's config file and apply the difference (as SIGHUP does)
@@ -67,7 +68,20 @@ ${CLIENT_OPTIONS}`,
 Shows counters: per rule (matched, rate-limited, per output forwarded), per worker (pid, state
 running | restarting | failing, restarts, last error, loop-guard and TTL drops), totals, and the IGMP
 counters and current memberships, and the interfaces in use (state, address, MTU, and the
-PACKET_FANOUT group and mode of an input's workers).
+PACKET_FANOUT group and mode of an input's workers), and each discovery reflector's counters (as
+'mcr reflectors' shows them).
+
+Options:
+${CLIENT_OPTIONS}`,
+  reflectors: `Usage: mcr reflectors [options]
+
+Shows each discovery reflector (the config's "reflectors"): per member interface and family, the
+datagrams received and those dropped as the relay's own frames (ownframes) or as copies reflected
+within the last second (suppressed: the loop cache), and mDNS messages that did not parse; per path
+(from -> to, family), the datagrams reflected, filtered (nothing left once the destination's service
+lists applied), rewritten (records removed: service lists, link-local addresses) and send errors.
+--json prints the same rows as the "reflectors" section of 'mcr stats --json'. Reflectors are
+restart-only: a reload that changes them reports them under ignoredUntilRestart.
 
 Options:
 ${CLIENT_OPTIONS}`,

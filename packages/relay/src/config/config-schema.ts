@@ -8,6 +8,7 @@ import { DATA_PLANE_ENGINES, DEFAULTS, FANOUT_MODES, LOG_FORMATS, LOG_LEVELS, ty
 import { RuleTable } from '../rules/rule-table.js';
 import { listenerSettingsSchema } from '../listeners/listener-settings.js';
 import { parseListenAddress } from '../metrics/listen-address.js';
+import { reflectorsSchema, toReflectorConfig } from '../reflectors/reflector-schema.js';
 
 // The config file's schema: normalise -> default -> validate in one zod parse that reports every
 // issue with its field path. Cross-rule checks (duplicate inputs and ids, overlapping ranges, loops,
@@ -91,6 +92,7 @@ function buildConfigSchema(options: RuleCheckOptions) {
       .default(DEFAULTS.waitForInterfaces)
       .describe('true: a rule whose interface does not exist (yet) waits for it, pending, and starts when it appears; false: an unknown interface is an error, so a typo is caught'),
     rules: array(ruleSchema(options)).default([]),
+    reflectors: reflectorsSchema(options),
     testOnly: object({
       disableLoopGuard: boolean().default(false).describe('TEST-ONLY: no own-MAC check and TTL "set" on every output'),
       injectedWorkNanos: NATIVE_FIELDS.injectedWorkNanos().default(0).describe('TEST-ONLY: busy work per frame read'),
@@ -105,6 +107,9 @@ function buildConfigSchema(options: RuleCheckOptions) {
       ignoreLeaves: boolean()
         .default(false)
         .describe('TEST-ONLY: IGMPv2 leaves, MLDv1 dones and TO_IN/BLOCK records are ignored, so a group stays until its timer runs out (the listeners scenario\'s negative control)'),
+      noLoopCache: boolean()
+        .default(false)
+        .describe('TEST-ONLY: reflectors do not consult their loop cache, so a loop of reflectors storms (the discovery scenario\'s negative control)'),
     })
       .prefault({})
       .describe('TEST-ONLY switches, logged loudly at start; never in production'),
@@ -143,6 +148,7 @@ export function parseConfig(value: unknown, options: RuleCheckOptions): RelayCon
     waitForInterfaces: c.waitForInterfaces,
     rules,
     generatedIds,
+    reflectors: c.reflectors.map(toReflectorConfig),
     testOnly: c.testOnly,
   };
 }

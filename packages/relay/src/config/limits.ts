@@ -8,6 +8,12 @@ import { GROUP_PREFIX_LENGTHS, NATIVE_LIMITS } from '@mcr/relay-native';
 export { GROUP_PREFIX_LENGTHS, NATIVE_LIMITS };
 
 export const RELAY_LIMITS = {
+  /** Discovery reflectors in one config: each is a socket per member interface and family. */
+  maxReflectors: 64,
+  /** Member interfaces of one reflector: a datagram heard on one is sent on every other (n - 1 copies). */
+  maxReflectorInterfaces: 32,
+  /** DNS-SD service types in one allow or deny list (a reflector's or a member's). */
+  maxServiceTypesPerList: 256,
   /**
    * Rules in the whole relay. All rules of one input interface form one native table, so no interface
    * may hold more than NATIVE_LIMITS.maxRulesPerTable; the same figure for the whole relay bounds what

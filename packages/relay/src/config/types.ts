@@ -5,6 +5,7 @@ import { NATIVE_FANOUT_MODES, NATIVE_TTL_MODES, WORKER_DEFAULTS, type FanoutMode
 
 import type { AddressFamily } from '@mcr/relay-native';
 import type { ListenerSettings } from '../listeners/listener-settings.js';
+import type { ReflectorConfig } from '../reflectors/reflector-schema.js';
 
 export type { AddressFamily };
 /** The data plane's PACKET_FANOUT modes, and off: every worker gets every frame (diagnosis, negative controls). */
@@ -92,6 +93,8 @@ export interface TestOnlySettings {
   ignoreLeaves: boolean;
   /** TEST-ONLY: empty bpf_loop iterations per frame in the tc engine's program (its gate's negative control). */
   tcInjectedCostLoops: number;
+  /** TEST-ONLY: reflectors do not consult their loop cache: a loop of reflectors storms. */
+  noLoopCache: boolean;
 }
 
 /**
@@ -143,6 +146,8 @@ export interface RelayConfig {
   rules: Rule[];
   /** The ids of `rules` that the file did not write and the relay generated (`rule-N`). */
   generatedIds: string[];
+  /** Discovery reflectors (mDNS, SSDP, WS-Discovery), opened at start. */
+  reflectors: ReflectorConfig[];
   testOnly: TestOnlySettings;
 }
 

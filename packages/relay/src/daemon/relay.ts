@@ -27,6 +27,7 @@ import { StateStore } from './state-store.js';
 import { buildStatsReport, type StatsReport } from './stats-report.js';
 import { ReceiverDriven } from './receiver-driven.js';
 import { openListenerSocket } from '../listeners/native-transport.js';
+import { ReflectorSet } from '../reflectors/reflector-set.js';
 
 /** Interfaces as the relay's namespace has them now: how `mcr add` and a pending rule's start check a rule. */
 const LOOKUPS = { interfaceExists };
@@ -35,6 +36,8 @@ const LOOKUPS = { interfaceExists };
  * after this, not at every poll: each try is a whole rule change, pushed to every worker of its input.
  */
 export const PENDING_RETRY_MS = 30_000;
+/** A push of the listeners' gates that failed is tried again after this. */
+const GATES_RETRY_MS = 200;
 
 export interface RelayOptions {
   /** Re-read by reload(): a SIGHUP or `mcr reload`. */
@@ -59,6 +62,8 @@ export class Relay {
   private readonly memberships: RuleMemberships;
   /** Listener tracking, querier and on-demand joins for outputs with forward: "listeners". */
   private readonly receiverDriven: ReceiverDriven;
+  /** Discovery reflectors (restart-only). */
+  private readonly reflectors: ReflectorSet;
   /** A push of the listeners' gates to the workers is queued (one serves every change before it runs). */
   private gatesQueued = false;
   private stopping = false;
@@ -101,6 +106,7 @@ export class Relay {
       open: openListenerSocket,
       onChange: () => this.queueGates(),
     });
+    this.reflectors = new ReflectorSet(config.reflectors, { log, ownMacs: () => this.facts.ownMacs(), noLoopCache: config.testOnly.noLoopCache });
     this.faults = new InterfaceFaults(this.pools, this.memberships, this.facts, () => this.table, log);
     this.watcher = new InterfaceWatcher(
       () => this.interfacesInUse(),
@@ -139,6 +145,7 @@ export class Relay {
     const first = this.withSavedRules(RuleTable.from(present), saved, pending);
     await this.apply(first, { added: first.list(), removed: [] });
     this.setPending(pending);
+    this.reflectors.start(this.log);
     const c = this.config.control;
     this.control = new ControlServer(
       { path: c.socket, mode: c.mode, idleTimeoutMs: c.idleTimeout * 1000, maxClients: c.maxClients, ...(c.group ? { group: c.group } : {}) },
@@ -146,7 +153,7 @@ export class Relay {
         dispatch(
           {
             ping: () => ({ pong: true, pid: process.pid, rules: this.table.size }),
-            list: () => ({ rules: this.listedRules(), pending: this.pendingRules() }),
+            list: () => ({ rules: this.listedRules(), pending: this.pendingRules(), reflectors: this.config.reflectors }),
             stats: () => this.stats(),
             add: (raw) => this.addRule(raw),
             remove: (id) => this.removeRule(id),
@@ -312,6 +319,7 @@ export class Relay {
       membershipEvents: this.receiverDriven.events(),
       forwardingNow: (rule, out) => this.receiverDriven.forwardingNow(rule, out),
       engineOf: (rule) => this.pools.engineOf(rule.input.interface, rule.id),
+      reflectors: this.reflectors.rows(),
     });
   }
 
@@ -329,6 +337,7 @@ export class Relay {
     await this.pools.stopAll();
     this.log.debug('shutdown: workers stopped');
     this.receiverDriven.close();
+    this.reflectors.close();
     this.memberships.close();
     return final;
   }
@@ -515,7 +524,12 @@ export class Relay {
           if (pool) await pool.setRules(this.pools.tableFor(iface, this.table));
         }),
       );
-    }).catch((err) => this.log.error(`applying the listeners' gates: ${(err as Error).message}`));
+    }).catch((err) => {
+      // A worker that could not take its gates (restarting, refused) keeps the old ones: try again soon
+      // rather than wait for the next listener change, which may never come.
+      this.log.error(`applying the listeners' gates: ${(err as Error).message}; retrying in ${GATES_RETRY_MS} ms`);
+      setTimeout(() => this.queueGates(), GATES_RETRY_MS).unref();
+    });
   }
 
   private serialise<T>(change: () => Promise<T>): Promise<T> {
@@ -556,5 +570,6 @@ export class Relay {
     }
     if (t.noWorkerRestart) this.log.warn('TEST-ONLY testOnly.noWorkerRestart is ON: a worker that dies is not restarted');
     if (t.forgetState) this.log.warn('TEST-ONLY testOnly.forgetState is ON: the state file is never written');
+    if (t.noLoopCache) this.log.warn('TEST-ONLY testOnly.noLoopCache is ON: reflectors ignore their loop cache; a loop of reflectors will storm');
   }
 }

@@ -70,8 +70,8 @@ export function planReload(current: RuleTable, runtimeIds: ReadonlySet<string>, 
   };
 }
 
-/** Settings a running relay cannot change: the workers, their sockets and the control socket are built from them. */
-const RESTART_ONLY = ['workers', 'fanout', 'dataPlane', 'igmp', 'control', 'testOnly', 'metrics', 'statsInterval', 'logFormat'] as const satisfies ReadonlyArray<keyof RelayConfig>;
+/** Settings a running relay cannot change: the workers, their sockets, the reflectors' sockets and the control socket are built from them. */
+const RESTART_ONLY = ['workers', 'fanout', 'dataPlane', 'igmp', 'control', 'testOnly', 'metrics', 'statsInterval', 'logFormat', 'reflectors'] as const satisfies ReadonlyArray<keyof RelayConfig>;
 
 export function restartOnlyDifferences(running: RelayConfig, file: RelayConfig): ReloadSummary['ignoredUntilRestart'] {
   return RESTART_ONLY.filter((k) => !isDeepStrictEqual(running[k], file[k])).map((setting) => ({ setting, running: running[setting] ?? null, file: file[setting] ?? null }));

@@ -1,3 +1,4 @@
+import type { ReflectorRow } from '../reflectors/reflector.js';
 import type { Rule } from '../config/types.js';
 import type { IgmpCounters, Membership } from '../igmp/igmp-memberships.js';
 import type { InterfaceEvents } from './interface-faults.js';
@@ -41,6 +42,8 @@ export interface StatsReport {
   queriers: QuerierRow[];
   /** Listener groups that appeared, were left and timed out, per listened segment, since start. */
   membershipEvents: Array<{ interface: string; family: AddressFamily } & MembershipEvents>;
+  /** Each discovery reflector: its members' sockets (what arrived, what was dropped) and its paths (what was sent). */
+  reflectors: ReflectorRow[];
 }
 
 /** What the interface watcher knows of one interface, its name, and its workers' PACKET_FANOUT group. */
@@ -62,6 +65,7 @@ export function buildStatsReport(args: {
   listeners?: ListenerRow[];
   queriers?: QuerierRow[];
   membershipEvents?: StatsReport['membershipEvents'];
+  reflectors?: ReflectorRow[];
   /** Whether a listeners output sends now; absent: no output has listeners. */
   forwardingNow?: (rule: Rule, out: Rule['outputs'][number]) => boolean;
   /** Which engine forwards a rule; absent: the packet engine forwards every rule. */
@@ -116,6 +120,7 @@ export function buildStatsReport(args: {
     listeners: args.listeners ?? [],
     queriers: args.queriers ?? [],
     membershipEvents: args.membershipEvents ?? [],
+    reflectors: args.reflectors ?? [],
   };
 }
 

@@ -60,6 +60,15 @@ export class RelayMetrics {
   private readonly querier = this.gauge('mcr_querier', '1 while the relay is the IGMP (ipv4) or MLD (ipv6) querier of the segment', ['interface', 'family']);
   private readonly membershipEvents = this.counter('mcr_membership_events_total', 'Listener groups that appeared (join), were left (leave) or timed out (expire) on the segment', ['interface', 'family', 'kind']);
 
+  private readonly reflected = this.counter('mcr_reflected_total', 'Discovery datagrams a reflector sent from one member interface to another', ['reflector', 'protocol', 'from', 'to', 'family']);
+  private readonly reflectFiltered = this.counter('mcr_reflect_filtered_total', "Discovery datagrams not sent to a member: nothing left once its service lists applied", ['reflector', 'protocol', 'from', 'to', 'family']);
+  private readonly reflectRewritten = this.counter('mcr_reflect_rewritten_total', 'Discovery datagrams sent to a member with records removed (service lists, link-local addresses)', ['reflector', 'protocol', 'from', 'to', 'family']);
+  private readonly reflectSendErrors = this.counter('mcr_reflect_send_errors_total', 'Discovery datagrams the kernel refused to send on a member', ['reflector', 'protocol', 'from', 'to', 'family']);
+  private readonly reflectReceived = this.counter('mcr_reflect_received_total', "Discovery datagrams heard on a reflector's member interface", ['reflector', 'protocol', 'interface', 'family']);
+  private readonly reflectSuppressed = this.counter('mcr_reflect_suppressed_total', 'Dropped: copies the loop cache recognised (reflected lately)', ['reflector', 'protocol', 'interface', 'family']);
+  private readonly reflectOwnFrames = this.counter('mcr_reflect_own_frames_total', "Dropped: frames from the relay's own MACs", ['reflector', 'protocol', 'interface', 'family']);
+  private readonly reflectParseErrors = this.counter('mcr_reflect_parse_errors_total', 'mDNS messages that did not parse', ['reflector', 'protocol', 'interface', 'family']);
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -114,6 +123,22 @@ export class RelayMetrics {
     }
     for (const e of report.membershipEvents) {
       for (const kind of ['join', 'leave', 'expire'] as const) this.set(this.membershipEvents, { interface: e.interface, family: e.family, kind }, e[kind]);
+    }
+    for (const r of report.reflectors) {
+      for (const p of r.paths) {
+        const labels = { reflector: r.id, protocol: r.protocol, from: p.from, to: p.to, family: p.family };
+        this.set(this.reflected, labels, p.reflected);
+        this.set(this.reflectFiltered, labels, p.filtered);
+        this.set(this.reflectRewritten, labels, p.rewritten);
+        this.set(this.reflectSendErrors, labels, p.sendErrors);
+      }
+      for (const m of r.members) {
+        const labels = { reflector: r.id, protocol: r.protocol, interface: m.interface, family: m.family };
+        this.set(this.reflectReceived, labels, m.received);
+        this.set(this.reflectSuppressed, labels, m.suppressed);
+        this.set(this.reflectOwnFrames, labels, m.ownFrames);
+        this.set(this.reflectParseErrors, labels, m.parseErrors);
+      }
     }
     return this.registry.metrics();
   }

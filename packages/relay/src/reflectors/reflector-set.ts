@@ -1,0 +1,46 @@
+// The relay's reflectors: built from the config at start, closed at shutdown (restart-only: a reload
+// reports a changed `reflectors` section as ignoredUntilRestart). They share one loop cache.
+import { DatagramSocket } from '@mcr/relay-native';
+import type { Logger } from '../log.js';
+import { LoopCache } from './loop-cache.js';
+import { Reflector, type OpenReflectorSocket, type ReflectorRow } from './reflector.js';
+import type { ReflectorConfig } from './reflector-schema.js';
+
+export const openDatagramSocket: OpenReflectorSocket = (options) => new DatagramSocket(options);
+
+export class ReflectorSet {
+  private readonly reflectors: Reflector[];
+
+  constructor(
+    configs: readonly ReflectorConfig[],
+    options: { log: Logger; ownMacs: () => readonly string[]; noLoopCache: boolean; open?: OpenReflectorSocket },
+  ) {
+    const cache = new LoopCache();
+    let macs: readonly string[] = [];
+    let set = new Set<string>();
+    const ownMacs = () => {
+      const now = options.ownMacs();
+      if (now !== macs) set = new Set((macs = now).map((m) => m.toLowerCase()));
+      return set;
+    };
+    this.reflectors = configs.map(
+      (config) => new Reflector(config, { open: options.open ?? openDatagramSocket, ownMacs, cache, log: options.log, noLoopCache: options.noLoopCache }),
+    );
+  }
+
+  start(log: Logger): void {
+    for (const r of this.reflectors) {
+      r.start();
+      const c = r.config;
+      log.info(`reflector ${c.id}: ${c.protocol} among ${c.interfaces.map((m) => m.name).join(', ')} (${c.families.join(', ')})`, { reflector: c.id });
+    }
+  }
+
+  rows(): ReflectorRow[] {
+    return this.reflectors.map((r) => r.row());
+  }
+
+  close(): void {
+    for (const r of this.reflectors) r.close();
+  }
+}

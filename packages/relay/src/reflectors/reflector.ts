@@ -1,0 +1,230 @@
+// One reflector at work: a DatagramSocket per member interface and family, and every datagram heard
+// on one member sent on every other (never back where it came from). What it drops and why:
+// - frames from the relay's own MACs (a copy it sent that came in on another member on the same link);
+// - a datagram the loop cache (loop-cache.ts) has seen within its window: a copy that came back
+//   through another reflector, of this relay or another one, or round a physical loop;
+// - for mDNS, what the destination's service lists refuse, and link-local addresses (mdns-filter.ts).
+// A copy keeps its sender's source address and port (so unicast replies find the sender by routing),
+// and goes out with the protocol's TTL / hop limit (mDNS 255, RFC 6762 §11; others what came in).
+import { readFileSync } from 'node:fs';
+import type { Datagram, DatagramCounters, DatagramSocketOptions } from '@mcr/relay-native';
+import type { Logger } from '../log.js';
+import { datagramKey, type LoopCache } from './loop-cache.js';
+import { filterMdns, type ServiceFilter } from './mdns-filter.js';
+import type { ReflectorConfig, ReflectorFamily } from './reflector-schema.js';
+
+/** What a reflector needs of a DatagramSocket (the daemon passes the native one). */
+export interface ReflectorSocket {
+  send(message: { source: string; sourcePort: number; hopLimit: number; payload: Buffer }): void;
+  counters(): DatagramCounters;
+  close(): void;
+}
+export type OpenReflectorSocket = (options: DatagramSocketOptions) => ReflectorSocket;
+
+export interface ReflectorDeps {
+  open: OpenReflectorSocket;
+  /** The relay namespace's own MACs, lower case. */
+  ownMacs: () => ReadonlySet<string>;
+  /** Shared by every reflector of the relay: a copy coming back through another one is caught too. */
+  cache: LoopCache;
+  log: Logger;
+  /** TEST-ONLY (testOnly.noLoopCache): the cache is not consulted, so a loop storms (the negative control). */
+  noLoopCache: boolean;
+  now?: () => number;
+}
+
+/** A member's socket of one family: what arrived there. */
+export interface ReflectorMemberRow {
+  interface: string;
+  family: ReflectorFamily;
+  group: string;
+  port: number;
+  /** null while open; else why it is not (an interface that is absent, a refused socket). */
+  error: string | null;
+  received: number;
+  /** Dropped: frames from the relay's own MACs. */
+  ownFrames: number;
+  /** Dropped: copies the loop cache recognised. */
+  suppressed: number;
+  /** mDNS messages that did not parse (sent as they came where no service list applies, else dropped). */
+  parseErrors: number;
+  kernelDrops: number;
+  droppedBacklog: number;
+  droppedMalformed: number;
+}
+
+/** From one member to another, one family. */
+export interface ReflectorPathRow {
+  from: string;
+  to: string;
+  family: ReflectorFamily;
+  reflected: number;
+  /** Not sent: nothing left once the destination's service lists applied (or unparsed under a list). */
+  filtered: number;
+  /** Sent modified (records removed by the service lists or for link-local addresses). */
+  rewritten: number;
+  sendErrors: number;
+}
+
+export interface ReflectorRow {
+  id: string;
+  protocol: string;
+  families: ReflectorFamily[];
+  interfaces: string[];
+  members: ReflectorMemberRow[];
+  paths: ReflectorPathRow[];
+}
+
+interface Member {
+  name: string;
+  family: ReflectorFamily;
+  group: string;
+  filters: ServiceFilter[]; // the reflector's, then the member's own: what this segment is sent
+  socket: ReflectorSocket | null;
+  row: ReflectorMemberRow;
+}
+
+export function interfaceIndex(name: string): number | null {
+  try {
+    return Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8').trim());
+  } catch {
+    return null;
+  }
+}
+
+export class Reflector {
+  private readonly members: Member[] = [];
+  private readonly paths = new Map<string, ReflectorPathRow>();
+  private readonly now: () => number;
+
+  constructor(
+    readonly config: ReflectorConfig,
+    private readonly deps: ReflectorDeps,
+  ) {
+    this.now = deps.now ?? Date.now;
+    const { endpoint } = config;
+    for (const family of config.families) {
+      const group = family === 'ipv4' ? endpoint.group : endpoint.group6;
+      if (group === undefined) continue; // a custom protocol without this family's group
+      for (const m of config.interfaces) {
+        const filters = [config, m].filter((f) => f.allow !== undefined || f.deny !== undefined);
+        const row: ReflectorMemberRow = {
+          interface: m.name, family, group, port: endpoint.port, error: 'not started',
+          received: 0, ownFrames: 0, suppressed: 0, parseErrors: 0, kernelDrops: 0, droppedBacklog: 0, droppedMalformed: 0,
+        };
+        this.members.push({ name: m.name, family, group, filters, socket: null, row });
+      }
+    }
+  }
+
+  /** Opens every member's sockets; one that cannot open is logged and shown in its row, the others run. */
+  start(): void {
+    for (const member of this.members) {
+      const ifindex = interfaceIndex(member.name);
+      if (ifindex === null) {
+        member.row.error = `interface ${member.name} is absent`;
+        this.deps.log.warn(`reflector ${this.config.id}: ${member.row.error}; ${member.family} not reflected there (reflectors are opened at start)`);
+        continue;
+      }
+      try {
+        member.socket = this.deps.open({
+          ifindex,
+          interfaceName: member.name,
+          family: member.family,
+          group: member.group,
+          port: this.config.endpoint.port,
+          onDatagram: (d) => this.onDatagram(member, d),
+          onError: (err) => this.deps.log.warn(`reflector ${this.config.id} on ${member.name} (${member.family}): ${err.message}`),
+        });
+        member.row.error = null;
+      } catch (err) {
+        member.row.error = (err as Error).message;
+        this.deps.log.error(`reflector ${this.config.id}: cannot open ${member.name} (${member.family}): ${member.row.error}`);
+      }
+    }
+  }
+
+  close(): void {
+    for (const member of this.members) {
+      if (!member.socket) continue;
+      this.snapshotSocket(member);
+      member.socket.close();
+      member.socket = null;
+      member.row.error = 'closed';
+    }
+  }
+
+  row(): ReflectorRow {
+    for (const member of this.members) this.snapshotSocket(member);
+    return {
+      id: this.config.id,
+      protocol: this.config.protocol,
+      families: this.config.families,
+      interfaces: this.config.interfaces.map((m) => m.name),
+      members: this.members.map((m) => ({ ...m.row })),
+      paths: [...this.paths.values()].map((p) => ({ ...p })),
+    };
+  }
+
+  private snapshotSocket(member: Member): void {
+    if (!member.socket) return;
+    const c = member.socket.counters();
+    Object.assign(member.row, { kernelDrops: c.kernelDrops, droppedBacklog: c.droppedBacklog, droppedMalformed: c.droppedMalformed });
+  }
+
+  private path(from: Member, to: Member): ReflectorPathRow {
+    const key = `${from.name}\0${to.name}\0${from.family}`;
+    let row = this.paths.get(key);
+    if (!row) this.paths.set(key, (row = { from: from.name, to: to.name, family: from.family, reflected: 0, filtered: 0, rewritten: 0, sendErrors: 0 }));
+    return row;
+  }
+
+  private onDatagram(from: Member, d: Datagram): void {
+    from.row.received++;
+    if (this.deps.ownMacs().has(d.sourceMac.toLowerCase())) {
+      from.row.ownFrames++;
+      return;
+    }
+    const now = this.now();
+    const { cache, noLoopCache } = this.deps;
+    const port = this.config.endpoint.port;
+    const key = datagramKey(`${from.group}:${port}`, d.payload);
+    if (!noLoopCache && cache.has(key, now)) {
+      from.row.suppressed++;
+      return;
+    }
+    cache.record(key, now);
+    const { endpoint } = this.config;
+    const hopLimit = endpoint.hopLimit === 'keep' ? d.hopLimit : endpoint.hopLimit;
+    let parseCounted = false;
+    for (const to of this.members) {
+      if (to === from || to.family !== from.family || !to.socket) continue;
+      const path = this.path(from, to);
+      let payload = d.payload;
+      if (endpoint.dns) {
+        const verdict = filterMdns(d.payload, to.filters);
+        if (verdict.kind === 'unparsed' && !parseCounted) {
+          from.row.parseErrors++;
+          parseCounted = true;
+        }
+        if (verdict.kind === 'filtered' || (verdict.kind === 'unparsed' && !verdict.send)) {
+          path.filtered++;
+          continue;
+        }
+        if (verdict.kind === 'rewritten') {
+          payload = verdict.payload;
+          path.rewritten++;
+          // The rewritten copy is what may come back: remember it too.
+          cache.record(datagramKey(`${from.group}:${port}`, payload), now);
+        }
+      }
+      try {
+        to.socket.send({ source: d.source, sourcePort: d.sourcePort, hopLimit, payload });
+        path.reflected++;
+      } catch (err) {
+        path.sendErrors++;
+        this.deps.log.debug(`reflector ${this.config.id}: ${from.name} -> ${to.name}: ${(err as Error).message}`);
+      }
+    }
+  }
+}
