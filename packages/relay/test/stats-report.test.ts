@@ -39,6 +39,12 @@ describe('stats report', () => {
     expect(summaryLine(r)).toMatch(/ notlistened=3$/);
   });
 
+  it('counts a frame the tc engine took once in the totals, though its input\'s workers read it too', () => {
+    const tc: WorkerSnapshot = { ...worker(2, { framesSeen: 100, matched: 99, badChecksum: 1, forwarded: 198 }), engine: 'tc' };
+    const r = report([tc, worker(0, { framesSeen: 104, noMatch: 4, fastPath: 100 })]);
+    expect(r.totals).toMatchObject({ framesSeen: 104, matched: 99, badChecksum: 1, noMatch: 4, fastPath: 100, forwarded: 198 });
+  });
+
   it('names loop, TTL and rate drops in the summary line only when they happened', () => {
     expect(summaryLine(report([worker(0, { framesSeen: 5 })]))).not.toMatch(/loop=|ttl=|ratelimited=|failing=/);
     const line = summaryLine(report([worker(0, { ownFrames: 2, ttlExpired: 1, rateLimited: 7 }), worker(1, {}, 'failing')]));

@@ -78,11 +78,16 @@ export class TcInput {
     return { rules: table.rules, context: { ...table.context, fastPathRules: taken.map((r) => r.id) } };
   }
 
-  /** The program's counters in the workers' shape (its own row in mcr stats). */
+  /**
+   * The program's counters in the workers' shape (its own row in mcr stats): the frames it decided on,
+   * and only those. Every frame also reaches the input's workers (their ring sees it before tc
+   * ingress), which count what the program passed on (own frames, no tc rule) and name the frames the
+   * program took `fastPath`; counting those here too would count them twice.
+   */
   counters(): WorkerCounters {
     const c: TcCounters = this.#engine.counters();
     const { deferred: _deferred, rewriteErrors: _rewriteErrors, ...shape } = c;
-    return shape;
+    return { ...shape, framesSeen: shape.matched + shape.badChecksum, ownFrames: 0, noMatch: 0 };
   }
 
   close(): Promise<void> {
