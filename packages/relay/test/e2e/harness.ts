@@ -32,8 +32,9 @@ export const MCR_BIN = fileURLToPath(new URL('../../bin/mcr.js', import.meta.url
 
 /**
  * The engine the e2e relays run (MCR_E2E_ENGINE: 'packet', the default, or 'tc'), so the same tests
- * prove both: `nx run relay:e2e-tc` runs the forwarding, IPv6, range, SSM, VLAN, loop, checksum and
- * reload files with 'tc'. A config that sets dataPlane.engine itself keeps it.
+ * prove both: `nx run relay:e2e-tc` (and `nx run relay:test` after the packet engine's run) runs the
+ * files scripts/e2e-tc.mjs lists with 'tc': forwarding, IPv6, ranges, SSM, safety, loop, malformed and
+ * checksums, own frames and reload. A config that sets dataPlane.engine itself keeps it.
  */
 export const E2E_ENGINE: 'packet' | 'tc' = process.env.MCR_E2E_ENGINE === 'tc' ? 'tc' : 'packet';
 
