@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { injectFrames, malformedFrames, runSender, startReceiver, type Lab } from '@mcr/netns-lab';
+import { injectFrames, ipOffset, malformedFrames, udpFrame, runSender, startReceiver, type Lab } from '@mcr/netns-lab';
 import { RelayProcess, ruleFor, streamPlan, useChainLab } from './harness.js';
 
 describe('malformed frames', () => {
@@ -15,8 +15,11 @@ describe('malformed frames', () => {
       const sending = runSender({ netns: lab.topo.source.ns, interface: lab.topo.source.ifname, streams: [{ group: s!.group, port: s!.port }], rate: 5000, count: 5000, ttl: 8 });
       // Frames aimed at the rule's own group and port, so only the parser stands between them and egress.
       const bad = malformedFrames({ group: s!.group, port: s!.port, source: lab.topo.source.ip });
+      // A sound frame to the rule but for its IPv4 header checksum: checked by whichever engine has the rule.
+      const badChecksum = Buffer.from(udpFrame({ group: s!.group, port: s!.port, source: lab.topo.source.ip }));
+      badChecksum.writeUInt16BE(badChecksum.readUInt16BE(ipOffset(badChecksum) + 10) ^ 0x5a5a, ipOffset(badChecksum) + 10);
       const rounds = 20;
-      for (let i = 0; i < rounds; i++) await injectFrames(lab.topo.source.ns, lab.topo.source.ifname, Object.values(bad));
+      for (let i = 0; i < rounds; i++) await injectFrames(lab.topo.source.ns, lab.topo.source.ifname, [...Object.values(bad), badChecksum]);
       await sending;
       await new Promise((r) => setTimeout(r, 300));
       const got = await receiver.stop();
@@ -27,6 +30,7 @@ describe('malformed frames', () => {
       // port) gets to the parser, which counts it malformed. truncated-ip, bad-ihl, ihl-past-frame,
       // both fragments and the ICMP frame never reach userspace, so they are counted nowhere.
       expect(t.malformed).toBe(rounds);
+      expect(t.badChecksum).toBe(rounds);
       expect(t.fragments).toBe(0);
       expect(t.forwarded).toBe(5000);
       expect(t.matched).toBe(5000);
