@@ -17,10 +17,10 @@ export const TARGETS = ['multi-stream', 'scaling', 'fanout', 'workers', 'join-le
 export type Target = (typeof TARGETS)[number];
 export const RELAYS: readonly RelayName[] = RELAY_NAMES;
 /**
- * The relays a comparison runs unless --relays says otherwise: mcr, tuned socat, the in-kernel
+ * The relays a comparison runs unless --relays says otherwise: mcr on both engines, tuned socat, the in-kernel
  * reference this kernel has, and the direct wire, the machine's own ceiling.
  */
-export const DEFAULT_RELAYS: readonly RelayName[] = ['mcr', 'socat', 'kernel', 'direct'];
+export const DEFAULT_RELAYS: readonly RelayName[] = ['mcr', 'mcr-tc', 'socat', 'kernel', 'direct'];
 /** The targets that compare relays (the others run mcr alone): --relays is resolved for them before they run. */
 export const RELAY_TARGETS: readonly Target[] = ['multi-stream', 'scaling', 'fanout', 'workers', 'group-capacity', 'first-packet', 'latency'];
 export { FAMILIES };

@@ -17,6 +17,8 @@ constexpr uint32_t kEthTypeIpv6 = 0x86dd;
 // (Hop-by-Hop, Routing, Fragment, ESP, AH, Destination Options, Mobility, HIP, Shim6, 253, 254).
 constexpr uint32_t kIpv6NextHeaders[] = {17, 0, 43, 44, 50, 51, 60, 135, 139, 140, 253, 254};
 constexpr uint32_t kVlanKeySlot = 0;  // scratch M[0]: the frame's VLAN id, 0 for none (VLAN 0 is a priority tag)
+constexpr uint32_t kIpv4HeaderBytes = 20;
+constexpr uint32_t kEthHeaderBytes = 14;
 
 class Program {
  public:
@@ -58,6 +60,33 @@ void EmitVlanKey(Program& p, bool inFrameTag) {
   p.Op(BPF_LD | BPF_H | BPF_ABS, inFrameTag ? 16 : 12);
 }
 
+// A frame of a fast-path key (untagged bytes, X = IHL * 4): dropped when the tc program rewrites it in
+// place (InPlaceLayout: a 20-byte header, the reserved flag clear (fragments are gone already), the IP
+// length that of the frame, the UDP length that of the IP payload), else accepted. kLeaveInPlaceLength
+// instructions (the jumps over it count them), each path a ret, so the X it overwrites is not needed again.
+constexpr uint8_t kLeaveInPlaceLength = 18;
+void EmitLeaveInPlace(Program& p, uint32_t l3) {
+  p.Op(BPF_MISC | BPF_TXA, 0);
+  p.Jump(BPF_JMP | BPF_JEQ | BPF_K, kIpv4HeaderBytes, 1, 0);
+  p.Op(BPF_RET | BPF_K, kAccept);  // IP options
+  p.Op(BPF_LD | BPF_H | BPF_ABS, l3 + 6);
+  p.Jump(BPF_JMP | BPF_JSET | BPF_K, 0x8000, 5, 0);  // the reserved flag: to the accept below
+  p.Op(BPF_LD | BPF_H | BPF_ABS, l3 + 2);            // IP total length
+  p.Op(BPF_MISC | BPF_TAX, 0);
+  p.Op(BPF_LD | BPF_W | BPF_LEN, 0);                 // the frame, Ethernet header included
+  p.Op(BPF_ALU | BPF_SUB | BPF_K, kEthHeaderBytes);
+  // Padding after the IP packet, or a UDP length short of it: the packet engine's.
+  p.Jump(BPF_JMP | BPF_JEQ | BPF_X, 0, 1, 0);
+  p.Op(BPF_RET | BPF_K, kAccept);
+  p.Op(BPF_LD | BPF_H | BPF_ABS, l3 + kIpv4HeaderBytes + 4);  // UDP length
+  p.Jump(BPF_JMP | BPF_JGE | BPF_K, 8, 1, 0);                // shorter than its header: malformed, counted there
+  p.Op(BPF_RET | BPF_K, kAccept);
+  p.Op(BPF_ALU | BPF_ADD | BPF_K, kIpv4HeaderBytes);
+  p.Jump(BPF_JMP | BPF_JEQ | BPF_X, 0, 1, 0);
+  p.Op(BPF_RET | BPF_K, kAccept);
+  p.Op(BPF_RET | BPF_K, kDrop);
+}
+
 // IPv4 at `l3`: UDP, not a fragment, to 224.0.0.0/4, then (exact) one of the keys. Ends in a ret.
 void EmitIpv4(Program& p, uint32_t l3, const std::vector<FilterKey>* keys) {
   p.Op(BPF_LD | BPF_B | BPF_ABS, l3);
@@ -78,14 +107,18 @@ void EmitIpv4(Program& p, uint32_t l3, const std::vector<FilterKey>* keys) {
   }
   p.Op(BPF_LDX | BPF_B | BPF_MSH, l3);  // X = IHL * 4
   for (const FilterKey& key : *keys) {
+    // Untagged bytes only: a tag in the frame is never a layout the program rewrites in place.
+    const bool leaveInPlace = key.fastPath && l3 == kEthHeaderBytes;
+    const uint8_t past = leaveInPlace ? 4 + kLeaveInPlaceLength : 5;  // instructions after the group test up to the next key
     p.Op(BPF_LD | BPF_W | BPF_ABS, l3 + 16);
     if (key.mask != 0xffffffffu) p.Op(BPF_ALU | BPF_AND | BPF_K, key.mask);  // a range: compare the prefix
-    p.Jump(BPF_JMP | BPF_JEQ | BPF_K, key.group, 0, 5);
+    p.Jump(BPF_JMP | BPF_JEQ | BPF_K, key.group, 0, past);
     p.Op(BPF_LD | BPF_H | BPF_IND, l3 + 2);
-    p.Jump(BPF_JMP | BPF_JEQ | BPF_K, key.port, 0, 3);
+    p.Jump(BPF_JMP | BPF_JEQ | BPF_K, key.port, 0, static_cast<uint8_t>(past - 2));
     p.Op(BPF_LD | BPF_MEM, kVlanKeySlot);
-    p.Jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(key.vlan < 0 ? 0 : key.vlan), 0, 1);
-    p.Op(BPF_RET | BPF_K, kAccept);
+    p.Jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(key.vlan < 0 ? 0 : key.vlan), 0, static_cast<uint8_t>(past - 4));
+    if (leaveInPlace) EmitLeaveInPlace(p, l3);
+    else p.Op(BPF_RET | BPF_K, kAccept);
   }
   p.Op(BPF_RET | BPF_K, kDrop);
 }
@@ -140,7 +173,7 @@ FilterPlan FilterPlanOf(const std::vector<CompiledRule>& rules) {
       continue;
     }
     const uint32_t mask = rule.prefixLength >= 32 ? 0xffffffffu : ~0u << (32 - rule.prefixLength);
-    plan.keys.push_back({ntohl(rule.group) & mask, mask, rule.port, rule.vlan});
+    plan.keys.push_back({ntohl(rule.group) & mask, mask, rule.port, rule.vlan, rule.fastPath});
   }
   std::sort(plan.keys.begin(), plan.keys.end());
   plan.keys.erase(std::unique(plan.keys.begin(), plan.keys.end()), plan.keys.end());

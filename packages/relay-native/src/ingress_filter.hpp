@@ -10,6 +10,11 @@
 // IPv6 (when the table has an IPv6 rule, or no rule at all): a destination in ff00::/8 whose next
 // header is UDP or an extension header (so the loop counts fragments and extension headers it
 // drops); ICMPv6 (ND, MLD without options) never enters the ring. Nothing finer: the loop matches.
+// Fast path: a key of a rule the tc engine forwards (CompiledRule::fastPath) passes only the frames
+// its program does not rewrite in place (InPlaceLayout in forward_path.hpp: IPv4 options, the
+// reserved flag, padding, a UDP length short of the IP length, a tag in the bytes): the program
+// forwards the rest in the input's softirq, and the forwarding thread is not woken for them. Keys of
+// the packet engine are tested first, so a frame that one of its rules may take always enters.
 // VLAN: a tag in the frame (ethertype 0x8100) moves the L3 header 4 bytes on; a tag the kernel
 // moved into metadata (SKF_AD_VLAN_TAG_PRESENT, as veth delivers it) sets the frame's VLAN and
 // wins over an in-frame one, and a priority tag (VLAN 0) is none, exactly as the loop's lookup does
@@ -37,7 +42,9 @@ struct FilterKey {
   uint32_t mask = 0xffffffffu;   // a range rule's prefix mask; all ones for an exact rule
   uint16_t port = 0;             // host byte order
   int32_t vlan = -1;             // -1: untagged (or priority-tagged); else 1..4095
+  bool fastPath = false;         // the tc engine's rule: in-place frames stay out of the ring
   bool operator<(const FilterKey& o) const {
+    if (fastPath != o.fastPath) return !fastPath;  // the packet engine's keys first
     if (group != o.group) return group < o.group;
     if (mask != o.mask) return mask < o.mask;
     if (port != o.port) return port < o.port;

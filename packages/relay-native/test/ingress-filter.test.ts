@@ -103,6 +103,27 @@ describe('kernel ingress filter (src -> relay, crafted frames)', () => {
     expect({ framesSeen: c.framesSeen, matched: c.matched, noMatch: c.noMatch }).toEqual({ framesSeen: 5, matched: 5, noMatch: 0 });
   });
 
+  it('keeps a fast-path rule\'s frames that the tc program rewrites in place out of the ring, and lets in every other layout', async () => {
+    const key = { group: '239.7.0.1', port: 7000 };
+    const worker = await bed.worker([{ id: 'f', ...key, outputs: [] }], { ownMacs: [], fastPathRules: ['f'] });
+    const ip = 14;
+    const withBytes = (edit: (frame: Buffer) => Buffer): Buffer => edit(Buffer.from(udpFrame(key)));
+    const others = [
+      ...Array.from({ length: 3 }, () => udpFrame({ ...key, ipOptions: Buffer.from([1, 1, 1, 0]) })),
+      withBytes((f) => ((f[ip + 6]! |= 0x80), f)), // the reserved flag
+      withBytes((f) => Buffer.concat([f, Buffer.alloc(4)])), // padding after the IP packet
+      withBytes((f) => (f.writeUInt16BE(f.readUInt16BE(ip + 24) - 2, ip + 24), f)), // a UDP length short of the IP payload
+      withBytes((f) => (f.writeUInt16BE(4, ip + 24), f)), // a UDP length shorter than its header
+    ];
+    const inPlace = Array.from({ length: 10 }, () => udpFrame(key));
+    await bed.inject([...inPlace, ...others, udpFrame({ ...key, port: 7001 })]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const c = await worker.waitFor((x) => x.framesSeen >= others.length);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await worker.waitFor(() => true)).toMatchObject({ framesSeen: others.length, fastPath: 0 });
+    expect(c.framesSeen).toBe(others.length);
+  });
+
   it('passes IPv6 multicast UDP and extension headers (plain and tagged) only to tables with IPv6 rules; IPv4 ranges as masked keys', async () => {
     const v6Rules: RuleSpec[] = [
       { id: 'v6', group: 'ff3e::1:2', port: 7000, outputs: [] },

@@ -41,8 +41,12 @@ describe('stats report', () => {
 
   it('counts a frame the tc engine took once in the totals, though its input\'s workers read it too', () => {
     const tc: WorkerSnapshot = { ...worker(2, { framesSeen: 100, matched: 99, badChecksum: 1, forwarded: 198 }), engine: 'tc' };
+    // A large table's generic ring filter lets the program's frames into the ring: the worker skips them (fastPath).
     const r = report([tc, worker(0, { framesSeen: 104, noMatch: 4, fastPath: 100 })]);
     expect(r.totals).toMatchObject({ framesSeen: 104, matched: 99, badChecksum: 1, noMatch: 4, fastPath: 100, forwarded: 198 });
+    // A small table's exact filter keeps them out of the ring.
+    const exact = report([tc, worker(0, { framesSeen: 4, noMatch: 4 })]);
+    expect(exact.totals).toMatchObject({ framesSeen: 104, matched: 99, noMatch: 4, fastPath: 0 });
   });
 
   it('names loop, TTL and rate drops in the summary line only when they happened', () => {

@@ -104,6 +104,11 @@ const RATIO_SPECS: { num: LatencySubject; den: LatencySubject; metric: LatencyMe
   { num: 'mcr', den: 'kernel', metric: 'machineCpuPerPacketUs' },
   { num: 'mcr', den: 'mcr-fixed', metric: 'relayCpuPerPacketUs' },
   { num: 'mcr', den: 'mcr-fixed', metric: 'p99Us' },
+  { num: 'mcr-tc', den: 'kernel', metric: 'p50Us' },
+  { num: 'mcr-tc', den: 'kernel', metric: 'p99Us' },
+  { num: 'mcr-tc', den: 'kernel', metric: 'machineCpuPerPacketUs' },
+  { num: 'mcr-tc', den: 'mcr', metric: 'machineCpuPerPacketUs' },
+  { num: 'mcr-tc', den: 'mcr', metric: 'p99Us' },
 ];
 
 export function findCell(cells: readonly LatencyCell[], rung: RungId, subject: LatencySubject): LatencyCell | undefined {
@@ -148,6 +153,14 @@ export const LATENCY_TARGETS: readonly LatencyTarget[] = [
   { rung: '50k', num: 'mcr', den: 'kernel', metric: 'p50Us', limit: 3, text: 'p50 <= 3x kernel at 50 kpps' },
   { rung: '50k', num: 'mcr', den: 'kernel', metric: 'p99Us', limit: 5, text: 'p99 <= 5x kernel at 50 kpps' },
   { rung: '50k', num: 'mcr', den: 'socat', metric: 'relayCpuPerPacketUs', limit: 0.35, text: 'relay CPU per packet <= 0.35x socat at 50 kpps' },
+  // The tc engine forwards in softirq, as the kernel does: it is held to the kernel's figures, and its
+  // whole-machine CPU (its relay processes barely run) to half the packet engine's.
+  { rung: '20k', num: 'mcr-tc', den: 'kernel', metric: 'p50Us', limit: 1.2, text: 'mcr-tc p50 <= 1.2x kernel at 20 kpps' },
+  { rung: '20k', num: 'mcr-tc', den: 'kernel', metric: 'p99Us', limit: 1.5, text: 'mcr-tc p99 <= 1.5x kernel at 20 kpps' },
+  { rung: '50k', num: 'mcr-tc', den: 'kernel', metric: 'p50Us', limit: 1.2, text: 'mcr-tc p50 <= 1.2x kernel at 50 kpps' },
+  { rung: '50k', num: 'mcr-tc', den: 'kernel', metric: 'p99Us', limit: 1.5, text: 'mcr-tc p99 <= 1.5x kernel at 50 kpps' },
+  { rung: '50k', num: 'mcr-tc', den: 'kernel', metric: 'machineCpuPerPacketUs', limit: 1.2, text: 'mcr-tc machine CPU per packet <= 1.2x kernel at 50 kpps' },
+  { rung: '50k', num: 'mcr-tc', den: 'mcr', metric: 'machineCpuPerPacketUs', limit: 0.5, text: 'mcr-tc machine CPU per packet <= 0.5x mcr at 50 kpps' },
 ];
 
 export interface TargetVerdict {

@@ -30,20 +30,22 @@ export function ratio(name: string, metric: 'pdr' | 'ndr', num: RateFigure | nul
 export const directRatioName = (relay: string): string => `${relayTitle(relay)}/direct`;
 
 /**
- * mcr against every other relay of the run (PDR and NDR: `mcr/socat`, `mcr/kernel (tc)`, ...), and
- * every relay's NDR as a fraction of the direct wire's, the machine's own ceiling. Relays that did
- * not run have no ratio.
+ * mcr, on each engine, against every other relay of the run (PDR and NDR: `mcr/socat`, `mcr/kernel
+ * (tc)`, `mcr-tc/mcr`, ...), and every relay's NDR as a fraction of the direct wire's, the machine's own
+ * ceiling. Relays that did not run have no ratio.
  */
 export function mcrRatios(searches: readonly RelaySearch[]): Ratio[] {
   const measured = searches.filter((s) => s.unavailable === undefined);
   const by = new Map(measured.map((s) => [s.relay, s]));
   const out: Ratio[] = [];
-  const mcr = by.get('mcr');
-  if (mcr) {
+  for (const name of ['mcr', 'mcr-tc']) {
+    const subject = by.get(name);
+    if (!subject) continue;
     for (const o of measured) {
-      if (o.relay === 'mcr' || o.relay === 'direct') continue;
-      out.push(ratio(`mcr/${relayTitle(o.relay)}`, 'pdr', mcr.pdr, o.pdr));
-      out.push(ratio(`mcr/${relayTitle(o.relay)}`, 'ndr', mcr.ndr, o.ndr));
+      // mcr-tc against mcr, not the other way round: one ratio per pair.
+      if (o.relay === name || o.relay === 'direct' || (name === 'mcr' && o.relay === 'mcr-tc')) continue;
+      out.push(ratio(`${name}/${relayTitle(o.relay)}`, 'pdr', subject.pdr, o.pdr));
+      out.push(ratio(`${name}/${relayTitle(o.relay)}`, 'ndr', subject.ndr, o.ndr));
     }
   }
   const direct = by.get('direct');

@@ -4,6 +4,7 @@
 // per stream at --rate without priming, and counts per stream the packets lost (at this low rate,
 // loss at a fresh start: kernel routing drops packets until its (S,G) entry exists; mcr should not)
 // and the largest one-way delay among the first packets (packets held while the path is set up).
+import { isMcrRelay } from '@mcr/mcr-lab';
 import { openBedOrExplain, type OpenBed, type RelayName } from '../lab.js';
 import { finishResult, makeResult, publish, startClock } from '../output.js';
 import { renderFirstPacket } from '../report/rfc3918.js';
@@ -29,7 +30,7 @@ export async function runFirstPacket(s: Settings, cwd: string, injected?: OpenBe
     for (const relay of order) {
       const entry = fp.relays.find((r) => r.relay === relay)!;
       try {
-        const bed = await openBed({ relay, streams: s.streams, ...(relay === 'mcr' ? { workers: s.workers } : {}) });
+        const bed = await openBed({ relay, streams: s.streams, ...(isMcrRelay(relay) ? { workers: s.workers } : {}) });
         trackBed(bed);
         try {
           const t = await bed.trial({ rate, count: PACKETS_PER_STREAM, size: s.size, prime: false, idleMs: 500 });

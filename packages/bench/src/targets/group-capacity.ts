@@ -3,6 +3,7 @@
 // (default 1000). At each N every relay still passing gets a fresh bed with N streams and --repeats
 // trials, interleaved over relays; N passes when the median trial lost nothing and no trial delivered
 // a duplicate. A relay stops at its first failing N; its capacity is the N before.
+import { isMcrRelay } from '@mcr/mcr-lab';
 import { openBedOrExplain, type Bed, type OpenBed, type RelayName } from '../lab.js';
 import { finishResult, makeResult, publish, startClock } from '../output.js';
 import { renderGroupCapacity } from '../report/rfc3918.js';
@@ -37,7 +38,7 @@ export async function runGroupCapacity(s: Settings, cwd: string, injected?: Open
     try {
       for (const relay of alive) {
         try {
-          const bed = await openBed({ relay, streams: groups, ...(relay === 'mcr' ? { workers: s.workers } : {}) });
+          const bed = await openBed({ relay, streams: groups, ...(isMcrRelay(relay) ? { workers: s.workers } : {}) });
           trackBed(bed);
           beds.set(relay, bed);
         } catch (err) {

@@ -55,7 +55,7 @@ export function estimateSeconds(s: Settings): number {
 /** The bed options of every subject: one stream on the chain; mcr as users run it, or with the fixed window. */
 export function subjectBedOptions(subject: LatencySubject, s: Settings): BedOptions {
   const base = { streams: s.streams, topology: 'chain' as const };
-  if (subject === 'mcr') return { ...base, relay: 'mcr', workers: s.workers };
+  if (subject === 'mcr' || subject === 'mcr-tc') return { ...base, relay: subject, workers: s.workers };
   if (subject === 'mcr-fixed') return { ...base, relay: 'mcr', workers: s.workers, mcrDataPlane: { coalesceMicros: FIXED_WINDOW_MICROS } };
   return { ...base, relay: subject };
 }

@@ -1,4 +1,5 @@
 // multi-stream, scaling, fanout, workers: interleaved NDR/PDR searches on test beds.
+import { isMcrRelay } from '@mcr/mcr-lab';
 import { loadBed, type BedLoader, type BedOptions, type OpenBed, type RelayName } from '../lab.js';
 import { finishResult, makeResult, publish, startClock } from '../output.js';
 import { runPoint, type PointSpec } from '../runner.js';
@@ -18,7 +19,7 @@ export function pointSpecs(s: Settings): PointSpec[] {
     relay,
     streams,
     ...(s.family === 'ipv6' ? { family: s.family } : {}), // IPv4 is the bed's default
-    ...(relay === 'mcr' ? { workers: s.workers } : {}),
+    ...(isMcrRelay(relay) ? { workers: s.workers } : {}),
   });
   switch (s.target) {
     case 'scaling':
@@ -33,7 +34,7 @@ export function pointSpecs(s: Settings): PointSpec[] {
       return doublings(s.workers).map((w) => ({
         label: `workers=${w}`,
         params: { streams: s.streams, workers: w },
-        bedOptions: (r) => ({ ...base(r, s.streams), ...(r === 'mcr' ? { workers: w } : {}) }),
+        bedOptions: (r) => ({ ...base(r, s.streams), ...(isMcrRelay(r) ? { workers: w } : {}) }),
       }));
     default:
       return [{ label: `streams=${s.streams}`, params: { streams: s.streams, workers: s.workers }, bedOptions: (r) => base(r, s.streams) }];

@@ -2,7 +2,7 @@
 // anything is created.
 import { BRANCHES, checkFamily, MAX_STREAMS, SENDER_DEFAULTS, SENDER_PROCESSES, type AddressFamily, type SenderMode, type TopologyKind } from '@mcr/netns-lab';
 import { DEFAULTS, FANOUT_MODES } from '@mcr/relay';
-import { RELAY_NAMES, type McrDataPlane, type McrTestOnly, type RelayName } from '../relays/index.js';
+import { isMcrRelay, RELAY_NAMES, type McrDataPlane, type McrTestOnly, type RelayName } from '../relays/index.js';
 
 export interface BedOptions {
   /** The relay to run; `kernel` resolves to kernel-mfc or kernel-tc (the open bed's options name which). */
@@ -65,7 +65,7 @@ export function normaliseBedOptions(o: BedOptions): BedOptions {
   const topology = o.topology ?? 'chain';
   intIn('streams', o.streams, 1, MAX_STREAMS);
   const n: BedOptions = { ...o, topology, family: checkFamily('family', o.family ?? 'ipv4') };
-  if (o.relay === 'mcr') {
+  if (isMcrRelay(o.relay)) {
     n.workers = o.workers ?? DEFAULTS.workers;
     intIn('workers', n.workers, 1, DEFAULTS.maxWorkers);
     n.fanoutMode = o.fanoutMode ?? DEFAULTS.fanoutMode;
@@ -73,7 +73,7 @@ export function normaliseBedOptions(o: BedOptions): BedOptions {
     n.igmpJoin = o.igmpJoin ?? DEFAULTS.igmpJoin;
   } else {
     for (const k of ['workers', 'fanoutMode', 'mcrBin', 'mcrTestOnly', 'mcrDataPlane', 'mcrStateFile', 'mcrConfigStreams'] as const) {
-      if (o[k] !== undefined) throw new TypeError(`option "${k}" applies to relay mcr only (relay is ${o.relay})`);
+      if (o[k] !== undefined) throw new TypeError(`option "${k}" applies to relays mcr and mcr-tc only (relay is ${o.relay})`);
     }
   }
   if (o.socatSharedPort && o.relay !== 'socat' && o.relay !== 'socat-default') {

@@ -13,6 +13,6 @@ export {
 } from './registry.js';
 export { McrRelay, mcrConfig, type McrConfig, type McrRelayOptions } from './mcr.js';
 export { mcrBin, mcrUnavailableReason, MCR_BIN_ENV } from './mcr-bin.js';
-export { mcrPlugin } from './mcr-plugin.js';
+export { isMcrRelay, MCR_RELAYS, mcrPlugin, mcrPlugins, type McrRelayName } from './mcr-plugin.js';
 export type { McrStartOptions, McrDataPlane, McrTestOnly, McrForward, McrIgmpSettings } from './mcr-options.js';
 export { relayRecipes, type RelayRecipe } from './recipes.js';

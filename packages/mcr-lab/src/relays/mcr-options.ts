@@ -9,6 +9,8 @@ export interface McrDataPlane {
   coalesceMicros?: number;
   /** The adaptive wait's budget, us. */
   latencyBudgetMicros?: number;
+  /** Which engine forwards: the AF_PACKET workers ('packet', mcr's default) or the tc program ('tc', 'auto'). */
+  engine?: 'packet' | 'tc' | 'auto';
 }
 
 export interface McrTestOnly {
@@ -27,6 +29,8 @@ export interface McrTestOnly {
   ignoreLeaves?: boolean;
   /** Reflectors ignore their loop cache: discovery's `--inject-bug no-loop-cache`. */
   noLoopCache?: boolean;
+  /** Empty loop iterations per frame in the tc engine's program: the gate's `--inject-regression` for mcr-tc. */
+  tcInjectedCostLoops?: number;
 }
 
 /** Where an output sends: every packet ("always"), or only while its segment has a listener for the group. */

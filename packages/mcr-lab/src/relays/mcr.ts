@@ -27,7 +27,7 @@ import {
   type StreamSpec,
 } from '@mcr/netns-lab';
 import { mcrBin } from './mcr-bin.js';
-import { mcrPlugin } from './mcr-plugin.js';
+import { mcrPlugin, type McrRelayName } from './mcr-plugin.js';
 import type { McrDataPlane, McrForward, McrIgmpSettings, McrStartOptions, McrTestOnly } from './mcr-options.js';
 
 export interface McrConfig {
@@ -76,6 +76,8 @@ export function mcrConfig(streams: ResolvedStream[], controlSocket: string, opts
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface McrRelayOptions {
+  /** `mcr` (its default engine) or `mcr-tc` (`dataPlane.engine: "tc"`); default `mcr`. */
+  name?: McrRelayName;
   /** The mcr CLI to run (bin/mcr.js of some build); default mcrBin(): $MCR_BIN or the workspace's. */
   bin?: string;
   /** `mcr run --state FILE`: runtime rules survive a restart (the chaos scenario). */
@@ -83,8 +85,8 @@ export interface McrRelayOptions {
 }
 
 export class McrRelay implements RelayUnderTest<McrStartOptions> {
-  readonly name = 'mcr' as const;
-  readonly label = 'mcr';
+  readonly name: McrRelayName;
+  readonly label: string;
   /** The CLI this instance runs (and talks to the control socket with). */
   readonly bin: string | undefined;
   private child: Child | undefined;
@@ -99,16 +101,19 @@ export class McrRelay implements RelayUnderTest<McrStartOptions> {
 
   constructor(private readonly options: McrRelayOptions = {}) {
     this.bin = mcrBin(options.bin);
+    this.name = options.name ?? 'mcr';
+    this.label = this.name;
   }
 
   async start(lab: Lab, streams: StreamSpec[], opts: McrStartOptions = {}): Promise<void> {
     if (this.child) throw new Error('mcr relay: already started');
     const role = relayRole(lab, opts);
     const family = streamsFamily(streams, opts.family);
-    await assertRelayAvailable('mcr', family, [mcrPlugin(this.bin)]);
+    await assertRelayAvailable(this.name, family, [mcrPlugin(this.bin, this.name)]);
     this.dir = await mkdtemp(join(tmpdir(), 'mcr-lab-mcr-'));
     const sock = join(this.dir, 'control.sock');
-    this.config = mcrConfig(resolveStreams(role, streams, opts.family).slice(0, opts.configStreams ?? streams.length), sock, opts);
+    const engineOpts: McrStartOptions = this.name === 'mcr-tc' ? { ...opts, dataPlane: { ...opts.dataPlane, engine: 'tc' } } : opts;
+    this.config = mcrConfig(resolveStreams(role, streams, opts.family).slice(0, opts.configStreams ?? streams.length), sock, engineOpts);
     this.configFile = join(this.dir, 'mcr.json');
     await writeFile(this.configFile, JSON.stringify(this.config, null, 2) + '\n');
     this.controlSocket = sock;

@@ -1,6 +1,6 @@
 // Helpers the scenarios share: bed options from scenario options, and a bed that always closes.
 import { openBed, type Bed, type BedOptions } from '../bed/index.js';
-import type { RelayName } from '../relays/index.js';
+import { isMcrRelay, type RelayName } from '../relays/index.js';
 import { up, type Lab, type Topology } from '@mcr/netns-lab';
 import type { ScenarioOptions } from './options.js';
 
@@ -10,8 +10,8 @@ export function bedOptions(o: ScenarioOptions, streams: number, relay: RelayName
     relay,
     streams,
     family: o.family,
-    ...(relay === 'mcr' ? { workers: o.workers, fanoutMode: o.fanoutMode, igmpJoin: o.injectBug !== 'no-igmp' } : {}),
-    ...(relay !== 'mcr' && o.injectBug === 'no-igmp' ? { igmpJoin: false } : {}),
+    ...(isMcrRelay(relay) ? { workers: o.workers, fanoutMode: o.fanoutMode, igmpJoin: o.injectBug !== 'no-igmp' } : {}),
+    ...(!isMcrRelay(relay) && o.injectBug === 'no-igmp' ? { igmpJoin: false } : {}),
     ...(relay === 'socat' && o.injectBug === 'socat-shared-port' ? { socatSharedPort: true } : {}),
     onProgress: o.onProgress,
     ...extra,

@@ -2,6 +2,7 @@
 import type { ScenarioOptions } from './options.js';
 import { checkTrial, makeReport, trialTotals, streamRows, STREAM_COLUMNS, type ScenarioReport } from './report.js';
 import { bedOptions, trialOptions, withBed } from './common.js';
+import { isMcrRelay } from '../relays/index.js';
 
 export async function multiStream(o: ScenarioOptions): Promise<ScenarioReport> {
   const n = o.streams[0]!;
@@ -14,7 +15,7 @@ export async function multiStream(o: ScenarioOptions): Promise<ScenarioReport> {
       columns: STREAM_COLUMNS,
       rows: streamRows(r),
       summary: [
-        `relay ${bed.relay.label}${o.relay === 'mcr' ? ` (workers ${o.workers}, fanout ${o.fanoutMode})` : ''}: sent ${r.sent}, unique ${r.unique}, duplicates ${r.duplicates}, foreign ${r.foreign}, loss ${r.lossPct.toFixed(3)} %`,
+        `relay ${bed.relay.label}${isMcrRelay(o.relay) ? ` (workers ${o.workers}, fanout ${o.fanoutMode})` : ''}: sent ${r.sent}, unique ${r.unique}, duplicates ${r.duplicates}, foreign ${r.foreign}, loss ${r.lossPct.toFixed(3)} %`,
         `offered ${r.offeredPps} pps, achieved ${Math.round(r.achievedPps)} pps${r.senderBound ? ' (sender-bound)' : ''}; relay CPU ${r.relayCpuPerPacketUs === null ? '-' : `${r.relayCpuPerPacketUs.toFixed(2)} us/packet`}, machine CPU ${r.machineCpuPerPacketUs.toFixed(2)} us/packet`,
       ],
       details: { trial: totals },

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { choiceValue, defaultsAcross, integerValue, numberValue, UsageError, usageErrorFrom, type Flag, type Flags } from '@mcr/cli-kit';
 import { DEFAULTS, FANOUT_MODES, type FanoutMode } from '@mcr/relay';
-import { RELAY_NAMES, type RelayName } from '../relays/index.js';
+import { isMcrRelay, RELAY_NAMES, type RelayName } from '../relays/index.js';
 import { DEFAULT_PAYLOAD, FAMILIES, MAX_PAYLOAD, MAX_STREAMS, MIN_PAYLOAD, type AddressFamily } from '@mcr/netns-lab';
 import { CHURN_DEFAULT_SECONDS } from './churn.js';
 import { COMPARE_RELAYS } from './compare.js';
@@ -293,7 +293,7 @@ export function normaliseScenarioOptions(scenario: string, raw: ScenarioInput = 
   }
   if (bug === 'socat-shared-port' && streams.some((n) => n < 2)) fail('--inject-bug socat-shared-port needs --streams >= 2 (processes must share a port)');
 
-  if (relay !== 'mcr' && (input.workers !== undefined || input.fanoutMode !== undefined)) fail(`--workers and --fanout-mode apply to --relay mcr only (relay is ${relay})`);
+  if (!isMcrRelay(relay) && (input.workers !== undefined || input.fanoutMode !== undefined)) fail(`--workers and --fanout-mode apply to --relay mcr or mcr-tc only (relay is ${relay})`);
   const d = scenarioDefaults(name, streams);
   let workers = input.workers ?? d.workers;
   let fanoutMode: FanoutMode = input.fanoutMode ?? d.fanoutMode;

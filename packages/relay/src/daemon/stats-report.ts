@@ -73,9 +73,9 @@ export function buildStatsReport(args: {
 }): StatsReport {
   const perRule = new Map(mergeRules(args.workers.flatMap((w) => w.counters.rules)).map((r) => [r.id, r]));
   const total = args.workers.reduce((sum, w) => addCounters(sum, w.counters), emptyCounters());
-  // A tc program's frames were read by its input's workers as well (they count them as fastPath):
-  // the totals read each frame once.
-  for (const w of args.workers) if (w.engine === 'tc') total.framesSeen -= w.counters.framesSeen;
+  // A frame a worker left to the tc program (fastPath: its ring filter let it in, which the generic
+  // filter of a large table does) is in the program's row as well: the totals read each frame once.
+  total.framesSeen -= total.fastPath;
   const scalars = (c: typeof total) => Object.fromEntries(SCALAR_COUNTERS.map((k) => [k, c[k]])) as Record<ScalarCounter, number>;
   return {
     pid: process.pid,

@@ -6,6 +6,7 @@ import { TcEngine, tcRefusal, type RuleSpec, type TcAttachMode, type TcCounters,
 import type { DataPlaneEngine } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { effectiveCapabilities, type Capability } from '../net/capabilities.js';
+import { emptyCounters } from './counters.js';
 import type { RuleTableMessage } from './ipc.js';
 
 /** Why the tc engine cannot run in this process at all, or null: capabilities, then the kernel (probed). */
@@ -79,15 +80,16 @@ export class TcInput {
   }
 
   /**
-   * The program's counters in the workers' shape (its own row in mcr stats): the frames it decided on,
-   * and only those. Every frame also reaches the input's workers (their ring sees it before tc
-   * ingress), which count what the program passed on (own frames, no tc rule) and name the frames the
-   * program took `fastPath`; counting those here too would count them twice.
+   * The program's counters in the workers' shape (its own row in mcr stats): the frames it decided on
+   * (its rules' frames, its own-MAC drops), and only those. The frames it passes on (no rule of its,
+   * a layout it does not rewrite) are the workers' to count: their ring filter lets those in and keeps
+   * the program's out (ingress_filter.hpp).
    */
   counters(): WorkerCounters {
     const c: TcCounters = this.#engine.counters();
     const { deferred: _deferred, rewriteErrors: _rewriteErrors, ...shape } = c;
-    return { ...shape, framesSeen: shape.matched + shape.badChecksum, ownFrames: 0, noMatch: 0 };
+    // emptyCounters first: what only a worker counts (fastPath, kernelPackets, ...) is 0 here, never absent.
+    return { ...emptyCounters(), ...shape, framesSeen: shape.matched + shape.badChecksum + shape.ownFrames, noMatch: 0 };
   }
 
   close(): Promise<void> {
