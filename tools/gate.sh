@@ -4,6 +4,9 @@
 #   ./tools/gate.sh                         exit 0 pass, 1 regression, 2 could not decide / usage
 #   ./tools/gate.sh --inject-regression 25  negative control: the candidate burns 25 % more CPU per
 #                                           packet (relay config testOnly.injectedWorkNanos); must exit 1
+#   ./tools/gate.sh --relays mcr-tc         the same for the tc engine (machine CPU per packet in place
+#                                           of relay CPU; --inject-regression then adds empty loop
+#                                           iterations to its program: testOnly.tcInjectedCostLoops)
 #   ./tools/gate.sh --update-baseline       name HEAD as the baseline commit (commit the file)
 # Other flags go to the bench (--pairs N, --trial-seconds S, --tolerance PCT: announced and recorded).
 #

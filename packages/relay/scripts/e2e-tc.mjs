@@ -3,7 +3,7 @@
 // both engines pass the same tests. Where the kernel cannot run the tc engine (probed, not assumed),
 // this says what is missing and runs nothing: the packet engine's run already covered the files.
 import { spawnSync } from 'node:child_process';
-import { TcEngine } from '@mcr/relay-native';
+import { tcUnsupported } from './tc-support.mjs';
 
 export const TC_E2E_FILES = [
   'test/e2e/forwarding.test.ts',
@@ -17,9 +17,9 @@ export const TC_E2E_FILES = [
   'test/e2e/reload.test.ts',
 ];
 
-const support = TcEngine.probe();
-if (!support.clsBpf || !support.helpers) {
-  console.log(`relay e2e on the tc engine: skipped, the kernel lacks ${support.missing.join(', ')}`);
+const unsupported = tcUnsupported();
+if (unsupported) {
+  console.log(`relay e2e on the tc engine: skipped, ${unsupported}`);
   process.exit(0);
 }
 const run = spawnSync('npx', ['vitest', 'run', ...TC_E2E_FILES], { stdio: 'inherit', env: { ...process.env, MCR_E2E_ENGINE: 'tc' } });

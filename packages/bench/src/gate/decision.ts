@@ -16,7 +16,7 @@ export type Direction = 'cost' | 'benefit';
 
 export interface MetricSpec {
   /** Key in a pair's figures. */
-  key: 'relayCpuPerPacketUs' | 'p50Us' | 'p99Us' | 'deliveredPps';
+  key: 'relayCpuPerPacketUs' | 'machineCpuPerPacketUs' | 'p50Us' | 'p99Us' | 'deliveredPps';
   label: string;
   /** cost: higher is worse (CPU, latency); benefit: lower is worse (throughput). */
   direction: Direction;
@@ -52,11 +52,28 @@ export const METRICS: readonly MetricSpec[] = [
   },
 ];
 
+/**
+ * The tc engine's metrics (`--relays mcr-tc`): its program works in softirq, which no process
+ * accounts for (its relay processes are near idle), so CPU is the whole machine's per delivered packet;
+ * latency and throughput as for the packet engine.
+ */
+export const TC_METRICS: readonly MetricSpec[] = [
+  {
+    key: 'machineCpuPerPacketUs', label: 'machine CPU per packet', direction: 'cost', thresholdPct: 10, rate: 'fixed',
+    why: 'mcr-tc 22.1-23.1 us/packet and the kernel mirror 22.9-24.2 us/packet at 50 kpps within one run (2026-12-07); sender and receiver are most of it, so the same +10 % as relay CPU, and the negative control injects +25 %',
+  },
+  ...METRICS.filter((m) => m.key !== 'relayCpuPerPacketUs'),
+];
+
+/** The metrics the gate judges for the relay under test: `mcr` (the packet engine) or `mcr-tc`. */
+export const metricsFor = (relay: string): readonly MetricSpec[] => (relay === 'mcr-tc' ? TC_METRICS : METRICS);
+
 /** Fraction of pairs that must point the worse way for a regression. */
 export const CONSISTENCY = 0.75;
 
 export interface PairFigures {
   relayCpuPerPacketUs: number | null;
+  machineCpuPerPacketUs: number | null;
   p50Us: number | null;
   p99Us: number | null;
   deliveredPps: number | null;

@@ -131,7 +131,9 @@ function gateSection(g: NonNullable<BenchResult['gate']>): string {
   md += `${st.pairs} interleaved pairs (ABBA) at ${st.fixedRatePps} pps (CPU, latency) and ${st.highRatePps} pps (throughput), ${st.streams} streams, ${st.trialSeconds} s trials. `;
   md += `A metric regresses when the median of its paired ratios is beyond its limit and at least ${st.consistency * 100} % of the pairs are worse.\n\n`;
   if (st.toleranceWidenedPct) md += `**Thresholds widened by ${st.toleranceWidenedPct} points (--tolerance).**\n\n`;
-  if (g.injection) md += `**Negative control**: the candidate ran with testOnly.injectedWorkNanos ${g.injection.injectedWorkNanos} (${g.injection.regressionPct} % of the baseline's ${g.injection.baselineRelayCpuPerPacketUs.toFixed(2)} us/packet).\n\n`;
+  const i = g.injection;
+  if (i && 'injectedWorkNanos' in i) md += `**Negative control**: the candidate ran with testOnly.injectedWorkNanos ${i.injectedWorkNanos} (${i.regressionPct} % of the baseline's ${i.baselineRelayCpuPerPacketUs.toFixed(2)} us/packet).\n\n`;
+  if (i && 'tcInjectedCostLoops' in i) md += `**Negative control**: the candidate ran with testOnly.tcInjectedCostLoops ${i.tcInjectedCostLoops} (${i.nsPerLoop.toFixed(2)} ns each: ${i.regressionPct} % of the baseline's machine CPU, ${i.baselineMachineCpuPerPacketUs.toFixed(2)} us/packet).\n\n`;
   if (g.error) md += `Error: ${g.error}\n\n`;
   md += markdownTable(['check', 'kind', 'result', 'value', 'limit', 'detail'], g.checks.map((c) => [
     c.metric, c.kind, c.pass ? 'pass' : 'FAIL', c.value === null ? '-' : String(round(c.value)), c.limit === null ? '-' : String(round(c.limit)), c.message,

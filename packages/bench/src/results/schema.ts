@@ -120,8 +120,17 @@ export interface GateRun {
   };
   baseline: { commit: string | null; bin: string };
   candidate: { commit: string | null; dirty: boolean | null; bin: string };
-  /** --inject-regression: the candidate ran with testOnly.injectedWorkNanos (a negative control). */
-  injection: { regressionPct: number; baselineRelayCpuPerPacketUs: number; injectedWorkNanos: number } | null;
+  /** The relay under test: `mcr` (the packet engine; files written before the tc engine have none) or `mcr-tc`. */
+  relay?: 'mcr' | 'mcr-tc';
+  /**
+   * --inject-regression (a negative control): mcr ran with testOnly.injectedWorkNanos sized from the
+   * baseline's relay CPU per packet; mcr-tc with testOnly.tcInjectedCostLoops sized from the baseline's
+   * machine CPU per packet and the measured cost of one loop iteration.
+   */
+  injection:
+    | { regressionPct: number; baselineRelayCpuPerPacketUs: number; injectedWorkNanos: number }
+    | { regressionPct: number; baselineMachineCpuPerPacketUs: number; nsPerLoop: number; tcInjectedCostLoops: number }
+    | null;
   trials: GateTrial[];
   /** The final checks: a speed regression stands only if the confirmation round finds it too. */
   checks: MetricCheck[];

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CONSISTENCY, METRICS, pairedRatios, ratioLimit, renderVerdict, speedCheck, type MetricCheck, type PairFigures } from '../gate/decision.js';
+import { CONSISTENCY, METRICS, metricsFor, pairedRatios, ratioLimit, renderVerdict, speedCheck, type MetricCheck, type MetricSpec, type PairFigures } from '../gate/decision.js';
 import { loadBed, type Bed, type BedLoader, type BedOptions, type OpenBed } from '../lab.js';
 import { finishResult, makeResult, publish, startClock } from '../output.js';
 import type { GateRun, GateTrial } from '../results/schema.js';
@@ -24,6 +24,17 @@ export const BASELINE_SCHEMA = 'mcr-gate-baseline/v2';
 export const CALIBRATION_TRIALS = 3;
 /** The relay's limit on testOnly.injectedWorkNanos (its config schema's maximum). */
 export const MAX_INJECTED_WORK_NANOS = 100_000;
+/** The relay's limit on testOnly.tcInjectedCostLoops (its config schema's maximum). */
+export const MAX_TC_INJECTED_LOOPS = 1_000_000;
+/**
+ * mcr-tc's negative control prices one loop iteration of the program's injected cost first: the
+ * candidate runs TC_PROBE_TRIALS trials with this many (a cost the machine CPU shows plainly).
+ */
+export const TC_PROBE_LOOPS = 2000;
+export const TC_PROBE_TRIALS = 2;
+/** What the gate can measure: mcr as users run it (the packet engine), or on the tc engine (`--relays mcr-tc`). */
+export const GATE_RELAYS = ['mcr', 'mcr-tc'] as const;
+export type GateRelay = (typeof GATE_RELAYS)[number];
 
 export interface BaselineFile {
   schema: typeof BASELINE_SCHEMA;
@@ -55,6 +66,7 @@ export function injectedNanos(pct: number, relayCpuPerPacketUs: number): number 
 
 const figuresOf = (t: GateTrial): PairFigures => ({
   relayCpuPerPacketUs: t.figures.relayCpuPerPacketUs,
+  machineCpuPerPacketUs: t.figures.machineCpuPerPacketUs,
   p50Us: t.figures.latencyUs.p50,
   p99Us: t.figures.latencyUs.p99,
   deliveredPps: t.deliveredPps,
@@ -93,7 +105,7 @@ export function confirmChecks(first: readonly MetricCheck[], second: readonly Me
 }
 
 /** Every check of a finished run. Pure. */
-export function decide(trials: readonly GateTrial[], s: { maxLossPct: number; pairs: number; widenPct: number }): MetricCheck[] {
+export function decide(trials: readonly GateTrial[], s: { maxLossPct: number; pairs: number; widenPct: number; metrics?: readonly MetricSpec[] }): MetricCheck[] {
   const cand = trials.filter((t) => t.side === 'candidate');
   const bad = cand.reduce((n, t) => n + t.figures.duplicates + t.figures.corrupt + t.figures.foreign, 0);
   const loss = median(cand.filter((t) => t.phase === 'fixed').map((t) => t.figures.lossPct));
@@ -109,7 +121,7 @@ export function decide(trials: readonly GateTrial[], s: { maxLossPct: number; pa
   ];
   // At least half the pairs must give a value, else the gate cannot decide (a failure, never a pass).
   const minPairs = Math.max(2, Math.ceil(s.pairs / 2));
-  for (const m of METRICS) checks.push(speedCheck(m, pairedRatios(phasePairs(trials, m.rate), m.key), s.widenPct, minPairs));
+  for (const m of s.metrics ?? METRICS) checks.push(speedCheck(m, pairedRatios(phasePairs(trials, m.rate), m.key), s.widenPct, minPairs));
   return checks;
 }
 
@@ -154,12 +166,13 @@ async function preflight(s: Settings, baselineFile: string, injected: OpenBed | 
 }
 
 /** The run's record before any trial: settings, limits, both sides. */
-function newGateRun(s: Settings, environment: { gitCommit: string | null; gitDirty: boolean | null }, candidateBin: string, baselineBin: string, widenPct: number): GateRun {
+function newGateRun(s: Settings, environment: { gitCommit: string | null; gitDirty: boolean | null }, candidateBin: string, baselineBin: string, widenPct: number, relay: GateRelay): GateRun {
   return {
+    relay,
     settings: {
       streams: s.streams, workers: s.workers, trialSeconds: s.trialSeconds, pairs: s.pairs, fixedRatePps: s.fixedRatePps, highRatePps: s.highRatePps,
       maxLossPct: s.maxLossPct, consistency: CONSISTENCY,
-      metrics: METRICS.map((m) => ({ key: m.key, label: m.label, direction: m.direction, thresholdPct: m.thresholdPct, limit: ratioLimit(m, widenPct), rate: m.rate, why: m.why })),
+      metrics: metricsFor(relay).map((m) => ({ key: m.key, label: m.label, direction: m.direction, thresholdPct: m.thresholdPct, limit: ratioLimit(m, widenPct), rate: m.rate, why: m.why })),
       toleranceWidenedPct: s.tolerancePct,
     },
     baseline: { commit: s.baselineCommit, bin: baselineBin },
@@ -177,7 +190,10 @@ function banners(s: Settings): string[] {
   if (s.tolerancePct !== null && s.tolerancePct > 0) out.push(`WIDENED: --tolerance ${s.tolerancePct} adds ${s.tolerancePct} points to every threshold (recorded in the results file)`);
   for (const d of nonDefaults(s)) out.push(`NON-DEFAULT: ${d}`);
   if (s.candidateBin) out.push(`CANDIDATE REPLACED: --candidate-bin ${s.candidateBin} runs instead of this working tree's mcr`);
-  if (s.injectRegressionPct !== null) out.push(`NEGATIVE CONTROL: --inject-regression ${s.injectRegressionPct}: the candidate burns ${s.injectRegressionPct} % of the baseline's relay CPU per packet more; this run must FAIL`);
+  if (s.injectRegressionPct !== null) {
+    const what = s.relays[0] === 'mcr-tc' ? "machine CPU per packet more in its tc program" : 'relay CPU per packet more';
+    out.push(`NEGATIVE CONTROL: --inject-regression ${s.injectRegressionPct}: the candidate burns ${s.injectRegressionPct} % of the baseline's ${what}; this run must FAIL`);
+  }
   return out;
 }
 
@@ -212,6 +228,34 @@ async function calibrate(baseline: Bed, trial: RunTrial, s: Settings, regression
   return injection;
 }
 
+/**
+ * --inject-regression on the tc engine: its program's extra cost is a number of empty loop iterations,
+ * priced here on this machine: the baseline's machine CPU per packet, then the candidate's with
+ * TC_PROBE_LOOPS iterations (a bed of its own, closed after), give the cost of one.
+ */
+async function calibrateTc(baseline: Bed, trial: RunTrial, s: Settings, regressionPct: number, probeBed: (loops: number) => Promise<Bed>): Promise<NonNullable<GateRun['injection']>> {
+  const machine = async (bed: Bed, side: GateTrial['side'], n: number): Promise<number | null> => {
+    const v: number[] = [];
+    for (let i = 0; i < n; i++) v.push((await trial(bed, side, 'calibrate', i, s.fixedRatePps)).figures.machineCpuPerPacketUs);
+    return median(v);
+  };
+  const base = await machine(baseline, 'baseline', CALIBRATION_TRIALS);
+  const probe = await probeBed(TC_PROBE_LOOPS);
+  const probed = await machine(probe, 'candidate', TC_PROBE_TRIALS);
+  await probe.close();
+  untrackBed(probe);
+  if (base === null || probed === null || !(probed > base)) {
+    throw new Error(`calibration: ${TC_PROBE_LOOPS} loop iterations per packet did not show in the machine CPU (baseline ${base} us/packet, with them ${probed} us/packet)`);
+  }
+  const nsPerLoop = ((probed - base) * 1000) / TC_PROBE_LOOPS;
+  const loops = Math.round(((regressionPct / 100) * base * 1000) / nsPerLoop);
+  if (!(loops >= 1 && loops <= MAX_TC_INJECTED_LOOPS)) {
+    throw new RangeError(`--inject-regression ${regressionPct}: ${loops} loop iterations per packet is outside the relay's 1..${MAX_TC_INJECTED_LOOPS}`);
+  }
+  process.stderr.write(`gate: baseline machine CPU ${base.toFixed(2)} us/packet, one loop iteration ${nsPerLoop.toFixed(2)} ns: the candidate runs with testOnly.tcInjectedCostLoops ${loops}\n`);
+  return { regressionPct, baselineMachineCpuPerPacketUs: base, nsPerLoop, tcInjectedCostLoops: loops };
+}
+
 /** The pairs at the fixed rate, then at the high rate, in ABBA order. */
 async function runPairs(candidate: Bed, baseline: Bed, trial: RunTrial, s: Settings, round?: 2): Promise<void> {
   for (const [phase, rate] of [['fixed', s.fixedRatePps], ['high', s.highRatePps]] as const) {
@@ -227,6 +271,11 @@ export async function runGate(s: Settings, cwd: string, injected?: OpenBed): Pro
   const root = workspaceRoot(cwd);
   const baselineFile = join(s.outDir, 'baseline.json');
   if (s.updateBaseline) return writeBaseline(s, root, baselineFile);
+  const relay = s.relays[0] as GateRelay;
+  if (s.relays.length !== 1 || !GATE_RELAYS.includes(relay)) {
+    process.stderr.write(`bench gate: --relays takes one of ${GATE_RELAYS.join(', ')}, received ${s.relays.join(',')}\n`);
+    return 2;
+  }
   const loaded = await preflight(s, baselineFile, injected);
   if (typeof loaded === 'number') return loaded;
   const { baselineBin } = loaded;
@@ -234,18 +283,18 @@ export async function runGate(s: Settings, cwd: string, injected?: OpenBed): Pro
   const candidateBin = s.candidateBin ?? join(root, 'packages', 'relay', 'bin', 'mcr.js');
   const clock = startClock();
   const result = makeResult(s, clock, cwd);
-  const gate = newGateRun(s, result.environment, candidateBin, baselineBin, widenPct);
+  const gate = newGateRun(s, result.environment, candidateBin, baselineBin, widenPct, relay);
   result.gate = gate;
   const said = banners(s);
   for (const b of said) process.stderr.write(`gate: ${b}\n`);
   process.stderr.write(
-    `gate: candidate ${gate.candidate.commit ?? '?'}${gate.candidate.dirty ? ' (dirty)' : ''} vs baseline ${s.baselineCommit ?? '?'}; ${s.streams} streams, ` +
+    `gate: ${relay}: candidate ${gate.candidate.commit ?? '?'}${gate.candidate.dirty ? ' (dirty)' : ''} vs baseline ${s.baselineCommit ?? '?'}; ${s.streams} streams, ` +
       `${s.pairs} pairs at ${kpps(s.fixedRatePps)} (CPU, latency) and at ${kpps(s.highRatePps)} (throughput), ${s.trialSeconds} s trials\n`,
   );
 
   const beds: Bed[] = [];
   const open = async (side: 'candidate' | 'baseline', extra: Partial<BedOptions>): Promise<Bed> => {
-    const bed = await loaded.openBed({ relay: 'mcr', streams: s.streams, workers: s.workers, ...extra });
+    const bed = await loaded.openBed({ relay, streams: s.streams, workers: s.workers, ...extra });
     trackBed(bed);
     beds.push(bed);
     process.stderr.write(`gate: ${side} bed up (${bed.lab.topo.prefix})\n`);
@@ -256,17 +305,28 @@ export async function runGate(s: Settings, cwd: string, injected?: OpenBed): Pro
   let code: number;
   try {
     const baseline = await open('baseline', { mcrBin: baselineBin });
-    if (s.injectRegressionPct !== null) gate.injection = await calibrate(baseline, trial, s, s.injectRegressionPct);
-    const candidate = await open('candidate', {
-      mcrBin: candidateBin,
-      ...(gate.injection ? { mcrTestOnly: { injectedWorkNanos: gate.injection.injectedWorkNanos } } : {}),
-    });
+    const withLoops = (loops: number): Partial<BedOptions> => ({ mcrBin: candidateBin, mcrTestOnly: { tcInjectedCostLoops: loops } });
+    if (s.injectRegressionPct !== null) {
+      gate.injection =
+        relay === 'mcr-tc'
+          ? await calibrateTc(baseline, trial, s, s.injectRegressionPct, async (loops) => {
+              const bed = await open('candidate', withLoops(loops));
+              beds.splice(beds.indexOf(bed), 1);
+              return bed;
+            })
+          : await calibrate(baseline, trial, s, s.injectRegressionPct);
+    }
+    const i = gate.injection;
+    const candidate = await open(
+      'candidate',
+      i === null ? { mcrBin: candidateBin } : 'tcInjectedCostLoops' in i ? withLoops(i.tcInjectedCostLoops) : { mcrBin: candidateBin, mcrTestOnly: { injectedWorkNanos: i.injectedWorkNanos } },
+    );
     // One uncounted trial per bed first: the first trial after a relay starts pays for its warm-up
     // (page faults, ring setup, IGMP), which would otherwise land in pair 0 only.
     if (!gate.injection) await trial(baseline, 'baseline', 'warmup', 0, s.fixedRatePps);
     await trial(candidate, 'candidate', 'warmup', 0, s.fixedRatePps);
     await runPairs(candidate, baseline, trial, s);
-    const judge = { maxLossPct: s.maxLossPct, pairs: s.pairs, widenPct };
+    const judge = { maxLossPct: s.maxLossPct, pairs: s.pairs, widenPct, metrics: metricsFor(relay) };
     gate.checks = decide(gate.trials, judge);
     if (needsConfirmation(gate.checks)) {
       const failed = gate.checks.filter((c) => c.kind === 'speed' && !c.pass).map((c) => c.metric);

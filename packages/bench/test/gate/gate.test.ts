@@ -1,7 +1,7 @@
 // The gate's decision on crafted pairs: it must pass equal builds, fail a consistent regression,
 // shrug off one noisy pair, and say so when a flag widened it.
 import { describe, expect, it } from 'vitest';
-import { CONSISTENCY, METRICS, speedCheck } from '../../src/gate/decision.js';
+import { CONSISTENCY, METRICS, metricsFor, speedCheck, TC_METRICS } from '../../src/gate/decision.js';
 import { confirmChecks, decide, deliveredPps, injectedNanos, needsConfirmation } from '../../src/targets/gate.js';
 import type { GateTrial } from '../../src/results/schema.js';
 import { modelTrial } from '../helpers.js';
@@ -27,6 +27,17 @@ const opts = { maxLossPct: 0.1, pairs: 8, widenPct: 0 };
 const cpuCheck = (checks: ReturnType<typeof decide>) => checks.find((c) => c.metric.startsWith('relay CPU'))!;
 
 describe('gate decision', () => {
+  it('judges the tc engine on machine CPU per packet, which a 25 % costlier program raises', () => {
+    // The program's cost shows in the whole machine's CPU, not in the relay's (near idle) processes.
+    const tc = trials(8, 1).map((t) => (t.side === 'candidate' && t.phase === 'fixed' ? { ...t, figures: { ...t.figures, machineCpuPerPacketUs: t.figures.machineCpuPerPacketUs * 1.25 } } : t));
+    expect(metricsFor('mcr-tc')).toBe(TC_METRICS);
+    expect(metricsFor('mcr')).toBe(METRICS);
+    const judged = decide(tc, { ...opts, metrics: TC_METRICS });
+    expect(judged.find((c) => c.metric.startsWith('machine CPU'))!.pass).toBe(false);
+    expect(judged.some((c) => c.metric.startsWith('relay CPU'))).toBe(false);
+    expect(decide(tc, opts).every((c) => c.pass)).toBe(true);
+  });
+
   it('passes a candidate equal to the baseline', () => {
     const checks = decide(trials(8, 1), opts);
     expect(checks.every((c) => c.pass)).toBe(true);

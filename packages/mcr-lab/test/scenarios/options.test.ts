@@ -29,7 +29,7 @@ describe('scenario options schema', () => {
     expect(refusal('multi-stream', { maxLoss: 101 })).toBe('--max-loss: must be a number 0..100, got 101');
     expect(refusal('multi-stream', { family: 'ipv5' })).toBe('--family: must be one of ipv4 | ipv6, got "ipv5"');
     expect(refusal('multi-stream', { fanoutMode: 'rr' })).toBe('--fanout-mode: must be one of hash | cpu | lb | off, got "rr"');
-    expect(refusal('multi-stream', { relay: 'vpp' })).toBe('--relay: must be one of mcr | socat | socat-default | kernel | kernel-mfc | kernel-tc | direct, got "vpp"');
+    expect(refusal('multi-stream', { relay: 'vpp' })).toBe('--relay: must be one of mcr | mcr-tc | socat | socat-default | kernel | kernel-mfc | kernel-tc | direct, got "vpp"');
     expect(refusal('multi-stream', { injectBug: 'segfault' })).toMatch(/^--inject-bug: must be one of fanout-off \| no-igmp/);
     expect(refusal('scaling', { streams: '1,x' })).toMatch(/^--streams: /);
     expect(refusal('multi-stream', { streams: 0 })).toMatch(/^--streams: /);
