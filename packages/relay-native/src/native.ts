@@ -116,7 +116,7 @@ export interface NativeReferenceOutputs {
 
 export interface NativeBinding {
   TcEngine: {
-    new (interfaceName: string, ifindex: number, injectedCostLoops: number): NativeTcEngine;
+    new (interfaceName: string, ifindex: number, injectedCostLoops: number, noTcx: boolean): NativeTcEngine;
     probe(): TcSupport;
     tcxPrograms(ifindex: number): number | null;
   };

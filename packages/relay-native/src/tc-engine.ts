@@ -59,7 +59,7 @@ export class TcEngine {
     if (!Number.isInteger(options.ifindex) || options.ifindex < 1) {
       throw new RangeError(`ifindex: expected a positive integer, received ${String(options.ifindex)}`);
     }
-    this.#native = callNative(() => new native.TcEngine(options.interface, options.ifindex, cost));
+    this.#native = callNative(() => new native.TcEngine(options.interface, options.ifindex, cost, options.testOnlyNoTcx === true));
   }
 
   /** Attaches to the interface's ingress: a tcx link where the kernel has them, else clsact cls_bpf. */

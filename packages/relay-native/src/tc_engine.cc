@@ -180,6 +180,7 @@ TcEngine::TcEngine(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TcEngine>(
   interfaceName_ = info[0].As<Napi::String>().Utf8Value();
   ifindex_ = info[1].As<Napi::Number>().Int32Value();
   const uint32_t injectedCost = info[2].As<Napi::Number>().Uint32Value();
+  noTcx_ = info[3].As<Napi::Boolean>().Value();
   errno = 0;
   skel_ = relay_tc::open();
   if (skel_ == nullptr) throw MakeNativeError(env, Errno(-errno), "bpf_object__open", interfaceName_);
@@ -200,12 +201,15 @@ Napi::Value TcEngine::Attach(const Napi::CallbackInfo& info) {
   if (linkFd_ >= 0) return Napi::String::New(env, "tcx");
   if (clsBpf_) return Napi::String::New(env, "cls_bpf");
   const int prog = bpf_program__fd(skel_->progs.mcr_tc_ingress);
-  const int link = bpf_link_create(prog, ifindex_, static_cast<bpf_attach_type>(kBpfTcxIngress), nullptr);
-  if (link >= 0) {
-    linkFd_ = link;
-    return Napi::String::New(env, "tcx");
+  int tcxErr = EINVAL;  // as a kernel without tcx answers
+  if (!noTcx_) {
+    const int link = bpf_link_create(prog, ifindex_, static_cast<bpf_attach_type>(kBpfTcxIngress), nullptr);
+    if (link >= 0) {
+      linkFd_ = link;
+      return Napi::String::New(env, "tcx");
+    }
+    tcxErr = Errno(link);
   }
-  const int tcxErr = Errno(link);
   // No tcx (before Linux 6.6): a clsact cls_bpf filter, after removing a stale one of ours.
   LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex_, .attach_point = BPF_TC_INGRESS);
   const int created = bpf_tc_hook_create(&hook);

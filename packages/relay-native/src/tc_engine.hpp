@@ -25,7 +25,7 @@ class TcEngine : public Napi::ObjectWrap<TcEngine> {
   // Programs on an interface's tcx ingress (ours or anyone's), or null where the kernel has no tcx.
   static Napi::Value TcxPrograms(const Napi::CallbackInfo& info);
 
-  // (interfaceName, ifindex, injectedCostLoops)
+  // (interfaceName, ifindex, injectedCostLoops, noTcx)
   explicit TcEngine(const Napi::CallbackInfo& info);
   ~TcEngine() override;
 
@@ -50,6 +50,7 @@ class TcEngine : public Napi::ObjectWrap<TcEngine> {
   relay_tc* skel_ = nullptr;
   int linkFd_ = -1;        // tcx link
   bool clsBpf_ = false;    // attached as a clsact cls_bpf filter instead
+  bool noTcx_ = false;     // TEST-ONLY: act as a kernel without tcx links (the cls_bpf path)
   std::map<std::string, uint32_t> slots_;  // rule id -> counter slot, kept across tables
   std::vector<RuleInfo> rules_;            // the current table, in configured order
   int tableFd_ = -1;                       // the current generation's inner map

@@ -299,6 +299,11 @@ export interface TcEngineOptions {
    * it in production.
    */
   injectedCostLoops?: number;
+  /**
+   * TEST-ONLY: attach as on a kernel without tcx links (before Linux 6.6): a clsact cls_bpf filter,
+   * which outlives its process, so attach() first removes a stale one of ours. Never set it in production.
+   */
+  testOnlyNoTcx?: boolean;
 }
 
 /**

@@ -3,7 +3,7 @@
 // sink's kernel accepts it (checksums included), counts it in the packet engine's shape, and goes
 // with its owner: a relay process killed with SIGKILL leaves no program on the interface.
 // Traffic: run under `flock /tmp/mcr-traffic.lock`.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver, udpFrame } from '@mcr/netns-lab';
@@ -85,7 +85,8 @@ describe.skipIf(skipReason !== null)('TcEngine (src -> relay -> sink namespaces)
     expect(t.deferred).toBeGreaterThanOrEqual(5);
   }, 60_000);
 
-  it('leaves nothing attached when its process is killed with SIGKILL', async () => {
+  /** An agent in its own process in the relay namespace, to be killed: `call` sends its n-th request. */
+  function killableAgent() {
     // `ip netns exec` execs in place: the child's pid is the node process that holds the link.
     const child = spawn('ip', ['netns', 'exec', bed.ns.relay, process.execPath, fixture('agent.mjs')], { stdio: 'pipe' });
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -98,12 +99,53 @@ describe.skipIf(skipReason !== null)('TcEngine (src -> relay -> sink namespaces)
       expect(reply.ok).toBe(true);
       return reply.value;
     };
+    const kill = async () => {
+      child.kill('SIGKILL');
+      await exited;
+    };
+    return { call, kill };
+  }
+
+  /** The BPF filters on the relay input's clsact ingress, as tc lists them. */
+  async function ingressFilters(): Promise<number> {
+    const out = execFileSync('ip', ['netns', 'exec', bed.ns.relay, 'tc', 'filter', 'show', 'dev', bed.dev.relayIn, 'ingress'], { encoding: 'utf8' });
+    // tc prints a filter's priority line, then one line per handle: count the handles.
+    return out.split('\n').filter((line) => / bpf .*handle /.test(line)).length;
+  }
+
+  it('without tcx links (TEST-ONLY testOnlyNoTcx) attaches a clsact filter, which outlives a killed owner; the next owner replaces it, and each frame is sent once', async () => {
+    const options = { interface: bed.dev.relayIn, ifindex: bed.inIfindex, testOnlyNoTcx: true };
+    const rules = [bed.rule('r1', [bed.output()])];
+    const context = { ownMacs: [bed.mac.relayIn, bed.mac.relayOut] };
+    const first = killableAgent();
+    await first.call({ op: 'tc.new', id: 't', options }, 1);
+    expect(await first.call({ op: 'tc.attach', id: 't' }, 2)).toBe('cls_bpf');
+    await first.call({ op: 'tc.setRules', id: 't', rules, context }, 3);
+    await first.kill();
+    // What the kernel cannot guarantee without tcx: the dead owner's program stays, and would forward.
+    expect(await ingressFilters()).toBe(1);
+    const sink = await startReceiver({ netns: bed.ns.sink, interface: bed.dev.sink, streams: [{ group: OUT_GROUP, port: OUT_PORT }], expect: N, idleMs: 1500, durationSec: 60 });
+    bed.onCleanup(() => sink.stop());
+    const agent = bed.agent();
+    await agent.call('tc.new', { id: 't', options });
+    expect(await agent.call('tc.attach', { id: 't' })).toBe('cls_bpf');
+    expect(await ingressFilters()).toBe(1);
+    await agent.call('tc.setRules', { id: 't', rules, context });
+    await bed.send(N);
+    // Two programs on the ingress would send each packet twice.
+    expect((await sink.result).streams[0]).toMatchObject({ unique: N, duplicates: 0, missing: 0 });
+    await agent.call('tc.close', { id: 't' });
+    expect(await ingressFilters()).toBe(0);
+  }, 60_000);
+
+  it('leaves nothing attached when its process is killed with SIGKILL', async () => {
+    const owner = killableAgent();
+    const call = owner.call;
     await call({ op: 'tc.new', id: 't', options: { interface: bed.dev.relayIn, ifindex: bed.inIfindex } }, 1);
     expect(await call({ op: 'tc.attach', id: 't' }, 2)).toBe('tcx');
     const observer = bed.agent();
     expect(await observer.call('tc.programs', { ifindex: bed.inIfindex })).toBe(1);
-    child.kill('SIGKILL');
-    await exited;
+    await owner.kill();
     const after = await waitFor(
       () => observer.call<number>('tc.programs', { ifindex: bed.inIfindex }),
       (count) => count === 0,
