@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BEGIN, DURATIONS_BEGIN, DURATIONS_END, END, MANIFEST, generate, replaceBlock, sectionBegin, sectionEnd, type Manifest } from '../src/readme/readme.js';
+import { BEGIN, DURATIONS_BEGIN, DURATIONS_END, END, MANIFEST, generate, replaceBlock, sectionBegin, sectionEnd, tcNdrVerdict, type Manifest } from '../src/readme/readme.js';
 import { parseResult } from '../src/results/schema.js';
 import { CONFIG_FIELDS, LIMITS, renderLimits } from '../src/readme/reference.js';
 import { workspaceRoot } from '../src/settings.js';
@@ -60,6 +60,19 @@ describe('generated blocks of README.md and docs/', () => {
       const result = parseResult(readFileSync(join(root, file!), 'utf8'), file!);
       expect(r).toContain(`| ${(result.durationSec / 60).toFixed(1)} min |`);
     }
+  });
+
+  it("says whether mcr-tc's NDR reaches mcr's in a committed run, and not more than a lower bound shows", () => {
+    const file = 'results/runs/2026-12-07T20-12-28-576Z-multi-stream.json';
+    const result = parseResult(readFileSync(join(root, file), 'utf8'), file);
+    const m = { label: 'NDR', file, kind: 'ndr' as const };
+    expect(tcNdrVerdict(m, result)?.[2]).toBe('met');
+    // The same run with mcr's NDR above mcr-tc's sender-bound one: nothing is shown either way.
+    const relays = result.points[0]!.relays.map((r) => (r.relay === 'mcr' && r.ndr ? { ...r, ndr: { ...r.ndr, pps: r.ndr.pps * 2 } } : r));
+    const higher = { ...result, points: [{ ...result.points[0]!, relays }] };
+    expect(tcNdrVerdict(m, higher)?.[2]).toMatch(/^not shown: mcr-tc is sender-bound/);
+    const unbounded = { ...higher, points: [{ ...higher.points[0]!, relays: relays.map((r) => (r.relay === 'mcr-tc' && r.ndr ? { ...r, ndr: { ...r.ndr, senderBound: false, atCeiling: false } } : r)) }] };
+    expect(tcNdrVerdict(m, unbounded)?.[2]).toBe('NOT met');
   });
 
   it('states every config field and limit from the code: docs/config.md and docs/faults-and-limits.md', async () => {
