@@ -241,9 +241,13 @@ async function calibrateTc(baseline: Bed, trial: RunTrial, s: Settings, regressi
   };
   const base = await machine(baseline, 'baseline', CALIBRATION_TRIALS);
   const probe = await probeBed(TC_PROBE_LOOPS);
-  const probed = await machine(probe, 'candidate', TC_PROBE_TRIALS);
-  await probe.close();
-  untrackBed(probe);
+  let probed: number | null;
+  try {
+    probed = await machine(probe, 'candidate', TC_PROBE_TRIALS);
+  } finally {
+    await probe.close();
+    untrackBed(probe);
+  }
   if (base === null || probed === null || !(probed > base)) {
     throw new Error(`calibration: ${TC_PROBE_LOOPS} loop iterations per packet did not show in the machine CPU (baseline ${base} us/packet, with them ${probed} us/packet)`);
   }
@@ -351,7 +355,7 @@ export async function runGate(s: Settings, cwd: string, injected?: OpenBed): Pro
   }
   finishResult(result, clock);
   await publish(result, s);
-  const head = `(candidate ${gate.candidate.commit?.slice(0, 12) ?? '?'}${gate.candidate.dirty ? '+dirty' : ''} vs baseline ${s.baselineCommit?.slice(0, 12) ?? '?'}, ${s.pairs} pairs, ${result.durationSec.toFixed(0)} s)`;
+  const head = `(${relay}: candidate ${gate.candidate.commit?.slice(0, 12) ?? '?'}${gate.candidate.dirty ? '+dirty' : ''} vs baseline ${s.baselineCommit?.slice(0, 12) ?? '?'}, ${s.pairs} pairs, ${result.durationSec.toFixed(0)} s)`;
   const out = [...said.map((b) => `gate: ${b}`), code === 2 ? `gate: ERROR: could not decide: ${gate.error}` : renderVerdict({ pass: gate.pass, checks: gate.checks }, head).trimEnd()];
   process.stdout.write('\n' + out.join('\n') + '\n');
   return code;
