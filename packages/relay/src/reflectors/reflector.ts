@@ -4,14 +4,23 @@
 // - a datagram the loop cache (loop-cache.ts) has seen within its window: a copy that came back
 //   through another reflector, of this relay or another one, or round a physical loop;
 // - for mDNS, what the destination's service lists refuse, and link-local addresses (mdns-filter.ts).
-// A copy keeps its sender's source address and port (so unicast replies find the sender by routing),
-// and goes out with the protocol's TTL / hop limit (mDNS 255, RFC 6762 §11; others what came in).
+// A copy goes out with the protocol's TTL / hop limit (mDNS 255, RFC 6762 §11; others what came in)
+// and, by default (`source: "original"`), its sender's source address and port, so unicast replies
+// find the sender by routing. With `source: "relay"` it leaves from the relay's own address on the
+// output (IPv4: the first; IPv6: the link-local one) and, for a query that expects unicast answers,
+// from a port of the reply proxy (reply-proxy.ts), which carries those answers back to the requester.
+// An mDNS message from port 5353 keeps that port: it is a full querier's or a responder's, answered
+// by multicast, which comes back through the reflector like any datagram (its questions' QU bits
+// cleared: a unicast answer to the relay's port 5353 would find nobody); only a legacy querier (any
+// other port) expects unicast answers, through the proxy.
 import { readFileSync } from 'node:fs';
 import type { Datagram, DatagramCounters, DatagramSocketOptions } from '@mcr/relay-native';
 import type { Logger } from '../log.js';
 import { datagramKey, type LoopCache } from './loop-cache.js';
-import { filterMdns, type ServiceFilter } from './mdns-filter.js';
-import type { ReflectorConfig, ReflectorFamily } from './reflector-schema.js';
+import { clearUnicastResponse, filterMdns, type ServiceFilter } from './mdns-filter.js';
+import { replyWindowMs } from './protocols.js';
+import { noAddress, ReplyProxy, type ProxyEvent } from './reply-proxy.js';
+import type { ReflectorConfig, ReflectorFamily, ReflectorSource } from './reflector-schema.js';
 
 /** What a reflector needs of a DatagramSocket (the daemon passes the native one). */
 export interface ReflectorSocket {
@@ -30,6 +39,8 @@ export interface ReflectorDeps {
   log: Logger;
   /** TEST-ONLY (testOnly.noLoopCache): the cache is not consulted, so a loop storms (the negative control). */
   noLoopCache: boolean;
+  /** The relay's own address on an interface (IPv4: first; IPv6: link-local), for `source: "relay"`. */
+  localAddress: (iface: string, family: ReflectorFamily) => string | null;
   now?: () => number;
 }
 
@@ -51,6 +62,12 @@ export interface ReflectorMemberRow {
   kernelDrops: number;
   droppedBacklog: number;
   droppedMalformed: number;
+  /** source "relay": unicast answers the reply proxy sent on to requesters on this interface. */
+  proxied: number;
+  /** source "relay": answers that arrived here after their entry's window, dropped. */
+  proxyExpired: number;
+  /** source "relay": queries heard here that found the reply proxy full (sent without an entry). */
+  proxyFull: number;
 }
 
 /** From one member to another, one family. */
@@ -71,6 +88,9 @@ export interface ReflectorRow {
   protocol: string;
   families: ReflectorFamily[];
   interfaces: string[];
+  source: ReflectorSource;
+  /** source "relay": requesters the reply proxy holds (both families). */
+  proxyEntries: number;
   members: ReflectorMemberRow[];
   paths: ReflectorPathRow[];
 }
@@ -96,6 +116,8 @@ export class Reflector {
   private readonly members: Member[] = [];
   private readonly paths = new Map<string, ReflectorPathRow>();
   private readonly now: () => number;
+  /** source "relay": one reply proxy per family. */
+  private readonly proxies = new Map<ReflectorFamily, ReplyProxy>();
 
   constructor(
     readonly config: ReflectorConfig,
@@ -111,8 +133,23 @@ export class Reflector {
         const row: ReflectorMemberRow = {
           interface: m.name, family, group, port: endpoint.port, error: 'not started',
           received: 0, ownFrames: 0, suppressed: 0, parseErrors: 0, kernelDrops: 0, droppedBacklog: 0, droppedMalformed: 0,
+          proxied: 0, proxyExpired: 0, proxyFull: 0,
         };
         this.members.push({ name: m.name, family, group, filters, socket: null, row });
+      }
+      if (config.source === 'relay') {
+        const counted: Record<ProxyEvent, 'proxied' | 'proxyExpired' | 'proxyFull'> = { proxied: 'proxied', expired: 'proxyExpired', full: 'proxyFull' };
+        this.proxies.set(family, new ReplyProxy({
+          family,
+          localAddress: (iface) => deps.localAddress(iface, family),
+          returnPort: endpoint.dns ? endpoint.port : 0,
+          count: (iface, event) => {
+            const member = this.members.find((m) => m.name === iface && m.family === family);
+            if (member) member.row[counted[event]]++;
+          },
+          log: deps.log,
+          now: this.now,
+        }));
       }
     }
   }
@@ -152,6 +189,7 @@ export class Reflector {
       member.socket = null;
       member.row.error = 'closed';
     }
+    for (const proxy of this.proxies.values()) proxy.close();
   }
 
   row(): ReflectorRow {
@@ -161,6 +199,8 @@ export class Reflector {
       protocol: this.config.protocol,
       families: this.config.families,
       interfaces: this.config.interfaces.map((m) => m.name),
+      source: this.config.source,
+      proxyEntries: [...this.proxies.values()].reduce((n, p) => n + p.size, 0),
       members: this.members.map((m) => ({ ...m.row })),
       paths: [...this.paths.values()].map((p) => ({ ...p })),
     };
@@ -218,13 +258,43 @@ export class Reflector {
           cache.record(datagramKey(`${from.group}:${port}`, payload), now);
         }
       }
+      this.sendCopy(from, to, d, { hopLimit, payload }, path);
+    }
+  }
+
+  /** Sends one copy on `to`: from the sender's address, or the relay's own and a reply proxy port. */
+  private sendCopy(from: Member, to: Member, d: Datagram, copy: { hopLimit: number; payload: Buffer }, path: ReflectorPathRow): void {
+    const send = (source: string, sourcePort: number) => {
       try {
-        to.socket.send({ source: d.source, sourcePort: d.sourcePort, hopLimit, payload });
+        if (!to.socket) throw new Error('closed');
+        to.socket.send({ source, sourcePort, ...copy });
         path.reflected++;
       } catch (err) {
-        path.sendErrors++;
-        this.deps.log.debug(`reflector ${this.config.id}: ${from.name} -> ${to.name}: ${(err as Error).message}`);
+        this.sendFailed(from, to, path, err);
       }
+    };
+    const proxy = this.proxies.get(from.family);
+    if (!proxy) return send(d.source, d.sourcePort);
+    const source = this.deps.localAddress(to.name, to.family);
+    if (source === null) return this.sendFailed(from, to, path, noAddress(to.name, to.family));
+    const { endpoint } = this.config;
+    if (endpoint.dns && d.sourcePort === endpoint.port) {
+      const cleared = clearUnicastResponse(copy.payload);
+      if (cleared === null) return send(source, d.sourcePort);
+      this.deps.cache.record(datagramKey(`${from.group}:${endpoint.port}`, cleared), this.now());
+      copy = { ...copy, payload: cleared };
+      return send(source, d.sourcePort);
     }
+    const port = proxy.portFor({ interface: from.name, address: d.source, port: d.sourcePort }, to.name, replyWindowMs(endpoint.replyWindow, d.payload));
+    if (port === null) return send(source, d.sourcePort); // the proxy is full (counted): answers are lost
+    port.then(
+      (p) => send(source, p),
+      (err) => this.sendFailed(from, to, path, err),
+    );
+  }
+
+  private sendFailed(from: Member, to: Member, path: ReflectorPathRow, err: unknown): void {
+    path.sendErrors++;
+    this.deps.log.debug(`reflector ${this.config.id}: ${from.name} -> ${to.name}: ${(err as Error).message}`);
   }
 }
