@@ -27,6 +27,8 @@ export interface McrTestOnly {
   ignoreLeaves?: boolean;
   /** Reflectors ignore their loop cache: discovery's `--inject-bug no-loop-cache`. */
   noLoopCache?: boolean;
+  /** Reflectors join no group on their members: discovery's snooping check with `--inject-bug no-reflector-joins`. */
+  noReflectorJoins?: boolean;
 }
 
 /** Where an output sends: every packet ("always"), or only while its segment has a listener for the group. */

@@ -12,17 +12,25 @@
 //      segment (not found, the negative control), with source relay the relay's own. Its control: the
 //      same clients, forwarding off, source original: the SSDP and WS-Discovery answers are lost.
 //      gssdp-discover opens no IPv6 client: its IPv6 rows say "not supported by the tool".
-//   3. Negative controls: mcr without reflectors: nothing is found; with `deny: ["_googlecast._tcp"]`
+//   3. Snooping switch (`switch`: segment A is a bridge with multicast_snooping=1 that floods no
+//      unjoined group to the relay's port): the relay joins each member's group (IGMP / MLD), so the
+//      bridge forwards it there: IPv4 gssdp-discover (239.255.255.250, snooped), IPv6 python-zeroconf
+//      (ff02::fb, snooped: among ff02::/16 only ff02::1 is flooded; the resolver behind the bridge, so
+//      its query has to pass it) still find across. Its negative
+//      control: testOnly.noReflectorJoins, run first so no membership of the other run lingers in the
+//      bridge: not found. (224.0.0.251, mDNS over IPv4, is link-local: RFC 4541 has a switch flood it,
+//      so it proves no join.)
+//   4. Negative controls: mcr without reflectors: nothing is found; with `deny: ["_googlecast._tcp"]`
 //      the printer is found and the cast is not.
-//   4. Loops: one mDNS query into `segment` (one reflector, in0 and out0 on one bridge: at most 1 copy)
+//   5. Loops: one mDNS query into `segment` (one reflector, in0 and out0 on one bridge: at most 1 copy)
 //      and into `ring` (two relays, each reflecting between the same two bridges: at most 2 copies, one
 //      per reflector). `--inject-bug no-loop-cache` (testOnly.noLoopCache) must make this fail.
 // Figures: found, latency to the first answer (client start to resolved service / first SSDP answer),
 // copies per query.
 import { fileURLToPath } from 'node:url';
-import { chain, inNetns, ring, segment, spawnInNetns, stopChild, uniquePrefix, type Child, type Lab } from '@mcr/netns-lab';
+import { awaitSnooping, chain, inNetns, ring, segment, spawnInNetns, stopChild, switchTopo, uniquePrefix, type Child, type Lab } from '@mcr/netns-lab';
 import { McrControl } from '../bed/index.js';
-import { McrRelay, type McrStartOptions } from '../relays/index.js';
+import { McrRelay, type McrStartOptions, type McrTestOnly } from '../relays/index.js';
 import { sleep, withLab } from './common.js';
 import type { ScenarioOptions } from './options.js';
 import { makeReport, type Row, type ScenarioReport, type Violation } from './report.js';
@@ -53,7 +61,13 @@ type McrStatsWithReflectors = {
 };
 
 /** One mcr per relay namespace, each reflecting among its in0 and out0 with `reflectors(i)`. */
-async function withReflectors<T>(lab: Lab, o: ScenarioOptions, reflectors: (members: string[]) => Reflectors, fn: (controls: McrControl[]) => Promise<T>): Promise<T> {
+async function withReflectors<T>(
+  lab: Lab,
+  o: ScenarioOptions,
+  reflectors: (members: string[]) => Reflectors,
+  fn: (controls: McrControl[]) => Promise<T>,
+  testOnly: McrTestOnly = {},
+): Promise<T> {
   const relays: McrRelay[] = [];
   try {
     const controls: McrControl[] = [];
@@ -67,7 +81,7 @@ async function withReflectors<T>(lab: Lab, o: ScenarioOptions, reflectors: (memb
         configStreams: 0,
         family: o.family,
         reflectors: reflectors([role.inputs[0]!.ifname, role.outputs[0]!.ifname]),
-        ...(o.injectBug === 'no-loop-cache' ? { testOnly: { noLoopCache: true } } : {}),
+        testOnly: { ...testOnly, ...(o.injectBug === 'no-loop-cache' ? { noLoopCache: true } : {}) },
       });
       controls.push(new McrControl(relay, role.ns));
     }
@@ -110,10 +124,9 @@ interface Found {
   detail: string;
 }
 
-/** python-zeroconf: publishes both services on segment A, resolves them from segment B. */
-async function mdnsAcross(lab: Lab, o: ScenarioOptions): Promise<Record<keyof typeof SERVICES, Found>> {
-  const src = lab.topo.sources[0]!;
-  const sink = lab.topo.sinks[0]!;
+/** python-zeroconf: publishes both services on segment A, resolves them from segment B (`reverse`: the other way round). */
+async function mdnsAcross(lab: Lab, o: ScenarioOptions, reverse = false): Promise<Record<keyof typeof SERVICES, Found>> {
+  const [src, sink] = reverse ? [lab.topo.sinks[0]!, lab.topo.sources[0]!] : [lab.topo.sources[0]!, lab.topo.sinks[0]!];
   const address = o.family === 'ipv6' ? src.ip6 : src.ip;
   const specs = Object.values(SERVICES).map((s) => `${s.name}:${s.type}:${s.port}`);
   const publisher = spawnInNetns(src.ns, PYTHON, [`${SCRIPTS}mdns-publish.py`, o.family, address, 'lab-host', ...specs]);
@@ -340,6 +353,22 @@ export async function discovery(o: ScenarioOptions): Promise<ScenarioReport> {
       });
     });
   }
+  if (o.injectBug === undefined) {
+    await withLab(switchTopo({ prefix: uniquePrefix() }), async (lab) => {
+      await routeBetweenSegments(lab);
+      const waited = await awaitSnooping(lab, { family: o.family });
+      o.onProgress(`discovery: the snooping bridge forwards to the relay after ${waited} ms`);
+      const across = async (check: string, want: boolean) => {
+        if (o.family === 'ipv4') return ssdpOrUnsupported(lab, check, want);
+        // The resolver behind the bridge: its query must pass the bridge to the relay (the answer could
+        // come back by unicast, routed, and prove nothing about the bridge).
+        const mdns = await mdnsAcross(lab, o, true);
+        expect(check, `python-zeroconf ${SERVICES.printer.type}`, mdns.printer, want);
+      };
+      await withReflectors(lab, o, discoveryReflectors(), () => across('snooping switch, no joins', false), { noReflectorJoins: true });
+      await withReflectors(lab, o, discoveryReflectors(), () => across('snooping switch', true));
+    });
+  }
   for (const kind of ['segment', 'ring'] as const) {
     const r = await loopProbe(kind, o);
     rows.push(r.row);
@@ -355,6 +384,7 @@ export async function discovery(o: ScenarioOptions): Promise<ScenarioReport> {
       `mcr reflecting mDNS, SSDP and WS-Discovery, ${o.family}, ${cache}; segments A (source namespace) and B (sink namespace) of the chain topology`,
       `latencyMs = from the client's start to the resolved service (python-zeroconf), the first SSDP answer (gssdp-discover) or the discovered host (wsdd; where its metadata fetch cannot cross, over IPv6 or without routing, the ResolveMatch carrying the host's XAddrs); a client looks ${LOOK_SECONDS} s. gssdp-discover opens no IPv6 client (not supported by the tool)`,
       `source relay, no routing = reflectors with source "relay" while the relay namespace forwards nothing: unicast answers reach a requester only through the reply proxy; source original, no routing = its control (SSDP and WS-Discovery answers lost)`,
+      `snooping switch = segment A behind a bridge with multicast_snooping=1 that floods no unjoined group to the relay: the relay's joins (IGMP / MLD) bring the group; no joins = testOnly.noReflectorJoins, its negative control (IPv4: SSDP 239.255.255.250; IPv6: mDNS ff02::fb)`,
       `copies (loop rows) = datagrams the relays reflected of one query within ${LOOP_COUNT_MS} ms; bound: one per reflector`,
     ],
     details: {},

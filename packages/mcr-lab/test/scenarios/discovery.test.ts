@@ -13,7 +13,7 @@ expectBedsClosedAfterAll();
 
 describe('discovery', () => {
   for (const family of ['ipv4', 'ipv6'] as const) {
-    it(`${family}: found across with both sources, not without the reflector, a denied service hidden, loops bounded`, async () => {
+    it(`${family}: found across with both sources and behind a snooping switch, not without the reflector or its joins, a denied service hidden, loops bounded`, async () => {
       const r = await runScenario('discovery', { family });
       expectPassed(r);
       const row = (check: string, client: string) => r.rows.find((x) => x.check === check && String(x.client).includes(client));
@@ -36,6 +36,10 @@ describe('discovery', () => {
       expect(found('source original, no routing', 'wsdd')).toBe(false);
       expect(found('source original, no routing', 'gssdp-discover')).toBe(v4 ? false : null);
       expect(String(row('source relay, no routing', 'wsdd')?.detail)).toMatch(/home-wsd: [1-9]/);
+      // Behind a snooping bridge the relay's joins bring the group (IPv4: SSDP; IPv6: mDNS); without them nothing.
+      const snooped = v4 ? 'gssdp-discover' : '_ipp._tcp';
+      expect(found('snooping switch', snooped)).toBe(true);
+      expect(found('snooping switch, no joins', snooped)).toBe(false);
       expect(r.rows.filter((x) => String(x.check).startsWith('loop')).map((x) => [x.check, x.copies])).toEqual([
         ['loop: segment', 1],
         ['loop: ring', 2],

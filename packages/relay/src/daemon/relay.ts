@@ -105,7 +105,12 @@ export class Relay {
       open: openListenerSocket,
       onChange: () => this.queueGates(),
     });
-    this.reflectors = new ReflectorSet(config.reflectors, { log, ownMacs: () => this.facts.ownMacs(), noLoopCache: config.testOnly.noLoopCache });
+    this.reflectors = new ReflectorSet(config.reflectors, {
+      log,
+      ownMacs: () => this.facts.ownMacs(),
+      noLoopCache: config.testOnly.noLoopCache,
+      memberships: config.testOnly.noReflectorJoins ? null : this.memberships,
+    });
     this.faults = new InterfaceFaults(this.pools, this.memberships, this.facts, () => this.table, log);
     this.watcher = new InterfaceWatcher(
       () => this.interfacesInUse(),
@@ -554,5 +559,6 @@ export class Relay {
     if (t.noWorkerRestart) this.log.warn('TEST-ONLY testOnly.noWorkerRestart is ON: a worker that dies is not restarted');
     if (t.forgetState) this.log.warn('TEST-ONLY testOnly.forgetState is ON: the state file is never written');
     if (t.noLoopCache) this.log.warn('TEST-ONLY testOnly.noLoopCache is ON: reflectors ignore their loop cache; a loop of reflectors will storm');
+    if (t.noReflectorJoins) this.log.warn('TEST-ONLY testOnly.noReflectorJoins is ON: reflectors join no group; a snooping switch sends them nothing');
   }
 }

@@ -4,7 +4,7 @@ import { DatagramSocket } from '@mcr/relay-native';
 import type { Logger } from '../log.js';
 import { interfaceAddresses } from '../net/interface-facts.js';
 import { LoopCache } from './loop-cache.js';
-import { Reflector, type OpenReflectorSocket, type ReflectorRow } from './reflector.js';
+import { Reflector, type OpenReflectorSocket, type ReflectorMemberships, type ReflectorRow } from './reflector.js';
 import type { ReflectorConfig, ReflectorFamily } from './reflector-schema.js';
 
 export const openDatagramSocket: OpenReflectorSocket = (options) => new DatagramSocket(options);
@@ -20,7 +20,7 @@ export class ReflectorSet {
 
   constructor(
     configs: readonly ReflectorConfig[],
-    options: { log: Logger; ownMacs: () => readonly string[]; noLoopCache: boolean; open?: OpenReflectorSocket },
+    options: { log: Logger; ownMacs: () => readonly string[]; noLoopCache: boolean; memberships: ReflectorMemberships | null; open?: OpenReflectorSocket },
   ) {
     const cache = new LoopCache();
     let macs: readonly string[] = [];
@@ -37,6 +37,7 @@ export class ReflectorSet {
           cache,
           log: options.log,
           noLoopCache: options.noLoopCache,
+          memberships: options.memberships,
           localAddress: relayAddress,
         }),
     );

@@ -15,6 +15,7 @@
 // other port) expects unicast answers, through the proxy.
 import { readFileSync } from 'node:fs';
 import type { Datagram, DatagramCounters, DatagramSocketOptions } from '@mcr/relay-native';
+import type { RuleMemberships } from '../daemon/memberships.js';
 import type { Logger } from '../log.js';
 import { datagramKey, type LoopCache } from './loop-cache.js';
 import { clearUnicastResponse, filterMdns, type ServiceFilter } from './mdns-filter.js';
@@ -29,6 +30,8 @@ export interface ReflectorSocket {
   close(): void;
 }
 export type OpenReflectorSocket = (options: DatagramSocketOptions) => ReflectorSocket;
+/** The relay's membership owner (IGMP / MLD), shared with the rules: a reflector holds its groups under `reflector <id>`. */
+export type ReflectorMemberships = Pick<RuleMemberships, 'acquire' | 'release'>;
 
 export interface ReflectorDeps {
   open: OpenReflectorSocket;
@@ -39,6 +42,12 @@ export interface ReflectorDeps {
   log: Logger;
   /** TEST-ONLY (testOnly.noLoopCache): the cache is not consulted, so a loop storms (the negative control). */
   noLoopCache: boolean;
+  /**
+   * Joins each member's group (IGMP / MLD) while its socket is open, so a snooping switch forwards the
+   * group to the relay (the socket's PACKET_MR_MULTICAST opens only the NIC's filter). null: no joins
+   * (testOnly.noReflectorJoins, the snooping check's negative control).
+   */
+  memberships: ReflectorMemberships | null;
   /** The relay's own address on an interface (IPv4: first; IPv6: link-local), for `source: "relay"`. */
   localAddress: (iface: string, family: ReflectorFamily) => string | null;
   now?: () => number;
@@ -101,6 +110,8 @@ interface Member {
   group: string;
   filters: ServiceFilter[]; // the reflector's, then the member's own: what this segment is sent
   socket: ReflectorSocket | null;
+  /** Its group is held in the relay's memberships. */
+  joined: boolean;
   row: ReflectorMemberRow;
 }
 
@@ -135,7 +146,7 @@ export class Reflector {
           received: 0, ownFrames: 0, suppressed: 0, parseErrors: 0, kernelDrops: 0, droppedBacklog: 0, droppedMalformed: 0,
           proxied: 0, proxyExpired: 0, proxyFull: 0,
         };
-        this.members.push({ name: m.name, family, group, filters, socket: null, row });
+        this.members.push({ name: m.name, family, group, filters, socket: null, joined: false, row });
       }
       if (config.source === 'relay') {
         const counted: Record<ProxyEvent, 'proxied' | 'proxyExpired' | 'proxyFull'> = { proxied: 'proxied', expired: 'proxyExpired', full: 'proxyFull' };
@@ -174,6 +185,7 @@ export class Reflector {
           onError: (err) => this.deps.log.warn(`reflector ${this.config.id} on ${member.name} (${member.family}): ${err.message}`),
         });
         member.row.error = null;
+        this.join(member);
       } catch (err) {
         member.row.error = (err as Error).message;
         this.deps.log.error(`reflector ${this.config.id}: cannot open ${member.name} (${member.family}): ${member.row.error}`);
@@ -188,8 +200,25 @@ export class Reflector {
       member.socket.close();
       member.socket = null;
       member.row.error = 'closed';
+      if (member.joined) this.deps.memberships?.release([this.joinOf(member)]);
+      member.joined = false;
     }
     for (const proxy of this.proxies.values()) proxy.close();
+  }
+
+  private joinOf(member: Member) {
+    return { rule: `reflector ${this.config.id}`, membership: { interface: member.name, family: member.family, group: member.group } };
+  }
+
+  /** A join that fails is logged (and counted failed in mcr stats' memberships); the member still reflects what reaches it. */
+  private join(member: Member): void {
+    if (!this.deps.memberships) return;
+    try {
+      this.deps.memberships.acquire([this.joinOf(member)]);
+      member.joined = true;
+    } catch (err) {
+      this.deps.log.warn(`reflector ${this.config.id}: cannot join ${member.group} on ${member.name}: ${(err as Error).message}; a snooping switch may send it nothing`);
+    }
   }
 
   row(): ReflectorRow {
