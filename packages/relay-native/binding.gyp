@@ -23,7 +23,9 @@
         "src/packet_ring.cc",
         "src/file_lock.cc",
         "src/ingress_filter.cc",
-        "src/outgoing_probe.cc"
+        "src/outgoing_probe.cc",
+        "src/util/ip_header.cc",
+        "src/util/packet_reader.cc"
       ],
       "include_dirs": ["src", "<!(node -p \"require('node-addon-api').include_dir\")"],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
