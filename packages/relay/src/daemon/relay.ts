@@ -109,7 +109,16 @@ export class Relay {
       log,
       ownMacs: () => this.facts.ownMacs(),
       noLoopCache: config.testOnly.noLoopCache,
-      memberships: config.testOnly.noReflectorJoins ? null : this.memberships,
+      // A member (re)opened after its interface came back joins with the new ifindex, not the cached one.
+      memberships: config.testOnly.noReflectorJoins
+        ? null
+        : {
+            acquire: (joins) => {
+              for (const j of joins) this.facts.forget(j.membership.interface);
+              this.memberships.acquire(joins);
+            },
+            release: (joins) => this.memberships.release(joins),
+          },
     });
     this.faults = new InterfaceFaults(this.pools, this.memberships, this.facts, () => this.table, log);
     this.watcher = new InterfaceWatcher(
@@ -177,6 +186,7 @@ export class Relay {
         void this.serialise(async () => {
           await this.faults.onPoll(this.watcher.states());
           await this.startPending();
+          this.reflectors.refresh();
           // A listened interface that came back (new ifindex) or got its address needs its segment reopened.
           this.receiverDriven.sync(this.table.list());
         }).catch((err) => this.log.error(`interface poll: ${(err as Error).message}`)),

@@ -51,6 +51,11 @@ export class ReflectorSet {
     }
   }
 
+  /** On every interface watcher poll: members whose interface appeared, went or came back (Reflector.refresh). */
+  refresh(): void {
+    for (const r of this.reflectors) r.refresh();
+  }
+
   rows(): ReflectorRow[] {
     return this.reflectors.map((r) => r.row());
   }

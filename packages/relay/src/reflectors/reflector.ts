@@ -110,9 +110,13 @@ interface Member {
   group: string;
   filters: ServiceFilter[]; // the reflector's, then the member's own: what this segment is sent
   socket: ReflectorSocket | null;
+  /** The interface's ifindex when last looked at (the socket's, while open); null: absent; undefined: not yet. */
+  ifindex?: number | null;
   /** Its group is held in the relay's memberships. */
   joined: boolean;
   row: ReflectorMemberRow;
+  /** The socket counters of the sockets closed before this one (a member reopened carries on counting). */
+  closedCounts: Pick<DatagramCounters, 'kernelDrops' | 'droppedBacklog' | 'droppedMalformed'>;
 }
 
 export function interfaceIndex(name: string): number | null {
@@ -146,7 +150,7 @@ export class Reflector {
           received: 0, ownFrames: 0, suppressed: 0, parseErrors: 0, kernelDrops: 0, droppedBacklog: 0, droppedMalformed: 0,
           proxied: 0, proxyExpired: 0, proxyFull: 0,
         };
-        this.members.push({ name: m.name, family, group, filters, socket: null, joined: false, row });
+        this.members.push({ name: m.name, family, group, filters, socket: null, joined: false, row, closedCounts: { kernelDrops: 0, droppedBacklog: 0, droppedMalformed: 0 } });
       }
       if (config.source === 'relay') {
         const counted: Record<ProxyEvent, 'proxied' | 'proxyExpired' | 'proxyFull'> = { proxied: 'proxied', expired: 'proxyExpired', full: 'proxyFull' };
@@ -167,43 +171,69 @@ export class Reflector {
 
   /** Opens every member's sockets; one that cannot open is logged and shown in its row, the others run. */
   start(): void {
+    for (const member of this.members) this.open(member, interfaceIndex(member.name));
+  }
+
+  /**
+   * On every poll of the relay's interface watcher (within a second, sooner on a link event): a member
+   * whose interface appeared is opened and joins its group; one whose interface went, or came back
+   * with another ifindex (its socket is bound to the old one, and the kernel dropped the membership),
+   * is closed and reopened once it is there. An open that failed is retried when the ifindex changes.
+   */
+  refresh(): void {
     for (const member of this.members) {
       const ifindex = interfaceIndex(member.name);
-      if (ifindex === null) {
-        member.row.error = `interface ${member.name} is absent`;
-        this.deps.log.warn(`reflector ${this.config.id}: ${member.row.error}; ${member.family} not reflected there (reflectors are opened at start)`);
-        continue;
-      }
-      try {
-        member.socket = this.deps.open({
-          ifindex,
-          interfaceName: member.name,
-          family: member.family,
-          group: member.group,
-          port: this.config.endpoint.port,
-          onDatagram: (d) => this.onDatagram(member, d),
-          onError: (err) => this.deps.log.warn(`reflector ${this.config.id} on ${member.name} (${member.family}): ${err.message}`),
-        });
-        member.row.error = null;
-        this.join(member);
-      } catch (err) {
-        member.row.error = (err as Error).message;
-        this.deps.log.error(`reflector ${this.config.id}: cannot open ${member.name} (${member.family}): ${member.row.error}`);
-      }
+      if (ifindex === member.ifindex) continue;
+      const again = member.ifindex !== undefined;
+      if (member.socket) this.closeMember(member);
+      this.open(member, ifindex);
+      if (member.socket && again) this.deps.log.info(`reflector ${this.config.id}: ${member.name} is there (ifindex ${ifindex}): ${member.family} reflected there again`);
     }
   }
 
   close(): void {
     for (const member of this.members) {
       if (!member.socket) continue;
-      this.snapshotSocket(member);
-      member.socket.close();
-      member.socket = null;
+      this.closeMember(member);
       member.row.error = 'closed';
-      if (member.joined) this.deps.memberships?.release([this.joinOf(member)]);
-      member.joined = false;
     }
     for (const proxy of this.proxies.values()) proxy.close();
+  }
+
+  private open(member: Member, ifindex: number | null): void {
+    member.ifindex = ifindex;
+    if (ifindex === null) {
+      member.row.error = `interface ${member.name} is absent`;
+      this.deps.log.warn(`reflector ${this.config.id}: ${member.row.error}; ${member.family} reflected there once it appears`);
+      return;
+    }
+    try {
+      member.socket = this.deps.open({
+        ifindex,
+        interfaceName: member.name,
+        family: member.family,
+        group: member.group,
+        port: this.config.endpoint.port,
+        onDatagram: (d) => this.onDatagram(member, d),
+        onError: (err) => this.deps.log.warn(`reflector ${this.config.id} on ${member.name} (${member.family}): ${err.message}`),
+      });
+      member.row.error = null;
+      this.join(member);
+    } catch (err) {
+      member.row.error = (err as Error).message;
+      this.deps.log.error(`reflector ${this.config.id}: cannot open ${member.name} (${member.family}): ${member.row.error}`);
+    }
+  }
+
+  private closeMember(member: Member): void {
+    if (!member.socket) return;
+    this.snapshotSocket(member);
+    member.socket.close();
+    member.socket = null;
+    const { kernelDrops, droppedBacklog, droppedMalformed } = member.row;
+    member.closedCounts = { kernelDrops, droppedBacklog, droppedMalformed };
+    if (member.joined) this.deps.memberships?.release([this.joinOf(member)]);
+    member.joined = false;
   }
 
   private joinOf(member: Member) {
@@ -238,7 +268,8 @@ export class Reflector {
   private snapshotSocket(member: Member): void {
     if (!member.socket) return;
     const c = member.socket.counters();
-    Object.assign(member.row, { kernelDrops: c.kernelDrops, droppedBacklog: c.droppedBacklog, droppedMalformed: c.droppedMalformed });
+    const b = member.closedCounts;
+    Object.assign(member.row, { kernelDrops: b.kernelDrops + c.kernelDrops, droppedBacklog: b.droppedBacklog + c.droppedBacklog, droppedMalformed: b.droppedMalformed + c.droppedMalformed });
   }
 
   private path(from: Member, to: Member): ReflectorPathRow {
