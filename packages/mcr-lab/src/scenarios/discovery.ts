@@ -42,6 +42,8 @@ const SERVICES = { printer: { name: 'Office Printer', type: '_ipp._tcp', port: 6
 const SSDP_TYPE = 'urn:mcr-lab:device:Probe:1';
 /** How long a client looks before it counts as "not found". */
 const LOOK_SECONDS = 6;
+/** wsdd looks longer: its first Probe waits a random 0..3 s (wsdd's MAX_STARTUP_PROBE_DELAY), then Probe, ProbeMatch, Resolve and ResolveMatch each may wait up to 0.5 s. */
+const WSDD_LOOK_SECONDS = 10;
 /** How long python-zeroconf keeps announcing a newly registered service. */
 const ANNOUNCEMENTS_MS = 2500;
 /** A loop probe's copies are counted for this long (a storm shows within milliseconds). */
@@ -193,8 +195,8 @@ async function wsdAcross(lab: Lab, o: ScenarioOptions, until: 'discovered' | 're
     const discover = spawnInNetns(src.ns, 'wsdd', ['-i', src.ifname, v, '-D', '-o', '-s', '-v', '-v', '-n', 'LABCLIENT']);
     try {
       const pattern = until === 'discovered' ? /discovered LABHOST[^\n]*/i : /(?:probe|resolve) match for \S+ on [^\n]*/i;
-      const ms = await waitForOutput(discover, pattern, LOOK_SECONDS * 1000);
-      return { found: ms !== null, ms, detail: ms !== null ? (pattern.exec(discover.output())?.[0] ?? 'found') : `not found in ${LOOK_SECONDS} s` };
+      const ms = await waitForOutput(discover, pattern, WSDD_LOOK_SECONDS * 1000);
+      return { found: ms !== null, ms, detail: ms !== null ? (pattern.exec(discover.output())?.[0] ?? 'found') : `not found in ${WSDD_LOOK_SECONDS} s` };
     } finally {
       await stopChild(discover);
     }
@@ -382,7 +384,7 @@ export async function discovery(o: ScenarioOptions): Promise<ScenarioReport> {
     rows,
     summary: [
       `mcr reflecting mDNS, SSDP and WS-Discovery, ${o.family}, ${cache}; segments A (source namespace) and B (sink namespace) of the chain topology`,
-      `latencyMs = from the client's start to the resolved service (python-zeroconf), the first SSDP answer (gssdp-discover) or the discovered host (wsdd; where its metadata fetch cannot cross, over IPv6 or without routing, the ResolveMatch carrying the host's XAddrs); a client looks ${LOOK_SECONDS} s. gssdp-discover opens no IPv6 client (not supported by the tool)`,
+      `latencyMs = from the client's start to the resolved service (python-zeroconf), the first SSDP answer (gssdp-discover) or the discovered host (wsdd; where its metadata fetch cannot cross, over IPv6 or without routing, the ResolveMatch carrying the host's XAddrs); a client looks ${LOOK_SECONDS} s (wsdd ${WSDD_LOOK_SECONDS} s: its first Probe waits up to 3 s). gssdp-discover opens no IPv6 client (not supported by the tool)`,
       `source relay, no routing = reflectors with source "relay" while the relay namespace forwards nothing: unicast answers reach a requester only through the reply proxy; source original, no routing = its control (SSDP and WS-Discovery answers lost)`,
       `snooping switch = segment A behind a bridge with multicast_snooping=1 that floods no unjoined group to the relay: the relay's joins (IGMP / MLD) bring the group; no joins = testOnly.noReflectorJoins, its negative control (IPv4: SSDP 239.255.255.250; IPv6: mDNS ff02::fb)`,
       `copies (loop rows) = datagrams the relays reflected of one query within ${LOOP_COUNT_MS} ms; bound: one per reflector`,

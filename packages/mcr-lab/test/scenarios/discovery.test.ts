@@ -2,8 +2,8 @@
 // senders' addresses and with `source: "relay"` (no routing: answers only through the reply proxy),
 // nothing is found without it, a denied service stays hidden, the loop topologies stay within one
 // copy per reflector; and its negative controls (source original without routing, --inject-bug
-// no-loop-cache) are caught. Runtime: ~1.5 minutes per family (a client looks up to 6 s where
-// nothing is to be found).
+// no-loop-cache) are caught. Runtime: ~2.5 minutes per family (a client looks up to 6 s, wsdd 10 s,
+// where nothing is to be found).
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/scenarios/index.js';
 import { expectBedsClosedAfterAll } from '../beds-closed.js';
