@@ -25,7 +25,9 @@
         "src/ingress_filter.cc",
         "src/outgoing_probe.cc",
         "src/tc_engine.cc",
-        "src/reference_outputs.cc"
+        "src/reference_outputs.cc",
+        "src/util/ip_header.cc",
+        "src/util/packet_reader.cc"
       ],
       "actions": [
         {

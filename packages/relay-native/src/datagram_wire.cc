@@ -3,21 +3,13 @@
 #include <cstring>
 
 #include "checksum.hpp"
+#include "util/ip_header.hpp"
 
 namespace mcr {
 namespace {
 
 constexpr uint8_t kProtocolUdp = 17;
-constexpr size_t kIpv4HeaderBytes = 20;
-constexpr size_t kIpv6HeaderBytes = 40;
 constexpr size_t kUdpHeaderBytes = 8;
-
-uint16_t Be16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
-
-void PutBe16(uint8_t* p, size_t value) {
-  p[0] = static_cast<uint8_t>(value >> 8);
-  p[1] = static_cast<uint8_t>(value);
-}
 
 // The UDP header at `udp` within [udp, end): its length fits, `out` gets ports and payload.
 const char* ReadUdp(const uint8_t* udp, size_t available, DatagramView& out) {
@@ -32,40 +24,17 @@ const char* ReadUdp(const uint8_t* udp, size_t available, DatagramView& out) {
   return nullptr;
 }
 
-const char* ReadIpv4(const uint8_t* p, size_t length, DatagramView& out) {
-  if (length < kIpv4HeaderBytes) return "shorter than an IPv4 header";
-  if ((p[0] >> 4) != 4) return "not IPv4 (version)";
-  const size_t headerLength = static_cast<size_t>(p[0] & 0x0f) * 4;
-  if (headerLength < kIpv4HeaderBytes) return "IPv4 header length below 20 bytes";
-  if (headerLength > length) return "IPv4 header longer than the packet";
-  const size_t total = Be16(p + 2);
-  if (total < headerLength) return "IPv4 total length shorter than its header";
-  if (total > length) return "truncated: IPv4 total length past the bytes read";
-  if (!Ipv4HeaderChecksumOk(p, headerLength)) return "IPv4 header checksum wrong";
-  if ((Be16(p + 6) & 0x3fff) != 0) return "IPv4 fragment";
-  if (p[9] != kProtocolUdp) return "not UDP (protocol)";
-  out.source = p + 12;
-  out.destination = p + 16;
-  out.hopLimit = p[8];
-  return ReadUdp(p + headerLength, total - headerLength, out);
-}
-
-const char* ReadIpv6(const uint8_t* p, size_t length, DatagramView& out) {
-  if (length < kIpv6HeaderBytes) return "shorter than an IPv6 header";
-  if ((p[0] >> 4) != 6) return "not IPv6 (version)";
-  const size_t payloadLength = Be16(p + 4);
-  if (kIpv6HeaderBytes + payloadLength > length) return "truncated: IPv6 payload length past the bytes read";
-  if (p[6] != kProtocolUdp) return "not UDP (next header)";
-  out.source = p + 8;
-  out.destination = p + 24;
-  out.hopLimit = p[7];
-  return ReadUdp(p + kIpv6HeaderBytes, payloadLength, out);
-}
-
 }  // namespace
 
 const char* ReadDatagram(const uint8_t* packet, size_t length, bool ipv6, DatagramView& out) {
-  return ipv6 ? ReadIpv6(packet, length, out) : ReadIpv4(packet, length, out);
+  IpHeaderView ip;
+  if (const char* why = ReadIpHeader(packet, length, ipv6, ip)) return why;
+  // No IPv6 extension headers: discovery protocols send none.
+  if (ip.protocol != kProtocolUdp) return ipv6 ? "not UDP (next header)" : "not UDP (protocol)";
+  out.source = ip.source;
+  out.destination = ip.destination;
+  out.hopLimit = ip.hopLimit;
+  return ReadUdp(packet + ip.headerLength, ip.end - ip.headerLength, out);
 }
 
 std::vector<uint8_t> BuildDatagramHeader(bool ipv6, const uint8_t* source, uint16_t sourcePort, const uint8_t* destination,

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "checksum.hpp"
+#include "util/ip_header.hpp"
 
 namespace mcr {
 namespace {
@@ -16,15 +17,6 @@ constexpr uint8_t kIpv4OptionRouterAlert = 148;  // copied flag + option 20 (RFC
 constexpr uint8_t kIpv6OptionPad1 = 0;
 constexpr uint8_t kIpv6OptionPadN = 1;
 constexpr uint8_t kIpv6OptionRouterAlert = 5;    // RFC 2711
-constexpr size_t kIpv4HeaderBytes = 20;
-constexpr size_t kIpv6HeaderBytes = 40;
-
-uint16_t Be16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
-
-void PutBe16(uint8_t* p, size_t value) {
-  p[0] = static_cast<uint8_t>(value >> 8);
-  p[1] = static_cast<uint8_t>(value);
-}
 
 // Options between `begin` and `end` of an IPv4 header: well-formed, and whether one is Router Alert.
 const char* ReadIpv4Options(const uint8_t* p, size_t begin, size_t end, bool& routerAlert) {
@@ -47,26 +39,13 @@ const char* ReadIpv4Options(const uint8_t* p, size_t begin, size_t end, bool& ro
   return nullptr;
 }
 
-const char* ReadIpv4(const uint8_t* p, size_t length, ListenerPacketView& out) {
-  if (length < kIpv4HeaderBytes) return "shorter than an IPv4 header";
-  if ((p[0] >> 4) != 4) return "not IPv4 (version)";
-  const size_t headerLength = static_cast<size_t>(p[0] & 0x0f) * 4;
-  if (headerLength < kIpv4HeaderBytes) return "IPv4 header length below 20 bytes";
-  if (headerLength > length) return "IPv4 header longer than the packet";
-  const size_t total = Be16(p + 2);
-  if (total < headerLength) return "IPv4 total length shorter than its header";
-  if (total > length) return "truncated: IPv4 total length past the bytes read";
-  if (!Ipv4HeaderChecksumOk(p, headerLength)) return "IPv4 header checksum wrong";
-  if ((Be16(p + 6) & 0x3fff) != 0) return "IPv4 fragment";
-  if (p[9] != kProtocolIgmp) return "not IGMP (protocol)";
+const char* ReadIpv4(const uint8_t* p, const IpHeaderView& ip, ListenerPacketView& out) {
+  if (ip.protocol != kProtocolIgmp) return "not IGMP (protocol)";
   bool routerAlert = false;
-  if (const char* why = ReadIpv4Options(p, kIpv4HeaderBytes, headerLength, routerAlert)) return why;
-  if (total - headerLength < kMinListenerMessageBytes) return "IGMP message shorter than 8 bytes";
-  out.source = p + 12;
-  out.destination = p + 16;
-  out.payload = p + headerLength;
-  out.payloadLength = total - headerLength;
-  out.hopLimit = p[8];
+  if (const char* why = ReadIpv4Options(p, kIpv4HeaderBytes, ip.headerLength, routerAlert)) return why;
+  if (ip.end - ip.headerLength < kMinListenerMessageBytes) return "IGMP message shorter than 8 bytes";
+  out.payload = p + ip.headerLength;
+  out.payloadLength = ip.end - ip.headerLength;
   out.routerAlert = routerAlert;
   return nullptr;
 }
@@ -91,14 +70,9 @@ const char* ReadIpv6Options(const uint8_t* p, size_t begin, size_t end, bool& ro
   return nullptr;
 }
 
-const char* ReadIpv6(const uint8_t* p, size_t length, ListenerPacketView& out) {
-  if (length < kIpv6HeaderBytes) return "shorter than an IPv6 header";
-  if ((p[0] >> 4) != 6) return "not IPv6 (version)";
-  const size_t payloadLength = Be16(p + 4);
-  if (payloadLength == 0) return "IPv6 payload length 0 (a jumbogram)";
-  const size_t end = kIpv6HeaderBytes + payloadLength;
-  if (end > length) return "truncated: IPv6 payload length past the bytes read";
-  uint8_t next = p[6];
+const char* ReadIpv6(const uint8_t* p, const IpHeaderView& ip, ListenerPacketView& out) {
+  const size_t end = ip.end;
+  uint8_t next = ip.protocol;
   size_t offset = kIpv6HeaderBytes;
   bool routerAlert = false;
   if (next == kNextHeaderHopByHop) {
@@ -112,11 +86,8 @@ const char* ReadIpv6(const uint8_t* p, size_t length, ListenerPacketView& out) {
   if (next != kNextHeaderIcmpv6) return "not ICMPv6 (next header)";
   if (end - offset < kMinListenerMessageBytes) return "ICMPv6 message shorter than 8 bytes";
   if (std::memchr(kMldTypes, p[offset], sizeof kMldTypes) == nullptr) return "ICMPv6 type not MLD";
-  out.source = p + 8;
-  out.destination = p + 24;
   out.payload = p + offset;
   out.payloadLength = end - offset;
-  out.hopLimit = p[7];
   out.routerAlert = routerAlert;
   return nullptr;
 }
@@ -124,7 +95,12 @@ const char* ReadIpv6(const uint8_t* p, size_t length, ListenerPacketView& out) {
 }  // namespace
 
 const char* ReadListenerPacket(const uint8_t* packet, size_t length, bool ipv6, ListenerPacketView& out) {
-  return ipv6 ? ReadIpv6(packet, length, out) : ReadIpv4(packet, length, out);
+  IpHeaderView ip;
+  if (const char* why = ReadIpHeader(packet, length, ipv6, ip)) return why;
+  out.source = ip.source;
+  out.destination = ip.destination;
+  out.hopLimit = ip.hopLimit;
+  return ipv6 ? ReadIpv6(packet, ip, out) : ReadIpv4(packet, ip, out);
 }
 
 std::vector<uint8_t> BuildListenerHeader(bool ipv6, const uint8_t* source, const uint8_t* destination,

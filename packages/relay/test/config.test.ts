@@ -117,11 +117,11 @@ describe.skipIf(ether === undefined)('config', () => {
 
   it('fills in the new fields\' defaults and keeps the ones given', () => {
     const c = parseConfig({ rules: [rule({ maxPps: 1000, input: { interface: 'lo', group: '239.1.1.1', port: 5001, vlan: 10 }, outputs: [out({ ttlMode: 'set' }), out({ port: 6002 })] })] }, options);
-    expect(c.testOnly).toEqual({ disableLoopGuard: false, ignoreLeaves: false, noLoopCache: false, injectedWorkNanos: 0, fanoutIgnoreOutgoingUnsupported: false, noWorkerRestart: false, forgetState: false, tcInjectedCostLoops: 0 });
+    expect(c.testOnly).toEqual({ disableLoopGuard: false, ignoreLeaves: false, noLoopCache: false, noReflectorJoins: false, injectedWorkNanos: 0, fanoutIgnoreOutgoingUnsupported: false, noWorkerRestart: false, forgetState: false, tcInjectedCostLoops: 0 });
     expect(c.rules[0]).toMatchObject({ maxPps: 1000, input: { vlan: 10 } });
     expect(c.rules[0]!.outputs.map((o) => o.ttlMode)).toEqual(['set', 'decrement']);
     expect(parseConfig({ dataPlane: { latencyBudgetMicros: 0 } }, options).dataPlane.latencyBudgetMicros).toBe(0);
-    expect(parseConfig({ testOnly: { disableLoopGuard: true, injectedWorkNanos: 500 } }, options).testOnly).toEqual({ disableLoopGuard: true, ignoreLeaves: false, noLoopCache: false, injectedWorkNanos: 500, fanoutIgnoreOutgoingUnsupported: false, noWorkerRestart: false, forgetState: false, tcInjectedCostLoops: 0 });
+    expect(parseConfig({ testOnly: { disableLoopGuard: true, injectedWorkNanos: 500 } }, options).testOnly).toEqual({ disableLoopGuard: true, ignoreLeaves: false, noLoopCache: false, noReflectorJoins: false, injectedWorkNanos: 500, fanoutIgnoreOutgoingUnsupported: false, noWorkerRestart: false, forgetState: false, tcInjectedCostLoops: 0 });
   });
 
   it('refuses, with the field path, every output the data plane could not send', () => {

@@ -31,6 +31,8 @@ export interface McrTestOnly {
   noLoopCache?: boolean;
   /** Empty loop iterations per frame in the tc engine's program: the gate's `--inject-regression` for mcr-tc. */
   tcInjectedCostLoops?: number;
+  /** Reflectors join no group on their members: discovery's snooping check with `--inject-bug no-reflector-joins`. */
+  noReflectorJoins?: boolean;
 }
 
 /** Where an output sends: every packet ("always"), or only while its segment has a listener for the group. */

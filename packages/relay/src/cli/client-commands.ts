@@ -161,7 +161,7 @@ function formatReflector(f: ReflectorConfig): string {
   const lists = (x: { allow?: readonly string[]; deny?: readonly string[] }) =>
     [x.allow === undefined ? '' : ` allow ${x.allow.join(',')}`, x.deny === undefined ? '' : ` deny ${x.deny.join(',')}`].join('');
   const members = f.interfaces.map((m) => `${m.name}${lists(m) === '' ? '' : ` (${lists(m).trim()})`}`).join(', ');
-  return `reflector ${f.id}  ${f.protocol} ${groups.join(',')}:${f.endpoint.port} among ${members} (${f.families.join(', ')})${lists(f)}`;
+  return `reflector ${f.id}  ${f.protocol} ${groups.join(',')}:${f.endpoint.port} among ${members} (${f.families.join(', ')})${f.source === 'relay' ? ' source relay' : ''}${lists(f)}`;
 }
 
 /** The reflectors part of `mcr stats`: per member what arrived, per path what was sent. */
@@ -169,10 +169,11 @@ export function formatReflectorStats(rows: readonly ReflectorRow[]): string[] {
   if (rows.length === 0) return [];
   const lines = ['', 'reflectors:'];
   for (const r of rows) {
-    lines.push(`  ${r.id} (${r.protocol})`);
+    lines.push(`  ${r.id} (${r.protocol})${r.source === 'relay' ? ` source relay, reply proxy entries ${r.proxyEntries}` : ''}`);
     for (const m of r.members) {
+      const proxy = r.source === 'relay' ? ` proxied ${m.proxied} expired ${m.proxyExpired} proxyfull ${m.proxyFull}` : '';
       lines.push(
-        `    ${m.interface} ${m.family} ${m.group}:${m.port}${m.error === null ? '' : ` NOT OPEN: ${m.error}`}  received ${m.received} suppressed ${m.suppressed} ownframes ${m.ownFrames} parseerr ${m.parseErrors} kdrops ${m.kernelDrops}`,
+        `    ${m.interface} ${m.family} ${m.group}:${m.port}${m.error === null ? '' : ` NOT OPEN: ${m.error}`}  received ${m.received} suppressed ${m.suppressed} ownframes ${m.ownFrames} parseerr ${m.parseErrors} kdrops ${m.kernelDrops}${proxy}`,
       );
     }
     for (const p of r.paths) lines.push(`    ${p.from} -> ${p.to} ${p.family}  reflected ${p.reflected} filtered ${p.filtered} rewritten ${p.rewritten} senderr ${p.sendErrors}`);

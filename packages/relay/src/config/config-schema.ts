@@ -110,6 +110,9 @@ function buildConfigSchema(options: RuleCheckOptions) {
       noLoopCache: boolean()
         .default(false)
         .describe('TEST-ONLY: reflectors do not consult their loop cache, so a loop of reflectors storms (the discovery scenario\'s negative control)'),
+      noReflectorJoins: boolean()
+        .default(false)
+        .describe('TEST-ONLY: reflectors join no group on their members, so a snooping switch sends them nothing (the discovery scenario\'s negative control)'),
     })
       .prefault({})
       .describe('TEST-ONLY switches, logged loudly at start; never in production'),

@@ -95,6 +95,8 @@ export interface TestOnlySettings {
   tcInjectedCostLoops: number;
   /** TEST-ONLY: reflectors do not consult their loop cache: a loop of reflectors storms. */
   noLoopCache: boolean;
+  /** TEST-ONLY: reflectors join no group on their members (IGMP/MLD): a snooping switch sends them nothing. */
+  noReflectorJoins: boolean;
 }
 
 /**

@@ -106,7 +106,21 @@ export class Relay {
       open: openListenerSocket,
       onChange: () => this.queueGates(),
     });
-    this.reflectors = new ReflectorSet(config.reflectors, { log, ownMacs: () => this.facts.ownMacs(), noLoopCache: config.testOnly.noLoopCache });
+    this.reflectors = new ReflectorSet(config.reflectors, {
+      log,
+      ownMacs: () => this.facts.ownMacs(),
+      noLoopCache: config.testOnly.noLoopCache,
+      // A member (re)opened after its interface came back joins with the new ifindex, not the cached one.
+      memberships: config.testOnly.noReflectorJoins
+        ? null
+        : {
+            acquire: (joins) => {
+              for (const j of joins) this.facts.forget(j.membership.interface);
+              this.memberships.acquire(joins);
+            },
+            release: (joins) => this.memberships.release(joins),
+          },
+    });
     this.faults = new InterfaceFaults(this.pools, this.memberships, this.facts, () => this.table, log);
     this.watcher = new InterfaceWatcher(
       () => this.interfacesInUse(),
@@ -174,6 +188,7 @@ export class Relay {
         void this.serialise(async () => {
           await this.faults.onPoll(this.watcher.states());
           await this.startPending();
+          this.reflectors.refresh();
           // A listened interface that came back (new ifindex) or got its address needs its segment reopened.
           this.receiverDriven.sync(this.table.list());
         }).catch((err) => this.log.error(`interface poll: ${(err as Error).message}`)),
@@ -571,5 +586,6 @@ export class Relay {
     if (t.noWorkerRestart) this.log.warn('TEST-ONLY testOnly.noWorkerRestart is ON: a worker that dies is not restarted');
     if (t.forgetState) this.log.warn('TEST-ONLY testOnly.forgetState is ON: the state file is never written');
     if (t.noLoopCache) this.log.warn('TEST-ONLY testOnly.noLoopCache is ON: reflectors ignore their loop cache; a loop of reflectors will storm');
+    if (t.noReflectorJoins) this.log.warn('TEST-ONLY testOnly.noReflectorJoins is ON: reflectors join no group; a snooping switch sends them nothing');
   }
 }

@@ -68,6 +68,9 @@ export class RelayMetrics {
   private readonly reflectSuppressed = this.counter('mcr_reflect_suppressed_total', 'Dropped: copies the loop cache recognised (reflected lately)', ['reflector', 'protocol', 'interface', 'family']);
   private readonly reflectOwnFrames = this.counter('mcr_reflect_own_frames_total', "Dropped: frames from the relay's own MACs", ['reflector', 'protocol', 'interface', 'family']);
   private readonly reflectParseErrors = this.counter('mcr_reflect_parse_errors_total', 'mDNS messages that did not parse', ['reflector', 'protocol', 'interface', 'family']);
+  private readonly repliesProxied = this.counter('mcr_reflector_replies_proxied_total', 'source "relay": unicast answers the reply proxy sent on to requesters on this interface', ['reflector', 'protocol', 'interface', 'family']);
+  private readonly repliesExpired = this.counter('mcr_reflector_replies_expired_total', 'source "relay": answers that arrived on this interface after their entry\'s window, dropped', ['reflector', 'protocol', 'interface', 'family']);
+  private readonly proxyFull = this.counter('mcr_reflector_proxy_full_total', 'source "relay": queries heard on this interface that found the reply proxy full', ['reflector', 'protocol', 'interface', 'family']);
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -138,6 +141,11 @@ export class RelayMetrics {
         this.set(this.reflectSuppressed, labels, m.suppressed);
         this.set(this.reflectOwnFrames, labels, m.ownFrames);
         this.set(this.reflectParseErrors, labels, m.parseErrors);
+        if (r.source === 'relay') {
+          this.set(this.repliesProxied, labels, m.proxied);
+          this.set(this.repliesExpired, labels, m.proxyExpired);
+          this.set(this.proxyFull, labels, m.proxyFull);
+        }
       }
     }
     return this.registry.metrics();

@@ -117,3 +117,37 @@ function restoreQuestionClasses(buffer: Buffer, questions: readonly dnsPacket.Qu
     offset += 2;
   }
 }
+
+/**
+ * A copy of an mDNS query with the unicast-response bit (QU, RFC 6762 §5.4) of its questions cleared,
+ * or null when none is set (or it is a response, or does not parse as far as its questions). A
+ * `source: "relay"` copy of a query from port 5353 leaves from the relay's address and port 5353,
+ * where nobody takes a unicast answer: with the bit cleared the answers come by multicast, and back
+ * through the reflector.
+ */
+export function clearUnicastResponse(payload: Buffer): Buffer | null {
+  if (payload.length < 12 || (payload[2]! & 0x80) !== 0) return null;
+  let questions = payload.readUInt16BE(4);
+  let at = 12;
+  let copy: Buffer | null = null;
+  while (questions-- > 0) {
+    for (;;) {
+      // The name: labels up to the root's zero byte, or a compression pointer that ends it.
+      const length = payload[at];
+      if (length === undefined) return null;
+      if (length === 0 || (length & 0xc0) === 0xc0) {
+        at += length === 0 ? 1 : 2;
+        break;
+      }
+      if ((length & 0xc0) !== 0) return null;
+      at += 1 + length;
+    }
+    if (at + 4 > payload.length) return null;
+    if ((payload[at + 2]! & 0x80) !== 0) {
+      copy ??= Buffer.from(payload);
+      copy[at + 2] = copy[at + 2]! & 0x7f;
+    }
+    at += 4; // type, class (its top bit: QU)
+  }
+  return copy;
+}

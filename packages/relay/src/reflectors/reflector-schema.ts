@@ -7,10 +7,13 @@ import { array, object, oneOf, text } from '../config/schema-fields.js';
 import type { RuleCheckOptions } from '../config/rule-schema.js';
 import { RELAY_LIMITS } from '../config/limits.js';
 import { normalizeServiceType, type ServiceFilter } from './mdns-filter.js';
-import { REFLECTOR_PROTOCOL_NAMES, REFLECTOR_PROTOCOLS, type ReflectorEndpoint, type ReflectorProtocolName } from './protocols.js';
+import { CUSTOM_REPLY_WINDOW, REFLECTOR_PROTOCOL_NAMES, REFLECTOR_PROTOCOLS, type ReflectorEndpoint, type ReflectorProtocolName } from './protocols.js';
 
 export const REFLECTOR_FAMILIES = ['ipv4', 'ipv6'] as const;
 export type ReflectorFamily = (typeof REFLECTOR_FAMILIES)[number];
+/** Whose address a reflected copy leaves from: its sender's, or the relay's own on the output (with the reply proxy). */
+export const REFLECTOR_SOURCES = ['original', 'relay'] as const;
+export type ReflectorSource = (typeof REFLECTOR_SOURCES)[number];
 const REFLECTOR_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 export interface ReflectorInterface extends ServiceFilter {
@@ -24,6 +27,7 @@ export interface ReflectorConfig extends ServiceFilter {
   endpoint: ReflectorEndpoint;
   interfaces: ReflectorInterface[];
   families: ReflectorFamily[];
+  source: ReflectorSource;
 }
 
 const serviceTypes = () =>
@@ -56,6 +60,11 @@ export function reflectorSchema(options: RuleCheckOptions) {
       .max(RELAY_LIMITS.maxReflectorInterfaces, { error: `must hold at most ${RELAY_LIMITS.maxReflectorInterfaces} interfaces (RELAY_LIMITS.maxReflectorInterfaces)` })
       .describe('member interfaces: a datagram heard on one is sent on every other; a member may carry its own allow / deny lists (what its segment is sent)'),
     families: array(oneOf(REFLECTOR_FAMILIES), 1).default([...REFLECTOR_FAMILIES]).describe('the address families reflected'),
+    source: oneOf(REFLECTOR_SOURCES)
+      .default('original')
+      .describe(
+        'original: a copy keeps its sender\'s address and port, unicast answers find the sender by routing; relay: a copy leaves from the relay\'s address on the output (IPv4: its first address, IPv6: its link-local one) and the reply proxy carries unicast answers back to the requester',
+      ),
     allow: serviceTypes(),
     deny: serviceTypes(),
   }).superRefine((r, ctx) => {
@@ -97,6 +106,7 @@ export function toReflectorConfig(r: ParsedReflector): ReflectorConfig {
           port: r.protocol.port,
           hopLimit: 'keep',
           dns: false,
+          replyWindow: CUSTOM_REPLY_WINDOW,
         };
   const filter = (f: { allow?: readonly string[] | undefined; deny?: readonly string[] | undefined }): ServiceFilter => ({
     ...(f.allow === undefined ? {} : { allow: types(f.allow)! }),
@@ -108,6 +118,7 @@ export function toReflectorConfig(r: ParsedReflector): ReflectorConfig {
     endpoint,
     interfaces: r.interfaces.map((m) => (typeof m === 'string' ? { name: m } : { name: m.name, ...filter(m) })),
     families: [...new Set(r.families)],
+    source: r.source,
     ...filter(r),
   };
 }

@@ -1,6 +1,6 @@
 import dnsPacket from 'dns-packet';
 import { describe, expect, it } from 'vitest';
-import { filterMdns, serviceTypeOf } from '../../src/reflectors/mdns-filter.js';
+import { clearUnicastResponse, filterMdns, serviceTypeOf } from '../../src/reflectors/mdns-filter.js';
 
 const query = (...names: string[]) => dnsPacket.encode({ type: 'query', id: 0, questions: names.map((name) => ({ name, type: 'PTR', class: 'IN' })) });
 const answer = (records: dnsPacket.Answer[]) => dnsPacket.encode({ type: 'response', id: 0, flags: dnsPacket.AUTHORITATIVE_ANSWER, answers: records });
@@ -82,5 +82,44 @@ describe('filterMdns', () => {
     const junk = Buffer.from([0, 0, 0, 0, 0, 5]);
     expect(filterMdns(junk, [])).toMatchObject({ kind: 'unparsed', send: true });
     expect(filterMdns(junk, [{ deny: ['_ipp._tcp'] }])).toMatchObject({ kind: 'unparsed', send: false });
+  });
+});
+
+describe('clearUnicastResponse', () => {
+  // dns-packet neither writes nor reads the QU bit (RFC 6762 §5.4: the class's top bit): a question
+  // class of 0x8001 is QU + IN, which it decodes as "UNKNOWN_32769".
+  const QU_IN = 'UNKNOWN_32769';
+  const withClasses = (names: string[], classes: string[]) => {
+    const buf = dnsPacket.encode({ type: 'query', id: 0, questions: names.map((name) => ({ name, type: 'PTR', class: 'IN' })) });
+    // Each encoded question's class (after its name and type) set to what `classes` asks.
+    let at = 12;
+    for (const klass of classes) {
+      while (buf[at] !== 0 && (buf[at]! & 0xc0) !== 0xc0) at += 1 + buf[at]!;
+      at += buf[at] === 0 ? 1 : 2;
+      buf.writeUInt16BE(klass === QU_IN ? 0x8001 : 1, at + 2);
+      at += 4;
+    }
+    return buf;
+  };
+  const classes = (b: Buffer) => (dnsPacket.decode(b).questions ?? []).map((q) => [q.name, q.type, q.class]);
+
+  it('clears the bit in every question, names compressed or not, and changes nothing else', () => {
+    const before = withClasses(['_ipp._tcp.local', 'Printer._ipp._tcp.local', '_http._tcp.local'], [QU_IN, 'IN', QU_IN]);
+    expect(classes(before).map((q) => q[2])).toEqual([QU_IN, 'IN', QU_IN]);
+    const after = clearUnicastResponse(before)!;
+    expect(classes(after)).toEqual([
+      ['_ipp._tcp.local', 'PTR', 'IN'],
+      ['Printer._ipp._tcp.local', 'PTR', 'IN'],
+      ['_http._tcp.local', 'PTR', 'IN'],
+    ]);
+    expect(after.length).toBe(before.length);
+    expect(classes(before).map((q) => q[2])).toEqual([QU_IN, 'IN', QU_IN]); // the original is left alone
+  });
+
+  it('null: no QU bit, a response, or a message cut short in its questions', () => {
+    expect(clearUnicastResponse(query('_ipp._tcp.local'))).toBeNull();
+    expect(clearUnicastResponse(answer([ptr('_ipp._tcp.local', 'Printer._ipp._tcp.local')]))).toBeNull();
+    const cut = withClasses(['_ipp._tcp.local'], [QU_IN]);
+    expect(clearUnicastResponse(cut.subarray(0, cut.length - 3))).toBeNull();
   });
 });
