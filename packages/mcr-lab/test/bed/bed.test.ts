@@ -44,8 +44,8 @@ describe('stream plan and options (pure)', () => {
     expect(normaliseBedOptions({ relay: 'mcr', streams: 1 })).toMatchObject({ topology: 'chain', workers: 1, fanoutMode: 'hash', igmpJoin: true });
     expect(() => normaliseBedOptions({ relay: 'nope' as 'mcr', streams: 1 })).toThrow(/"relay"/);
     expect(() => normaliseBedOptions({ relay: 'mcr', streams: 0 })).toThrow(/"streams"/);
-    expect(() => normaliseBedOptions({ relay: 'socat', streams: 1, workers: 2 })).toThrow(/"workers" applies to relay mcr/);
-    expect(() => normaliseBedOptions({ relay: 'kernel', streams: 1, mcrDataPlane: { coalesceMicros: 300 } })).toThrow(/"mcrDataPlane" applies to relay mcr/);
+    expect(() => normaliseBedOptions({ relay: 'socat', streams: 1, workers: 2 })).toThrow(/"workers" applies to relays mcr and mcr-tc only/);
+    expect(() => normaliseBedOptions({ relay: 'kernel', streams: 1, mcrDataPlane: { coalesceMicros: 300 } })).toThrow(/"mcrDataPlane" applies to relays mcr and mcr-tc only/);
     expect(() => normaliseBedOptions({ relay: 'mcr', streams: 1, socatSharedPort: true })).toThrow(/socatSharedPort/);
     expect(() => normaliseBedOptions({ relay: 'mcr', streams: 1, outputs: 2 })).toThrow(/"outputs"/);
     expect(normaliseBedOptions({ relay: 'socat', streams: 1, topology: 'fanout' }).outputs).toBe(2);
