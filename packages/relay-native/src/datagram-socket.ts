@@ -2,7 +2,7 @@
 // below the host's UDP stack (native: datagram_socket.hpp), for a discovery reflector. Each datagram
 // arrives with its sender's address, port, TTL / hop limit and MAC; send() puts any unicast source
 // address and port, a chosen TTL / hop limit and the socket's group and port on a payload.
-import { callNative, toNativeError } from './errors.js';
+import { callNative, runHandler, toNativeError } from './errors.js';
 import { addressBytes, formatAddress, parseIpAddress, type AddressFamily } from './ip-address.js';
 import { formatMac } from './ipv4.js';
 import { native, type NativeDatagram, type NativeDatagramSocket } from './native.js';
@@ -57,14 +57,10 @@ export class DatagramSocket {
   }
 
   #deliver(datagram: NativeDatagram | null, error: unknown): void {
-    try {
+    runHandler(() => {
       if (datagram !== null) this.#onDatagram(toDatagram(this.#family, datagram));
       else this.#onError?.(toNativeError(error) as Error);
-    } catch (thrown) {
-      process.nextTick(() => {
-        throw thrown;
-      });
-    }
+    });
   }
 }
 

@@ -47,11 +47,7 @@ DatagramSocket::DatagramSocket(const Napi::CallbackInfo& info) : Napi::ObjectWra
 
   SysError error;
   const int fd = OpenSocket(ifindex_, ipv6_, group_, port_, error);
-  if (fd < 0) {
-    closed_ = true;
-    throw MakeNativeError(env, error.err, error.syscall, interfaceName_);
-  }
-  OpenReader(env, fd, deliver, "mcr.DatagramSocket");
+  OpenReader(env, fd, error, deliver, "mcr.DatagramSocket");
 }
 
 DatagramSocket::~DatagramSocket() { StopAndClose(); }

@@ -60,3 +60,17 @@ export function callNative<T>(call: () => T): T {
     throw toNativeError(error);
   }
 }
+
+/**
+ * Runs a user's handler from inside a native callback. An exception it throws is raised as an uncaught
+ * exception, as an EventEmitter listener's would be, rather than inside the native callback.
+ */
+export function runHandler(handler: () => void): void {
+  try {
+    handler();
+  } catch (thrown) {
+    process.nextTick(() => {
+      throw thrown;
+    });
+  }
+}

@@ -1,7 +1,7 @@
 // ListenerSocket: the router side of IGMP / MLD on one interface (native: listener_socket.hpp). It
 // hears every IGMP (ipv4) or MLD (ipv6) packet that arrives there, and sends the messages it is
 // given with the IP header a router puts on them.
-import { callNative, toNativeError } from './errors.js';
+import { callNative, runHandler, toNativeError } from './errors.js';
 import { formatAddress, type AddressFamily } from './ip-address.js';
 import { formatMac } from './ipv4.js';
 import { native, type NativeListenerPacket, type NativeListenerSocket } from './native.js';
@@ -60,16 +60,10 @@ export class ListenerSocket {
   }
 
   #deliver(packet: NativeListenerPacket | null, error: unknown): void {
-    try {
+    runHandler(() => {
       if (packet !== null) this.#onPacket(toListenerPacket(this.#family, packet));
       else this.#onError?.(toNativeError(error) as Error);
-    } catch (thrown) {
-      // The handler's own exception: raised as an uncaught exception, as an EventEmitter listener's
-      // would be, rather than inside the native callback.
-      process.nextTick(() => {
-        throw thrown;
-      });
-    }
+    });
   }
 }
 

@@ -41,11 +41,7 @@ ListenerSocket::ListenerSocket(const Napi::CallbackInfo& info) : Napi::ObjectWra
 
   SysError error;
   const int fd = OpenSocket(ifindex_, ipv6_, error);
-  if (fd < 0) {
-    closed_ = true;
-    throw MakeNativeError(env, error.err, error.syscall, interfaceName_);
-  }
-  OpenReader(env, fd, deliver, "mcr.ListenerSocket");
+  OpenReader(env, fd, error, deliver, "mcr.ListenerSocket");
 }
 
 ListenerSocket::~ListenerSocket() { StopAndClose(); }

@@ -98,7 +98,11 @@ void DeliverPacketEvent(Napi::Env env, Napi::Function deliver, EventPool* pool, 
 
 PacketReader::~PacketReader() { StopAndClose(); }
 
-void PacketReader::OpenReader(Napi::Env env, int fd, Napi::Function deliver, const char* resourceName) {
+void PacketReader::OpenReader(Napi::Env env, int fd, const SysError& opened, Napi::Function deliver, const char* resourceName) {
+  if (fd < 0) {
+    closed_ = true;
+    throw MakeNativeError(env, opened.err, opened.syscall, interfaceName_);
+  }
   fd_ = fd;
   SysError error;
   if (!reader_.Open(error)) {

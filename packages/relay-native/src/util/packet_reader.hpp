@@ -102,7 +102,8 @@ class PacketReader {
 
   // Takes `fd` (a bound AF_PACKET socket), then opens the eventfd, the pool, the function and the
   // reader. Throws the NativeError (or what Napi threw) after closing what it opened.
-  void OpenReader(Napi::Env env, int fd, Napi::Function deliver, const char* resourceName);
+  // fd: the opened socket, or negative when opening failed (`opened` says why: thrown as a NativeError).
+  void OpenReader(Napi::Env env, int fd, const SysError& opened, Napi::Function deliver, const char* resourceName);
   // The reader: `packet`'s fields into `event` (addresses, hop limit, the protocol's own) and where
   // its payload is; false when it is malformed.
   virtual bool Parse(const uint8_t* packet, size_t length, PacketEvent& event, const uint8_t*& payload, size_t& payloadLength) const noexcept = 0;
