@@ -46,8 +46,8 @@ export function array<T extends z.core.$ZodType>(item: T, minLength = 0) {
 }
 
 /**
- * A value `guard` accepts; else a type issue (TypeError at the library's boundary) saying it must be
- * `expectation` (`expected`: the issue's type name).
+ * A value `guard` accepts; else a failed type check (a TypeError at the library's boundary) saying it must be
+ * `expectation` (`expected`: the type name zod records in its report).
  */
 function ofType<T>(guard: (value: unknown) => value is T, expected: 'function' | 'object', expectation: string) {
   return z.custom<T>().check((ctx) => {

@@ -1,5 +1,5 @@
 // snooping: N streams through any relay behind the IGMP/MLD-snooping bridge (`switch` topology),
-// where a group reaches the relay only while the relay has joined it. The issue's bar for IPv6:
+// where a group reaches the relay only while the relay has joined it. What must hold for IPv6:
 // 30 groups behind the MLD-snooping bridge all arrive (`--family ipv6`, default 30 streams).
 //   1. the bridge snoops: a group nobody joined, sent before the trial, does not reach the relay's
 //      input (its receive counter), so "all arrive" cannot come from flooding;

@@ -1,4 +1,4 @@
-// Scenarios with --family ipv6. The bar: 30 IPv6 groups behind the MLD-snooping bridge all
+// Scenarios with --family ipv6. What must hold: 30 IPv6 groups behind the MLD-snooping bridge all
 // arrive (through socat, the kernel and mcr), and the negative control's IPv6 twin is caught:
 // without MLD joins nothing crosses the bridge, which the scenario must report as loss.
 // The shared-port control's IPv6 twin (cross-talk) is caught too. Correctness only (no timing).

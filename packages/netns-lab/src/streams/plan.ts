@@ -3,8 +3,8 @@
 //         output 239.9.<floor(n/250)>.<n%250+1>, port 6001+n
 //   ipv6  input  ff3e::1:<n+1 in hex>,           port 5001+n
 //         output ff3e::9:<n+1 in hex>,           port 6001+n
-// IPv6 groups are global scope (ff3e: scope e, in the source-specific ff3x::/32 block that the
-// issue's examples use; Linux and the bridge's snooping accept any-source joins there too), with the
+// IPv6 groups are global scope (ff3e: scope e, in the source-specific ff3x::/32 block of RFC
+// 4607; Linux and the bridge's snooping accept any-source joins there too), with the
 // input/output digits 1 and 9 echoing the IPv4 plan. Streams 0..254 fall in ff3e::1:0/120 (and
 // ff3e::9:0/120), so a range rule of that size covers them with offset mapping. The text is
 // canonical (RFC 5952), as the relay prints it.
